@@ -1,0 +1,44 @@
+"""What an ingest run tells the archivist: one entry per item, machine-readable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Outcome = Literal["stored", "unchanged", "duplicate", "failed", "would-store"]
+
+
+@dataclass
+class ItemOutcome:
+    source: str  # relative path(s) of the item's files, or "manifest row N"
+    outcome: Outcome
+    id: str | None = None
+    reason: str | None = None  # why it failed, or which item it duplicates
+    row: int | None = None  # manifest row number (1 = first data row), if any
+    files: list[str] = field(default_factory=list)  # stored file roles
+
+
+@dataclass
+class IngestReport:
+    job_id: str
+    collection: str
+    started: str
+    finished: str | None = None
+    dry_run: bool = False
+    items: list[ItemOutcome] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # batch-level problems (bad manifest rows…)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.items:
+            counts[item.outcome] = counts.get(item.outcome, 0) + 1
+        return counts
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for item in self.items if item.outcome == "failed") + len(self.errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["counts"] = self.counts()
+        return data

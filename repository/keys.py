@@ -1,0 +1,58 @@
+"""The key layout of a store. One place decides where everything lives.
+
+    blobs/sha256/ab/cd/abcd…           file contents (originals and derivatives)
+    records/<id>.json                  item records: written last, the commit point of an item
+    collections/<slug>.json            collection descriptions
+    reports/<job-id>.json              ingest job reports
+"""
+
+from __future__ import annotations
+
+import re
+
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+RECORDS_PREFIX = "records/"
+BLOBS_PREFIX = "blobs/sha256/"
+COLLECTIONS_PREFIX = "collections/"
+REPORTS_PREFIX = "reports/"
+
+
+def check_key(key: str) -> str:
+    """Refuse keys that could escape a directory or confuse S3 (.., //, leading /)."""
+    if not _SAFE_KEY.match(key) or ".." in key.split("/") or "//" in key or key.endswith("/"):
+        raise ValueError(f"invalid object key {key!r}")
+    return key
+
+
+def blob_key(sha256: str) -> str:
+    if not _SHA256.match(sha256):
+        raise ValueError(f"invalid sha256 {sha256!r}")
+    return f"{BLOBS_PREFIX}{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def record_key(item_id: str) -> str:
+    if not _ID.match(item_id):
+        raise ValueError(f"invalid item id {item_id!r}")
+    return f"{RECORDS_PREFIX}{item_id}.json"
+
+
+def collection_key(slug: str) -> str:
+    if not _SLUG.match(slug):
+        raise ValueError(f"invalid collection slug {slug!r}")
+    return f"{COLLECTIONS_PREFIX}{slug}.json"
+
+
+def report_key(job_id: str) -> str:
+    return check_key(f"{REPORTS_PREFIX}{job_id}.json")
+
+
+def is_valid_id(item_id: str) -> bool:
+    return bool(_ID.match(item_id))
+
+
+def is_valid_slug(slug: str) -> bool:
+    return bool(_SLUG.match(slug))

@@ -1,0 +1,163 @@
+"""`LocalStore`: the embedded default, a directory on the local disk.
+
+Every write goes to a temporary file in `<root>/.tmp/` on the same filesystem, is fsynced and
+then renamed into place, so a crash leaves either the old object or the new one, never a torn
+one. Leftover temporary files from a killed run are harmless and removed on the next open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from repository.keys import blob_key, check_key
+from repository.store import Blob, ObjectInfo, ObjectNotFound, StorageError
+
+CHUNK = 1024 * 1024
+
+
+class LocalStore:
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).resolve()
+        self._tmp = self.root / ".tmp"
+        try:
+            self._tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create local store at {self.root}: {exc}") from exc
+
+    def describe(self) -> str:
+        return f"local store at {self.root}"
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    @contextlib.contextmanager
+    def _atomic_file(self, key: str) -> Iterator[BinaryIO]:
+        """Yield a temp file; on clean exit fsync and rename it to `key`'s path."""
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="w-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            target = self._path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def put_blob(self, source: BinaryIO) -> Blob:
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="b-")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    handle.write(chunk)
+                    size += len(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            sha = digest.hexdigest()
+            key = blob_key(sha)
+            target = self._path(key)
+            if target.exists() and target.stat().st_size == size:
+                tmp.unlink()
+                return Blob(key, sha, size, existed=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+            return Blob(key, sha, size)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"{self.describe()}: cannot store blob: {exc}") from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
+        try:
+            with self._atomic_file(key) as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
+        info = self.stat(key)
+        assert info is not None
+        return info
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+
+    def open_range(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            handle = path.open("rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+
+        def chunks() -> Iterator[bytes]:
+            with handle:
+                handle.seek(start)
+                remaining = None if end is None else end - start + 1
+                while remaining is None or remaining > 0:
+                    chunk = handle.read(CHUNK if remaining is None else min(CHUNK, remaining))
+                    if not chunk:
+                        return
+                    if remaining is not None:
+                        remaining -= len(chunk)
+                    yield chunk
+
+        return chunks()
+
+    def stat(self, key: str) -> ObjectInfo | None:
+        try:
+            st = self._path(key).stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not os.path.isfile(self._path(key)):
+            return None
+        return ObjectInfo(key, st.st_size, f"{st.st_mtime_ns:x}-{st.st_size:x}")
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        # Walk only the directory the prefix points into, then filter: keeps listing
+        # `records/` cheap even when millions of blobs live beside it.
+        base_dir = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        start = self.root / base_dir if base_dir else self.root
+        if not start.is_dir():
+            return
+        keys = []
+        for dirpath, dirnames, filenames in os.walk(start):
+            if Path(dirpath) == self.root:
+                dirnames[:] = [d for d in dirnames if d != ".tmp"]
+            rel_dir = os.path.relpath(dirpath, self.root)
+            for name in filenames:
+                key = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+                if key.startswith(prefix):
+                    keys.append(key)
+        yield from sorted(keys)
+
+    def cleanup_temporary(self, older_than_seconds: float = 3600) -> int:
+        """Remove temp files a killed writer left behind (old enough not to be in use)."""
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for leftover in self._tmp.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+        return removed

@@ -1,0 +1,80 @@
+"""The `ObjectStore` protocol every storage backend implements.
+
+Two kinds of object live in a store:
+- blobs: file contents, content-addressed by sha256 (`put_blob`), written once, never changed;
+- documents: small JSON objects at chosen keys (records, collections, reports), replaced whole
+  and atomically (`put_bytes`).
+A reader never sees a partially written object: backends write to a temporary name and rename
+(local) or rely on the server's atomic PUT (S3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol, runtime_checkable
+
+
+class StorageError(RuntimeError):
+    """The backend failed (unreachable, refused, out of space). The message names the backend."""
+
+
+class ObjectNotFound(KeyError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+    def __str__(self) -> str:
+        return f"no object at key {self.key!r}"
+
+
+@dataclass(frozen=True)
+class Blob:
+    key: str
+    sha256: str
+    size: int
+    existed: bool = False  # True when identical content was already stored
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    etag: str  # changes whenever the content changes; quoted form is added by the API
+
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    """Where originals, derivatives, records and reports live. The source of truth."""
+
+    def put_blob(self, source: BinaryIO) -> Blob:
+        """Stream `source` into the store under `blob_key(sha256)`, hashing while copying."""
+        ...
+
+    def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
+        """Atomically create or replace a small object."""
+        ...
+
+    def get_bytes(self, key: str) -> bytes:
+        """Raise ObjectNotFound if absent."""
+        ...
+
+    def open_range(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Yield the bytes [start, end] (inclusive, like HTTP Range) in chunks."""
+        ...
+
+    def stat(self, key: str) -> ObjectInfo | None:
+        """None if absent."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Deleting a missing key is not an error."""
+        ...
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        """Keys starting with `prefix`, in lexicographic order."""
+        ...
+
+    def describe(self) -> str:
+        """Human-readable location, for errors and logs (never includes secrets)."""
+        ...

@@ -1,0 +1,31 @@
+"""JSON Schemas and controlled vocabularies, with the small loader that validates against them.
+
+Everything here is data; the code only loads it. Other packages import from here, never the
+other way round.
+"""
+
+from schemas.loader import (
+    Category,
+    Era,
+    SchemaError,
+    categories,
+    category_by_code,
+    eras,
+    load_schema,
+    resolve_category,
+    validate_manifest_row,
+    validate_record,
+)
+
+__all__ = [
+    "Category",
+    "Era",
+    "SchemaError",
+    "categories",
+    "category_by_code",
+    "eras",
+    "load_schema",
+    "resolve_category",
+    "validate_manifest_row",
+    "validate_record",
+]

@@ -1,0 +1,118 @@
+"""Load the JSON Schemas and vocabularies shipped in this package and validate against them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+
+class SchemaError(ValueError):
+    """A document does not match its schema. `path` is the JSON path of the first bad field."""
+
+    def __init__(self, message: str, path: str, errors: list[str]):
+        super().__init__(message)
+        self.path = path
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    zh: str
+    en: str
+    unesco: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Era:
+    code: str
+    zh: str
+    en: str
+    start: int
+    end: int | None
+    aliases: tuple[str, ...]
+
+
+def _read_json(name: str) -> Any:
+    return json.loads(resources.files("schemas").joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """`name` is 'record' or 'manifest-row'."""
+    return _read_json(f"{name}.schema.json")
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(name), format_checker=FormatChecker())
+
+
+def _json_path(error: ValidationError) -> str:
+    path = "$"
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _validate(name: str, document: dict[str, Any], what: str) -> None:
+    errors = sorted(_validator(name).iter_errors(document), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    messages = [f"{_json_path(e)}: {e.message}" for e in errors[:10]]
+    raise SchemaError(f"{what}: {messages[0]}", _json_path(errors[0]), messages)
+
+
+def validate_record(record: dict[str, Any]) -> None:
+    """Raise SchemaError naming the first bad field of an item record."""
+    _validate("record", record, f"record {record.get('id', '?')}")
+
+
+def validate_manifest_row(row: dict[str, Any], where: str = "manifest row") -> None:
+    _validate("manifest-row", row, where)
+
+
+@cache
+def categories() -> tuple[Category, ...]:
+    data = _read_json("vocabularies/ich-categories.json")
+    return tuple(
+        Category(c["code"], c["zh"], c["en"], c["unesco"], tuple(c["keywords"]))
+        for c in data["concepts"]
+    )
+
+
+@cache
+def unesco_domains() -> dict[str, dict[str, str]]:
+    return _read_json("vocabularies/ich-categories.json")["unesco_domains"]
+
+
+def category_by_code(code: str) -> Category:
+    for category in categories():
+        if category.code == code:
+            return category
+    raise KeyError(code)
+
+
+def resolve_category(value: str) -> Category | None:
+    """Accept a code, a Chinese label or an English label (case-insensitive)."""
+    wanted = value.strip().casefold()
+    for category in categories():
+        if wanted in (category.code, category.zh.casefold(), category.en.casefold()):
+            return category
+    return None
+
+
+@cache
+def eras() -> tuple[Era, ...]:
+    data = _read_json("vocabularies/eras.json")
+    return tuple(
+        Era(e["code"], e["zh"], e["en"], e["start"], e["end"], tuple(e["aliases"]))
+        for e in data["concepts"]
+    )

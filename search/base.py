@@ -1,0 +1,113 @@
+"""The `SearchIndex` protocol and the plain objects that cross it.
+
+Every backend (SQLite FTS5, Elasticsearch, OpenSearch) indexes the same documents, built by
+`search.documents.to_document` from a stored record with the one shared analyser, and answers
+the same `SearchQuery` with the same `SearchResult`. The conformance suite holds them to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, Protocol, runtime_checkable
+
+FACET_FIELDS: tuple[str, ...] = (
+    "collection",
+    "category",
+    "media_type",
+    "region",
+    "access",
+    "decade",
+)
+"""Fields that can be filtered on and counted. `decade` is the start year of each decade the
+item's date range touches (1950 for the 1950s)."""
+
+Sort = Literal["relevance", "date", "-date", "title", "modified"]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is asking. Decides which items exist for them; applied inside every backend query.
+
+    - public (institution None, everyone False): only `status == published`, `access == public`,
+      and no embargo in the future.
+    - an institution: the public set plus every item whose `institution` is theirs.
+    - everyone=True: operators and internal jobs (reindex checks, exports for the owner) see all.
+    """
+
+    institution: str | None = None
+    everyone: bool = False
+
+    @classmethod
+    def public(cls) -> Audience:
+        return cls()
+
+    @classmethod
+    def all(cls) -> Audience:
+        return cls(everyone=True)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> any of values
+    year_from: int | None = None  # item's date range must overlap [year_from, year_to]
+    year_to: int | None = None
+    sort: Sort = "relevance"  # relevance falls back to date when q is empty
+    page: int = 1
+    size: int = 20
+    facets: tuple[str, ...] = FACET_FIELDS
+    facet_size: int = 50
+    audience: Audience = field(default_factory=Audience.public)
+    today: date | None = None  # for embargo checks; None = today's date
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    summary: dict[str, Any]  # the document's display fields (see documents.summary_of)
+    highlights: dict[str, str] = field(default_factory=dict)  # field -> snippet with <mark>…</mark>
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    page: int
+    size: int
+
+
+@runtime_checkable
+class SearchIndex(Protocol):
+    """A disposable index derived from stored records; `heritage reindex` rebuilds it."""
+
+    def index(self, records: Iterable[dict[str, Any]]) -> int:
+        """Add or replace documents for these records (upsert by id). Returns how many."""
+        ...
+
+    def delete(self, item_ids: Iterable[str]) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def count(self, audience: Audience | None = None) -> int:
+        """Documents visible to `audience` (None = all)."""
+        ...
+
+    def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
+        """Replace the whole index with these records, with no moment of empty results."""
+        ...
+
+    def health(self) -> dict[str, Any]:
+        """{'ok': bool, 'backend': name, ...}; never raises."""
+        ...
+
+    def close(self) -> None: ...

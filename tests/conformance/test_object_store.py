@@ -1,0 +1,208 @@
+"""The ObjectStore conformance suite: the same assertions against every backend.
+
+Local always runs; MinIO runs against the real server from scripts/services.sh (in CI a missing
+server fails the run, it is never skipped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import resource
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from repository import LocalStore, ObjectNotFound, ObjectStore, StorageError, blob_key
+from tests.conftest import require_service
+
+
+def _s3_store(bucket: str) -> ObjectStore:
+    from repository.s3 import S3Store
+
+    endpoint = require_service("HERITAGE_TEST_S3_ENDPOINT", "MinIO")
+    return S3Store(
+        endpoint,
+        os.environ["HERITAGE_TEST_S3_ACCESS_KEY"],
+        os.environ["HERITAGE_TEST_S3_SECRET_KEY"],
+        bucket,
+    )
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[ObjectStore]:
+    if request.param == "local":
+        yield LocalStore(tmp_path / "store")
+    else:
+        bucket = f"conformance-{uuid.uuid4().hex[:12]}"
+        s3 = _s3_store(bucket)
+        yield s3
+        for key in list(s3.list("")):
+            s3.delete(key)
+        s3._client.remove_bucket(bucket)  # type: ignore[attr-defined]
+
+
+class _ChunkedSource(io.RawIOBase):
+    """A large deterministic stream generated on the fly, so the test itself holds no copy."""
+
+    def __init__(self, size: int, seed: bytes = b"heritage"):
+        self.remaining = size
+        self.block = hashlib.sha256(seed).digest() * 32768  # 1 MiB pattern
+        self.offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        n = self.remaining if n is None or n < 0 else min(n, self.remaining)
+        out = bytearray()
+        while len(out) < n:
+            start = self.offset % len(self.block)
+            take = min(n - len(out), len(self.block) - start)
+            out += self.block[start : start + take]
+            self.offset += take
+        self.remaining -= n
+        return bytes(out)
+
+
+def test_blob_roundtrip_is_content_addressed(store: ObjectStore) -> None:
+    data = "剪纸 paper-cutting".encode() * 1000
+    blob = store.put_blob(io.BytesIO(data))
+    assert blob.sha256 == hashlib.sha256(data).hexdigest()
+    assert blob.key == blob_key(blob.sha256)
+    assert blob.size == len(data)
+    assert not blob.existed
+    assert store.get_bytes(blob.key) == data
+    again = store.put_blob(io.BytesIO(data))
+    assert again.existed and again.key == blob.key
+    assert [k for k in store.list("blobs/")] == [blob.key]
+
+
+def test_empty_blob(store: ObjectStore) -> None:
+    blob = store.put_blob(io.BytesIO(b""))
+    assert blob.sha256 == hashlib.sha256(b"").hexdigest()
+    assert store.get_bytes(blob.key) == b""
+
+
+def test_put_bytes_overwrites_whole(store: ObjectStore) -> None:
+    store.put_bytes("records/a-123.json", b'{"v": 1, "padding": "xxxxxxxx"}')
+    store.put_bytes("records/a-123.json", b'{"v": 2}')
+    assert store.get_bytes("records/a-123.json") == b'{"v": 2}'
+    info = store.stat("records/a-123.json")
+    assert info is not None and info.size == len(b'{"v": 2}')
+
+
+def test_missing_keys(store: ObjectStore) -> None:
+    with pytest.raises(ObjectNotFound) as excinfo:
+        store.get_bytes("records/nope.json")
+    assert "records/nope.json" in str(excinfo.value)
+    with pytest.raises(ObjectNotFound):
+        list(store.open_range("records/nope.json"))
+    assert store.stat("records/nope.json") is None
+    store.delete("records/nope.json")  # deleting a missing key is fine
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "/abs/key", "a/../../b", "a//b", "dir/", ""])
+def test_unsafe_keys_are_refused(store: ObjectStore, bad: str) -> None:
+    with pytest.raises(ValueError):
+        store.put_bytes(bad, b"x")
+
+
+def test_ranges_are_inclusive(store: ObjectStore) -> None:
+    data = bytes(range(256)) * 10
+    store.put_bytes("reports/range.bin", data)
+    assert b"".join(store.open_range("reports/range.bin", 0, 9)) == data[:10]
+    assert b"".join(store.open_range("reports/range.bin", 100, 2559)) == data[100:]
+    assert b"".join(store.open_range("reports/range.bin", 2550)) == data[2550:]
+
+
+def test_listing_with_prefixes_is_sorted_and_exact(store: ObjectStore) -> None:
+    for key in ["records/b.json", "records/a.json", "recordsx/c.json", "collections/s.json"]:
+        store.put_bytes(key, b"{}")
+    assert list(store.list("records/")) == ["records/a.json", "records/b.json"]
+    assert list(store.list("records")) == ["records/a.json", "records/b.json", "recordsx/c.json"]
+    assert "collections/s.json" in list(store.list(""))
+
+
+def test_delete_removes(store: ObjectStore) -> None:
+    store.put_bytes("collections/x.json", b"{}")
+    store.delete("collections/x.json")
+    assert store.stat("collections/x.json") is None
+    assert list(store.list("collections/")) == []
+
+
+def test_etag_changes_with_content(store: ObjectStore) -> None:
+    first = store.put_bytes("reports/e.json", b"one")
+    second = store.put_bytes("reports/e.json", b"two!")
+    assert first.etag != second.etag
+
+
+@pytest.mark.slow
+def test_large_blob_streams_with_bounded_memory(store: ObjectStore) -> None:
+    """≥ 200 MB streamed in: peak RSS must not grow by anything like the object's size."""
+    size = 210 * 1024 * 1024
+    expected = hashlib.sha256()
+    source = _ChunkedSource(size)
+    while chunk := source.read(8 << 20):
+        expected.update(chunk)
+    peak: list[int] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.05):
+            with open("/proc/self/statm") as statm:
+                peak.append(int(statm.read().split()[1]) * resource.getpagesize())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    with open("/proc/self/statm") as statm:
+        before = int(statm.read().split()[1]) * resource.getpagesize()
+    sampler.start()
+    try:
+        blob = store.put_blob(_ChunkedSource(size))
+    finally:
+        stop.set()
+        sampler.join()
+    assert blob.size == size
+    assert blob.sha256 == expected.hexdigest()
+    growth = max(peak, default=before) - before
+    assert growth < 120 * 1024 * 1024, f"RSS grew by {growth / 2**20:.0f} MiB for a 210 MiB blob"
+    read_back = hashlib.sha256()
+    for chunk in store.open_range(blob.key):
+        read_back.update(chunk)
+    assert read_back.hexdigest() == blob.sha256
+
+
+def test_unreachable_s3_names_the_endpoint() -> None:
+    from repository.s3 import S3Store
+
+    with pytest.raises(StorageError) as excinfo:
+        S3Store("127.0.0.1:1", "user", "password1", "heritage", connect_timeout=0.5, retries=0)
+    assert "127.0.0.1:1" in str(excinfo.value)
+
+
+def test_wrong_s3_credentials_are_named() -> None:
+    from repository.s3 import S3Store
+
+    endpoint = require_service("HERITAGE_TEST_S3_ENDPOINT", "MinIO")
+    with pytest.raises(StorageError) as excinfo:
+        S3Store(endpoint, "heritage", "definitely-wrong-secret", "heritage", retries=0)
+    assert "credentials" in str(excinfo.value) and endpoint in str(excinfo.value)
+
+
+def test_forbidden_bucket_name_is_named() -> None:
+    from repository.s3 import S3Store
+
+    endpoint = require_service("HERITAGE_TEST_S3_ENDPOINT", "MinIO")
+    with pytest.raises(StorageError) as excinfo:
+        S3Store(
+            endpoint,
+            os.environ["HERITAGE_TEST_S3_ACCESS_KEY"],
+            os.environ["HERITAGE_TEST_S3_SECRET_KEY"],
+            "Bad_Bucket!",
+        )
+    assert "Bad_Bucket!" in str(excinfo.value)
