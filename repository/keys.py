@@ -1,9 +1,9 @@
 """The key layout of a store. One place decides where everything lives.
 
-    blobs/sha256/ab/cd/abcd…           file contents (originals and derivatives)
-    records/<id>.json                  item records: written last, the commit point of an item
-    collections/<slug>.json            collection descriptions
-    reports/<job-id>.json              ingest job reports
+blobs/sha256/ab/cd/abcd…           file contents (originals and derivatives)
+records/<id>.json                  item records: written last, the commit point of an item
+collections/<slug>.json            collection descriptions
+reports/<job-id>.json              ingest job reports
 """
 
 from __future__ import annotations
