@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["stored", "unchanged", "duplicate", "failed", "would-store"]
+Outcome = Literal["stored", "updated", "unchanged", "duplicate", "failed", "would-store"]
+"""updated: a re-run changed an existing item (its manifest metadata or its files)."""
 
 
 @dataclass

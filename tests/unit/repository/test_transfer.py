@@ -43,7 +43,8 @@ def test_transfer_copies_everything_and_resumes(tmp_path, target: ObjectStore) -
     assert first.ok, first.problems
     assert first.records == 1 and first.copied == 2  # one blob, one collection document
     assert RecordStore(target).load(record["id"]) == record
-    assert target.get_bytes(record["files"][0]["key"]) == source.get_bytes(record["files"][0]["key"])
+    key = record["files"][0]["key"]
+    assert target.get_bytes(key) == source.get_bytes(key)
     again = transfer(source, target)
     assert again.ok and again.copied == 0 and again.skipped == 2 and again.records == 1
 

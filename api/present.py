@@ -1,0 +1,46 @@
+"""How records and hits look on the wire: file URLs and display fields with labels."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from urllib.parse import quote
+
+from api.labels import labels_for
+
+
+def file_url(item_id: str, role: str, n: int = 1) -> str:
+    """`/api/items/{id}/files/{role}`, with `?n=N` for the N-th file of a role (N from 1)."""
+    url = f"/api/items/{quote(item_id)}/files/{quote(role)}"
+    return url if n == 1 else f"{url}?n={n}"
+
+
+def with_file_urls(record: dict[str, Any]) -> dict[str, Any]:
+    """The record exactly as stored, each file gaining its download `url`."""
+    result = copy.deepcopy(record)
+    seen: dict[str, int] = {}
+    for file in result.get("files", []):
+        seen[file["role"]] = seen.get(file["role"], 0) + 1
+        file["url"] = file_url(result["id"], file["role"], seen[file["role"]])
+    return result
+
+
+def first_file(record: dict[str, Any], *roles: str) -> dict[str, Any] | None:
+    """The first file of the first role present, in the order given."""
+    for role in roles:
+        for file in record.get("files", []):
+            if file["role"] == role:
+                return file
+    return None
+
+
+def nth_file(record: dict[str, Any], role: str, n: int) -> dict[str, Any] | None:
+    files = [f for f in record.get("files", []) if f["role"] == role]
+    return files[n - 1] if 1 <= n <= len(files) else None
+
+
+def category_fields(category: str | None, lang: str) -> dict[str, Any]:
+    if not category:
+        return {"category_label": None, "category_labels": None}
+    labels = labels_for("category", category)
+    return {"category_label": labels[lang], "category_labels": labels}

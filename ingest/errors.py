@@ -1,0 +1,40 @@
+"""Errors the ingest stages raise; each names its subject and says what is wrong in plain words.
+
+`ItemError`s spoil one item and the batch goes on; `IngestError` stops a run before any work
+(an unreadable manifest, a path that does not exist, a bad collection slug).
+"""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """The whole run cannot start: bad usage or a manifest that cannot be read at all."""
+
+
+class ItemError(Exception):
+    """One file or manifest row cannot be ingested. `subject` names it, `problem` says why."""
+
+    def __init__(self, subject: str, problem: str):
+        super().__init__(f"{subject}: {problem}")
+        self.subject = subject
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        # Crosses the process boundary from workers; the default pickling would lose `problem`.
+        return (type(self), (self.subject, self.problem))
+
+
+class IdentifyError(ItemError):
+    """The file's bytes are not a format we know (empty, text, unknown)."""
+
+
+class UnsupportedFormat(ItemError):
+    """A format we recognise but whose kind (video, audio, PDF, archive) is not ingested yet."""
+
+
+class ImageError(ItemError):
+    """The image cannot be decoded safely: truncated, corrupt, or too many pixels."""
+
+
+class RowError(ItemError):
+    """A manifest row is invalid: a bad value, an unknown category, a missing file."""

@@ -1,0 +1,331 @@
+"""Documents: a first-page picture for the catalogue and the full text for search.
+
+PDFs are read with PDFium (`pypdfium2`): page count, the first page rendered at the access size
+(vector pages are drawn at that size, never scaled from a bitmap), the text of every page up to
+`DocumentLimits`, and the Info dictionary's title, author and creation date. Multi-page TIFF
+scans go through the image stage for their first page (so 1-bit, 16-bit, CMYK and ICC handling
+is the same as for photos) and add their page count; they carry no text. Plain-text and Markdown
+transcripts give text only, read as UTF-8 (with or without BOM) or GBK/GB18030.
+
+PDFium runs in-process and cannot be interrupted inside one call, so the bounds are on work:
+one page rendered, at most `max_text_pages` pages read, the text capped at `max_text_chars`, and
+the page loop stopped after `text_seconds`. A hard wall-clock timeout belongs to the worker
+process that calls this.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+from ingest.errors import ItemError
+from ingest.media.image import (
+    ACCESS_MAX,
+    ACCESS_QUALITY,
+    THUMBNAIL_MAX,
+    THUMBNAIL_QUALITY,
+    Derivative,
+    fitted,
+    make_image_derivatives,
+)
+
+DocumentKind = Literal["pdf", "tiff", "text"]
+
+_PDF_MAGIC = b"%PDF-"  # at the very start, as `ingest.identify` requires
+_HEAD_BYTES = 1024
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+_PAGE_BREAK = "\f"  # between pages' text, as pdftotext writes it
+_PDF_DATE = re.compile(
+    r"^D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?"
+    r"(?:(Z)|([+-])(\d{2})'?(\d{2})?'?)?"
+)
+
+
+class DocumentError(ItemError):
+    """The document cannot be read: corrupt, truncated, encrypted, or not a document at all."""
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """Bounds on the work one document may cost."""
+
+    max_text_chars: int = 2_000_000  # the record's `text` holds at most this many characters
+    max_text_pages: int = 5_000  # pages whose text is extracted
+    text_seconds: float = 120.0  # the page-by-page text loop stops after this long
+
+    def __post_init__(self) -> None:
+        if self.max_text_chars < 1 or self.max_text_pages < 1 or self.text_seconds <= 0:
+            raise ValueError("document limits must be positive")
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """What the document stage made. Text transcripts have no pictures; TIFF scans no text."""
+
+    kind: DocumentKind
+    media_type: Literal["document", "text"]  # the record's media_type
+    access: Derivative | None  # first page, longest side ≤ ACCESS_MAX
+    thumbnail: Derivative | None  # longest side ≤ THUMBNAIL_MAX
+    technical: dict[str, Any]  # format, pages, title, author, created, encoding …
+    text: str | None  # extracted text, at most `max_text_chars`
+    notes: tuple[str, ...] = ()  # what was cut short or converted, for the provenance event
+
+
+def make_document_derivatives(
+    src: Path, out_dir: Path, *, max_pixels: int, limits: DocumentLimits | None = None
+) -> DocumentResult:
+    """Write `access.jpg` and `thumbnail.jpg` (PDF, TIFF) into `out_dir` and extract the text.
+
+    The kind comes from the bytes; the extension only labels Markdown. `max_pixels` bounds a
+    TIFF page as it bounds a photo. Raises `DocumentError` (or the image stage's `ImageError`
+    for a TIFF) naming the file.
+    """
+    limits = limits or DocumentLimits()
+    kind = document_kind(src)
+    if kind == "pdf":
+        return _pdf(src, out_dir, limits)
+    if kind == "tiff":
+        return _tiff(src, out_dir, max_pixels)
+    return _transcript(src, limits)
+
+
+def document_kind(src: Path) -> DocumentKind:
+    """PDF or TIFF from the magic bytes, text when the bytes decode as UTF-8 or GBK."""
+    try:
+        with src.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except OSError as exc:
+        raise DocumentError(src.name, f"cannot be read ({exc.strerror})") from exc
+    if not head:
+        raise DocumentError(src.name, "the file is empty (0 bytes)")
+    if head.startswith(_PDF_MAGIC):
+        return "pdf"
+    if head.startswith(_TIFF_MAGIC):
+        return "tiff"
+    if b"\x00" not in head and _decode(head, partial=True) is not None:
+        return "text"
+    raise DocumentError(
+        src.name, "is not a PDF, a TIFF scan or a UTF-8/GBK text transcript (by its bytes)"
+    )
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+
+def _pdf(src: Path, out_dir: Path, limits: DocumentLimits) -> DocumentResult:
+    try:
+        pdf = pdfium.PdfDocument(src)
+    except pdfium.PdfiumError as exc:
+        raise DocumentError(src.name, _open_problem(exc)) from None
+    with pdf:
+        pages = len(pdf)
+        if pages == 0:
+            raise DocumentError(src.name, "the PDF has no pages")
+        first = _render_first_page(pdf, src)
+        access, thumbnail = _save_pictures(first, out_dir)
+        text, notes = _pdf_text(pdf, pages, limits)
+        technical: dict[str, Any] = {"format": _pdf_version(pdf), "pages": pages}
+        technical |= _pdf_info(pdf.get_metadata_dict(skip_empty=True))
+    if notes:
+        technical["text_truncated"] = True
+    return DocumentResult("pdf", "document", access, thumbnail, technical, text, tuple(notes))
+
+
+def _open_problem(exc: pdfium.PdfiumError) -> str:
+    if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+        return "the PDF is password-protected; save an unprotected copy and ingest that"
+    if exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
+        return "the PDF uses an unsupported security (encryption) scheme"
+    return f"the PDF is corrupt or truncated and cannot be opened ({exc})"
+
+
+def _render_first_page(pdf: pdfium.PdfDocument, src: Path) -> Image.Image:
+    try:
+        page = pdf[0]
+    except pdfium.PdfiumError as exc:
+        raise DocumentError(src.name, f"the first page of the PDF cannot be read ({exc})") from None
+    try:
+        width, height = page.get_size()
+        if not (width > 0 and height > 0):
+            raise DocumentError(src.name, f"the first page has no area ({width}×{height} pt)")
+        bitmap = page.render(scale=ACCESS_MAX / max(width, height))
+        return bitmap.to_pil().convert("RGB")
+    finally:
+        page.close()
+
+
+def _pdf_text(
+    pdf: pdfium.PdfDocument, pages: int, limits: DocumentLimits
+) -> tuple[str | None, list[str]]:
+    """Every page's text, joined by form feeds, within the limits; notes say what was cut."""
+    notes: list[str] = []
+    texts: list[str] = []
+    room = limits.max_text_chars
+    deadline = time.monotonic() + limits.text_seconds
+    readable = min(pages, limits.max_text_pages)
+    if pages > readable:
+        notes.append(f"text read from the first {readable} of {pages} pages only")
+    for index in range(readable):
+        if time.monotonic() > deadline:
+            notes.append(
+                f"text extraction stopped after {limits.text_seconds:g} s, at page "
+                f"{index + 1} of {pages}"
+            )
+            break
+        text = (_PAGE_BREAK if texts else "") + _page_text(pdf, index, notes)
+        if len(text) > room:
+            texts.append(text[:room])
+            notes.append(f"text cut at {limits.max_text_chars} characters, on page {index + 1}")
+            break
+        texts.append(text)
+        room -= len(text)
+    joined = "".join(texts)
+    return (joined if joined.strip() else None), notes
+
+
+def _page_text(pdf: pdfium.PdfDocument, index: int, notes: list[str]) -> str:
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError as exc:
+        notes.append(f"page {index + 1} cannot be read ({exc}); its text is missing")
+        return ""
+    try:
+        textpage = page.get_textpage()
+        try:
+            return _clean(textpage.get_text_range())
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def _pdf_version(pdf: pdfium.PdfDocument) -> str:
+    version = pdf.get_version()
+    return f"PDF {version // 10}.{version % 10}" if version else "PDF"
+
+
+def _pdf_info(meta: dict[str, str]) -> dict[str, str]:
+    info = {}
+    for key, field in (("Title", "title"), ("Author", "author")):
+        value = _clean(meta.get(key, "")).strip()
+        if value:
+            info[field] = value
+    created = pdf_date(meta.get("CreationDate", ""))
+    if created:
+        info["created"] = created
+    return info
+
+
+def pdf_date(value: str) -> str | None:
+    """A PDF date ("D:20240102030405+08'00'") as ISO 8601; None when it is not one."""
+    match = _PDF_DATE.match(value.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, zulu, sign, tz_hour, tz_minute = match.groups()
+    try:
+        moment = datetime(
+            int(year),
+            int(month or 1),
+            int(day or 1),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+        )
+        if zulu:
+            moment = moment.replace(tzinfo=UTC)
+        elif sign:
+            offset = timedelta(hours=int(tz_hour), minutes=int(tz_minute or 0))
+            moment = moment.replace(tzinfo=timezone(offset if sign == "+" else -offset))
+    except ValueError:
+        return None
+    return moment.isoformat()
+
+
+def _save_pictures(page: Image.Image, out_dir: Path) -> tuple[Derivative, Derivative]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    size = fitted(page.size, ACCESS_MAX)  # the page is rendered at size; this guards rounding
+    access = page if size == page.size else page.resize(size, Image.Resampling.LANCZOS)
+    thumbnail = access.resize(fitted(access.size, THUMBNAIL_MAX), Image.Resampling.LANCZOS)
+    access_path, thumbnail_path = out_dir / "access.jpg", out_dir / "thumbnail.jpg"
+    access.save(access_path, "JPEG", quality=ACCESS_QUALITY)
+    thumbnail.save(thumbnail_path, "JPEG", quality=THUMBNAIL_QUALITY)
+    return Derivative(access_path, *access.size), Derivative(thumbnail_path, *thumbnail.size)
+
+
+# -- TIFF scans --------------------------------------------------------------------------------
+
+
+def _tiff(src: Path, out_dir: Path, max_pixels: int) -> DocumentResult:
+    image = make_image_derivatives(src, out_dir, max_pixels=max_pixels)
+    technical = image.technical.to_record() | {"pages": _tiff_pages(src)}
+    return DocumentResult(
+        "tiff", "document", image.access, image.thumbnail, technical, None, image.notes
+    )
+
+
+def _tiff_pages(src: Path) -> int:
+    """The number of pages (IFDs); only headers are read, no page is decoded."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # the image stage has checked the first page's size already
+    try:
+        with Image.open(src) as im:
+            return getattr(im, "n_frames", 1)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise DocumentError(src.name, f"the TIFF's page directory is damaged ({exc})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+
+
+# -- text transcripts --------------------------------------------------------------------------
+
+
+def _transcript(src: Path, limits: DocumentLimits) -> DocumentResult:
+    budget = limits.max_text_chars * 4  # UTF-8 and GB18030 spend at most 4 bytes a character
+    with src.open("rb") as handle:
+        data = handle.read(budget + 1)
+    partial = len(data) > budget
+    decoded = _decode(data[:budget], partial=partial)
+    if decoded is None:
+        raise DocumentError(src.name, "the text is neither UTF-8 nor GBK/GB18030")
+    text, encoding = decoded
+    if "\x00" in text:
+        raise DocumentError(src.name, "holds NUL characters: it is binary data, not text")
+    text = _clean(text)
+    notes = []
+    if partial or len(text) > limits.max_text_chars:
+        text = text[: limits.max_text_chars]
+        notes.append(f"text cut at {limits.max_text_chars} characters")
+    label = "Markdown" if src.suffix.lower() in _MARKDOWN_SUFFIXES else "Plain text"
+    technical: dict[str, Any] = {"format": label, "encoding": encoding}
+    if notes:
+        technical["text_truncated"] = True
+    return DocumentResult("text", "text", None, None, technical, text or None, tuple(notes))
+
+
+def _decode(data: bytes, *, partial: bool) -> tuple[str, str] | None:
+    """(text, encoding) for UTF-8 (BOM or not) or GB18030 bytes; a character cut at the end
+    of a partial read is dropped."""
+    candidates = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "gb18030")
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            return decoder.decode(data, final=not partial), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _clean(text: str) -> str:
+    """One newline convention and no control characters (form feeds and tabs stay)."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -1,0 +1,554 @@
+"""What Elasticsearch and OpenSearch share: the mapping, the query builder and `ClusterIndex`.
+
+Text is analysed in Python (`search.analysis`, via `search.documents.to_document`); the engines
+only index the ready-made token strings with the `whitespace` analyzer and never analyse again,
+so neither needs a plugin, the `cjk` analyzer, painless or update_by_query. The query builder
+turns the analyser's `QueryPlan` into bool / dis_max / match_phrase queries over those token
+fields with the shared field boosts; user text only ever becomes a term or phrase value, never
+query_string syntax. Matching, visibility, drill-sideways facet counts and sort orders follow
+`SqliteIndex` exactly, so every backend returns the same hit sets.
+
+The index lives behind an alias: `rebuild` fills `<name>-v<timestamp>`, then swaps the alias
+atomically and drops the old index, so searches never see an empty index.
+
+Deep pages: the protocol pages by page/size. Up to `index.max_result_window` (10 000, left at
+its default) a page is one from/size request; beyond it the builder walks there with
+`search_after` in 10 000-hit steps that fetch only sort values, then reads the page. Raising
+`max_result_window` was rejected: it is a per-index knob a managed cluster may cap, and a deep
+from/size makes every shard hold from+size entries in one request's heap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from search.analysis import AllOf, AnyOf, Node, Phrase, QueryPlan, analyze_query
+from search.base import FACET_FIELDS, Audience, FacetValue, Hit, SearchQuery, SearchResult
+from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
+from search.highlight import highlights_for
+
+MAX_PAGE_SIZE = 100
+RESULT_WINDOW = 10_000
+"""Elasticsearch's and OpenSearch's default `index.max_result_window`: deepest from+size."""
+BULK_CHUNK = 500
+_SORTS = ("relevance", "date", "-date", "title", "modified")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,200}$")
+
+KEYWORD_FIELDS: tuple[str, ...] = (
+    "id",
+    "collection",
+    "category",
+    "media_type",
+    "region",
+    "access",
+    "status",
+    "institution",
+    "embargo_until",
+    "decade",
+    "modified",
+    "title_sort",
+)
+"""Exact-value fields. No lowercase normalizer: SQLite filters and counts them verbatim, and a
+normalizer would change the facet values shown (a region "Inner Mongolia" → "inner mongolia")."""
+YEAR_FIELDS: tuple[str, ...] = ("year_min", "year_max", "date_sort")
+STORED_FIELDS: tuple[str, ...] = ("summary", "display")
+"""Kept in _source for hits and the shared highlighter, not indexed: as JSON text, because an
+engine may re-serialise an object's keys in another order (OpenSearch does when it filters
+_source), and the highlighter picks between languages in key order."""
+
+# Relevance tiers, as in SqliteIndex: the whole query inside the best field group first.
+TIER_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("t_title",),
+    ("t_people", "t_places"),
+    ("t_subjects",),
+    ("t_description",),
+    ("t_text",),
+)
+TIER_STEP = 16384.0
+"""Score added per tier above the last: larger than any BM25 sum a query yields, small enough
+that float32 scores still tell BM25 apart within a tier."""
+MAX_TIER_LEAVES = 900
+"""Tiers repeat the plan per field group; past this many leaf queries they are left out (BM25
+with field boosts alone still ranks), to stay under OpenSearch's 1024-clause default limit."""
+
+
+class ClusterError(RuntimeError):
+    """The engine could not be reached or refused a request; the message names its URL."""
+
+
+# ---------------------------------------------------------------------------------- mapping
+
+
+def index_body(*, loading: bool = False) -> dict[str, Any]:
+    """Settings and mapping of one versioned index. `loading` turns refresh off for a rebuild.
+
+    One shard: a catalogue of millions of records fits one shard, and terms aggregations are
+    exact only on one shard. Replicas 0 on a single node, 1 as soon as there is a second.
+    """
+    settings: dict[str, Any] = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+    if loading:
+        settings["refresh_interval"] = "-1"
+    properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
+    properties |= {name: {"type": "long"} for name in YEAR_FIELDS}
+    properties |= {name: {"type": "text", "analyzer": "whitespace"} for name in TEXT_FIELDS}
+    properties |= {
+        name: {"type": "keyword", "index": False, "doc_values": False} for name in STORED_FIELDS
+    }
+    return {
+        "settings": {"index": settings},
+        "mappings": {
+            "dynamic": "strict",
+            # Token strings are only for matching; the record store is the source of truth.
+            "_source": {"excludes": list(TEXT_FIELDS)},
+            "properties": properties,
+        },
+    }
+
+
+def to_source(record: dict[str, Any]) -> dict[str, Any]:
+    """The document sent to the engine for one record: `to_document`'s fields, decades as text."""
+    try:
+        doc = to_document(record)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        item = record.get("id", "?") if isinstance(record, dict) else "?"
+        raise ValueError(
+            f"record {item}: cannot be indexed, bad or missing field {error}"
+        ) from error
+    source = {name: doc[name] for name in (*KEYWORD_FIELDS, *YEAR_FIELDS, *TEXT_FIELDS)}
+    source["decade"] = [str(d) for d in doc["decade"]]
+    source |= {name: json.dumps(doc[name], ensure_ascii=False) for name in STORED_FIELDS}
+    return source
+
+
+# ---------------------------------------------------------------------------------- text
+
+
+def node_query(node: Node, fields: Iterable[str]) -> dict[str, Any]:
+    """A plan node over `fields`: a phrase must match inside one field (best one scores)."""
+    fields = tuple(fields)
+    if isinstance(node, Phrase):
+        if len(node.tokens) == 1:
+            leaves = [
+                {"term": {f: {"value": node.tokens[0], "boost": FIELD_BOOSTS[f]}}} for f in fields
+            ]
+        else:
+            text = " ".join(node.tokens)
+            leaves = [
+                {"match_phrase": {f: {"query": text, "boost": FIELD_BOOSTS[f]}}} for f in fields
+            ]
+        return leaves[0] if len(leaves) == 1 else {"dis_max": {"queries": leaves}}
+    if isinstance(node, AllOf):
+        return {"bool": {"must": [node_query(p, fields) for p in node.parts]}}
+    if isinstance(node, AnyOf):
+        return {
+            "bool": {
+                "should": [node_query(o, fields) for o in node.options],
+                "minimum_should_match": 1,
+            }
+        }
+    raise TypeError(f"not a query plan node: {node!r}")
+
+
+def _must(plan: QueryPlan) -> Node:
+    return plan.must[0] if len(plan.must) == 1 else AllOf(plan.must)
+
+
+def _tiers(plan: QueryPlan) -> list[tuple[Node, tuple[str, ...]]]:
+    """(node, fields) per relevance tier, best first; the last tier (anywhere) is implicit."""
+    tiers: list[tuple[Node, tuple[str, ...]]] = []
+    for group in TIER_GROUPS:
+        if plan.boost:
+            tiers.append((plan.boost, group))
+        tiers.append((_must(plan), group))
+    return tiers
+
+
+def leaf_count(plan: QueryPlan) -> int:
+    """Leaf queries (terms, phrases) of the full relevance query of `plan`."""
+    per_field = len(plan.phrases())
+    boost = len(TEXT_FIELDS) if plan.boost else 0
+    return per_field * len(TEXT_FIELDS) * 2 + boost
+
+
+def text_query(plan: QueryPlan, *, scored: bool) -> dict[str, Any]:
+    """Every clause of the plan required, anywhere; scored = tiered BM25 with field boosts.
+
+    Tiers follow SqliteIndex: the boost phrase (all words, in order) in the title, the whole
+    query in the title, the same for people/places, subjects, description, text. A document
+    gets the bonus of its best tier (dis_max of constant scores) on top of its BM25 score.
+    """
+    must = node_query(_must(plan), TEXT_FIELDS)
+    if not scored:
+        return must
+    tiers = _tiers(plan)
+    if leaf_count(plan) > MAX_TIER_LEAVES:
+        return must
+    bonus = [
+        {
+            "constant_score": {
+                "filter": node_query(node, fields),
+                "boost": TIER_STEP * (len(tiers) - rank),
+            }
+        }
+        for rank, (node, fields) in enumerate(tiers)
+    ]
+    return {"bool": {"must": [must], "should": [{"dis_max": {"queries": bonus}}]}}
+
+
+# ---------------------------------------------------------------------------------- filters
+
+
+def visibility_filter(audience: Audience, today: date) -> dict[str, Any] | None:
+    """Who sees what (see `Audience`); None when the audience sees everything."""
+    if audience.everyone:
+        return None
+    public = {
+        "bool": {
+            "filter": [
+                {"term": {"status": "published"}},
+                {"term": {"access": "public"}},
+                {
+                    "bool": {
+                        "should": [
+                            {"bool": {"must_not": {"exists": {"field": "embargo_until"}}}},
+                            {"range": {"embargo_until": {"lte": today.isoformat()}}},
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                },
+            ]
+        }
+    }
+    if audience.institution is None:
+        return public
+    own = {"term": {"institution": audience.institution}}
+    return {"bool": {"should": [public, own], "minimum_should_match": 1}}
+
+
+def year_filters(year_from: int | None, year_to: int | None) -> list[dict[str, Any]]:
+    """The item's [year_min, year_max] must overlap [year_from, year_to]; undated never does."""
+    found = []
+    if year_from is not None:
+        found.append({"range": {"year_max": {"gte": year_from}}})
+    if year_to is not None:
+        found.append({"range": {"year_min": {"lte": year_to}}})
+    return found
+
+
+def check_query(query: SearchQuery) -> dict[str, list[str]]:
+    """The query's non-empty facet filters; ValueError for what SqliteIndex also refuses."""
+    if query.sort not in _SORTS:
+        raise ValueError(f"sort must be one of {', '.join(_SORTS)}, not {query.sort!r}")
+    if not 1 <= query.size <= MAX_PAGE_SIZE:
+        raise ValueError(f"size must be between 1 and {MAX_PAGE_SIZE}, not {query.size}")
+    if query.page < 1:
+        raise ValueError(f"page must be 1 or more, not {query.page}")
+    for name in (*query.facets, *query.filters):
+        if name not in FACET_FIELDS:
+            raise ValueError(f"unknown facet field {name!r}; expected one of {FACET_FIELDS}")
+    return {name: [str(v) for v in values] for name, values in query.filters.items() if values}
+
+
+# ---------------------------------------------------------------------------------- search
+
+
+def sort_spec(sort: str, *, relevance: bool) -> list[Any]:
+    """Engine sort for a protocol sort; `id` breaks ties so paging is stable (as in SQLite)."""
+    if sort == "relevance" and relevance:
+        first: Any = "_score"
+    elif sort in ("relevance", "date"):
+        first = {"date_sort": {"order": "asc", "missing": "_last"}}
+    elif sort == "-date":
+        first = {"date_sort": {"order": "desc", "missing": "_last"}}
+    elif sort == "title":
+        first = {"title_sort": {"order": "asc", "missing": "_first"}}
+    else:
+        first = {"modified": {"order": "desc", "missing": "_last"}}
+    return [first, {"id": "asc"}]
+
+
+def _all_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"bool": {"filter": clauses}}
+
+
+def search_body(query: SearchQuery, plan: QueryPlan, today: date) -> dict[str, Any]:
+    """Query, drill-sideways facet aggregations and sort for one search (no paging yet).
+
+    Text, visibility and years restrict everything; each facet filter restricts the hits
+    (post_filter) and every facet's counts except its own, as SqliteIndex counts them.
+    """
+    filters = check_query(query)
+    relevance = query.sort == "relevance" and not plan.empty
+    restrict = [f for f in [visibility_filter(query.audience, today)] if f]
+    restrict += year_filters(query.year_from, query.year_to)
+    bool_query: dict[str, Any] = {"filter": restrict}
+    if relevance:
+        bool_query["must"] = [text_query(plan, scored=True)]
+    elif not plan.empty:
+        restrict.insert(0, text_query(plan, scored=False))
+    facet_clauses = {name: {"terms": {name: values}} for name, values in filters.items()}
+    body: dict[str, Any] = {
+        "query": {"bool": bool_query},
+        "sort": sort_spec(query.sort, relevance=relevance),
+        "track_total_hits": True,
+    }
+    if facet_clauses:
+        body["post_filter"] = _all_of(list(facet_clauses.values()))
+    aggs = {}
+    for name in query.facets:
+        others = [clause for other, clause in facet_clauses.items() if other != name]
+        terms = {
+            "terms": {
+                "field": name,
+                "size": query.facet_size,
+                "order": [{"_count": "desc"}, {"_key": "asc"}],
+            }
+        }
+        aggs[name] = {"filter": _all_of(others), "aggs": {"values": terms}}
+    if aggs:
+        body["aggs"] = aggs
+    return body
+
+
+def facet_values(aggregations: dict[str, Any], names: Iterable[str]) -> dict[str, list[FacetValue]]:
+    return {
+        name: [
+            FacetValue(str(bucket["key"]), bucket["doc_count"])
+            for bucket in aggregations[name]["values"]["buckets"]
+        ]
+        for name in names
+    }
+
+
+def walk_steps(offset: int, size: int) -> list[int]:
+    """Sizes of the search_after steps that skip `offset` hits (none when from/size reaches)."""
+    if offset + size <= RESULT_WINDOW:
+        return []
+    full, rest = divmod(offset, RESULT_WINDOW)
+    return [RESULT_WINDOW] * full + ([rest] if rest else [])
+
+
+# ---------------------------------------------------------------------------------- the index
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What differs between the two client libraries, handed to `ClusterIndex`."""
+
+    name: str  # "Elasticsearch" / "OpenSearch", for messages
+    client: Any  # everyday calls, short timeout
+    slow_client: Any  # bulk and refresh, longer timeout
+    streaming_bulk: Callable[..., Iterator[tuple[bool, dict[str, Any]]]]
+    unreachable: tuple[type[Exception], ...]  # connection refused / timed out
+    failures: tuple[type[Exception], ...]  # any other error the client raises
+
+
+class ClusterIndex:
+    """The `SearchIndex` protocol over Elasticsearch or OpenSearch, behind the alias `name`."""
+
+    backend = "cluster"
+
+    def __init__(self, url: str, index_name: str, engine: Engine) -> None:
+        if not _NAME_RE.match(index_name):
+            raise ValueError(
+                f"index_name {index_name!r}: use lowercase letters, digits, '-' and '_'"
+            )
+        self.url = url
+        self.alias = index_name
+        self.client = engine.client
+        """The engine's own client, for operations the protocol does not cover."""
+        self._engine = engine
+        self._ready = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _calling(self, action: str) -> Iterator[None]:
+        """Client errors → ClusterError naming the engine, its URL and what was being done."""
+        name = f"{self._engine.name} at {self.url}"
+        try:
+            yield
+        except self._engine.unreachable as error:
+            raise ClusterError(f"{name} is unreachable ({action}): {error}") from error
+        except self._engine.failures as error:
+            raise ClusterError(f"{name} failed ({action} {self.alias!r}): {error}") from error
+
+    def _indices(self) -> list[str]:
+        """The concrete indices behind the alias (none before the first write)."""
+        if not self.client.indices.exists_alias(name=self.alias):
+            return []
+        return sorted(self.client.indices.get_alias(name=self.alias))
+
+    def _new_index_name(self) -> str:
+        return f"{self.alias}-v{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+
+    def _ensure(self) -> None:
+        """Create the first versioned index with the alias, unless the alias exists."""
+        if self._ready:
+            return
+        with self._calling("creating the index"):
+            if not self._indices():
+                body = index_body() | {"aliases": {self.alias: {}}}
+                self.client.indices.create(index=self._new_index_name(), body=body)
+        self._ready = True
+
+    def _bulk(self, target: str, actions: Iterable[dict[str, Any]]) -> int:
+        """Stream actions into `target`; ValueError naming every record the engine refused."""
+        done = 0
+        failed: list[str] = []
+        with self._calling("bulk indexing"):
+            for ok, item in self._engine.streaming_bulk(
+                self._engine.slow_client,
+                actions,
+                index=target,
+                chunk_size=BULK_CHUNK,
+                raise_on_error=False,
+                max_retries=3,
+                initial_backoff=1,
+                max_backoff=8,
+            ):
+                op, result = next(iter(item.items()))
+                if ok or (op == "delete" and result.get("status") == 404):
+                    done += 1
+                else:
+                    reason = (result.get("error") or {}).get("reason", result.get("error"))
+                    failed.append(f"record {result.get('_id')}: {reason}")
+        if failed:
+            raise ValueError(
+                f"{self._engine.name} refused {len(failed)} record(s) in {target!r}: "
+                + "; ".join(failed[:10])
+            )
+        return done
+
+    def _refresh(self, target: str) -> None:
+        with self._calling("refreshing"):
+            self._engine.slow_client.indices.refresh(index=target)
+
+    # ------------------------------------------------------------------ writing
+
+    def index(self, records: Iterable[dict[str, Any]]) -> int:
+        self._ensure()
+        actions = (
+            {"_op_type": "index", "_id": source["id"], "_source": source}
+            for source in map(to_source, records)
+        )
+        count = self._bulk(self.alias, actions)
+        self._refresh(self.alias)
+        return count
+
+    def delete(self, item_ids: Iterable[str]) -> None:
+        self._ensure()
+        self._bulk(self.alias, ({"_op_type": "delete", "_id": i} for i in item_ids))
+        self._refresh(self.alias)
+
+    def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
+        """Fill a new versioned index, then swap the alias in one atomic update."""
+        new = self._new_index_name()
+        with self._calling("creating the index"):
+            self.client.indices.create(index=new, body=index_body(loading=True))
+        try:
+            actions = ({"_id": s["id"], "_source": s} for s in map(to_source, records))
+            count = self._bulk(new, actions)
+            with self._calling("swapping the alias"):
+                self.client.indices.put_settings(
+                    index=new, body={"index": {"refresh_interval": None}}
+                )
+                self._refresh(new)
+                old = self._indices()
+                swap = [{"remove": {"index": o, "alias": self.alias}} for o in old]
+                swap.append({"add": {"index": new, "alias": self.alias}})
+                self.client.indices.update_aliases(body={"actions": swap})
+        except BaseException:
+            with suppress(Exception):  # best effort: the original error is the one to report
+                self.client.indices.delete(index=new, ignore_unavailable=True)
+            raise
+        self._ready = True
+        with self._calling("deleting the old index"):
+            for name in old:
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+        return count
+
+    def drop(self) -> None:
+        """Delete every index behind the alias (and with it the alias)."""
+        with self._calling("deleting the index"):
+            for name in self._indices():
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+        self._ready = False
+
+    # ------------------------------------------------------------------ reading
+
+    def count(self, audience: Audience | None = None) -> int:
+        self._ensure()
+        visible = None if audience is None else visibility_filter(audience, date.today())
+        body = {"query": visible or {"match_all": {}}}
+        with self._calling("counting"):
+            return int(self.client.count(index=self.alias, body=body)["count"])
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        plan = analyze_query(query.q)
+        body = search_body(query, plan, query.today or date.today())
+        offset = (query.page - 1) * query.size
+        steps = walk_steps(offset, query.size)
+        self._ensure()
+        with self._calling("searching"):
+            paging = {"size": 0} if steps else {"from": offset, "size": query.size}
+            response = self.client.search(index=self.alias, body=body | paging)
+            total = response["hits"]["total"]["value"]
+            found = response["hits"]["hits"]
+            if steps and offset < total:
+                found = self._deep_page(body, steps, query.size)
+        hits = [
+            Hit(
+                h["_id"],
+                float(h.get("_score") or 0.0),
+                json.loads(h["_source"]["summary"]),
+                highlights_for(json.loads(h["_source"]["display"]), plan),
+            )
+            for h in found
+        ]
+        facets = facet_values(response.get("aggregations", {}), query.facets)
+        return SearchResult(total, hits, facets, query.page, query.size)
+
+    def _deep_page(self, body: dict[str, Any], steps: list[int], size: int) -> list[Any]:
+        """Walk with search_after past `sum(steps)` hits (sort values only), then read a page."""
+        walk = {k: v for k, v in body.items() if k != "aggs"}
+        walk |= {"_source": False, "track_total_hits": False}
+        after = None
+        for step in steps:
+            page = walk | {"size": step} | ({"search_after": after} if after else {})
+            found = self.client.search(index=self.alias, body=page, filter_path="hits.hits.sort")
+            hits = found.get("hits", {}).get("hits", [])
+            if len(hits) < step:
+                return []
+            after = hits[-1]["sort"]
+        final = {k: v for k, v in body.items() if k != "aggs"} | {"track_total_hits": False}
+        found = self.client.search(
+            index=self.alias, body=final | {"size": size, "search_after": after}
+        )
+        return list(found["hits"]["hits"])
+
+    def health(self) -> dict[str, Any]:
+        report: dict[str, Any] = {"ok": False, "backend": self.backend, "url": self.url}
+        report["index"] = self.alias
+        try:
+            with self._calling("checking health"):
+                status = self.client.cluster.health()["status"]
+                report["status"] = status
+                indices = self._indices()
+                report["indices"] = indices
+                if indices:
+                    report["documents"] = int(self.client.count(index=self.alias)["count"])
+            report["ok"] = status in ("green", "yellow")
+        except Exception as error:  # noqa: BLE001 - health reports, never raises
+            report["error"] = str(error)
+        return report
+
+    def close(self) -> None:
+        self._engine.slow_client.close()
+        self.client.close()

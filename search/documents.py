@@ -1,0 +1,174 @@
+"""The flat document every search backend indexes, derived from a stored record.
+
+One function, `to_document`, so SQLite, Elasticsearch and OpenSearch index exactly the same
+keyword values, year range and analysed token strings (`t_*`, space-separated tokens from
+`search.analysis`; engines split them on whitespace and never analyse again).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import edtf
+
+from schemas import category_by_code
+from search.analysis import analyze, char_tokens, pinyin_tokens, sort_key
+
+FIELD_BOOSTS: dict[str, float] = {
+    "t_title": 10.0,
+    "t_people": 5.0,
+    "t_places": 5.0,
+    "t_subjects": 3.0,
+    "t_description": 2.0,
+    "t_text": 1.0,
+}
+"""Relevance weight of each analysed field; every backend uses these numbers."""
+
+TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
+
+MAX_DECADES = 4
+"""A date range touching more decades than this (a dynasty, "20th century") gets no decade: a user
+filtering by "1950s" wants things from the 1950s, not everything from the Qing or the 1900s.
+The year-range filter still finds such items, by overlap."""
+
+SUMMARY_DESCRIPTION_CHARS = 240
+
+
+def _texts(value: dict[str, str] | None) -> list[str]:
+    return list(value.values()) if value else []
+
+
+def _join(texts: list[str]) -> str:
+    return "\n".join(t for t in texts if t)
+
+
+def _tokens(text: str, *, names: bool = False, chars: bool = False) -> str:
+    tokens = analyze(text)
+    if names:
+        tokens += pinyin_tokens(text)
+    if chars:
+        tokens += char_tokens(text)
+    return " ".join(tokens)
+
+
+def preferred(value: dict[str, str]) -> str:
+    """The text to sort and show first: Chinese if present, else English, else the first."""
+    for lang in ("zh", "zh-Hans", "zh-Hant", "en"):
+        if value.get(lang):
+            return value[lang]
+    for lang, text in value.items():
+        if lang.startswith("zh"):
+            return text
+    return next(iter(value.values()), "")
+
+
+def year_range(record: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(earliest, latest) year of the record's date: the stored years, else read from the EDTF."""
+    date = record.get("date") or {}
+    low, high = date.get("earliest"), date.get("latest")
+    if low is None and high is None and date.get("edtf"):
+        try:
+            parsed = edtf.parse_edtf(date["edtf"])
+            low, high = parsed.lower_strict().tm_year, parsed.upper_strict().tm_year
+        except Exception:  # noqa: BLE001 - an unreadable date is simply undated for search
+            return None, None
+    if low is None:
+        low = high
+    if high is None:
+        high = low
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    return low, high
+
+
+def decades(year_min: int | None, year_max: int | None) -> list[int]:
+    """Start years of the decades [year_min, year_max] touches; none for wide ranges."""
+    if year_min is None or year_max is None:
+        return []
+    first, last = year_min // 10 * 10, year_max // 10 * 10
+    if (last - first) // 10 + 1 > MAX_DECADES:
+        return []
+    return list(range(first, last + 10, 10))
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def _category_label(code: str | None) -> dict[str, str] | None:
+    if not code:
+        return None
+    try:
+        category = category_by_code(code)
+    except KeyError:
+        return None
+    return {"zh": category.zh, "en": category.en}
+
+
+def summary_of(record: dict[str, Any]) -> dict[str, Any]:
+    """What a search hit carries for display (no second lookup needed to show a result list)."""
+    date = record.get("date")
+    low, high = year_range(record)
+    roles = sorted({f["role"] for f in record.get("files", [])})
+    return {
+        "id": record["id"],
+        "title": dict(record["title"]),
+        "description": {
+            lang: _truncate(text, SUMMARY_DESCRIPTION_CHARS)
+            for lang, text in (record.get("description") or {}).items()
+        },
+        "collection": record["collection"],
+        "category": record.get("category"),
+        "category_label": _category_label(record.get("category")),
+        "media_type": record["media_type"],
+        "region": (record.get("region") or {}).get("name"),
+        "date": {"display": date.get("display") or date["edtf"], "earliest": low, "latest": high}
+        if date
+        else None,
+        "has_thumbnail": "thumbnail" in roles,
+        "file_roles": roles,
+    }
+
+
+def to_document(record: dict[str, Any]) -> dict[str, Any]:
+    """The flat document for every backend: keywords, year range, sort keys, tokens, display."""
+    low, high = year_range(record)
+    region = record.get("region") or {}
+    people = record.get("people") or []
+    label = _category_label(record.get("category"))
+    subjects = [
+        *(record.get("subjects") or []),
+        *(t["value"] for t in record.get("tags") or []),
+        *(label.values() if label else []),
+    ]
+    titles = _join(_texts(record["title"]))
+    names = _join([n for p in people for n in (p["name"], p.get("name_en", ""))])
+    places = _join([region.get("name", ""), region.get("name_en", "")])
+    return {
+        "id": record["id"],
+        "collection": record["collection"],
+        "category": record.get("category"),
+        "media_type": record["media_type"],
+        "region": region.get("name"),
+        "access": record["access"],
+        "status": record["status"],
+        "institution": record.get("institution"),
+        "embargo_until": record.get("embargo_until"),
+        "decade": decades(low, high),
+        "year_min": low,
+        "year_max": high,
+        "date_sort": low,
+        "modified": record["modified"],
+        "title_sort": sort_key(preferred(record["title"])),
+        "t_title": _tokens(titles, names=True, chars=True),
+        "t_people": _tokens(names, names=True, chars=True),
+        "t_places": _tokens(places, names=True, chars=True),
+        "t_subjects": _tokens(_join(subjects), chars=True),
+        "t_description": _tokens(_join(_texts(record.get("description")))),
+        "t_text": _tokens(record.get("text") or ""),
+        "display": {
+            "title": dict(record["title"]),
+            "description": dict(record.get("description") or {}),
+        },
+        "summary": summary_of(record),
+    }

@@ -1,0 +1,112 @@
+"""Snippets with <mark>…</mark>, computed in Python from the original text for every backend.
+
+Matching uses the analyser's own token streams with their source spans, so whatever matched is
+what gets marked: a simplified query term marks its traditional form, `kunqu` marks 昆曲, a
+stemmed word marks its inflected form. The text is HTML-escaped first and marks added around the
+escaped pieces, so a title such as `<script>` is shown, never run.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from search.analysis import QueryPlan, token_streams
+
+FRAGMENT_CHARS = 160
+_LEAD_CHARS = 40
+
+
+def _marked_ranges(text: str, plan: QueryPlan, *, names: bool) -> list[tuple[int, int]]:
+    phrases = {p.tokens for p in plan.phrases()}
+    if plan.boost:
+        phrases.add(plan.boost.tokens)
+    firsts: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        firsts.setdefault(phrase[0], []).append(phrase)
+    ranges: list[tuple[int, int]] = []
+    for stream in token_streams(text, pinyin=names, chars=names):
+        tokens = stream.tokens
+        for index, token in enumerate(tokens):
+            for phrase in firsts.get(token, ()):
+                last = index + len(phrase)
+                if tuple(tokens[index:last]) == phrase:
+                    ranges.append((stream.starts[index], max(stream.ends[index:last])))
+    return _merge(ranges)
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _render(text: str, ranges: list[tuple[int, int]], start: int, end: int) -> str:
+    out: list[str] = []
+    position = start
+    for low, high in ranges:
+        low, high = max(low, start), min(high, end)
+        if low >= high:
+            continue
+        out.append(html.escape(text[position:low]))
+        out.append(f"<mark>{html.escape(text[low:high])}</mark>")
+        position = high
+    out.append(html.escape(text[position:end]))
+    return "".join(out)
+
+
+def highlight(
+    text: str, plan: QueryPlan, *, names: bool = False, fragment: int | None = None
+) -> str | None:
+    """`text` HTML-escaped with query matches in <mark>, or None when nothing matches.
+
+    `names=True` also matches pinyin and single characters (as titles, people and places are
+    indexed). With `fragment`, only about that many characters around the first match are kept,
+    with "…" where text was cut.
+    """
+    if plan.empty or not text:
+        return None
+    ranges = _marked_ranges(text, plan, names=names)
+    if not ranges:
+        return None
+    start, end = 0, len(text)
+    if fragment and len(text) > fragment:
+        first_start, first_end = ranges[0]
+        start = max(0, min(first_start - _LEAD_CHARS, len(text) - fragment))
+        end = max(min(len(text), start + fragment), first_end)
+        # never cut through a mark
+        for low, high in ranges:
+            if low < start < high:
+                start = low
+            if low < end < high:
+                end = high
+    body = _render(text, ranges, start, end)
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+
+
+def _best(texts: dict[str, str], plan: QueryPlan, *, names: bool, fragment: int | None) -> str:
+    best, best_marks = "", 0
+    for text in texts.values():
+        snippet = highlight(text, plan, names=names, fragment=fragment)
+        marks = snippet.count("<mark>") if snippet else 0
+        if marks > best_marks:
+            best, best_marks = snippet or "", marks
+    return best
+
+
+def highlights_for(display: dict[str, Any], plan: QueryPlan) -> dict[str, str]:
+    """{'title': …, 'description': …} for a document's `display` field; fields without a match
+    are left out. Of several languages, the one with the most matches is shown."""
+    if plan.empty:
+        return {}
+    found = {
+        "title": _best(display.get("title") or {}, plan, names=True, fragment=None),
+        "description": _best(
+            display.get("description") or {}, plan, names=False, fragment=FRAGMENT_CHARS
+        ),
+    }
+    return {name: snippet for name, snippet in found.items() if snippet}

@@ -1,0 +1,717 @@
+"""`SqliteIndex`: the embedded search backend, SQLite FTS5 in one file.
+
+Layout, per generation `g` of the index (a rebuild fills generation g+1, then one transaction
+points `meta.generation` at it, so readers never see an empty or half-built index):
+
+- `f_g`  contentless FTS5 table over the analysed token columns (`search.documents.TEXT_FIELDS`),
+  `tokenize='ascii'`: tokens are already normalised by `search.analysis` and made of letters and
+  digits, and the ascii tokenizer splits on nothing but ASCII punctuation and space.
+- `c_g`  facet *combinations*: every distinct (collection, category, media type, region, access,
+  published?, institution, embargo date, first/last decade) tuple gets a small integer code and
+  a live-document count `n`.
+- `k_g`  one narrow row per document (id, years, sort keys); `d_g` the display JSON and the
+  compressed token strings (needed to delete a row from a contentless FTS table).
+
+A document's rowid is `seq << 21 | combo code`. So the FTS index alone, without touching any
+other table, yields for a query a histogram {combo code: matching documents}; visibility
+(audience, embargo date) and facet filters are then decided per combination, not per document,
+and every facet's counts (each with the *other* filters applied, "drill sideways") come out of
+that one pass. Hits are ranked by `bm25()` with the shared field weights; see `_relevance_page`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import zlib
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from search.analysis import AllOf, AnyOf, Node, Phrase, QueryPlan, analyze_query
+from search.base import FACET_FIELDS, Audience, FacetValue, Hit, SearchQuery, SearchResult
+from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
+from search.highlight import highlights_for
+
+CODE_BITS = 21
+CODE_MASK = (1 << CODE_BITS) - 1
+MAX_PAGE_SIZE = 100
+RANK_WINDOW = 500
+"""Within one relevance tier, at most this many matches (the most recently indexed) are scored
+with bm25(); the rest of a larger tier follows, newest first. Bounds the work of a query that
+matches a large part of the collection."""
+_TIER_SCORE = 1000.0
+_BATCH = 500
+_UNDATED = 1 << 40
+_SORTS = ("relevance", "date", "-date", "title", "modified")
+# Relevance tiers: where the whole query matches, best fields first.
+_TIERS: tuple[tuple[str, ...], ...] = (
+    ("t_title",),
+    ("t_people", "t_places"),
+    ("t_subjects",),
+    ("t_description",),
+    ("t_text",),
+)
+_ORDER_BY = {
+    "date": "k.dsa, k.id",
+    "-date": "k.dsd, k.id",
+    "title": "k.title_sort, k.id",
+    "modified": "k.modified DESC, k.id",
+}
+
+
+# ---------------------------------------------------------------------------------- queries
+
+
+def fts_match(node: Node) -> str:
+    """A plan node as an FTS5 MATCH expression. Tokens are letters/digits only, always quoted."""
+    if isinstance(node, Phrase):
+        return '"' + " ".join(node.tokens) + '"'
+    if isinstance(node, AllOf):
+        return "(" + " AND ".join(fts_match(p) for p in node.parts) + ")"
+    if isinstance(node, AnyOf):
+        return "(" + " OR ".join(fts_match(o) for o in node.options) + ")"
+    raise TypeError(f"not a query plan node: {node!r}")
+
+
+def _tier_matches(plan: QueryPlan) -> list[str]:
+    """FTS5 expressions of the relevance tiers, each excluding the tiers before it."""
+    must = fts_match(AllOf(plan.must)) if len(plan.must) > 1 else fts_match(plan.must[0])
+    tiers: list[str] = []
+    for columns in _TIERS:
+        spec = "{" + " ".join(columns) + "}"
+        if plan.boost:
+            tiers.append(f"({spec} : {fts_match(plan.boost)}) AND {must}")
+        tiers.append(f"{spec} : {must}")
+    tiers.append(must)
+    return [t if i == 0 else f"({t}) NOT ({' OR '.join(tiers[:i])})" for i, t in enumerate(tiers)]
+
+
+@dataclass(frozen=True)
+class _Combo:
+    values: dict[str, tuple[str, ...]]  # facet field -> its value(s) (missing values left out)
+    keys: dict[str, tuple[tuple[str, str], ...]]  # facet field -> ((field, value), …)
+    all_keys: tuple[tuple[str, str], ...]  # the keys of every field in FACET_FIELDS
+    public_from: str | None  # None: never public; "": public now; else the embargo date
+    institution: str | None
+
+    def visible(self, audience: Audience, today: str) -> bool:
+        if audience.everyone:
+            return True
+        if audience.institution is not None and self.institution == audience.institution:
+            return True
+        return self.public_from is not None and self.public_from <= today
+
+
+@dataclass
+class _Counts:
+    total: int
+    facets: dict[str, dict[str, int]]
+    allowed: set[int]
+
+
+def _aggregate(
+    histogram: dict[int, int],
+    combos: dict[int, _Combo],
+    query: SearchQuery,
+    filters: dict[str, frozenset[str]],
+    today: str,
+) -> _Counts:
+    """Totals and facet counts from a histogram of combination codes, in one pass.
+
+    A combination failing exactly one filter still counts in that filter's own facet: each
+    facet shows what choosing another of its values would give ("drill sideways").
+    """
+    names = tuple(query.facets)
+    every = names == FACET_FIELDS
+    counts: dict[tuple[str, str], int] = {}
+    total = 0
+    allowed: set[int] = set()
+    audience = query.audience
+    everyone, institution = audience.everyone, audience.institution
+    for code, count in histogram.items():
+        combo = combos[code]
+        if not (
+            everyone
+            or (combo.public_from is not None and combo.public_from <= today)
+            or (institution is not None and combo.institution == institution)
+        ):
+            continue
+        failed = (
+            [name for name, wanted in filters.items() if wanted.isdisjoint(combo.values[name])]
+            if filters
+            else None
+        )
+        if failed:
+            if len(failed) > 1 or failed[0] not in names:
+                continue
+            keys = combo.keys[failed[0]]
+        else:
+            total += count
+            allowed.add(code)
+            keys = combo.all_keys if every else tuple(k for n in names for k in combo.keys[n])
+        for key in keys:
+            counts[key] = counts.get(key, 0) + count
+    facets: dict[str, dict[str, int]] = {name: {} for name in names}
+    for (name, value), count in counts.items():
+        facets[name][value] = count
+    return _Counts(total, facets, allowed)
+
+
+def _check(query: SearchQuery) -> dict[str, frozenset[str]]:
+    if query.sort not in _SORTS:
+        raise ValueError(f"sort must be one of {', '.join(_SORTS)}, not {query.sort!r}")
+    if not 1 <= query.size <= MAX_PAGE_SIZE:
+        raise ValueError(f"size must be between 1 and {MAX_PAGE_SIZE}, not {query.size}")
+    if query.page < 1:
+        raise ValueError(f"page must be 1 or more, not {query.page}")
+    for name in (*query.facets, *query.filters):
+        if name not in FACET_FIELDS:
+            raise ValueError(f"unknown facet field {name!r}; expected one of {FACET_FIELDS}")
+    filters = {
+        name: frozenset(str(v) for v in values) for name, values in query.filters.items() if values
+    }
+    return filters
+
+
+# ---------------------------------------------------------------------------------- the index
+
+
+class SqliteIndex:
+    """The `SearchIndex` protocol over one SQLite file (WAL: one writer, many readers, any
+    number of processes). Thread-safe: each thread reads on its own connection."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path, *, cache_size: int = 128) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._combos: dict[int, dict[int, _Combo]] = {}
+        self._cache: OrderedDict[tuple[Any, ...], dict[int, int]] = OrderedDict()
+        self._cache_size = cache_size
+        self._writer: sqlite3.Connection | None = None
+        with self._write_lock:
+            conn = self._writer = self._connect()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', 1), ('version', 0)")
+            _create_generation(conn, _generation(conn), with_indexes=True)
+            conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ connections
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA cache_size=-131072")
+        conn.execute("PRAGMA mmap_size=4294967296")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[tuple[sqlite3.Connection, int, int]]:
+        """One read transaction: a consistent snapshot, whatever writers do meanwhile."""
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            yield conn, meta["generation"], meta["version"]
+        finally:
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _write(self) -> Iterator[tuple[sqlite3.Connection, int]]:
+        """One write transaction; bumps `meta.version` so readers drop cached counts."""
+        with self._write_lock:
+            conn = self._writer
+            if conn is None:
+                conn = self._writer = self._connect()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn, _generation(conn)
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+        self._writer = None
+
+    # ------------------------------------------------------------------ writing
+
+    def index(self, records: Iterable[dict[str, Any]]) -> int:
+        return self._load(records, None)
+
+    def delete(self, item_ids: Iterable[str]) -> None:
+        ids = iter(item_ids)
+        while batch := list(islice(ids, _BATCH)):
+            with self._write() as (conn, gen):
+                for item_id in batch:
+                    row = conn.execute(f"SELECT rowid FROM k_{gen} WHERE id = ?", (item_id,))
+                    found = row.fetchone()
+                    if found:
+                        _delete_row(conn, gen, found[0])
+
+    def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
+        with self._write() as (conn, gen):
+            for stale in _generations(conn) - {gen}:  # left by a crashed rebuild
+                _drop_generation(conn, stale)
+            new = gen + 1
+            _create_generation(conn, new, with_indexes=False)
+        count = self._load(records, new)
+        with self._write() as (conn, _):
+            _create_indexes(conn, new)
+            conn.execute(f"INSERT INTO f_{new}(f_{new}) VALUES ('optimize')")
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (new,))
+        with self._write() as (conn, _):
+            _drop_generation(conn, gen)
+        return count
+
+    def _load(self, records: Iterable[dict[str, Any]], target: int | None) -> int:
+        count = 0
+        items = iter(records)
+        while batch := list(islice(items, _BATCH)):
+            docs = [_document(record) for record in batch]
+            with self._write() as (conn, gen):
+                gen = target or gen
+                codes = self._writer_combos(conn, gen)
+                seq = conn.execute(f"SELECT max(rowid) FROM k_{gen}").fetchone()[0] or 0
+                seq >>= CODE_BITS
+                for doc in docs:
+                    seq += 1
+                    _upsert(conn, gen, doc, codes, seq)
+            count += len(docs)
+        return count
+
+    def _writer_combos(self, conn: sqlite3.Connection, gen: int) -> dict[str, int]:
+        return dict(conn.execute(f"SELECT key, code FROM c_{gen}"))
+
+    # ------------------------------------------------------------------ reading
+
+    def count(self, audience: Audience | None = None) -> int:
+        today = date.today().isoformat()
+        with self._read() as (conn, gen, _):
+            combos = self._reader_combos(conn, gen)
+            rows = conn.execute(f"SELECT code, n FROM c_{gen} WHERE n > 0").fetchall()
+        return sum(
+            n for code, n in rows if audience is None or combos[code].visible(audience, today)
+        )
+
+    def health(self) -> dict[str, Any]:
+        try:
+            with self._read() as (conn, gen, version):
+                documents = conn.execute(f"SELECT count(*) FROM k_{gen}").fetchone()[0]
+            return {
+                "ok": True,
+                "backend": self.backend,
+                "path": str(self.path),
+                "documents": documents,
+                "generation": gen,
+                "version": version,
+                "sqlite": sqlite3.sqlite_version,
+            }
+        except Exception as error:  # noqa: BLE001 - health reports, never raises
+            return {
+                "ok": False,
+                "backend": self.backend,
+                "path": str(self.path),
+                "error": str(error),
+            }
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        filters = _check(query)
+        plan = analyze_query(query.q)
+        today = (query.today or date.today()).isoformat()
+        offset = (query.page - 1) * query.size
+        with self._read() as (conn, gen, version):
+            combos = self._reader_combos(conn, gen)
+            histogram = self._histogram(conn, gen, version, plan, query)
+            counts = _aggregate(histogram, combos, query, filters, today)
+            rows: list[tuple[int, float]] = []
+            if offset < counts.total:
+                restrict = None if counts.allowed >= histogram.keys() else sorted(counts.allowed)
+                where = _Where(restrict, query.year_from, query.year_to)
+                if plan.empty or query.sort != "relevance":
+                    rows = _sorted_page(conn, gen, plan, where, query.sort, offset, query.size)
+                else:
+                    rows = _relevance_page(conn, gen, plan, where, offset, query.size)
+            stored = _stored(conn, gen, [rowid for rowid, _ in rows])
+        hits = []
+        for rowid, score in rows:
+            summary, display = stored[rowid]
+            hits.append(Hit(summary["id"], score, summary, highlights_for(display, plan)))
+        facets = {
+            name: [
+                FacetValue(value, n)
+                for value, n in sorted(counter.items(), key=lambda vn: (-vn[1], vn[0]))[
+                    : query.facet_size
+                ]
+            ]
+            for name, counter in counts.facets.items()
+        }
+        return SearchResult(counts.total, hits, facets, query.page, query.size)
+
+    def _reader_combos(self, conn: sqlite3.Connection, gen: int) -> dict[int, _Combo]:
+        """Combination codes never change meaning within a generation: load only new ones."""
+        with self._lock:
+            for stale in [g for g in self._combos if g != gen]:
+                del self._combos[stale]
+            known = self._combos.setdefault(gen, {})
+            newest = len(known)  # codes are handed out 1, 2, 3, … and never reused
+        for row in conn.execute(
+            f"SELECT code, collection, category, media_type, region, access, published,"
+            f" institution, embargo, dlo, dhi FROM c_{gen} WHERE code > ?",
+            (newest,),
+        ):
+            code, collection, category, media, region, access, published, inst, emb, lo, hi = row
+            decades = tuple(str(d) for d in range(lo, hi + 10, 10)) if lo is not None else ()
+            values = {
+                "collection": (collection,),
+                "category": (category,) if category else (),
+                "media_type": (media,),
+                "region": (region,) if region else (),
+                "access": (access,),
+                "decade": decades,
+            }
+            keys = {name: tuple((name, v) for v in vs) for name, vs in values.items()}
+            every = tuple(key for name in FACET_FIELDS for key in keys[name])
+            public_from = (emb or "") if published and access == "public" else None
+            combo = _Combo(values, keys, every, public_from, inst)
+            with self._lock:
+                known[code] = combo
+        return known
+
+    def _histogram(
+        self, conn: sqlite3.Connection, gen: int, version: int, plan: QueryPlan, query: SearchQuery
+    ) -> dict[int, int]:
+        """{combo code: documents} matching the text and year range, ignoring everything else."""
+        match = None if plan.empty else fts_match(AllOf(plan.must))
+        key = (gen, version, match, query.year_from, query.year_to)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        years, args = _year_sql(query.year_from, query.year_to)
+        if match is None:
+            sql = (
+                f"SELECT k.rowid & {CODE_MASK}, count(*) FROM k_{gen} k WHERE {years} GROUP BY 1"
+                if years
+                else f"SELECT code, n FROM c_{gen} WHERE n > 0"
+            )
+            histogram = dict(conn.execute(sql, args).fetchall())
+        else:
+            # One pass over the FTS doclists. Concatenating the codes and counting them in Python
+            # beats GROUP BY, whose sorter costs more than the whole FTS scan.
+            join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if years else ""
+            (codes,) = conn.execute(
+                f"SELECT group_concat(f.rowid & {CODE_MASK}) FROM f_{gen} f{join}"
+                f" WHERE f_{gen} MATCH ?{' AND ' + years if years else ''}",
+                [match, *args],
+            ).fetchone()
+            counted = Counter(codes.split(",")) if codes else Counter()
+            histogram = {int(code): n for code, n in counted.items()}
+        if self._cache_size:
+            with self._lock:
+                self._cache[key] = histogram
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return histogram
+
+
+# ---------------------------------------------------------------------------------- reading SQL
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Conditions on a page query beyond the text match: allowed combinations and years."""
+
+    codes: list[int] | None
+    year_from: int | None
+    year_to: int | None
+
+    def sql(self, rowid: str) -> tuple[str, list[Any]]:
+        parts, args = [], []
+        if self.codes is not None:
+            parts.append(f"({rowid} & {CODE_MASK}) IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(self.codes))
+        years, year_args = _year_sql(self.year_from, self.year_to)
+        if years:
+            parts.append(years)
+            args.extend(year_args)
+        return "".join(f" AND {p}" for p in parts), args
+
+
+def _year_sql(year_from: int | None, year_to: int | None) -> tuple[str, list[int]]:
+    parts, args = [], []
+    if year_from is not None:
+        parts.append("k.ymax >= ?")
+        args.append(year_from)
+    if year_to is not None:
+        parts.append("k.ymin <= ?")
+        args.append(year_to)
+    return " AND ".join(parts), args
+
+
+def _sorted_page(
+    conn: sqlite3.Connection,
+    gen: int,
+    plan: QueryPlan,
+    where: _Where,
+    sort: str,
+    offset: int,
+    size: int,
+) -> list[tuple[int, float]]:
+    order = _ORDER_BY["date" if sort == "relevance" else sort]
+    if plan.empty:
+        conditions, args = where.sql("k.rowid")
+        sql = f"SELECT k.rowid FROM k_{gen} k WHERE 1{conditions} ORDER BY {order} LIMIT ? OFFSET ?"
+    else:
+        conditions, args = where.sql("f.rowid")
+        sql = (
+            f"SELECT f.rowid FROM f_{gen} f JOIN k_{gen} k ON k.rowid = f.rowid"
+            f" WHERE f_{gen} MATCH ?{conditions} ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        args = [fts_match(AllOf(plan.must)), *args]
+    return [(rowid, 0.0) for (rowid,) in conn.execute(sql, [*args, size, offset])]
+
+
+def _relevance_page(
+    conn: sqlite3.Connection, gen: int, plan: QueryPlan, where: _Where, offset: int, size: int
+) -> list[tuple[int, float]]:
+    """One page in relevance order: tier by tier, bm25() within a tier, then id.
+
+    Tiers, best first: the boost phrase in the title, the whole query in the title, the same
+    for people/places, subjects, description, text, and last documents matching only across
+    fields. Each tier is read newest first with `ORDER BY rowid DESC`, which FTS5 serves from
+    its index and stops early; only up to RANK_WINDOW rows of a tier are scored.
+    """
+    conditions, args = where.sql("f.rowid")
+    weights = ", ".join(str(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
+    page: list[tuple[int, float]] = []
+    position = 0  # rank of the first document of the current tier
+    end = offset + size
+    tiers = _tier_matches(plan)
+    for number, tier in enumerate(tiers):
+        bonus = _TIER_SCORE * (len(tiers) - number)  # keeps Hit.score falling down the list
+        base = (
+            f"FROM f_{gen} f JOIN k_{gen} k ON k.rowid = f.rowid WHERE f_{gen} MATCH ?{conditions}"
+        )
+        scored = conn.execute(
+            f"SELECT f.rowid, bm25(f_{gen}, {weights}), k.id {base} ORDER BY f.rowid DESC LIMIT ?",
+            [tier, *args, RANK_WINDOW + 1],
+        ).fetchall()
+        best = sorted(scored[:RANK_WINDOW], key=lambda row: (row[1], row[2]))
+        page.extend(
+            (rowid, bonus - score)
+            for rowid, score, _ in best[max(0, offset - position) : end - position]
+        )
+        if len(scored) > RANK_WINDOW:
+            start = max(offset, position + RANK_WINDOW) - position
+            if start < end - position:
+                rest = conn.execute(
+                    f"SELECT f.rowid {base} ORDER BY f.rowid DESC LIMIT ? OFFSET ?",
+                    [tier, *args, end - position - start, start],
+                )
+                page.extend((rowid, bonus) for (rowid,) in rest)
+        if len(page) >= size:
+            break
+        if len(scored) <= RANK_WINDOW:
+            position += len(scored)
+        else:
+            position += conn.execute(f"SELECT count(*) {base}", [tier, *args]).fetchone()[0]
+    return page
+
+
+def _stored(
+    conn: sqlite3.Connection, gen: int, rowids: list[int]
+) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+    if not rowids:
+        return {}
+    rows = conn.execute(
+        f"SELECT rowid, summary, display FROM d_{gen}"
+        " WHERE rowid IN (SELECT value FROM json_each(?))",
+        (json.dumps(rowids),),
+    )
+    return {rowid: (json.loads(summary), json.loads(display)) for rowid, summary, display in rows}
+
+
+# ---------------------------------------------------------------------------------- writing SQL
+
+
+def _document(record: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return to_document(record)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(
+            f"record {record.get('id', '?') if isinstance(record, dict) else '?'}: "
+            f"cannot be indexed, bad or missing field {error}"
+        ) from error
+
+
+def _combo_key(doc: dict[str, Any]) -> tuple[Any, ...]:
+    decades = doc["decade"]
+    return (
+        doc["collection"],
+        doc["category"],
+        doc["media_type"],
+        doc["region"],
+        doc["access"],
+        doc["status"] == "published",
+        doc["institution"],
+        doc["embargo_until"],
+        decades[0] if decades else None,
+        decades[-1] if decades else None,
+    )
+
+
+def _combo_code(
+    conn: sqlite3.Connection, gen: int, doc: dict[str, Any], codes: dict[str, int]
+) -> int:
+    values = _combo_key(doc)
+    key = json.dumps(values, ensure_ascii=False)
+    code = codes.get(key)
+    if code is None:
+        code = len(codes) + 1
+        if code > CODE_MASK:
+            raise RuntimeError(
+                f"{code} distinct facet combinations exceed the SQLite index's {CODE_MASK}"
+            )
+        conn.execute(
+            f"INSERT INTO c_{gen} (code, key, collection, category, media_type, region, access,"
+            f" published, institution, embargo, dlo, dhi, n) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            (code, key, *values),
+        )
+        codes[key] = code
+    return code
+
+
+def _upsert(
+    conn: sqlite3.Connection, gen: int, doc: dict[str, Any], codes: dict[str, int], seq: int
+) -> None:
+    old = conn.execute(f"SELECT rowid FROM k_{gen} WHERE id = ?", (doc["id"],)).fetchone()
+    if old:
+        _delete_row(conn, gen, old[0])
+    code = _combo_code(conn, gen, doc, codes)
+    rowid = seq << CODE_BITS | code
+    texts = [doc[name] for name in TEXT_FIELDS]
+    columns = ", ".join(TEXT_FIELDS)
+    conn.execute(
+        f"INSERT INTO f_{gen} (rowid, {columns}) VALUES (?{', ?' * len(texts)})", (rowid, *texts)
+    )
+    low = doc["date_sort"]
+    conn.execute(
+        f"INSERT INTO k_{gen} (rowid, id, ymin, ymax, dsa, dsd, title_sort, modified)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        (
+            rowid,
+            doc["id"],
+            doc["year_min"],
+            doc["year_max"],
+            _UNDATED if low is None else low,
+            _UNDATED if low is None else -low,
+            doc["title_sort"],
+            doc["modified"],
+        ),
+    )
+    conn.execute(
+        f"INSERT INTO d_{gen} (rowid, summary, display, tokens) VALUES (?,?,?,?)",
+        (
+            rowid,
+            json.dumps(doc["summary"], ensure_ascii=False),
+            json.dumps(doc["display"], ensure_ascii=False),
+            zlib.compress("\n".join(texts).encode(), 1),
+        ),
+    )
+    conn.execute(f"UPDATE c_{gen} SET n = n + 1 WHERE code = ?", (code,))
+
+
+def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int) -> None:
+    """Contentless FTS5 forgets a row only when told its exact tokens: we kept them for this."""
+    (blob,) = conn.execute(f"SELECT tokens FROM d_{gen} WHERE rowid = ?", (rowid,)).fetchone()
+    texts = zlib.decompress(blob).decode().split("\n")
+    columns = ", ".join(TEXT_FIELDS)
+    conn.execute(
+        f"INSERT INTO f_{gen} (f_{gen}, rowid, {columns}) VALUES ('delete', ?{', ?' * len(texts)})",
+        (rowid, *texts),
+    )
+    conn.execute(f"DELETE FROM k_{gen} WHERE rowid = ?", (rowid,))
+    conn.execute(f"DELETE FROM d_{gen} WHERE rowid = ?", (rowid,))
+    conn.execute(f"UPDATE c_{gen} SET n = n - 1 WHERE code = ?", (rowid & CODE_MASK,))
+
+
+# ---------------------------------------------------------------------------------- schema
+
+
+def _generation(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+
+
+def _generations(conn: sqlite3.Connection) -> set[int]:
+    names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'k_*'")
+    return {int(name[2:]) for (name,) in names if name[2:].isdigit()}
+
+
+def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool) -> None:
+    columns = ", ".join(TEXT_FIELDS)
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS f_{gen} USING fts5({columns},"
+        " content='', tokenize='ascii')"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS k_{gen} (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL,"
+        " ymin INTEGER, ymax INTEGER, dsa INTEGER, dsd INTEGER, title_sort TEXT, modified TEXT)"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS d_{gen} (rowid INTEGER PRIMARY KEY, summary TEXT,"
+        " display TEXT, tokens BLOB)"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS c_{gen} (code INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"
+        " collection TEXT, category TEXT, media_type TEXT, region TEXT, access TEXT,"
+        " published INTEGER, institution TEXT, embargo TEXT, dlo INTEGER, dhi INTEGER,"
+        " n INTEGER NOT NULL)"
+    )
+    conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS k_{gen}_id ON k_{gen} (id)")
+    if with_indexes:
+        _create_indexes(conn, gen)
+
+
+def _create_indexes(conn: sqlite3.Connection, gen: int) -> None:
+    for name, columns in (
+        ("dsa", "dsa, id"),
+        ("dsd", "dsd, id"),
+        ("title", "title_sort, id"),
+        ("modified", "modified DESC, id"),
+        ("years", "ymin, ymax"),
+    ):
+        conn.execute(f"CREATE INDEX IF NOT EXISTS k_{gen}_{name} ON k_{gen} ({columns})")
+
+
+def _drop_generation(conn: sqlite3.Connection, gen: int) -> None:
+    for prefix in ("f", "k", "d", "c"):
+        conn.execute(f"DROP TABLE IF EXISTS {prefix}_{gen}")

@@ -1,0 +1,277 @@
+"""The real `heritage` console script, run as an archivist would, in a temporary data dir."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+HERITAGE = Path(sys.executable).parent / "heritage"
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "samples"
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HERITAGE_")}
+    env.update(HERITAGE_DATA_DIR=str(data_dir), HERITAGE_STORAGE="local", HERITAGE_SEARCH="sqlite")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def heritage(tmp_path: Path, data_dir: Path) -> Run:
+    def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(HERITAGE), *map(str, args)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,  # no stray .env
+            env=env or _environment(data_dir),
+            timeout=300,
+        )
+
+    return run
+
+
+def _picture(path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.frombytes("RGB", (96, 64), rng.randbytes(96 * 64 * 3)).save(path)
+
+
+def _collection(root: Path, rows: list[dict[str, str]], broken: list[str] = ()) -> Path:
+    """Pictures for `rows` (plus `broken` files that are not images) and a manifest."""
+    for seed, row in enumerate(rows):
+        _picture(root / row["path"], seed)
+    for name in broken:
+        (root / name).write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    manifest = root.parent / f"{root.name}.csv"
+    with manifest.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["path", "title_zh", "title_en", "category"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return manifest
+
+
+ROWS = [
+    {
+        "path": "a.jpg",
+        "title_zh": "剪纸窗花",
+        "title_en": "Window flower paper-cut",
+        "category": "traditional-art",
+    },
+    {
+        "path": "b.jpg",
+        "title_zh": "皮影戏人",
+        "title_en": "Shadow puppet figure",
+        "category": "traditional-drama",
+    },
+]
+
+
+def _report(result: subprocess.CompletedProcess) -> tuple[Path, dict]:
+    line = next(x for x in result.stdout.splitlines() if x.startswith("Report: "))
+    path = Path(line.removeprefix("Report: ").strip())
+    return path, json.loads(path.read_text(encoding="utf-8"))
+
+
+def _search(heritage: Run, query: str, *extra: str, env: dict[str, str] | None = None) -> dict:
+    result = heritage("search", query, "--json", *extra, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_ingest_all_done_exits_0_and_writes_the_report(
+    heritage: Run, tmp_path: Path, data_dir: Path
+) -> None:
+    manifest = _collection(tmp_path / "photos", ROWS)
+    result = heritage(
+        "ingest",
+        tmp_path / "photos",
+        "--collection",
+        "test-cuts",
+        "--manifest",
+        manifest,
+        "--workers",
+        "1",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    path, report = _report(result)
+    assert path.parent == data_dir / "reports"
+    assert path.name == f"{report['job_id']}.json"
+    assert report["counts"] == {"stored": 2}
+    assert "2/2" in result.stderr  # plain progress lines when not on a terminal
+
+    again = heritage(
+        "ingest", tmp_path / "photos", "-c", "test-cuts", "--manifest", manifest, "--workers", "1"
+    )
+    assert again.returncode == 0
+    assert _report(again)[1]["counts"] == {"unchanged": 2}
+
+
+def test_failed_items_exit_1_naming_the_file(heritage: Run, tmp_path: Path) -> None:
+    _collection(tmp_path / "mixed", ROWS[:1], broken=["broken.jpg"])
+    result = heritage("ingest", tmp_path / "mixed", "--collection", "mixed", "--workers", "1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    _, report = _report(result)
+    assert report["counts"] == {"stored": 1, "failed": 1}
+    failed = [i for i in report["items"] if i["outcome"] == "failed"]
+    assert [i["source"] for i in failed] == ["broken.jpg"]
+    assert "broken.jpg" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ingest", "{src}", "--collection", "Bad Slug!"), "slug"),
+        (("ingest", "{tmp}/nowhere", "--collection", "ok"), "nowhere"),
+        (
+            ("ingest", "{src}", "--collection", "ok", "--manifest", "{tmp}/missing.csv"),
+            "missing.csv",
+        ),
+        (("ingest", "{src}", "--collection", "ok", "--manifest", "{tmp}/bad.csv"), "bad.csv"),
+        (("ingest", "{src}"), "--collection"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_clear_line(
+    heritage: Run, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    _collection(tmp_path / "src", ROWS[:1])
+    (tmp_path / "bad.csv").write_text("path,colour\na.jpg,red\n", encoding="utf-8")
+    argv = [a.format(src=tmp_path / "src", tmp=tmp_path) for a in args]
+    result = heritage(*argv)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_settings_exit_2(heritage: Run, tmp_path: Path, data_dir: Path) -> None:
+    env = _environment(data_dir, HERITAGE_SEARCH="lucene")
+    result = heritage("reindex", env=env)
+    assert result.returncode == 2
+    assert "HERITAGE_SEARCH" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_reindex_gives_identical_search_results(
+    heritage: Run, tmp_path: Path, data_dir: Path
+) -> None:
+    manifest = _collection(tmp_path / "photos", ROWS)
+    ingested = heritage(
+        "ingest", tmp_path / "photos", "-c", "test-cuts", "--manifest", manifest, "--workers", "1"
+    )
+    assert ingested.returncode == 0, ingested.stderr
+    before = {q: _search(heritage, q) for q in ("剪纸", "puppet", "")}
+    assert before["剪纸"]["total"] == 1 and before[""]["total"] == 2
+    for path in data_dir.glob("index.sqlite3*"):
+        path.unlink()
+    result = heritage("reindex")
+    assert result.returncode == 0, result.stderr
+    assert "Reindexed 2 records" in result.stdout
+    after = {q: _search(heritage, q) for q in before}
+    for q in before:
+        assert [i["id"] for i in after[q]["items"]] == [i["id"] for i in before[q]["items"]]
+        assert after[q]["facets"] == before[q]["facets"]
+
+
+def test_search_prints_a_table(heritage: Run, tmp_path: Path) -> None:
+    manifest = _collection(tmp_path / "photos", ROWS)
+    heritage("ingest", tmp_path / "photos", "-c", "cuts", "--manifest", manifest, "--workers", "1")
+    result = heritage("search", "剪纸")
+    assert result.returncode == 0
+    assert "剪纸窗花" in result.stdout and "皮影戏人" not in result.stdout
+    public = _search(heritage, "剪纸", "--public")  # ingested as drafts: the public sees nothing
+    assert public["total"] == 0
+
+
+def test_verify_finds_changed_and_missing_blobs(
+    heritage: Run, tmp_path: Path, data_dir: Path
+) -> None:
+    manifest = _collection(tmp_path / "photos", ROWS)
+    heritage("ingest", tmp_path / "photos", "-c", "cuts", "--manifest", manifest, "--workers", "1")
+    intact = heritage("verify")
+    assert intact.returncode == 0, intact.stdout
+    assert "all intact" in intact.stdout
+    record = json.loads(next((data_dir / "store" / "records").glob("*.json")).read_text())
+    original = next(f for f in record["files"] if f["role"] == "original")
+    blob = data_dir / "store" / original["key"]
+    blob.write_bytes(blob.read_bytes()[:-1] + b"\x00")
+    changed = heritage("verify")
+    assert changed.returncode == 1
+    assert f"changed: {record['id']} original" in changed.stdout
+    blob.unlink()
+    missing = heritage("verify")
+    assert missing.returncode == 1
+    assert f"missing: {record['id']} original" in missing.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_prints_the_address_and_answers(tmp_path: Path, data_dir: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(HERITAGE), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        env=_environment(data_dir),
+    )
+    try:
+        assert process.stdout is not None
+        assert f"http://127.0.0.1:{port}/" in process.stdout.readline()
+        body = None
+        for _ in range(100):  # bounded: at most ~20 s
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health") as response:
+                    body = json.load(response)
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert body is not None and body["status"] == "ok"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_demo_ingests_the_samples(heritage: Run, tmp_path: Path) -> None:
+    demo_dir = tmp_path / "demo"
+    result = heritage("demo", "--data-dir", demo_dir, "--no-serve")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (demo_dir / "store" / "records").is_dir()
+    with (SAMPLES / "manifest.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    shown = {
+        r["title_zh"]
+        for r in rows
+        if "剪纸" in r["title_zh"]
+        and r["status"] in ("published", "")
+        and r["access"] in ("public", "")
+    }
+    hidden = {r["title_zh"] for r in rows if r["status"] not in ("published", "")}
+    found = _search(heritage, "剪纸", "--public", "--size", "100", env=_environment(demo_dir))
+    titles = {item["title"] for item in found["items"]}
+    assert shown and shown <= titles
+    assert not titles & hidden

@@ -1,0 +1,276 @@
+"""ingest.media.document: first-page pictures, text and facts from PDFs, TIFF scans and
+transcripts, and clear refusals of the files that cannot be read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from ingest.errors import ItemError
+from ingest.media.document import (
+    DocumentError,
+    DocumentLimits,
+    make_document_derivatives,
+    pdf_date,
+)
+from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX
+from tests.unit.documents.pdfs import Page, build_pdf
+
+MAX_PIXELS = 50_000_000
+PAGES = [
+    Page("Kunqu libretto, page one", "昆曲唱本第一页", dark_top_left=True),
+    Page("Second page", "鄂尔多斯漫瀚调"),
+]
+INFO = {"Title": "牡丹亭 唱本", "Author": "汤显祖", "CreationDate": "D:20240102030405+08'00'"}
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "out"
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+# -- PDF -----------------------------------------------------------------------------------
+
+
+def test_pdf_gives_pages_text_metadata_and_first_page_pictures(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "唱本.pdf", build_pdf(PAGES, info=INFO))
+
+    result = make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert (result.kind, result.media_type) == ("pdf", "document")
+    assert result.technical == {
+        "format": "PDF 1.7",
+        "pages": 2,
+        "title": "牡丹亭 唱本",
+        "author": "汤显祖",
+        "created": "2024-01-02T03:04:05+08:00",
+    }
+    assert result.text is not None
+    first, second = result.text.split("\f")
+    assert "Kunqu libretto, page one" in first and "昆曲唱本第一页" in first
+    assert "Second page" in second and "鄂尔多斯漫瀚调" in second
+    assert result.notes == ()
+
+
+def test_pdf_first_page_is_rendered_at_access_size(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "a.pdf", build_pdf(PAGES))
+
+    result = make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert result.access is not None and result.thumbnail is not None
+    with Image.open(result.access.path) as access:
+        assert access.format == "JPEG" and access.mode == "RGB"
+        assert access.size == (result.access.width, result.access.height)
+        assert ACCESS_MAX - 2 <= max(access.size) <= ACCESS_MAX  # vector page drawn at size
+        assert access.width / access.height == pytest.approx(612 / 792, abs=0.01)
+        w, h = access.size
+        assert max(access.getpixel((w // 4, h // 4))) < 40  # the dark top-left quarter
+        assert min(access.getpixel((3 * w // 4, h // 4))) > 215  # white paper elsewhere
+    with Image.open(result.thumbnail.path) as thumbnail:
+        assert max(thumbnail.size) == THUMBNAIL_MAX
+        assert max(thumbnail.getpixel((thumbnail.width // 4, thumbnail.height // 4))) < 40
+
+
+def test_pdf_text_is_capped_by_characters_and_pages(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "a.pdf", build_pdf(PAGES))
+
+    short = make_document_derivatives(
+        src, out, max_pixels=MAX_PIXELS, limits=DocumentLimits(max_text_chars=10)
+    )
+    one_page = make_document_derivatives(
+        src, out, max_pixels=MAX_PIXELS, limits=DocumentLimits(max_text_pages=1)
+    )
+
+    assert short.text == "Kunqu libr"
+    assert short.technical["text_truncated"] is True
+    assert short.notes == ("text cut at 10 characters, on page 1",)
+    assert one_page.text is not None and "昆曲唱本第一页" in one_page.text
+    assert "Second page" not in one_page.text
+    assert one_page.notes == ("text read from the first 1 of 2 pages only",)
+
+
+def test_pdf_without_text_layer_has_no_text(tmp_path: Path, out: Path) -> None:
+    src = tmp_path / "scan.pdf"
+    Image.new("RGB", (300, 400), (200, 180, 150)).save(src, "PDF")
+
+    result = make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert result.text is None and result.technical["pages"] == 1
+    assert result.access is not None
+
+
+def test_password_protected_pdf_is_refused(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "加密.pdf", build_pdf(PAGES, encrypted=True))
+
+    with pytest.raises(DocumentError) as caught:
+        make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert caught.value.subject == "加密.pdf"
+    assert "password-protected" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # truncated mid-file
+        lambda data: data[:200],  # only the header survives
+        lambda data: b"%PDF-1.4\n" + bytes(range(256)) * 8,  # a header, then noise
+    ],
+)
+def test_corrupt_or_truncated_pdf_is_refused(
+    tmp_path: Path, out: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    src = write(tmp_path / "broken.pdf", damage(build_pdf(PAGES)))
+
+    with pytest.raises(DocumentError) as caught:
+        make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert caught.value.subject == "broken.pdf"
+    assert "corrupt or truncated" in str(caught.value)
+    assert not (out / "access.jpg").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("D:20240102030405+08'00'", "2024-01-02T03:04:05+08:00"),
+        ("D:20240102030405Z", "2024-01-02T03:04:05+00:00"),
+        ("D:19991231235959-05'30", "1999-12-31T23:59:59-05:30"),
+        ("D:2024", "2024-01-01T00:00:00"),
+        ("20240102", "2024-01-02T00:00:00"),
+        ("D:20241340", None),  # month 13
+        ("yesterday", None),
+        ("", None),
+    ],
+)
+def test_pdf_dates(value: str, expected: str | None) -> None:
+    assert pdf_date(value) == expected
+
+
+# -- TIFF scans ----------------------------------------------------------------------------
+
+
+def save_tiff(path: Path, pages: list[Image.Image], **options: object) -> Path:
+    pages[0].save(path, "TIFF", save_all=True, append_images=pages[1:], **options)
+    return path
+
+
+def test_multipage_tiff_gives_page_count_and_first_page(tmp_path: Path, out: Path) -> None:
+    pages = [Image.new("RGB", (600, 800), colour) for colour in ("red", "blue", "green")]
+    src = save_tiff(tmp_path / "scan.tif", pages, compression="tiff_lzw")
+
+    result = make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert (result.kind, result.media_type, result.text) == ("tiff", "document", None)
+    assert result.technical["pages"] == 3
+    assert result.technical["format"] == "TIFF"
+    assert result.access is not None and result.thumbnail is not None
+    with Image.open(result.access.path) as access:
+        assert access.size == (600, 800)  # never enlarged
+        red, green, blue = access.getpixel((300, 400))
+        assert red > 240 and green < 20 and blue < 20
+    assert max(result.thumbnail.width, result.thumbnail.height) == THUMBNAIL_MAX
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (Image.new("1", (300, 200), 1), (255, 255, 255)),  # bilevel fax-style scan
+        (Image.new("I;16", (300, 200), 32768), (128, 128, 128)),  # 16-bit grey, scaled
+        (Image.new("CMYK", (300, 200), (255, 0, 0, 0)), (0, 255, 255)),  # cyan
+    ],
+    ids=["1-bit", "16-bit", "cmyk"],
+)
+def test_tiff_pixel_modes_become_rgb(
+    tmp_path: Path, out: Path, page: Image.Image, expected: tuple[int, int, int]
+) -> None:
+    src = save_tiff(tmp_path / "scan.tif", [page, page])
+
+    result = make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert result.access is not None and result.technical["pages"] == 2
+    with Image.open(result.access.path) as access:
+        assert access.mode == "RGB"
+        assert access.getpixel((150, 100)) == pytest.approx(expected, abs=3)
+
+
+def test_tiff_over_the_pixel_limit_is_refused(tmp_path: Path, out: Path) -> None:
+    src = save_tiff(tmp_path / "huge.tif", [Image.new("L", (1000, 1000))])
+
+    with pytest.raises(ItemError) as caught:
+        make_document_derivatives(src, out, max_pixels=999_999)
+
+    assert caught.value.subject == "huge.tif" and "limit" in str(caught.value)
+
+
+# -- text transcripts ----------------------------------------------------------------------
+
+TRANSCRIPT = "漫瀚调\r\n\r\n唱词：山丹丹开花红艳艳\r\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TRANSCRIPT.encode("gbk"), "gb18030"),
+        (TRANSCRIPT.encode("utf-8"), "utf-8"),
+        (TRANSCRIPT.encode("utf-8-sig"), "utf-8-sig"),
+    ],
+)
+def test_transcripts_are_decoded(tmp_path: Path, out: Path, data: bytes, encoding: str) -> None:
+    src = write(tmp_path / "唱词.txt", data)
+
+    result = make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert (result.kind, result.media_type) == ("text", "text")
+    assert result.text == "漫瀚调\n\n唱词：山丹丹开花红艳艳\n"
+    assert result.technical == {"format": "Plain text", "encoding": encoding}
+    assert result.access is None and result.thumbnail is None
+    assert not out.exists()
+
+
+def test_markdown_transcript_is_labelled_and_capped(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "notes.md", ("# 花儿\n" + "歌" * 100).encode("gbk"))
+
+    result = make_document_derivatives(
+        src, out, max_pixels=MAX_PIXELS, limits=DocumentLimits(max_text_chars=20)
+    )
+
+    assert result.technical == {"format": "Markdown", "encoding": "gb18030", "text_truncated": True}
+    assert result.text == "# 花儿\n" + "歌" * 15
+    assert result.notes == ("text cut at 20 characters",)
+
+
+def test_huge_transcript_is_read_only_up_to_the_cap(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "long.txt", "长".encode() * 1000)  # 3 bytes a character
+
+    result = make_document_derivatives(
+        src, out, max_pixels=MAX_PIXELS, limits=DocumentLimits(max_text_chars=101)
+    )
+
+    assert result.text == "长" * 101  # a character cut by the byte budget is not garbled
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"", "empty"),
+        (bytes(range(256)) * 4, "not a PDF, a TIFF scan or a UTF-8/GBK text"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "not a PDF, a TIFF scan or a UTF-8/GBK text"),
+        (b"text " * 300 + bytes(20) + b"more", "NUL characters"),  # NULs past the head
+    ],
+)
+def test_non_documents_are_refused(tmp_path: Path, out: Path, data: bytes, problem: str) -> None:
+    src = write(tmp_path / "odd.txt", data)
+
+    with pytest.raises(DocumentError) as caught:
+        make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert caught.value.subject == "odd.txt" and problem in str(caught.value)

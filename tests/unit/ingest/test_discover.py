@@ -1,0 +1,85 @@
+"""discover: which files a folder holds, named the way manifests name them."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+from ingest.discover import discover, normalise_relpath
+
+
+def touch(path: Path, data: bytes = b"x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def relpaths(root: Path, scratch: Path, **kwargs) -> list[str]:
+    return [f.relpath for f in discover([root], scratch, **kwargs).files]
+
+
+def test_walks_folders_sorted_with_posix_relative_paths(tmp_path: Path) -> None:
+    root = tmp_path / "collection"
+    for name in ["b.jpg", "a/z.png", "a/deep/y.tif", "剪纸/红.jpg"]:
+        touch(root / name)
+    assert relpaths(root, tmp_path) == ["a/deep/y.tif", "a/z.png", "b.jpg", "剪纸/红.jpg"]
+    found = discover([root], tmp_path).files[0]
+    assert found.path == root / "a" / "deep" / "y.tif"
+    assert found.folders == ["a", "deep"]
+
+
+def test_system_litter_and_hidden_files_are_skipped(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    for name in [
+        "keep.jpg",
+        ".DS_Store",
+        "Thumbs.db",
+        ".hidden.jpg",
+        "__MACOSX/._keep.jpg",
+        ".git/objects/x",
+        "sub/desktop.ini",
+    ]:
+        touch(root / name)
+    assert relpaths(root, tmp_path) == ["keep.jpg"]
+
+
+def test_decomposed_names_are_normalised_to_nfc(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    decomposed = unicodedata.normalize("NFD", "café.jpg")
+    touch(root / decomposed)
+    assert relpaths(root, tmp_path) == [unicodedata.normalize("NFC", "café.jpg")]
+
+
+def test_a_given_file_is_named_by_its_file_name(tmp_path: Path) -> None:
+    path = touch(tmp_path / "folder" / "one.jpg")
+    assert [f.relpath for f in discover([path], tmp_path).files] == ["one.jpg"]
+
+
+def test_symlinks_are_never_followed_out_of_the_root(tmp_path: Path) -> None:
+    outside = touch(tmp_path / "secret" / "passwd.jpg")
+    (tmp_path / "secret" / "more").mkdir()
+    root = tmp_path / "c"
+    inside = touch(root / "real.jpg")
+    os.symlink(outside, root / "escape.jpg")
+    os.symlink(tmp_path / "secret", root / "escape-dir")
+    os.symlink(inside, root / "alias.jpg")
+    found = discover([root], tmp_path)
+    assert [f.relpath for f in found.files] == ["alias.jpg", "real.jpg"]
+    assert all(f.path.resolve().is_relative_to(root) for f in found.files)
+    refused = {r.relpath: r.reason for r in found.refused}
+    assert set(refused) == {"escape.jpg", "escape-dir"}
+    assert "outside the ingested folder" in refused["escape.jpg"]
+
+
+def test_excluded_manifest_is_not_a_file_to_ingest(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    manifest = touch(root / "items.csv")
+    touch(root / "a.jpg")
+    assert relpaths(root, tmp_path, exclude=[manifest]) == ["a.jpg"]
+
+
+def test_normalise_relpath() -> None:
+    assert normalise_relpath(r".\photos\\a.jpg") == "photos/a.jpg"
+    assert normalise_relpath("/photos//./a.jpg") == "photos/a.jpg"
+    assert normalise_relpath(unicodedata.normalize("NFD", "é.jpg")) == "é.jpg"

@@ -1,0 +1,186 @@
+"""make_image_derivatives on real files of every kind, written with Pillow in a temp dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageOps
+
+from ingest.errors import ImageError
+from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX, make_image_derivatives
+from tests.unit.ingest import images
+
+LIMIT = 100_000_000
+
+
+def close(pixel: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 12) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=True))
+
+
+def derive(path: Path, tmp_path: Path, max_pixels: int = LIMIT):
+    return make_image_derivatives(path, tmp_path / "out", max_pixels=max_pixels)
+
+
+def opened(path: Path) -> Image.Image:
+    image = Image.open(path)
+    image.load()
+    return image
+
+
+def test_large_jpeg_access_and_thumbnail_sizes(tmp_path: Path) -> None:
+    source = images.noisy_jpeg(tmp_path / "big.jpg", (3000, 2000))
+    result = derive(source, tmp_path)
+    access, thumbnail = opened(result.access.path), opened(result.thumbnail.path)
+    assert access.format == thumbnail.format == "JPEG"
+    assert access.mode == "RGB"
+    assert access.size == (result.access.width, result.access.height) == (ACCESS_MAX, 1365)
+    assert (
+        thumbnail.size == (result.thumbnail.width, result.thumbnail.height) == (THUMBNAIL_MAX, 267)
+    )
+    assert (result.technical.width, result.technical.height) == (3000, 2000)
+
+
+def test_small_image_is_never_upscaled(tmp_path: Path) -> None:
+    result = derive(images.simple(tmp_path / "small.png", "PNG", (300, 200)), tmp_path)
+    assert opened(result.access.path).size == (300, 200)
+    assert opened(result.thumbnail.path).size == (300, 200)
+
+
+def test_exif_rotated_jpeg_is_turned_upright(tmp_path: Path) -> None:
+    source = images.jpeg(tmp_path / "rotated.jpg", (600, 400), orientation=6)
+    upright = ImageOps.exif_transpose(Image.open(source))  # Pillow's own reading, as the oracle
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == upright.size == (400, 600)
+    for point in [(5, 5), (access.width - 5, access.height - 5), (5, access.height - 5)]:
+        assert close(access.getpixel(point), upright.convert("RGB").getpixel(point))
+    assert close(access.getpixel((5, 5)), images.RED)
+    assert close(access.getpixel((5, access.height - 5)), images.BLUE)
+    assert (result.technical.width, result.technical.height, result.technical.orientation) == (
+        400,
+        600,
+        6,
+    )
+    assert opened(result.thumbnail.path).size == (267, 400)
+    assert opened(result.access.path).getexif().get(0x0112) is None  # no second rotation by viewers
+
+
+def test_exif_facts_are_read(tmp_path: Path) -> None:
+    technical = derive(images.jpeg(tmp_path / "photo.jpg"), tmp_path).technical
+    assert technical.captured == "2019-05-01T10:20:30"
+    assert technical.camera == "Canon EOS 5D Mark IV"
+    assert technical.gps_lat == pytest.approx(39.6)
+    assert technical.gps_lon == pytest.approx(109 + 47 / 60 + 24 / 3600)
+    assert technical.gps_alt == pytest.approx(1350.5)
+    record = technical.to_record()
+    assert record["gps"] == {"lat": technical.gps_lat, "lon": technical.gps_lon, "alt": 1350.5}
+    assert record["format"] == "JPEG"
+
+
+def test_adobe_cmyk_jpeg_colours_come_out_right(tmp_path: Path) -> None:
+    source = images.cmyk_jpeg(tmp_path / "print.jpg")
+    assert Image.open(source).mode == "CMYK"
+    access = opened(derive(source, tmp_path).access.path)
+    assert access.mode == "RGB"
+    assert close(access.getpixel((10, 50)), images.RED)  # C0 M100 Y100 K0
+    assert close(access.getpixel((190, 50)), images.BLUE)  # C100 M100 Y0 K0
+
+
+def test_embedded_icc_profile_is_converted_to_srgb(tmp_path: Path) -> None:
+    source = tmp_path / "tagged.jpg"
+    profile = images.swapped_primaries_icc()
+    Image.new("RGB", (100, 50), images.RED).save(source, quality=95, icc_profile=profile)
+    result = derive(source, tmp_path)
+    # The file's "red" means green in its profile: colour management must show green.
+    assert close(opened(result.access.path).getpixel((50, 25)), images.GREEN)
+    assert result.technical.icc_profile == "Test RGB with red and green swapped"
+
+
+@pytest.mark.parametrize(
+    ("maker", "expected"),
+    [
+        (
+            lambda p: images.tiff16_grey(p, 40000),
+            (155, 155, 155),
+        ),  # 40000 / 257, not clipped to 255
+        (lambda p: images.tiff16_grey(p, 1000), (4, 4, 4)),
+        (lambda p: images.tiff16_rgb(p, (65535, 32768, 1000)), (255, 128, 4)),
+    ],
+    ids=["grey-40000", "grey-1000", "rgb48"],
+)
+def test_16_bit_tiff_is_scaled_not_clipped(tmp_path: Path, maker, expected) -> None:
+    access = opened(derive(maker(tmp_path / "scan.tif"), tmp_path).access.path)
+    assert close(access.getpixel((5, 5)), expected, tolerance=2)
+
+
+def test_16_bit_png_is_scaled(tmp_path: Path) -> None:
+    source = tmp_path / "deep.png"
+    Image.new("I;16", (64, 64), 20000).save(source)
+    assert close(opened(derive(source, tmp_path).access.path).getpixel((3, 3)), (78, 78, 78), 2)
+
+
+def test_png_alpha_is_composited_on_white(tmp_path: Path) -> None:
+    access = opened(derive(images.png_alpha(tmp_path / "cutout.png"), tmp_path).access.path)
+    assert close(access.getpixel((10, 50)), (255, 255, 255))
+    assert close(access.getpixel((190, 50)), images.BLUE)
+
+
+def test_palette_transparency_is_composited_on_white(tmp_path: Path) -> None:
+    access = opened(
+        derive(images.palette_png_transparent(tmp_path / "p.png"), tmp_path).access.path
+    )
+    assert close(access.getpixel((5, 25)), (255, 255, 255))
+    assert close(access.getpixel((95, 25)), images.BLUE)
+
+
+def test_animated_gif_uses_the_first_frame(tmp_path: Path) -> None:
+    result = derive(images.animated_gif(tmp_path / "anim.gif"), tmp_path)
+    assert close(opened(result.access.path).getpixel((60, 40)), images.RED)
+    assert result.technical.format == "GIF"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("BMP", "a.bmp"), ("WEBP", "a.webp"), ("HEIF", "a.heic")]
+)
+def test_other_formats_decode_with_right_colours(tmp_path: Path, fmt: str, name: str) -> None:
+    result = derive(images.simple(tmp_path / name, fmt), tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (120, 80)
+    assert close(access.getpixel((5, 40)), images.RED, 16)
+    assert close(access.getpixel((115, 40)), images.BLUE, 16)
+    assert result.technical.format == fmt
+
+
+def test_heic_rotation_is_not_applied_twice(tmp_path: Path) -> None:
+    source = tmp_path / "phone.heic"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    images.halves((120, 80), images.RED, images.BLUE).save(source, "HEIF", exif=exif.tobytes())
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (80, 120)  # turned once: portrait
+    assert close(access.getpixel((40, 5)), images.RED, 16)  # left half went to the top
+    assert (result.technical.width, result.technical.height) == (80, 120)
+
+
+def test_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+    source = images.png_bomb(tmp_path / "bomb.png")
+    with pytest.raises(ImageError) as caught:
+        derive(source, tmp_path, max_pixels=250_000_000)
+    message = str(caught.value)
+    assert message.startswith("bomb.png: ")
+    assert "30000×30000" in message and "limit of 250 MP" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_truncated_jpeg_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ImageError, match=r"^cut\.jpg: the image data is truncated"):
+        derive(images.truncated_jpeg(tmp_path / "cut.jpg"), tmp_path)
+
+
+def test_undecodable_image_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "broken.png"
+    source.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+    with pytest.raises(ImageError, match=r"^broken\.png: "):
+        derive(source, tmp_path)

@@ -1,0 +1,356 @@
+"""The pure half of search.cluster: mapping, query plan → engine query, filters, sorts, paging."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from search.analysis import AllOf, AnyOf, Phrase, QueryPlan, analyze_query
+from search.base import FACET_FIELDS, Audience, SearchQuery
+from search.cluster import (
+    KEYWORD_FIELDS,
+    MAX_TIER_LEAVES,
+    RESULT_WINDOW,
+    STORED_FIELDS,
+    check_query,
+    facet_values,
+    index_body,
+    leaf_count,
+    node_query,
+    search_body,
+    sort_spec,
+    text_query,
+    to_source,
+    visibility_filter,
+    walk_steps,
+    year_filters,
+)
+from search.documents import FIELD_BOOSTS, TEXT_FIELDS
+from tests.unit.records import minimal_record
+
+TODAY = date(2026, 3, 1)
+
+
+def _walk(value: Any) -> Iterator[tuple[str, Any]]:
+    """Every (key, value) pair anywhere inside a JSON-like structure."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key, inner
+            yield from _walk(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _walk(inner)
+
+
+def _leaves(query: dict[str, Any]) -> list[tuple[str, str, str, float]]:
+    """(kind, field, text, boost) of every term / match_phrase leaf in a query."""
+    found = []
+    for key, value in _walk(query):
+        if key == "term" and next(iter(value)) in TEXT_FIELDS:
+            field, spec = next(iter(value.items()))
+            found.append(("term", field, spec["value"], spec["boost"]))
+        elif key == "match_phrase":
+            field, spec = next(iter(value.items()))
+            found.append(("phrase", field, spec["query"], spec["boost"]))
+    return found
+
+
+# ---------------------------------------------------------------------------------- mapping
+
+
+def test_mapping_indexes_ready_tokens_with_the_whitespace_analyzer_only() -> None:
+    body = index_body()
+    properties = body["mappings"]["properties"]
+    for name in TEXT_FIELDS:
+        assert properties[name] == {"type": "text", "analyzer": "whitespace"}
+    analyzers = {v for k, v in _walk(body) if k in ("analyzer", "search_analyzer", "tokenizer")}
+    assert analyzers == {"whitespace"}
+    assert "analysis" not in body["settings"]["index"]  # no custom analysis chain to need plugins
+    for name in KEYWORD_FIELDS:
+        assert properties[name]["type"] == "keyword"
+    assert {properties[n]["type"] for n in ("year_min", "year_max", "date_sort")} == {"long"}
+    for name in STORED_FIELDS:
+        assert properties[name]["index"] is False and properties[name]["doc_values"] is False
+    assert body["mappings"]["dynamic"] == "strict"
+
+
+def test_loading_body_turns_refresh_off_and_normal_body_leaves_it_default() -> None:
+    assert index_body(loading=True)["settings"]["index"]["refresh_interval"] == "-1"
+    assert "refresh_interval" not in index_body()["settings"]["index"]
+
+
+def test_source_has_every_mapped_field_and_stored_json_round_trips() -> None:
+    record = minimal_record(date={"edtf": "195X", "earliest": 1950, "latest": 1961})
+    source = to_source(record)
+    assert set(source) == set(index_body()["mappings"]["properties"])
+    assert source["decade"] == ["1950", "1960"]
+    assert json.loads(source["summary"])["title"] == record["title"]
+    assert json.loads(source["display"])["title"] == record["title"]
+    assert list(json.loads(source["display"])["title"]) == list(record["title"])  # key order
+
+
+def test_unindexable_record_names_its_id() -> None:
+    record = minimal_record(id="bad-item-1")
+    del record["title"]
+    with pytest.raises(ValueError, match="bad-item-1"):
+        to_source(record)
+
+
+# ---------------------------------------------------------------------------------- text
+
+
+def test_single_token_is_a_boosted_term_per_field() -> None:
+    query = node_query(Phrase(("kunqu",)), TEXT_FIELDS)
+    assert sorted(_leaves(query)) == sorted(
+        ("term", f, "kunqu", FIELD_BOOSTS[f]) for f in TEXT_FIELDS
+    )
+    assert "dis_max" in query  # best field counts, one field must hold it
+
+
+def test_phrase_is_match_phrase_of_its_tokens_in_one_field() -> None:
+    query = node_query(Phrase(("剪纸", "纸窗", "窗花")), ("t_title", "t_text"))
+    assert _leaves(query) == [
+        ("phrase", "t_title", "剪纸 纸窗 窗花", FIELD_BOOSTS["t_title"]),
+        ("phrase", "t_text", "剪纸 纸窗 窗花", FIELD_BOOSTS["t_text"]),
+    ]
+
+
+def test_all_of_requires_every_part_and_any_of_one_option() -> None:
+    a, b = Phrase(("a1",)), Phrase(("b1",))
+    assert len(node_query(AllOf((a, b)), ("t_title",))["bool"]["must"]) == 2
+    either = node_query(AnyOf((a, b)), ("t_title",))["bool"]
+    assert len(either["should"]) == 2 and either["minimum_should_match"] == 1
+    with pytest.raises(TypeError):
+        node_query("a1", ("t_title",))  # type: ignore[arg-type]
+
+
+def _tier_boosts(query: dict[str, Any]) -> list[tuple[float, set[str], set[str]]]:
+    """(bonus, fields, texts) of each relevance tier, in query order."""
+    tiers = query["bool"]["should"][0]["dis_max"]["queries"]
+    found = []
+    for tier in tiers:
+        leaves = _leaves(tier["constant_score"]["filter"])
+        fields, texts = {leaf[1] for leaf in leaves}, {leaf[2] for leaf in leaves}
+        found.append((tier["constant_score"]["boost"], fields, texts))
+    return found
+
+
+def test_relevance_tiers_rank_title_then_names_then_subjects_description_text() -> None:
+    plan = analyze_query("dragon boat")
+    tiers = _tier_boosts(text_query(plan, scored=True))
+    bonuses = [bonus for bonus, _, _ in tiers]
+    assert bonuses == sorted(bonuses, reverse=True) and len(set(bonuses)) == len(bonuses)
+    groups = [fields for _, fields, _ in tiers]
+    assert groups == [
+        {"t_title"},
+        {"t_title"},
+        {"t_people", "t_places"},
+        {"t_people", "t_places"},
+        {"t_subjects"},
+        {"t_subjects"},
+        {"t_description"},
+        {"t_description"},
+        {"t_text"},
+        {"t_text"},
+    ]
+    # within a group the whole phrase outranks the words anywhere in it
+    assert tiers[0][2] == {"dragon boat"} and tiers[1][2] == {"dragon", "boat"}
+
+
+def test_every_query_word_is_required_anywhere() -> None:
+    plan = analyze_query("dragon boat")
+    must = text_query(plan, scored=True)["bool"]["must"][0]
+    assert len(must["bool"]["must"]) == 2
+    for clause in must["bool"]["must"]:
+        assert {f for _, f, _, _ in _leaves(clause)} == set(TEXT_FIELDS)
+
+
+def test_unscored_query_has_no_tiers() -> None:
+    plan = analyze_query("dragon boat")
+    assert text_query(plan, scored=False) == node_query(AllOf(plan.must), TEXT_FIELDS)
+
+
+def test_a_huge_plan_drops_the_tiers_to_stay_under_the_clause_limit() -> None:
+    plan = QueryPlan(must=tuple(Phrase((f"w{i}",)) for i in range(MAX_TIER_LEAVES)))
+    assert leaf_count(plan) > MAX_TIER_LEAVES
+    assert text_query(plan, scored=True) == text_query(plan, scored=False)
+    small = analyze_query("kunqu")
+    assert leaf_count(small) <= MAX_TIER_LEAVES
+    assert text_query(small, scored=True) != text_query(small, scored=False)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '{"query": {"match_all": {}}}',
+        "title:foo AND (bar OR baz*) NOT qux~2 ^3 [1 TO 9] /re.*gex/",
+        '" OR 1=1 --',
+        '{"script": {"source": "ctx._source"}}',
+    ],
+)
+def test_dsl_looking_text_only_ever_becomes_term_or_phrase_values(q: str) -> None:
+    body = search_body(SearchQuery(q=q), analyze_query(q), TODAY)
+    keys = {key for key, _ in _walk(body["query"])}
+    assert not keys & {
+        "query_string",
+        "simple_query_string",
+        "match_all",
+        "wildcard",
+        "regexp",
+        "prefix",
+        "fuzzy",
+        "script",
+    }
+    for _, _, text, _ in _leaves(body["query"]):
+        assert all(token.isalnum() for token in text.split(" "))
+
+
+# ---------------------------------------------------------------------------------- filters
+
+
+def test_everyone_sees_all_and_public_needs_published_public_and_no_future_embargo() -> None:
+    assert visibility_filter(Audience.all(), TODAY) is None
+    public = visibility_filter(Audience.public(), TODAY)
+    clauses = public["bool"]["filter"]
+    assert {"term": {"status": "published"}} in clauses
+    assert {"term": {"access": "public"}} in clauses
+    embargo = clauses[2]["bool"]["should"]
+    assert {"range": {"embargo_until": {"lte": "2026-03-01"}}} in embargo
+
+
+def test_an_institution_sees_the_public_set_plus_its_own_items() -> None:
+    seen = visibility_filter(Audience("ordos-museum"), TODAY)["bool"]
+    assert seen["should"] == [
+        visibility_filter(Audience.public(), TODAY),
+        {"term": {"institution": "ordos-museum"}},
+    ]
+    assert seen["minimum_should_match"] == 1
+
+
+def test_year_range_is_an_overlap_test() -> None:
+    assert year_filters(None, None) == []
+    assert year_filters(1950, 1960) == [
+        {"range": {"year_max": {"gte": 1950}}},
+        {"range": {"year_min": {"lte": 1960}}},
+    ]
+    assert year_filters(None, 1960) == [{"range": {"year_min": {"lte": 1960}}}]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (SearchQuery(sort="price"), "sort"),  # type: ignore[arg-type]
+        (SearchQuery(size=0), "size"),
+        (SearchQuery(size=101), "size"),
+        (SearchQuery(page=0), "page"),
+        (SearchQuery(facets=("colour",)), "colour"),
+        (SearchQuery(filters={"colour": ("red",)}), "colour"),
+    ],
+)
+def test_bad_queries_are_refused_with_the_offending_field(query: SearchQuery, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_query(query)
+
+
+def test_filters_become_text_and_empty_filters_are_dropped() -> None:
+    query = SearchQuery(filters={"decade": (1950,), "region": ()})  # type: ignore[dict-item]
+    assert check_query(query) == {"decade": ["1950"]}
+
+
+# ---------------------------------------------------------------------------------- search body
+
+
+def test_facet_filters_restrict_hits_and_other_facets_but_not_their_own_counts() -> None:
+    query = SearchQuery(
+        filters={"category": ("craftsmanship",), "media_type": ("image", "video")},
+        facets=("category", "media_type", "region"),
+        facet_size=7,
+    )
+    body = search_body(query, analyze_query(""), TODAY)
+    category = {"terms": {"category": ["craftsmanship"]}}
+    media = {"terms": {"media_type": ["image", "video"]}}
+    assert body["post_filter"] == {"bool": {"filter": [category, media]}}
+    aggs = body["aggs"]
+    assert aggs["category"]["filter"] == {"bool": {"filter": [media]}}
+    assert aggs["media_type"]["filter"] == {"bool": {"filter": [category]}}
+    assert aggs["region"]["filter"] == {"bool": {"filter": [category, media]}}
+    terms = aggs["region"]["aggs"]["values"]["terms"]
+    assert terms["size"] == 7 and terms["order"] == [{"_count": "desc"}, {"_key": "asc"}]
+    # facet filters never reach the main query, which the aggregations count from
+    assert "terms" not in json.dumps(body["query"])
+
+
+def test_visibility_and_years_restrict_hits_and_every_count() -> None:
+    query = SearchQuery(year_from=1950, year_to=1960)
+    body = search_body(query, analyze_query(""), TODAY)
+    restrict = body["query"]["bool"]["filter"]
+    assert visibility_filter(Audience.public(), TODAY) in restrict
+    assert all(clause in restrict for clause in year_filters(1950, 1960))
+    assert body["track_total_hits"] is True
+    everyone = search_body(SearchQuery(audience=Audience.all()), analyze_query(""), TODAY)
+    assert everyone["query"] == {"bool": {"filter": []}}
+
+
+def test_relevance_scores_the_text_and_other_sorts_only_filter_by_it() -> None:
+    plan = analyze_query("kunqu")
+    scored = search_body(SearchQuery(q="kunqu"), plan, TODAY)
+    assert scored["query"]["bool"]["must"] == [text_query(plan, scored=True)]
+    assert scored["sort"][0] == "_score"
+    by_title = search_body(SearchQuery(q="kunqu", sort="title"), plan, TODAY)
+    assert "must" not in by_title["query"]["bool"]
+    assert by_title["query"]["bool"]["filter"][0] == text_query(plan, scored=False)
+
+
+def test_no_requested_facets_means_no_aggregations() -> None:
+    assert "aggs" not in search_body(SearchQuery(facets=()), analyze_query(""), TODAY)
+
+
+def test_facet_values_keep_engine_order_as_text() -> None:
+    aggs = {"decade": {"values": {"buckets": [{"key": 1950, "doc_count": 3}]}}}
+    values = facet_values(aggs, ["decade"])
+    assert [(v.value, v.count) for v in values["decade"]] == [("1950", 3)]
+
+
+@pytest.mark.parametrize(
+    ("sort", "relevance", "first"),
+    [
+        ("relevance", True, "_score"),
+        ("relevance", False, {"date_sort": {"order": "asc", "missing": "_last"}}),
+        ("date", True, {"date_sort": {"order": "asc", "missing": "_last"}}),
+        ("-date", False, {"date_sort": {"order": "desc", "missing": "_last"}}),
+        ("title", False, {"title_sort": {"order": "asc", "missing": "_first"}}),
+        ("modified", False, {"modified": {"order": "desc", "missing": "_last"}}),
+    ],
+)
+def test_sorts_match_sqlite_orders_and_break_ties_by_id(
+    sort: str, relevance: bool, first: Any
+) -> None:
+    assert sort_spec(sort, relevance=relevance) == [first, {"id": "asc"}]
+
+
+def test_every_facet_field_can_be_counted() -> None:
+    body = search_body(SearchQuery(), analyze_query(""), TODAY)
+    assert set(body["aggs"]) == set(FACET_FIELDS)
+
+
+# ---------------------------------------------------------------------------------- paging
+
+
+@pytest.mark.parametrize(
+    ("offset", "size", "steps"),
+    [
+        (0, 20, []),
+        (RESULT_WINDOW - 100, 100, []),
+        (RESULT_WINDOW - 99, 100, [RESULT_WINDOW - 99]),
+        (RESULT_WINDOW, 100, [RESULT_WINDOW]),
+        (25_050, 50, [RESULT_WINDOW, RESULT_WINDOW, 5_050]),
+    ],
+)
+def test_deep_pages_walk_in_window_sized_steps(offset: int, size: int, steps: list[int]) -> None:
+    found = walk_steps(offset, size)
+    assert found == steps
+    assert all(step <= RESULT_WINDOW for step in found)

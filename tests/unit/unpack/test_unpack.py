@@ -1,0 +1,451 @@
+"""ingest.unpack: safe extraction of ZIP/TAR/BagIt, judged by what lands on disk."""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import shutil
+import tarfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import bagit
+import pytest
+
+from ingest.unpack import (
+    Member,
+    UnpackError,
+    UnpackLimits,
+    archive_kind,
+    is_bag,
+    unpack,
+)
+from tests.unit.unpack.archives import (
+    gbk_member,
+    symlink_member,
+    tar_entry,
+    unicode_path_member,
+    write_bomb,
+    write_tar,
+    write_zip,
+    zip_bytes,
+)
+
+# 乗 and 淺 are GBK characters whose second byte is 0x5C, the ASCII backslash.
+GBK_NAMES = ["鄂尔多斯民歌/乗船调.txt", "剪纸/淺色/图样.txt", "说明.txt"]
+
+
+def by_name(members: list[Member]) -> dict[str, Member]:
+    return {m.relpath: m for m in members}
+
+
+def refused(archive: Path, dest: Path, limits: UnpackLimits | None = None) -> UnpackError:
+    """Unpack, expect refusal, and check nothing at all was left behind in `dest`."""
+    with pytest.raises(UnpackError) as caught:
+        unpack(archive, dest, limits)
+    assert not dest.exists() or list(dest.iterdir()) == []
+    assert caught.value.archive == archive.name
+    return caught.value
+
+
+@pytest.fixture
+def dest(tmp_path: Path) -> Path:
+    return tmp_path / "scratch"
+
+
+# -- ZIP -----------------------------------------------------------------------------------
+
+
+def test_zip_members_land_under_dest_with_their_bytes(tmp_path: Path, dest: Path) -> None:
+    archive = write_zip(
+        tmp_path / "bundle.zip",
+        [("photos/", b""), ("photos/a.jpg", b"jpeg bytes"), ("notes.txt", b"hello " * 1000)],
+    )
+
+    members = unpack(archive, dest)
+
+    assert [m.relpath for m in members] == ["notes.txt", "photos/a.jpg"]
+    found = by_name(members)
+    assert found["photos/a.jpg"].path == dest / "bundle.zip" / "photos" / "a.jpg"
+    assert found["photos/a.jpg"].path.read_bytes() == b"jpeg bytes"
+    assert found["notes.txt"].size == 6000
+    assert all(m.bag is None for m in members)
+    assert [p.name for p in dest.iterdir()] == ["bundle.zip"]  # no temporary folder left
+
+
+def test_gbk_names_without_utf8_flag_come_out_in_chinese(tmp_path: Path, dest: Path) -> None:
+    assert all(b"\\" in "乗淺".encode("gbk")[i : i + 2] for i in (0, 2))
+    archive = write_zip(tmp_path / "gbk.zip", [(gbk_member(n), n.encode()) for n in GBK_NAMES])
+    with zipfile.ZipFile(archive) as zf:  # what Python alone makes of them
+        assert not any(i.flag_bits & 0x800 for i in zf.infolist())
+        assert set(zf.namelist()).isdisjoint(GBK_NAMES)
+
+    members = unpack(archive, dest)
+
+    assert sorted(m.relpath for m in members) == sorted(GBK_NAMES)
+    for member in members:
+        assert member.path.read_bytes() == member.relpath.encode()
+        assert member.path == dest / "gbk.zip" / member.relpath
+
+
+def test_utf8_flagged_names_are_kept_and_nfc_normalised(tmp_path: Path, dest: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", "Pie\u0300ces/安塞腰鼓.txt")
+    assert decomposed != unicodedata.normalize("NFC", decomposed)
+    archive = write_zip(tmp_path / "utf8.zip", [(decomposed, b"x"), ("plain.txt", b"y")])
+
+    members = unpack(archive, dest)
+
+    assert [m.relpath for m in members] == ["Pièces/安塞腰鼓.txt", "plain.txt"]
+    assert (dest / "utf8.zip" / "Pièces" / "安塞腰鼓.txt").read_bytes() == b"x"
+
+
+def test_unicode_path_extra_field_gives_the_real_name(tmp_path: Path, dest: Path) -> None:
+    raw = "花儿.txt".encode("big5")  # neither valid UTF-8 nor the right name
+    archive = write_zip(tmp_path / "x.zip", [(unicode_path_member(raw, "花儿.txt"), b"x")])
+
+    assert [m.relpath for m in unpack(archive, dest)] == ["花儿.txt"]
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("../../evil.txt", "zip-slip"),
+        ("photos/../../evil.txt", "zip-slip"),
+        ("..\\..\\evil.txt", "zip-slip"),
+        ("/etc/evil.txt", "absolute path"),
+        ("C:/Windows/evil.txt", "absolute path"),
+    ],
+)
+def test_paths_leaving_the_folder_are_refused(
+    tmp_path: Path, dest: Path, name: str, problem: str
+) -> None:
+    archive = write_zip(tmp_path / "bad.zip", [("ok.txt", b"fine"), (name, b"evil")])
+
+    error = refused(archive, dest)
+
+    assert error.member == name
+    assert problem in str(error) and name in str(error) and "bad.zip" in str(error)
+    assert not list(tmp_path.rglob("evil.txt"))
+
+
+def test_zip_symlink_is_refused(tmp_path: Path, dest: Path) -> None:
+    archive = write_zip(tmp_path / "link.zip", [(symlink_member("passwd"), b"/etc/passwd")])
+
+    error = refused(archive, dest)
+
+    assert error.member == "passwd" and "symbolic link" in str(error)
+
+
+def test_password_protected_member_is_refused(tmp_path: Path, dest: Path) -> None:
+    archive = write_zip(
+        tmp_path / "locked.zip",
+        [("open.txt", b"a"), (gbk_member("秘密.txt", encrypted=True), b"ciphertext")],
+    )
+
+    error = refused(archive, dest)
+
+    assert error.member == "秘密.txt" and "password-protected" in str(error)
+
+
+def test_zip_bomb_is_refused_while_streaming(tmp_path: Path, dest: Path) -> None:
+    size = 256 * 1024 * 1024
+    archive = write_bomb(tmp_path / "bomb.zip", size)
+    assert archive.stat().st_size * 1000 < size  # ratio above 1000:1
+    # Were the ratio not caught while streaming, the half-way byte limit would speak first.
+    limits = UnpackLimits(max_total_bytes=size // 2)
+
+    error = refused(archive, dest, limits)
+
+    assert error.member == "zeros.bin" and "zip bomb" in str(error)
+
+
+def test_member_count_and_total_size_limits(tmp_path: Path, dest: Path) -> None:
+    archive = write_zip(tmp_path / "many.zip", [(f"{i}.txt", b"x" * 100) for i in range(5)])
+
+    assert "more than 4 entries" in str(refused(archive, dest, UnpackLimits(max_members=4)))
+    assert "past the limit of 450" in str(refused(archive, dest, UnpackLimits(max_total_bytes=450)))
+    assert len(unpack(archive, dest, UnpackLimits(max_members=5, max_total_bytes=500))) == 5
+
+
+def test_duplicate_and_conflicting_names_are_refused(tmp_path: Path, dest: Path) -> None:
+    twice = write_zip(tmp_path / "twice.zip", [("a.txt", b"1"), ("./a.txt", b"2")])
+    clash = write_zip(tmp_path / "clash.zip", [("a", b"file"), ("a/b.txt", b"inside")])
+
+    assert "appears twice" in str(refused(twice, dest))
+    assert refused(clash, dest).member == "a/b.txt"
+
+
+def test_corrupt_zip_is_refused(tmp_path: Path, dest: Path) -> None:
+    data = zip_bytes([("a.txt", b"some text " * 500)])
+    archive = tmp_path / "cut.zip"
+    archive.write_bytes(data[: len(data) // 2])
+
+    assert "corrupt" in str(refused(archive, dest))
+
+
+def test_error_names_the_archive_as_given_and_survives_pickling(tmp_path: Path, dest: Path) -> None:
+    archive = write_zip(tmp_path / "bundle.zip", [("../up.txt", b"x")])
+
+    with pytest.raises(UnpackError) as caught:
+        unpack(archive, dest, name="县文化馆/bundle.zip")
+    copy = pickle.loads(pickle.dumps(caught.value))
+
+    assert (copy.archive, copy.member) == ("县文化馆/bundle.zip", "../up.txt")
+    assert str(copy) == str(caught.value)
+    assert str(copy).startswith("县文化馆/bundle.zip: ../up.txt: ")
+
+
+def test_existing_target_is_not_overwritten(tmp_path: Path, dest: Path) -> None:
+    archive = write_zip(tmp_path / "bundle.zip", [("a.txt", b"1")])
+    (dest / "bundle.zip").mkdir(parents=True)
+
+    with pytest.raises(UnpackError, match="already exists"):
+        unpack(archive, dest)
+
+
+# -- TAR -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["w", "w:gz", "w:bz2", "w:xz"])
+def test_tar_kinds_are_detected_from_bytes(tmp_path: Path, dest: Path, mode: str) -> None:
+    archive = write_tar(
+        tmp_path / "bundle.dat",  # the extension says nothing
+        [
+            tar_entry("./", kind=tarfile.DIRTYPE),
+            tar_entry("./歌/a.txt", b"song"),
+            tar_entry("b.txt", b"more"),
+        ],
+        mode,
+    )
+
+    assert archive_kind(archive) == "tar"
+    members = unpack(archive, dest)
+
+    assert [(m.relpath, m.path.read_bytes()) for m in members] == [
+        ("b.txt", b"more"),
+        ("歌/a.txt", b"song"),
+    ]
+
+
+def test_tar_gbk_names_are_decoded(tmp_path: Path, dest: Path) -> None:
+    archive = write_tar(
+        tmp_path / "gbk.tar",
+        [tar_entry(n, b"x") for n in GBK_NAMES],
+        encoding="gbk",
+        fmt=tarfile.GNU_FORMAT,
+    )
+
+    assert sorted(m.relpath for m in unpack(archive, dest)) == sorted(GBK_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        (tar_entry("tty", kind=tarfile.CHRTYPE), "device file"),
+        (tar_entry("disk", kind=tarfile.BLKTYPE), "device file"),
+        (tar_entry("pipe", kind=tarfile.FIFOTYPE), "FIFO"),
+        (tar_entry("passwd", kind=tarfile.SYMTYPE, linkname="/etc/passwd"), "symbolic link"),
+        (tar_entry("inside", kind=tarfile.SYMTYPE, linkname="ok.txt"), "links are refused"),
+        (tar_entry("hard", kind=tarfile.LNKTYPE, linkname="ok.txt"), "hard link"),
+        (tar_entry("../evil.txt", b"evil"), "zip-slip"),
+        (tar_entry("/tmp/evil.txt", b"evil"), "absolute path"),
+    ],
+)
+def test_tar_unsafe_entries_are_refused(
+    tmp_path: Path, dest: Path, entry: tuple[tarfile.TarInfo, bytes], problem: str
+) -> None:
+    archive = write_tar(tmp_path / "bad.tar.gz", [tar_entry("ok.txt", b"fine"), entry], "w:gz")
+
+    error = refused(archive, dest)
+
+    assert error.member == entry[0].name and problem in str(error)
+
+
+def test_tar_bomb_is_refused(tmp_path: Path, dest: Path) -> None:
+    size = 64 * 1024 * 1024
+    archive = tmp_path / "bomb.tgz"
+    with tarfile.open(archive, "w:gz") as tf:
+        info = tarfile.TarInfo("zeros.bin")
+        info.size = size
+        with (tmp_path / "zeros").open("wb") as out:
+            out.truncate(size)  # sparse on disk
+        with (tmp_path / "zeros").open("rb") as data:
+            tf.addfile(info, data)
+    (tmp_path / "zeros").unlink()
+
+    error = refused(archive, dest, UnpackLimits(max_total_bytes=size // 2))
+
+    assert error.member == "zeros.bin" and "zip bomb" in str(error)
+
+
+def test_truncated_tar_gz_is_refused(tmp_path: Path, dest: Path) -> None:
+    archive = write_tar(tmp_path / "cut.tgz", [tar_entry("a.bin", bytes(range(256)) * 400)], "w:gz")
+    archive.write_bytes(archive.read_bytes()[:-200])
+
+    assert "truncated" in str(refused(archive, dest))
+
+
+# -- nesting -------------------------------------------------------------------------------
+
+
+def nested_zip(levels: int, leaf: bytes = b"leaf") -> bytes:
+    """levels=1: a zip holding leaf.txt; each further level wraps the previous in a zip."""
+    data = zip_bytes([("leaf.txt", leaf)])
+    for level in range(2, levels + 1):
+        data = zip_bytes([(f"level{level - 1}.zip", data), (f"note{level}.txt", b"n")])
+    return data
+
+
+def test_nested_archives_are_unpacked_in_place(tmp_path: Path, dest: Path) -> None:
+    archive = tmp_path / "outer.zip"
+    archive.write_bytes(nested_zip(3))  # outer + 2 nested levels: the default depth
+
+    members = unpack(archive, dest)
+
+    assert [m.relpath for m in members] == [
+        "level2.zip/level1.zip/leaf.txt",
+        "level2.zip/note2.txt",
+        "note3.txt",
+    ]
+    leaf = by_name(members)["level2.zip/level1.zip/leaf.txt"]
+    assert leaf.path == dest / "outer.zip" / "level2.zip" / "level1.zip" / "leaf.txt"
+    assert leaf.path.read_bytes() == b"leaf"
+
+
+def test_mixed_nesting_zip_in_tar_gz(tmp_path: Path, dest: Path) -> None:
+    inner = zip_bytes([("照片/a.jpg", b"jpeg")])
+    archive = write_tar(tmp_path / "outer.tar.gz", [tar_entry("inner.zip", inner)], "w:gz")
+
+    assert [m.relpath for m in unpack(archive, dest)] == ["inner.zip/照片/a.jpg"]
+
+
+def test_nesting_beyond_depth_is_refused(tmp_path: Path, dest: Path) -> None:
+    archive = tmp_path / "deep.zip"
+    archive.write_bytes(nested_zip(4))
+
+    error = refused(archive, dest)
+    assert error.member == "level3.zip/level2.zip/level1.zip" and "nested" in str(error)
+    assert refused(archive, dest, UnpackLimits(max_depth=0)).member == "level3.zip"
+
+
+def test_limits_apply_across_nesting_levels(tmp_path: Path, dest: Path) -> None:
+    inner = zip_bytes([("a.txt", b"x" * 300), ("b.txt", b"x" * 300)])
+    archive = write_zip(tmp_path / "outer.zip", [("inner.zip", inner), ("c.txt", b"x" * 300)])
+    # outer: inner.zip + c.txt = 2 entries, inner: 2 more
+    assert refused(archive, dest, UnpackLimits(max_members=3)).member == "inner.zip/b.txt"
+    too_big = UnpackLimits(max_total_bytes=len(inner) + 300 + 500)
+    assert refused(archive, dest, too_big).member == "inner.zip/b.txt"
+
+
+def test_packaged_documents_are_not_unpacked(tmp_path: Path, dest: Path) -> None:
+    docx = write_zip(tmp_path / "report.docx", [("[Content_Types].xml", b"<x/>"), ("w/a", b"")])
+    epub = write_zip(tmp_path / "book.epub", [("mimetype", b"application/epub+zip")])
+    archive = write_zip(tmp_path / "outer.zip", [("report.docx", docx.read_bytes())])
+
+    assert archive_kind(docx) is None and archive_kind(epub) is None
+    assert [m.relpath for m in unpack(archive, dest)] == ["report.docx"]
+
+
+def test_non_archives(tmp_path: Path, dest: Path) -> None:
+    plain_gzip = tmp_path / "data.csv.gz"
+    plain_gzip.write_bytes(gzip.compress(b"a,b\n1,2\n" * 100))
+    text = tmp_path / "fake.zip"
+    text.write_text("not really a zip")
+
+    assert archive_kind(plain_gzip) is None
+    assert archive_kind(text) is None
+    assert "not an archive" in str(refused(text, dest))
+    assert "not a BagIt bag" in str(refused(tmp_path, tmp_path / "elsewhere"))
+
+
+# -- BagIt ---------------------------------------------------------------------------------
+
+BAG_INFO = {"Source-Organization": "鄂尔多斯市群众艺术馆", "External-Description": "漫瀚调录音"}
+
+
+def make_bag(folder: Path) -> Path:
+    (folder / "songs").mkdir(parents=True)
+    (folder / "songs" / "漫瀚调.txt").write_text("歌词", encoding="utf-8")
+    (folder / "cover.jpg").write_bytes(b"jpeg bytes")
+    bagit.make_bag(str(folder), dict(BAG_INFO))
+    return folder
+
+
+def test_bag_directory_is_validated_in_place(tmp_path: Path, dest: Path) -> None:
+    bag = make_bag(tmp_path / "bag")
+    assert is_bag(bag)
+
+    members = unpack(bag, dest)
+
+    assert [m.relpath for m in members] == ["data/cover.jpg", "data/songs/漫瀚调.txt"]
+    assert members[0].path == bag / "data" / "cover.jpg"
+    info = members[0].bag
+    assert info is not None and info.relpath == ""
+    assert info.info["Source-Organization"] == [BAG_INFO["Source-Organization"]]
+    assert info.info["Payload-Oxum"] == ["16.2"]
+    assert not dest.exists() or list(dest.iterdir()) == []  # nothing copied
+
+
+def test_bag_inside_zip_keeps_payload_and_bag_info(tmp_path: Path, dest: Path) -> None:
+    bag = make_bag(tmp_path / "收藏")
+    archive = tmp_path / "bag.zip"
+    shutil.make_archive(str(archive.with_suffix("")), "zip", tmp_path, "收藏")
+
+    members = unpack(archive, dest)
+
+    assert [m.relpath for m in members] == ["收藏/data/cover.jpg", "收藏/data/songs/漫瀚调.txt"]
+    assert {m.bag.relpath for m in members if m.bag} == {"收藏"}
+    assert members[1].bag and members[1].bag.info["External-Description"] == ["漫瀚调录音"]
+    assert (dest / "bag.zip" / "收藏" / "bagit.txt").is_file()  # extracted, not a member
+    assert bag.is_dir()
+
+
+def test_bag_with_changed_payload_byte_is_refused(tmp_path: Path, dest: Path) -> None:
+    bag = make_bag(tmp_path / "bag")
+    song = bag / "data" / "songs" / "漫瀚调.txt"
+    song.write_bytes(b"X" + song.read_bytes()[1:])  # same size, so only the checksum tells
+
+    error = refused(bag, dest)
+    assert error.member == "data/songs/漫瀚调.txt"
+    assert "checksum does not match the bag's manifest (sha256, sha512)" in str(error)
+
+    shutil.make_archive(str(tmp_path / "bag"), "zip", tmp_path, "bag")
+    error = refused(tmp_path / "bag.zip", dest)
+    assert error.member == "bag/data/songs/漫瀚调.txt"
+
+
+def test_bag_with_missing_or_extra_file_names_it(tmp_path: Path, dest: Path) -> None:
+    bag = make_bag(tmp_path / "bag")
+    (bag / "data" / "stray.txt").write_text("not in the manifest")
+
+    error = refused(bag, dest)
+    assert error.member == "data/stray.txt" and "not in the bag's manifest" in str(error)
+
+    (bag / "data" / "stray.txt").unlink()
+    (bag / "data" / "cover.jpg").unlink()
+    error = refused(bag, dest)
+    assert error.member == "data/cover.jpg" and "listed in the bag's manifest but missing" in str(
+        error
+    )
+
+
+def test_archive_inside_bag_directory_is_unpacked_into_dest(tmp_path: Path, dest: Path) -> None:
+    folder = tmp_path / "bag"
+    folder.mkdir()
+    write_zip(folder / "scans.zip", [("p1.txt", b"page one")])
+    bagit.make_bag(str(folder), dict(BAG_INFO))
+
+    members = unpack(folder, dest)
+
+    assert [m.relpath for m in members] == ["data/scans.zip/p1.txt"]
+    assert members[0].path == dest / "bag" / "data" / "scans.zip" / "p1.txt"
+    assert members[0].bag is not None and members[0].bag.relpath == ""
+    assert (folder / "data" / "scans.zip").is_file()  # the source is never changed
+
+
+def test_limits_are_checked() -> None:
+    with pytest.raises(ValueError):
+        UnpackLimits(max_members=0)
+    with pytest.raises(ValueError):
+        UnpackLimits(max_depth=-1)
