@@ -9,10 +9,25 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import collections, files, health, items, oai, pages, search
+from api.routes import (
+    collections,
+    edit,
+    events,
+    files,
+    health,
+    iiif,
+    insights,
+    items,
+    oai,
+    pages,
+    review,
+    search,
+    share,
+)
 from api.services import Services
 from api.settings import Settings
 from api.templating import STATIC_DIR
+from api.writes import AuditMiddleware
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
-    for module in (search, items, files, collections, health, oai, pages):
+    for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
+    for module in (edit, review, events):  # governance: writes and provenance
+        app.include_router(module.router)
+    app.add_middleware(AuditMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -21,7 +21,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.app import create_app
-from api.fixity import audit
+from api.cli_governance import keys_app, verify
+from api.cli_sharing import export_command, harvest_command
 from api.labels import pick_language
 from api.progress import ingest_progress
 from api.searching import SearchParams, run_search
@@ -42,6 +43,10 @@ app = typer.Typer(
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+app.add_typer(keys_app)
+app.command()(verify)
+app.command("export")(export_command)
+app.command("harvest")(harvest_command)
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 DEMO_COLLECTION = "samples"
@@ -179,6 +184,8 @@ def ingest(
         institution=settings.institution,
         agent=AGENT,
         max_image_pixels=settings.max_image_pixels,
+        transcode=settings.transcode_settings(),
+        ffmpeg_concurrency=settings.ffmpeg_concurrency,
     )
     with open_services(settings) as services:
         report = _ingest(paths, options, services)
@@ -264,27 +271,6 @@ def search_command(
 
 
 @app.command()
-def verify() -> None:
-    """Fixity audit: re-read every stored file and compare its sha256; exit 1 on damage."""
-    with open_services(load_settings()) as services:
-        result = audit(services.records)
-    for damage in result.damage:
-        out.print(
-            f"{damage.problem}: {damage.item_id} {damage.role} ({damage.key}): {damage.detail}",
-            markup=False,
-            highlight=False,
-        )
-    summary = (
-        f"Checked {result.records} records, {result.blobs} files ({result.bytes / 1e6:.1f} MB): "
-    )
-    if result.ok:
-        out.print(summary + "all intact.", highlight=False)
-        return
-    out.print(summary + f"{len(result.damage)} problems.", highlight=False)
-    raise typer.Exit(1)
-
-
-@app.command()
 def demo(
     data_dir: Annotated[
         Path | None,
@@ -324,6 +310,8 @@ def demo(
         institution=settings.institution,
         agent=AGENT,
         max_image_pixels=settings.max_image_pixels,
+        transcode=settings.transcode_settings(),
+        ffmpeg_concurrency=settings.ffmpeg_concurrency,
     )
     out.print(f"Data: {settings.data_dir}", markup=False, highlight=False)
     with open_services(settings) as services:
@@ -336,3 +324,42 @@ def demo(
         raise typer.Exit(1)
     if not no_serve:
         _serve(settings, host, port, "Heritage demo", " (try 剪纸)")
+
+
+@app.command()
+def transfer(
+    source_data_dir: Annotated[
+        Path, typer.Argument(help="The embedded repository to copy (its HERITAGE_DATA_DIR).")
+    ],
+) -> None:
+    """Copy an embedded repository into the configured storage and build the configured index.
+
+    Every blob is re-hashed on arrival; records are copied only once all their files are there.
+    Safe to re-run after an interruption: what already arrived is skipped.
+    """
+    from repository import LocalStore
+    from repository.transfer import transfer as copy_repository
+
+    source_root = source_data_dir / "store"
+    if not source_root.is_dir():
+        fail(f"{source_data_dir} holds no embedded repository (no {source_root})")
+    settings = load_settings()
+    if settings.storage == "local" and settings.local_store_path.resolve() == source_root.resolve():
+        fail("source and target are the same repository; set HERITAGE_STORAGE/HERITAGE_DATA_DIR")
+    with open_services(settings) as services:
+        out.print(f"Copying {source_root} → {services.store.describe()}", highlight=False)
+        try:
+            report = copy_repository(LocalStore(source_root), services.store)
+        except StorageError as exc:
+            err.print(f"heritage: transfer stopped: {exc} (re-run to resume)", markup=False)
+            raise typer.Exit(1) from None
+        count = services.index.rebuild(iter(services.records))
+    out.print(
+        f"Copied {report.copied} objects ({report.bytes / 2**20:.1f} MiB), skipped "
+        f"{report.skipped} already present, {report.records} records; indexed {count}.",
+        highlight=False,
+    )
+    for problem in report.problems:
+        err.print(f"  {problem}", markup=False, highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)

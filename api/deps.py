@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 
+from api.auth import CuratorDep, OptionalCaller
 from api.errors import not_found
 from api.labels import pick_language
 from api.services import Services
-from api.visibility import is_visible
+from api.visibility import audience_of, check_owner, is_visible
+from api.writes import record_etag
 from search.base import Audience
 
 
@@ -17,9 +19,9 @@ def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-def get_audience() -> Audience:
-    """Every HTTP caller is the public for now; institution logins will widen this one place."""
-    return Audience.public()
+def get_audience(caller: OptionalCaller) -> Audience:
+    """What the caller may see: the public without a key, more with one (`audience_of`)."""
+    return audience_of(caller)
 
 
 def get_language(
@@ -34,12 +36,32 @@ AudienceDep = Annotated[Audience, Depends(get_audience)]
 LanguageDep = Annotated[str, Depends(get_language)]
 
 
-def visible_record(item_id: str, services: ServicesDep, audience: AudienceDep) -> dict[str, Any]:
-    """The stored record if this caller may see it; otherwise the same 404 as an unknown id."""
+def visible_record(
+    item_id: str, services: ServicesDep, audience: AudienceDep, response: Response
+) -> dict[str, Any]:
+    """The stored record if this caller may see it; otherwise the same 404 as an unknown id.
+
+    Sets `ETag` (a hash of the stored record, what PATCH's If-Match names) on routes that answer
+    with the record's JSON; routes returning their own Response (files, RDF, pages) are not
+    affected, as FastAPI only merges these headers into responses it builds itself."""
     record = services.records.get(item_id)
     if record is None or not is_visible(record, audience):
         raise not_found(f"no item with id {item_id!r}")
+    response.headers["ETag"] = record_etag(record)
     return record
 
 
 VisibleRecord = Annotated[dict[str, Any], Depends(visible_record)]
+
+
+def curated_record(item_id: str, services: ServicesDep, caller: CuratorDep) -> dict[str, Any]:
+    """The record a curator acts on (share links, …): 404 when the caller cannot see it, 403
+    when it is another institution's."""
+    record = services.records.get(item_id)
+    if record is None or not is_visible(record, audience_of(caller)):
+        raise not_found(f"no item with id {item_id!r}")
+    check_owner(caller, record)
+    return record
+
+
+CuratedRecord = Annotated[dict[str, Any], Depends(curated_record)]

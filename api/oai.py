@@ -99,9 +99,25 @@ def utc_seconds(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_FACTS = (
+    "id",
+    "status",
+    "access",
+    "institution",
+    "embargo_until",
+    "modified",
+    "collection",
+    "category",
+)
+"""The only fields of a record that listing needs (what the catalogue keeps per record)."""
+
+
 def entry_of(record: dict[str, Any]) -> Entry | None:
     """The header of a record the public may see, a deleted header for a withdrawn item that was
-    public, and None for anything else: restricted or unpublished items do not exist here."""
+    public, and None for anything else: restricted or unpublished items do not exist here.
+
+    An embargoed item's datestamp is the day its embargo ends (if later than its last change):
+    that is when it appears, so incremental harvesters (`from` = their last harvest) get it."""
     if is_visible(record, _PUBLIC):
         deleted = False
     elif record.get("status") == "withdrawn" and is_visible(
@@ -110,24 +126,29 @@ def entry_of(record: dict[str, Any]) -> Entry | None:
         deleted = True
     else:
         return None
-    modified = datetime.fromisoformat(record["modified"].replace("Z", "+00:00"))
+    stamp = utc_seconds(datetime.fromisoformat(record["modified"].replace("Z", "+00:00")))
+    if embargo := record.get("embargo_until"):
+        stamp = max(stamp, f"{embargo}T00:00:00Z")
     sets = [f"collection:{record['collection']}"]
     if record.get("category"):
         sets.append(f"category:{record['category']}")
-    return Entry(utc_seconds(modified), record["id"], tuple(sets), deleted)
+    return Entry(stamp, record["id"], tuple(sets), deleted)
 
 
 class RecordCatalogue:
-    """Headers of every stored record, kept current by one stat per record per listing."""
+    """Headers of every stored record, kept current by one stat per record per listing.
+
+    What is cached is the record's facts, not its header: visibility depends on today's date
+    (embargoes end), so headers are worked out afresh on every listing."""
 
     def __init__(self, records: RecordStore):
         self.records = records
-        self._cache: dict[str, tuple[str, Entry | None]] = {}
+        self._cache: dict[str, tuple[str, dict[str, Any] | None]] = {}
         self._lock = threading.Lock()
 
     def entries(self) -> list[Entry]:
         """Visible and deleted headers, ordered by (datestamp, id)."""
-        found: dict[str, tuple[str, Entry | None]] = {}
+        found: dict[str, tuple[str, dict[str, Any] | None]] = {}
         for item_id in self.records.ids():
             info = self.records.store.stat(record_key(item_id))
             if info is None:  # removed since it was listed
@@ -136,11 +157,13 @@ class RecordCatalogue:
                 cached = self._cache.get(item_id)
             if cached is None or cached[0] != info.etag:
                 record = self.records.get(item_id)
-                cached = (info.etag, entry_of(record) if record else None)
+                facts = {k: record[k] for k in _FACTS if k in record} if record else None
+                cached = (info.etag, facts)
             found[item_id] = cached
         with self._lock:
             self._cache = found
-        return sorted((e for _, e in found.values() if e is not None), key=lambda e: e.key)
+        entries = (entry_of(facts) for _, facts in found.values() if facts is not None)
+        return sorted((e for e in entries if e is not None), key=lambda e: e.key)
 
 
 class TokenSigner:

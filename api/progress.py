@@ -23,6 +23,7 @@ class BarProgress:
     def __init__(self, progress: Progress):
         self._progress = progress
         self._task = progress.add_task("ingest", total=None)
+        self._stages: dict[str, int] = {}  # file → its own line while a long stage runs
 
     def start(self, total: int) -> None:
         self._progress.update(self._task, total=total)
@@ -31,6 +32,17 @@ class BarProgress:
         if outcome == "failed":
             self._progress.console.print(f"[red]failed[/red] {escape(name)}", highlight=False)
         self._progress.update(self._task, advance=1, description=outcome)
+        stage_task = self._stages.pop(name, None)
+        if stage_task is not None:
+            self._progress.remove_task(stage_task)
+
+    def stage(self, name: str, stage: str) -> None:
+        """Long transcodes get a line of their own naming the file and what is happening."""
+        text = f"  {escape(name)}: {escape(stage)}"
+        if name in self._stages:
+            self._progress.update(self._stages[name], description=text)
+        else:
+            self._stages[name] = self._progress.add_task(text, total=None)
 
 
 class LineProgress:
@@ -49,6 +61,9 @@ class LineProgress:
         self._done += 1
         line = f"[{self._done}/{self._total}] {outcome} {name}"
         self._console.print(line, markup=False, highlight=False)
+
+    def stage(self, name: str, stage: str) -> None:
+        self._console.print(f"  {name}: {stage}", markup=False, highlight=False)
 
 
 @contextmanager

@@ -9,7 +9,13 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.media.ffmpeg import TranscodeSettings
+from ingest.pipeline import default_ffmpeg_concurrency
 from repository.config import StoreConfig
+
+X264_PRESETS = Literal[
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
+]
 
 
 class Settings(BaseSettings):
@@ -38,6 +44,21 @@ class Settings(BaseSettings):
     default_access: Literal["public", "institution", "restricted"] = "public"
     institution: str = "local"
     max_image_pixels: int = Field(250_000_000, description="Refuse larger images (bombs).")
+    video_max_side: int = Field(1280, ge=16, description="Longest side of video access copies.")
+    video_crf: int = Field(23, ge=0, le=51, description="x264 quality (lower is better).")
+    video_preset: X264_PRESETS = "veryfast"
+    video_preview_seconds: float | None = Field(
+        None, gt=0, description="Length of a preview clip; unset: no preview."
+    )
+    audio_format: Literal["m4a", "mp3"] = "m4a"
+    audio_bitrate: str = Field("128k", pattern=r"^[1-9][0-9]{1,3}k$")
+    ffmpeg_concurrency: int = Field(
+        default_factory=default_ffmpeg_concurrency,
+        ge=1,
+        le=64,
+        description="How many ffmpeg processes may run at once, beside the image workers.",
+    )
+    ffmpeg_threads: int = Field(0, ge=0, le=64, description="Threads per ffmpeg; 0: automatic.")
 
     @property
     def api_key_set(self) -> frozenset[str]:
@@ -55,6 +76,18 @@ class Settings(BaseSettings):
     def reports_dir(self) -> Path:
         """Where the CLI writes a copy of each ingest report, beside the store."""
         return self.data_dir / "reports"
+
+    def transcode_settings(self) -> TranscodeSettings:
+        """How video and audio access copies are made, for `IngestOptions.transcode`."""
+        return TranscodeSettings(
+            max_side=self.video_max_side,
+            crf=self.video_crf,
+            preset=self.video_preset,
+            audio_bitrate=self.audio_bitrate,
+            audio_format=self.audio_format,
+            preview_seconds=self.video_preview_seconds,
+            threads=self.ffmpeg_threads,
+        )
 
     def store_config(self) -> StoreConfig:
         return StoreConfig(

@@ -37,8 +37,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from search.analysis import AllOf, analyze_query  # noqa: E402
-from search.base import FACET_FIELDS, SearchQuery  # noqa: E402
+from search.base import FACET_FIELDS, Hit, SearchQuery  # noqa: E402
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS  # noqa: E402
+from search.highlight import highlights_for  # noqa: E402
 from search.sqlite import CODE_MASK, SqliteIndex, fts_match  # noqa: E402
 
 # ---------------------------------------------------------------------------------- corpus
@@ -343,10 +344,10 @@ class NaiveIndex:
             )
         }
         rows = src.execute(
-            f"SELECT k.rowid, k.id, k.ymin, k.ymax, d.summary, d.tokens FROM k_{gen} k"
+            f"SELECT k.rowid, k.id, k.ymin, k.ymax, d.shown, d.tokens FROM k_{gen} k"
             f" JOIN d_{gen} d ON d.rowid = k.rowid"
         )
-        for number, (rowid, item, ymin, ymax, summary, tokens) in enumerate(rows, 1):
+        for number, (rowid, item, ymin, ymax, shown, tokens) in enumerate(rows, 1):
             col, cat, media, region, access, published, embargo, dlo, dhi = combos[
                 rowid & CODE_MASK
             ]
@@ -368,7 +369,7 @@ class NaiveIndex:
                     embargo,
                     ymin,
                     ymax,
-                    summary,
+                    zlib.decompress(shown).decode(),  # [summary, display] as plain JSON
                 ),
             )
             if dlo is not None:
@@ -380,7 +381,8 @@ class NaiveIndex:
         self.db.commit()
         src.close()
 
-    def search(self, query: SearchQuery) -> tuple[int, list[str]]:
+    def search(self, query: SearchQuery) -> tuple[int, list[Hit]]:
+        """Same query semantics and post-processing (summaries, highlights) as SqliteIndex."""
         plan = analyze_query(query.q)
         match = fts_match(AllOf(plan.must))
         today = date.today().isoformat()
@@ -414,7 +416,8 @@ class NaiveIndex:
                 ).fetchall()
             else:
                 self.db.execute(f"SELECT d.{name}, count(*) {base} GROUP BY 1", args).fetchall()
-        return total, [row[0] for row in hits]
+        shown = [json.loads(row[1]) for row in hits]
+        return total, [Hit(s["id"], 0.0, s, highlights_for(d, plan)) for s, d in shown]
 
 
 # ---------------------------------------------------------------------------------- running
@@ -431,21 +434,33 @@ QUERIES: dict[str, list[SearchQuery]] = {
 }
 
 
-def _time(
-    search: Callable[[SearchQuery], Any], queries: list[SearchQuery], rounds: int
-) -> tuple[list[float], int]:
-    timings, total = [], 0
+Search = Callable[[SearchQuery], Any]
+
+
+def _measure(
+    backends: dict[str, Search], queries: list[SearchQuery], rounds: int
+) -> tuple[dict[str, list[float]], list[int]]:
+    """Milliseconds per search, backends interleaved query by query so that a busy moment of a
+    shared machine hits them alike; and each query's total (from the first backend)."""
+    timings: dict[str, list[float]] = {name: [] for name in backends}
+    for search in backends.values():  # warm the page cache once
+        for query in queries:
+            search(query)
+    totals = []
+    for query in queries:
+        result = next(iter(backends.values()))(query)
+        totals.append(result.total if hasattr(result, "total") else result[0])
     for _ in range(rounds):
         for query in queries:
-            start = time.perf_counter()
-            result = search(query)
-            timings.append((time.perf_counter() - start) * 1000)
-            total = max(total, result.total if hasattr(result, "total") else result[0])
-    return timings, total
+            for name, search in backends.items():
+                start = time.perf_counter()
+                search(query)
+                timings[name].append((time.perf_counter() - start) * 1000)
+    return timings, totals
 
 
-def _pct(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
+def _pct(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 def main() -> None:
@@ -471,7 +486,7 @@ def main() -> None:
             f"sqlite: indexed {loaded} records in {seconds:.0f} s ({loaded / seconds:.0f}/s), "
             f"file {path.stat().st_size / 2**20:.0f} MiB"
         )
-    backends: dict[str, Callable[[SearchQuery], Any]] = {}
+    backends: dict[str, Search] = {}
     for name in args.backends.split(","):
         if name == "sqlite":
             backends[name] = index.search
@@ -485,18 +500,12 @@ def main() -> None:
         else:
             raise SystemExit(f"unknown backend {name!r}")
     print(f"\nN = {args.n}, {args.rounds} rounds, facets {', '.join(FACET_FIELDS)}; ms")
-    print(
-        f"{'query':10} {'matches':>8} " + " ".join(f"{b + ' p50':>18} {'p95':>7}" for b in backends)
-    )
+    header = " ".join(f"{name + ' p50':>18} {'p95':>6}" for name in backends)
+    print(f"{'query':9} {'matches':>13} {header}")
     for label, queries in QUERIES.items():
-        cells, matches = [], 0
-        for search in backends.values():
-            for query in queries:  # warm the page cache once
-                search(query)
-            timings, total = _time(search, queries, args.rounds)
-            matches = max(matches, total)
-            cells.append(f"{_pct(timings, 50):18.1f} {_pct(timings, 95):7.1f}")
-        print(f"{label:10} {matches:8d} " + " ".join(cells))
+        timings, totals = _measure(backends, queries, args.rounds)
+        cells = " ".join(f"{_pct(t, 50):18.1f} {_pct(t, 95):6.1f}" for t in timings.values())
+        print(f"{label:9} {f'{min(totals)}-{max(totals)}':>13} {cells}")
     sample = index.search(QUERIES["word"][0])
     print(
         "\nsample:", json.dumps([h.summary["title"] for h in sample.hits[:3]], ensure_ascii=False)

@@ -1,14 +1,18 @@
-"""Walk the paths given to `heritage ingest` and list the files to ingest.
+"""Walk the paths given to `heritage ingest`, unpack archives and bags, and list the files.
 
-Each file gets a relative path (POSIX separators, Unicode NFC, relative to the folder it was
-found under; a file given directly is relative to its own folder) — the same form manifest paths
-are normalised to, so rows and files pair by plain string equality. Operating-system litter
-(hidden files, `__MACOSX`, `.DS_Store`, `Thumbs.db`) is skipped. Symbolic links are followed only
-when they stay inside the folder being walked; a link out of it is reported, never read.
+Each file gets a relative path (POSIX separators, Unicode NFC) — the same form manifest paths
+are normalised to, so rows and files pair by plain string equality:
 
-Archives (ZIP, TAR, BagIt) plug in through `UNPACKERS`: a given file whose identified format has
-an unpacker there is unpacked into the scratch folder and its members are listed like the files
-of a folder (relative paths inside the archive).
+- under a given folder, relative to that folder; a file given directly, its own name;
+- a given archive (ZIP, TAR, TAR.GZ/BZ2/XZ) or BagIt bag is a root like a folder: its members
+  are named as inside it (`歌曲/01.wav`; a bag's payload keeps its `data/` folder);
+- an archive or bag found below a root counts as a folder of its own name
+  (`录音/bundle.zip/歌曲/01.wav`), and so does an archive inside an archive (unpack's own rule).
+
+Operating-system litter (hidden files, `__MACOSX`, `.DS_Store`, `Thumbs.db`) is skipped, in
+archives too. Symbolic links are followed only when they stay inside the folder being walked; a
+link out of it is reported, never read. An archive or bag that cannot be unpacked safely is
+refused as a whole (the reason names the member), and the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -16,38 +20,20 @@ from __future__ import annotations
 import os
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
-from ingest.identify import HEAD_BYTES, sniff
+from ingest.unpack import BagInfo, UnpackError, UnpackLimits, archive_kind, is_bag, unpack
 
 SKIPPED_NAMES = frozenset({"__macosx", ".ds_store", "thumbs.db", "desktop.ini"})
 
 
-class Unpacked(Protocol):
-    """One file an unpacker produced (`ingest.unpack.Member` has this shape)."""
-
-    @property
-    def path(self) -> Path: ...
-
-    @property
-    def relpath(self) -> str: ...
-
-
-Unpacker = Callable[[Path, Path], Iterable[Unpacked]]
-"""(archive file, scratch folder) -> the unpacked files, relative paths inside the archive."""
-
-UNPACKERS: dict[str, Unpacker] = {}
-"""Archive format name (as `identify` names it: ZIP, TAR, gzip …) -> its unpacker. Empty until
-archives are wired in; until then `identify` refuses an archive with a clear reason."""
-
-
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path  # absolute path on disk
+    path: Path  # absolute path on disk (in the scratch folder for archive members)
     relpath: str  # POSIX, NFC, relative to the root it was found under
+    bag: BagInfo | None = None  # the BagIt bag holding it; `bag.relpath` named like `relpath`
 
     @property
     def folders(self) -> list[str]:
@@ -77,60 +63,98 @@ def is_skipped(name: str) -> bool:
     return name.startswith(".") or name.casefold() in SKIPPED_NAMES
 
 
-def discover(paths: Iterable[Path], scratch: Path, exclude: Iterable[Path] = ()) -> Discovery:
+def discover(
+    paths: Iterable[Path],
+    scratch: Path,
+    exclude: Iterable[Path] = (),
+    limits: UnpackLimits | None = None,
+) -> Discovery:
     """List the files under `paths` in a stable order. Archives are unpacked into `scratch`.
 
     `exclude` holds files never to ingest (the manifest itself when it sits in the folder).
     """
-    excluded = {p.resolve() for p in exclude}
-    result = Discovery()
+    walk = _Walk(scratch, {p.resolve() for p in exclude}, limits)
     for given in paths:
         given = given.resolve()
-        if given.is_dir():
-            _walk(given, result, excluded)
-            continue
-        unpacker = _unpacker_for(given)
-        if unpacker is not None:
-            target = Path(tempfile.mkdtemp(prefix="unpacked-", dir=scratch))
-            members = unpacker(given, target)
-            result.files.extend(SourceFile(m.path, normalise_relpath(m.relpath)) for m in members)
-        elif given not in excluded and not is_skipped(given.name):
-            result.files.append(SourceFile(given, normalise_relpath(given.name)))
-    return result
+        if given.is_dir() and not is_bag(given):
+            walk.folder(given)
+        elif given.is_dir() or _is_archive(given):
+            walk.result.files += walk.unpacked(given, "", given.name)
+        elif given not in walk.excluded and not is_skipped(given.name):
+            walk.result.files.append(SourceFile(given, normalise_relpath(given.name)))
+    return walk.result
 
 
-def _unpacker_for(path: Path) -> Unpacker | None:
-    if not UNPACKERS:
-        return None
-    with path.open("rb") as handle:
-        fmt = sniff(handle.read(HEAD_BYTES))
-    return UNPACKERS.get(fmt.name) if fmt else None
+def _is_archive(path: Path) -> bool:
+    try:
+        return archive_kind(path) is not None
+    except OSError:
+        return False  # unreadable: the worker names the problem with the file
 
 
-def _walk(root: Path, result: Discovery, excluded: set[Path]) -> None:
-    found: list[SourceFile] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not is_skipped(d))
-        for dirname in list(dirnames):
-            if (here / dirname).is_symlink():
-                # Never descend through a link: inside the root its files are walked anyway,
-                # outside it they are not ours to read.
-                dirnames.remove(dirname)
-                if not _inside((here / dirname).resolve(), root):
-                    relpath = normalise_relpath(os.path.relpath(here / dirname, root))
-                    result.refused.append(Refused(relpath, _OUTSIDE))
-        for name in filenames:
-            if is_skipped(name):
+class _Walk:
+    def __init__(self, scratch: Path, excluded: set[Path], limits: UnpackLimits | None):
+        self.scratch = scratch
+        self.excluded = excluded
+        self.limits = limits
+        self.result = Discovery()
+
+    def unpacked(self, source: Path, prefix: str, shown: str) -> list[SourceFile]:
+        """The members of an archive or bag; `prefix` names its place under the root."""
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        target = Path(tempfile.mkdtemp(prefix="unpacked-", dir=self.scratch))
+        try:
+            members = unpack(source, target, self.limits, name=shown)
+        except UnpackError as exc:
+            reason = f"{exc.member}: {exc.problem}" if exc.member else exc.problem
+            self.result.refused.append(Refused(shown, reason))
+            return []
+        files = []
+        for member in members:
+            relpath = normalise_relpath(prefix + member.relpath)
+            if any(is_skipped(part) for part in relpath.split("/")):
                 continue
-            path = here / name
-            relpath = normalise_relpath(os.path.relpath(path, root))
-            real = path.resolve()
-            if path.is_symlink() and not _inside(real, root):
-                result.refused.append(Refused(relpath, _OUTSIDE))
-            elif real not in excluded and real.is_file():
-                found.append(SourceFile(real if path.is_symlink() else path, relpath))
-    result.files.extend(sorted(found, key=lambda f: f.relpath))
+            bag = member.bag and BagInfo(
+                normalise_relpath(prefix + member.bag.relpath) or shown, member.bag.info
+            )
+            files.append(SourceFile(member.path, relpath, bag))
+        return files
+
+    def folder(self, root: Path) -> None:
+        found: list[SourceFile] = []
+        containers: list[tuple[Path, str]] = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if not is_skipped(d))
+            for dirname in list(dirnames):
+                path = here / dirname
+                relpath = normalise_relpath(os.path.relpath(path, root))
+                if path.is_symlink():
+                    # Never descend through a link: inside the root its files are walked
+                    # anyway, outside it they are not ours to read.
+                    dirnames.remove(dirname)
+                    if not _inside(path.resolve(), root):
+                        self.result.refused.append(Refused(relpath, _OUTSIDE))
+                elif is_bag(path):
+                    dirnames.remove(dirname)
+                    containers.append((path, relpath))
+            for name in filenames:
+                if is_skipped(name):
+                    continue
+                path = here / name
+                relpath = normalise_relpath(os.path.relpath(path, root))
+                real = path.resolve()
+                if path.is_symlink() and not _inside(real, root):
+                    self.result.refused.append(Refused(relpath, _OUTSIDE))
+                elif real in self.excluded or not real.is_file():
+                    continue
+                elif _is_archive(real):
+                    containers.append((real, relpath))
+                else:
+                    found.append(SourceFile(real if path.is_symlink() else path, relpath))
+        for container, relpath in sorted(containers, key=lambda c: c[1]):
+            found += self.unpacked(container, relpath + "/", relpath)
+        self.result.files.extend(sorted(found, key=lambda f: f.relpath))
 
 
 _OUTSIDE = "is a symbolic link to a place outside the ingested folder; it was not followed"

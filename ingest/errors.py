@@ -29,7 +29,8 @@ class IdentifyError(ItemError):
 
 
 class UnsupportedFormat(ItemError):
-    """A format we recognise but whose kind (video, audio, PDF, archive) is not ingested yet."""
+    """A container we recognise but do not open: 7-Zip, RAR, an Office/EPUB package, a
+    compressed file holding no TAR archive."""
 
 
 class ImageError(ItemError):

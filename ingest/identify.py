@@ -1,7 +1,11 @@
 """Identify a file's real format from its first bytes (magic numbers), never from its extension.
 
 Archivists' folders hold misnamed files (a `.jpg` that is a saved web page, a `.mov` renamed
-`.mp4`), so the extension is only used to word the error when the bytes disagree with it.
+`.mp4`), so the extension only words an error, or a warning when the bytes are of another kind
+than the name says (a `.mp4` that is a JPEG is ingested as the image it is, and its record says
+so). Two kinds need more than a signature: a TIFF with several pages is a document (a scanned
+booklet), one page an image; and text is a transcript only when it is named `.txt` or `.md`
+AND its bytes are UTF-8 or GBK text.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ from pathlib import Path
 from typing import Literal
 
 from ingest.errors import IdentifyError, UnsupportedFormat
+from ingest.media.document import DocumentError, tiff_pages
 
-Kind = Literal["image", "video", "audio", "document", "archive"]
-
-SUPPORTED_KINDS: frozenset[Kind] = frozenset({"image"})
-"""Kinds the pipeline ingests today; the others are recognised and refused with a clear reason."""
+Kind = Literal["image", "video", "audio", "document", "text", "archive"]
 
 HEAD_BYTES = 4096
+TS_PACKET = 188
+M2TS_PACKET = 192  # AVCHD/Blu-ray .mts: a 4-byte timestamp before each TS packet
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ JPEG = Format("JPEG", "image/jpeg", "image")
 PNG = Format("PNG", "image/png", "image")
 GIF = Format("GIF", "image/gif", "image")
 TIFF = Format("TIFF", "image/tiff", "image")
+MULTIPAGE_TIFF = Format("multi-page TIFF", "image/tiff", "document")
 WEBP = Format("WebP", "image/webp", "image")
 BMP = Format("BMP", "image/bmp", "image")
 HEIF = Format("HEIF", "image/heif", "image")
@@ -38,19 +44,28 @@ HEIC = Format("HEIC", "image/heic", "image")
 AVIF = Format("AVIF", "image/avif", "image")
 JP2 = Format("JPEG 2000", "image/jp2", "image")
 PDF = Format("PDF", "application/pdf", "document")
+TEXT = Format("plain text", "text/plain", "text")
+MARKDOWN = Format("Markdown", "text/markdown", "text")
 MP4 = Format("MP4", "video/mp4", "video")
 MOV = Format("QuickTime MOV", "video/quicktime", "video")
 M4A = Format("M4A", "audio/mp4", "audio")
 AVI = Format("AVI", "video/x-msvideo", "video")
-MKV = Format("Matroska/WebM", "video/x-matroska", "video")
+MKV = Format("Matroska", "video/x-matroska", "video")
+WEBM = Format("WebM", "video/webm", "video")
 MPEG_PS = Format("MPEG program stream", "video/mpeg", "video")
+MPEG_TS = Format("MPEG transport stream", "video/mp2t", "video")
+OGG_VIDEO = Format("Ogg Theora", "video/ogg", "video")
 WAV = Format("WAV", "audio/wav", "audio")
 MP3 = Format("MP3", "audio/mpeg", "audio")
+AAC = Format("AAC", "audio/aac", "audio")
 FLAC = Format("FLAC", "audio/flac", "audio")
-OGG = Format("Ogg", "audio/ogg", "audio")
+OGG = Format("Ogg Vorbis", "audio/ogg", "audio")
+OPUS = Format("Ogg Opus", "audio/ogg", "audio")
 ZIP = Format("ZIP", "application/zip", "archive")
 TAR = Format("TAR", "application/x-tar", "archive")
 GZIP = Format("gzip", "application/gzip", "archive")
+BZIP2 = Format("bzip2", "application/x-bzip2", "archive")
+XZ = Format("xz", "application/x-xz", "archive")
 SEVEN_Z = Format("7-Zip", "application/x-7z-compressed", "archive")
 RAR = Format("RAR", "application/vnd.rar", "archive")
 
@@ -67,19 +82,21 @@ _PREFIXES: tuple[tuple[bytes, Format], ...] = (
     (b"\x00\x00\x00\x0cjP  \r\n\x87\n", JP2),
     (b"\xffO\xffQ", JP2),  # raw JPEG 2000 codestream
     (b"%PDF-", PDF),
-    (b"\x1aE\xdf\xa3", MKV),
     (b"\x00\x00\x01\xba", MPEG_PS),
     (b"ID3", MP3),
     (b"fLaC", FLAC),
-    (b"OggS", OGG),
     (b"PK\x03\x04", ZIP),
     (b"PK\x05\x06", ZIP),  # empty ZIP
     (b"\x1f\x8b", GZIP),
+    (b"BZh", BZIP2),
+    (b"\xfd7zXZ\x00", XZ),
     (b"7z\xbc\xaf\x27\x1c", SEVEN_Z),
     (b"Rar!\x1a\x07", RAR),
 )
 
 _RIFF_TYPES = {b"WEBP": WEBP, b"AVI ": AVI, b"WAVE": WAV}
+# The codec's identification header opens the first Ogg page's payload (offset 28).
+_OGG_CODECS = {b"OpusHead": OPUS, b"\x80theora": OGG_VIDEO, b"\x01vorbis": OGG, b"\x7fFLAC": OGG}
 
 # ISO base media file format brands (ftyp box): HEIF stills, AVIF, MP4/MOV video, M4A audio.
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
@@ -88,32 +105,39 @@ _AVIF_BRANDS = {b"avif", b"avis"}
 _AUDIO_BRANDS = {b"M4A ", b"M4B ", b"F4A "}
 _QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 
-_MEDIA_SUFFIXES = {
-    f".{suffix}": name
-    for name, suffixes in {
-        "JPEG": ("jpg", "jpeg", "jpe", "jfif"),
-        "PNG": ("png",),
-        "TIFF": ("tif", "tiff"),
-        "GIF": ("gif",),
-        "WebP": ("webp",),
-        "BMP": ("bmp",),
-        "HEIC/HEIF": ("heic", "heif", "hif"),
-        "AVIF": ("avif",),
-        "JPEG 2000": ("jp2", "j2k", "jpf"),
-        "PDF": ("pdf",),
-        "video": ("mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg", "mpeg"),
-        "audio": ("mp3", "wav", "flac", "ogg", "m4a", "aac"),
-        "ZIP": ("zip",),
-        "TAR": ("tar", "tgz", "gz"),
-    }.items()
+# What a file's name claims: (how to call it, the kinds its bytes may be without surprise).
+_NAMED: dict[str, tuple[str, frozenset[Kind]]] = {
+    f".{suffix}": (label, frozenset(kinds))
+    for label, kinds, suffixes in (
+        ("JPEG", {"image"}, ("jpg", "jpeg", "jpe", "jfif")),
+        ("PNG", {"image"}, ("png",)),
+        ("TIFF", {"image", "document"}, ("tif", "tiff")),
+        ("GIF", {"image"}, ("gif",)),
+        ("WebP", {"image"}, ("webp",)),
+        ("BMP", {"image"}, ("bmp",)),
+        ("HEIC/HEIF", {"image"}, ("heic", "heif", "hif")),
+        ("AVIF", {"image"}, ("avif",)),
+        ("JPEG 2000", {"image"}, ("jp2", "j2k", "jpf")),
+        ("PDF", {"document"}, ("pdf",)),
+        ("text", {"text"}, ("txt", "text", "md", "markdown")),
+        ("video", {"video", "audio"}, ("mp4", "m4v", "mov", "mkv", "webm", "ogv")),
+        ("video", {"video"}, ("avi", "mpg", "mpeg", "vob", "ts", "mts", "m2ts", "3gp")),
+        ("audio", {"audio"}, ("mp3", "wav", "flac", "m4a", "aac", "opus", "oga")),
+        ("audio", {"audio", "video"}, ("ogg",)),
+        ("ZIP", {"archive"}, ("zip",)),
+        ("TAR", {"archive"}, ("tar", "tgz", "gz", "bz2", "xz", "tbz2", "txz")),
+    )
     for suffix in suffixes
 }
 
-_NOT_YET = {
-    "video": "video ingest is not supported yet (only images are ingested for now)",
-    "audio": "audio ingest is not supported yet (only images are ingested for now)",
-    "document": "document ingest is not supported yet (only images are ingested for now)",
-    "archive": "archives are not unpacked yet; unpack it and ingest the folder",
+_NOT_INGESTED = {
+    "ZIP": "it is a ZIP-packaged document (Office Open XML, OpenDocument or EPUB), which is not "
+    "ingested; save it as PDF and ingest that",
+    "gzip": "it is a compressed file that holds no TAR archive; only TAR archives are unpacked",
+    "bzip2": "it is a compressed file that holds no TAR archive; only TAR archives are unpacked",
+    "xz": "it is a compressed file that holds no TAR archive; only TAR archives are unpacked",
+    "7-Zip": "7-Zip archives are not unpacked; re-pack it as ZIP or TAR",
+    "RAR": "RAR archives are not unpacked; re-pack it as ZIP or TAR",
 }
 
 
@@ -128,11 +152,31 @@ def sniff(head: bytes) -> Format | None:
         return _iso_bmff(head)
     if head[4:8] in _QUICKTIME_ATOMS:
         return MOV
+    if head.startswith(b"\x1aE\xdf\xa3"):  # EBML: its DocType says Matroska or WebM
+        return WEBM if b"webm" in head[:64] else MKV
+    if head.startswith(b"OggS"):
+        return next((f for sig, f in _OGG_CODECS.items() if head[28:].startswith(sig)), OGG)
+    if _transport_stream(head):
+        return MPEG_TS
     if len(head) > 262 and head[257:262] == b"ustar":
         return TAR
-    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
-        return MP3  # MPEG audio frame sync without an ID3 tag
+    if len(head) > 1 and head[0] == 0xFF:
+        if head[1] & 0xF6 == 0xF0:
+            return AAC  # ADTS frame: sync, MPEG-4/2 id, layer 0
+        if head[1] & 0xE0 == 0xE0 and head[1] & 0x06 in (0x02, 0x04):
+            # MPEG audio frame sync without an ID3 tag, layer III or II (layer I is unseen in
+            # the wild, and its bits would match a UTF-16 byte-order mark, FF FE).
+            return MP3
     return None
+
+
+def _transport_stream(head: bytes) -> bool:
+    """Sync byte 0x47 at every packet start (188 bytes, or 192 with timestamps), 3+ packets."""
+    for packet, offset in ((TS_PACKET, 0), (M2TS_PACKET, 4)):
+        starts = range(offset, len(head), packet)
+        if len(starts) >= 3 and all(head[i] == 0x47 for i in starts):
+            return True
+    return False
 
 
 def _iso_bmff(head: bytes) -> Format:
@@ -152,17 +196,22 @@ def _iso_bmff(head: bytes) -> Format:
     return MP4
 
 
-def _looks_like_text(head: bytes) -> bool:
+def _is_text(head: bytes) -> bool:
+    """UTF-8 or GBK/GB18030 bytes (a character cut by the read boundary is fine)."""
     if b"\x00" in head:
-        return head.startswith((b"\xff\xfe", b"\xfe\xff"))  # UTF-16 text has NULs
+        return False
     for encoding in ("utf-8", "gb18030"):
         try:
             head.decode(encoding)
             return True
         except UnicodeDecodeError as exc:
-            if exc.start >= len(head) - 4:  # a character cut by the read boundary
+            if exc.start >= len(head) - 4:
                 return True
     return False
+
+
+def _is_utf16(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def identify(path: Path, name: str | None = None) -> Format:
@@ -176,20 +225,50 @@ def identify(path: Path, name: str | None = None) -> Format:
     if not head:
         raise IdentifyError(shown, "the file is empty (0 bytes); it may have failed to copy")
     fmt = sniff(head)
+    if fmt is TIFF:
+        try:
+            return MULTIPAGE_TIFF if tiff_pages(path) > 1 else TIFF
+        except DocumentError:
+            return TIFF  # the image stage names the damage
     if fmt is not None:
         return fmt
-    claimed = _MEDIA_SUFFIXES.get(path.suffix.lower())
-    pretends = f", not a {claimed} file as its name says" if claimed else ""
-    if _looks_like_text(head):
-        raise IdentifyError(shown, f"the file is plain text{pretends}; text is not a media file")
+    suffix = Path(shown).suffix.lower()
+    if suffix in TEXT_SUFFIXES and _is_text(head):
+        return MARKDOWN if suffix in (".md", ".markdown") else TEXT
+    claimed = _NAMED.get(suffix)
+    pretends = f", not a {claimed[0]} file as its name says" if claimed else ""
+    if _is_text(head) or _is_utf16(head):
+        if suffix in TEXT_SUFFIXES:
+            problem = "the text is UTF-16; save the transcript as UTF-8 (or GBK) and ingest that"
+        else:
+            problem = (
+                f"the file is plain text{pretends}; text is ingested only as a transcript "
+                "named .txt or .md"
+            )
+        raise IdentifyError(shown, problem)
     raise IdentifyError(
         shown,
         f"unknown file format (first bytes {head[:8].hex(' ')}){pretends}; "
-        "it is no image or other media format this repository reads",
+        "it is no image, video, audio, document or archive format this repository reads",
     )
 
 
 def require_supported(fmt: Format, name: str) -> None:
-    """Refuse recognised formats of kinds the pipeline does not ingest yet."""
-    if fmt.kind not in SUPPORTED_KINDS:
-        raise UnsupportedFormat(name, f"this is a {fmt.name} {fmt.kind} file; {_NOT_YET[fmt.kind]}")
+    """Refuse what reaches a worker as a file but is a container: discover unpacks the
+    archives it can (ZIP, TAR and compressed TAR), so these are the ones it cannot."""
+    if fmt.kind == "archive":
+        reason = _NOT_INGESTED.get(fmt.name, "this archive could not be unpacked")
+        raise UnsupportedFormat(name, f"this is a {fmt.name} file; {reason}")
+
+
+def name_mismatch(fmt: Format, name: str) -> str | None:
+    """A warning when the name promises another kind of file than the bytes hold."""
+    suffix = Path(name).suffix.lower()
+    claimed = _NAMED.get(suffix)
+    if claimed is None or fmt.kind in claimed[1]:
+        return None
+    label = claimed[0] if claimed[0] in ("video", "audio", "text") else f"{claimed[0]} file"
+    return (
+        f"{name}: its name ({suffix}) says {label}, but its bytes are {fmt.name} "
+        f"({fmt.kind}); ingested as the {fmt.kind} it is"
+    )

@@ -3,6 +3,12 @@
 Only what the archivist wrote goes in; a value that cannot be read is a RowError naming the row
 and the column, never a guess. Fields the pipeline owns (id, files, events, timestamps) and the
 defaults from the ingest options are added by the pipeline.
+
+A BagIt bag's bag-info.txt speaks for the files in it where the manifest row is silent:
+External-Description becomes the description and Source-Organization the rights holder (the
+culture centre that delivered the bag). Bagging-Date, External-Identifier and the rest describe
+the package, not the item — a bagging date is not when a song was sung — so they go into the
+ingestion event (`bag_provenance`), never into `date` or `identifier`.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from ingest.dates import parse_date
 from ingest.errors import RowError
 from ingest.manifest import ManifestRow
 from ingest.text import guess_language
+from ingest.unpack import BagInfo
 from schemas import Category, categories, resolve_category
 from search.analysis import fold
 
@@ -48,6 +55,43 @@ LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
 _LANGUAGE_OF = {fold(word): code for code, words in LANGUAGE_NAMES.items() for word in words}
 _BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _PERSON = re.compile(r"^(?P<name>.*?)\s*[(（]\s*(?P<role>[^()（）]*?)\s*[)）]$")
+
+
+BAG_INFO_COLUMNS = {"external-description": "description", "source-organization": "rights_holder"}
+"""bag-info.txt tag (case-folded) -> the manifest column it fills when the row leaves it empty."""
+BAG_PROVENANCE_TAGS = (
+    "Source-Organization",
+    "Organization-Address",
+    "Contact-Name",
+    "Bagging-Date",
+    "External-Identifier",
+    "Bag-Group-Identifier",
+    "Payload-Oxum",
+)
+_DESCRIPTION_MAX = 20_000  # record.schema.json's limit on one language's text
+
+
+def bag_values(bag: BagInfo) -> dict[str, str]:
+    """Manifest column values from a bag's bag-info.txt (a repeated tag's values joined)."""
+    values: dict[str, str] = {}
+    for tag, entries in bag.info.items():
+        column = BAG_INFO_COLUMNS.get(tag.casefold())
+        texts = [entry.strip() for entry in entries if entry.strip()]
+        if column and texts:
+            joined = "\n".join(texts) if column == "description" else "; ".join(texts)
+            values[column] = joined[:_DESCRIPTION_MAX]
+    return values
+
+
+def bag_provenance(bag: BagInfo) -> str:
+    """'BagIt bag 收藏 (validated; Source-Organization: …; Bagging-Date: 2024-05-01)'."""
+    folded = {tag.casefold(): entries for tag, entries in bag.info.items()}
+    facts = [
+        f"{tag}: {', '.join(folded[tag.casefold()])}"
+        for tag in BAG_PROVENANCE_TAGS
+        if folded.get(tag.casefold())
+    ]
+    return f"BagIt bag {bag.relpath} ({'; '.join(['validated', *facts])})"
 
 
 def row_fields(row: ManifestRow) -> dict[str, Any]:

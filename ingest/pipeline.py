@@ -1,11 +1,17 @@
 """`run_ingest`: discover → pair with manifest → (workers) identify, store, derive → record → index.
 
-The main process reads the manifest, plans one work unit per manifest item or unmatched file and
-hands the units to a process pool. Each worker stores the originals and derivatives as
-content-addressed blobs; back in the main process, in plan order, the record is built, validated
-and saved LAST — the commit point — and then indexed. A run killed anywhere leaves at most
-orphan blobs, never a record pointing at missing ones, and running the same command again
+The main process unpacks archives and bags, reads the manifest, plans one work unit per manifest
+item or unmatched file and hands the units to process pools. Each worker stores the originals
+and derivatives as content-addressed blobs; back in the main process the record is built,
+validated and saved LAST — the commit point — and then indexed. A run killed anywhere leaves at
+most orphan blobs, never a record pointing at missing ones, and running the same command again
 finishes the job: existing items come back "unchanged", nothing is stored twice.
+
+Transcoding must not starve the photos: units with video or audio go to a pool of their own,
+`ffmpeg_concurrency` processes (each runs one ffmpeg at a time), beside the `workers` pool for
+images and documents. Each pool's results are committed in plan order, the two interleaved as
+they finish, so a long transcode holds up no photo. An interrupted run (Ctrl-C) sets a cancel
+event that stops running ffmpeg processes; every temporary folder is removed on the way out.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ import multiprocessing
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,19 +33,30 @@ from typing import Any, Protocol
 
 from ingest.discover import SourceFile, discover
 from ingest.errors import IngestError, ItemError, RowError
+from ingest.identify import HEAD_BYTES, sniff
 from ingest.manifest import Manifest, ManifestRow, Pairing, load_manifest, pair_rows
-from ingest.metadata import row_fields
+from ingest.media.ffmpeg import TranscodeSettings
+from ingest.metadata import bag_provenance, bag_values, row_fields
+from ingest.normalize import AV_KINDS, Settings
 from ingest.record import Defaults, add_events, build_record, same_content
 from ingest.report import IngestReport, ItemOutcome, Outcome
+from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
 from repository import RecordStore, StoreConfig, now_iso, open_store
 from repository.keys import is_valid_slug, report_key
 from schemas import SchemaError, validate_record
 from search.base import SearchIndex
+from search.screening import default_screen, screen_record
 
 STATUSES = ("draft", "review", "published", "withdrawn")
 ACCESS_LEVELS = ("public", "institution", "restricted")
 _REPAIR = "run `heritage reindex` to repair the search index"
+STAGE_POLL = 0.25  # seconds between looks for stage announcements while items run
+
+
+def default_ffmpeg_concurrency() -> int:
+    """Half the cores (ffmpeg is multi-threaded itself), at least one: 1 on a 2-core laptop."""
+    return max(1, (os.cpu_count() or 1) // 2)
 
 
 @dataclass(frozen=True)
@@ -52,10 +70,19 @@ class IngestOptions:
     institution: str = "local"
     agent: str = "heritage-ingest"
     max_image_pixels: int = 250_000_000
+    transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
+    ffmpeg_concurrency: int = field(default_factory=default_ffmpeg_concurrency)
+    unpack_limits: UnpackLimits = field(default_factory=UnpackLimits)
 
 
 class ProgressCallback(Protocol):
-    """What the CLI's progress bar is driven with."""
+    """What the CLI's progress bar is driven with.
+
+    It may also have `stage(name: str, stage: str) -> None`, told when a long step of one file
+    starts — "storing original", "transcoding video (95 s)", "poster frame", "waveform",
+    "reading PDF", "storing copies" — so a display can show what a slow item is doing. It is
+    optional: a progress object without it works unchanged (and no stages are sent).
+    """
 
     def start(self, total: int) -> None:
         """Called once, before any item finishes, with the number of items to report."""
@@ -125,7 +152,7 @@ def _plan(
     """Failures known before any file is read, and the work units: manifest items, then the
     files no row names."""
     exclude = [options.manifest] if options.manifest else []
-    discovery = discover(paths, scratch, exclude=exclude)
+    discovery = discover(paths, scratch, exclude=exclude, limits=options.unpack_limits)
     pairing = pair_rows(manifest, discovery.files) if manifest else Pairing()
     if manifest is None:
         pairing.unmatched = discovery.files
@@ -140,12 +167,38 @@ def _plan(
     units: list[_Unit] = []
     for row, files in pairing.items:
         try:
-            units.append(_Unit(files, row, row_fields(row)))
+            units.append(_Unit(files, row, _fields(row, files[0])))
         except RowError as exc:
             source = _row_source(row, row.number)
             failures.append(ItemOutcome(source, "failed", reason=str(exc), row=row.number))
-    units += [_Unit([source], None, {}) for source in pairing.unmatched]
+    units += [_Unit([source], None, _fields(None, source)) for source in pairing.unmatched]
     return failures, units
+
+
+def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
+    """Record fields from the manifest row, with the bag's bag-info.txt where the row is silent."""
+    bag = first.bag
+    values = bag_values(bag) if bag else {}
+    if row is None:
+        if not values:
+            return {}
+        row = ManifestRow(0, f"{bag.relpath}/bag-info.txt" if bag else first.relpath, {})
+    said = {column.removesuffix("_zh").removesuffix("_en") for column in row.values}
+    values = {column: value for column, value in values.items() if column not in said}
+    return row_fields(ManifestRow(row.number, row.where, {**values, **row.values}))
+
+
+def _needs_ffmpeg(unit: _Unit) -> bool:
+    """Whether a unit's files announce video or audio (the worker identifies them for real)."""
+    for source in unit.files:
+        try:
+            with source.path.open("rb") as handle:
+                fmt = sniff(handle.read(HEAD_BYTES))
+        except OSError:
+            continue
+        if fmt is not None and fmt.kind in AV_KINDS:
+            return True
+    return False
 
 
 def _check(paths: Sequence[Path], options: IngestOptions) -> None:
@@ -163,6 +216,10 @@ def _check(paths: Sequence[Path], options: IngestOptions) -> None:
         raise IngestError(f"manifest {options.manifest}: no such file")
     if options.workers < 1:
         raise IngestError(f"workers must be at least 1, not {options.workers}")
+    if options.ffmpeg_concurrency < 1:
+        raise IngestError(
+            f"ffmpeg concurrency must be at least 1, not {options.ffmpeg_concurrency}"
+        )
     if options.default_status not in STATUSES:
         raise IngestError(f"default status {options.default_status!r} is not one of {STATUSES}")
     if options.default_access not in ACCESS_LEVELS:
@@ -208,11 +265,16 @@ class _Run:
         self.report = report
         self.progress = progress
         self.scratch = scratch
+        described = records.load_collection(options.collection) or {}  # may set default_status
         self.defaults = Defaults(
-            options.default_access, options.default_status, options.institution, options.agent
+            options.default_access,
+            described.get("default_status", options.default_status),
+            options.institution,
+            options.agent,
         )
         self.seen: dict[str, tuple[str, str]] = {}  # original sha256 -> (item id, its source)
         self.index_failures: list[str] = []
+        self.stage: Callable[[str, str], None] | None = getattr(progress, "stage", None)
 
     def record_outcome(self, outcome: ItemOutcome) -> None:
         self.report.items.append(outcome)
@@ -223,22 +285,62 @@ class _Run:
         if not units:
             return
         self._load_existing()
-        pool = ProcessPoolExecutor(
-            max_workers=min(self.options.workers, len(units)),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_worker,
-        )
+        context = multiprocessing.get_context("spawn")
+        stages = context.SimpleQueue() if self.stage else None
+        cancel = context.Event()
+        general: list[_Unit] = []
+        av: list[_Unit] = []
+        for unit in units:
+            (av if _needs_ffmpeg(unit) else general).append(unit)
+        groups = ((general, self.options.workers), (av, self.options.ffmpeg_concurrency))
+        pools: list[ProcessPoolExecutor] = []
         try:
-            futures = [pool.submit(process, self._task(unit)) for unit in units]
-            for unit, future in zip(units, futures, strict=True):
-                self.record_outcome(self._finish(unit, future))
+            lanes: list[deque[tuple[_Unit, Future[TaskResult]]]] = []
+            for group, size in groups:
+                if not group:
+                    continue
+                pool = ProcessPoolExecutor(
+                    max_workers=min(size, len(group)),
+                    mp_context=context,
+                    initializer=init_worker,
+                    initargs=(stages, cancel),
+                )
+                pools.append(pool)
+                submitted = [(unit, pool.submit(process, self._task(unit))) for unit in group]
+                lanes.append(deque(submitted))
+            self._collect(lanes, stages)
+        except BaseException:
+            cancel.set()  # running ffmpeg processes stop; items not started are not started
+            raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for pool in pools:
+                pool.shutdown(wait=True, cancel_futures=True)
+            if stages is not None:
+                stages.close()
         if self.index_failures:
             self.report.errors.append(
                 f"the search index could not be updated for {len(self.index_failures)} stored "
                 f"item(s) ({self.index_failures[0]}); the items are safely stored: {_REPAIR}"
             )
+
+    def _collect(
+        self, lanes: list[deque[tuple[_Unit, Future[TaskResult]]]], stages: Any | None
+    ) -> None:
+        """Commit each lane's items in plan order, the lanes interleaved as items finish."""
+        while any(lanes):
+            heads = {lane[0][1]: lane for lane in lanes if lane}
+            timeout = STAGE_POLL if stages is not None else None
+            done, _ = wait(heads, timeout=timeout, return_when=FIRST_COMPLETED)
+            self._relay(stages)
+            for future, lane in heads.items():
+                if future in done:
+                    unit, _ = lane.popleft()
+                    self.record_outcome(self._finish(unit, future))
+
+    def _relay(self, stages: Any | None) -> None:
+        while stages is not None and self.stage is not None and not stages.empty():
+            name, stage = stages.get()
+            self.stage(name, stage)
 
     def _task(self, unit: _Unit) -> Task:
         return Task(
@@ -246,7 +348,7 @@ class _Run:
             collection=self.options.collection,
             identifier=unit.fields.get("identifier"),
             store_config=self.store_config,
-            max_pixels=self.options.max_image_pixels,
+            settings=Settings(self.options.max_image_pixels, self.options.transcode),
             dry_run=self.options.dry_run,
             scratch=self.scratch,
         )
@@ -308,11 +410,13 @@ class _Run:
             existing=existing,
             defaults=self.defaults,
         )
+        screened = screen_record(record, default_screen(), previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         if existing is not None and same_content(record, existing):
             self._remember(existing)
             self._index(existing)  # a killed run may have stored it without indexing it
             return ItemOutcome(unit.source, "unchanged", id=result.item_id, row=row, files=roles)
+        bag = unit.files[0].bag
         add_events(
             record,
             existing=existing,
@@ -320,7 +424,10 @@ class _Run:
             reused_files=result.reused,
             job_id=self.report.job_id,
             agent=self.options.agent,
+            package=bag_provenance(bag) if bag else None,
         )
+        if screened.event:
+            record["events"].append(screened.event)
         try:
             validate_record(record)
         except SchemaError as exc:
@@ -328,12 +435,25 @@ class _Run:
             return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
         self._remember(record)
         outcome: Outcome = "updated" if existing else "stored"
+        warnings = [w for f in result.files for w in [f.misnamed, *f.warnings] if w]
         if self.options.dry_run:
-            return ItemOutcome(unit.source, "would-store", id=result.item_id, row=row, files=roles)
+            return ItemOutcome(
+                unit.source,
+                "would-store",
+                id=result.item_id,
+                reason="; ".join(warnings) or None,
+                row=row,
+                files=roles,
+            )
         self.records.save(record)  # the commit point: every blob it names is already stored
         note = self._index(record)
         return ItemOutcome(
-            unit.source, outcome, id=result.item_id, reason=note, row=row, files=roles
+            unit.source,
+            outcome,
+            id=result.item_id,
+            reason="; ".join([*warnings, note] if note else warnings) or None,
+            row=row,
+            files=roles,
         )
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:

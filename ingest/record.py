@@ -2,7 +2,14 @@
 
 Runs in the main process, after the worker stored every blob the record points to. Provenance
 events follow PREMIS: ingestion, identification, normalization, validation (and
-metadata-modification when a re-run changes an existing record).
+metadata-modification when a re-run changes an existing record). An event whose stage recovered
+from a problem — a name that lies about the file's kind, a glitch skipped while transcoding —
+has the outcome "warning" and says what happened.
+
+An item's media_type is its files' common kind, or "mixed" when they differ (photos and a video
+of one performance); its `technical` facts are its first file's; its `text` is every document's
+and transcript's text, in file order. Without a manifest title, a document's own title (PDF
+Info) is used, else one made from the file name.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from repository.records import SCHEMA_VERSION
 
 VOLATILE = frozenset({"events", "created", "modified"})
 """Fields a re-run always changes; two records equal apart from these are the same item."""
+
+TEXT_MAX = 2_000_000  # record.schema.json's limit on `text`
+TITLE_MAX = 20_000  # … and on one language of a title
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ def build_record(
         "schema_version": SCHEMA_VERSION,
         "id": item_id,
         "collection": collection,
-        "media_type": "image",
+        "media_type": media_type_of(files),
     }
     record.update({k: v for k, v in fields.items() if k != "tags"})
     # Values an editor may have changed since (a review that published the item) are kept on a
@@ -55,18 +65,23 @@ def build_record(
             record[name] = (
                 existing[name] if existing and name in existing else getattr(defaults, name)
             )
-    if "title" not in record:
-        record["title"] = title_from_name(files[0].relpath)
     if stored_files is not None and existing is not None:
         record["files"] = stored_files
+        record["media_type"] = existing["media_type"]
         technical = existing.get("technical", {})
+        text = existing.get("text")
     else:
         record["files"] = [entry for result in files for entry in result.entries]
         technical = files[0].technical
+        text = joined_text(files)
+    if "title" not in record:
+        record["title"] = embedded_title(technical) or title_from_name(files[0].relpath)
     if technical:
         record["technical"] = technical
+    if text:
+        record["text"] = text
     derived = derive(
-        media_type="image",
+        media_type=record["media_type"],
         technical=technical,
         texts=[*record["title"].values(), *record.get("description", {}).values()],
         folders=dict.fromkeys(
@@ -81,6 +96,28 @@ def build_record(
     record["created"] = existing["created"] if existing else now
     record["modified"] = now
     return record
+
+
+def media_type_of(files: list[FileResult]) -> str:
+    kinds = {f.media_type for f in files}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def joined_text(files: list[FileResult]) -> str | None:
+    """The files' extracted texts, each after a line naming its file when there are several."""
+    texts = [(f.relpath, f.text) for f in files if f.text]
+    if len(texts) == 1:
+        return texts[0][1][:TEXT_MAX]
+    joined = "\n\n".join(f"[{relpath}]\n{text}" for relpath, text in texts)
+    return joined[:TEXT_MAX] or None
+
+
+def embedded_title(technical: dict[str, Any]) -> dict[str, str] | None:
+    """The title a document carries itself (a PDF's Info dictionary), when it has one."""
+    title = technical.get("title")
+    if not isinstance(title, str) or not title.strip():
+        return None
+    return {guess_language(title): title.strip()[:TITLE_MAX]}
 
 
 def title_from_name(relpath: str) -> dict[str, str]:
@@ -107,8 +144,12 @@ def add_events(
     reused_files: bool,
     job_id: str,
     agent: str,
+    package: str | None = None,
 ) -> None:
-    """Append this run's provenance events (after the earlier ones, when updating)."""
+    """Append this run's provenance events (after the earlier ones, when updating).
+
+    `package` describes the archive or bag the files came out of, for the ingestion event.
+    """
     events = list(existing["events"]) if existing else []
     if existing:
         events.append(
@@ -120,19 +161,22 @@ def add_events(
         )
     if not reused_files:
         names = ", ".join(f.relpath for f in files)
+        source = f" ({package})" if package else ""
         events.append(
             make_event(
                 "ingestion",
                 agent,
-                detail=f"{len(files)} original(s) stored byte-identical from {names} "
+                detail=f"{len(files)} original(s) stored byte-identical from {names}{source} "
                 f"by ingest job {job_id}",
             )
         )
         identified = "; ".join(
             f"{f.relpath}: {f.format} ({f.entries[0]['media_type']}) from its bytes" for f in files
         )
-        events.append(make_event("identification", agent, detail=identified))
-        events.append(make_event("normalization", agent, detail=_normalization(files)))
+        misnamed = [f.misnamed for f in files if f.misnamed]
+        events.append(_event("identification", agent, identified, misnamed))
+        warnings = [w for f in files for w in f.warnings]
+        events.append(_event("normalization", agent, _normalization(files), warnings))
     events.append(
         make_event(
             "validation",
@@ -143,12 +187,27 @@ def add_events(
     record["events"] = events
 
 
+def _event(kind: str, agent: str, detail: str, warnings: list[str]) -> dict[str, str]:
+    """An event whose outcome is "warning" when problems were recovered from; they lead."""
+    if not warnings:
+        return make_event(kind, agent, detail=detail)
+    return make_event(kind, agent, "warning", detail="; ".join([*warnings, detail]))
+
+
 def _normalization(files: list[FileResult]) -> str:
     parts = []
     for result in files:
-        sizes = ", ".join(
-            f"{e['role']} JPEG {e['width']}×{e['height']}" for e in result.entries[1:]
-        )
+        made = ", ".join(_described(e) for e in result.entries[1:]) or "no derivatives"
         notes = "; ".join(result.notes)
-        parts.append(f"{result.relpath}: {sizes}" + (f" ({notes})" if notes else ""))
+        parts.append(f"{result.relpath}: {made}" + (f" ({notes})" if notes else ""))
     return "; ".join(parts)
+
+
+def _described(entry: dict[str, Any]) -> str:
+    """'access JPEG 400×600', 'access H.264/AAC MP4 320×240 12.0 s', 'waveform PNG 1200×200'."""
+    text = f"{entry['role']} {entry.get('format') or entry['media_type']}"
+    if entry.get("width") and entry.get("height"):
+        text += f" {entry['width']}×{entry['height']}"
+    if entry.get("duration"):
+        text += f" {entry['duration']:.1f} s"
+    return text

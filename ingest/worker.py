@@ -3,7 +3,12 @@
 A task is plain picklable data and the worker opens its own store from the `StoreConfig`, so the
 same function can later run on a distributed pool. Originals are streamed into the store and
 hashed while copying (one read); derivatives are made in a temporary folder that is removed
-whatever happens. Nothing here writes a record: the main process does that last.
+whatever happens (success, failure, KeyboardInterrupt). Nothing here writes a record: the main
+process does that last.
+
+Two channels come from the main process when the pool starts (`init_worker`): a queue on which
+long steps are announced — `(file, stage)` — for the progress display, and a cancel event that an
+interrupted run sets, so running ffmpeg processes stop instead of finishing long transcodes.
 """
 
 from __future__ import annotations
@@ -14,13 +19,18 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ingest.discover import SourceFile
-from ingest.errors import ImageError
-from ingest.identify import identify, require_supported
-from ingest.media.image import make_image_derivatives
+from ingest.errors import ItemError
+from ingest.identify import identify, name_mismatch, require_supported
+from ingest.media import ffmpeg
+from ingest.media.ffmpeg import OnStage
+from ingest.normalize import AV_KINDS, Settings, normalize
 from repository import ObjectStore, RecordStore, StoreConfig, blob_key, open_store
+
+LONG_KINDS = AV_KINDS | {"document"}
+"""Kinds whose steps are announced on the stage queue (images are too quick to bother)."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,7 @@ class Task:
     collection: str
     identifier: str | None  # the manifest identifier; None = derive the id from content
     store_config: StoreConfig
-    max_pixels: int
+    settings: Settings
     dry_run: bool
     scratch: Path  # parent of this task's temporary folder
 
@@ -40,9 +50,13 @@ class FileResult:
 
     relpath: str
     format: str
-    entries: list[dict[str, Any]]  # record `files` entries: original, access, thumbnail
+    media_type: str  # image, video, audio, document or text (what the makers found)
+    entries: list[dict[str, Any]]  # record `files` entries: the original first, then derived
     technical: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what normalization did
+    warnings: list[str] = field(default_factory=list)  # what normalization recovered from
+    misnamed: str | None = None  # the name says another kind than the bytes
+    text: str | None = None  # extracted text (documents, transcripts)
 
     @property
     def sha256(self) -> str:
@@ -56,6 +70,18 @@ class TaskResult:
     reused: bool = False  # a stored record already has these originals; no derivatives made
 
 
+class _Queue(Protocol):
+    def put(self, obj: Any, /) -> None: ...
+
+
+class _Event(Protocol):
+    def is_set(self) -> bool: ...
+
+
+_stages: _Queue | None = None
+_cancel: _Event | None = None
+
+
 def item_id(collection: str, identifier: str) -> str:
     digest = hashlib.sha256(f"{collection}\0{identifier}".encode()).hexdigest()
     return f"{collection}-{digest[:12]}"
@@ -66,10 +92,13 @@ def content_identifier(sha256: str) -> str:
     return f"sha256:{sha256}"
 
 
-def init_worker() -> None:
-    """Ctrl-C is the main process's to handle: it cancels what has not started and waits for
-    the items in progress (seconds each), so workers neither die mid-item nor print tracebacks."""
+def init_worker(stages: _Queue | None = None, cancel: _Event | None = None) -> None:
+    """Ctrl-C is the main process's to handle: it sets `cancel` (running ffmpeg processes stop)
+    and waits for the items in progress, so workers neither die mid-item nor print tracebacks."""
+    global _stages, _cancel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _stages, _cancel = stages, cancel
+    ffmpeg.cancel_when(cancel)
 
 
 @cache
@@ -79,16 +108,21 @@ def _store(config: StoreConfig) -> ObjectStore:
 
 def process(task: Task) -> TaskResult:
     """Raises ItemError (naming the file) when a file cannot be ingested."""
+    if _cancel is not None and _cancel.is_set():
+        raise ItemError(task.files[0].relpath, "not started: the ingest run was interrupted")
     store = None if task.dry_run else _store(task.store_config)
     formats = [identify(source.path, source.relpath) for source in task.files]
     for source, fmt in zip(task.files, formats, strict=True):
         require_supported(fmt, source.relpath)  # before any byte is stored
     originals: list[FileResult] = []
     for source, fmt in zip(task.files, formats, strict=True):
+        if fmt.kind in LONG_KINDS:
+            _announce(source.relpath, "storing original")
         entry = {"role": "original", "name": source.relpath, "media_type": fmt.mime}
         entry.update(_put(store, source.path))
         entry["format"] = fmt.name
-        originals.append(FileResult(source.relpath, fmt.name, [entry]))
+        misnamed = name_mismatch(fmt, source.relpath)
+        originals.append(FileResult(source.relpath, fmt.name, fmt.kind, [entry], misnamed=misnamed))
     identifier = task.identifier or content_identifier(originals[0].sha256)
     result = TaskResult(item_id(task.collection, identifier), originals)
     if store is not None and _already_stored(store, result):
@@ -96,23 +130,35 @@ def process(task: Task) -> TaskResult:
         return result
     task.scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="item-", dir=task.scratch) as tmp:
-        for number, (source, original) in enumerate(zip(task.files, originals, strict=True)):
-            try:
-                made = make_image_derivatives(
-                    source.path, Path(tmp) / str(number), max_pixels=task.max_pixels
-                )
-            except ImageError as exc:  # name the file as the archivist knows it
-                raise ImageError(source.relpath, exc.problem) from None
-            original.entries[0].update(width=made.technical.width, height=made.technical.height)
-            for role, derivative in (("access", made.access), ("thumbnail", made.thumbnail)):
-                entry = {"role": role, "media_type": derivative.media_type, "format": "JPEG"}
-                entry.update(_put(store, derivative.path))
-                entry.update(width=derivative.width, height=derivative.height)
-                original.entries.append(entry)
-            # One name per format across the record: the one identify gave the original.
-            original.technical = {**made.technical.to_record(), "format": original.format}
-            original.notes = list(made.notes)
+        for number, (source, fmt, original) in enumerate(
+            zip(task.files, formats, originals, strict=True)
+        ):
+            on_stage = _stage_of(source.relpath) if fmt.kind in LONG_KINDS else None
+            made = normalize(
+                source.path, source.relpath, fmt, Path(tmp) / str(number), task.settings, on_stage
+            )
+            if on_stage and made.derived:
+                on_stage("storing copies")
+            original.entries[0].update(made.original)
+            for derived in made.derived:
+                original.entries.append({**derived.entry, **_put(store, derived.path)})
+            original.media_type = made.media_type
+            original.technical = made.technical
+            original.notes = made.notes
+            original.warnings = made.warnings
+            original.text = made.text
     return result
+
+
+def _announce(relpath: str, stage: str) -> None:
+    if _stages is not None:
+        _stages.put((relpath, stage))
+
+
+def _stage_of(relpath: str) -> OnStage | None:
+    if _stages is None:
+        return None
+    return lambda stage: _announce(relpath, stage)
 
 
 def _put(store: ObjectStore | None, path: Path) -> dict[str, Any]:

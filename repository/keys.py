@@ -4,11 +4,14 @@ blobs/sha256/ab/cd/abcd…           file contents (originals and derivatives)
 records/<id>.json                  item records: written last, the commit point of an item
 collections/<slug>.json            collection descriptions
 reports/<job-id>.json              ingest job reports
+keys/<key-id>.json                 API keys: the sha256 of the token and its metadata, not the token
+audit/YYYY/MM/DD/<time>-<uuid>.json  the audit log of writes: one object per entry, never replaced
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
@@ -19,6 +22,9 @@ RECORDS_PREFIX = "records/"
 BLOBS_PREFIX = "blobs/sha256/"
 COLLECTIONS_PREFIX = "collections/"
 REPORTS_PREFIX = "reports/"
+KEYS_PREFIX = "keys/"
+AUDIT_PREFIX = "audit/"
+_KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
 def check_key(key: str) -> str:
@@ -48,6 +54,22 @@ def collection_key(slug: str) -> str:
 
 def report_key(job_id: str) -> str:
     return check_key(f"{REPORTS_PREFIX}{job_id}.json")
+
+
+def api_key_key(key_id: str) -> str:
+    if not _KEY_ID.match(key_id):
+        raise ValueError(f"invalid API key id {key_id!r}")
+    return f"{KEYS_PREFIX}{key_id}.json"
+
+
+def audit_day_prefix(day: date) -> str:
+    """`audit/YYYY/MM/DD/`: every entry written that day (UTC), listed in time order."""
+    return f"{AUDIT_PREFIX}{day:%Y/%m/%d}/"
+
+
+def audit_key(when: datetime, entry_id: str) -> str:
+    """A new, unique key per entry: the time (to the microsecond) sorts, the uuid never clashes."""
+    return check_key(f"{audit_day_prefix(when.date())}{when:%H%M%S%f}-{entry_id}.json")
 
 
 def is_valid_id(item_id: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DC, DCTERMS, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.namespace import DC, DCMITYPE, DCTERMS, RDF, RDFS, SDO, SKOS, XSD
 
 from schemas import category_by_code, eras
 from schemas.loader import unesco_domains
@@ -169,7 +169,7 @@ def collection_graph(
     g = new_graph()
     if description:
         node = collection_uri(base_url, description["slug"])
-        g.add((node, RDF.type, DCTERMS.Collection))
+        g.add((node, RDF.type, DCMITYPE.Collection))
         for lang, text in (description.get("title") or {}).items():
             g.add((node, DCTERMS.title, Literal(text, lang=lang)))
     for record in records:

@@ -6,6 +6,8 @@ set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 command -v chromium >/dev/null || missing+=(chromium)
+fc-list ':lang=zh' family 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)  # CJK in screenshots
+ldconfig -p | grep -q libmagic.so.1 || missing+=(libmagic1)  # python-magic (iiif-validator)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

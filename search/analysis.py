@@ -84,7 +84,9 @@ def fold(text: str) -> str:
     text = _fold_basic(text)
     if not text.isascii() and _HAN_RE.search(text):
         text = _t2s(text)
-    return _APOSTROPHE_RE.sub("", text)
+    if "'" in text or "\u2019" in text:
+        text = _APOSTROPHE_RE.sub("", text)
+    return text
 
 
 # ---------------------------------------------------------------------------------- words
@@ -181,17 +183,60 @@ def _cjk_tokens(run: str) -> list[str]:
 # ---------------------------------------------------------------------------------- index time
 
 
-def analyze(text: str) -> list[str]:
-    """Index-time tokens of any text, in order (positions matter for phrases)."""
+Segments = list[tuple[str, str]]
+"""(CJK run, '') or ('', word) pairs of folded text, in order."""
+
+
+def _segments(text: str) -> Segments:
+    return _TOKEN_RE.findall(fold(text))
+
+
+def _base_tokens(segments: Segments) -> list[str]:
     tokens: list[str] = []
-    for match in _TOKEN_RE.finditer(fold(text)):
-        run, word = match.groups()
+    for run, word in segments:
         if run:
             tokens.extend(_cjk_tokens(run))
-        else:
-            token = _word_token(word)
-            if token:
-                tokens.append(token)
+        elif (token := _word_token(word)) is not None:
+            tokens.append(token)
+    return tokens
+
+
+def _pinyin_of(segments: Segments) -> list[str]:
+    tokens: list[str] = []
+    for run, _ in segments:
+        for han in _HAN_RUN_RE.findall(run):
+            if syllables := _run_syllables(han):
+                tokens.extend(_syllable_tokens(syllables))
+    return tokens
+
+
+def _chars_of(segments: Segments) -> list[str]:
+    return [ch for run, _ in segments if len(run) > 1 for ch in run]
+
+
+def analyze(text: str) -> list[str]:
+    """Index-time tokens of any text, in order (positions matter for phrases)."""
+    return _base_tokens(_segments(text))
+
+
+def pinyin_tokens(text: str) -> list[str]:
+    """Pinyin of each Han run: joined syllable pairs (昆曲 → kunqu), a lone character's syllable."""
+    return _pinyin_of(_segments(text))
+
+
+def char_tokens(text: str) -> list[str]:
+    """Every CJK character on its own, so a one-character query can match a short field."""
+    return _chars_of(_segments(text))
+
+
+def field_tokens(text: str, *, pinyin: bool = False, chars: bool = False) -> list[str]:
+    """`analyze`, then optionally `pinyin_tokens` and `char_tokens`, folding the text once."""
+    segments = _segments(text)
+    tokens = _base_tokens(segments)
+    if pinyin:
+        tokens += _pinyin_of(segments)
+    if chars:
+        tokens += _chars_of(segments)
     return tokens
 
 
@@ -213,25 +258,20 @@ def _syllable_tokens(syllables: tuple[str, ...]) -> list[str]:
     return [syllables[i] + syllables[i + 1] for i in range(len(syllables) - 1)]
 
 
-def pinyin_tokens(text: str) -> list[str]:
-    """Pinyin of each Han run: joined syllable pairs (昆曲 → kunqu), a lone character's syllable."""
-    tokens: list[str] = []
-    for run in _HAN_RUN_RE.findall(fold(text)):
-        syllables = _run_syllables(run)
-        if syllables:
-            tokens.extend(_syllable_tokens(syllables))
-    return tokens
-
-
-def char_tokens(text: str) -> list[str]:
-    """Every CJK character on its own, so a one-character query can match a short field."""
-    return [ch for run, _ in _TOKEN_RE.findall(fold(text)) if run for ch in run if len(run) > 1]
-
-
 def sort_key(text: str) -> str:
     """A title as sortable text: Chinese by pinyin, mixed with Latin words alphabetically."""
-    words = lazy_pinyin(fold(text), style=Style.NORMAL, v_to_u=True, errors="default")
-    return " ".join(m.group() for m in _TOKEN_RE.finditer(_fold_basic(" ".join(words))))[:100]
+    words: list[str] = []
+    for run, word in _segments(text):
+        if word:
+            words.append(word)
+            continue
+        position = 0
+        for han in _HAN_RUN_RE.finditer(run):
+            words.extend(run[position : han.start()])
+            words.extend(_run_syllables(han.group()) or han.group())
+            position = han.end()
+        words.extend(run[position:])
+    return " ".join(words)[:100]
 
 
 # ---------------------------------------------------------------------------------- spans

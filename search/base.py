@@ -7,7 +7,7 @@ the same `SearchQuery` with the same `SearchResult`. The conformance suite holds
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -32,12 +32,17 @@ class Audience:
 
     - public (institution None, everyone False): only `status == published`, `access == public`,
       and no embargo in the future.
-    - an institution: the public set plus every item whose `institution` is theirs.
-    - everyone=True: operators and internal jobs (reindex checks, exports for the owner) see all.
+    - an institution: the public set plus every item whose `institution` is theirs, whatever its
+      status or embargo; its `restricted` items only when `restricted` is True (curators — an
+      archivist's audience has it False).
+    - everyone=True: admins, operators and internal jobs (reindex checks, exports) see all.
+
+    `is_visible` below is the rule; the backends apply the same rule inside their queries.
     """
 
     institution: str | None = None
     everyone: bool = False
+    restricted: bool = True
 
     @classmethod
     def public(cls) -> Audience:
@@ -46,6 +51,29 @@ class Audience:
     @classmethod
     def all(cls) -> Audience:
         return cls(everyone=True)
+
+    @classmethod
+    def member(cls, institution: str, *, restricted: bool) -> Audience:
+        """A key holder of `institution`; `restricted`: may it see the restricted items?"""
+        return cls(institution=institution, restricted=restricted)
+
+
+def is_visible(
+    item: Mapping[str, Any], audience: Audience, today: date | str | None = None
+) -> bool:
+    """THE visibility rule, for a stored record or an index document (both carry `status`,
+    `access`, `institution` and `embargo_until`). `embargo_until` is the first public day."""
+    if audience.everyone:
+        return True
+    if audience.institution is not None and item.get("institution") == audience.institution:
+        return audience.restricted or item.get("access") != "restricted"
+    if item.get("status") != "published" or item.get("access") != "public":
+        return False
+    embargo = item.get("embargo_until")
+    if not embargo:
+        return True
+    day = today if isinstance(today, str) else (today or date.today()).isoformat()
+    return embargo <= day
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,13 @@ TIER_GROUPS: tuple[tuple[str, ...], ...] = (
 TIER_STEP = 16384.0
 """Score added per tier above the last: larger than any BM25 sum a query yields, small enough
 that float32 scores still tell BM25 apart within a tier."""
-MAX_TIER_LEAVES = 900
-"""Tiers repeat the plan per field group; past this many leaf queries they are left out (BM25
-with field boosts alone still ranks), to stay under OpenSearch's 1024-clause default limit."""
+MATCH_FIELD = "t_all"
+"""Every t_* field copied into one (`copy_to`): which documents match is decided here with one
+leaf query per phrase. Values stay 100 positions apart, so a phrase never spans two fields."""
+MAX_LEAVES = 1000
+"""Leaf queries (terms, phrases) per search, under OpenSearch's default limit of 1024. Scoring
+repeats the plan per field (6 leaves a phrase) and per tier (6 more): for a very long query,
+tiers and then field scoring are left out; the hits stay the same, only their order is plainer."""
 
 
 class ClusterError(RuntimeError):
@@ -96,7 +100,11 @@ def index_body(*, loading: bool = False) -> dict[str, Any]:
         settings["refresh_interval"] = "-1"
     properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
     properties |= {name: {"type": "long"} for name in YEAR_FIELDS}
-    properties |= {name: {"type": "text", "analyzer": "whitespace"} for name in TEXT_FIELDS}
+    properties |= {
+        name: {"type": "text", "analyzer": "whitespace", "copy_to": MATCH_FIELD}
+        for name in TEXT_FIELDS
+    }
+    properties[MATCH_FIELD] = {"type": "text", "analyzer": "whitespace", "norms": False}
     properties |= {
         name: {"type": "keyword", "index": False, "doc_values": False} for name in STORED_FIELDS
     }
@@ -129,19 +137,19 @@ def to_source(record: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------- text
 
 
+def _leaf(phrase: Phrase, field: str) -> dict[str, Any]:
+    """One term or match_phrase; the tokens are values, never parsed as query syntax."""
+    spec: dict[str, Any] = {"boost": FIELD_BOOSTS[field]} if field in FIELD_BOOSTS else {}
+    if len(phrase.tokens) == 1:
+        return {"term": {field: {"value": phrase.tokens[0], **spec}}}
+    return {"match_phrase": {field: {"query": " ".join(phrase.tokens), **spec}}}
+
+
 def node_query(node: Node, fields: Iterable[str]) -> dict[str, Any]:
     """A plan node over `fields`: a phrase must match inside one field (best one scores)."""
     fields = tuple(fields)
     if isinstance(node, Phrase):
-        if len(node.tokens) == 1:
-            leaves = [
-                {"term": {f: {"value": node.tokens[0], "boost": FIELD_BOOSTS[f]}}} for f in fields
-            ]
-        else:
-            text = " ".join(node.tokens)
-            leaves = [
-                {"match_phrase": {f: {"query": text, "boost": FIELD_BOOSTS[f]}}} for f in fields
-            ]
+        leaves = [_leaf(node, f) for f in fields]
         return leaves[0] if len(leaves) == 1 else {"dis_max": {"queries": leaves}}
     if isinstance(node, AllOf):
         return {"bool": {"must": [node_query(p, fields) for p in node.parts]}}
@@ -153,6 +161,14 @@ def node_query(node: Node, fields: Iterable[str]) -> dict[str, Any]:
             }
         }
     raise TypeError(f"not a query plan node: {node!r}")
+
+
+def leaf_count(node: Node, fields: tuple[str, ...]) -> int:
+    """Leaf queries `node_query(node, fields)` holds (what the engines' clause limit counts)."""
+    if isinstance(node, Phrase):
+        return len(fields)
+    parts = node.parts if isinstance(node, AllOf) else node.options
+    return sum(leaf_count(part, fields) for part in parts)
 
 
 def _must(plan: QueryPlan) -> Node:
@@ -169,43 +185,43 @@ def _tiers(plan: QueryPlan) -> list[tuple[Node, tuple[str, ...]]]:
     return tiers
 
 
-def leaf_count(plan: QueryPlan) -> int:
-    """Leaf queries (terms, phrases) of the full relevance query of `plan`."""
-    per_field = len(plan.phrases())
-    boost = len(TEXT_FIELDS) if plan.boost else 0
-    return per_field * len(TEXT_FIELDS) * 2 + boost
-
-
 def text_query(plan: QueryPlan, *, scored: bool) -> dict[str, Any]:
     """Every clause of the plan required, anywhere; scored = tiered BM25 with field boosts.
 
     Tiers follow SqliteIndex: the boost phrase (all words, in order) in the title, the whole
     query in the title, the same for people/places, subjects, description, text. A document
-    gets the bonus of its best tier (dis_max of constant scores) on top of its BM25 score.
+    gets the bonus of its best tier (dis_max of constant scores) on top of its BM25 score over
+    the boosted fields. Matching itself is one pass over MATCH_FIELD.
     """
-    must = node_query(_must(plan), TEXT_FIELDS)
+    must = _must(plan)
+    match = node_query(must, (MATCH_FIELD,))
     if not scored:
-        return must
-    tiers = _tiers(plan)
-    if leaf_count(plan) > MAX_TIER_LEAVES:
-        return must
-    bonus = [
-        {
-            "constant_score": {
-                "filter": node_query(node, fields),
-                "boost": TIER_STEP * (len(tiers) - rank),
-            }
-        }
-        for rank, (node, fields) in enumerate(tiers)
-    ]
-    return {"bool": {"must": [must], "should": [{"dis_max": {"queries": bonus}}]}}
+        return match
+    budget = MAX_LEAVES - leaf_count(must, (MATCH_FIELD,))
+    should: list[dict[str, Any]] = []
+    if leaf_count(must, TEXT_FIELDS) <= budget:
+        should.append(node_query(must, TEXT_FIELDS))
+        budget -= leaf_count(must, TEXT_FIELDS)
+        tiers = _tiers(plan)
+        if sum(leaf_count(node, fields) for node, fields in tiers) <= budget:
+            bonus = [
+                {
+                    "constant_score": {
+                        "filter": node_query(node, fields),
+                        "boost": TIER_STEP * (len(tiers) - rank),
+                    }
+                }
+                for rank, (node, fields) in enumerate(tiers)
+            ]
+            should.append({"dis_max": {"queries": bonus}})
+    return {"bool": {"filter": [match], "should": should}}
 
 
 # ---------------------------------------------------------------------------------- filters
 
 
 def visibility_filter(audience: Audience, today: date) -> dict[str, Any] | None:
-    """Who sees what (see `Audience`); None when the audience sees everything."""
+    """Who sees what: `search.base.is_visible` as a query; None when the audience sees all."""
     if audience.everyone:
         return None
     public = {
@@ -227,7 +243,9 @@ def visibility_filter(audience: Audience, today: date) -> dict[str, Any] | None:
     }
     if audience.institution is None:
         return public
-    own = {"term": {"institution": audience.institution}}
+    own: dict[str, Any] = {"term": {"institution": audience.institution}}
+    if not audience.restricted:
+        own = {"bool": {"filter": [own], "must_not": [{"term": {"access": "restricted"}}]}}
     return {"bool": {"should": [public, own], "minimum_should_match": 1}}
 
 
@@ -350,7 +368,8 @@ class Engine:
 
 
 class ClusterIndex:
-    """The `SearchIndex` protocol over Elasticsearch or OpenSearch, behind the alias `name`."""
+    """The `SearchIndex` protocol over Elasticsearch or OpenSearch, behind the alias
+    `index_name`; `drop()` deletes it all (tests, operators)."""
 
     backend = "cluster"
 
@@ -448,7 +467,10 @@ class ClusterIndex:
         self._refresh(self.alias)
 
     def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
-        """Fill a new versioned index, then swap the alias in one atomic update."""
+        """Fill a new versioned index, then swap the alias in one atomic update.
+
+        Writes made through the alias while it loads land in the old index and are dropped
+        with it, as with SqliteIndex: rebuild from the record store, the source of truth."""
         new = self._new_index_name()
         with self._calling("creating the index"):
             self.client.indices.create(index=new, body=index_body(loading=True))

@@ -1,8 +1,32 @@
 """The flat document every search backend indexes, derived from a stored record.
 
 One function, `to_document`, so SQLite, Elasticsearch and OpenSearch index exactly the same
-keyword values, year range and analysed token strings (`t_*`, space-separated tokens from
+keyword values, year range and analysed token strings (`t_*`: space-separated tokens from
 `search.analysis`; engines split them on whitespace and never analyse again).
+
+What every backend must do with it (the conformance suite checks the observable parts):
+
+- Fields. Keywords: `id`, `collection`, `category`, `media_type`, `region`, `access`, `status`,
+  `institution`, `embargo_until` (date or null), `decade` (list of ints, a facet of strings such
+  as "1950"). Numbers: `year_min`, `year_max`, `date_sort` (= year_min). `modified` (ISO text),
+  `title_sort` (keyword). Text: `t_title`, `t_people`, `t_places`, `t_subjects`,
+  `t_description`, `t_text`, whitespace-split, weighted by FIELD_BOOSTS. Stored only:
+  `summary` (returned as Hit.summary) and `display` (original title/description, for
+  `search.highlight.highlights_for`).
+- Matching: `search.analysis.analyze_query(q).must` must all match. A `Phrase` is adjacent
+  tokens inside one t_* field (one token = a term), `AllOf` = and, `AnyOf` = or; different
+  clauses may match in different fields. An empty plan matches everything.
+- Visibility (`search.base.Audience`) applies to hits, totals and every facet count.
+- Ranking, in tiers: documents whose title holds the whole query (those whose title also holds
+  the plan's `boost` phrase first), then documents holding the boost phrase anywhere, then the
+  rest. Within a tier, BM25 with FIELD_BOOSTS; ties by `id`. Empty query: sort by date.
+- Sorts: `date` = date_sort ascending, `-date` = date_sort descending (undated last in both),
+  `title` = title_sort ascending, `modified` = newest first; ties by `id` ascending.
+- Facets: for each requested field, counts with every filter applied except that field's own
+  ("drill sideways"), ordered by count descending then value, cut at facet_size; items without
+  a value are not counted. Filters: any of the values within a field, all fields together.
+  Years: the item's [year_min, year_max] overlaps [year_from, year_to]; undated items never do.
+- Paging: 1 <= size <= 100 and page >= 1, else ValueError; pages past 10 000 hits work.
 """
 
 from __future__ import annotations
@@ -12,7 +36,7 @@ from typing import Any
 import edtf
 
 from schemas import category_by_code
-from search.analysis import analyze, char_tokens, pinyin_tokens, sort_key
+from search.analysis import field_tokens, sort_key
 
 FIELD_BOOSTS: dict[str, float] = {
     "t_title": 10.0,
@@ -43,12 +67,7 @@ def _join(texts: list[str]) -> str:
 
 
 def _tokens(text: str, *, names: bool = False, chars: bool = False) -> str:
-    tokens = analyze(text)
-    if names:
-        tokens += pinyin_tokens(text)
-    if chars:
-        tokens += char_tokens(text)
-    return " ".join(tokens)
+    return " ".join(field_tokens(text, pinyin=names, chars=chars))
 
 
 def preferred(value: dict[str, str]) -> str:

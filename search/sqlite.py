@@ -8,9 +8,10 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
   digits, and the ascii tokenizer splits on nothing but ASCII punctuation and space.
 - `c_g`  facet *combinations*: every distinct (collection, category, media type, region, access,
   published?, institution, embargo date, first/last decade) tuple gets a small integer code and
-  a live-document count `n`.
-- `k_g`  one narrow row per document (id, years, sort keys); `d_g` the display JSON and the
-  compressed token strings (needed to delete a row from a contentless FTS table).
+  a live-document count `n`; visibility (`search.base.is_visible`) is decided per combination.
+- `k_g`  one narrow row per document (id, years, sort keys); `d_g` the summary and display
+  JSON and the token strings, compressed (the tokens are needed to delete a row from a
+  contentless FTS table).
 
 A document's rowid is `seq << 21 | combo code`. So the FTS index alone, without touching any
 other table, yields for a query a histogram {combo code: matching documents}; visibility
@@ -35,10 +36,21 @@ from pathlib import Path
 from typing import Any
 
 from search.analysis import AllOf, AnyOf, Node, Phrase, QueryPlan, analyze_query
-from search.base import FACET_FIELDS, Audience, FacetValue, Hit, SearchQuery, SearchResult
+from search.base import (
+    FACET_FIELDS,
+    Audience,
+    FacetValue,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    is_visible,
+)
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
 
+SCHEMA = 2
+"""Layout version. A file written with another layout is emptied on open (the index is derived
+data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
 CODE_MASK = (1 << CODE_BITS) - 1
 MAX_PAGE_SIZE = 100
@@ -47,17 +59,10 @@ RANK_WINDOW = 500
 with bm25(); the rest of a larger tier follows, newest first. Bounds the work of a query that
 matches a large part of the collection."""
 _TIER_SCORE = 1000.0
+_SEP = "\x1f"
 _BATCH = 500
 _UNDATED = 1 << 40
 _SORTS = ("relevance", "date", "-date", "title", "modified")
-# Relevance tiers: where the whole query matches, best fields first.
-_TIERS: tuple[tuple[str, ...], ...] = (
-    ("t_title",),
-    ("t_people", "t_places"),
-    ("t_subjects",),
-    ("t_description",),
-    ("t_text",),
-)
 _ORDER_BY = {
     "date": "k.dsa, k.id",
     "-date": "k.dsd, k.id",
@@ -80,33 +85,50 @@ def fts_match(node: Node) -> str:
     raise TypeError(f"not a query plan node: {node!r}")
 
 
-def _tier_matches(plan: QueryPlan) -> list[str]:
-    """FTS5 expressions of the relevance tiers, each excluding the tiers before it."""
-    must = fts_match(AllOf(plan.must)) if len(plan.must) > 1 else fts_match(plan.must[0])
-    tiers: list[str] = []
-    for columns in _TIERS:
-        spec = "{" + " ".join(columns) + "}"
-        if plan.boost:
-            tiers.append(f"({spec} : {fts_match(plan.boost)}) AND {must}")
-        tiers.append(f"{spec} : {must}")
+def fts_relaxed(node: Node) -> str:
+    """Like `fts_match`, but each phrase stands for itself by its first token alone.
+
+    Used only to score documents already known to match. bm25() reads each phrase's whole
+    doclist for its IDF: for a phrase of common bigrams that means checking positions in tens of
+    thousands of rows, for each extra token another doclist. One token per phrase keeps bm25's
+    weighting of fields, frequency and length at a fraction of that cost.
+    """
+    if isinstance(node, Phrase):
+        return f'"{node.tokens[0]}"'
+    if isinstance(node, AllOf):
+        return "(" + " AND ".join(fts_relaxed(p) for p in node.parts) + ")"
+    if isinstance(node, AnyOf):
+        return "(" + " OR ".join(fts_relaxed(o) for o in node.options) + ")"
+    raise TypeError(f"not a query plan node: {node!r}")
+
+
+def _tier_matches(plan: QueryPlan) -> list[tuple[str, str]]:
+    """The relevance tiers, best first, as FTS5 expressions: (tier, tier minus earlier tiers).
+
+    The whole query in the title, with the boost phrase first; then the boost phrase anywhere;
+    then every other match. Within a tier, bm25() with the field weights orders the rest
+    (people and places, then subjects, description, full text).
+    """
+    must = fts_match(AllOf(plan.must))
+    boost = f"{fts_match(plan.boost)} AND {must}" if plan.boost else None
+    tiers = [f"{{t_title}} : ({boost})"] if boost else []
+    tiers.append(f"{{t_title}} : {must}")
+    if boost:
+        tiers.append(boost)
     tiers.append(must)
-    return [t if i == 0 else f"({t}) NOT ({' OR '.join(tiers[:i])})" for i, t in enumerate(tiers)]
+    return [
+        (tier, tier if i == 0 else f"({tier}) NOT ({' OR '.join(tiers[:i])})")
+        for i, tier in enumerate(tiers)
+    ]
 
 
 @dataclass(frozen=True)
 class _Combo:
     values: dict[str, tuple[str, ...]]  # facet field -> its value(s) (missing values left out)
-    keys: dict[str, tuple[tuple[str, str], ...]]  # facet field -> ((field, value), …)
-    all_keys: tuple[tuple[str, str], ...]  # the keys of every field in FACET_FIELDS
-    public_from: str | None  # None: never public; "": public now; else the embargo date
-    institution: str | None
-
-    def visible(self, audience: Audience, today: str) -> bool:
-        if audience.everyone:
-            return True
-        if audience.institution is not None and self.institution == audience.institution:
-            return True
-        return self.public_from is not None and self.public_from <= today
+    keys: dict[str, tuple[str, ...]]  # facet field -> ("field<_SEP>value", …): one str, one hash
+    all_keys: tuple[str, ...]  # the keys of every field in FACET_FIELDS
+    item: dict[str, Any]  # status, access, institution, embargo_until: what visibility reads
+    visibility: int  # combinations with equal `item`s share this number, and so a verdict
 
 
 @dataclass
@@ -130,18 +152,17 @@ def _aggregate(
     """
     names = tuple(query.facets)
     every = names == FACET_FIELDS
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[str, int] = {}
     total = 0
     allowed: set[int] = set()
     audience = query.audience
-    everyone, institution = audience.everyone, audience.institution
+    verdicts: dict[int, bool] = {}
     for code, count in histogram.items():
         combo = combos[code]
-        if not (
-            everyone
-            or (combo.public_from is not None and combo.public_from <= today)
-            or (institution is not None and combo.institution == institution)
-        ):
+        visible = verdicts.get(combo.visibility)
+        if visible is None:
+            visible = verdicts[combo.visibility] = is_visible(combo.item, audience, today)
+        if not visible:
             continue
         failed = (
             [name for name, wanted in filters.items() if wanted.isdisjoint(combo.values[name])]
@@ -159,7 +180,8 @@ def _aggregate(
         for key in keys:
             counts[key] = counts.get(key, 0) + count
     facets: dict[str, dict[str, int]] = {name: {} for name in names}
-    for (name, value), count in counts.items():
+    for key, count in counts.items():
+        name, value = key.split(_SEP, 1)
         facets[name][value] = count
     return _Counts(total, facets, allowed)
 
@@ -197,16 +219,24 @@ class SqliteIndex:
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._combos: dict[int, dict[int, _Combo]] = {}
+        self._visibility: dict[tuple[Any, ...], int] = {}
         self._cache: OrderedDict[tuple[Any, ...], dict[int, int]] = OrderedDict()
         self._cache_size = cache_size
         self._writer: sqlite3.Connection | None = None
-        with self._write_lock:
-            conn = self._writer = self._connect()
-            conn.execute("BEGIN IMMEDIATE")
+        with self._write() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', 1), ('version', 0)")
+            conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('generation', 1), ('version', 0),"
+                " ('schema', ?)",
+                (SCHEMA,),
+            )
+            (schema,) = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if schema != SCHEMA:  # written by another version; derived data: start empty
+                for gen in _generations(conn):
+                    _drop_generation(conn, gen)
+                conn.execute("UPDATE meta SET value = 1 WHERE key = 'generation'")
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA,))
             _create_generation(conn, _generation(conn), with_indexes=True)
-            conn.execute("COMMIT")
 
     # ------------------------------------------------------------------ connections
 
@@ -239,7 +269,7 @@ class SqliteIndex:
             conn.execute("COMMIT")
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[sqlite3.Connection, int]]:
+    def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; bumps `meta.version` so readers drop cached counts."""
         with self._write_lock:
             conn = self._writer
@@ -247,7 +277,7 @@ class SqliteIndex:
                 conn = self._writer = self._connect()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn, _generation(conn)
+                yield conn
                 conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
                 conn.execute("COMMIT")
             except BaseException:
@@ -270,46 +300,51 @@ class SqliteIndex:
     def delete(self, item_ids: Iterable[str]) -> None:
         ids = iter(item_ids)
         while batch := list(islice(ids, _BATCH)):
-            with self._write() as (conn, gen):
+            with self._write() as conn:
+                gen = _generation(conn)
                 for item_id in batch:
-                    row = conn.execute(f"SELECT rowid FROM k_{gen} WHERE id = ?", (item_id,))
-                    found = row.fetchone()
-                    if found:
-                        _delete_row(conn, gen, found[0])
+                    found = conn.execute(f"SELECT rowid FROM k_{gen} WHERE id = ?", (item_id,))
+                    if row := found.fetchone():
+                        _delete_row(conn, gen, row[0])
 
     def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
-        with self._write() as (conn, gen):
-            for stale in _generations(conn) - {gen}:  # left by a crashed rebuild
+        with self._write() as conn:
+            old = _generation(conn)
+            for stale in _generations(conn) - {old}:  # left by a rebuild that crashed
                 _drop_generation(conn, stale)
-            new = gen + 1
+            new = old + 1
             _create_generation(conn, new, with_indexes=False)
         count = self._load(records, new)
-        with self._write() as (conn, _):
+        with self._write() as conn:
             _create_indexes(conn, new)
             conn.execute(f"INSERT INTO f_{new}(f_{new}) VALUES ('optimize')")
             conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (new,))
-        with self._write() as (conn, _):
-            _drop_generation(conn, gen)
+        with self._write() as conn:  # readers still on the old snapshot keep it until they end
+            _drop_generation(conn, old)
+        with self._write_lock:
+            # Move the whole new generation from the WAL into the file and empty the WAL:
+            # while a WAL holds many frames, every page read searches its index first.
+            if self._writer is not None:
+                self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return count
 
     def _load(self, records: Iterable[dict[str, Any]], target: int | None) -> int:
+        """Upsert in batches, one transaction each; documents are built outside the lock."""
         count = 0
         items = iter(records)
         while batch := list(islice(items, _BATCH)):
             docs = [_document(record) for record in batch]
-            with self._write() as (conn, gen):
-                gen = target or gen
-                codes = self._writer_combos(conn, gen)
-                seq = conn.execute(f"SELECT max(rowid) FROM k_{gen}").fetchone()[0] or 0
-                seq >>= CODE_BITS
+            with self._write() as conn:
+                gen = target or _generation(conn)
+                codes = dict(conn.execute(f"SELECT key, code FROM c_{gen}"))
+                seq = (
+                    conn.execute(f"SELECT max(rowid) FROM k_{gen}").fetchone()[0] or 0
+                ) >> CODE_BITS
                 for doc in docs:
                     seq += 1
                     _upsert(conn, gen, doc, codes, seq)
             count += len(docs)
         return count
-
-    def _writer_combos(self, conn: sqlite3.Connection, gen: int) -> dict[str, int]:
-        return dict(conn.execute(f"SELECT key, code FROM c_{gen}"))
 
     # ------------------------------------------------------------------ reading
 
@@ -319,13 +354,15 @@ class SqliteIndex:
             combos = self._reader_combos(conn, gen)
             rows = conn.execute(f"SELECT code, n FROM c_{gen} WHERE n > 0").fetchall()
         return sum(
-            n for code, n in rows if audience is None or combos[code].visible(audience, today)
+            n
+            for code, n in rows
+            if audience is None or is_visible(combos[code].item, audience, today)
         )
 
     def health(self) -> dict[str, Any]:
         try:
             with self._read() as (conn, gen, version):
-                documents = conn.execute(f"SELECT count(*) FROM k_{gen}").fetchone()[0]
+                documents = conn.execute(f"SELECT sum(n) FROM c_{gen}").fetchone()[0] or 0
             return {
                 "ok": True,
                 "backend": self.backend,
@@ -354,8 +391,11 @@ class SqliteIndex:
             counts = _aggregate(histogram, combos, query, filters, today)
             rows: list[tuple[int, float]] = []
             if offset < counts.total:
-                restrict = None if counts.allowed >= histogram.keys() else sorted(counts.allowed)
-                where = _Where(restrict, query.year_from, query.year_to)
+                # the shorter list: the combinations allowed, or those left out
+                excluded = sorted(histogram.keys() - counts.allowed)
+                exclude = len(excluded) <= len(counts.allowed)
+                codes = excluded if exclude else sorted(counts.allowed)
+                where = _Where(codes, exclude, query.year_from, query.year_to)
                 if plan.empty or query.sort != "relevance":
                     rows = _sorted_page(conn, gen, plan, where, query.sort, offset, query.size)
                 else:
@@ -398,12 +438,19 @@ class SqliteIndex:
                 "access": (access,),
                 "decade": decades,
             }
-            keys = {name: tuple((name, v) for v in vs) for name, vs in values.items()}
+            keys = {name: tuple(f"{name}{_SEP}{v}" for v in vs) for name, vs in values.items()}
             every = tuple(key for name in FACET_FIELDS for key in keys[name])
-            public_from = (emb or "") if published and access == "public" else None
-            combo = _Combo(values, keys, every, public_from, inst)
+            item = {
+                "status": "published" if published else "unpublished",
+                "access": access,
+                "institution": inst,
+                "embargo_until": emb,
+            }
             with self._lock:
-                known[code] = combo
+                visibility = self._visibility.setdefault(
+                    tuple(item.values()), len(self._visibility)
+                )
+                known[code] = _Combo(values, keys, every, item, visibility)
         return known
 
     def _histogram(
@@ -448,16 +495,18 @@ class SqliteIndex:
 
 @dataclass(frozen=True)
 class _Where:
-    """Conditions on a page query beyond the text match: allowed combinations and years."""
+    """Conditions on a page query beyond the text match: combinations and years."""
 
-    codes: list[int] | None
+    codes: list[int]  # the combinations allowed or, with `exclude`, those left out
+    exclude: bool
     year_from: int | None
     year_to: int | None
 
     def sql(self, rowid: str) -> tuple[str, list[Any]]:
         parts, args = [], []
-        if self.codes is not None:
-            parts.append(f"({rowid} & {CODE_MASK}) IN (SELECT value FROM json_each(?))")
+        if self.codes or not self.exclude:
+            test = "NOT IN" if self.exclude else "IN"
+            parts.append(f"({rowid} & {CODE_MASK}) {test} (SELECT value FROM json_each(?))")
             args.append(json.dumps(self.codes))
         years, year_args = _year_sql(self.year_from, self.year_to)
         if years:
@@ -505,46 +554,79 @@ def _relevance_page(
 ) -> list[tuple[int, float]]:
     """One page in relevance order: tier by tier, bm25() within a tier, then id.
 
-    Tiers, best first: the boost phrase in the title, the whole query in the title, the same
-    for people/places, subjects, description, text, and last documents matching only across
-    fields. Each tier is read newest first with `ORDER BY rowid DESC`, which FTS5 serves from
-    its index and stops early; only up to RANK_WINDOW rows of a tier are scored.
+    Tiers (see `_tier_matches`) are read newest first with `ORDER BY rowid DESC`, which FTS5
+    serves from its index and stops early, without scoring. Then one statement scores what the
+    page needs with bm25() (`fts_relaxed`: bm25 reads whole doclists for its IDF once per
+    statement, so scoring tier by tier would repeat that). Only up to RANK_WINDOW rows of a tier
+    are scored; the rest of a larger tier follows, newest first.
     """
     conditions, args = where.sql("f.rowid")
-    weights = ", ".join(str(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
-    page: list[tuple[int, float]] = []
-    position = 0  # rank of the first document of the current tier
-    end = offset + size
+    years = where.year_from is not None or where.year_to is not None
+    join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if years else ""
+    base = f"FROM f_{gen} f{join} WHERE f_{gen} MATCH ?{conditions}"
     tiers = _tier_matches(plan)
-    for number, tier in enumerate(tiers):
-        bonus = _TIER_SCORE * (len(tiers) - number)  # keeps Hit.score falling down the list
-        base = (
-            f"FROM f_{gen} f JOIN k_{gen} k ON k.rowid = f.rowid WHERE f_{gen} MATCH ?{conditions}"
-        )
-        scored = conn.execute(
-            f"SELECT f.rowid, bm25(f_{gen}, {weights}), k.id {base} ORDER BY f.rowid DESC LIMIT ?",
-            [tier, *args, RANK_WINDOW + 1],
-        ).fetchall()
-        best = sorted(scored[:RANK_WINDOW], key=lambda row: (row[1], row[2]))
-        page.extend(
-            (rowid, bonus - score)
-            for rowid, score, _ in best[max(0, offset - position) : end - position]
-        )
-        if len(scored) > RANK_WINDOW:
-            start = max(offset, position + RANK_WINDOW) - position
-            if start < end - position:
-                rest = conn.execute(
-                    f"SELECT f.rowid {base} ORDER BY f.rowid DESC LIMIT ? OFFSET ?",
-                    [tier, *args, end - position - start, start],
-                )
-                page.extend((rowid, bonus) for (rowid,) in rest)
-        if len(page) >= size:
+    end = offset + size
+    parts: list[tuple[int, int, list[int], bool]] = []  # tier, first rank, rowids, scored?
+    position = 0  # rank of the first document of the current tier
+    seen: set[int] | None = set()  # every row of the tiers so far, while each was read whole
+    for number, (tier, exclusive) in enumerate(tiers):
+        if position >= end:
             break
-        if len(scored) <= RANK_WINDOW:
-            position += len(scored)
-        else:
-            position += conn.execute(f"SELECT count(*) {base}", [tier, *args]).fetchone()[0]
+        # While earlier tiers were small, leave them out here in Python: FTS5 evaluates NOT
+        # by reading the excluded doclists in full, an early stop cannot save that.
+        limit = RANK_WINDOW + 1 + (len(seen) if seen is not None else 0)
+        newest = conn.execute(
+            f"SELECT f.rowid {base} ORDER BY f.rowid DESC LIMIT ?",
+            [exclusive if seen is None else tier, *args, limit],
+        ).fetchall()
+        fresh = [rowid for (rowid,) in newest if seen is None or rowid not in seen]
+        window = fresh[:RANK_WINDOW]
+        if offset < position + len(window):
+            parts.append((number, position, window, True))
+        if len(fresh) <= RANK_WINDOW:
+            if seen is not None:
+                seen.update(fresh)
+            position += len(fresh)
+            continue
+        seen = None
+        start = max(offset - position, RANK_WINDOW)
+        wanted = end - position - start
+        if wanted <= 0:
+            break
+        rest = conn.execute(
+            f"SELECT f.rowid {base} ORDER BY f.rowid DESC LIMIT ? OFFSET ?",
+            [exclusive, *args, wanted, start],
+        ).fetchall()
+        parts.append((number, position + start, [rowid for (rowid,) in rest], False))
+        if len(rest) == wanted:
+            break
+        position += conn.execute(f"SELECT count(*) {base}", [exclusive, *args]).fetchone()[0]
+    scored = [rowid for _, _, rowids, scoring in parts if scoring for rowid in rowids]
+    scores = _scores(conn, gen, plan, scored)
+    page: list[tuple[int, float]] = []
+    for number, first, rowids, scoring in parts:
+        bonus = _TIER_SCORE * (len(tiers) - number)  # keeps Hit.score falling down the list
+        ordered = sorted(rowids, key=scores.__getitem__) if scoring else rowids
+        for rank, rowid in enumerate(ordered, first):
+            if offset <= rank < end:
+                page.append((rowid, bonus - scores[rowid][0] if scoring else bonus))
     return page
+
+
+def _scores(
+    conn: sqlite3.Connection, gen: int, plan: QueryPlan, rowids: list[int]
+) -> dict[int, tuple[float, str]]:
+    """rowid -> (bm25 of the whole query with the field weights, id) for these documents."""
+    if not rowids:
+        return {}
+    weights = ", ".join(str(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
+    rows = conn.execute(
+        f"SELECT f.rowid, bm25(f_{gen}, {weights}), k.id FROM f_{gen} f"
+        f" JOIN k_{gen} k ON k.rowid = f.rowid WHERE f_{gen} MATCH ? AND f.rowid BETWEEN ? AND ?"
+        " AND +f.rowid IN (SELECT value FROM json_each(?))",  # +: scan, do not look up one by one
+        (fts_relaxed(AllOf(plan.must)), min(rowids), max(rowids), json.dumps(rowids)),
+    )
+    return {rowid: (score, item) for rowid, score, item in rows}
 
 
 def _stored(
@@ -553,11 +635,10 @@ def _stored(
     if not rowids:
         return {}
     rows = conn.execute(
-        f"SELECT rowid, summary, display FROM d_{gen}"
-        " WHERE rowid IN (SELECT value FROM json_each(?))",
+        f"SELECT rowid, shown FROM d_{gen} WHERE rowid IN (SELECT value FROM json_each(?))",
         (json.dumps(rowids),),
     )
-    return {rowid: (json.loads(summary), json.loads(display)) for rowid, summary, display in rows}
+    return {rowid: tuple(json.loads(zlib.decompress(shown))) for rowid, shown in rows}
 
 
 # ---------------------------------------------------------------------------------- writing SQL
@@ -639,11 +720,11 @@ def _upsert(
         ),
     )
     conn.execute(
-        f"INSERT INTO d_{gen} (rowid, summary, display, tokens) VALUES (?,?,?,?)",
+        f"INSERT INTO d_{gen} (rowid, shown, tokens) VALUES (?,?,?)",
         (
             rowid,
-            json.dumps(doc["summary"], ensure_ascii=False),
-            json.dumps(doc["display"], ensure_ascii=False),
+            # compressed: the summary repeats the display text, and zlib folds that away
+            zlib.compress(json.dumps([doc["summary"], doc["display"]]).encode()),
             zlib.compress("\n".join(texts).encode(), 1),
         ),
     )
@@ -687,8 +768,7 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
         " ymin INTEGER, ymax INTEGER, dsa INTEGER, dsd INTEGER, title_sort TEXT, modified TEXT)"
     )
     conn.execute(
-        f"CREATE TABLE IF NOT EXISTS d_{gen} (rowid INTEGER PRIMARY KEY, summary TEXT,"
-        " display TEXT, tokens BLOB)"
+        f"CREATE TABLE IF NOT EXISTS d_{gen} (rowid INTEGER PRIMARY KEY, shown BLOB, tokens BLOB)"
     )
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS c_{gen} (code INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"

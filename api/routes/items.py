@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import VisibleRecord
+from api.deps import ServicesDep, VisibleRecord
+from api.negotiation import JSON, ItemFormat, rdf_response
 from api.present import with_file_urls
 
 router = APIRouter(tags=["items"])
@@ -17,5 +18,7 @@ router = APIRouter(tags=["items"])
     summary="One item record (schemas/record.schema.json), each file with its download URL",
     responses={404: {"description": "Unknown, or not visible to the caller"}},
 )
-def get_item(record: VisibleRecord) -> dict[str, Any]:
+def get_item(record: VisibleRecord, fmt: ItemFormat, services: ServicesDep) -> Any:
+    if fmt != JSON:
+        return rdf_response(record, fmt, services.settings.base_url)
     return with_file_urls(record)

@@ -32,13 +32,22 @@ def oai_repository(request: Request) -> OaiRepository:
     return state.oai
 
 
-@router.api_route(
+_SUMMARY = (
+    "OAI-PMH 2.0 (verbs: Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords, "
+    "GetRecord; formats oai_dc and edm)"
+)
+_XML = {200: {"content": {"text/xml": {}}}}
+
+
+@router.get(
+    "/oai", summary=_SUMMARY, operation_id="oai_get", response_class=Response, responses=_XML
+)
+@router.post(
     "/oai",
-    methods=["GET", "POST"],
-    summary="OAI-PMH 2.0 (verbs: Identify, ListMetadataFormats, ListSets, ListIdentifiers, "
-    "ListRecords, GetRecord; formats oai_dc and edm)",
+    summary=_SUMMARY + ", arguments as a form body",
+    operation_id="oai_post",
     response_class=Response,
-    responses={200: {"content": {"text/xml": {}}}},
+    responses=_XML,
 )
 async def oai(request: Request) -> Response:
     if request.method == "POST":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from api.deps import AudienceDep, LanguageDep, ServicesDep
+from api.exports import csv_response
 from api.searching import SearchParams, run_search, search_params
 
 router = APIRouter(tags=["search"])
@@ -18,5 +19,10 @@ def search(
     services: ServicesDep,
     audience: AudienceDep,
     lang: LanguageDep,
-) -> dict[str, Any]:
+    format: Annotated[
+        Literal["json", "csv"], Query(description="csv: every page (up to 10 000 rows) as CSV")
+    ] = "json",
+) -> Any:
+    if format == "csv":
+        return csv_response(services.index, params, audience, services.settings.base_url)
     return run_search(services.index, params, audience, lang)

@@ -15,8 +15,10 @@ from ingest.media.ffmpeg import (
     DerivedFile,
     MediaError,
     MediaResult,
+    OnStage,
     Probe,
     TranscodeSettings,
+    ignore_stage,
     part_path,
     probe,
     run,
@@ -31,12 +33,19 @@ _FORMATS = {
 
 
 def make_audio_derivatives(
-    src: Path, out_dir: Path, settings: TranscodeSettings, *, probed: Probe | None = None
+    src: Path,
+    out_dir: Path,
+    settings: TranscodeSettings,
+    *,
+    probed: Probe | None = None,
+    on_stage: OnStage | None = None,
 ) -> MediaResult:
     """Probe `src` (unless `probed` is given) and write its access copy and waveform PNG.
 
-    Raises `MediaError` naming the file when it has no audio, is empty or cannot be decoded.
+    `on_stage` hears the name of each long step as it starts. Raises `MediaError` naming the
+    file when it has no audio, is empty or cannot be decoded.
     """
+    stage = on_stage or ignore_stage
     facts = probed or probe(src)
     if facts.is_still_image:
         raise MediaError(src, f"is a still image ({facts.format_name}), not audio")
@@ -59,6 +68,7 @@ def make_audio_derivatives(
         options["ac"] = 2
     part = part_path(access)
     timeout = settings.timeout_for(duration)
+    stage(f"transcoding audio ({duration:.0f} s)")
     errors = run(
         ffmpeg.output(source, str(part), **options),
         source=src,
@@ -69,6 +79,7 @@ def make_audio_derivatives(
     if made.audio is None or not made.duration:
         access.unlink(missing_ok=True)
         raise MediaError(src, "no audio could be decoded; the stream is unrecoverable")
+    stage("waveform")
     waveform = _waveform(src, out_dir, facts, settings, timeout)
     warnings = []
     if errors:

@@ -268,13 +268,13 @@ def _save_pictures(page: Image.Image, out_dir: Path) -> tuple[Derivative, Deriva
 
 def _tiff(src: Path, out_dir: Path, max_pixels: int) -> DocumentResult:
     image = make_image_derivatives(src, out_dir, max_pixels=max_pixels)
-    technical = image.technical.to_record() | {"pages": _tiff_pages(src)}
+    technical = image.technical.to_record() | {"pages": tiff_pages(src)}
     return DocumentResult(
         "tiff", "document", image.access, image.thumbnail, technical, None, image.notes
     )
 
 
-def _tiff_pages(src: Path) -> int:
+def tiff_pages(src: Path) -> int:
     """The number of pages (IFDs); only headers are read, no page is decoded."""
     saved = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None  # the image stage has checked the first page's size already

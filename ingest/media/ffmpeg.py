@@ -2,7 +2,9 @@
 
 Commands are built with `ffmpeg-python` and run here with `subprocess`, so every call has a
 timeout scaled to the media's duration, a runaway process group is killed, and half-written
-outputs never survive: ffmpeg writes to a `.part` name that is renamed only on success.
+outputs never survive: ffmpeg writes to a `.part` name that is renamed only on success. A worker
+process may also hand in a cancel event (`cancel_when`): an interrupted ingest run sets it and
+every running ffmpeg stops within `CANCEL_POLL` seconds instead of finishing a long transcode.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import os
 import re
 import signal
 import subprocess
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import ffmpeg
 
 from ingest.errors import ItemError
 
 PROBE_TIMEOUT = 30.0
+CANCEL_POLL = 0.5  # seconds between looks at the cancel event while ffmpeg runs
 SUMMARY_LIMIT = 300
 INTERLACED_FIELD_ORDERS = frozenset({"tt", "bb", "tb", "bt"})
 # ffmpeg's own wording of fatal errors → what it means for an archivist.
@@ -33,6 +37,13 @@ _HINTS = {
     "Invalid data found when processing input": "the data is not a readable audio or video stream",
 }
 _ADDRESS = re.compile(r" @ 0x[0-9a-f]+\]")
+
+OnStage = Callable[[str], None]
+"""Told the name of each long step (transcoding, poster frame …) as it starts."""
+
+
+def ignore_stage(stage: str) -> None:
+    """The stage callback when nobody listens."""
 
 
 class MediaError(ItemError):
@@ -44,6 +55,23 @@ class MediaError(ItemError):
 
 class MediaTimeout(MediaError):
     """ffmpeg ran past its time limit and was stopped."""
+
+
+class MediaCancelled(MediaError):
+    """The ingest run was interrupted while ffmpeg ran; it was stopped."""
+
+
+class _Cancel(Protocol):
+    def is_set(self) -> bool: ...
+
+
+_cancel: _Cancel | None = None
+
+
+def cancel_when(event: _Cancel | None) -> None:
+    """Stop every later ffmpeg/ffprobe call in this process once `event` is set."""
+    global _cancel
+    _cancel = event
 
 
 @dataclass(frozen=True)
@@ -308,7 +336,9 @@ def meaningful_lines(stderr: str, path: Path) -> list[str]:
 def _execute(
     args: list[str], path: Path, timeout: float, *, capture_stdout: bool
 ) -> tuple[int, str, str]:
-    """Run in a new process group, killing the whole group if `timeout` passes."""
+    """Run in a new process group, killing the whole group if `timeout` passes or the cancel
+    event is set."""
+    _check_cancel(args, path)
     try:
         process = subprocess.Popen(
             args,
@@ -319,13 +349,19 @@ def _execute(
         )
     except FileNotFoundError:
         raise MediaError(path, f"{args[0]} is not installed (needed for audio and video)") from None
+    deadline = time.monotonic() + timeout
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise MediaTimeout(
-            path, f"{args[0]} took longer than {timeout:.1f} s and was stopped"
-        ) from None
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                stdout, stderr = process.communicate(timeout=max(0.0, min(left, CANCEL_POLL)))
+                break
+            except subprocess.TimeoutExpired:
+                _check_cancel(args, path)
+                if left <= CANCEL_POLL:
+                    raise MediaTimeout(
+                        path, f"{args[0]} took longer than {timeout:.1f} s and was stopped"
+                    ) from None
     except BaseException:
         _kill_group(process)
         raise
@@ -334,6 +370,11 @@ def _execute(
         (stdout or b"").decode("utf-8", "replace"),
         stderr.decode("utf-8", "replace"),
     )
+
+
+def _check_cancel(args: list[str], path: Path) -> None:
+    if _cancel is not None and _cancel.is_set():
+        raise MediaCancelled(path, f"{args[0]} stopped: the ingest run was interrupted")
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

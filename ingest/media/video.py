@@ -21,9 +21,11 @@ from ingest.media.ffmpeg import (
     MediaError,
     MediaResult,
     MediaTimeout,
+    OnStage,
     Probe,
     TranscodeSettings,
     VideoStream,
+    ignore_stage,
     part_path,
     probe,
     run,
@@ -36,23 +38,28 @@ LATER_POSTER_POSITIONS = (0.15, 0.3, 0.5, 0.7)
 SHORTFALL_WARNING = 0.9  # warn when the copy keeps less than this share of the duration
 
 
-def make_video_derivatives(src: Path, out_dir: Path, settings: TranscodeSettings) -> MediaResult:
+def make_video_derivatives(
+    src: Path, out_dir: Path, settings: TranscodeSettings, *, on_stage: OnStage | None = None
+) -> MediaResult:
     """Probe `src` and write its access copy, poster, thumbnail (and preview) into `out_dir`.
 
-    A file with only audio is handed to the audio stage. Raises `MediaError` naming the file
-    when it is not video, is empty, truncated, or cannot be decoded at all.
+    A file with only audio is handed to the audio stage. `on_stage` hears the name of each long
+    step as it starts (for a progress display). Raises `MediaError` naming the file when it is
+    not video, is empty, truncated, or cannot be decoded at all.
     """
+    stage = on_stage or ignore_stage
     facts = probe(src)
     if facts.is_still_image:
         raise MediaError(src, f"is a still image ({facts.format_name}), not a video")
     if facts.video is None:
         if facts.audio is not None:
-            return make_audio_derivatives(src, out_dir, settings, probed=facts)
+            return make_audio_derivatives(src, out_dir, settings, probed=facts, on_stage=on_stage)
         raise MediaError(src, "has no video or audio stream")
     duration = facts.require_duration()
     size = fit_within(*facts.video.display_size, settings.max_side)
     out_dir.mkdir(parents=True, exist_ok=True)
     access = out_dir / "access.mp4"
+    stage(f"transcoding video ({duration:.0f} s)")
     errors = _encode(src, access, facts, settings, size, start=0, length=None)
     copy = _verified_copy(access, facts)
     warnings = []
@@ -64,11 +71,13 @@ def make_video_derivatives(src: Path, out_dir: Path, settings: TranscodeSettings
         )
     if copy.duration is not None and copy.duration < SHORTFALL_WARNING * duration:
         warnings.append(f"{src}: only {copy.duration:.1f} s of {duration:.1f} s could be decoded")
+    stage("poster frame")
     poster, thumbnail, poster_time = _poster_and_thumbnail(src, out_dir, facts, settings, size)
     files = [copy, poster, thumbnail]
     if settings.preview_seconds is not None and duration > settings.preview_seconds:
         start = min(settings.poster_at * duration, duration - settings.preview_seconds)
         preview = out_dir / "preview.mp4"
+        stage("preview clip")
         _encode(src, preview, facts, settings, size, start=start, length=settings.preview_seconds)
         files.append(
             DerivedFile(

@@ -11,6 +11,7 @@ deletes it on exit.
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -20,7 +21,11 @@ import pytest
 
 from schemas import validate_record
 from search.base import SearchIndex
+from search.cluster import ClusterIndex
+from search.elasticsearch import ElasticsearchIndex
+from search.opensearch import OpenSearchIndex
 from search.sqlite import SqliteIndex
+from tests.conftest import require_service
 
 SearchFactory = Callable[[Path], AbstractContextManager[SearchIndex]]
 
@@ -34,7 +39,28 @@ def _sqlite(directory: Path) -> Iterator[SearchIndex]:
         index.close()
 
 
-SEARCH_BACKENDS: dict[str, SearchFactory] = {"sqlite": _sqlite}
+def cluster_factory(cls: type[ClusterIndex], variable: str, what: str) -> SearchFactory:
+    """A uniquely named index on the real server from scripts/services.sh, dropped on exit."""
+
+    @contextmanager
+    def factory(directory: Path) -> Iterator[SearchIndex]:
+        index = cls(require_service(variable, what), f"conformance-{uuid.uuid4().hex[:12]}")
+        try:
+            yield index
+        finally:
+            index.drop()
+            index.close()
+
+    return factory
+
+
+SEARCH_BACKENDS: dict[str, SearchFactory] = {
+    "sqlite": _sqlite,
+    "elasticsearch": cluster_factory(
+        ElasticsearchIndex, "HERITAGE_TEST_ELASTICSEARCH_URL", "Elasticsearch"
+    ),
+    "opensearch": cluster_factory(OpenSearchIndex, "HERITAGE_TEST_OPENSEARCH_URL", "OpenSearch"),
+}
 
 
 @pytest.fixture(params=sorted(SEARCH_BACKENDS))

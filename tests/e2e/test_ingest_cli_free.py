@@ -144,7 +144,9 @@ FAILED = {
     "bad/empty.jpg": "bad/empty.jpg: the file is empty (0 bytes)",
     "bad/notes.jpg": "bad/notes.jpg: the file is plain text, not a JPEG file as its name says",
     "bad/bomb.png": "bad/bomb.png: the image declares 30000×30000 pixels (900 MP), more than",
-    "bad/clip.mp4": "bad/clip.mp4: this is a MP4 video file; video ingest is not supported yet",
+    "bad/clip.mp4": (
+        "bad/clip.mp4: cannot read it as audio or video: the MP4/MOV index (moov atom) is missing"
+    ),
     "rows/unknown-cat.jpg": "items.csv row 3 (line 4): column 'category': unknown category",
     "rows/bad-date.jpg": "items.csv row 4 (line 5): column 'date': 'someday' is not a date",
     "photos/missing.jpg": "items.csv row 5 (line 6): file 'photos/missing.jpg' was not found",

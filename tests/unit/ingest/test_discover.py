@@ -6,7 +6,10 @@ import os
 import unicodedata
 from pathlib import Path
 
+import bagit
+
 from ingest.discover import discover, normalise_relpath
+from tests.unit.unpack.archives import gbk_member, tar_entry, write_tar, write_zip
 
 
 def touch(path: Path, data: bytes = b"x") -> Path:
@@ -83,3 +86,63 @@ def test_normalise_relpath() -> None:
     assert normalise_relpath(r".\photos\\a.jpg") == "photos/a.jpg"
     assert normalise_relpath("/photos//./a.jpg") == "photos/a.jpg"
     assert normalise_relpath(unicodedata.normalize("NFD", "é.jpg")) == "é.jpg"
+
+
+def test_a_given_archive_is_a_root_its_members_named_inside_it(tmp_path: Path) -> None:
+    archive = write_zip(
+        tmp_path / "bundle.zip",
+        [(gbk_member("歌曲/01.wav"), b"wav"), ("__MACOSX/歌曲/._01.wav", b"litter")],
+    )
+    found = discover([archive], tmp_path / "scratch")
+    assert [f.relpath for f in found.files] == ["歌曲/01.wav"]
+    assert found.files[0].path.read_bytes() == b"wav"
+    assert found.files[0].path.is_relative_to(tmp_path / "scratch")
+
+
+def test_archives_and_bags_below_a_root_are_folders_of_their_own_name(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    touch(root / "a.jpg")
+    (root / "录音").mkdir()
+    write_zip(root / "录音" / "bundle.zip", [("歌曲/01.wav", b"wav")])
+    tar = root / "t.tar.gz"
+    write_tar(tar, [tar_entry("p.txt", b"text")], mode="w:gz")
+    bag = root / "bag"
+    touch(bag / "song.flac", b"flac")
+    bagit.make_bag(str(bag), {"Source-Organization": "文化馆"})
+
+    found = discover([root], tmp_path / "scratch")
+
+    assert [f.relpath for f in found.files] == [
+        "a.jpg",
+        "bag/data/song.flac",
+        "t.tar.gz/p.txt",
+        "录音/bundle.zip/歌曲/01.wav",
+    ]
+    bagged = found.files[1]
+    assert bagged.bag is not None and bagged.bag.relpath == "bag"
+    assert bagged.bag.info["Source-Organization"] == ["文化馆"]
+    assert found.files[0].bag is None and found.refused == []
+
+
+def test_a_given_bag_is_a_root_and_names_itself(tmp_path: Path) -> None:
+    bag = tmp_path / "收藏"
+    touch(bag / "a.jpg")
+    bagit.make_bag(str(bag), {"External-Description": "说明"})
+    found = discover([bag], tmp_path / "scratch")
+    assert [(f.relpath, f.bag.relpath if f.bag else None) for f in found.files] == [
+        ("data/a.jpg", "收藏")
+    ]
+
+
+def test_an_unsafe_archive_is_refused_naming_its_member_and_the_rest_goes_on(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "c"
+    touch(root / "keep.jpg")
+    (root / "bad").mkdir()
+    write_zip(root / "bad" / "slip.zip", [("../../evil.txt", b"e")])
+    found = discover([root], tmp_path / "scratch")
+    assert [f.relpath for f in found.files] == ["keep.jpg"]
+    (refused,) = found.refused
+    assert refused.relpath == "bad/slip.zip"
+    assert refused.reason.startswith("../../evil.txt: has '..' in its path")

@@ -8,8 +8,21 @@ import pytest
 from PIL import Image
 
 from ingest.errors import IdentifyError, UnsupportedFormat
-from ingest.identify import identify, require_supported
+from ingest.identify import (
+    JPEG,
+    M4A,
+    MARKDOWN,
+    MP4,
+    MULTIPAGE_TIFF,
+    PNG,
+    TEXT,
+    Format,
+    identify,
+    name_mismatch,
+    require_supported,
+)
 from tests.unit.ingest import images
+from tests.unit.media.samples import Samples
 
 
 @pytest.mark.parametrize(
@@ -42,7 +55,7 @@ def test_text_named_jpg_is_refused_naming_the_file(tmp_path: Path) -> None:
         identify(path, "album/photo.jpg")
     assert str(caught.value) == (
         "album/photo.jpg: the file is plain text, not a JPEG file as its name says; "
-        "text is not a media file"
+        "text is ingested only as a transcript named .txt or .md"
     )
 
 
@@ -50,6 +63,33 @@ def test_chinese_text_is_recognised_as_text(tmp_path: Path) -> None:
     path = tmp_path / "说明.png"
     path.write_bytes("这是一段说明文字，不是图片。".encode("gbk"))
     with pytest.raises(IdentifyError, match=r"^说明\.png: the file is plain text, not a PNG file"):
+        identify(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "expected"),
+    [("唱词.txt", "gbk", TEXT), ("notes.md", "utf-8", MARKDOWN), ("记录.TXT", "utf-8-sig", TEXT)],
+)
+def test_transcripts_are_text_by_name_and_content(
+    tmp_path: Path, name: str, encoding: str, expected: Format
+) -> None:
+    path = tmp_path / name
+    path.write_bytes("乌力格尔唱词：英雄格斯尔\n第二段".encode(encoding))
+    assert identify(path) == expected
+    assert expected.kind == "text"
+
+
+def test_binary_named_txt_is_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "transcript.txt"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(IdentifyError, match=r"unknown file format .*, not a text file"):
+        identify(path)
+
+
+def test_utf16_transcript_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "transcript.txt"
+    path.write_text("唱词", encoding="utf-16")
+    with pytest.raises(IdentifyError, match="UTF-16; save the transcript as UTF-8"):
         identify(path)
 
 
@@ -68,28 +108,113 @@ def test_unknown_binary_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sample", "name", "kind"),
+    [
+        ("clip.mp4", "MP4", "video"),
+        ("clip.mov", "QuickTime MOV", "video"),
+        ("clip.mkv", "Matroska", "video"),
+        ("clip.webm", "WebM", "video"),
+        ("clip.avi", "AVI", "video"),
+        ("clip.mts", "MPEG transport stream", "video"),
+        ("interlaced.mts", "MPEG transport stream", "video"),
+        ("tone.wav", "WAV", "audio"),
+        ("tone.flac", "FLAC", "audio"),
+        ("tone.mp3", "MP3", "audio"),
+        ("covered.mp3", "MP3", "audio"),
+        ("tone.m4a", "M4A", "audio"),
+        ("tone.ogg", "Ogg Vorbis", "audio"),
+        ("tone.opus", "Ogg Opus", "audio"),
+    ],
+)
+def test_real_media_files_are_identified_from_their_bytes(
+    samples: Samples, tmp_path: Path, sample: str, name: str, kind: str
+) -> None:
+    path = tmp_path / "renamed.bin"  # the name must not matter
+    path.write_bytes(samples[sample].read_bytes())
+    found = identify(path)
+    assert (found.name, found.kind) == (name, kind)
+    require_supported(found, "renamed.bin")
+
+
+@pytest.mark.parametrize(
     ("head", "name", "kind"),
     [
         (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2", "MP4", "video"),
         (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ", "QuickTime MOV", "video"),
         (b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A mp42isom", "M4A", "audio"),
+        (b"\x00\x00\x01\xba\x44\x00\x04\x00", "MPEG program stream", "video"),
+        (b"\xff\xf1\x50\x80\x02\x1f\xfc", "AAC", "audio"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF", "document"),
         (b"ID3\x04\x00\x00\x00\x00\x00\x00", "MP3", "audio"),
         (b"RIFF\x24\x00\x00\x00WAVEfmt ", "WAV", "audio"),
         (b"PK\x03\x04\x14\x00\x00\x00", "ZIP", "archive"),
+        (b"BZh91AY&SY", "bzip2", "archive"),
+        (b"\xfd7zXZ\x00\x00\x04", "xz", "archive"),
     ],
 )
-def test_future_kinds_are_recognised_and_refused_clearly(
-    tmp_path: Path, head: bytes, name: str, kind: str
-) -> None:
+def test_signatures(tmp_path: Path, head: bytes, name: str, kind: str) -> None:
     path = tmp_path / "item.bin"
     path.write_bytes(head + b"\x01" * 64)
     found = identify(path)
     assert (found.name, found.kind) == (name, kind)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("7-Zip", "7-Zip archives are not unpacked; re-pack it as ZIP or TAR"),
+        ("ZIP", "ZIP-packaged document (Office Open XML, OpenDocument or EPUB)"),
+        ("gzip", "compressed file that holds no TAR archive"),
+    ],
+)
+def test_archives_that_reach_a_worker_are_refused_clearly(name: str, reason: str) -> None:
+    fmt = Format(name, "application/octet-stream", "archive")
     with pytest.raises(UnsupportedFormat) as caught:
-        require_supported(found, "media/item.bin")
-    assert str(caught.value).startswith(f"media/item.bin: this is a {name} {kind} file; ")
-    assert "not" in caught.value.problem
+        require_supported(fmt, "box/item.bin")
+    assert str(caught.value).startswith(f"box/item.bin: this is a {name} file; ")
+    assert reason in caught.value.problem
+
+
+def test_transport_stream_needs_sync_bytes_at_every_packet(tmp_path: Path) -> None:
+    packets = bytearray(b"\x47" + bytes(187)) * 20
+    path = tmp_path / "a.ts"
+    path.write_bytes(bytes(packets))
+    assert identify(path).name == "MPEG transport stream"
+    packets[188 * 7] = 0  # one lost sync byte: not a transport stream
+    path.write_bytes(bytes(packets))
+    with pytest.raises(IdentifyError):
+        identify(path)
+
+
+def test_multipage_tiff_is_a_document_single_page_an_image(tmp_path: Path) -> None:
+    pages = [images.halves((60, 80), images.RED, images.BLUE) for _ in range(3)]
+    booklet, single = tmp_path / "booklet.tif", tmp_path / "page.tif"
+    pages[0].save(booklet, "TIFF", save_all=True, append_images=pages[1:])
+    pages[0].save(single, "TIFF")
+    assert (identify(booklet).kind, identify(booklet).mime) == ("document", "image/tiff")
+    assert identify(single).kind == "image"
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "expected"),
+    [
+        ("a/clip.mp4", JPEG, "a/clip.mp4: its name (.mp4) says video, but its bytes are JPEG"),
+        ("scan.pdf", PNG, "scan.pdf: its name (.pdf) says PDF file, but its bytes are PNG"),
+        ("song.mp3", MP4, "song.mp3: its name (.mp3) says audio, but its bytes are MP4 (video)"),
+    ],
+)
+def test_a_name_of_another_kind_is_a_warning(name: str, fmt: Format, expected: str) -> None:
+    warning = name_mismatch(fmt, name)
+    assert warning is not None and warning.startswith(expected)
+    assert warning.endswith(f"ingested as the {fmt.kind} it is")
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("a.mov", MP4), ("b.jpg", PNG), ("booklet.tif", MULTIPAGE_TIFF), ("x.mp4", M4A), ("y", JPEG)],
+)
+def test_names_of_the_same_kind_or_unknown_are_not_warned_about(name: str, fmt: Format) -> None:
+    assert name_mismatch(fmt, name) is None
 
 
 def test_heif_brand_mif1_is_an_image(tmp_path: Path) -> None:

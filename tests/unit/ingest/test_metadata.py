@@ -9,7 +9,8 @@ import pytest
 from ingest.dates import parse_date
 from ingest.errors import RowError
 from ingest.manifest import MULTI_FIELDS, ManifestRow, split_multi
-from ingest.metadata import row_fields
+from ingest.metadata import bag_provenance, bag_values, row_fields
+from ingest.unpack import BagInfo
 from schemas import categories
 
 
@@ -195,3 +196,34 @@ def test_title_language_is_guessed_from_the_script() -> None:
 
 def test_empty_row_gives_no_fields() -> None:
     assert row_fields(row()) == {}
+
+
+BAG = BagInfo(
+    "收藏/bag",
+    {
+        "Source-Organization": ["鄂尔多斯市群众艺术馆"],
+        "external-description": ["漫瀚调录音", "second line"],
+        "Bagging-Date": ["2024-05-01"],
+        "Payload-Oxum": ["16.2"],
+        "Contact-Email": ["a@example.org"],
+    },
+)
+
+
+def test_bag_info_fills_description_and_rights_holder_only() -> None:
+    assert bag_values(BAG) == {
+        "description": "漫瀚调录音\nsecond line",
+        "rights_holder": "鄂尔多斯市群众艺术馆",
+    }
+    fields = row_fields(ManifestRow(0, "bag-info.txt", bag_values(BAG)))
+    assert fields == {
+        "description": {"zh": "漫瀚调录音\nsecond line"},
+        "rights": {"holder": "鄂尔多斯市群众艺术馆"},
+    }
+
+
+def test_bag_facts_about_the_package_go_to_provenance() -> None:
+    assert bag_provenance(BAG) == (
+        "BagIt bag 收藏/bag (validated; Source-Organization: 鄂尔多斯市群众艺术馆; "
+        "Bagging-Date: 2024-05-01; Payload-Oxum: 16.2)"
+    )

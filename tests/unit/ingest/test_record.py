@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.record import Defaults, add_events, build_record, same_content, title_from_name
+from ingest.record import (
+    Defaults,
+    add_events,
+    build_record,
+    embedded_title,
+    joined_text,
+    media_type_of,
+    same_content,
+    title_from_name,
+)
 from ingest.worker import FileResult
 from schemas import validate_record
 
@@ -21,7 +30,8 @@ def files(relpath: str = "剪纸/红_双喜.jpg") -> list[FileResult]:
         "bytes": 10,
         "media_type": "image/jpeg",
     }
-    return [FileResult(relpath, "JPEG", [entry], {"format": "JPEG", "width": 30, "height": 20})]
+    technical = {"format": "JPEG", "width": 30, "height": 20}
+    return [FileResult(relpath, "JPEG", "image", [entry], technical)]
 
 
 def build(fields: dict[str, Any], existing: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -68,3 +78,79 @@ def test_rerun_keeps_values_an_editor_changed_unless_the_manifest_sets_them() ->
 def test_title_from_name() -> None:
     assert title_from_name("a/long_song-1.tif") == {"en": "long song-1"}
     assert title_from_name("长调.jpg") == {"zh": "长调"}
+
+
+def result(relpath: str, media_type: str, **extra: Any) -> FileResult:
+    (base,) = files(relpath)
+    base.media_type = media_type
+    for name, value in extra.items():
+        setattr(base, name, value)
+    return base
+
+
+def test_media_type_is_the_common_kind_or_mixed() -> None:
+    assert media_type_of([result("a.mp4", "video")]) == "video"
+    assert media_type_of([result("a.jpg", "image"), result("b.jpg", "image")]) == "image"
+    assert media_type_of([result("a.jpg", "image"), result("b.mp4", "video")]) == "mixed"
+
+
+def test_texts_of_several_files_are_joined_naming_each() -> None:
+    assert joined_text([result("a.jpg", "image")]) is None
+    assert joined_text([result("a.txt", "text", text="唱词")]) == "唱词"
+    both = [result("a.txt", "text", text="一"), result("b.pdf", "document", text="two")]
+    assert joined_text(both) == "[a.txt]\n一\n\n[b.pdf]\ntwo"
+
+
+def test_a_documents_own_title_is_used_when_the_manifest_has_none() -> None:
+    booklet = result("docs/booklet.pdf", "document", technical={"title": "漫瀚调唱本"})
+    record = build_record(
+        item_id="c-0123456789ab",
+        collection="c",
+        fields={},
+        files=[booklet],
+        stored_files=None,
+        existing=None,
+        defaults=DEFAULTS,
+    )
+    assert record["title"] == {"zh": "漫瀚调唱本"} and record["media_type"] == "document"
+    assert embedded_title({"title": "  "}) is None
+
+
+def test_recovered_problems_make_warning_events_that_say_what_happened() -> None:
+    clip = result(
+        "v/clip.mp4",
+        "video",
+        misnamed="v/clip.mp4: its name (.mp4) says video, but …",
+        warnings=["v/clip.mp4: 3 decoding problems skipped"],
+        notes=["poster frame taken at 0.05 s"],
+    )
+    clip.entries.append(
+        {
+            "role": "access",
+            "media_type": "video/mp4",
+            "format": "H.264/AAC MP4",
+            "width": 320,
+            "height": 240,
+            "duration": 2,
+        }
+    )
+    record = build({})
+    add_events(
+        record,
+        existing=None,
+        files=[clip],
+        reused_files=False,
+        job_id="j",
+        agent="a",
+        package="BagIt bag b (validated)",
+    )
+    events = {e["type"]: e for e in record["events"]}
+    assert "(BagIt bag b (validated)) by ingest job j" in events["ingestion"]["detail"]
+    assert events["identification"]["outcome"] == "warning"
+    assert events["identification"]["detail"].startswith("v/clip.mp4: its name (.mp4)")
+    assert events["normalization"]["outcome"] == "warning"
+    assert events["normalization"]["detail"] == (
+        "v/clip.mp4: 3 decoding problems skipped; v/clip.mp4: access H.264/AAC MP4 320×240 2.0 s "
+        "(poster frame taken at 0.05 s)"
+    )
+    assert events["validation"]["outcome"] == "success"

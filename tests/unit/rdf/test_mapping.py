@@ -16,6 +16,7 @@ from repository.rdf import (
     HER,
     ORE,
     WGS84,
+    collection_graph,
     file_uri,
     item_uri,
     record_graph,
@@ -249,3 +250,18 @@ def test_free_text_licence_becomes_a_rights_literal() -> None:
     agg = URIRef(f"{item_uri(BASE, record['id'])}#aggregation")
     assert Literal("版权所有，翻印必究") in set(g.objects(agg, DC.rights))
     assert g.value(agg, DCTERMS.license) is None
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_collection_graph_holds_every_record_and_the_collection(fmt: str) -> None:
+    first, second = full_record(), minimal_record(id="test-second-item")
+    description = {"slug": "test", "title": {"zh": "测试专题", "en": "Test collection"}}
+    graph = collection_graph([first, second], BASE, description)
+    back = Graph().parse(data=serialize(graph, fmt), format=FORMATS[fmt][0])
+    assert isomorphic(graph, back)
+    assert set(back.subjects(RDF.type, EDM.ProvidedCHO)) == {
+        item_uri(BASE, first["id"]),
+        item_uri(BASE, second["id"]),
+    }
+    node = URIRef(f"{BASE}/collections/test")
+    assert Literal("测试专题", lang="zh") in set(back.objects(node, DCTERMS.title))

@@ -69,3 +69,25 @@ def test_local_store_leaves_no_temp_files(tmp_path) -> None:
         store.put_blob(Exploding())  # type: ignore[arg-type]
     assert list((tmp_path / ".tmp").iterdir()) == []
     assert list(store.list("blobs/")) == []
+
+
+def test_validation_is_remembered_for_identical_bytes_only(tmp_path, monkeypatch) -> None:
+    import repository.records as records_module
+
+    calls: list[str] = []
+    real = records_module.validate_record
+    monkeypatch.setattr(
+        records_module, "validate_record", lambda r: calls.append(r["id"]) or real(r)
+    )
+    records = RecordStore(LocalStore(tmp_path))
+    record = minimal_record()
+    records.save(record)
+    calls.clear()
+    records.load(record["id"])
+    records.load(record["id"])
+    assert calls == [record["id"]]
+    record["title"] = {"zh": "改过的标题"}
+    records.save(record)
+    calls.clear()
+    assert records.load(record["id"])["title"] == {"zh": "改过的标题"}
+    assert calls == [record["id"]]

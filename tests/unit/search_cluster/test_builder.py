@@ -13,7 +13,8 @@ from search.analysis import AllOf, AnyOf, Phrase, QueryPlan, analyze_query
 from search.base import FACET_FIELDS, Audience, SearchQuery
 from search.cluster import (
     KEYWORD_FIELDS,
-    MAX_TIER_LEAVES,
+    MATCH_FIELD,
+    MAX_LEAVES,
     RESULT_WINDOW,
     STORED_FIELDS,
     check_query,
@@ -50,12 +51,12 @@ def _leaves(query: dict[str, Any]) -> list[tuple[str, str, str, float]]:
     """(kind, field, text, boost) of every term / match_phrase leaf in a query."""
     found = []
     for key, value in _walk(query):
-        if key == "term" and next(iter(value)) in TEXT_FIELDS:
+        if key == "term" and next(iter(value)) in (*TEXT_FIELDS, MATCH_FIELD):
             field, spec = next(iter(value.items()))
-            found.append(("term", field, spec["value"], spec["boost"]))
+            found.append(("term", field, spec["value"], spec.get("boost", 1.0)))
         elif key == "match_phrase":
             field, spec = next(iter(value.items()))
-            found.append(("phrase", field, spec["query"], spec["boost"]))
+            found.append(("phrase", field, spec["query"], spec.get("boost", 1.0)))
     return found
 
 
@@ -66,7 +67,9 @@ def test_mapping_indexes_ready_tokens_with_the_whitespace_analyzer_only() -> Non
     body = index_body()
     properties = body["mappings"]["properties"]
     for name in TEXT_FIELDS:
-        assert properties[name] == {"type": "text", "analyzer": "whitespace"}
+        assert properties[name]["type"] == "text"
+        assert properties[name]["copy_to"] == MATCH_FIELD
+    assert properties[MATCH_FIELD]["type"] == "text"
     analyzers = {v for k, v in _walk(body) if k in ("analyzer", "search_analyzer", "tokenizer")}
     assert analyzers == {"whitespace"}
     assert "analysis" not in body["settings"]["index"]  # no custom analysis chain to need plugins
@@ -86,7 +89,7 @@ def test_loading_body_turns_refresh_off_and_normal_body_leaves_it_default() -> N
 def test_source_has_every_mapped_field_and_stored_json_round_trips() -> None:
     record = minimal_record(date={"edtf": "195X", "earliest": 1950, "latest": 1961})
     source = to_source(record)
-    assert set(source) == set(index_body()["mappings"]["properties"])
+    assert set(source) | {MATCH_FIELD} == set(index_body()["mappings"]["properties"])
     assert source["decade"] == ["1950", "1960"]
     assert json.loads(source["summary"])["title"] == record["title"]
     assert json.loads(source["display"])["title"] == record["title"]
@@ -130,7 +133,7 @@ def test_all_of_requires_every_part_and_any_of_one_option() -> None:
 
 def _tier_boosts(query: dict[str, Any]) -> list[tuple[float, set[str], set[str]]]:
     """(bonus, fields, texts) of each relevance tier, in query order."""
-    tiers = query["bool"]["should"][0]["dis_max"]["queries"]
+    tiers = query["bool"]["should"][1]["dis_max"]["queries"]
     found = []
     for tier in tiers:
         leaves = _leaves(tier["constant_score"]["filter"])
@@ -161,26 +164,37 @@ def test_relevance_tiers_rank_title_then_names_then_subjects_description_text() 
     assert tiers[0][2] == {"dragon boat"} and tiers[1][2] == {"dragon", "boat"}
 
 
-def test_every_query_word_is_required_anywhere() -> None:
+def test_every_query_word_is_required_anywhere_and_scored_per_field() -> None:
     plan = analyze_query("dragon boat")
-    must = text_query(plan, scored=True)["bool"]["must"][0]
-    assert len(must["bool"]["must"]) == 2
-    for clause in must["bool"]["must"]:
-        assert {f for _, f, _, _ in _leaves(clause)} == set(TEXT_FIELDS)
+    query = text_query(plan, scored=True)["bool"]
+    (required,) = query["filter"]
+    assert len(required["bool"]["must"]) == 2
+    assert {f for _, f, _, _ in _leaves(required)} == {MATCH_FIELD}
+    scoring = query["should"][0]
+    assert {f for _, f, _, _ in _leaves(scoring)} == set(TEXT_FIELDS)
 
 
-def test_unscored_query_has_no_tiers() -> None:
+def test_unscored_query_only_matches() -> None:
     plan = analyze_query("dragon boat")
-    assert text_query(plan, scored=False) == node_query(AllOf(plan.must), TEXT_FIELDS)
+    assert text_query(plan, scored=False) == node_query(AllOf(plan.must), (MATCH_FIELD,))
 
 
-def test_a_huge_plan_drops_the_tiers_to_stay_under_the_clause_limit() -> None:
-    plan = QueryPlan(must=tuple(Phrase((f"w{i}",)) for i in range(MAX_TIER_LEAVES)))
-    assert leaf_count(plan) > MAX_TIER_LEAVES
-    assert text_query(plan, scored=True) == text_query(plan, scored=False)
-    small = analyze_query("kunqu")
-    assert leaf_count(small) <= MAX_TIER_LEAVES
-    assert text_query(small, scored=True) != text_query(small, scored=False)
+@pytest.mark.parametrize(("words", "scoring_parts"), [(50, 2), (100, 1), (150, 0)])
+def test_long_queries_shed_tiers_then_field_scoring_to_stay_under_the_clause_limit(
+    words: int, scoring_parts: int
+) -> None:
+    plan = QueryPlan(must=tuple(Phrase((f"w{i}",)) for i in range(words)))
+    query = text_query(plan, scored=True)
+    assert len(_leaves(query)) <= MAX_LEAVES
+    assert len(query["bool"]["should"]) == scoring_parts
+    assert query["bool"]["filter"] == [text_query(plan, scored=False)]  # same hits regardless
+
+
+def test_leaf_count_counts_what_node_query_builds() -> None:
+    plan = analyze_query("beijing kun qu piying xi")
+    must = AllOf(plan.must)
+    for fields in ((MATCH_FIELD,), TEXT_FIELDS, ("t_people", "t_places")):
+        assert leaf_count(must, fields) == len(_leaves(node_query(must, fields)))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,116 @@
+"""The sharing commands of `heritage`: `export` (a collection as RDF) and `harvest` (another
+repository's OAI-PMH feed into a collection). Registered on the typer app in `api/cli.py`.
+
+Exit codes as DESIGN.md sets them: 0 done; 1 done with failed records; 2 bad usage or
+configuration (one line on stderr).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from api.exports import export_collection
+from api.services import Services
+from api.settings import Settings
+from ingest.harvest import HarvestError, harvest
+from repository import StorageError
+from repository.keys import is_valid_slug
+from search.base import Audience
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class RdfFormat(StrEnum):
+    turtle = "turtle"
+    jsonld = "jsonld"
+    rdfxml = "rdfxml"
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"heritage: error: {message}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _services() -> Services:
+    try:
+        return Services.from_settings(Settings())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "HERITAGE_" + "_".join(str(p) for p in first["loc"]).upper()
+        _fail(f"bad configuration: {name}: {first['msg']}")
+    except (StorageError, OSError, ValueError) as exc:
+        _fail(f"cannot open storage or index: {exc}")
+
+
+def export_command(
+    collection: Annotated[str, typer.Option("--collection", "-c", help="Collection slug.")],
+    format: Annotated[RdfFormat, typer.Option("--format", "-f", help="RDF syntax.")] = (
+        RdfFormat.turtle
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Export a collection's public records as RDF (EDM + schema.org)."""
+    if not is_valid_slug(collection):
+        _fail(f"collection {collection!r} is not a valid slug")
+    services = _services()
+    try:
+        data, count = export_collection(
+            services.records,
+            collection,
+            format.value,
+            services.settings.base_url,
+            Audience.public(),
+        )
+    finally:
+        services.close()
+    if count == 0:
+        _fail(f"collection {collection!r} has no public records to export")
+    if output is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc}")
+    err.print(f"Exported {count} records of {collection} to {output}", markup=False)
+
+
+def harvest_command(
+    url: Annotated[str, typer.Argument(help="The OAI-PMH base URL of the other repository.")],
+    collection: Annotated[
+        str, typer.Option("--collection", "-c", help="Local collection to harvest into.")
+    ],
+    set_spec: Annotated[
+        str | None, typer.Option("--set", "-s", help="Harvest only this OAI set.")
+    ] = None,
+) -> None:
+    """Harvest another repository (OAI-PMH; EDM with files when offered, else oai_dc)."""
+    if not is_valid_slug(collection):
+        _fail(f"collection {collection!r} is not a valid slug")
+    services = _services()
+    try:
+        report = harvest(
+            url,
+            set_spec=set_spec,
+            collection=collection,
+            store=services.store,
+            records=services.records,
+            index=services.index,
+        )
+    except HarvestError as exc:
+        _fail(str(exc))
+    finally:
+        services.close()
+    out.print(report.summary(), markup=False, highlight=False)
+    for problem in report.failed:
+        out.print(f"failed: {problem}", markup=False, highlight=False)
+    raise typer.Exit(1 if report.failed else 0)

@@ -1,0 +1,138 @@
+"""Search benchmark across backends: SQLite, Elasticsearch and OpenSearch side by side.
+
+    . /tmp/heritage-services/env
+    .venv/bin/python bench/bench_search_cluster.py --n 100000
+    .venv/bin/python bench/bench_search_cluster.py --n 100000 --keep   # then --reuse next time
+
+Loads the same N synthetic records as bench_search.py (its `generate`, same seed) into each
+backend through `rebuild()` and times bench_search.py's query mix (`QUERIES`: word, two, phrase,
+filtered; every query with the standard facet counts), plus `deep`: page 120 of 100 hits in date
+order, which the cluster backends reach with search_after. SQLite runs with its result cache off
+(`cache_size=0`), so every backend computes every query in full. The baseline is SQLite measured
+in the same run; ratios are cluster/SQLite p50. A `totals` column says whether all backends
+counted the same matches for every query of the row. Cluster URLs come from
+HERITAGE_TEST_ELASTICSEARCH_URL / HERITAGE_TEST_OPENSEARCH_URL (scripts/services.sh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_search import QUERIES, generate  # noqa: E402
+
+from search.base import FACET_FIELDS, SearchIndex, SearchQuery  # noqa: E402
+from search.cluster import ClusterIndex  # noqa: E402
+from search.sqlite import SqliteIndex  # noqa: E402
+
+MIX: dict[str, list[SearchQuery]] = {
+    **QUERIES,
+    "deep": [SearchQuery(q=q, sort="date", page=120, size=100) for q in ("", "剪纸")],
+}
+URLS = {
+    "elasticsearch": "HERITAGE_TEST_ELASTICSEARCH_URL",
+    "opensearch": "HERITAGE_TEST_OPENSEARCH_URL",
+}
+
+
+def _open(name: str, n: int, directory: Path) -> SearchIndex:
+    if name == "sqlite":
+        return SqliteIndex(directory / f"sqlite-cluster-bench-{n}.db", cache_size=0)
+    url = os.environ.get(URLS[name])
+    if not url:
+        raise SystemExit(f"{name}: {URLS[name]} is unset; source /tmp/heritage-services/env")
+    if name == "elasticsearch":
+        from search.elasticsearch import ElasticsearchIndex
+
+        return ElasticsearchIndex(url, f"bench-{n}")
+    from search.opensearch import OpenSearchIndex
+
+    return OpenSearchIndex(url, f"bench-{n}")
+
+
+def _size_mib(index: SearchIndex) -> float:
+    if isinstance(index, SqliteIndex):
+        return index.path.stat().st_size / 2**20
+    assert isinstance(index, ClusterIndex)
+    stats = index.client.indices.stats(index=index.alias, metric="store")
+    return stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20
+
+
+def _load(name: str, index: SearchIndex, n: int, reuse: bool) -> str:
+    if reuse and index.count() == n:
+        return f"{name}: reused {n} records, {_size_mib(index):.0f} MiB"
+    start = time.perf_counter()
+    loaded = index.rebuild(generate(n))
+    seconds = time.perf_counter() - start
+    return (
+        f"{name}: indexed {loaded} records in {seconds:.0f} s ({loaded / seconds:.0f}/s), "
+        f"{_size_mib(index):.0f} MiB"
+    )
+
+
+def _time(
+    search: Callable[[SearchQuery], Any], queries: list[SearchQuery], rounds: int
+) -> tuple[list[float], list[int]]:
+    timings: list[float] = []
+    totals = [search(query).total for query in queries]  # also warms caches once
+    for _ in range(rounds):
+        for query in queries:
+            start = time.perf_counter()
+            search(query)
+            timings.append((time.perf_counter() - start) * 1000)
+    return timings, totals
+
+
+def _pct(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="records to load")
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/heritage-bench"))
+    parser.add_argument("--backends", default="sqlite,elasticsearch,opensearch")
+    parser.add_argument("--rounds", type=int, default=10, help="repetitions of the query mix")
+    parser.add_argument("--reuse", action="store_true", help="reuse indexes holding N records")
+    parser.add_argument("--keep", action="store_true", help="keep the cluster indexes")
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    names = args.backends.split(",")
+    indexes = {name: _open(name, args.n, args.dir) for name in names}
+    try:
+        for name, index in indexes.items():
+            print(_load(name, index, args.n, args.reuse), flush=True)
+        print(f"\nN = {args.n}, {args.rounds} rounds, facets {', '.join(FACET_FIELDS)}; ms")
+        header = " ".join(f"{name + ' p50':>18} {'p95':>7}" for name in names)
+        ratios = " ".join(f"{name + '/' + names[0]:>24}" for name in names[1:])
+        print(f"{'query':9} {'matches':>8} {'totals':>6} {header} {ratios}")
+        for label, queries in MIX.items():
+            cells, p50s, totals = [], [], []
+            for index in indexes.values():
+                timings, found = _time(index.search, queries, args.rounds)
+                p50s.append(_pct(timings, 50))
+                totals.append(found)
+                cells.append(f"{p50s[-1]:18.1f} {_pct(timings, 95):7.1f}")
+            same = "yes" if all(t == totals[0] for t in totals) else "NO"
+            factors = " ".join(f"{p / p50s[0]:24.2f}" for p in p50s[1:])
+            print(
+                f"{label:9} {max(totals[0]):8d} {same:>6} {' '.join(cells)} {factors}", flush=True
+            )
+    finally:
+        for index in indexes.values():
+            if isinstance(index, ClusterIndex) and not args.keep:
+                index.drop()
+            index.close()
+
+
+if __name__ == "__main__":
+    main()

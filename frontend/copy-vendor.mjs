@@ -1,0 +1,34 @@
+// Copies the pinned browser libraries from node_modules into api/static/vendor/, where the
+// catalogue serves them (no CDN: the catalogue must work on a closed network). The copies are
+// committed, so running the server or the tests never needs npm.
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const vendor = join(here, "..", "api", "static", "vendor");
+
+const packages = [
+  {
+    name: "openseadragon",
+    files: [
+      ["build/openseadragon/openseadragon.min.js", "openseadragon.min.js"],
+      ["build/openseadragon/images", "images"],
+      ["LICENSE.txt", "LICENSE.txt"],
+    ],
+  },
+];
+
+for (const { name, files } of packages) {
+  const source = join(here, "node_modules", name);
+  const meta = JSON.parse(readFileSync(join(source, "package.json"), "utf8"));
+  const target = join(vendor, name);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const [from, to] of files) {
+    cpSync(join(source, from), join(target, to), { recursive: true });
+  }
+  const about = { name, version: meta.version, license: meta.license, homepage: meta.homepage };
+  writeFileSync(join(target, "VENDORED.json"), JSON.stringify(about, null, 2) + "\n");
+  console.log(`${name} ${meta.version} (${meta.license}) -> ${target}: ${readdirSync(target).join(", ")}`);
+}

@@ -1,0 +1,155 @@
+"""Normalize one original by its identified kind: route it to the image, video, audio or
+document maker and describe what came out in one shape, whatever the kind.
+
+Makers name files by their path on disk; for archive members that is a scratch path, so every
+error and warning is renamed here to the path the archivist knows (`relpath`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import ItemError
+from ingest.identify import Format
+from ingest.media.audio import make_audio_derivatives
+from ingest.media.document import DocumentLimits, make_document_derivatives
+from ingest.media.ffmpeg import OnStage, TranscodeSettings
+from ingest.media.image import Derivative, make_image_derivatives
+from ingest.media.video import make_video_derivatives
+
+AV_KINDS = frozenset({"video", "audio"})
+
+
+@dataclass(frozen=True)
+class Made:
+    """One derived file to store, and its record `files` entry without key, sha256, bytes."""
+
+    path: Path
+    entry: dict[str, Any]
+
+
+@dataclass
+class Normalized:
+    media_type: str  # the record's media_type for this file: image, video, audio, document, text
+    original: dict[str, Any]  # facts for the original's `files` entry: width, height, duration …
+    derived: list[Made]
+    technical: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # problems recovered from
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the makers need: plain, picklable values from the ingest options."""
+
+    max_pixels: int
+    transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
+    documents: DocumentLimits = field(default_factory=DocumentLimits)
+
+
+def normalize(
+    src: Path,
+    relpath: str,
+    fmt: Format,
+    out_dir: Path,
+    settings: Settings,
+    on_stage: OnStage | None = None,
+) -> Normalized:
+    """Make the access copies of `src` in `out_dir`. Raises ItemError naming `relpath`."""
+    maker = _MAKERS[fmt.kind]
+    try:
+        made = maker(src, fmt, out_dir, settings, on_stage)
+    except ItemError as exc:
+        raise type(exc)(relpath, _renamed(exc.problem, src, relpath)) from None
+    made.warnings = [_renamed(w, src, relpath) for w in made.warnings]
+    return made
+
+
+def _renamed(text: str, src: Path, relpath: str) -> str:
+    return text.replace(str(src.resolve()), relpath).replace(str(src), relpath)
+
+
+def _image(
+    src: Path, fmt: Format, out_dir: Path, settings: Settings, on_stage: OnStage | None
+) -> Normalized:
+    made = make_image_derivatives(src, out_dir, max_pixels=settings.max_pixels)
+    technical = made.technical
+    return Normalized(
+        media_type="image",
+        original={"width": technical.width, "height": technical.height},
+        derived=_pictures(made.access, made.thumbnail),
+        # One name per format across the record: the one identify gave the original.
+        technical={**technical.to_record(), "format": fmt.name},
+        notes=list(made.notes),
+    )
+
+
+def _audio_video(
+    src: Path, fmt: Format, out_dir: Path, settings: Settings, on_stage: OnStage | None
+) -> Normalized:
+    maker = make_video_derivatives if fmt.kind == "video" else make_audio_derivatives
+    result = maker(src, out_dir, settings.transcode, on_stage=on_stage)
+    technical = result.technical
+    original = {
+        key: technical[key] for key in ("width", "height", "duration") if technical.get(key)
+    }
+    return Normalized(
+        media_type=result.media_type,
+        original=original,
+        derived=[Made(f.path, f.to_record()) for f in result.files],
+        technical=technical,
+        notes=list(result.notes),
+        warnings=list(result.warnings),
+    )
+
+
+def _document(
+    src: Path, fmt: Format, out_dir: Path, settings: Settings, on_stage: OnStage | None
+) -> Normalized:
+    if on_stage and fmt.name == "PDF":
+        on_stage("reading PDF")
+    result = make_document_derivatives(
+        src, out_dir, max_pixels=settings.max_pixels, limits=settings.documents
+    )
+    technical = result.technical
+    original = {key: technical[key] for key in ("width", "height", "pages") if key in technical}
+    return Normalized(
+        media_type=result.media_type,
+        original=original,
+        derived=_pictures(result.access, result.thumbnail),
+        technical=technical,
+        notes=list(result.notes),
+        text=result.text,
+    )
+
+
+def _pictures(*pictures: Derivative | None) -> list[Made]:
+    """The access JPEG and thumbnail JPEG of an image, a PDF's first page or a scan."""
+    return [
+        Made(
+            picture.path,
+            {
+                "role": role,
+                "media_type": picture.media_type,
+                "format": "JPEG",
+                "width": picture.width,
+                "height": picture.height,
+            },
+        )
+        for role, picture in zip(("access", "thumbnail"), pictures, strict=True)
+        if picture is not None
+    ]
+
+
+_Maker = Callable[[Path, Format, Path, Settings, OnStage | None], Normalized]
+_MAKERS: dict[str, _Maker] = {
+    "image": _image,
+    "video": _audio_video,
+    "audio": _audio_video,
+    "document": _document,
+    "text": _document,
+}

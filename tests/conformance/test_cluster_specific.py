@@ -1,0 +1,277 @@
+"""What only the cluster backends (Elasticsearch, OpenSearch) must do, on the real servers.
+
+Alias swap without a moment of empty results, deep pages past 10 000 hits (search_after),
+health through `cluster.health`, query text full of DSL syntax treated as text, and a clear
+error naming the URL when the server is down. The shared behaviour is in test_search_index.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from search.base import Audience, SearchQuery
+from search.cluster import RESULT_WINDOW, ClusterError, ClusterIndex
+from search.elasticsearch import ElasticsearchIndex
+from search.opensearch import OpenSearchIndex
+from search.sqlite import SqliteIndex
+from tests.conformance.conftest import CORPUS, SEARCH_BACKENDS, make_record
+from tests.unit.records import minimal_record
+
+pytestmark = pytest.mark.services
+
+ENGINES: dict[str, tuple[type[ClusterIndex], str]] = {
+    "elasticsearch": (ElasticsearchIndex, "Elasticsearch"),
+    "opensearch": (OpenSearchIndex, "OpenSearch"),
+}
+EVERYTHING = SearchQuery(audience=Audience.all(), facets=())
+
+
+@contextmanager
+def _open(kind: str, directory: Path) -> Iterator[ClusterIndex]:
+    """An empty index from the conformance registry (a real server; dropped on exit)."""
+    with SEARCH_BACKENDS[kind](directory) as index:
+        assert isinstance(index, ClusterIndex)
+        yield index
+
+
+@pytest.fixture(params=sorted(ENGINES))
+def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClusterIndex]:
+    with _open(request.param, tmp_path) as index:
+        yield index
+
+
+def _extra(count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        minimal_record(id=f"bulk-{i:06d}", title={"zh": f"长调 第{i}首", "en": f"long song {i}"})
+        for i in range(start, start + count)
+    ]
+
+
+def _versions(index: ClusterIndex) -> set[str]:
+    """Every versioned index of this alias that exists on the server."""
+    return set(index.client.indices.get(index=f"{index.alias}-v*"))
+
+
+# ---------------------------------------------------------------------------------- alias
+
+
+def test_the_alias_points_at_one_versioned_index(cluster: ClusterIndex) -> None:
+    cluster.index(copy.deepcopy(CORPUS))
+    (name,) = cluster.health()["indices"]
+    assert re.fullmatch(re.escape(cluster.alias) + r"-v\d{20}", name)
+    assert cluster.search(EVERYTHING).total == len(CORPUS)
+
+
+def test_rebuild_swaps_the_alias_with_no_moment_of_empty_results(cluster: ClusterIndex) -> None:
+    cluster.index(copy.deepcopy(CORPUS))
+    (before,) = cluster.health()["indices"]
+    records = copy.deepcopy(CORPUS) + _extra(3000)
+    totals: list[int] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            totals.append(cluster.search(EVERYTHING).total)
+
+    reader = threading.Thread(target=keep_searching)
+    reader.start()
+    try:
+        assert cluster.rebuild(iter(records)) == len(records)
+    finally:
+        stop.set()
+        reader.join()
+    assert totals, "the reader never got an answer"
+    assert set(totals) <= {len(CORPUS), len(records)}
+    assert cluster.search(EVERYTHING).total == len(records)
+    (after,) = cluster.health()["indices"]
+    assert after != before
+    assert _versions(cluster) == {after}  # the old index is gone
+
+
+def test_a_failed_rebuild_leaves_the_old_index_serving(cluster: ClusterIndex) -> None:
+    cluster.index(copy.deepcopy(CORPUS))
+    (before,) = cluster.health()["indices"]
+
+    def broken() -> Iterator[dict[str, Any]]:
+        yield from _extra(600)
+        raise RuntimeError("storage went away")
+
+    with pytest.raises(RuntimeError, match="storage went away"):
+        cluster.rebuild(broken())
+    assert cluster.health()["indices"] == [before]
+    assert _versions(cluster) == {before}
+    assert cluster.search(EVERYTHING).total == len(CORPUS)
+
+
+def test_writes_after_a_rebuild_go_through_the_alias(cluster: ClusterIndex) -> None:
+    cluster.rebuild(copy.deepcopy(CORPUS))
+    changed = copy.deepcopy(CORPUS[0])
+    changed["title"] = {"zh": "新标题", "en": "A brand new title"}
+    assert cluster.index([changed, *_extra(2)]) == 3
+    found = cluster.search(SearchQuery(q="brand new", audience=Audience.all()))
+    assert [h.id for h in found.hits] == [changed["id"]]
+    cluster.delete(["bulk-000000", "never-indexed"])
+    assert cluster.count() == len(CORPUS) + 1
+
+
+# ---------------------------------------------------------------------------------- deep pages
+
+DEEP = RESULT_WINDOW + 150
+
+
+def _deep_records() -> list[dict[str, Any]]:
+    records = []
+    for i in range(DEEP):
+        year = 1900 + (i * 37) % 120
+        record = minimal_record(
+            id=f"deep-{i:06d}", title={"zh": f"剪纸第{i}号", "en": f"paper {i}"}
+        )
+        if i % 11:  # some undated: they sort last
+            record["date"] = {"edtf": str(year), "earliest": year, "latest": year}
+        records.append(record)
+    return records
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def deep_index(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ClusterIndex]:
+    with _open(request.param, tmp_path_factory.mktemp("deep")) as index:
+        assert index.rebuild(_deep_records()) == DEEP
+        yield index
+
+
+def _page(index: ClusterIndex, page: int, **fields: Any) -> list[str]:
+    query = SearchQuery(page=page, size=100, facets=(), **fields)
+    return [hit.id for hit in index.search(query).hits]
+
+
+def test_date_pages_past_the_result_window_continue_the_order(deep_index: ClusterIndex) -> None:
+    def year(record: dict[str, Any]) -> float:
+        return record["date"]["earliest"] if "date" in record else float("inf")
+
+    expected = [r["id"] for r in sorted(_deep_records(), key=lambda r: (year(r), r["id"]))]
+    pages = [_page(deep_index, page, sort="date") for page in (99, 100, 101, 102)]
+    assert sum(pages, []) == expected[9800:DEEP]
+    assert len(pages[-1]) == 50
+
+
+def test_relevance_pages_cover_every_hit_exactly_once(deep_index: ClusterIndex) -> None:
+    seen: list[str] = []
+    page = 1
+    while ids := _page(deep_index, page, q="剪纸"):
+        seen += ids
+        page += 1
+    assert page - 1 == 102
+    assert len(seen) == len(set(seen)) == DEEP
+
+
+def test_a_page_beyond_the_end_is_empty_with_the_true_total(deep_index: ClusterIndex) -> None:
+    result = deep_index.search(SearchQuery(q="paper", page=150, size=100))
+    assert result.hits == []
+    assert result.total == DEEP
+    assert sum(v.count for v in result.facets["media_type"]) == DEEP
+
+
+# ---------------------------------------------------------------------------------- health
+
+
+def test_health_comes_from_cluster_health(cluster: ClusterIndex) -> None:
+    """The test Elasticsearch lacks rest-root (GET / answers 405): ok here means no GET /."""
+    report = cluster.health()
+    assert report["ok"] is True
+    assert report["status"] in ("green", "yellow")
+    assert report["backend"] in ENGINES
+    cluster.index(copy.deepcopy(CORPUS))
+    assert cluster.health()["documents"] == len(CORPUS)
+
+
+# ---------------------------------------------------------------------------------- DSL as text
+
+DSL_TITLE = 'title:foo AND {"query": {"match_all": {}}} OR *'
+# 143 pinyin readings to try: past the engines' clause limits if scored per field and tier.
+LONG_PINYIN = (
+    "nengdiuniaoma miaorucuntian zayanpiao zhendian chuiziqiang wenpingzaiheng tiechaowaima "
+    "miekongdiaocu tuntiaolao ruanaopai luezhuai chongnanao qinzenfangjiao chennuogairui "
+    "gaoentai quduanchunpou neiqing dianhaliesha jinjuan nialongniabi jiangguizhailian poulin "
+    "zuanruao fanzailaoquan ganwenfendan cuotoulia xieping yongzan pangkaonian dupiao "
+    "niekuntouqian fiaoweixiao wangqincengqian bienia casouroubeng zenruancangcun "
+    "zhuaipianshaiceng xixi hanpuqiu"
+)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '{"query": {"match_all": {}}}',
+        "title:foo",
+        "*",
+        '" OR 1=1 --',
+        "match_all AND NOT title:bar~2^5",
+        '{"script": {"source": "ctx._source.title = 1"}}',
+        "(((((",
+        LONG_PINYIN,
+        "kunqu " + LONG_PINYIN[:200],
+    ],
+)
+def test_dsl_looking_query_text_is_just_text(cluster: ClusterIndex, tmp_path: Path, q: str) -> None:
+    records = [
+        *copy.deepcopy(CORPUS),
+        make_record("dsl-001", "folk-tales", {"en": DSL_TITLE}, media_type="text"),
+    ]
+    cluster.index(copy.deepcopy(records))
+    sqlite = SqliteIndex(tmp_path / "search.sqlite")
+    try:
+        sqlite.index(records)
+        expected = sqlite.search(SearchQuery(q=q))
+    finally:
+        sqlite.close()
+    found = cluster.search(SearchQuery(q=q))
+    assert {h.id for h in found.hits} == {h.id for h in expected.hits}
+    assert found.total == expected.total
+
+
+def test_a_match_all_query_matches_only_the_text_match_all(cluster: ClusterIndex) -> None:
+    cluster.index([*copy.deepcopy(CORPUS), make_record("dsl-001", "folk-tales", {"en": DSL_TITLE})])
+    found = cluster.search(SearchQuery(q='{"query": {"match_all": {}}}'))
+    assert [h.id for h in found.hits] == ["dsl-001"]
+    assert "<mark>" in found.hits[0].highlights["title"]
+
+
+# ---------------------------------------------------------------------------------- server down
+
+
+def _dead_url() -> str:
+    """A URL on which nothing listens (a port just released by the OS)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("kind", sorted(ENGINES))
+def test_an_unreachable_server_gives_a_clear_error_naming_the_url(kind: str) -> None:
+    url = _dead_url()
+    cls, what = ENGINES[kind]
+    index = cls(url, "heritage")
+    try:
+        report = index.health()
+        assert report["ok"] is False and url in report["error"]
+        for call in (
+            lambda: index.search(SearchQuery(q="kunqu")),
+            lambda: index.index(copy.deepcopy(CORPUS[:1])),
+            lambda: index.count(),
+        ):
+            with pytest.raises(ClusterError, match=f"{what} at {re.escape(url)} is unreachable"):
+                call()
+    finally:
+        index.close()

@@ -1,0 +1,509 @@
+"""SearchIndex conformance: the observable behaviour every backend must share.
+
+Runs once per backend registered in `conftest.SEARCH_BACKENDS`, on the fixture corpus there
+(21 records; 18 visible to the public: kq-003 is a draft, pc-004 restricted, ct-003 embargoed).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from datetime import date
+from typing import Any
+
+import pytest
+
+from search.base import FACET_FIELDS, Audience, SearchIndex, SearchQuery, SearchResult
+from tests.conformance.conftest import CORPUS, make_record
+
+PUBLIC_IDS = {r["id"] for r in CORPUS} - {"kq-003", "pc-004", "ct-003"}
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [hit.id for hit in result.hits]
+
+
+def found(index: SearchIndex, q: str, **options: Any) -> set[str]:
+    result = index.search(SearchQuery(q=q, size=100, **options))
+    assert result.total == len(result.hits)
+    return set(ids(result))
+
+
+def facet(result: SearchResult, name: str) -> dict[str, int]:
+    return {value.value: value.count for value in result.facets[name]}
+
+
+# ---------------------------------------------------------------------------------- text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("剪纸", {"pc-001", "pc-002", "pc-003", "ft-001"}),
+        ("剪紙", {"pc-001", "pc-002", "pc-003", "ft-001"}),
+        ("昆曲", {"kq-001", "kq-002"}),
+        ("崑曲", {"kq-001", "kq-002"}),
+        ("长调", {"ct-001", "ct-002"}),
+        ("長調", {"ct-001", "ct-002"}),
+        ("皮影戏", {"py-001"}),
+        ("皮影", {"py-001", "py-002"}),
+        ("乌兰牧骑", {"wl-001", "wl-002"}),
+        ("牧骑", {"wl-001", "wl-002"}),
+        ("端午", {"db-001", "db-002"}),
+        ("呼麦", {"hm-001"}),
+        ("马头琴", {"mt-001", "hm-001", "ct-001"}),
+        ("剪纸 窗花", {"pc-001", "pc-002"}),
+        ("京剧", set()),
+    ],
+)
+def test_chinese_queries(corpus_index: SearchIndex, query: str, expected: set[str]) -> None:
+    assert found(corpus_index, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("kunqu", {"kq-001", "kq-002"}),
+        ("kun qu", {"kq-001", "kq-002"}),
+        ("Kūnqǔ", {"kq-001", "kq-002"}),
+        ("KUNQU", {"kq-001", "kq-002"}),
+        ("piyingxi", {"py-001"}),
+        ("pi ying xi", {"py-001"}),
+        ("wulanmuqi", {"wl-001", "wl-002"}),
+        ("duanwu", {"db-001", "db-002"}),
+        # pinyin is indexed for titles, people and places, not for descriptions or full text
+        ("jianzhi", {"pc-001", "pc-002", "pc-003"}),
+        ("kushulan", {"pc-001"}),
+        ("suzhou", {"kq-001", "kq-002"}),
+    ],
+)
+def test_pinyin_queries(corpus_index: SearchIndex, query: str, expected: set[str]) -> None:
+    assert found(corpus_index, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("paper cut", {"pc-001", "pc-002", "pc-003", "xs-001"}),
+        ("long song", {"ct-001", "ct-002"}),
+        ("dragon boats", {"db-001", "db-003"}),
+        ('"dragon boat"', {"db-001"}),
+        ("carving", {"py-002"}),
+        ("peony pavilion", {"kq-001"}),
+        ("miluo river", {"db-001", "db-003"}),
+        ("bayandelger", {"ct-001"}),
+    ],
+)
+def test_english_queries(corpus_index: SearchIndex, query: str, expected: set[str]) -> None:
+    assert found(corpus_index, query) == expected
+
+
+def test_a_single_character_matches_titles_names_places_and_subjects(
+    corpus_index: SearchIndex,
+) -> None:
+    # 戏 is in py-001's title and in 传统戏剧, the category label of the drama records
+    assert found(corpus_index, "戏") == {"py-001", "kq-001", "kq-002"}
+
+
+def test_phrase_ranks_above_scattered_words(corpus_index: SearchIndex) -> None:
+    result = corpus_index.search(SearchQuery(q="dragon boat"))
+    assert ids(result) == ["db-001", "db-003"]
+
+
+def test_title_ranks_above_description_and_full_text(corpus_index: SearchIndex) -> None:
+    assert ids(corpus_index.search(SearchQuery(q="马头琴")))[0] == "mt-001"
+    paper_cut = ids(corpus_index.search(SearchQuery(q="剪纸")))
+    assert set(paper_cut[:3]) == {"pc-001", "pc-002", "pc-003"}
+    assert paper_cut[3] == "ft-001"
+
+
+def test_scores_fall_down_the_list(corpus_index: SearchIndex) -> None:
+    scores = [hit.score for hit in corpus_index.search(SearchQuery(q="剪纸")).hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+HOSTILE = [
+    "NEAR(",
+    'NEAR("a" "b", 3)',
+    "*",
+    '"',
+    '"""',
+    "AND",
+    "a OR b NOT c",
+    "title:(a OR b)",
+    "t_title:剪纸",
+    "{t_title}: 剪纸",
+    '{"query": {"match_all": {}}}',
+    "剪纸^10 +昆曲 -长调",
+    "(((",
+    "\\",
+    "'; DROP TABLE meta; --",
+    "\x00\ufffe\u202e",
+    "x" * 2000,
+    "剪纸" * 1000,
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_are_text_and_never_raise(corpus_index: SearchIndex, query: str) -> None:
+    result = corpus_index.search(SearchQuery(q=query))
+    assert 0 <= result.total <= len(PUBLIC_IDS)
+
+
+def test_syntax_is_searched_as_words(corpus_index: SearchIndex) -> None:
+    assert found(corpus_index, "t_title:剪纸") == set()  # t_title is a word nobody wrote
+    assert found(corpus_index, "+剪纸* (剪紙)") == {"pc-001", "pc-002", "pc-003", "ft-001"}
+    assert found(corpus_index, "剪纸^10") == set()  # 10 is a word too
+    assert found(corpus_index, '"') == PUBLIC_IDS  # no searchable text: everything
+
+
+# ---------------------------------------------------------------------------------- display
+
+
+def test_hits_carry_summaries(corpus_index: SearchIndex) -> None:
+    (hit,) = corpus_index.search(SearchQuery(q="呼麦")).hits
+    assert hit.summary["id"] == "hm-001"
+    assert hit.summary["title"] == {"zh": "呼麦", "en": "Khoomei throat singing"}
+    assert hit.summary["collection"] == "ordos-folk-songs"
+    assert hit.summary["category"] == "traditional-music"
+    assert hit.summary["category_label"] == {"zh": "传统音乐", "en": "Traditional music"}
+    assert hit.summary["media_type"] == "audio"
+    assert hit.summary["region"] == "鄂尔多斯市"
+    assert hit.summary["date"]["earliest"] == 2011
+    assert hit.summary["has_thumbnail"] is True
+
+
+def test_highlights(corpus_index: SearchIndex) -> None:
+    hits = {hit.id: hit for hit in corpus_index.search(SearchQuery(q="剪纸")).hits}
+    assert hits["pc-003"].highlights["title"] == "<mark>剪紙</mark>藝術展覽"
+    kunqu = {hit.id: hit for hit in corpus_index.search(SearchQuery(q="kunqu")).hits}
+    assert kunqu["kq-002"].highlights["title"] == "<mark>崑曲</mark>曲譜手抄本"
+    horse = {hit.id: hit for hit in corpus_index.search(SearchQuery(q="马头琴")).hits}
+    assert (
+        horse["hm-001"].highlights["description"]
+        == "呼麦与<mark>马头琴</mark>合奏，草原歌手的即兴。"
+    )
+
+
+def test_markup_in_titles_is_escaped(corpus_index: SearchIndex) -> None:
+    (hit,) = corpus_index.search(SearchQuery(q="notes")).hits
+    title = hit.highlights["title"]
+    assert "<script>" not in title
+    assert title == "Paper-cut &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; <mark>notes</mark>"
+
+
+# ---------------------------------------------------------------------------------- facets
+
+
+def test_facet_counts_of_everything_public(corpus_index: SearchIndex) -> None:
+    result = corpus_index.search(SearchQuery())
+    assert result.total == 18
+    assert facet(result, "category") == {
+        "traditional-art": 4,
+        "traditional-drama": 3,
+        "traditional-music": 3,
+        "craftsmanship": 3,
+        "traditional-dance": 2,
+        "folk-customs": 2,
+        "folk-literature": 1,
+    }
+    assert facet(result, "collection") == {
+        "ordos-folk-songs": 4,
+        "shaanxi-paper-cut": 3,
+        "dragon-boat": 3,
+        "kunqu-archive": 2,
+        "huaxian-shadow-play": 2,
+        "ulan-muqir": 2,
+        "folk-tales": 2,
+    }
+    assert facet(result, "decade") == {
+        "1930": 1,
+        "1950": 4,
+        "1960": 2,
+        "1970": 1,
+        "1980": 1,
+        "1990": 1,
+        "2000": 2,
+        "2010": 4,
+    }
+    assert facet(result, "access") == {"public": 18}
+    assert facet(result, "media_type") == {
+        "image": 7,
+        "video": 5,
+        "audio": 2,
+        "document": 2,
+        "text": 2,
+    }
+    assert set(result.facets) == set(FACET_FIELDS)
+
+
+def test_facet_values_are_ordered_by_count_then_value_and_cut_at_facet_size(
+    corpus_index: SearchIndex,
+) -> None:
+    values = corpus_index.search(SearchQuery(facet_size=3)).facets["category"]
+    assert [(v.value, v.count) for v in values] == [
+        ("traditional-art", 4),
+        ("craftsmanship", 3),
+        ("traditional-drama", 3),
+    ]
+
+
+def test_facet_counts_follow_the_query(corpus_index: SearchIndex) -> None:
+    result = corpus_index.search(SearchQuery(q="剪纸"))
+    assert facet(result, "collection") == {"shaanxi-paper-cut": 3, "folk-tales": 1}
+    assert facet(result, "region") == {"延安市": 3, "西安市": 1}
+    assert facet(result, "decade") == {"1930": 1, "1950": 1, "1960": 1, "1980": 1}
+
+
+def test_only_requested_facets_are_counted(corpus_index: SearchIndex) -> None:
+    result = corpus_index.search(SearchQuery(q="剪纸", facets=("category",)))
+    assert set(result.facets) == {"category"}
+
+
+def test_filters_and_drill_sideways_facets(corpus_index: SearchIndex) -> None:
+    """A facet's counts apply every filter except the facet's own, so other values stay visible."""
+    result = corpus_index.search(SearchQuery(filters={"category": ("traditional-art",)}, size=100))
+    assert set(ids(result)) == {"pc-001", "pc-002", "pc-003", "xs-001"}
+    assert facet(result, "category")["traditional-drama"] == 3  # still offered
+    assert facet(result, "collection") == {"shaanxi-paper-cut": 3, "folk-tales": 1}
+
+
+def test_filter_values_are_any_of_and_fields_all_of(corpus_index: SearchIndex) -> None:
+    assert found(corpus_index, "", filters={"media_type": ("audio", "document")}) == {
+        "ct-001",
+        "hm-001",
+        "pc-003",
+        "kq-002",
+    }
+    both = {"media_type": ("audio", "document"), "collection": ("ordos-folk-songs",)}
+    assert found(corpus_index, "", filters=both) == {"ct-001", "hm-001"}
+    assert found(corpus_index, "长调", filters={"decade": ("1950", "2000")}) == {
+        "ct-001",
+        "ct-002",
+    }
+    assert found(corpus_index, "", filters={"region": ("no such place",)}) == set()
+
+
+def test_year_ranges_overlap(corpus_index: SearchIndex) -> None:
+    fifties = {"pc-001", "kq-001", "ct-001", "wl-001"}
+    assert found(corpus_index, "", year_from=1950, year_to=1959) == fifties
+    assert found(corpus_index, "", year_from=1900, year_to=1920) == {"kq-002"}  # Qing
+    assert found(corpus_index, "", year_from=2010) == {"db-001", "db-002", "db-003", "hm-001"}
+    assert found(corpus_index, "", year_to=1700) == {"kq-002"}
+    assert found(corpus_index, "剪纸", year_to=1960) == {"pc-001", "ft-001"}
+    result = corpus_index.search(SearchQuery(year_from=1950, year_to=1959))
+    assert facet(result, "decade") == {"1950": 4}
+
+
+# ---------------------------------------------------------------------------------- visibility
+
+
+def test_unpublished_restricted_and_embargoed_items_are_invisible_to_the_public(
+    corpus_index: SearchIndex,
+) -> None:
+    assert found(corpus_index, "昆曲唱腔") == set()  # draft
+    assert found(corpus_index, "访谈") == set()  # restricted
+    assert found(corpus_index, "蒙古族") == set()  # embargoed until 2099
+    assert found(corpus_index, "") == PUBLIC_IDS
+    result = corpus_index.search(SearchQuery(q="昆曲"))
+    assert facet(result, "media_type") == {"video": 1, "document": 1}  # not the draft's audio
+    everything = corpus_index.search(SearchQuery())
+    assert facet(everything, "access") == {"public": 18}
+    assert corpus_index.count(Audience.public()) == 18
+
+
+def test_an_institution_also_sees_its_own_items(corpus_index: SearchIndex) -> None:
+    shaanxi = Audience(institution="shaanxi-library")
+    assert found(corpus_index, "访谈", audience=shaanxi) == {"pc-004"}
+    assert found(corpus_index, "昆曲唱腔", audience=shaanxi) == set()
+    result = corpus_index.search(SearchQuery(audience=shaanxi))
+    assert result.total == 19
+    assert facet(result, "access") == {"public": 18, "restricted": 1}
+    assert facet(result, "collection")["shaanxi-paper-cut"] == 4
+    assert corpus_index.count(shaanxi) == 19
+
+
+def test_an_institution_sees_its_drafts_and_embargoed_items(corpus_index: SearchIndex) -> None:
+    suzhou = Audience(institution="suzhou-kunqu-museum")
+    assert found(corpus_index, "昆曲", audience=suzhou) == {"kq-001", "kq-002", "kq-003"}
+    assert found(corpus_index, "蒙古族", audience=Audience(institution="ordos-museum")) == {
+        "ct-003"
+    }
+    assert found(corpus_index, "蒙古族", audience=suzhou) == set()
+
+
+def test_a_member_without_restricted_access_misses_restricted_items(
+    corpus_index: SearchIndex,
+) -> None:
+    archivist = Audience.member("shaanxi-library", restricted=False)
+    assert found(corpus_index, "访谈", audience=archivist) == set()
+    assert corpus_index.count(archivist) == 18
+    curator = Audience.member("shaanxi-library", restricted=True)
+    assert found(corpus_index, "访谈", audience=curator) == {"pc-004"}
+
+
+def test_everyone_sees_all(corpus_index: SearchIndex) -> None:
+    assert found(corpus_index, "昆曲", audience=Audience.all()) == {"kq-001", "kq-002", "kq-003"}
+    assert corpus_index.count(Audience.all()) == 21
+    assert corpus_index.count() == 21
+
+
+def test_an_embargo_lifts_on_its_date(corpus_index: SearchIndex) -> None:
+    assert found(corpus_index, "蒙古族", today=date(2098, 12, 31)) == set()
+    assert found(corpus_index, "蒙古族", today=date(2099, 1, 1)) == {"ct-003"}
+
+
+# ---------------------------------------------------------------------------------- sorting, paging
+
+
+def test_sorts(corpus_index: SearchIndex) -> None:
+    def order(sort: str) -> list[dict[str, Any]]:
+        return [h.summary for h in corpus_index.search(SearchQuery(sort=sort, size=100)).hits]
+
+    dated = [s["date"]["earliest"] for s in order("date") if s["date"]]
+    assert dated == sorted(dated)
+    assert order("date")[-1]["id"] == "xs-001"  # undated last
+    newest = [s["date"]["earliest"] for s in order("-date") if s["date"]]
+    assert newest == sorted(newest, reverse=True)
+    assert order("-date")[-1]["id"] == "xs-001"
+    # no query: relevance falls back to date
+    assert ids(corpus_index.search(SearchQuery(size=100))) == [s["id"] for s in order("date")]
+    titles = [s["id"] for s in order("title")]
+    # by pinyin: Boat builders, kun qu…, min jian…, Paper-cut…, wu lan…
+    assert [titles.index(i) for i in ("db-003", "kq-002", "ft-001", "xs-001", "wl-001")] == sorted(
+        titles.index(i) for i in ("db-003", "kq-002", "ft-001", "xs-001", "wl-001")
+    )
+
+
+def test_paging(corpus_index: SearchIndex) -> None:
+    everything = ids(corpus_index.search(SearchQuery(sort="title", size=100)))
+    pages = [
+        corpus_index.search(SearchQuery(sort="title", size=5, page=page)) for page in range(1, 5)
+    ]
+    assert [hit for page in pages for hit in ids(page)] == everything
+    assert all(page.total == 18 and page.size == 5 for page in pages)
+    assert [page.page for page in pages] == [1, 2, 3, 4]
+    past = corpus_index.search(SearchQuery(sort="title", size=5, page=5))
+    assert (past.total, past.hits) == (18, [])
+
+
+def test_bad_queries_are_refused(corpus_index: SearchIndex) -> None:
+    for bad in (
+        SearchQuery(size=101),
+        SearchQuery(size=0),
+        SearchQuery(page=0),
+        SearchQuery(facets=("colour",)),
+        SearchQuery(filters={"colour": ("red",)}),
+    ):
+        with pytest.raises(ValueError):
+            corpus_index.search(bad)
+
+
+@pytest.mark.slow
+def test_paging_past_ten_thousand_hits(empty_index: SearchIndex) -> None:
+    records = [
+        make_record(
+            f"gen-{i:05d}",
+            f"generated-{i % 7}",
+            {"zh": f"剪纸作品 {i}", "en": f"Paper-cut {i}"},
+            description={"zh": "剪纸" * (1 + i % 3)},
+            category="traditional-art",
+            date={
+                "edtf": str(1900 + i % 120),
+                "earliest": 1900 + i % 120,
+                "latest": 1900 + i % 120,
+            },
+        )
+        for i in range(10_250)
+    ]
+    assert empty_index.index(records) == len(records)
+    for sort in ("relevance", "date"):
+        seen: list[str] = []
+        for page in range(1, 104):
+            result = empty_index.search(SearchQuery(q="剪纸", sort=sort, size=100, page=page))
+            assert result.total == len(records)
+            seen.extend(ids(result))
+        assert len(seen) == len(set(seen)) == len(records)
+    deep = empty_index.search(SearchQuery(q="剪纸", size=100, page=102))
+    assert len(deep.hits) == 100 and deep.facets["collection"][0].count > 1400
+
+
+# ---------------------------------------------------------------------------------- writing
+
+
+def test_upsert_replaces_by_id(corpus_index: SearchIndex) -> None:
+    changed = copy.deepcopy(next(r for r in CORPUS if r["id"] == "hm-001"))
+    changed["title"] = {"zh": "马头琴独奏", "en": "Morin khuur solo"}
+    changed["category"] = "craftsmanship"
+    assert corpus_index.index([changed]) == 1
+    assert found(corpus_index, "呼麦") == {"hm-001"}  # still in its description
+    assert found(corpus_index, "throat") == set()
+    assert "hm-001" in found(corpus_index, "独奏")
+    assert corpus_index.count() == 21
+    result = corpus_index.search(SearchQuery())
+    assert facet(result, "category")["craftsmanship"] == 4
+    assert facet(result, "category")["traditional-music"] == 2
+
+
+def test_upsert_can_hide_an_item(corpus_index: SearchIndex) -> None:
+    withdrawn = copy.deepcopy(next(r for r in CORPUS if r["id"] == "py-001"))
+    withdrawn["status"] = "withdrawn"
+    corpus_index.index([withdrawn])
+    assert found(corpus_index, "皮影") == {"py-002"}
+    assert corpus_index.count(Audience.public()) == 17
+
+
+def test_delete(corpus_index: SearchIndex) -> None:
+    corpus_index.delete(["kq-001", "no-such-item"])
+    assert found(corpus_index, "昆曲") == {"kq-002"}
+    assert corpus_index.count() == 20
+    assert facet(corpus_index.search(SearchQuery()), "collection")["kunqu-archive"] == 1
+    corpus_index.delete([])
+
+
+def test_rebuild_gives_identical_results(corpus_index: SearchIndex) -> None:
+    queries = [
+        SearchQuery(q=q, filters=f, sort=s)
+        for q in ("", "剪纸", "kunqu", "dragon boat", "马头琴")
+        for f in ({}, {"category": ("traditional-art", "traditional-music")})
+        for s in ("relevance", "title")
+    ]
+
+    def snapshot() -> list[Any]:
+        results = [corpus_index.search(q) for q in queries]
+        return [(r.total, ids(r), r.facets, [h.highlights for h in r.hits]) for r in results]
+
+    before = snapshot()
+    assert corpus_index.rebuild(copy.deepcopy(CORPUS)) == len(CORPUS)
+    assert snapshot() == before
+    assert corpus_index.count() == len(CORPUS)
+
+
+def test_rebuild_replaces_everything(corpus_index: SearchIndex) -> None:
+    keep = [r for r in CORPUS if r["id"].startswith("kq-")]
+    assert corpus_index.rebuild(keep) == 3
+    assert corpus_index.count() == 3
+    assert found(corpus_index, "剪纸") == set()
+
+
+def test_searches_during_a_rebuild_never_see_an_empty_index(corpus_index: SearchIndex) -> None:
+    totals: list[int] = []
+    done = threading.Event()
+
+    def search_until_done() -> None:
+        while not done.is_set():
+            totals.append(corpus_index.search(SearchQuery(q="剪纸")).total)
+
+    reader = threading.Thread(target=search_until_done)
+    reader.start()
+    try:
+        corpus_index.rebuild(copy.deepcopy(CORPUS) * 30)  # the same records, many times over
+    finally:
+        done.set()
+        reader.join()
+    assert totals and set(totals) == {4}
+
+
+def test_health(corpus_index: SearchIndex) -> None:
+    health = corpus_index.health()
+    assert health["ok"] is True and isinstance(health["backend"], str)

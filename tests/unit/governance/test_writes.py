@@ -1,0 +1,121 @@
+"""The pieces of a write: JSON Merge Patch (RFC 7396), what may be patched, If-Match, item locks,
+the record ETag."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from fastapi import HTTPException
+
+from api.routes.edit import merge_patch, parse_patch
+from api.writes import ItemLocks, check_if_match, record_etag
+from tests.unit.records import minimal_record
+
+MERGE = "application/merge-patch+json"
+
+
+# RFC 7396 Appendix A, every example
+@pytest.mark.parametrize(
+    ("target", "patch", "result"),
+    [
+        ({"a": "b"}, {"a": "c"}, {"a": "c"}),
+        ({"a": "b"}, {"b": "c"}, {"a": "b", "b": "c"}),
+        ({"a": "b"}, {"a": None}, {}),
+        ({"a": "b", "b": "c"}, {"a": None}, {"b": "c"}),
+        ({"a": ["b"]}, {"a": "c"}, {"a": "c"}),
+        ({"a": "c"}, {"a": ["b"]}, {"a": ["b"]}),
+        ({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}, {"a": {"b": "d"}}),
+        ({"a": [{"b": "c"}]}, {"a": [1]}, {"a": [1]}),
+        (["a", "b"], ["c", "d"], ["c", "d"]),
+        ({"a": "b"}, ["c"], ["c"]),
+        ({"a": "foo"}, None, None),
+        ({"a": "foo"}, "bar", "bar"),
+        ({"e": None}, {"a": 1}, {"e": None, "a": 1}),
+        ([1, 2], {"a": "b", "c": None}, {"a": "b"}),
+        ({}, {"a": {"bb": {"ccc": None}}}, {"a": {"bb": {}}}),
+    ],
+)
+def test_merge_patch_follows_rfc_7396(target: object, patch: object, result: object) -> None:
+    original = json.dumps(target)
+    assert merge_patch(target, patch) == result
+    assert json.dumps(target) == original  # the target is not changed in place
+
+
+@pytest.mark.parametrize(
+    "field", ["id", "collection", "files", "events", "created", "status", "institution"]
+)
+def test_repository_fields_cannot_be_patched(field: str) -> None:
+    with pytest.raises(HTTPException) as raised:
+        parse_patch(json.dumps({"title": {"zh": "x"}, field: None}).encode(), MERGE)
+    assert raised.value.status_code == 422
+    assert f"field '{field}' ($.{field}) cannot be patched" in raised.value.detail
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "message"),
+    [
+        (b'{"a": 1}', "application/json", 415, "application/merge-patch+json"),
+        (b'{"a": 1}', None, 415, "got none"),
+        (b"{nope", MERGE, 422, "not valid JSON"),
+        (b"[1]", MERGE, 422, "must be a JSON object"),
+    ],
+)
+def test_bad_patch_documents(body: bytes, content_type: str | None, status: int, message: str):
+    with pytest.raises(HTTPException) as raised:
+        parse_patch(body, content_type)
+    assert raised.value.status_code == status and message in raised.value.detail
+
+
+def test_a_patch_with_a_charset_parameter_is_accepted() -> None:
+    assert parse_patch(b'{"title": {"en": "x"}}', f"{MERGE}; charset=utf-8") == {
+        "title": {"en": "x"}
+    }
+
+
+def test_if_match() -> None:
+    etag = '"abc"'
+    check_if_match(etag, etag, required=True)
+    check_if_match(f'"zzz", {etag}', etag, required=True)
+    check_if_match(None, etag, required=False)
+    for missing in (None, "", "*"):
+        with pytest.raises(HTTPException) as raised:
+            check_if_match(missing, etag, required=True)
+        assert raised.value.status_code == 428
+    for stale in ('"abd"', 'W/"abc"', "abc"):
+        with pytest.raises(HTTPException) as raised:
+            check_if_match(stale, etag, required=False)
+        assert raised.value.status_code == 412
+        assert raised.value.headers == {"ETag": etag}
+
+
+def test_the_etag_follows_the_record() -> None:
+    record = minimal_record()
+    assert record_etag(record) == record_etag(minimal_record())
+    assert record_etag(record) != record_etag(minimal_record(access="restricted"))
+    assert record_etag(record).startswith('"') and record_etag(record).endswith('"')
+
+
+def test_an_item_lock_lets_one_writer_in_at_a_time_and_cleans_up() -> None:
+    locks = ItemLocks()
+    inside: list[str] = []
+    overlaps: list[tuple[str, ...]] = []
+
+    def writer(name: str) -> None:
+        with locks.hold("item-1"):
+            inside.append(name)
+            overlaps.append(tuple(inside))
+            time.sleep(0.01)
+            inside.remove(name)
+
+    threads = [threading.Thread(target=writer, args=(f"w{n}",)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(len(seen) == 1 for seen in overlaps) and len(overlaps) == 6
+    assert locks._locks == {}
+    with locks.hold("item-1"), locks.hold("item-2"):  # other items are not held up
+        assert set(locks._locks) == {"item-1", "item-2"}
