@@ -463,6 +463,19 @@ def _pct(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
+def _naive(args: argparse.Namespace, index: SqliteIndex) -> Search:
+    return NaiveIndex(args.dir / f"naive-{args.n}.db", index).search
+
+
+BACKENDS: dict[str, Callable[[argparse.Namespace, SqliteIndex], Search]] = {
+    "sqlite": lambda args, index: index.search,
+    "sqlite-cached": lambda args, index: SqliteIndex(index.path).search,
+    "naive": _naive,
+}
+"""Backends the table can show. A cluster backend's factory opens its index (URL from an
+option), loads `generate(args.n)` through `index()` and returns its `search`."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="records to load")
@@ -488,17 +501,11 @@ def main() -> None:
         )
     backends: dict[str, Search] = {}
     for name in args.backends.split(","):
-        if name == "sqlite":
-            backends[name] = index.search
-        elif name == "sqlite-cached":
-            backends[name] = SqliteIndex(path).search
-        elif name == "naive":
-            start = time.perf_counter()
-            naive = NaiveIndex(args.dir / f"naive-{args.n}.db", index)
-            print(f"naive: ready in {time.perf_counter() - start:.0f} s")
-            backends[name] = naive.search
-        else:
-            raise SystemExit(f"unknown backend {name!r}")
+        if name not in BACKENDS:
+            raise SystemExit(f"unknown backend {name!r}; known: {', '.join(BACKENDS)}")
+        start = time.perf_counter()
+        backends[name] = BACKENDS[name](args, index)
+        print(f"{name}: ready in {time.perf_counter() - start:.0f} s")
     print(f"\nN = {args.n}, {args.rounds} rounds, facets {', '.join(FACET_FIELDS)}; ms")
     header = " ".join(f"{name + ' p50':>18} {'p95':>6}" for name in backends)
     print(f"{'query':9} {'matches':>13} {header}")

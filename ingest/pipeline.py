@@ -20,11 +20,14 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,6 +191,26 @@ def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
     return row_fields(ManifestRow(row.number, row.where, {**values, **row.values}))
 
 
+@contextmanager
+def _workers_start_deaf_to_ctrl_c() -> Iterator[None]:
+    """Spawn workers with SIGINT ignored from their first instruction.
+
+    Ctrl-C reaches the whole process group; a worker still importing modules when it arrives
+    would die with a traceback before `init_worker` could ignore it. An ignored signal stays
+    ignored across exec, and Python then installs no KeyboardInterrupt handler. The pools spawn
+    every worker while the tasks are submitted, inside this block; the main process handles
+    Ctrl-C itself again right after.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _needs_ffmpeg(unit: _Unit) -> bool:
     """Whether a unit's files announce video or audio (the worker identifies them for real)."""
     for source in unit.files:
@@ -296,18 +319,19 @@ class _Run:
         pools: list[ProcessPoolExecutor] = []
         try:
             lanes: list[deque[tuple[_Unit, Future[TaskResult]]]] = []
-            for group, size in groups:
-                if not group:
-                    continue
-                pool = ProcessPoolExecutor(
-                    max_workers=min(size, len(group)),
-                    mp_context=context,
-                    initializer=init_worker,
-                    initargs=(stages, cancel),
-                )
-                pools.append(pool)
-                submitted = [(unit, pool.submit(process, self._task(unit))) for unit in group]
-                lanes.append(deque(submitted))
+            with _workers_start_deaf_to_ctrl_c():
+                for group, size in groups:
+                    if not group:
+                        continue
+                    pool = ProcessPoolExecutor(
+                        max_workers=min(size, len(group)),
+                        mp_context=context,
+                        initializer=init_worker,
+                        initargs=(stages, cancel),
+                    )
+                    pools.append(pool)
+                    submitted = [(unit, pool.submit(process, self._task(unit))) for unit in group]
+                    lanes.append(deque(submitted))
             self._collect(lanes, stages)
         except BaseException:
             cancel.set()  # running ffmpeg processes stop; items not started are not started

@@ -17,6 +17,7 @@ from search.base import (
     SearchQuery,
     SearchResult,
     Sort,
+    is_visible,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "Sort",
+    "is_visible",
     "open_index",
 ]
 
