@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from api.app import create_app
 from api.cli_governance import keys_app, verify
 from api.cli_sharing import export_command, harvest_command
+from api.cli_support import err, fail, load_settings, open_services, out
 from api.labels import pick_language
 from api.progress import ingest_progress
 from api.searching import SearchParams, run_search
@@ -41,8 +38,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 app.add_typer(keys_app)
 app.command()(verify)
 app.command("export")(export_command)
@@ -72,33 +67,6 @@ class Access(StrEnum):
     public = "public"
     institution = "institution"
     restricted = "restricted"
-
-
-def fail(message: str) -> NoReturn:
-    """Bad usage or configuration: one line on stderr, exit 2."""
-    err.print(f"heritage: error: {message}", markup=False, highlight=False)
-    raise typer.Exit(2)
-
-
-def load_settings(**overrides: Any) -> Settings:
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "HERITAGE_" + "_".join(str(p) for p in first["loc"]).upper()
-        fail(f"bad configuration: {name}: {first['msg']} (got {first.get('input')!r})")
-
-
-@contextmanager
-def open_services(settings: Settings) -> Iterator[Services]:
-    try:
-        services = Services.from_settings(settings)
-    except (StorageError, OSError, ValueError) as exc:
-        fail(f"cannot open storage or index: {exc}")
-    try:
-        yield services
-    finally:
-        services.close()
 
 
 def _write_report(settings: Settings, report: IngestReport) -> Path:

@@ -9,22 +9,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
+from api.cli_support import err, fail, load_settings, open_services, out
 from api.exports import export_collection
-from api.services import Services
-from api.settings import Settings
 from ingest.harvest import HarvestError, harvest
-from repository import StorageError
 from repository.keys import is_valid_slug
 from search.base import Audience
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 class RdfFormat(StrEnum):
@@ -33,20 +26,9 @@ class RdfFormat(StrEnum):
     rdfxml = "rdfxml"
 
 
-def _fail(message: str) -> NoReturn:
-    err.print(f"heritage: error: {message}", markup=False, highlight=False)
-    raise typer.Exit(2)
-
-
-def _services() -> Services:
-    try:
-        return Services.from_settings(Settings())
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "HERITAGE_" + "_".join(str(p) for p in first["loc"]).upper()
-        _fail(f"bad configuration: {name}: {first['msg']}")
-    except (StorageError, OSError, ValueError) as exc:
-        _fail(f"cannot open storage or index: {exc}")
+def _require_slug(collection: str) -> None:
+    if not is_valid_slug(collection):
+        fail(f"collection {collection!r} is not a valid slug")
 
 
 def export_command(
@@ -59,10 +41,8 @@ def export_command(
     ] = None,
 ) -> None:
     """Export a collection's public records as RDF (EDM + schema.org)."""
-    if not is_valid_slug(collection):
-        _fail(f"collection {collection!r} is not a valid slug")
-    services = _services()
-    try:
+    _require_slug(collection)
+    with open_services(load_settings()) as services:
         data, count = export_collection(
             services.records,
             collection,
@@ -70,17 +50,15 @@ def export_command(
             services.settings.base_url,
             Audience.public(),
         )
-    finally:
-        services.close()
     if count == 0:
-        _fail(f"collection {collection!r} has no public records to export")
+        fail(f"collection {collection!r} has no public records to export")
     if output is None:
         typer.echo(data.decode("utf-8"), nl=False)
         return
     try:
         output.write_bytes(data)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc}")
+        fail(f"cannot write {output}: {exc}")
     err.print(f"Exported {count} records of {collection} to {output}", markup=False)
 
 
@@ -94,22 +72,19 @@ def harvest_command(
     ] = None,
 ) -> None:
     """Harvest another repository (OAI-PMH; EDM with files when offered, else oai_dc)."""
-    if not is_valid_slug(collection):
-        _fail(f"collection {collection!r} is not a valid slug")
-    services = _services()
-    try:
-        report = harvest(
-            url,
-            set_spec=set_spec,
-            collection=collection,
-            store=services.store,
-            records=services.records,
-            index=services.index,
-        )
-    except HarvestError as exc:
-        _fail(str(exc))
-    finally:
-        services.close()
+    _require_slug(collection)
+    with open_services(load_settings()) as services:
+        try:
+            report = harvest(
+                url,
+                set_spec=set_spec,
+                collection=collection,
+                store=services.store,
+                records=services.records,
+                index=services.index,
+            )
+        except HarvestError as exc:
+            fail(str(exc))
     out.print(report.summary(), markup=False, highlight=False)
     for problem in report.failed:
         out.print(f"failed: {problem}", markup=False, highlight=False)

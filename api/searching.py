@@ -9,9 +9,16 @@ from fastapi import HTTPException, Query
 
 from api.labels import labels_for, text_in
 from api.present import category_fields, file_url
-from search.base import FACET_FIELDS, Audience, Hit, SearchIndex, SearchQuery, Sort
+from search.base import (
+    FACET_FIELDS,
+    MAX_PAGE_SIZE,
+    Audience,
+    Hit,
+    SearchIndex,
+    SearchQuery,
+    Sort,
+)
 
-MAX_PAGE_SIZE = 100
 FILTER_FIELDS = FACET_FIELDS
 
 

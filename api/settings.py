@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.media.ffmpeg import TranscodeSettings
-from ingest.pipeline import default_ffmpeg_concurrency
+from ingest.pipeline import IngestOptions, default_ffmpeg_concurrency
 from repository.config import StoreConfig
 
 X264_PRESETS = Literal[
@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     search: Literal["sqlite", "elasticsearch", "opensearch"] = "sqlite"
     search_url: str = "http://127.0.0.1:9200"
     search_index: str = "heritage"
-    api_keys: str = Field("", description="Comma-separated keys allowed to write.")
+    api_keys: str = Field(
+        "", description="Comma-separated bootstrap admin keys (role keys: `heritage keys create`)."
+    )
     secret: SecretStr = SecretStr("")
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL, for links and RDF.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
@@ -59,6 +61,9 @@ class Settings(BaseSettings):
         description="How many ffmpeg processes may run at once, beside the image workers.",
     )
     ffmpeg_threads: int = Field(0, ge=0, le=64, description="Threads per ffmpeg; 0: automatic.")
+    upload_max_bytes: int = Field(
+        20 * 1024**3, ge=1, description="Largest POST /api/ingest body, all its files together."
+    )
 
     @property
     def api_key_set(self) -> frozenset[str]:
@@ -76,6 +81,38 @@ class Settings(BaseSettings):
     def reports_dir(self) -> Path:
         """Where the CLI writes a copy of each ingest report, beside the store."""
         return self.data_dir / "reports"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where `POST /api/ingest` receives files, one folder per job, removed after it."""
+        return self.data_dir / "uploads"
+
+    def ingest_options(
+        self,
+        collection: str,
+        *,
+        agent: str,
+        manifest: Path | None = None,
+        workers: int | None = None,
+        dry_run: bool = False,
+        status: str | None = None,
+        access: str | None = None,
+        institution: str | None = None,
+    ) -> IngestOptions:
+        """One ingest's options: what is not given comes from these settings."""
+        return IngestOptions(
+            collection=collection,
+            manifest=manifest,
+            workers=workers or self.workers,
+            dry_run=dry_run,
+            default_status=status or self.default_status,
+            default_access=access or self.default_access,
+            institution=institution or self.institution,
+            agent=agent,
+            max_image_pixels=self.max_image_pixels,
+            transcode=self.transcode_settings(),
+            ffmpeg_concurrency=self.ffmpeg_concurrency,
+        )
 
     def transcode_settings(self) -> TranscodeSettings:
         """How video and audio access copies are made, for `IngestOptions.transcode`."""

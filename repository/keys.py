@@ -4,6 +4,7 @@ blobs/sha256/ab/cd/abcd…           file contents (originals and derivatives)
 records/<id>.json                  item records: written last, the commit point of an item
 collections/<slug>.json            collection descriptions
 reports/<job-id>.json              ingest job reports
+jobs/<job-id>.json                 HTTP ingest jobs (`POST /api/ingest`): state, counts, report id
 keys/<key-id>.json                 API keys: the sha256 of the token and its metadata, not the token
 audit/YYYY/MM/DD/<time>-<uuid>.json  the audit log of writes: one object per entry, never replaced
 """
@@ -22,6 +23,7 @@ RECORDS_PREFIX = "records/"
 BLOBS_PREFIX = "blobs/sha256/"
 COLLECTIONS_PREFIX = "collections/"
 REPORTS_PREFIX = "reports/"
+JOBS_PREFIX = "jobs/"
 KEYS_PREFIX = "keys/"
 AUDIT_PREFIX = "audit/"
 _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
@@ -54,6 +56,10 @@ def collection_key(slug: str) -> str:
 
 def report_key(job_id: str) -> str:
     return check_key(f"{REPORTS_PREFIX}{job_id}.json")
+
+
+def job_key(job_id: str) -> str:
+    return check_key(f"{JOBS_PREFIX}{job_id}.json")
 
 
 def api_key_key(key_id: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 FACET_FIELDS: tuple[str, ...] = (
     "collection",
@@ -24,6 +24,8 @@ FACET_FIELDS: tuple[str, ...] = (
 item's date range touches (1950 for the 1950s)."""
 
 Sort = Literal["relevance", "date", "-date", "title", "modified"]
+SORTS: tuple[str, ...] = get_args(Sort)
+MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,23 @@ class SearchQuery:
     facet_size: int = 50
     audience: Audience = field(default_factory=Audience.public)
     today: date | None = None  # for embargo checks; None = today's date
+
+
+def check_query(query: SearchQuery) -> dict[str, list[str]]:
+    """The query's non-empty facet filters, values as text; ValueError naming the bad field.
+
+    Every backend calls this first, so all refuse the same queries with the same words.
+    """
+    if query.sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {query.sort!r}")
+    if not 1 <= query.size <= MAX_PAGE_SIZE:
+        raise ValueError(f"size must be between 1 and {MAX_PAGE_SIZE}, not {query.size}")
+    if query.page < 1:
+        raise ValueError(f"page must be 1 or more, not {query.page}")
+    for name in (*query.facets, *query.filters):
+        if name not in FACET_FIELDS:
+            raise ValueError(f"unknown facet field {name!r}; expected one of {FACET_FIELDS}")
+    return {name: [str(v) for v in values] for name, values in query.filters.items() if values}
 
 
 @dataclass

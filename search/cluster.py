@@ -6,7 +6,8 @@ so neither needs a plugin, the `cjk` analyzer, painless or update_by_query. The 
 turns the analyser's `QueryPlan` into bool / dis_max / match_phrase queries over those token
 fields with the shared field boosts; user text only ever becomes a term or phrase value, never
 query_string syntax. Matching, visibility, drill-sideways facet counts and sort orders follow
-`SqliteIndex` exactly, so every backend returns the same hit sets.
+`SqliteIndex` exactly, so every backend returns the same hit sets. Relevance order is tiered too,
+but more finely than the contract in `search.documents` (see `text_query`).
 
 The index lives behind an alias: `rebuild` fills `<name>-v<timestamp>`, then swaps the alias
 atomically and drops the old index, so searches never see an empty index.
@@ -29,15 +30,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from search.analysis import AllOf, AnyOf, Node, Phrase, QueryPlan, analyze_query
-from search.base import FACET_FIELDS, Audience, FacetValue, Hit, SearchQuery, SearchResult
+from search.base import Audience, FacetValue, Hit, SearchQuery, SearchResult, check_query
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
 
-MAX_PAGE_SIZE = 100
 RESULT_WINDOW = 10_000
 """Elasticsearch's and OpenSearch's default `index.max_result_window`: deepest from+size."""
 BULK_CHUNK = 500
-_SORTS = ("relevance", "date", "-date", "title", "modified")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,200}$")
 
 KEYWORD_FIELDS: tuple[str, ...] = (
@@ -62,7 +61,7 @@ STORED_FIELDS: tuple[str, ...] = ("summary", "display")
 engine may re-serialise an object's keys in another order (OpenSearch does when it filters
 _source), and the highlighter picks between languages in key order."""
 
-# Relevance tiers, as in SqliteIndex: the whole query inside the best field group first.
+# Relevance tiers by field group, best first (see `text_query`).
 TIER_GROUPS: tuple[tuple[str, ...], ...] = (
     ("t_title",),
     ("t_people", "t_places"),
@@ -188,10 +187,17 @@ def _tiers(plan: QueryPlan) -> list[tuple[Node, tuple[str, ...]]]:
 def text_query(plan: QueryPlan, *, scored: bool) -> dict[str, Any]:
     """Every clause of the plan required, anywhere; scored = tiered BM25 with field boosts.
 
-    Tiers follow SqliteIndex: the boost phrase (all words, in order) in the title, the whole
-    query in the title, the same for people/places, subjects, description, text. A document
-    gets the bonus of its best tier (dis_max of constant scores) on top of its BM25 score over
-    the boosted fields. Matching itself is one pass over MATCH_FIELD.
+    Tiers, per field group of TIER_GROUPS in turn: the boost phrase (all words, in order) in
+    the group, then the whole query in the group; a match in no single group comes last. A
+    document gets the bonus of its best tier (dis_max of constant scores) on top of its BM25
+    score over the boosted fields (FIELD_BOOSTS); `sort_spec` breaks ties by id. Matching itself
+    is one pass over MATCH_FIELD.
+
+    The first two tiers are the contract's (`search.documents`; SqliteIndex): whole query in the
+    title, boost phrase first. After them the contract has only two more, the boost phrase
+    anywhere, then the rest; here the people/places, subjects, description and text groups
+    each get their own pair, so e.g. the whole query in people/places without the boost phrase
+    ranks above the boost phrase in the description, the other way round from SqliteIndex.
     """
     must = _must(plan)
     match = node_query(must, (MATCH_FIELD,))
@@ -257,20 +263,6 @@ def year_filters(year_from: int | None, year_to: int | None) -> list[dict[str, A
     if year_to is not None:
         found.append({"range": {"year_min": {"lte": year_to}}})
     return found
-
-
-def check_query(query: SearchQuery) -> dict[str, list[str]]:
-    """The query's non-empty facet filters; ValueError for what SqliteIndex also refuses."""
-    if query.sort not in _SORTS:
-        raise ValueError(f"sort must be one of {', '.join(_SORTS)}, not {query.sort!r}")
-    if not 1 <= query.size <= MAX_PAGE_SIZE:
-        raise ValueError(f"size must be between 1 and {MAX_PAGE_SIZE}, not {query.size}")
-    if query.page < 1:
-        raise ValueError(f"page must be 1 or more, not {query.page}")
-    for name in (*query.facets, *query.filters):
-        if name not in FACET_FIELDS:
-            raise ValueError(f"unknown facet field {name!r}; expected one of {FACET_FIELDS}")
-    return {name: [str(v) for v in values] for name, values in query.filters.items() if values}
 
 
 # ---------------------------------------------------------------------------------- search

@@ -43,6 +43,7 @@ from search.base import (
     Hit,
     SearchQuery,
     SearchResult,
+    check_query,
     is_visible,
 )
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
@@ -53,7 +54,6 @@ SCHEMA = 2
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
 CODE_MASK = (1 << CODE_BITS) - 1
-MAX_PAGE_SIZE = 100
 RANK_WINDOW = 500
 """Within one relevance tier, at most this many matches (the most recently indexed) are scored
 with bm25(); the rest of a larger tier follows, newest first. Bounds the work of a query that
@@ -62,7 +62,6 @@ _TIER_SCORE = 1000.0
 _SEP = "\x1f"
 _BATCH = 500
 _UNDATED = 1 << 40
-_SORTS = ("relevance", "date", "-date", "title", "modified")
 _ORDER_BY = {
     "date": "k.dsa, k.id",
     "-date": "k.dsd, k.id",
@@ -184,22 +183,6 @@ def _aggregate(
         name, value = key.split(_SEP, 1)
         facets[name][value] = count
     return _Counts(total, facets, allowed)
-
-
-def _check(query: SearchQuery) -> dict[str, frozenset[str]]:
-    if query.sort not in _SORTS:
-        raise ValueError(f"sort must be one of {', '.join(_SORTS)}, not {query.sort!r}")
-    if not 1 <= query.size <= MAX_PAGE_SIZE:
-        raise ValueError(f"size must be between 1 and {MAX_PAGE_SIZE}, not {query.size}")
-    if query.page < 1:
-        raise ValueError(f"page must be 1 or more, not {query.page}")
-    for name in (*query.facets, *query.filters):
-        if name not in FACET_FIELDS:
-            raise ValueError(f"unknown facet field {name!r}; expected one of {FACET_FIELDS}")
-    filters = {
-        name: frozenset(str(v) for v in values) for name, values in query.filters.items() if values
-    }
-    return filters
 
 
 # ---------------------------------------------------------------------------------- the index
@@ -381,7 +364,7 @@ class SqliteIndex:
             }
 
     def search(self, query: SearchQuery) -> SearchResult:
-        filters = _check(query)
+        filters = {name: frozenset(values) for name, values in check_query(query).items()}
         plan = analyze_query(query.q)
         today = (query.today or date.today()).isoformat()
         offset = (query.page - 1) * query.size

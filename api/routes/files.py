@@ -6,15 +6,17 @@ visible to the caller: a hidden item's files answer the same 404 as an unknown i
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.deps import ServicesDep, VisibleRecord
 from api.errors import error_response, not_found
 from api.http_headers import RangeNotSatisfiable, content_disposition, etag_matches, parse_range
 from api.present import nth_file
+from api.services import Services
 from repository import ObjectNotFound
 
 router = APIRouter(tags=["files"])
@@ -26,6 +28,30 @@ _SAFETY_HEADERS = {
 }
 
 
+@dataclass(frozen=True)
+class FileRequest:
+    """Which file a download asks for and the conditional/range headers it sent."""
+
+    role: str
+    n: int
+    range_header: str | None
+    if_none_match: str | None
+    if_range: str | None
+
+
+def file_request(
+    role: Annotated[str, Path(description="original, access, thumbnail, poster, …")],
+    n: Annotated[int, Query(ge=1, description="Which file of this role, from 1")] = 1,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+    if_range: Annotated[str | None, Header()] = None,
+) -> FileRequest:
+    return FileRequest(role, n, range_header, if_none_match, if_range)
+
+
+FileRequestDep = Annotated[FileRequest, Depends(file_request)]
+
+
 @router.get(
     "/api/items/{item_id}/files/{role}",
     summary="Download a file of an item (supports HTTP Range; HEAD too)",
@@ -33,15 +59,19 @@ _SAFETY_HEADERS = {
 )
 @router.head("/api/items/{item_id}/files/{role}", include_in_schema=False)
 def get_file(
-    request: Request,
-    record: VisibleRecord,
-    services: ServicesDep,
-    role: Annotated[str, Path(description="original, access, thumbnail, poster, …")],
-    n: Annotated[int, Query(ge=1, description="Which file of this role, from 1")] = 1,
-    range_header: Annotated[str | None, Header(alias="Range")] = None,
-    if_none_match: Annotated[str | None, Header()] = None,
-    if_range: Annotated[str | None, Header()] = None,
+    request: Request, record: VisibleRecord, services: ServicesDep, wanted: FileRequestDep
 ) -> Response:
+    return stream_file(request, record, services, wanted)
+
+
+def stream_file(
+    request: Request, record: dict[str, Any], services: Services, wanted: FileRequest
+) -> Response:
+    """The one answer to a file download: 304, 416, HEAD, whole or ranged body.
+
+    Shared by the item route and the share-link route, which differ only in who may see the record.
+    """
+    role, n = wanted.role, wanted.n
     file = nth_file(record, role, n)
     if file is None:
         raise not_found(f"item {record['id']!r} has no {role!r} file number {n}")
@@ -51,10 +81,11 @@ def get_file(
     headers.update(_SAFETY_HEADERS)
     if file["role"] == "original":
         headers["Content-Disposition"] = content_disposition(file.get("name"))
-    if etag_matches(if_none_match, etag):
+    if etag_matches(wanted.if_none_match, etag):
         return Response(status_code=304, headers=headers)
 
-    if if_range is not None and if_range.strip() != etag:
+    range_header = wanted.range_header
+    if wanted.if_range is not None and wanted.if_range.strip() != etag:
         range_header = None  # the client's copy is stale: send the whole file
     try:
         byte_range = parse_range(range_header, size)

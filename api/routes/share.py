@@ -11,12 +11,12 @@ import copy
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import CuratedRecord, ServicesDep
-from api.routes.files import get_file
+from api.routes.files import FileRequestDep, stream_file
 from api.services import Services
 from api.sharing import DEFAULT_LIFETIME, MAX_LIFETIME, MIN_LIFETIME, ShareError, ShareLinks
 
@@ -88,24 +88,8 @@ def get_shared_item(token: str, record: SharedRecord) -> Response:
 @router.get("/share/{token}/files/{role}", summary="A file of a shared item (HTTP Range)")
 @router.head("/share/{token}/files/{role}", include_in_schema=False)
 def get_shared_file(
-    request: Request,
-    record: SharedRecord,
-    services: ServicesDep,
-    role: Annotated[str, Path(description="original, access, thumbnail, poster, …")],
-    n: Annotated[int, Query(ge=1, description="Which file of this role, from 1")] = 1,
-    range_header: Annotated[str | None, Header(alias="Range")] = None,
-    if_none_match: Annotated[str | None, Header()] = None,
-    if_range: Annotated[str | None, Header()] = None,
+    request: Request, record: SharedRecord, services: ServicesDep, wanted: FileRequestDep
 ) -> Response:
-    response = get_file(
-        request=request,
-        record=record,
-        services=services,
-        role=role,
-        n=n,
-        range_header=range_header,
-        if_none_match=if_none_match,
-        if_range=if_range,
-    )
+    response = stream_file(request, record, services, wanted)
     response.headers.update(PRIVATE)
     return response

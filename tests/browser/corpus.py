@@ -14,7 +14,6 @@ import csv
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from PIL import Image
 from api.services import Services
 from api.settings import Settings
 from repository import make_event, now_iso
+from tests.e2e.sharing_support import free_port
 
 HERITAGE = str(Path(sys.executable).with_name("heritage"))
 CURATOR_KEY = "curator-key-for-page-tests"
@@ -193,12 +193,6 @@ def shared_corpus() -> Corpus:
     return build_corpus(root)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class LiveServer:
     url: str
@@ -208,7 +202,7 @@ class LiveServer:
 @contextmanager
 def live_server(corpus: Corpus) -> Iterator[LiveServer]:
     """`heritage serve` over the corpus on a free port; stopped (and reaped) afterwards."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**corpus.env(), "HERITAGE_BASE_URL": url}
     log = (corpus.root / f"server-{port}.log").open("wb")

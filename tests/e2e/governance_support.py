@@ -9,7 +9,6 @@ hit or a facet count reveals exactly one item.
 from __future__ import annotations
 
 import csv
-import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from api.app import create_app
 from api.services import Services
 from api.settings import Settings
 from ingest.pipeline import IngestOptions, run_ingest
 from repository.apikeys import KeyStore
+from tests.e2e.sharing_support import noise_picture
 
 INST_A = "museum-a"
 INST_B = "library-b"
@@ -110,14 +109,6 @@ class Repo:
         return self.client.patch(url, json=patch, headers=headers)
 
 
-def _picture(path: Path, seed: str) -> bytes:
-    rng = random.Random(seed)
-    image = Image.frombytes("RGB", (96, 64), rng.randbytes(96 * 64 * 3))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path)
-    return path.read_bytes()
-
-
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(
         data_dir=data_dir,
@@ -149,7 +140,7 @@ def ingest_rows(
         writer.writerow(COLUMNS)
         for seed, (name, fields) in enumerate(rows.items()):
             path = f"{name}.png"
-            originals[name] = _picture(source / path, f"{collection}/{seed}")
+            originals[name] = noise_picture(source / path, f"{collection}/{seed}", (96, 64))
             zh, en = titles[name]
             writer.writerow(
                 [

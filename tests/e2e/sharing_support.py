@@ -250,11 +250,14 @@ def validator_grid() -> Image.Image:
     return image
 
 
-def _picture(path: Path, seed: int) -> None:
+def noise_picture(path: Path, seed: int | str, size: tuple[int, int] = (160, 120)) -> bytes:
+    """A small noisy picture, the same for the same seed (noise keeps the JPEG well above the
+    byte ranges tested); its bytes."""
     rng = random.Random(seed)
-    image = Image.frombytes("RGB", (160, 120), rng.randbytes(160 * 120 * 3))
+    image = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)
+    return path.read_bytes()
 
 
 def write_sources(source: Path, rows: list[list[str]]) -> Path:
@@ -266,7 +269,7 @@ def write_sources(source: Path, rows: list[list[str]]) -> Path:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 validator_grid().save(path)
             else:
-                _picture(path, seed * 10 + len(relpath))
+                noise_picture(path, seed * 10 + len(relpath))
     manifest = source.parent / f"{source.name}.csv"
     with manifest.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -416,6 +419,28 @@ def shared_corpus() -> Corpus:
     root = Path(tempfile.mkdtemp(prefix="heritage-sharing-"))
     atexit.register(shutil.rmtree, root, True)
     return build_corpus(root)
+
+
+def run_heritage(
+    data_dir: Path, *args: str, base_url: str | None = None
+) -> subprocess.CompletedProcess:
+    """The installed `heritage` command over `data_dir` (local storage, SQLite search)."""
+    env = {
+        **os.environ,
+        "HERITAGE_DATA_DIR": str(data_dir),
+        "HERITAGE_STORAGE": "local",
+        "HERITAGE_SEARCH": "sqlite",
+    }
+    if base_url:
+        env["HERITAGE_BASE_URL"] = base_url
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "heritage"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=data_dir.parent,
+    )
 
 
 def free_port() -> int:

@@ -303,6 +303,10 @@ def test_the_matrix_covers_every_route_that_reveals_an_item(repo: Repo) -> None:
         "/iiif/collection/{slug}",
         "/share/{token}",  # the deliberate exception, tested above
         "/share/{token}/files/{role}",
+        # Upload jobs and their reports: the submitting institution and admins only, 404 to
+        # everyone else (tests/e2e/test_ingest_api.py).
+        "/api/jobs/{job_id}",
+        "/api/jobs/{job_id}/report",
     }
     paths = repo.client.get("/openapi.json").json()["paths"]
     naming = {p for p, ops in paths.items() if "get" in ops and ("{" in p)}

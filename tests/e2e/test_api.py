@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import random
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,13 +16,13 @@ from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from api.app import create_app
 from api.services import Services
 from api.settings import Settings
 from ingest.pipeline import IngestOptions, run_ingest
 from schemas import category_by_code, validate_record
+from tests.e2e.sharing_support import noise_picture
 
 COLUMNS = [
     "path",
@@ -134,15 +133,6 @@ class Corpus:
     settings: Settings
 
 
-def _picture(path: Path, seed: int) -> bytes:
-    """A small noisy picture (noise keeps the JPEG well above the byte ranges tested)."""
-    rng = random.Random(seed)
-    image = Image.frombytes("RGB", (160, 120), rng.randbytes(160 * 120 * 3))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path)
-    return path.read_bytes()
-
-
 def make_settings(data_dir: Path) -> Settings:
     return Settings(
         data_dir=data_dir, storage="local", search="sqlite", api_keys="", _env_file=None
@@ -153,7 +143,7 @@ def make_settings(data_dir: Path) -> Settings:
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
     root = tmp_path_factory.mktemp("api")
     source = root / "source"
-    originals = {row[1]: _picture(source / row[0], seed) for seed, row in enumerate(ROWS)}
+    originals = {row[1]: noise_picture(source / row[0], seed) for seed, row in enumerate(ROWS)}
     manifest = root / "items.csv"
     with manifest.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

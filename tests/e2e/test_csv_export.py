@@ -5,27 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from urllib.parse import urlencode
-
-import pytest
 
 from api.exports import CSV_COLUMNS, csv_lines
 from api.searching import search_params
 from api.services import Services
 from search.base import Audience
-from tests.e2e.sharing_support import Corpus, LiveServer, live_server, shared_corpus
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return shared_corpus()
-
-
-@pytest.fixture(scope="module")
-def server(corpus: Corpus) -> Iterator[LiveServer]:
-    with live_server(corpus.data_dir) as live:
-        yield live
+from tests.e2e.sharing_support import Corpus, LiveServer
 
 
 def fetch_csv(server: LiveServer, query: str) -> tuple[dict, list[dict[str, str]]]:

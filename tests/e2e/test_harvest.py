@@ -5,9 +5,6 @@ A, harvest A into B with the `heritage harvest` command, find the items with B's
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +22,7 @@ from tests.e2e.sharing_support import (
     LiveServer,
     live_server,
     make_settings,
+    run_heritage,
     shared_corpus,
 )
 
@@ -52,23 +50,6 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         yield Pair(a, b, corpus, b_dir)
 
 
-def heritage(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "HERITAGE_DATA_DIR": str(data_dir),
-        "HERITAGE_STORAGE": "local",
-        "HERITAGE_SEARCH": "sqlite",
-    }
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "heritage"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=data_dir.parent,
-    )
-
-
 def search_b(pair: Pair, query: str) -> dict:
     status, _, body = pair.b.get(f"/api/search?{query}")
     assert status == 200, body
@@ -84,7 +65,7 @@ def b_records(pair: Pair) -> dict[str, dict]:
 
 
 def test_1_first_harvest_brings_every_public_item_and_its_files(pair: Pair) -> None:
-    result = heritage(pair.b_dir, "harvest", f"{pair.a.url}/oai", "--collection", TARGET)
+    result = run_heritage(pair.b_dir, "harvest", f"{pair.a.url}/oai", "--collection", TARGET)
     assert result.returncode == 0, result.stdout + result.stderr
     visible = len(pair.corpus.visible)
     assert f"{visible} added, 0 updated, 0 unchanged, 0 withdrawn, 0 failed" in result.stdout
@@ -130,7 +111,7 @@ def test_1_first_harvest_brings_every_public_item_and_its_files(pair: Pair) -> N
 
 def test_2_harvesting_again_changes_nothing(pair: Pair, tmp_path: Path) -> None:
     before = b_records(pair)
-    result = heritage(pair.b_dir, "harvest", f"{pair.a.url}/oai", "--collection", TARGET)
+    result = run_heritage(pair.b_dir, "harvest", f"{pair.a.url}/oai", "--collection", TARGET)
     assert result.returncode == 0, result.stdout + result.stderr
     assert " 0 added, 0 updated" in result.stdout and "0 files fetched" in result.stdout
     assert b_records(pair) == before
@@ -169,7 +150,7 @@ def test_3_edits_and_withdrawals_at_the_source_follow(pair: Pair) -> None:
             services.index.index([record])
     finally:
         services.close()
-    result = heritage(pair.b_dir, "harvest", f"{pair.a.url}/oai", "--collection", TARGET)
+    result = run_heritage(pair.b_dir, "harvest", f"{pair.a.url}/oai", "--collection", TARGET)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 added, 1 updated" in result.stdout and "1 withdrawn" in result.stdout
     records = b_records(pair)
@@ -207,6 +188,6 @@ def test_4_a_set_and_the_oai_dc_format(pair: Pair) -> None:
 
 
 def test_5_unreachable_source_is_a_usage_error(pair: Pair) -> None:
-    result = heritage(pair.b_dir, "harvest", "http://127.0.0.1:9/oai", "--collection", TARGET)
+    result = run_heritage(pair.b_dir, "harvest", "http://127.0.0.1:9/oai", "--collection", TARGET)
     assert result.returncode == 2
     assert "cannot reach" in result.stderr

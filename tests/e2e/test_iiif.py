@@ -7,7 +7,6 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from iiif_prezi3 import Collection, Manifest
 from PIL import Image
 from rdflib import Graph
 
-from tests.e2e.sharing_support import COLLECTION, Corpus, LiveServer, live_server, shared_corpus
+from tests.e2e.sharing_support import COLLECTION, Corpus, LiveServer
 
 VALIDATOR = Path(sys.executable).parent / "iiif-validate.py"
 EXTRA_FEATURE_TESTS = [
@@ -28,17 +27,6 @@ EXTRA_FEATURE_TESTS = [
 ]
 # The validator's own format_webp test cannot run (it calls Python 2's urllib.urlopen), so
 # test_webp_and_png_are_real_images checks that extra format instead.
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return shared_corpus()
-
-
-@pytest.fixture(scope="module")
-def server(corpus: Corpus) -> Iterator[LiveServer]:
-    with live_server(corpus.data_dir) as live:
-        yield live
 
 
 def get_json(server: LiveServer, path: str, status: int = 200) -> dict:

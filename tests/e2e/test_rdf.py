@@ -3,10 +3,6 @@ command, every output parsed back with rdflib."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,22 +15,11 @@ from tests.e2e.sharing_support import (
     COLLECTION,
     Corpus,
     LiveServer,
-    live_server,
-    shared_corpus,
+    run_heritage,
 )
 
+BASE_URL = "https://ich.example.org"
 MEDIA_TYPES = {name: media_type for name, (_, media_type) in FORMATS.items()}
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return shared_corpus()
-
-
-@pytest.fixture(scope="module")
-def server(corpus: Corpus) -> Iterator[LiveServer]:
-    with live_server(corpus.data_dir) as live:
-        yield live
 
 
 def stored(corpus: Corpus, key: str) -> dict:
@@ -104,31 +89,15 @@ def test_hidden_items_have_no_rdf(server: LiveServer, corpus: Corpus) -> None:
         assert status == 404
 
 
-def heritage(corpus: Corpus, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "HERITAGE_DATA_DIR": str(corpus.data_dir),
-        "HERITAGE_STORAGE": "local",
-        "HERITAGE_SEARCH": "sqlite",
-        "HERITAGE_BASE_URL": "https://ich.example.org",
-    }
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "heritage"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=corpus.data_dir.parent,
-    )
-
-
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_export_command_dumps_the_public_collection(
     corpus: Corpus, tmp_path: Path, fmt: str
 ) -> None:
     output = tmp_path / f"dump.{fmt}"
-    result = heritage(
-        corpus, "export", "--format", fmt, "--collection", COLLECTION, "--output", str(output)
+    result = run_heritage(
+        corpus.data_dir,
+        *("export", "--format", fmt, "--collection", COLLECTION, "--output", str(output)),
+        base_url=BASE_URL,
     )
     assert result.returncode == 0, result.stderr
     graph = Graph().parse(output, format=FORMATS[fmt][0])
@@ -136,17 +105,19 @@ def test_export_command_dumps_the_public_collection(
     assert chos == {corpus.ids[k] for k in ("P1", "P2", "G1", "O1")}
     expected = Graph()
     for key in ("P1", "P2", "G1", "O1"):
-        record_graph(stored(corpus, key), "https://ich.example.org", expected)
-    collection = URIRef(f"https://ich.example.org/collections/{COLLECTION}")
+        record_graph(stored(corpus, key), BASE_URL, expected)
+    collection = URIRef(f"{BASE_URL}/collections/{COLLECTION}")
     assert graph.value(collection, URIRef("http://purl.org/dc/terms/title")) is not None
     assert all(triple in graph for triple in expected)
 
 
 def test_export_command_errors(corpus: Corpus) -> None:
-    missing = heritage(corpus, "export", "--collection", "no-such-collection")
+    missing = run_heritage(corpus.data_dir, "export", "--collection", "no-such-collection")
     assert missing.returncode == 2 and "no public records" in missing.stderr
-    bad = heritage(corpus, "export", "--collection", "Bad Slug!")
+    bad = run_heritage(corpus.data_dir, "export", "--collection", "Bad Slug!")
     assert bad.returncode == 2 and "not a valid slug" in bad.stderr
-    to_stdout = heritage(corpus, "export", "--collection", COLLECTION, "--format", "turtle")
+    to_stdout = run_heritage(
+        corpus.data_dir, "export", "--collection", COLLECTION, "--format", "turtle"
+    )
     assert to_stdout.returncode == 0
     assert len(Graph().parse(data=to_stdout.stdout, format="turtle")) > 50

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from api.sharing import ShareLinks
 from tests.e2e.sharing_support import (
@@ -17,19 +14,7 @@ from tests.e2e.sharing_support import (
     Corpus,
     LiveServer,
     live_server,
-    shared_corpus,
 )
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Corpus:
-    return shared_corpus()
-
-
-@pytest.fixture(scope="module")
-def server(corpus: Corpus) -> Iterator[LiveServer]:
-    with live_server(corpus.data_dir) as live:
-        yield live
 
 
 def post(

@@ -17,7 +17,6 @@ from search.cluster import (
     MAX_LEAVES,
     RESULT_WINDOW,
     STORED_FIELDS,
-    check_query,
     facet_values,
     index_body,
     leaf_count,
@@ -252,27 +251,6 @@ def test_year_range_is_an_overlap_test() -> None:
         {"range": {"year_min": {"lte": 1960}}},
     ]
     assert year_filters(None, 1960) == [{"range": {"year_min": {"lte": 1960}}}]
-
-
-@pytest.mark.parametrize(
-    ("query", "message"),
-    [
-        (SearchQuery(sort="price"), "sort"),  # type: ignore[arg-type]
-        (SearchQuery(size=0), "size"),
-        (SearchQuery(size=101), "size"),
-        (SearchQuery(page=0), "page"),
-        (SearchQuery(facets=("colour",)), "colour"),
-        (SearchQuery(filters={"colour": ("red",)}), "colour"),
-    ],
-)
-def test_bad_queries_are_refused_with_the_offending_field(query: SearchQuery, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        check_query(query)
-
-
-def test_filters_become_text_and_empty_filters_are_dropped() -> None:
-    query = SearchQuery(filters={"decade": (1950,), "region": ()})  # type: ignore[dict-item]
-    assert check_query(query) == {"decade": ["1950"]}
 
 
 # ---------------------------------------------------------------------------------- search body

@@ -1,0 +1,295 @@
+"""Receive a `POST /api/ingest` body: multipart/form-data streamed straight to disk.
+
+Starlette's own form parser spools files to the system temp dir and checks sizes only after, so
+this one drives python-multipart's streaming parser itself: no more than about a mebibyte is held
+in memory, the total is counted as it arrives, and the upload stops with 413 the moment it passes
+the limit (at once, when `Content-Length` already says so).
+
+File names come from the client, so each is checked before a byte of it is written: a relative
+path of plain names (`歌曲/01.jpg` keeps its folder, Chinese names stay as they are), never `..`,
+an absolute path, a drive letter, NUL or another control character.
+
+One job's folder:
+  files/<name>           plain files at the names sent: ingested as one folder, so a manifest
+                         names them as sent
+  archives/<n>/<name>    ZIP/TAR uploads: each ingested as a root of its own, as
+                         `heritage ingest bundle.zip` does (members named as inside it)
+  manifest/<name>        the manifest
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from fastapi import HTTPException, Request
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
+
+from ingest.discover import normalise_relpath
+from ingest.unpack import archive_kind
+
+FILE_FIELDS = ("files", "manifest")
+TEXT_FIELDS = ("collection", "status", "access")
+TEXT_FIELD_MAX = 1024  # bytes: a slug or a status word
+FEED_BYTES = 1024 * 1024  # parse (and write) in steps of about this size, each in a worker thread
+MAX_NAME_PART_BYTES = 255  # what common file systems allow for one name
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+FieldCheck = Callable[[str, str], None]
+"""Called with each text field as soon as it has arrived; raises HTTPException to refuse."""
+
+
+def safe_relpath(name: str) -> str:
+    """The client's file name as a relative POSIX path (NFC); ValueError saying why it is not
+    acceptable. Backslashes count as separators (Windows clients)."""
+    if _CONTROL.search(name):
+        raise ValueError("control characters (such as NUL) are not allowed in file names")
+    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+        raise ValueError("absolute paths are not allowed; send names relative to the upload")
+    relpath = normalise_relpath(name)
+    parts = relpath.split("/")
+    if ".." in parts:
+        raise ValueError("'..' is not allowed in file names")
+    if not relpath:
+        raise ValueError("the file name is empty")
+    if any(len(part.encode()) > MAX_NAME_PART_BYTES for part in parts):
+        raise ValueError(f"a part of the name is longer than {MAX_NAME_PART_BYTES} bytes")
+    return relpath
+
+
+def too_large(limit: int) -> HTTPException:
+    return HTTPException(
+        413,
+        f"the upload is larger than the limit of {limit} bytes{_binary_units(limit)} "
+        "(HERITAGE_UPLOAD_MAX_BYTES); send the files in several submissions",
+    )
+
+
+def _binary_units(size: int) -> str:
+    """' (20.0 GiB)' for large sizes, '' when plain bytes say it well enough."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
+        if size >= scale:
+            return f" ({size / scale:.1f} {unit})"
+    return ""
+
+
+@dataclass
+class Upload:
+    """What one request delivered, in the job's folder `root` (see the module docstring)."""
+
+    root: Path
+    fields: dict[str, str] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # every file as named (checked), in order
+    archives: list[Path] = field(default_factory=list)
+    manifest: Path | None = None
+    plain_files: int = 0
+
+    @property
+    def files_dir(self) -> Path:
+        return self.root / "files"
+
+    def paths(self) -> list[Path]:
+        """What `run_ingest` is given: the folder of plain files, then each archive."""
+        return ([self.files_dir] if self.plain_files else []) + self.archives
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+async def receive_upload(request: Request, root: Path, limit: int, on_field: FieldCheck) -> Upload:
+    """Stream the request's form (at most `limit` bytes) into `root`, made here. On any error
+    the caller removes `root`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    receiver = _Receiver(Upload(root), _boundary(request), on_field)
+    root.mkdir(parents=True)
+    received = 0
+    pending: list[bytes] = []
+    pending_bytes = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise too_large(limit)
+            pending.append(chunk)
+            pending_bytes += len(chunk)
+            if pending_bytes >= FEED_BYTES:
+                await run_in_threadpool(receiver.feed, b"".join(pending))
+                pending, pending_bytes = [], 0
+        await run_in_threadpool(receiver.feed, b"".join(pending))
+    finally:
+        receiver.close()
+    if not receiver.ended:
+        raise HTTPException(400, "the upload ended before the form's closing boundary")
+    return receiver.upload
+
+
+def _boundary(request: Request) -> bytes:
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise HTTPException(
+            415, "send the upload as multipart/form-data (fields collection, files, manifest)"
+        )
+    return boundary
+
+
+def _decode_name(raw: bytes) -> str:
+    """Browsers send UTF-8; some older Chinese clients GBK. Anything else is refused."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise HTTPException(422, f"a file name is neither UTF-8 nor GBK: {raw!r}")
+
+
+def _is_archive(path: Path) -> bool:
+    try:
+        return archive_kind(path) is not None
+    except OSError:
+        return False  # unreadable as an archive: ingested as a file, the report says what it is
+
+
+class _Receiver:
+    """python-multipart's streaming parser, with callbacks that put each part where it goes.
+
+    Runs in worker threads, one `feed` at a time."""
+
+    def __init__(self, upload: Upload, boundary: bytes, on_field: FieldCheck):
+        self.upload = upload
+        self.on_field = on_field
+        self.ended = False
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+                "on_end": self._end,
+            },
+        )
+        self._header_name = bytearray()
+        self._header_value = bytearray()
+        self._disposition = b""
+        self._field = ""
+        self._text = bytearray()
+        self._name = ""
+        self._target: Path | None = None
+        self._out: BinaryIO | None = None
+        self._seen: set[str] = set()
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.parser.write(data)
+        except MultipartParseError as exc:
+            raise HTTPException(400, f"the multipart body is malformed: {exc}") from exc
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+    def _part_begin(self) -> None:
+        self._disposition = b""
+        self._field = self._name = ""
+        self._text.clear()
+        self._target = None
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._header_name.strip().lower() == b"content-disposition":
+            self._disposition = bytes(self._header_value)
+        self._header_name.clear()
+        self._header_value.clear()
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._disposition)
+        self._field = options.get(b"name", b"").decode("utf-8", "replace")
+        if self._field in TEXT_FIELDS:
+            return
+        if self._field not in FILE_FIELDS:
+            raise HTTPException(
+                422,
+                f"unknown form field {self._field!r}; "
+                f"expected {', '.join(TEXT_FIELDS + FILE_FIELDS)}",
+            )
+        if b"filename" not in options:
+            raise HTTPException(422, f"form field {self._field!r} must be sent as a file")
+        sent = _decode_name(options[b"filename"])
+        try:
+            self._name = safe_relpath(sent)
+        except ValueError as exc:
+            raise HTTPException(422, f"file name {sent!r}: {exc}") from None
+        if self._field == "manifest":
+            if self.upload.manifest is not None:
+                raise HTTPException(422, "send one manifest only")
+            self._target = self.upload.root / "manifest" / self._name.rsplit("/", 1)[-1]
+        else:
+            if self._name in self._seen:
+                raise HTTPException(422, f"file name {self._name!r} is sent twice")
+            self._seen.add(self._name)
+            self._target = self.upload.files_dir / self._name
+        try:
+            self._target.parent.mkdir(parents=True, exist_ok=True)
+            self._out = self._target.open("xb")
+        except OSError as exc:
+            raise HTTPException(
+                422, f"file name {self._name!r} clashes with another file of this upload ({exc})"
+            ) from None
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._out is not None:
+            self._out.write(data[start:end])
+            return
+        self._text += data[start:end]
+        if len(self._text) > TEXT_FIELD_MAX:
+            raise HTTPException(
+                422, f"form field {self._field!r} is longer than {TEXT_FIELD_MAX} bytes"
+            )
+
+    def _part_end(self) -> None:
+        if self._target is None:
+            self._text_field()
+            return
+        self.close()
+        if self._field == "manifest":
+            self.upload.manifest = self._target
+            return
+        self.upload.names.append(self._name)
+        if _is_archive(self._target):
+            shelf = self.upload.root / "archives" / str(len(self.upload.archives))
+            shelf.mkdir(parents=True)
+            self.upload.archives.append(self._target.rename(shelf / self._target.name))
+        else:
+            self.upload.plain_files += 1
+
+    def _text_field(self) -> None:
+        try:
+            value = self._text.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise HTTPException(422, f"form field {self._field!r} is not UTF-8 text") from None
+        if self._field in self.upload.fields:
+            raise HTTPException(422, f"form field {self._field!r} is sent twice")
+        self.upload.fields[self._field] = value
+        self.on_field(self._field, value)
+
+    def _end(self) -> None:
+        self.ended = True
