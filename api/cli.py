@@ -142,18 +142,14 @@ def ingest(
 ) -> None:
     """Ingest files into a collection; re-running the same command is safe."""
     settings = load_settings()
-    options = IngestOptions(
-        collection=collection,
-        manifest=manifest,
-        workers=workers or settings.workers,
-        dry_run=dry_run,
-        default_status=status.value if status else settings.default_status,
-        default_access=access.value if access else settings.default_access,
-        institution=settings.institution,
+    options = settings.ingest_options(
+        collection,
         agent=AGENT,
-        max_image_pixels=settings.max_image_pixels,
-        transcode=settings.transcode_settings(),
-        ffmpeg_concurrency=settings.ffmpeg_concurrency,
+        manifest=manifest,
+        workers=workers,
+        dry_run=dry_run,
+        status=status.value if status else None,
+        access=access.value if access else None,
     )
     with open_services(settings) as services:
         report = _ingest(paths, options, services)
@@ -268,18 +264,8 @@ def demo(
     if not manifest.is_file():
         fail(f"no sample collection at {samples} (expected {manifest})")
     files = samples / "collection" if (samples / "collection").is_dir() else samples
-    options = IngestOptions(
-        collection=DEMO_COLLECTION,
-        manifest=manifest,
-        workers=settings.workers,
-        dry_run=False,
-        default_status="published",
-        default_access="public",
-        institution=settings.institution,
-        agent=AGENT,
-        max_image_pixels=settings.max_image_pixels,
-        transcode=settings.transcode_settings(),
-        ffmpeg_concurrency=settings.ffmpeg_concurrency,
+    options = settings.ingest_options(
+        DEMO_COLLECTION, agent=AGENT, manifest=manifest, status="published", access="public"
     )
     out.print(f"Data: {settings.data_dir}", markup=False, highlight=False)
     with open_services(settings) as services:

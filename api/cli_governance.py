@@ -12,16 +12,13 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api.cli_support import fail, load_settings, out
 from repository import ObjectStore, RecordStore, StorageError, open_store
 from repository.apikeys import ROLES, KeyNotFound, KeyStore
 from repository.audit import Actor, AuditLog
 from repository.fixity import audit, record_damage_events
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 keys_app = typer.Typer(
     name="keys",
@@ -31,8 +28,6 @@ keys_app = typer.Typer(
 
 
 def _store() -> ObjectStore:
-    from api.cli import fail, load_settings  # api.cli imports this module: import it late
-
     try:
         return open_store(load_settings().store_config())
     except (StorageError, OSError, ValueError) as exc:
@@ -48,11 +43,6 @@ def _operator() -> Actor:
     return Actor(f"heritage-cli ({user})")
 
 
-def _usage(message: str) -> typer.Exit:
-    err.print(f"heritage: error: {message}", markup=False, highlight=False)
-    return typer.Exit(2)
-
-
 @keys_app.command("create")
 def create_key(
     institution: Annotated[str, typer.Option(help="The institution the key acts for.")],
@@ -64,7 +54,7 @@ def create_key(
     try:
         key, token = KeyStore(store).create(institution, role, label)
     except ValueError as exc:
-        raise _usage(str(exc)) from None
+        fail(str(exc))
     AuditLog(store).append(
         "keys create",
         _operator(),
@@ -102,7 +92,7 @@ def revoke_key(key_id: Annotated[str, typer.Argument(help="The id from `keys lis
     try:
         key = KeyStore(store).revoke(key_id)
     except KeyNotFound as exc:
-        raise _usage(str(exc)) from None
+        fail(str(exc))
     AuditLog(store).append(
         "keys revoke",
         _operator(),

@@ -10,8 +10,8 @@ from api.auth import CuratorDep, OptionalCaller
 from api.errors import not_found
 from api.labels import pick_language
 from api.services import Services
-from api.visibility import audience_of, check_owner, is_visible
-from api.writes import record_etag
+from api.visibility import audience_of, is_visible
+from api.writes import owned_record, record_etag
 from search.base import Audience
 
 
@@ -57,11 +57,7 @@ VisibleRecord = Annotated[dict[str, Any], Depends(visible_record)]
 def curated_record(item_id: str, services: ServicesDep, caller: CuratorDep) -> dict[str, Any]:
     """The record a curator acts on (share links, …): 404 when the caller cannot see it, 403
     when it is another institution's."""
-    record = services.records.get(item_id)
-    if record is None or not is_visible(record, audience_of(caller)):
-        raise not_found(f"no item with id {item_id!r}")
-    check_owner(caller, record)
-    return record
+    return owned_record(services, item_id, caller)
 
 
 CuratedRecord = Annotated[dict[str, Any], Depends(curated_record)]

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.templating import templates
+from api.i18n import templates
 from repository import StorageError
 
 log = logging.getLogger("heritage.api")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from schemas import categories
@@ -66,6 +67,7 @@ def text_in(value: dict[str, str] | str | None, lang: str) -> str:
     return next(iter(value.values()), "")
 
 
+@cache
 def _category_labels() -> dict[str, dict[str, str]]:
     return {c.code: {"zh": c.zh, "en": c.en} for c in categories()}
 
@@ -83,35 +85,3 @@ def labels_for(field: str, value: str) -> dict[str, str]:
 
 def label_for(field: str, value: Any, lang: str) -> str:
     return labels_for(field, str(value))[lang]
-
-
-UI_TEXT: dict[str, dict[str, str]] = {
-    "site": {"zh": "非物质文化遗产数字资源库", "en": "Intangible Cultural Heritage Repository"},
-    "search": {"zh": "搜索", "en": "Search"},
-    "placeholder": {"zh": "搜索：剪纸、昆曲、长调……", "en": "Search: paper cutting, kunqu, …"},
-    "results": {"zh": "共 {n} 条结果", "en": "{n} results"},
-    "no_results": {"zh": "没有找到相关条目。", "en": "Nothing found."},
-    "category": {"zh": "类别", "en": "Category"},
-    "region": {"zh": "地区", "en": "Region"},
-    "media_type": {"zh": "媒体类型", "en": "Media type"},
-    "decade": {"zh": "年代", "en": "Decade"},
-    "collection": {"zh": "专题", "en": "Collection"},
-    "access": {"zh": "访问", "en": "Access"},
-    "date": {"zh": "日期", "en": "Date"},
-    "people": {"zh": "相关人物", "en": "People"},
-    "subjects": {"zh": "主题", "en": "Subjects"},
-    "rights": {"zh": "权利", "en": "Rights"},
-    "identifier": {"zh": "编号", "en": "Identifier"},
-    "previous": {"zh": "上一页", "en": "Previous"},
-    "next": {"zh": "下一页", "en": "Next"},
-    "page": {"zh": "第 {n} 页", "en": "Page {n}"},
-    "clear": {"zh": "清除筛选", "en": "Clear filters"},
-    "download": {"zh": "下载原件", "en": "Download original"},
-    "back": {"zh": "返回检索", "en": "Back to search"},
-    "json": {"zh": "JSON 数据", "en": "JSON record"},
-    "no_image": {"zh": "暂无图像", "en": "No image"},
-}
-
-
-def ui_text(key: str, lang: str, **values: object) -> str:
-    return UI_TEXT[key][lang].format(**values)

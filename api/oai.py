@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,9 +26,9 @@ from urllib.parse import urlsplit
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from lxml import etree
 
+from api.record_cache import RecordCache
 from api.visibility import is_visible
 from repository import RecordStore
-from repository.keys import record_key
 from repository.rdf import record_graph, serialize
 from schemas import categories, category_by_code
 from search.base import Audience
@@ -143,26 +142,11 @@ class RecordCatalogue:
 
     def __init__(self, records: RecordStore):
         self.records = records
-        self._cache: dict[str, tuple[str, dict[str, Any] | None]] = {}
-        self._lock = threading.Lock()
+        self._facts = RecordCache(records, lambda r: {k: r[k] for k in _FACTS if k in r})
 
     def entries(self) -> list[Entry]:
         """Visible and deleted headers, ordered by (datestamp, id)."""
-        found: dict[str, tuple[str, dict[str, Any] | None]] = {}
-        for item_id in self.records.ids():
-            info = self.records.store.stat(record_key(item_id))
-            if info is None:  # removed since it was listed
-                continue
-            with self._lock:
-                cached = self._cache.get(item_id)
-            if cached is None or cached[0] != info.etag:
-                record = self.records.get(item_id)
-                facts = {k: record[k] for k in _FACTS if k in record} if record else None
-                cached = (info.etag, facts)
-            found[item_id] = cached
-        with self._lock:
-            self._cache = found
-        entries = (entry_of(facts) for _, facts in found.values() if facts is not None)
+        entries = (entry_of(facts) for facts in self._facts.values())
         return sorted((e for e in entries if e is not None), key=lambda e: e.key)
 
 

@@ -9,19 +9,20 @@ from urllib.parse import quote
 from api.labels import labels_for
 
 
-def file_url(item_id: str, role: str, n: int = 1) -> str:
-    """`/api/items/{id}/files/{role}`, with `?n=N` for the N-th file of a role (N from 1)."""
-    url = f"/api/items/{quote(item_id)}/files/{quote(role)}"
+def file_url(item_id: str, role: str, n: int = 1, base: str | None = None) -> str:
+    """`/api/items/{id}/files/{role}`, with `?n=N` for the N-th file of a role (N from 1).
+    `base` replaces `/api/items/{id}` (a share link's files live under `/share/{token}`)."""
+    url = f"{base or f'/api/items/{quote(item_id)}'}/files/{quote(role)}"
     return url if n == 1 else f"{url}?n={n}"
 
 
-def with_file_urls(record: dict[str, Any]) -> dict[str, Any]:
-    """The record exactly as stored, each file gaining its download `url`."""
+def with_file_urls(record: dict[str, Any], base: str | None = None) -> dict[str, Any]:
+    """The record exactly as stored, each file gaining its download `url` (under `base`)."""
     result = copy.deepcopy(record)
     seen: dict[str, int] = {}
     for file in result.get("files", []):
         seen[file["role"]] = seen.get(file["role"], 0) + 1
-        file["url"] = file_url(result["id"], file["role"], seen[file["role"]])
+        file["url"] = file_url(result["id"], file["role"], seen[file["role"]], base)
     return result
 
 

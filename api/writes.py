@@ -116,6 +116,16 @@ def audit_write(request: Request, caller: Caller, item_id: str | None, summary: 
     request.state.audited = True
 
 
+def owned_record(services: Services, item_id: str, caller: Caller) -> dict[str, Any]:
+    """The stored record this caller may change: 404 when it cannot even see it (like an unknown
+    id), 403 when it is another institution's."""
+    record = services.records.get(item_id)
+    if record is None or not is_visible(record, audience_of(caller)):
+        raise HTTPException(404, f"no item with id {item_id!r}")
+    check_owner(caller, record)
+    return record
+
+
 def change_item(
     request: Request,
     item_id: str,
@@ -128,10 +138,7 @@ def change_item(
     """Apply `mutate` to the stored item atomically (see the module docstring); the new record."""
     services: Services = request.app.state.services
     with item_locks(request).hold(item_id):
-        record = services.records.get(item_id)
-        if record is None or not is_visible(record, audience_of(caller)):
-            raise HTTPException(404, f"no item with id {item_id!r}")
-        check_owner(caller, record)
+        record = owned_record(services, item_id, caller)
         check_if_match(if_match, record_etag(record), required=require_match)
         changed = copy.deepcopy(record)
         summary = mutate(changed)

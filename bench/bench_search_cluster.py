@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_search import QUERIES, generate  # noqa: E402
+from bench_search import QUERIES, _pct, generate  # noqa: E402
 
 from search.base import FACET_FIELDS, SearchIndex, SearchQuery  # noqa: E402
 from search.cluster import ClusterIndex  # noqa: E402
@@ -90,10 +89,6 @@ def _time(
             search(query)
             timings.append((time.perf_counter() - start) * 1000)
     return timings, totals
-
-
-def _pct(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 def main() -> None:

@@ -24,7 +24,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.unpack import BagInfo, UnpackError, UnpackLimits, archive_kind, is_bag, unpack
+from ingest.unpack import (
+    ArchiveKind,
+    BagInfo,
+    UnpackError,
+    UnpackLimits,
+    archive_kind,
+    is_bag,
+    unpack,
+)
 
 SKIPPED_NAMES = frozenset({"__macosx", ".ds_store", "thumbs.db", "desktop.ini"})
 
@@ -78,18 +86,20 @@ def discover(
         given = given.resolve()
         if given.is_dir() and not is_bag(given):
             walk.folder(given)
-        elif given.is_dir() or _is_archive(given):
+        elif given.is_dir():  # a bag
             walk.result.files += walk.unpacked(given, "", given.name)
+        elif kind := _archive_kind(given):
+            walk.result.files += walk.unpacked(given, "", given.name, kind)
         elif given not in walk.excluded and not is_skipped(given.name):
             walk.result.files.append(SourceFile(given, normalise_relpath(given.name)))
     return walk.result
 
 
-def _is_archive(path: Path) -> bool:
+def _archive_kind(path: Path) -> ArchiveKind | None:
     try:
-        return archive_kind(path) is not None
+        return archive_kind(path)
     except OSError:
-        return False  # unreadable: the worker names the problem with the file
+        return None  # unreadable: the worker names the problem with the file
 
 
 class _Walk:
@@ -99,12 +109,15 @@ class _Walk:
         self.limits = limits
         self.result = Discovery()
 
-    def unpacked(self, source: Path, prefix: str, shown: str) -> list[SourceFile]:
-        """The members of an archive or bag; `prefix` names its place under the root."""
+    def unpacked(
+        self, source: Path, prefix: str, shown: str, kind: ArchiveKind | None = None
+    ) -> list[SourceFile]:
+        """The members of an archive (of `kind`) or bag; `prefix` names its place under the
+        root."""
         self.scratch.mkdir(parents=True, exist_ok=True)
         target = Path(tempfile.mkdtemp(prefix="unpacked-", dir=self.scratch))
         try:
-            members = unpack(source, target, self.limits, name=shown)
+            members = unpack(source, target, self.limits, name=shown, kind=kind)
         except UnpackError as exc:
             reason = f"{exc.member}: {exc.problem}" if exc.member else exc.problem
             self.result.refused.append(Refused(shown, reason))
@@ -122,7 +135,7 @@ class _Walk:
 
     def folder(self, root: Path) -> None:
         found: list[SourceFile] = []
-        containers: list[tuple[Path, str]] = []
+        containers: list[tuple[Path, str, ArchiveKind | None]] = []
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
             dirnames[:] = sorted(d for d in dirnames if not is_skipped(d))
@@ -137,7 +150,7 @@ class _Walk:
                         self.result.refused.append(Refused(relpath, _OUTSIDE))
                 elif is_bag(path):
                     dirnames.remove(dirname)
-                    containers.append((path, relpath))
+                    containers.append((path, relpath, None))
             for name in filenames:
                 if is_skipped(name):
                     continue
@@ -148,12 +161,12 @@ class _Walk:
                     self.result.refused.append(Refused(relpath, _OUTSIDE))
                 elif real in self.excluded or not real.is_file():
                     continue
-                elif _is_archive(real):
-                    containers.append((real, relpath))
+                elif kind := _archive_kind(real):
+                    containers.append((real, relpath, kind))
                 else:
                     found.append(SourceFile(real if path.is_symlink() else path, relpath))
-        for container, relpath in sorted(containers, key=lambda c: c[1]):
-            found += self.unpacked(container, relpath + "/", relpath)
+        for container, relpath, kind in sorted(containers, key=lambda c: c[1]):
+            found += self.unpacked(container, relpath + "/", relpath, kind)
         self.result.files.extend(sorted(found, key=lambda f: f.relpath))
 
 

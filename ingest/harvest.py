@@ -28,6 +28,7 @@ from sickle.oaiexceptions import NoRecordsMatch
 from ingest.dates import parse_date
 from ingest.record import same_content
 from ingest.text import guess_language
+from ingest.worker import item_id as local_id  # the id an ingest gives the same identifier
 from repository import ObjectNotFound, ObjectStore, RecordStore, make_event, now_iso
 from repository.rdf import EBUCORE, EDM, HER, VOCAB, WGS84
 from repository.records import SCHEMA_VERSION
@@ -124,11 +125,6 @@ class HarvestState:
             self.key(base_url, set_spec, collection),
             json.dumps(document, ensure_ascii=False, indent=1).encode(),
         )
-
-
-def local_id(collection: str, identifier: str) -> str:
-    digest = hashlib.sha256(f"{collection}\n{identifier}".encode()).hexdigest()
-    return f"{collection}-{digest[:12]}"
 
 
 def harvest(

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import ItemError
-from ingest.identify import Format
+from ingest.identify import MULTIPAGE_TIFF, PDF, Format
 from ingest.media.audio import make_audio_derivatives
-from ingest.media.document import DocumentLimits, make_document_derivatives
+from ingest.media.document import DocumentKind, DocumentLimits, make_document_derivatives
 from ingest.media.ffmpeg import OnStage, TranscodeSettings
 from ingest.media.image import Derivative, make_image_derivatives
 from ingest.media.video import make_video_derivatives
@@ -113,7 +113,11 @@ def _document(
     if on_stage and fmt.name == "PDF":
         on_stage("reading PDF")
     result = make_document_derivatives(
-        src, out_dir, max_pixels=settings.max_pixels, limits=settings.documents
+        src,
+        out_dir,
+        max_pixels=settings.max_pixels,
+        limits=settings.documents,
+        kind="text" if fmt.kind == "text" else _DOCUMENT_KINDS.get(fmt.name),
     )
     technical = result.technical
     original = {key: technical[key] for key in ("width", "height", "pages") if key in technical}
@@ -125,6 +129,10 @@ def _document(
         notes=list(result.notes),
         text=result.text,
     )
+
+
+# identify has read the bytes already; the document maker need not sniff them again.
+_DOCUMENT_KINDS: dict[str, DocumentKind] = {PDF.name: "pdf", MULTIPAGE_TIFF.name: "tiff"}
 
 
 def _pictures(*pictures: Derivative | None) -> list[Made]:

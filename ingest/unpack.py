@@ -139,13 +139,20 @@ def archive_kind(path: Path) -> ArchiveKind | None:
 
 
 def unpack(
-    source: Path, dest: Path, limits: UnpackLimits | None = None, *, name: str | None = None
+    source: Path,
+    dest: Path,
+    limits: UnpackLimits | None = None,
+    *,
+    name: str | None = None,
+    kind: ArchiveKind | None = None,
 ) -> list[Member]:
     """Unpack an archive file, or validate a bag directory; return its files sorted by relpath.
 
     Unpacked files land in `dest/<source name>/`, which must not exist yet. A bag directory is
     read in place (only archives inside it are unpacked into `dest`). `name` is how errors name
-    the source (default: its file name). Raises `UnpackError`; then nothing is left in `dest`.
+    the source (default: its file name). `kind`, when the caller has read it with
+    `archive_kind` already, spares sniffing the bytes again. Raises `UnpackError`; then nothing
+    is left in `dest`.
     """
     shown = name or source.name
     limits = limits or UnpackLimits()
@@ -154,7 +161,7 @@ def unpack(
             raise UnpackError(shown, None, "is a folder without bagit.txt, not a BagIt bag")
         kind = None
     else:
-        kind = archive_kind(source)
+        kind = kind or archive_kind(source)
         if kind is None:
             raise UnpackError(
                 shown,

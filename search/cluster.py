@@ -120,13 +120,7 @@ def index_body(*, loading: bool = False) -> dict[str, Any]:
 
 def to_source(record: dict[str, Any]) -> dict[str, Any]:
     """The document sent to the engine for one record: `to_document`'s fields, decades as text."""
-    try:
-        doc = to_document(record)
-    except (KeyError, TypeError, AttributeError, ValueError) as error:
-        item = record.get("id", "?") if isinstance(record, dict) else "?"
-        raise ValueError(
-            f"record {item}: cannot be indexed, bad or missing field {error}"
-        ) from error
+    doc = to_document(record)
     source = {name: doc[name] for name in (*KEYWORD_FIELDS, *YEAR_FIELDS, *TEXT_FIELDS)}
     source["decade"] = [str(d) for d in doc["decade"]]
     source |= {name: json.dumps(doc[name], ensure_ascii=False) for name in STORED_FIELDS}

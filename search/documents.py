@@ -150,7 +150,20 @@ def summary_of(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_document(record: dict[str, Any]) -> dict[str, Any]:
-    """The flat document for every backend: keywords, year range, sort keys, tokens, display."""
+    """The flat document for every backend: keywords, year range, sort keys, tokens, display.
+
+    A record that cannot be indexed (a required field missing or of the wrong shape) raises
+    ValueError naming its id, the same for every backend."""
+    try:
+        return _to_document(record)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        item = record.get("id", "?") if isinstance(record, dict) else "?"
+        raise ValueError(
+            f"record {item}: cannot be indexed, bad or missing field {error}"
+        ) from error
+
+
+def _to_document(record: dict[str, Any]) -> dict[str, Any]:
     low, high = year_range(record)
     region = record.get("region") or {}
     people = record.get("people") or []

@@ -316,7 +316,7 @@ class SqliteIndex:
         count = 0
         items = iter(records)
         while batch := list(islice(items, _BATCH)):
-            docs = [_document(record) for record in batch]
+            docs = [to_document(record) for record in batch]
             with self._write() as conn:
                 gen = target or _generation(conn)
                 codes = dict(conn.execute(f"SELECT key, code FROM c_{gen}"))
@@ -625,16 +625,6 @@ def _stored(
 
 
 # ---------------------------------------------------------------------------------- writing SQL
-
-
-def _document(record: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return to_document(record)
-    except (KeyError, TypeError, AttributeError) as error:
-        raise ValueError(
-            f"record {record.get('id', '?') if isinstance(record, dict) else '?'}: "
-            f"cannot be indexed, bad or missing field {error}"
-        ) from error
 
 
 def _combo_key(doc: dict[str, Any]) -> tuple[Any, ...]:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Caller, keyring
 from api.deps import AudienceDep, ServicesDep
+from api.exports import csv_cell
 from api.i18n import choose_language, render
 from api.insights import FEW_RESULTS, Period, SearchLog, record_search, recorder_for
 from api.labels import label_for
@@ -41,9 +42,6 @@ READER_ROLE = "curator"
 PERIODS = (7, 30, 90, 365)
 TABLES = ("top", "poor", "trend", "category", "region", "searches")
 MAX_BEACON_QUERY = 4000
-_CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
 # --- who may read ------------------------------------------------------------------------------
 
 
@@ -276,13 +274,6 @@ def insights_json(request: Request, _: ReaderDep, days: DaysQuery = 30) -> dict[
     return report(_search_log(request), _period(days), choose_language(request))
 
 
-def _cell(value: Any) -> Any:
-    """Spreadsheet-safe: a visitor's query must not become a formula in a curator's Excel."""
-    if isinstance(value, str) and value.startswith(_CSV_FORMULA):
-        return "'" + value
-    return value
-
-
 def _csv(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -291,7 +282,7 @@ def _csv(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[bytes]:
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])  # a query never becomes a formula
         yield buffer.getvalue().encode("utf-8")
 
 

@@ -12,7 +12,6 @@ clears the item's `needs-review:*` flags (the event lists them).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -23,8 +22,9 @@ from api.auth import Caller, CuratorDep
 from api.deps import LanguageDep
 from api.labels import text_in
 from api.present import with_file_urls
+from api.record_cache import RecordCache
 from api.writes import add_event, change_item, record_etag
-from repository import RecordStore, record_key
+from repository import RecordStore
 from search.screening import TAG_PREFIX, flags_of
 
 router = APIRouter(tags=["review"])
@@ -106,25 +106,10 @@ class Catalogue:
     """Status and owner of every record, re-read only when its stored object changed."""
 
     def __init__(self, records: RecordStore):
-        self.records = records
-        self._cache: dict[str, tuple[str, Entry | None]] = {}
-        self._lock = threading.Lock()
+        self._entries = RecordCache(records, _entry)
 
     def entries(self) -> list[Entry]:
-        found: dict[str, tuple[str, Entry | None]] = {}
-        for item_id in self.records.ids():
-            info = self.records.store.stat(record_key(item_id))
-            if info is None:
-                continue
-            with self._lock:
-                cached = self._cache.get(item_id)
-            if cached is None or cached[0] != info.etag:
-                record = self.records.get(item_id)
-                cached = (info.etag, _entry(record) if record else None)
-            found[item_id] = cached
-        with self._lock:
-            self._cache = found
-        return [entry for _, entry in found.values() if entry is not None]
+        return self._entries.values()
 
 
 def _entry(record: dict[str, Any]) -> Entry:

@@ -7,7 +7,6 @@ route, whose code it reuses) — even for a restricted item, until the link expi
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import CuratedRecord, ServicesDep
+from api.present import with_file_urls
 from api.routes.files import FileRequestDep, stream_file
 from api.services import Services
 from api.sharing import DEFAULT_LIFETIME, MAX_LIFETIME, MIN_LIFETIME, ShareError, ShareLinks
@@ -77,12 +77,7 @@ SharedRecord = Annotated[dict[str, Any], Depends(shared_record)]
 
 @router.get("/share/{token}", summary="The record a share link grants, with its file links")
 def get_shared_item(token: str, record: SharedRecord) -> Response:
-    shared = copy.deepcopy(record)
-    seen: dict[str, int] = {}
-    for file in shared.get("files", []):
-        seen[file["role"]] = n = seen.get(file["role"], 0) + 1
-        file["url"] = f"/share/{token}/files/{file['role']}" + (f"?n={n}" if n > 1 else "")
-    return JSONResponse(shared, headers=PRIVATE)
+    return JSONResponse(with_file_urls(record, base=f"/share/{token}"), headers=PRIVATE)
 
 
 @router.get("/share/{token}/files/{role}", summary="A file of a shared item (HTTP Range)")

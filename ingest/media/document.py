@@ -28,15 +28,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from ingest.errors import ItemError
-from ingest.media.image import (
-    ACCESS_MAX,
-    ACCESS_QUALITY,
-    THUMBNAIL_MAX,
-    THUMBNAIL_QUALITY,
-    Derivative,
-    fitted,
-    make_image_derivatives,
-)
+from ingest.media.image import ACCESS_MAX, Derivative, make_image_derivatives, save_pictures
 
 DocumentKind = Literal["pdf", "tiff", "text"]
 
@@ -83,16 +75,22 @@ class DocumentResult:
 
 
 def make_document_derivatives(
-    src: Path, out_dir: Path, *, max_pixels: int, limits: DocumentLimits | None = None
+    src: Path,
+    out_dir: Path,
+    *,
+    max_pixels: int,
+    limits: DocumentLimits | None = None,
+    kind: DocumentKind | None = None,
 ) -> DocumentResult:
     """Write `access.jpg` and `thumbnail.jpg` (PDF, TIFF) into `out_dir` and extract the text.
 
     The kind comes from the bytes; the extension only labels Markdown. `max_pixels` bounds a
     TIFF page as it bounds a photo. Raises `DocumentError` (or the image stage's `ImageError`
-    for a TIFF) naming the file.
+    for a TIFF) naming the file. `kind`, when the caller has identified the file already,
+    spares reading its first bytes again.
     """
     limits = limits or DocumentLimits()
-    kind = document_kind(src)
+    kind = kind or document_kind(src)
     if kind == "pdf":
         return _pdf(src, out_dir, limits)
     if kind == "tiff":
@@ -133,7 +131,7 @@ def _pdf(src: Path, out_dir: Path, limits: DocumentLimits) -> DocumentResult:
         if pages == 0:
             raise DocumentError(src.name, "the PDF has no pages")
         first = _render_first_page(pdf, src)
-        access, thumbnail = _save_pictures(first, out_dir)
+        access, thumbnail = save_pictures(first, out_dir)
         text, notes = _pdf_text(pdf, pages, limits)
         technical: dict[str, Any] = {"format": _pdf_version(pdf), "pages": pages}
         technical |= _pdf_info(pdf.get_metadata_dict(skip_empty=True))
@@ -250,17 +248,6 @@ def pdf_date(value: str) -> str | None:
     except ValueError:
         return None
     return moment.isoformat()
-
-
-def _save_pictures(page: Image.Image, out_dir: Path) -> tuple[Derivative, Derivative]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    size = fitted(page.size, ACCESS_MAX)  # the page is rendered at size; this guards rounding
-    access = page if size == page.size else page.resize(size, Image.Resampling.LANCZOS)
-    thumbnail = access.resize(fitted(access.size, THUMBNAIL_MAX), Image.Resampling.LANCZOS)
-    access_path, thumbnail_path = out_dir / "access.jpg", out_dir / "thumbnail.jpg"
-    access.save(access_path, "JPEG", quality=ACCESS_QUALITY)
-    thumbnail.save(thumbnail_path, "JPEG", quality=THUMBNAIL_QUALITY)
-    return Derivative(access_path, *access.size), Derivative(thumbnail_path, *thumbnail.size)
 
 
 # -- TIFF scans --------------------------------------------------------------------------------

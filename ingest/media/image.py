@@ -128,17 +128,19 @@ def make_image_derivatives(src: Path, out_dir: Path, *, max_pixels: int) -> Imag
         raise ImageError(
             src.name, f"the image data is truncated or corrupt and cannot be decoded ({exc})"
         ) from None
+    return ImageResult(*save_pictures(access, out_dir), technical, tuple(notes))
+
+
+def save_pictures(picture: Image.Image, out_dir: Path) -> tuple[Derivative, Derivative]:
+    """Write `access.jpg` (longest side ≤ ACCESS_MAX) and `thumbnail.jpg` (≤ THUMBNAIL_MAX)
+    from an RGB/L picture: a photo's decoded pixels or a document's first page."""
+    access = _resize(picture, ACCESS_MAX, Image.Resampling.LANCZOS)
     thumbnail = _resize(access, THUMBNAIL_MAX, Image.Resampling.LANCZOS)
     out_dir.mkdir(parents=True, exist_ok=True)
     access_path, thumbnail_path = out_dir / "access.jpg", out_dir / "thumbnail.jpg"
     access.save(access_path, "JPEG", quality=ACCESS_QUALITY)
     thumbnail.save(thumbnail_path, "JPEG", quality=THUMBNAIL_QUALITY)
-    return ImageResult(
-        Derivative(access_path, *access.size),
-        Derivative(thumbnail_path, *thumbnail.size),
-        technical,
-        tuple(notes),
-    )
+    return Derivative(access_path, *access.size), Derivative(thumbnail_path, *thumbnail.size)
 
 
 def fitted(size: tuple[int, int], longest: int) -> tuple[int, int]:

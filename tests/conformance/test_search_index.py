@@ -399,6 +399,13 @@ def test_bad_queries_are_refused(corpus_index: SearchIndex) -> None:
             corpus_index.search(bad)
 
 
+def test_an_unindexable_record_is_refused_naming_its_id(empty_index: SearchIndex) -> None:
+    broken = copy.deepcopy(CORPUS[0])
+    del broken["title"]
+    with pytest.raises(ValueError, match=broken["id"]):
+        empty_index.index([broken])
+
+
 @pytest.mark.slow
 def test_paging_past_ten_thousand_hits(empty_index: SearchIndex) -> None:
     records = [

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import random
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
+
+from tests.e2e.sharing_support import free_port, noise_picture
 
 HERITAGE = Path(sys.executable).parent / "heritage"
 REPO = Path(__file__).resolve().parents[2]
@@ -51,16 +50,10 @@ def heritage(tmp_path: Path, data_dir: Path) -> Run:
     return run
 
 
-def _picture(path: Path, seed: int) -> None:
-    rng = random.Random(seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.frombytes("RGB", (96, 64), rng.randbytes(96 * 64 * 3)).save(path)
-
-
 def _collection(root: Path, rows: list[dict[str, str]], broken: list[str] = ()) -> Path:
     """Pictures for `rows` (plus `broken` files that are not images) and a manifest."""
     for seed, row in enumerate(rows):
-        _picture(root / row["path"], seed)
+        noise_picture(root / row["path"], seed, size=(96, 64))
     for name in broken:
         (root / name).write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
     manifest = root.parent / f"{root.name}.csv"
@@ -223,14 +216,8 @@ def test_verify_finds_changed_and_missing_blobs(
     assert f"missing: {record['id']} original" in missing.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_prints_the_address_and_answers(tmp_path: Path, data_dir: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(HERITAGE), "serve", "--port", str(port)],
         stdout=subprocess.PIPE,

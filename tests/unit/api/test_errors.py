@@ -79,3 +79,11 @@ def test_browsers_get_an_html_error_page_outside_the_api() -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert "<b>" not in response.text
     assert "&lt;b&gt;" in response.text
+    assert "返回检索" in response.text  # Chinese by default; the words come from api/messages
+
+
+def test_the_html_error_page_speaks_the_visitors_language() -> None:
+    response = make_client().get("/nowhere?lang=en", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert '<html lang="en">' in response.text
+    assert "Back to search" in response.text

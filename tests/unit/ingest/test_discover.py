@@ -146,3 +146,22 @@ def test_an_unsafe_archive_is_refused_naming_its_member_and_the_rest_goes_on(
     (refused,) = found.refused
     assert refused.relpath == "bad/slip.zip"
     assert refused.reason.startswith("../../evil.txt: has '..' in its path")
+
+
+def test_each_archive_is_sniffed_once(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from ingest import discover as discover_module
+    from ingest import unpack as unpack_module
+
+    sniffed: list[str] = []
+    real = unpack_module.archive_kind
+
+    def counting(path: Path):  # noqa: ANN202
+        sniffed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(discover_module, "archive_kind", counting)
+    monkeypatch.setattr(unpack_module, "archive_kind", counting)
+    root = tmp_path / "c"
+    write_zip(touch(root / "bundle.zip"), [("a.jpg", b"x")])
+    assert relpaths(root, tmp_path / "scratch") == ["bundle.zip/a.jpg"]
+    assert sniffed.count("bundle.zip") == 1

@@ -144,3 +144,10 @@ def test_title_sort_uses_pinyin_of_the_chinese_title() -> None:
     assert to_document(record())["title_sort"] == "kun qu mu dan ting"
     english = record(title={"en": "Andai dance"})
     assert to_document(english)["title_sort"] == "andai dance"
+
+
+def test_an_unindexable_record_is_refused_naming_its_id() -> None:
+    broken = record()
+    del broken["title"]
+    with pytest.raises(ValueError, match="kq-001.*cannot be indexed"):
+        to_document(broken)
