@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from playwright.sync_api import Browser, Page, Response, expect
 
-from api.i18n import message
+from api.http.i18n import message
 from tests.browser.conftest import Shoot
 from tests.browser.corpus import CURATOR_KEY, HOSTILE_TITLE_ZH, Corpus, LiveServer
 

@@ -452,8 +452,8 @@ def free_port() -> int:
 _LAUNCHER = """
 import sys
 import uvicorn
-from api.app import create_app
-from api.routes.oai import make_repository
+from api.http.app import create_app
+from api.http.routes.oai import make_repository
 
 app = create_app()
 page_size = int(sys.argv[2])

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
 from ingest.pipeline import IngestOptions, run_ingest

@@ -7,8 +7,8 @@ import csv
 import io
 from urllib.parse import urlencode
 
-from api.exports import CSV_COLUMNS, csv_lines
-from api.searching import search_params
+from api.operations.searching import search_params
+from api.protocols.exports import CSV_COLUMNS, csv_lines
 from api.services import Services
 from search.base import Audience
 from tests.e2e.sharing_support import Corpus, LiveServer

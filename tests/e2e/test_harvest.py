@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from api.protocols.harvest import HarvestState, harvest, local_id
 from api.services import Services
-from ingest.harvest import HarvestState, harvest, local_id
 from repository import LocalStore, make_event, now_iso
 from tests.e2e.sharing_support import (
     MEDIA_COLLECTION,

@@ -20,8 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from api.app import create_app
-from api.jobs import INTERRUPTED, Job, JobStore
+from api.http.app import create_app
+from api.operations.jobs import INTERRUPTED, Job, JobStore
 from api.settings import Settings
 from ingest.worker import item_id
 from repository import LocalStore

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.i18n import message
-from api.insights import FEW_RESULTS, LOG_FILE
-from api.routes.insights import SESSION_COOKIE
+from api.http.app import create_app
+from api.http.i18n import message
+from api.http.routes.insights import SESSION_COOKIE
+from api.operations.insights import FEW_RESULTS, LOG_FILE
 from repository import open_store
 from repository.apikeys import KeyStore
 from tests.browser.corpus import CURATOR_KEY, Corpus, shared_corpus

@@ -11,8 +11,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
-from api.app import create_app
-from api.cli import app
+from api.cli.commands import app
+from api.http.app import create_app
 from api.settings import Settings
 from repository import LocalStore
 from repository.audit import AuditLog

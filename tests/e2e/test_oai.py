@@ -22,8 +22,8 @@ from rdflib.namespace import DC
 from sickle import Sickle
 from sickle import oaiexceptions as sickle_errors
 
-from api.oai import TokenSigner
-from repository.rdf import EDM
+from api.protocols.oai import TokenSigner
+from api.protocols.rdf import EDM
 from tests.e2e.sharing_support import (
     COLLECTION,
     MEDIA_COLLECTION,

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.i18n import LANG_COOKIE, MESSAGES_DIR, message
-from api.routes.pages import MAX_QUERY_CHARS, STRIP_PAGE
+from api.http.app import create_app
+from api.http.i18n import LANG_COOKIE, MESSAGES_DIR, message
+from api.http.routes.pages import MAX_QUERY_CHARS, STRIP_PAGE
 from api.settings import Settings
 from tests.browser.corpus import (
     HOSTILE_TITLE_EN,

@@ -10,7 +10,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DC, RDF
 
-from repository.rdf import EDM, FORMATS, record_graph
+from api.protocols.rdf import EDM, FORMATS, record_graph
 from tests.e2e.sharing_support import (
     COLLECTION,
     Corpus,

@@ -7,7 +7,7 @@ import json
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from api.sharing import ShareLinks
+from api.protocols.share_links import ShareLinks
 from tests.e2e.sharing_support import (
     API_KEY,
     SECRET,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from api.cli import app
+from api.cli.commands import app
 from api.settings import Settings
 from repository import LocalStore, RecordStore, open_store
 from repository.audit import AuditLog

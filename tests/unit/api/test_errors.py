@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import FastAPI, Query
 from fastapi.testclient import TestClient
 
-from api.errors import install_error_handlers
+from api.http.errors import install_error_handlers
 from repository import StorageError
 
 

@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from api.http_headers import (
+from api.http.headers import (
     RangeNotSatisfiable,
     content_disposition,
     etag_matches,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.uploads import safe_relpath
+from api.http.uploads import safe_relpath
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.auth import AdminDep, ArchivistDep, Caller, CuratorDep, KeyRing, OptionalCaller
-from api.errors import install_error_handlers
+from api.http.auth import AdminDep, ArchivistDep, Caller, CuratorDep, KeyRing, OptionalCaller
+from api.http.errors import install_error_handlers
 from api.settings import Settings
 from repository import LocalStore, ObjectStore
 from repository.apikeys import KeyStore

@@ -10,8 +10,8 @@ import time
 import pytest
 from fastapi import HTTPException
 
-from api.routes.edit import merge_patch, parse_patch
-from api.writes import ItemLocks, check_if_match, record_etag
+from api.http.routes.edit import merge_patch, parse_patch
+from api.operations.items import ItemLocks, check_if_match, record_etag
 from tests.unit.records import minimal_record
 
 MERGE = "application/merge-patch+json"

@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DC, DCTERMS, RDF, SDO, SKOS
 
-from repository.rdf import (
+from api.protocols.rdf import (
     EBUCORE,
     EDM,
     FORMATS,

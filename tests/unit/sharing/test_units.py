@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.exports import csv_cell
-from api.iiif import IiifError, RenderCache, parse_identifier, parse_request
-from api.negotiation import choose_format
-from api.oai import entry_of
-from api.sharing import SecretMissing, ShareError, ShareLinks
+from api.http.negotiation import choose_format
+from api.protocols.exports import csv_cell
+from api.protocols.iiif import IiifError, RenderCache, parse_identifier, parse_request
+from api.protocols.oai import entry_of
+from api.protocols.share_links import SecretMissing, ShareError, ShareLinks
 from tests.unit.records import minimal_record
 
 FULL = (1000, 800)

@@ -1,0 +1,3 @@
+from api.cli.commands import app
+
+app(prog_name="heritage")

@@ -1,0 +1,319 @@
+"""The `heritage` command: ingest, serve, reindex, search, verify, demo.
+
+Exit codes (DESIGN.md): 0 all done; 1 done with failed items or damage found; 2 bad usage or
+configuration — always one clear line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from api.cli.governance import keys_app, verify
+from api.cli.progress import ingest_progress
+from api.cli.sharing import export_command, harvest_command
+from api.cli.support import err, fail, load_settings, open_services, out
+from api.http.app import create_app
+from api.labels import pick_language
+from api.operations.searching import SearchParams, run_search
+from api.services import Services
+from api.settings import Settings
+from ingest.errors import IngestError
+from ingest.pipeline import IngestOptions, run_ingest
+from ingest.report import IngestReport
+from repository import StorageError
+from search.base import Audience
+
+app = typer.Typer(
+    name="heritage",
+    help="Intangible-cultural-heritage repository: ingest, store, search and serve.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(keys_app)
+app.command()(verify)
+app.command("export")(export_command)
+app.command("harvest")(harvest_command)
+
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
+DEMO_COLLECTION = "samples"
+DEMO_DESCRIPTION = {
+    "slug": DEMO_COLLECTION,
+    "title": {"zh": "示例藏品", "en": "Sample collection"},
+    "description": {
+        "zh": "项目自制的示例图片与著录，用于演示。",
+        "en": "Pictures and descriptions made by the project for the demo.",
+    },
+}
+AGENT = "heritage-cli"
+MAX_LISTED_FAILURES = 50
+
+
+class Status(StrEnum):
+    draft = "draft"
+    review = "review"
+    published = "published"
+
+
+class Access(StrEnum):
+    public = "public"
+    institution = "institution"
+    restricted = "restricted"
+
+
+def _write_report(settings: Settings, report: IngestReport) -> Path:
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.reports_dir / f"{report.job_id}.json"
+    path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def _print_summary(report: IngestReport, report_path: Path) -> None:
+    counts = report.counts()
+    table = Table(
+        title=f"Ingest {report.job_id} into {report.collection}"
+        + (" (dry run)" if report.dry_run else "")
+    )
+    table.add_column("outcome")
+    table.add_column("items", justify="right")
+    for outcome, count in sorted(counts.items()):
+        table.add_row(outcome, str(count))
+    if report.errors:
+        table.add_row("batch errors", str(len(report.errors)))
+    out.print(table)
+    failures = [i for i in report.items if i.outcome == "failed"]
+    for problem in report.errors:
+        out.print(f"[red]error[/red]: {escape(problem)}", highlight=False)
+    for item in failures[:MAX_LISTED_FAILURES]:
+        out.print(
+            f"[red]failed[/red]: {escape(item.source)}: {escape(item.reason or '?')}",
+            highlight=False,
+        )
+    if len(failures) > MAX_LISTED_FAILURES:
+        out.print(f"… and {len(failures) - MAX_LISTED_FAILURES} more failures in the report")
+    out.print(f"Report: {report_path}", markup=False, highlight=False)
+
+
+def _ingest(paths: list[Path], options: IngestOptions, services: Services) -> IngestReport:
+    """Run the pipeline with a progress display; unusable input exits 2 before any work."""
+    with ingest_progress(err) as progress:
+        try:
+            return run_ingest(paths, options, services.store_config, services.index, progress)
+        except IngestError as exc:
+            fail(str(exc))
+        except StorageError as exc:
+            fail(f"storage failed: {exc}")
+        except KeyboardInterrupt:
+            err.print("interrupted: finished items are kept; run the same command again to go on")
+            raise typer.Exit(130) from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files, folders, ZIP/TAR archives or BagIt bags.")
+    ],
+    collection: Annotated[
+        str, typer.Option("--collection", "-c", help="Collection slug, e.g. ordos-folk-songs.")
+    ],
+    manifest: Annotated[
+        Path | None, typer.Option(help="CSV or JSON manifest describing the items.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Parallel processes (default: cores).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything, store nothing.")
+    ] = False,
+    status: Annotated[
+        Status | None, typer.Option(help="Status for rows that set none (default from settings).")
+    ] = None,
+    access: Annotated[
+        Access | None, typer.Option(help="Access for rows that set none (default from settings).")
+    ] = None,
+) -> None:
+    """Ingest files into a collection; re-running the same command is safe."""
+    settings = load_settings()
+    options = settings.ingest_options(
+        collection,
+        agent=AGENT,
+        manifest=manifest,
+        workers=workers,
+        dry_run=dry_run,
+        status=status.value if status else None,
+        access=access.value if access else None,
+    )
+    with open_services(settings) as services:
+        report = _ingest(paths, options, services)
+    report_path = _write_report(settings, report)
+    _print_summary(report, report_path)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the JSON API and the public catalogue."""
+    _serve(load_settings(), host, port, "Heritage")
+
+
+def _serve(settings: Settings, host: str, port: int, banner: str, hint: str = "") -> None:
+    import uvicorn  # imported here: only serving needs it
+
+    try:
+        application = create_app(settings)
+    except (StorageError, OSError, ValueError) as exc:
+        fail(f"cannot open storage or index: {exc}")
+    shown = f"[{host}]" if ":" in host else host
+    out.print(
+        f"{banner}: http://{shown}:{port}/{hint}  (API docs: /docs)", markup=False, highlight=False
+    )
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the records in storage."""
+    with open_services(load_settings()) as services:
+        count = services.index.rebuild(iter(services.records))
+    out.print(f"Reindexed {count} records.", highlight=False)
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="Words, in Chinese or English.")],
+    size: Annotated[int, typer.Option(min=1, max=100, help="Hits to show.")] = 20,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    public: Annotated[
+        bool, typer.Option("--public", help="Only what the public sees (default: everything).")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="zh or en labels.")] = "zh",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead.")] = False,
+) -> None:
+    """Search the index as an operator (or as the public with --public)."""
+    params = SearchParams(
+        q=query,
+        filters={},
+        year_from=None,
+        year_to=None,
+        sort="relevance",
+        page=page,
+        size=size,
+        facets=("category",),
+    )
+    audience = Audience.public() if public else Audience.all()
+    language = pick_language(lang, None)
+    with open_services(load_settings()) as services:
+        result = run_search(services.index, params, audience, language)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"{result['total']} hits for {query!r}")
+    longest_id = max((len(item["id"]) for item in result["items"]), default=2)
+    table.add_column("id", no_wrap=True, min_width=longest_id)  # ids are copied: never cut
+    for column in ("title", "category", "region", "date"):
+        table.add_column(column, overflow="fold")
+    for item in result["items"]:
+        table.add_row(
+            item["id"],
+            item["title"],
+            item["category_label"] or "",
+            item.get("region") or "",
+            item["date_label"] or "",
+        )
+    out.print(table)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where to keep the demo (default: HERITAGE_DATA_DIR, else a temp dir)."),
+    ] = None,
+    samples: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder with manifest.csv and the files (in collection/ or beside it); "
+            "default: the repository's samples/."
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Ingest the samples and stop.")
+    ] = False,
+) -> None:
+    """Ingest the sample collection and serve it: the whole path on the embedded default."""
+    settings = load_settings()
+    if data_dir is None and "data_dir" not in settings.model_fields_set:
+        data_dir = Path(tempfile.mkdtemp(prefix="heritage-demo-"))
+    if data_dir is not None:
+        settings = load_settings(data_dir=data_dir)
+    samples = samples or SAMPLES_DIR
+    manifest = samples / "manifest.csv"
+    if not manifest.is_file():
+        fail(f"no sample collection at {samples} (expected {manifest})")
+    files = samples / "collection" if (samples / "collection").is_dir() else samples
+    options = settings.ingest_options(
+        DEMO_COLLECTION, agent=AGENT, manifest=manifest, status="published", access="public"
+    )
+    out.print(f"Data: {settings.data_dir}", markup=False, highlight=False)
+    with open_services(settings) as services:
+        if services.records.load_collection(DEMO_COLLECTION) is None:
+            services.records.save_collection(DEMO_DESCRIPTION)
+        report = _ingest([files], options, services)
+    report_path = _write_report(settings, report)
+    _print_summary(report, report_path)
+    if report.failed:
+        raise typer.Exit(1)
+    if not no_serve:
+        _serve(settings, host, port, "Heritage demo", " (try 剪纸)")
+
+
+@app.command()
+def transfer(
+    source_data_dir: Annotated[
+        Path, typer.Argument(help="The embedded repository to copy (its HERITAGE_DATA_DIR).")
+    ],
+) -> None:
+    """Copy an embedded repository into the configured storage and build the configured index.
+
+    Every blob is re-hashed on arrival; records are copied only once all their files are there.
+    Safe to re-run after an interruption: what already arrived is skipped.
+    """
+    from repository import LocalStore
+    from repository.transfer import transfer as copy_repository
+
+    source_root = source_data_dir / "store"
+    if not source_root.is_dir():
+        fail(f"{source_data_dir} holds no embedded repository (no {source_root})")
+    settings = load_settings()
+    if settings.storage == "local" and settings.local_store_path.resolve() == source_root.resolve():
+        fail("source and target are the same repository; set HERITAGE_STORAGE/HERITAGE_DATA_DIR")
+    with open_services(settings) as services:
+        out.print(f"Copying {source_root} → {services.store.describe()}", highlight=False)
+        try:
+            report = copy_repository(LocalStore(source_root), services.store)
+        except StorageError as exc:
+            err.print(f"heritage: transfer stopped: {exc} (re-run to resume)", markup=False)
+            raise typer.Exit(1) from None
+        count = services.index.rebuild(iter(services.records))
+    out.print(
+        f"Copied {report.copied} objects ({report.bytes / 2**20:.1f} MiB), skipped "
+        f"{report.skipped} already present, {report.records} records; indexed {count}.",
+        highlight=False,
+    )
+    for problem in report.problems:
+        err.print(f"  {problem}", markup=False, highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""The HTTP interface: the FastAPI app, its routes, pages, templates and static files."""

@@ -1,0 +1,57 @@
+"""The FastAPI application: JSON API under /api, the public catalogue at /, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.http.errors import install_error_handlers
+from api.http.routes import (
+    collections,
+    edit,
+    events,
+    files,
+    health,
+    iiif,
+    insights,
+    items,
+    jobs,
+    oai,
+    pages,
+    review,
+    search,
+    share,
+)
+from api.http.templating import STATIC_DIR
+from api.operations.items import AuditMiddleware
+from api.services import Services
+from api.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Wire settings to services once; routes reach them through `app.state.services`."""
+    services = Services.from_settings(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    app = FastAPI(
+        title="Heritage",
+        summary="Intangible-cultural-heritage digital assets: search, records and media.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
+        app.include_router(module.router)
+    for module in (edit, review, events, jobs):  # governance: writes and provenance
+        app.include_router(module.router)
+    app.add_middleware(AuditMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,96 @@
+"""One error shape for every failure: `{"error": {"status": N, "message": "..."}}`.
+
+FastAPI's default handlers answer `{"detail": ...}`; these replace them for 404/405/422/500 alike.
+Browsers asking for a catalogue page (not /api) get the same message as a small HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.http.i18n import templates
+from repository import StorageError
+
+log = logging.getLogger("heritage.api")
+
+_PLACES = {"query": "query parameter", "path": "path parameter", "header": "header", "body": "body"}
+
+
+def not_found(message: str) -> HTTPException:
+    return HTTPException(status_code=404, detail=message)
+
+
+def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"status": status, "message": message, **extra}}
+
+
+def _wants_html(request: Request) -> bool:
+    if request.url.path.startswith(("/api/", "/docs", "/openapi")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    if _wants_html(request):
+        context = {"status": status, "reason": HTTPStatus(status).phrase, "message": message}
+        return templates.TemplateResponse(
+            request, "error.html", context, status_code=status, headers=headers
+        )
+    return JSONResponse(error_body(status, message, **extra), status_code=status, headers=headers)
+
+
+def describe_validation_errors(errors: Sequence[Any]) -> tuple[str, list[dict[str, str]]]:
+    """A one-line message naming each bad parameter, plus the same as a list."""
+    details = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        name = ".".join(loc[1:]) or "(whole)"
+        message = error.get("msg", "is invalid")
+        if "input" in error and not isinstance(error["input"], dict | list) and loc[:1] != ["body"]:
+            message += f" (got {error['input']!r})"
+        details.append({"in": loc[0] if loc else "request", "parameter": name, "message": message})
+    text = "; ".join(
+        f"{_PLACES.get(d['in'], d['in'])} '{d['parameter']}': {d['message']}" for d in details
+    )
+    return text or "invalid request", details
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
+        message = f"no such page or resource: {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"method {request.method} is not allowed on {request.url.path}"
+    return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    message, details = describe_validation_errors(exc.errors())
+    return error_response(request, 422, message, details=details)
+
+
+async def _storage_error(request: Request, exc: StorageError) -> Response:
+    log.error("storage failure on %s: %s", request.url.path, exc)
+    return error_response(request, 503, f"storage is unavailable: {exc}")
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "internal server error; the server log has the details")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StorageError, _storage_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

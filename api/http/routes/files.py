@@ -1,0 +1,111 @@
+"""`GET /api/items/{id}/files/{role}`: stream a stored file, with Range, ETag and 304.
+
+The object key always comes from the record, never from the URL, and the record must be
+visible to the caller: a hidden item's files answer the same 404 as an unknown id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from api.http.deps import ServicesDep, VisibleRecord
+from api.http.errors import error_response, not_found
+from api.http.headers import RangeNotSatisfiable, content_disposition, etag_matches, parse_range
+from api.present import nth_file
+from api.services import Services
+from repository import ObjectNotFound
+
+router = APIRouter(tags=["files"])
+
+# Uploaded originals may be HTML or SVG: never let a browser run them on our origin.
+_SAFETY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+}
+
+
+@dataclass(frozen=True)
+class FileRequest:
+    """Which file a download asks for and the conditional/range headers it sent."""
+
+    role: str
+    n: int
+    range_header: str | None
+    if_none_match: str | None
+    if_range: str | None
+
+
+def file_request(
+    role: Annotated[str, Path(description="original, access, thumbnail, poster, …")],
+    n: Annotated[int, Query(ge=1, description="Which file of this role, from 1")] = 1,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+    if_range: Annotated[str | None, Header()] = None,
+) -> FileRequest:
+    return FileRequest(role, n, range_header, if_none_match, if_range)
+
+
+FileRequestDep = Annotated[FileRequest, Depends(file_request)]
+
+
+@router.get(
+    "/api/items/{item_id}/files/{role}",
+    summary="Download a file of an item (supports HTTP Range; HEAD too)",
+    responses={206: {"description": "Partial content"}, 304: {}, 404: {}, 416: {}},
+)
+@router.head("/api/items/{item_id}/files/{role}", include_in_schema=False)
+def get_file(
+    request: Request, record: VisibleRecord, services: ServicesDep, wanted: FileRequestDep
+) -> Response:
+    return stream_file(request, record, services, wanted)
+
+
+def stream_file(
+    request: Request, record: dict[str, Any], services: Services, wanted: FileRequest
+) -> Response:
+    """The one answer to a file download: 304, 416, HEAD, whole or ranged body.
+
+    Shared by the item route and the share-link route, which differ only in who may see the record.
+    """
+    role, n = wanted.role, wanted.n
+    file = nth_file(record, role, n)
+    if file is None:
+        raise not_found(f"item {record['id']!r} has no {role!r} file number {n}")
+    size = file["bytes"]
+    etag = f'"{file["sha256"]}"'
+    headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "no-cache"}
+    headers.update(_SAFETY_HEADERS)
+    if file["role"] == "original":
+        headers["Content-Disposition"] = content_disposition(file.get("name"))
+    if etag_matches(wanted.if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+
+    range_header = wanted.range_header
+    if wanted.if_range is not None and wanted.if_range.strip() != etag:
+        range_header = None  # the client's copy is stale: send the whole file
+    try:
+        byte_range = parse_range(range_header, size)
+    except RangeNotSatisfiable as exc:
+        return error_response(
+            request, 416, str(exc), headers={**headers, "Content-Range": f"bytes */{size}"}
+        )
+    start, end = byte_range if byte_range else (0, size - 1)
+    status = 206 if byte_range else 200
+    if byte_range:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(end - start + 1)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=file["media_type"])
+    try:
+        chunks = services.store.open_range(file["key"], start, end) if size else iter(())
+    except ObjectNotFound:
+        raise HTTPException(
+            500, f"the stored content of {record['id']}/{role} is missing; run `heritage verify`"
+        ) from None
+    return StreamingResponse(
+        chunks, status_code=status, headers=headers, media_type=file["media_type"]
+    )

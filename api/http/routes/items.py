@@ -1,0 +1,24 @@
+"""`GET /api/items/{id}`: the stored record, as the schema defines it, with file URLs added."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.http.deps import ServicesDep, VisibleRecord
+from api.http.negotiation import JSON, ItemFormat, rdf_response
+from api.present import with_file_urls
+
+router = APIRouter(tags=["items"])
+
+
+@router.get(
+    "/api/items/{item_id}",
+    summary="One item record (schemas/record.schema.json), each file with its download URL",
+    responses={404: {"description": "Unknown, or not visible to the caller"}},
+)
+def get_item(record: VisibleRecord, fmt: ItemFormat, services: ServicesDep) -> Any:
+    if fmt != JSON:
+        return rdf_response(record, fmt, services.settings.base_url)
+    return with_file_urls(record)

@@ -1,0 +1,262 @@
+"""`POST /api/ingest`: an archivist uploads files for an ingest job; `GET /api/jobs/{id}`: how
+it went, with the same report the CLI writes.
+
+Who may submit: a key with the archivist role or above, into a collection of its own
+institution (a new collection becomes its institution's; admins may fill any). Publishing needs
+the curator role here as everywhere: an archivist's upload may not set `status=published`, in
+the form or in a manifest row, and a manifest row may not give the items to another institution.
+Those checks, and a manifest that cannot be read at all, answer at once (403/422); everything
+else (a bad file, a bad row) is a failed item in the job's report, as on the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.http.auth import ArchivistDep, Caller, OptionalCaller
+from api.http.deps import ServicesDep
+from api.http.errors import not_found
+from api.http.uploads import Upload, receive_upload
+from api.operations.items import audit_write
+from api.operations.jobs import Job, JobRunner, collection_owner, new_job_id
+from api.services import Services
+from ingest.errors import IngestError
+from ingest.manifest import load_manifest
+from ingest.pipeline import ACCESS_LEVELS
+from repository import now_iso
+from repository.keys import is_valid_slug
+
+INGEST_STATUSES = ("draft", "review", "published")
+
+_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["collection", "files"],
+                    "properties": {
+                        "collection": {"type": "string", "description": "Collection slug"},
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "Images, media, documents, ZIP/TAR archives or bags; "
+                            "a name may hold folders (歌曲/01.wav), never '..'",
+                        },
+                        "manifest": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "CSV (UTF-8 or GBK) or JSON, as for the CLI",
+                        },
+                        "status": {"type": "string", "enum": list(INGEST_STATUSES)},
+                        "access": {"type": "string", "enum": list(ACCESS_LEVELS)},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@asynccontextmanager
+async def job_runner_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    runner = JobRunner(app.state.services)
+    await run_in_threadpool(runner.start)
+    app.state.job_runner = runner
+    try:
+        yield
+    finally:
+        await run_in_threadpool(runner.stop)
+
+
+router = APIRouter(tags=["ingest"], lifespan=job_runner_lifespan)
+
+
+def get_runner(request: Request) -> JobRunner:
+    return request.app.state.job_runner
+
+
+RunnerDep = Annotated[JobRunner, Depends(get_runner)]
+
+
+def acting_institution(services: Services, caller: Caller, slug: str) -> str:
+    """Whose collection the upload fills: 422 for a bad slug, 403 for another's collection."""
+    if not is_valid_slug(slug):
+        raise HTTPException(
+            422,
+            f"form field 'collection': {slug!r} is not a valid slug: use lower-case letters, "
+            "digits and '-' (e.g. ordos-folk-songs)",
+        )
+    owner = collection_owner(services.records, slug, services.settings.institution)
+    if owner is None:
+        return caller.institution
+    if owner != caller.institution and caller.role != "admin":
+        raise HTTPException(
+            403,
+            f"collection {slug!r} belongs to institution {owner!r}; "
+            f"your key acts for {caller.institution!r}",
+        )
+    return owner
+
+
+def _choice(upload: Upload, name: str, allowed: tuple[str, ...]) -> str | None:
+    value = upload.fields.get(name) or None
+    if value is not None and value not in allowed:
+        raise HTTPException(422, f"form field {name!r}: {value!r} is not one of {allowed}")
+    return value
+
+
+def _may_publish(caller: Caller, where: str) -> None:
+    if not caller.has_role("curator"):
+        raise HTTPException(
+            403,
+            f"{where}: status 'published' needs the curator role; your key is {caller.role} "
+            "(send draft or review, a curator publishes after review)",
+        )
+
+
+def _check_manifest(path: Path, caller: Caller, institution: str) -> None:
+    """Unreadable: 422. Rows an archivist may not submit (see the module docstring): 403."""
+    try:
+        manifest = load_manifest(path)
+    except IngestError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if caller.role == "admin":
+        return
+    for row in manifest.rows:
+        named = row.values.get("institution")
+        if named not in (None, institution):
+            raise HTTPException(
+                403,
+                f"{row.where}: institution {named!r} is not the collection's ({institution!r})",
+            )
+        if row.values.get("status") == "published":
+            _may_publish(caller, row.where)
+
+
+def _job_for(job_id: str, upload: Upload, caller: Caller, services: Services) -> Job:
+    collection = upload.fields.get("collection")
+    if not collection:
+        raise HTTPException(422, "form field 'collection' (a collection slug) is required")
+    if not upload.names:
+        raise HTTPException(422, "send at least one file in the form field 'files'")
+    status = _choice(upload, "status", INGEST_STATUSES)
+    access = _choice(upload, "access", ACCESS_LEVELS)
+    institution = acting_institution(services, caller, collection)
+    if status == "published":
+        _may_publish(caller, "form field 'status'")
+    if upload.manifest is not None:
+        _check_manifest(upload.manifest, caller, institution)
+    return Job(
+        id=job_id,
+        collection=collection,
+        institution=institution,
+        agent=caller.agent,
+        submitted=now_iso(),
+        files=upload.names,
+        manifest=upload.manifest.name if upload.manifest else None,
+        status=status,
+        access=access,
+    )
+
+
+@router.post(
+    "/api/ingest",
+    status_code=202,
+    summary="Upload files into a collection; they are ingested by a background job",
+    openapi_extra=_FORM,
+    responses={
+        202: {"description": "Accepted: `{job, url}`, and `Location` names the job"},
+        403: {"description": "Another institution's collection, or publishing without curator"},
+        413: {"description": "Larger than HERITAGE_UPLOAD_MAX_BYTES"},
+        422: {"description": "A missing or bad field, file name or manifest"},
+    },
+)
+async def submit_ingest(
+    request: Request, caller: ArchivistDep, services: ServicesDep, runner: RunnerDep
+) -> JSONResponse:
+    job_id = new_job_id()
+    root = runner.uploads / job_id
+
+    def check_field(name: str, value: str) -> None:  # refuse before the files, when we can
+        if name == "collection":
+            acting_institution(services, caller, value)
+
+    try:
+        limit = services.settings.upload_max_bytes
+        upload = await receive_upload(request, root, limit, check_field)
+        job = await run_in_threadpool(_job_for, job_id, upload, caller, services)
+        summary = f"ingest job {job_id} into {job.collection}: {len(job.files)} file(s)" + (
+            f", manifest {job.manifest}" if job.manifest else ""
+        )
+        await run_in_threadpool(audit_write, request, caller, None, summary)
+        await run_in_threadpool(runner.submit, job, upload)
+    except BaseException:  # refused, failed or cancelled: nothing of it stays
+        Upload(root).remove()
+        raise
+    url = f"/api/jobs/{job_id}"
+    return JSONResponse({"job": job_id, "url": url}, status_code=202, headers={"Location": url})
+
+
+def visible_job(job_id: str, caller: OptionalCaller, runner: RunnerDep) -> Job:
+    """The job, for keys of its institution and admins; for anyone else, 404 as if unknown."""
+    job = runner.jobs.get(job_id)
+    if (
+        job is None
+        or caller is None
+        or not (caller.role == "admin" or caller.institution == job.institution)
+    ):
+        raise not_found(f"no ingest job with id {job_id!r}")
+    return job
+
+
+VisibleJob = Annotated[Job, Depends(visible_job)]
+
+
+@router.get(
+    "/api/jobs/{job_id}",
+    summary="An ingest job: state, counts and, once done, every item's outcome",
+    responses={404: {"description": "Unknown, or another institution's job"}},
+)
+def job_status(job: VisibleJob, runner: RunnerDep) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": job.id,
+        "state": job.state,
+        "collection": job.collection,
+        "institution": job.institution,
+        "submitted": job.submitted,
+        "started": job.started,
+        "finished": job.finished,
+        "files": job.files,
+        "manifest": job.manifest,
+        "total": job.total,
+        "counts": job.counts,
+    }
+    if job.error:
+        body["error"] = job.error
+    report = runner.jobs.report(job)
+    if report is not None:
+        body["report_url"] = f"/api/jobs/{job.id}/report"
+        body["items"] = report["items"]
+        body["errors"] = report["errors"]
+    return body
+
+
+@router.get(
+    "/api/jobs/{job_id}/report",
+    summary="The job's ingest report, exactly as the pipeline stored it (and the CLI writes it)",
+    responses={404: {"description": "Unknown job, another institution's, or no report yet"}},
+)
+def job_report(job: VisibleJob, runner: RunnerDep) -> dict[str, Any]:
+    report = runner.jobs.report(job)
+    if report is None:
+        raise not_found(f"ingest job {job.id!r} has no report (yet)")
+    return report

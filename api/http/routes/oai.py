@@ -1,0 +1,59 @@
+"""`GET|POST /oai`: the OAI-PMH 2.0 endpoint (arguments in the query, or a form body on POST)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from api.protocols.oai import PAGE_SIZE, OaiRepository, form_pairs
+from api.services import Services
+
+router = APIRouter(tags=["sharing"])
+
+
+def make_repository(services: Services, page_size: int = PAGE_SIZE) -> OaiRepository:
+    settings = services.settings
+    return OaiRepository(
+        services.records,
+        base_url=settings.base_url,
+        secret=settings.secret.get_secret_value(),
+        name=f"Heritage ({settings.institution})",
+        page_size=page_size,
+    )
+
+
+def oai_repository(request: Request) -> OaiRepository:
+    """The app's repository (`app.state.oai`), made on first use: its header cache lives as
+    long as the app."""
+    state = request.app.state
+    if getattr(state, "oai", None) is None:
+        state.oai = make_repository(state.services)
+    return state.oai
+
+
+_SUMMARY = (
+    "OAI-PMH 2.0 (verbs: Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords, "
+    "GetRecord; formats oai_dc and edm)"
+)
+_XML = {200: {"content": {"text/xml": {}}}}
+
+
+@router.get(
+    "/oai", summary=_SUMMARY, operation_id="oai_get", response_class=Response, responses=_XML
+)
+@router.post(
+    "/oai",
+    summary=_SUMMARY + ", arguments as a form body",
+    operation_id="oai_post",
+    response_class=Response,
+    responses=_XML,
+)
+async def oai(request: Request) -> Response:
+    if request.method == "POST":
+        pairs = form_pairs((await request.form()).multi_items())
+    else:
+        pairs = form_pairs(request.query_params.multi_items())
+    repository = oai_repository(request)
+    body = await run_in_threadpool(repository.handle, pairs)
+    return Response(body, media_type="text/xml; charset=utf-8")

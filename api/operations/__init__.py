@@ -1,0 +1,1 @@
+"""Domain operations the web app, the CLI and a queue worker share; free of FastAPI."""

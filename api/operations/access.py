@@ -1,0 +1,47 @@
+"""Who may see what, and who may change what: the API's one policy module.
+
+Seeing: a caller's `Audience` (see `search.base.Audience`) and `search.base.is_visible`, the one
+rule the search backends also apply inside their queries. A hidden item looks exactly like a
+missing one (404), so nothing leaks to callers who may not see it.
+
+Changing: a write needs a role (archivist < curator < admin) and, below admin, the item's own
+institution. Items the caller cannot even see answer 404 before any of that is checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException
+
+from api.http.auth import Caller
+from search.base import Audience, is_visible
+
+__all__ = ["audience_of", "check_owner", "is_owner", "is_visible"]
+
+
+def audience_of(caller: Caller | None) -> Audience:
+    """Anonymous: the public. Admin: everything. Curator: its institution's items, restricted
+    ones too. Archivist: its institution's items except the restricted ones."""
+    if caller is None:
+        return Audience.public()
+    if caller.role == "admin":
+        return Audience.all()
+    return Audience.member(caller.institution, restricted=caller.role == "curator")
+
+
+def is_owner(caller: Caller | None, record: dict[str, Any]) -> bool:
+    """Does this caller act for the item's institution (admins act for every institution)?"""
+    if caller is None:
+        return False
+    return caller.role == "admin" or record.get("institution") == caller.institution
+
+
+def check_owner(caller: Caller, record: dict[str, Any]) -> None:
+    """403 unless the caller may change this (visible) item."""
+    if not is_owner(caller, record):
+        raise HTTPException(
+            403,
+            f"item {record['id']!r} belongs to institution {record.get('institution')!r}; "
+            f"your key acts for {caller.institution!r}",
+        )

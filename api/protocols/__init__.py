@@ -1,0 +1,1 @@
+"""Sharing protocols: OAI-PMH, IIIF, the RDF mapping, exports, share links."""

@@ -1,1 +1,0 @@
-"""HTTP routes, one small module per resource; `api.app.create_app` includes them."""
