@@ -1,17 +1,20 @@
-"""Configuration, read once from the environment (and `.env`) and passed down as plain objects."""
+"""Configuration, read once from the environment (and `.env`) and passed down as plain objects.
+
+Imports no pipeline code, so every command can read it cheaply; `api.operations.ingesting` turns
+it into the pipeline's options."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.media.ffmpeg import TranscodeSettings
-from ingest.pipeline import IngestOptions, default_ffmpeg_concurrency
-from repository.config import StoreConfig
+if TYPE_CHECKING:
+    from repository.config import StoreConfig
+
 
 X264_PRESETS = Literal[
     "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
@@ -55,10 +58,11 @@ class Settings(BaseSettings):
     audio_format: Literal["m4a", "mp3"] = "m4a"
     audio_bitrate: str = Field("128k", pattern=r"^[1-9][0-9]{1,3}k$")
     ffmpeg_concurrency: int = Field(
-        default_factory=default_ffmpeg_concurrency,
+        default_factory=lambda: max(1, (os.cpu_count() or 1) // 2),
         ge=1,
         le=64,
-        description="How many ffmpeg processes may run at once, beside the image workers.",
+        description="How many ffmpeg processes may run at once, beside the image workers "
+        "(default: half the cores, at least one).",
     )
     ffmpeg_threads: int = Field(0, ge=0, le=64, description="Threads per ffmpeg; 0: automatic.")
     upload_max_bytes: int = Field(
@@ -87,46 +91,9 @@ class Settings(BaseSettings):
         """Where `POST /api/ingest` receives files, one folder per job, removed after it."""
         return self.data_dir / "uploads"
 
-    def ingest_options(
-        self,
-        collection: str,
-        *,
-        agent: str,
-        manifest: Path | None = None,
-        workers: int | None = None,
-        dry_run: bool = False,
-        status: str | None = None,
-        access: str | None = None,
-        institution: str | None = None,
-    ) -> IngestOptions:
-        """One ingest's options: what is not given comes from these settings."""
-        return IngestOptions(
-            collection=collection,
-            manifest=manifest,
-            workers=workers or self.workers,
-            dry_run=dry_run,
-            default_status=status or self.default_status,
-            default_access=access or self.default_access,
-            institution=institution or self.institution,
-            agent=agent,
-            max_image_pixels=self.max_image_pixels,
-            transcode=self.transcode_settings(),
-            ffmpeg_concurrency=self.ffmpeg_concurrency,
-        )
-
-    def transcode_settings(self) -> TranscodeSettings:
-        """How video and audio access copies are made, for `IngestOptions.transcode`."""
-        return TranscodeSettings(
-            max_side=self.video_max_side,
-            crf=self.video_crf,
-            preset=self.video_preset,
-            audio_bitrate=self.audio_bitrate,
-            audio_format=self.audio_format,
-            preview_seconds=self.video_preview_seconds,
-            threads=self.ffmpeg_threads,
-        )
-
     def store_config(self) -> StoreConfig:
+        from repository.config import StoreConfig
+
         return StoreConfig(
             kind=self.storage,
             local_root=self.local_store_path,

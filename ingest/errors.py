@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+from schemas.errors import InvalidInput
 
-class IngestError(Exception):
+
+class IngestError(InvalidInput):
     """The whole run cannot start: bad usage or a manifest that cannot be read at all."""
 
 
-class ItemError(Exception):
+class ItemError(InvalidInput):
     """One file or manifest row cannot be ingested. `subject` names it, `problem` says why."""
 
     def __init__(self, subject: str, problem: str):

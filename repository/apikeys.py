@@ -18,6 +18,7 @@ from typing import Any, Literal, cast, get_args
 from repository.keys import KEYS_PREFIX, api_key_key
 from repository.records import now_iso
 from repository.store import ObjectNotFound, ObjectStore
+from schemas.errors import InvalidInput, NotFound
 
 Role = Literal["archivist", "curator", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -28,7 +29,7 @@ _INSTITUTION = re.compile(r"^\S(?:[^\x00-\x1f\x7f]{0,126}\S)?$")
 MAX_LABEL = 200
 
 
-class KeyNotFound(KeyError):
+class KeyNotFound(NotFound):
     def __str__(self) -> str:
         return f"no API key with id {self.args[0]!r}"
 
@@ -68,13 +69,13 @@ def key_id_of(token: str) -> str | None:
 
 def check_role(role: str) -> Role:
     if role not in ROLES:
-        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}")
     return cast(Role, role)
 
 
 def check_institution(institution: str) -> str:
     if not _INSTITUTION.match(institution):
-        raise ValueError(
+        raise InvalidInput(
             f"institution {institution!r} must be 1-128 characters, without control characters "
             "or surrounding spaces (as in the records' `institution` field)"
         )
@@ -90,7 +91,7 @@ class KeyStore:
     def create(self, institution: str, role: str, label: str = "") -> tuple[ApiKey, str]:
         """A new key and its token: the token is returned here once and stored nowhere."""
         if len(label) > MAX_LABEL:
-            raise ValueError(f"label is longer than {MAX_LABEL} characters")
+            raise InvalidInput(f"label is longer than {MAX_LABEL} characters")
         key_id = secrets.token_hex(6)
         token = f"hk_{key_id}_{secrets.token_urlsafe(32)}"
         key = ApiKey(

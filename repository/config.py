@@ -8,6 +8,7 @@ from typing import Literal
 
 from repository.local import LocalStore
 from repository.store import ObjectStore
+from schemas.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -31,4 +32,4 @@ def open_store(config: StoreConfig) -> ObjectStore:
         from repository.s3 import S3Store  # imported lazily: the embedded default needs no S3
 
         return S3Store.from_config(config)
-    raise ValueError(f"unknown storage kind {config.kind!r}")
+    raise InvalidInput(f"unknown storage kind {config.kind!r}")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from schemas.errors import InvalidInput
+
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,80}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -32,25 +34,25 @@ _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 def check_key(key: str) -> str:
     """Refuse keys that could escape a directory or confuse S3 (.., //, leading /)."""
     if not _SAFE_KEY.match(key) or ".." in key.split("/") or "//" in key or key.endswith("/"):
-        raise ValueError(f"invalid object key {key!r}")
+        raise InvalidInput(f"invalid object key {key!r}")
     return key
 
 
 def blob_key(sha256: str) -> str:
     if not _SHA256.match(sha256):
-        raise ValueError(f"invalid sha256 {sha256!r}")
+        raise InvalidInput(f"invalid sha256 {sha256!r}")
     return f"{BLOBS_PREFIX}{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
 def record_key(item_id: str) -> str:
     if not _ID.match(item_id):
-        raise ValueError(f"invalid item id {item_id!r}")
+        raise InvalidInput(f"invalid item id {item_id!r}")
     return f"{RECORDS_PREFIX}{item_id}.json"
 
 
 def collection_key(slug: str) -> str:
     if not _SLUG.match(slug):
-        raise ValueError(f"invalid collection slug {slug!r}")
+        raise InvalidInput(f"invalid collection slug {slug!r}")
     return f"{COLLECTIONS_PREFIX}{slug}.json"
 
 
@@ -64,7 +66,7 @@ def job_key(job_id: str) -> str:
 
 def api_key_key(key_id: str) -> str:
     if not _KEY_ID.match(key_id):
-        raise ValueError(f"invalid API key id {key_id!r}")
+        raise InvalidInput(f"invalid API key id {key_id!r}")
     return f"{KEYS_PREFIX}{key_id}.json"
 
 

@@ -12,12 +12,13 @@ from typing import Any
 from repository.keys import RECORDS_PREFIX, collection_key, record_key
 from repository.store import ObjectNotFound, ObjectStore
 from schemas import validate_record
+from schemas.errors import NotFound
 
 SCHEMA_VERSION = "1.0"
 VALIDATED_CACHE_SIZE = 4096
 
 
-class RecordNotFound(KeyError):
+class RecordNotFound(NotFound):
     def __str__(self) -> str:
         return f"no record with id {self.args[0]!r}"
 

@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from schemas.errors import NotFound, Unavailable
 
-class StorageError(RuntimeError):
+
+class StorageError(Unavailable):
     """The backend failed (unreachable, refused, out of space). The message names the backend."""
 
 
-class ObjectNotFound(KeyError):
+class ObjectNotFound(NotFound):
     def __init__(self, key: str):
         super().__init__(key)
         self.key = key

@@ -4,18 +4,24 @@ Everything here is data; the code only loads it. Other packages import from here
 other way round.
 """
 
-from schemas.loader import (
-    Category,
-    Era,
-    SchemaError,
-    categories,
-    category_by_code,
-    eras,
-    load_schema,
-    resolve_category,
-    validate_manifest_row,
-    validate_record,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from schemas.loader import (
+        Category,
+        Era,
+        SchemaError,
+        categories,
+        category_by_code,
+        eras,
+        load_schema,
+        resolve_category,
+        validate_manifest_row,
+        validate_record,
+    )
 
 __all__ = [
     "Category",
@@ -29,3 +35,10 @@ __all__ = [
     "validate_manifest_row",
     "validate_record",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the validator (jsonschema) on first use, so importing `schemas.errors` stays cheap."""
+    if name in __all__:
+        return getattr(importlib.import_module("schemas.loader"), name)
+    raise AttributeError(f"module 'schemas' has no attribute {name!r}")

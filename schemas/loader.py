@@ -11,8 +11,10 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from schemas.errors import InvalidInput
 
-class SchemaError(ValueError):
+
+class SchemaError(InvalidInput):
     """A document does not match its schema. `path` is the JSON path of the first bad field."""
 
     def __init__(self, message: str, path: str, errors: list[str]):

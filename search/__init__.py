@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from schemas.errors import InvalidInput
 from search.base import (
     FACET_FIELDS,
     Audience,
@@ -46,13 +47,13 @@ def open_index(
     """The configured backend: `sqlite` needs `sqlite_path`, the cluster engines need `url`."""
     if kind == "sqlite":
         if sqlite_path is None:
-            raise ValueError("search backend 'sqlite' needs sqlite_path (the index file)")
+            raise InvalidInput("search backend 'sqlite' needs sqlite_path (the index file)")
         from search.sqlite import SqliteIndex
 
         return SqliteIndex(sqlite_path)
     if kind in ("elasticsearch", "opensearch"):
         if not url:
-            raise ValueError(f"search backend {kind!r} needs a url (HERITAGE_SEARCH_URL)")
+            raise InvalidInput(f"search backend {kind!r} needs a url (HERITAGE_SEARCH_URL)")
         if kind == "elasticsearch":
             from search.elasticsearch import ElasticsearchIndex
 
@@ -60,4 +61,4 @@ def open_index(
         from search.opensearch import OpenSearchIndex
 
         return OpenSearchIndex(url, index_name=index_name)
-    raise ValueError(f"unknown search backend {kind!r}; expected one of {', '.join(KINDS)}")
+    raise InvalidInput(f"unknown search backend {kind!r}; expected one of {', '.join(KINDS)}")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
+from schemas.errors import InvalidInput
+
 FACET_FIELDS: tuple[str, ...] = (
     "collection",
     "category",
@@ -99,14 +101,14 @@ def check_query(query: SearchQuery) -> dict[str, list[str]]:
     Every backend calls this first, so all refuse the same queries with the same words.
     """
     if query.sort not in SORTS:
-        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {query.sort!r}")
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {query.sort!r}")
     if not 1 <= query.size <= MAX_PAGE_SIZE:
-        raise ValueError(f"size must be between 1 and {MAX_PAGE_SIZE}, not {query.size}")
+        raise InvalidInput(f"size must be between 1 and {MAX_PAGE_SIZE}, not {query.size}")
     if query.page < 1:
-        raise ValueError(f"page must be 1 or more, not {query.page}")
+        raise InvalidInput(f"page must be 1 or more, not {query.page}")
     for name in (*query.facets, *query.filters):
         if name not in FACET_FIELDS:
-            raise ValueError(f"unknown facet field {name!r}; expected one of {FACET_FIELDS}")
+            raise InvalidInput(f"unknown facet field {name!r}; expected one of {FACET_FIELDS}")
     return {name: [str(v) for v in values] for name, values in query.filters.items() if values}
 
 

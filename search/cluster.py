@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from schemas.errors import InvalidInput, Unavailable
 from search.analysis import AllOf, AnyOf, Node, Phrase, QueryPlan, analyze_query
 from search.base import Audience, FacetValue, Hit, SearchQuery, SearchResult, check_query
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
@@ -81,7 +82,7 @@ repeats the plan per field (6 leaves a phrase) and per tier (6 more): for a very
 tiers and then field scoring are left out; the hits stay the same, only their order is plainer."""
 
 
-class ClusterError(RuntimeError):
+class ClusterError(Unavailable):
     """The engine could not be reached or refused a request; the message names its URL."""
 
 
@@ -361,7 +362,7 @@ class ClusterIndex:
 
     def __init__(self, url: str, index_name: str, engine: Engine) -> None:
         if not _NAME_RE.match(index_name):
-            raise ValueError(
+            raise InvalidInput(
                 f"index_name {index_name!r}: use lowercase letters, digits, '-' and '_'"
             )
         self.url = url
@@ -425,7 +426,7 @@ class ClusterIndex:
                     reason = (result.get("error") or {}).get("reason", result.get("error"))
                     failed.append(f"record {result.get('_id')}: {reason}")
         if failed:
-            raise ValueError(
+            raise InvalidInput(
                 f"{self._engine.name} refused {len(failed)} record(s) in {target!r}: "
                 + "; ".join(failed[:10])
             )

@@ -36,6 +36,7 @@ from typing import Any
 import edtf
 
 from schemas import category_by_code
+from schemas.errors import InvalidInput
 from search.analysis import field_tokens, sort_key
 
 FIELD_BOOSTS: dict[str, float] = {
@@ -158,7 +159,7 @@ def to_document(record: dict[str, Any]) -> dict[str, Any]:
         return _to_document(record)
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         item = record.get("id", "?") if isinstance(record, dict) else "?"
-        raise ValueError(
+        raise InvalidInput(
             f"record {item}: cannot be indexed, bad or missing field {error}"
         ) from error
 

@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from schemas.errors import InvalidInput
 from search.analysis import analyze, fold
 
 SCREENING_AGENT = "heritage-screening"
@@ -34,7 +35,7 @@ TERMS_ENV = "HERITAGE_SENSITIVE_TERMS_FILE"
 _ONE_HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
 
 
-class ScreenConfigError(ValueError):
+class ScreenConfigError(InvalidInput):
     """The word list is unusable; the message names the file and the entry."""
 
 

@@ -1,3 +1,3 @@
-from api.cli.commands import app
+from api.cli.commands import main
 
-app(prog_name="heritage")
+main()

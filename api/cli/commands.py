@@ -10,26 +10,21 @@ import json
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from api.cli.governance import keys_app, verify
-from api.cli.progress import ingest_progress
 from api.cli.sharing import export_command, harvest_command
-from api.cli.support import err, fail, load_settings, open_services, out
-from api.http.app import create_app
-from api.labels import pick_language
-from api.operations.searching import SearchParams, run_search
-from api.services import Services
-from api.settings import Settings
-from ingest.errors import IngestError
-from ingest.pipeline import IngestOptions, run_ingest
-from ingest.report import IngestReport
-from repository import StorageError
-from search.base import Audience
+from api.cli.support import err, fail, load_settings, open_services, out, run
+
+if TYPE_CHECKING:  # the pipeline, the web app and the backends load only when a command runs
+    from api.services import Services
+    from api.settings import Settings
+    from ingest.pipeline import IngestOptions
+    from ingest.report import IngestReport
 
 app = typer.Typer(
     name="heritage",
@@ -104,13 +99,12 @@ def _print_summary(report: IngestReport, report_path: Path) -> None:
 
 def _ingest(paths: list[Path], options: IngestOptions, services: Services) -> IngestReport:
     """Run the pipeline with a progress display; unusable input exits 2 before any work."""
+    from api.cli.progress import ingest_progress
+    from ingest.pipeline import run_ingest
+
     with ingest_progress(err) as progress:
         try:
             return run_ingest(paths, options, services.store_config, services.index, progress)
-        except IngestError as exc:
-            fail(str(exc))
-        except StorageError as exc:
-            fail(f"storage failed: {exc}")
         except KeyboardInterrupt:
             err.print("interrupted: finished items are kept; run the same command again to go on")
             raise typer.Exit(130) from None
@@ -141,8 +135,11 @@ def ingest(
     ] = None,
 ) -> None:
     """Ingest files into a collection; re-running the same command is safe."""
+    from api.operations.ingesting import ingest_options
+
     settings = load_settings()
-    options = settings.ingest_options(
+    options = ingest_options(
+        settings,
         collection,
         agent=AGENT,
         manifest=manifest,
@@ -168,11 +165,13 @@ def serve(
 
 
 def _serve(settings: Settings, host: str, port: int, banner: str, hint: str = "") -> None:
-    import uvicorn  # imported here: only serving needs it
+    import uvicorn
+
+    from api.http.app import create_app
 
     try:
         application = create_app(settings)
-    except (StorageError, OSError, ValueError) as exc:
+    except OSError as exc:
         fail(f"cannot open storage or index: {exc}")
     shown = f"[{host}]" if ":" in host else host
     out.print(
@@ -201,6 +200,10 @@ def search_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead.")] = False,
 ) -> None:
     """Search the index as an operator (or as the public with --public)."""
+    from api.labels import pick_language
+    from api.operations.searching import SearchParams, run_search
+    from search.base import Audience
+
     params = SearchParams(
         q=query,
         filters={},
@@ -254,6 +257,8 @@ def demo(
     ] = False,
 ) -> None:
     """Ingest the sample collection and serve it: the whole path on the embedded default."""
+    from api.operations.ingesting import ingest_options
+
     settings = load_settings()
     if data_dir is None and "data_dir" not in settings.model_fields_set:
         data_dir = Path(tempfile.mkdtemp(prefix="heritage-demo-"))
@@ -264,8 +269,13 @@ def demo(
     if not manifest.is_file():
         fail(f"no sample collection at {samples} (expected {manifest})")
     files = samples / "collection" if (samples / "collection").is_dir() else samples
-    options = settings.ingest_options(
-        DEMO_COLLECTION, agent=AGENT, manifest=manifest, status="published", access="public"
+    options = ingest_options(
+        settings,
+        DEMO_COLLECTION,
+        agent=AGENT,
+        manifest=manifest,
+        status="published",
+        access="public",
     )
     out.print(f"Data: {settings.data_dir}", markup=False, highlight=False)
     with open_services(settings) as services:
@@ -291,7 +301,7 @@ def transfer(
     Every blob is re-hashed on arrival; records are copied only once all their files are there.
     Safe to re-run after an interruption: what already arrived is skipped.
     """
-    from repository import LocalStore
+    from repository import LocalStore, StorageError
     from repository.transfer import transfer as copy_repository
 
     source_root = source_data_dir / "store"
@@ -317,3 +327,8 @@ def transfer(
         err.print(f"  {problem}", markup=False, highlight=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def main() -> None:
+    """The `heritage` console script."""
+    run(app)

@@ -1,7 +1,7 @@
 """`heritage keys create|list|revoke` and `heritage verify`: the operator's governance commands.
 
-Registered on the `heritage` app by `api/cli.py`. Both work on storage alone (no search index).
-Each key change and each verify run is written to the audit log as the local operator.
+Registered on the `heritage` app by `api.cli.commands`. Both work on storage alone (no search
+index). Each key change and each verify run is written to the audit log as the local operator.
 """
 
 from __future__ import annotations
@@ -9,16 +9,17 @@ from __future__ import annotations
 import getpass
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from api.cli.support import fail, load_settings, out
-from repository import ObjectStore, RecordStore, StorageError, open_store
-from repository.apikeys import ROLES, KeyNotFound, KeyStore
-from repository.audit import Actor, AuditLog
-from repository.fixity import audit, record_damage_events
+from schemas.errors import HeritageError
+
+if TYPE_CHECKING:  # storage loads only when a command runs
+    from repository import ObjectStore
+    from repository.audit import Actor
 
 keys_app = typer.Typer(
     name="keys",
@@ -28,14 +29,18 @@ keys_app = typer.Typer(
 
 
 def _store() -> ObjectStore:
+    from repository import open_store
+
     try:
         return open_store(load_settings().store_config())
-    except (StorageError, OSError, ValueError) as exc:
+    except (HeritageError, OSError) as exc:
         fail(f"cannot open storage: {exc}")
 
 
 def _operator() -> Actor:
     """The person at the terminal, as the audit log names them."""
+    from repository.audit import Actor
+
     try:
         user = getpass.getuser()
     except (OSError, KeyError):
@@ -46,15 +51,15 @@ def _operator() -> Actor:
 @keys_app.command("create")
 def create_key(
     institution: Annotated[str, typer.Option(help="The institution the key acts for.")],
-    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
+    role: Annotated[str, typer.Option(help="archivist, curator or admin.")],
     label: Annotated[str, typer.Option(help="Who or what holds the key (for the list).")] = "",
 ) -> None:
     """Make a key; its token is printed once and stored nowhere (only its sha256 is)."""
+    from repository.apikeys import KeyStore
+    from repository.audit import AuditLog
+
     store = _store()
-    try:
-        key, token = KeyStore(store).create(institution, role, label)
-    except ValueError as exc:
-        fail(str(exc))
+    key, token = KeyStore(store).create(institution, role, label)
     AuditLog(store).append(
         "keys create",
         _operator(),
@@ -72,6 +77,8 @@ def list_keys(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every key (active and revoked), without tokens."""
+    from repository.apikeys import KeyStore
+
     keys = KeyStore(_store()).list()
     if as_json:
         shown = [{k: v for k, v in asdict(key).items() if k != "token_sha256"} for key in keys]
@@ -88,11 +95,11 @@ def list_keys(
 @keys_app.command("revoke")
 def revoke_key(key_id: Annotated[str, typer.Argument(help="The id from `keys list`.")]) -> None:
     """Revoke a key: refused by running servers within seconds (their lookup cache)."""
+    from repository.apikeys import KeyStore
+    from repository.audit import AuditLog
+
     store = _store()
-    try:
-        key = KeyStore(store).revoke(key_id)
-    except KeyNotFound as exc:
-        fail(str(exc))
+    key = KeyStore(store).revoke(key_id)
     AuditLog(store).append(
         "keys revoke",
         _operator(),
@@ -116,6 +123,10 @@ def verify(
     Damaged items get a failed fixity-check event; the run's summary goes to the audit log.
     Exit 1 when a file is missing or changed or a record unreadable (orphans alone: exit 0).
     """
+    from repository import RecordStore
+    from repository.audit import AuditLog
+    from repository.fixity import audit, record_damage_events
+
     store = _store()
     records = RecordStore(store)
     result = audit(records, collection=collection, sample=sample)

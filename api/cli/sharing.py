@@ -1,5 +1,5 @@
 """The sharing commands of `heritage`: `export` (a collection as RDF) and `harvest` (another
-repository's OAI-PMH feed into a collection). Registered on the typer app in `api/cli.py`.
+repository's OAI-PMH feed into a collection). Registered on the typer app in `api.cli.commands`.
 
 Exit codes as DESIGN.md sets them: 0 done; 1 done with failed records; 2 bad usage or
 configuration (one line on stderr).
@@ -14,10 +14,6 @@ from typing import Annotated
 import typer
 
 from api.cli.support import err, fail, load_settings, open_services, out
-from api.protocols.exports import export_collection
-from api.protocols.harvest import HarvestError, harvest
-from repository.keys import is_valid_slug
-from search.base import Audience
 
 
 class RdfFormat(StrEnum):
@@ -27,6 +23,8 @@ class RdfFormat(StrEnum):
 
 
 def _require_slug(collection: str) -> None:
+    from repository.keys import is_valid_slug
+
     if not is_valid_slug(collection):
         fail(f"collection {collection!r} is not a valid slug")
 
@@ -41,6 +39,9 @@ def export_command(
     ] = None,
 ) -> None:
     """Export a collection's public records as RDF (EDM + schema.org)."""
+    from api.protocols.exports import export_collection
+    from search.base import Audience
+
     _require_slug(collection)
     with open_services(load_settings()) as services:
         data, count = export_collection(
@@ -72,19 +73,18 @@ def harvest_command(
     ] = None,
 ) -> None:
     """Harvest another repository (OAI-PMH; EDM with files when offered, else oai_dc)."""
+    from api.protocols.harvest import harvest
+
     _require_slug(collection)
     with open_services(load_settings()) as services:
-        try:
-            report = harvest(
-                url,
-                set_spec=set_spec,
-                collection=collection,
-                store=services.store,
-                records=services.records,
-                index=services.index,
-            )
-        except HarvestError as exc:
-            fail(str(exc))
+        report = harvest(
+            url,
+            set_spec=set_spec,
+            collection=collection,
+            store=services.store,
+            records=services.records,
+            index=services.index,
+        )
     out.print(report.summary(), markup=False, highlight=False)
     for problem in report.failed:
         out.print(f"failed: {problem}", markup=False, highlight=False)

@@ -1,21 +1,25 @@
-"""What every `heritage` command module shares: the consoles, the exit-2 error line, reading
-settings and opening the services. A module of its own so `api/cli.py` and the command modules
-it registers can all import it without a cycle.
+"""What every `heritage` command module shares: the consoles, the one mapping from the error tree
+to exit codes, reading settings and opening the services.
+
+Exit codes (DESIGN.md): 0 all done; 1 done with failed items or damage found; 2 bad usage or
+configuration, or a backend that cannot be reached — always one clear line on stderr, never a
+traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
-from api.services import Services
-from api.settings import Settings
-from repository import StorageError
+from schemas.errors import HeritageError
+
+if TYPE_CHECKING:  # configuration and backends load when a command runs, not for --help
+    from api.services import Services
+    from api.settings import Settings
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -28,6 +32,10 @@ def fail(message: str) -> NoReturn:
 
 
 def load_settings(**overrides: Any) -> Settings:
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -36,11 +44,31 @@ def load_settings(**overrides: Any) -> Settings:
         fail(f"bad configuration: {name}: {first['msg']} (got {first.get('input')!r})")
 
 
+EXIT_USAGE = 2
+"""Every `HeritageError` that reaches the top of a command: bad input, a missing thing, a refused
+action or an unreachable backend. Failed items are counted in reports and exit 1 by the command."""
+
+
+def exit_code_of(exc: HeritageError) -> int:
+    return EXIT_USAGE
+
+
+def run(app: typer.Typer) -> None:
+    """Run the CLI; the one place where an error from the tree becomes a line and an exit code."""
+    try:
+        app(prog_name="heritage")
+    except HeritageError as exc:
+        err.print(f"heritage: error: {exc}", markup=False, highlight=False)
+        raise SystemExit(exit_code_of(exc)) from None
+
+
 @contextmanager
 def open_services(settings: Settings) -> Iterator[Services]:
+    from api.services import Services
+
     try:
         services = Services.from_settings(settings)
-    except (StorageError, OSError, ValueError) as exc:
+    except (HeritageError, OSError) as exc:
         fail(f"cannot open storage or index: {exc}")
     try:
         yield services

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.http.audit import AuditMiddleware
 from api.http.errors import install_error_handlers
 from api.http.routes import (
     collections,
@@ -26,7 +27,6 @@ from api.http.routes import (
     share,
 )
 from api.http.templating import STATIC_DIR
-from api.operations.items import AuditMiddleware
 from api.services import Services
 from api.settings import Settings
 

@@ -17,7 +17,18 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.http.i18n import templates
-from repository import StorageError
+from schemas.errors import (
+    Conflict,
+    Forbidden,
+    HeritageError,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    TooLarge,
+    Unavailable,
+    UnsupportedType,
+)
 
 log = logging.getLogger("heritage.api")
 
@@ -79,9 +90,35 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     return error_response(request, 422, message, details=details)
 
 
-async def _storage_error(request: Request, exc: StorageError) -> Response:
-    log.error("storage failure on %s: %s", request.url.path, exc)
-    return error_response(request, 503, f"storage is unavailable: {exc}")
+STATUS_OF: tuple[tuple[type[HeritageError], int], ...] = (
+    (NotFound, 404),
+    (TooLarge, 413),
+    (UnsupportedType, 415),
+    (InvalidInput, 422),
+    (Forbidden, 403),
+    (PreconditionFailed, 412),
+    (PreconditionRequired, 428),
+    (Conflict, 409),
+    (Unavailable, 503),
+)
+"""The one mapping from the error tree to HTTP statuses; the first class that matches wins."""
+
+
+def status_of(exc: HeritageError) -> int:
+    return next((status for cls, status in STATUS_OF if isinstance(exc, cls)), 500)
+
+
+async def _heritage_error(request: Request, exc: HeritageError) -> Response:
+    status = status_of(exc)
+    headers = None
+    if isinstance(exc, PreconditionFailed) and exc.current_etag:
+        headers = {"ETag": exc.current_etag}
+    if isinstance(exc, Unavailable):
+        log.error("backend failure on %s: %s", request.url.path, exc)
+        return error_response(request, status, f"storage or search is unavailable: {exc}")
+    if status == 500:
+        log.error("unmapped %s on %s: %s", type(exc).__name__, request.url.path, exc)
+    return error_response(request, status, str(exc), headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -92,5 +129,5 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StorageError, _storage_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HeritageError, _heritage_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

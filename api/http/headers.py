@@ -10,11 +10,13 @@ import unicodedata
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
+from schemas.errors import InvalidInput
+
 _BYTE_RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
-class RangeNotSatisfiable(ValueError):
+class RangeNotSatisfiable(InvalidInput):
     """A well-formed byte range that lies outside the file: answer 416."""
 
     def __init__(self, size: int):

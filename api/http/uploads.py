@@ -20,9 +20,7 @@ One job's folder:
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,8 +29,10 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
+from api.operations.jobs import Upload
 from ingest.discover import normalise_relpath
 from ingest.unpack import archive_kind
+from schemas.errors import InvalidInput
 
 FILE_FIELDS = ("files", "manifest")
 TEXT_FIELDS = ("collection", "status", "access")
@@ -50,17 +50,17 @@ def safe_relpath(name: str) -> str:
     """The client's file name as a relative POSIX path (NFC); ValueError saying why it is not
     acceptable. Backslashes count as separators (Windows clients)."""
     if _CONTROL.search(name):
-        raise ValueError("control characters (such as NUL) are not allowed in file names")
+        raise InvalidInput("control characters (such as NUL) are not allowed in file names")
     if name.startswith(("/", "\\")) or _DRIVE.match(name):
-        raise ValueError("absolute paths are not allowed; send names relative to the upload")
+        raise InvalidInput("absolute paths are not allowed; send names relative to the upload")
     relpath = normalise_relpath(name)
     parts = relpath.split("/")
     if ".." in parts:
-        raise ValueError("'..' is not allowed in file names")
+        raise InvalidInput("'..' is not allowed in file names")
     if not relpath:
-        raise ValueError("the file name is empty")
+        raise InvalidInput("the file name is empty")
     if any(len(part.encode()) > MAX_NAME_PART_BYTES for part in parts):
-        raise ValueError(f"a part of the name is longer than {MAX_NAME_PART_BYTES} bytes")
+        raise InvalidInput(f"a part of the name is longer than {MAX_NAME_PART_BYTES} bytes")
     return relpath
 
 
@@ -78,29 +78,6 @@ def _binary_units(size: int) -> str:
         if size >= scale:
             return f" ({size / scale:.1f} {unit})"
     return ""
-
-
-@dataclass
-class Upload:
-    """What one request delivered, in the job's folder `root` (see the module docstring)."""
-
-    root: Path
-    fields: dict[str, str] = field(default_factory=dict)
-    names: list[str] = field(default_factory=list)  # every file as named (checked), in order
-    archives: list[Path] = field(default_factory=list)
-    manifest: Path | None = None
-    plain_files: int = 0
-
-    @property
-    def files_dir(self) -> Path:
-        return self.root / "files"
-
-    def paths(self) -> list[Path]:
-        """What `run_ingest` is given: the folder of plain files, then each archive."""
-        return ([self.files_dir] if self.plain_files else []) + self.archives
-
-    def remove(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 async def receive_upload(request: Request, root: Path, limit: int, on_field: FieldCheck) -> Upload:

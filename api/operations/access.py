@@ -1,20 +1,19 @@
-"""Who may see what, and who may change what: the API's one policy module.
+"""Who may see what, and who may change what: the one policy module.
 
 Seeing: a caller's `Audience` (see `search.base.Audience`) and `search.base.is_visible`, the one
 rule the search backends also apply inside their queries. A hidden item looks exactly like a
-missing one (404), so nothing leaks to callers who may not see it.
+missing one (`NotFound`), so nothing leaks to callers who may not see it.
 
 Changing: a write needs a role (archivist < curator < admin) and, below admin, the item's own
-institution. Items the caller cannot even see answer 404 before any of that is checked.
+institution. Items the caller cannot even see are `NotFound` before any of that is checked.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException
-
-from api.http.auth import Caller
+from api.operations.callers import Caller
+from schemas.errors import Forbidden
 from search.base import Audience, is_visible
 
 __all__ = ["audience_of", "check_owner", "is_owner", "is_visible"]
@@ -38,10 +37,9 @@ def is_owner(caller: Caller | None, record: dict[str, Any]) -> bool:
 
 
 def check_owner(caller: Caller, record: dict[str, Any]) -> None:
-    """403 unless the caller may change this (visible) item."""
+    """`Forbidden` unless the caller may change this (visible) item."""
     if not is_owner(caller, record):
-        raise HTTPException(
-            403,
+        raise Forbidden(
             f"item {record['id']!r} belongs to institution {record.get('institution')!r}; "
-            f"your key acts for {caller.institution!r}",
+            f"your key acts for {caller.institution!r}"
         )

@@ -28,9 +28,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-
 from api.operations.searching import SearchParams
+from schemas.errors import InvalidInput
 from search.analysis import fold
 
 log = logging.getLogger("heritage.insights")
@@ -211,7 +210,7 @@ class SearchLog:
     def demand(self, column: str, period: Period, limit: int = 15) -> list[dict[str, Any]]:
         """Searches per category or province (the chosen one, else where most results fall)."""
         if column not in ("category", "region"):
-            raise ValueError(f"no demand by {column!r}; use category or region")
+            raise InvalidInput(f"no demand by {column!r}; use category or region")
         rows = self._rows(
             f"SELECT {column}, count(*) AS n, sum(results <= ?) FROM search_log"
             f" WHERE at >= ? AND {column} IS NOT NULL GROUP BY {column}"
@@ -284,23 +283,24 @@ class SearchRecorder:
 _create_lock = threading.Lock()
 
 
-def recorder_for(app: FastAPI) -> SearchRecorder:
-    """The app's recorder, made on first use; it writes into the app's data dir."""
-    recorder = getattr(app.state, "search_recorder", None)
+def recorder_for(state: Any) -> SearchRecorder:
+    """The recorder kept on `state` (the web app's state), made on first use; it writes into the
+    data dir of `state.services`."""
+    recorder: SearchRecorder | None = getattr(state, "search_recorder", None)
     if recorder is None:
         with _create_lock:
-            recorder = getattr(app.state, "search_recorder", None)
+            recorder = getattr(state, "search_recorder", None)
             if recorder is None:
-                data_dir = app.state.services.settings.data_dir
+                data_dir = state.services.settings.data_dir
                 recorder = SearchRecorder(SearchLog(Path(data_dir) / LOG_FILE))
                 atexit.register(recorder.close)
-                app.state.search_recorder = recorder
+                state.search_recorder = recorder
     return recorder
 
 
-def record_search(app: FastAPI, params: SearchParams, result: dict[str, Any], channel: str) -> None:
+def record_search(state: Any, params: SearchParams, result: dict[str, Any], channel: str) -> None:
     """Log one public search; a logging failure is logged, never shown to the searcher."""
     try:
-        recorder_for(app).record(entry_for(params, result, channel))
+        recorder_for(state).record(entry_for(params, result, channel))
     except (OSError, sqlite3.Error):
         log.exception("search log unavailable")

@@ -1,16 +1,16 @@
-"""How an item changes over HTTP: one atomic read-check-write, a provenance event, an audit entry.
+"""How an item changes: one atomic read-check-write, a provenance event, an audit entry.
 
 `change_item` holds a per-item lock while it re-reads the stored record, checks that the caller
-may see and change it and that `If-Match` names the stored version (the ETag is a hash of the
-stored record), applies the change, validates, writes, re-indexes and audits. Two requests racing
-on one item in one process: exactly one wins, the other gets 412.
+may see and change it and that `if_match` names the stored version (the ETag is a hash of the
+stored record), applies the change, validates, writes, re-indexes and audits. Two writers racing
+on one item in one process: exactly one wins, the other gets `PreconditionFailed`.
 
 Limit: the lock is per process. With several API processes on one store, two writes can both
 pass the check in the short window before either writes; run one API process per store for
 writes (`heritage serve` does), or accept last-writer-wins across processes.
 
-`AuditMiddleware` logs every successful write request another module did not log itself
-(a route guarded by `api.http.auth.require_role` that answered below 400).
+Free of HTTP: the web app passes a `WriteContext` saying who acts and through which route; the
+CLI and workers can call the same functions.
 """
 
 from __future__ import annotations
@@ -21,26 +21,48 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import HTTPException, Request
-from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from api.http.auth import Caller
 from api.operations.access import audience_of, check_owner, is_visible
+from api.operations.callers import Caller
 from api.services import Services
 from repository import make_event, now_iso
 from repository.audit import AuditLog
 from repository.records import dump_record
 from schemas import SchemaError, validate_record
+from schemas.errors import InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from search.screening import default_screen, screen_record
 
 log = logging.getLogger("heritage.api")
 
 Mutation = Callable[[dict[str, Any]], str | None]
 """Changes the record in place (events included) and returns a one-line change summary, or None
 when there is nothing to change (then nothing is written)."""
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+PROTECTED = {
+    "id": "an item's id never changes",
+    "collection": "an item stays in its collection",
+    "files": "files change only by ingest",
+    "events": "events are appended by the repository, never edited",
+    "created": "set by the repository",
+    "modified": "set by the repository",
+    "schema_version": "set by the repository",
+    "status": "change it with POST /api/items/{id}/review",
+    "institution": "ownership is not editable",
+}
+"""Fields an edit may not touch, and why: what the repository keeps, and what has its own
+operation (status: the review workflow; institution: ownership)."""
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """Who writes and through what, for the audit log."""
+
+    caller: Caller
+    action: str  # e.g. "PATCH /api/items/{item_id}" or "cli ingest"
+    client: str | None = None
+    path: str | None = None
 
 
 def record_etag(record: dict[str, Any]) -> str:
@@ -72,73 +94,59 @@ class ItemLocks:
                     self._locks[item_id] = (lock, users - 1)
 
 
-def item_locks(request: Request) -> ItemLocks:
-    state = request.app.state
-    if getattr(state, "item_locks", None) is None:
-        state.item_locks = ItemLocks()
-    return state.item_locks
-
-
 def check_if_match(if_match: str | None, etag: str, *, required: bool) -> None:
-    """428 when a required If-Match is missing (or `*`), 412 when it names another version."""
+    """`PreconditionRequired` when a required If-Match is missing (or `*`),
+    `PreconditionFailed` when it names another version."""
     if not if_match or if_match.strip() == "*":
         if required:
-            raise HTTPException(
-                428,
+            raise PreconditionRequired(
                 "send If-Match with the ETag from GET /api/items/{id}, so a change made by "
-                "someone else since is not overwritten",
+                "someone else since is not overwritten"
             )
         return
     if etag not in (tag.strip() for tag in if_match.split(",")):
-        raise HTTPException(
-            412,
+        raise PreconditionFailed(
             f"the item changed since you read it (If-Match {if_match.strip()}, now {etag}); "
             "GET it again and re-apply your change",
-            headers={"ETag": etag},
+            current_etag=etag,
         )
 
 
-def client_address(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-def audit_write(request: Request, caller: Caller, item_id: str | None, summary: str) -> None:
+def audit(services: Services, context: WriteContext, item_id: str | None, summary: str) -> None:
     """Log one write now (before answering, so an unlogged write is never reported done)."""
-    route = request.scope.get("route")
-    AuditLog(request.app.state.services.store).append(
-        f"{request.method} {getattr(route, 'path', request.url.path)}",
-        caller.actor(),
+    AuditLog(services.store).append(
+        context.action,
+        context.caller.actor(),
         summary=summary,
         item=item_id,
-        client=client_address(request),
-        path=request.url.path,
+        client=context.client,
+        path=context.path,
     )
-    request.state.audited = True
 
 
 def owned_record(services: Services, item_id: str, caller: Caller) -> dict[str, Any]:
-    """The stored record this caller may change: 404 when it cannot even see it (like an unknown
-    id), 403 when it is another institution's."""
+    """The stored record this caller may change: `NotFound` when it cannot even see it (like an
+    unknown id), `Forbidden` when it is another institution's."""
     record = services.records.get(item_id)
     if record is None or not is_visible(record, audience_of(caller)):
-        raise HTTPException(404, f"no item with id {item_id!r}")
+        raise NotFound(f"no item with id {item_id!r}")
     check_owner(caller, record)
     return record
 
 
 def change_item(
-    request: Request,
+    services: Services,
+    locks: ItemLocks,
     item_id: str,
-    caller: Caller,
+    context: WriteContext,
     if_match: str | None,
     mutate: Mutation,
     *,
     require_match: bool,
 ) -> dict[str, Any]:
     """Apply `mutate` to the stored item atomically (see the module docstring); the new record."""
-    services: Services = request.app.state.services
-    with item_locks(request).hold(item_id):
-        record = owned_record(services, item_id, caller)
+    with locks.hold(item_id):
+        record = owned_record(services, item_id, context.caller)
         check_if_match(if_match, record_etag(record), required=require_match)
         changed = copy.deepcopy(record)
         summary = mutate(changed)
@@ -148,10 +156,10 @@ def change_item(
         try:
             validate_record(changed)
         except SchemaError as exc:
-            raise HTTPException(422, f"the changed record is invalid at {exc.path}: {exc}") from exc
+            raise InvalidInput(f"the changed record is invalid at {exc.path}: {exc}") from exc
         services.records.save(changed)
         reindex(services, changed)
-        audit_write(request, caller, item_id, summary)
+        audit(services, context, item_id, summary)
     return changed
 
 
@@ -167,43 +175,42 @@ def add_event(record: dict[str, Any], event_type: str, caller: Caller, detail: s
     record["events"].append(make_event(event_type, caller.agent, "success", detail))
 
 
-class AuditMiddleware:
-    """Logs successful writes (requests that passed `require_role`) no route logged itself."""
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge key by key, `null` removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = merge_patch(result.get(name), value)
+    return result
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        state = scope.setdefault("state", {})
-        status = 500
+def check_patch(patch: Any) -> dict[str, Any]:
+    """The patch if it may be applied to an item; `InvalidInput` naming the field otherwise."""
+    if not isinstance(patch, dict):
+        raise InvalidInput("a merge patch of an item must be a JSON object ($)")
+    for name in patch:
+        if name in PROTECTED:
+            raise InvalidInput(f"field '{name}' ($.{name}) cannot be patched: {PROTECTED[name]}")
+    return patch
 
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
 
-        await self.app(scope, receive, capture)
-        caller = state.get("writer")
-        if caller is None or state.get("audited") or status >= 400:
-            return
-        if scope["method"] in SAFE_METHODS:  # reads behind a role (the queue, the log)
-            return
-        route = scope.get("route")
-        item_id = (scope.get("path_params") or {}).get("item_id")
-        client = scope.get("client")
-        try:
-            await run_in_threadpool(
-                AuditLog(scope["app"].state.services.store).append,
-                f"{scope['method']} {getattr(route, 'path', scope['path'])}",
-                caller.actor(),
-                summary=f"{scope['method']} {scope['path']} answered {status}",
-                item=item_id,
-                client=client[0] if client else None,
-                path=scope["path"],
-            )
-        except Exception:
-            log.exception("no audit entry for %s %s", scope["method"], scope["path"])
+def apply_patch(record: dict[str, Any], patch: dict[str, Any], caller: Caller) -> str | None:
+    """Patch in place, append the events (edit, then any screening flag); None if no change."""
+    before = dict(record)
+    patched = merge_patch(record, patch)
+    changed = sorted(name for name in patch if patched.get(name) != before.get(name))
+    if not changed:
+        return None
+    record.clear()
+    record.update(patched)
+    summary = f"changed {', '.join(changed)}"
+    add_event(record, "metadata-modification", caller, f"{summary} (JSON Merge Patch)")
+    finding = screen_record(record, default_screen(), previous=before)
+    if finding.event is not None:
+        record["events"].append(finding.event)
+        summary += "; flagged for review" + (" and held back" if finding.held_back else "")
+    return summary

@@ -24,21 +24,46 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from secrets import token_hex
 from typing import Any, Literal
 
-from api.http.uploads import Upload
+from api.operations.ingesting import ingest_options
 from api.services import Services
 from ingest.errors import IngestError
 from ingest.pipeline import run_ingest
 from repository import ObjectNotFound, ObjectStore, RecordStore, now_iso
 from repository.keys import JOBS_PREFIX, job_key, report_key
+from schemas.errors import HeritageError
 
 log = logging.getLogger("heritage.api.jobs")
 
 JobState = Literal["queued", "running", "done", "failed"]
 INTERRUPTED = "interrupted, submit again: nothing already stored is lost"
 SAVE_EVERY = 2.0  # seconds: how often a running job's counts are written to the store
+
+
+@dataclass
+class Upload:
+    """What one upload delivered, in the job's staging folder `root`."""
+
+    root: Path
+    fields: dict[str, str] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # every file as named (checked), in order
+    archives: list[Path] = field(default_factory=list)
+    manifest: Path | None = None
+    plain_files: int = 0
+
+    @property
+    def files_dir(self) -> Path:
+        return self.root / "files"
+
+    def paths(self) -> list[Path]:
+        """What `run_ingest` is given: the folder of plain files, then each archive."""
+        return ([self.files_dir] if self.plain_files else []) + self.archives
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def new_job_id() -> str:
@@ -114,7 +139,7 @@ class JobStore:
         return Job(**json.loads(self.store.get_bytes(key)))
 
 
-class JobStopped(Exception):
+class JobStopped(HeritageError):
     """Raised from the progress callback to end a run when the server stops."""
 
 
@@ -205,7 +230,8 @@ class JobRunner:
             raise IngestError(f"collection {job.collection!r} now belongs to institution {owner!r}")
         job.state, job.started = "running", now_iso()
         self.jobs.save(job)
-        options = settings.ingest_options(
+        options = ingest_options(
+            settings,
             job.collection,
             agent=job.agent,
             manifest=upload.manifest,

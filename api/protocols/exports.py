@@ -15,9 +15,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi.responses import StreamingResponse
-
-from api.http.headers import content_disposition
 from api.operations.access import is_visible
 from api.operations.searching import SearchParams
 from api.protocols.rdf import collection_graph, serialize
@@ -91,17 +88,6 @@ def csv_lines(
         if len(result.hits) < CSV_PAGE or page * CSV_PAGE >= result.total:
             return
         page += 1
-
-
-def csv_response(
-    index: SearchIndex, params: SearchParams, audience: Audience, base_url: str
-) -> StreamingResponse:
-    lines = (chunk.encode("utf-8") for chunk in csv_lines(index, params, audience, base_url))
-    return StreamingResponse(
-        lines,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": content_disposition("heritage-search.csv")},
-    )
 
 
 def visible_records(

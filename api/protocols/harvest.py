@@ -33,6 +33,7 @@ from ingest.worker import item_id as local_id  # the id an ingest gives the same
 from repository import ObjectNotFound, ObjectStore, RecordStore, make_event, now_iso
 from repository.records import SCHEMA_VERSION
 from schemas import SchemaError, categories, resolve_category, validate_record
+from schemas.errors import InvalidInput, Unavailable
 from search.base import SearchIndex
 
 AGENT = "heritage-harvest"
@@ -62,11 +63,11 @@ PERSON_ROLES = (
 )
 
 
-class HarvestError(RuntimeError):
+class HarvestError(Unavailable):
     """The source cannot be harvested at all (unreachable, not OAI-PMH): nothing was changed."""
 
 
-class RecordProblem(ValueError):
+class RecordProblem(InvalidInput):
     """One source record cannot be taken; the message names it."""
 
 

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from schemas.errors import InvalidInput
+
 DEFAULT_LIFETIME = timedelta(days=7)
 MAX_LIFETIME = timedelta(days=30)
 MIN_LIFETIME = timedelta(minutes=1)
@@ -57,7 +59,7 @@ class ShareLinks:
     ) -> tuple[str, Grant]:
         """A token for `item_id`, valid for `lifetime` (checked against MIN/MAX_LIFETIME)."""
         if not MIN_LIFETIME <= lifetime <= MAX_LIFETIME:
-            raise ValueError(
+            raise InvalidInput(
                 f"expires_in must be between {int(MIN_LIFETIME.total_seconds())} and "
                 f"{int(MAX_LIFETIME.total_seconds())} seconds"
             )

@@ -28,7 +28,7 @@ from typing import Any
 import pillow_heif
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
-from ingest.errors import ImageError
+from ingest.errors import ImageError, ItemError
 
 pillow_heif.register_heif_opener()
 
@@ -124,6 +124,8 @@ def make_image_derivatives(src: Path, out_dir: Path, *, max_pixels: int) -> Imag
             if rotation is not None and not _turned_by_decoder(im):
                 access = access.transpose(rotation)
                 notes.append(f"EXIF orientation {technical.orientation} applied")
+    except ItemError:
+        raise  # already names the file and the problem (ours are ValueErrors too)
     except _DECODE_ERRORS as exc:
         raise ImageError(
             src.name, f"the image data is truncated or corrupt and cannot be decoded ({exc})"

@@ -7,7 +7,7 @@ import csv
 import io
 from urllib.parse import urlencode
 
-from api.operations.searching import search_params
+from api.http.searching import search_params
 from api.protocols.exports import CSV_COLUMNS, csv_lines
 from api.services import Services
 from search.base import Audience

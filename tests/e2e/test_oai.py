@@ -22,7 +22,7 @@ from rdflib.namespace import DC
 from sickle import Sickle
 from sickle import oaiexceptions as sickle_errors
 
-from api.protocols.oai import TokenSigner
+from api.protocols.oai.tokens import TokenSigner
 from api.protocols.rdf import EDM
 from tests.e2e.sharing_support import (
     COLLECTION,

@@ -12,21 +12,19 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.http.deps import AudienceDep, ServicesDep
 from api.operations.access import is_visible
-from api.protocols.iiif import (
+from api.protocols.iiif.image import (
     PROFILE_URI,
     IiifError,
     RenderCache,
     SourceImage,
-    Urls,
-    collection,
     image_info,
     images_of,
-    manifest,
     parse_identifier,
     parse_request,
     render,
     stored_copy,
 )
+from api.protocols.iiif.presentation import Urls, collection, manifest
 from api.protocols.rdf import standard_rights_uri
 from api.services import Services
 from search.base import Audience, SearchQuery

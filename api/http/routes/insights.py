@@ -1,11 +1,11 @@
 """The curators' demand map: `/insights` (charts), `/insights/export.csv`, `/api/insights`, and the
 public `POST /api/insights/searches` that the catalogue's live search calls once a search settles.
 
-Reading needs a curator or admin key (`api.http.auth`). Scripts send it as `Authorization: Bearer KEY`
-or `X-API-Key: KEY`; a browser signs in once through the form at `/insights`, which sets a signed,
-HttpOnly, SameSite=Strict session cookie holding the key's id and hash (never the key itself),
-valid for `SESSION_SECONDS` and re-checked against the key store on every request, so revoking a
-key ends its sessions. Keys never travel in URLs.
+Reading needs a curator or admin key (`api.http.auth`). Scripts send it as
+`Authorization: Bearer KEY` or `X-API-Key: KEY`; a browser signs in once through the form at
+`/insights`, which sets a signed, HttpOnly, SameSite=Strict session cookie holding the key's id
+and hash (never the key itself), valid for `SESSION_SECONDS` and re-checked against the key store
+on every request, so revoking a key ends its sessions. Keys never travel in URLs.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 
-from api.http.auth import Caller, keyring
+from api.http.auth import keyring
 from api.http.deps import AudienceDep, ServicesDep
 from api.http.i18n import choose_language, render
 from api.http.routes.pages import catalogue_query
 from api.labels import label_for
+from api.operations.callers import Caller
 from api.operations.insights import FEW_RESULTS, Period, SearchLog, record_search, recorder_for
 from api.operations.searching import run_search
 from api.protocols.exports import csv_cell
@@ -120,7 +121,7 @@ ReaderDep = Annotated[None, Depends(require_reader)]
 
 
 def _search_log(request: Request) -> SearchLog:
-    recorder = recorder_for(request.app)
+    recorder = recorder_for(request.app.state)
     recorder.flush()
     return recorder.log
 
@@ -237,7 +238,7 @@ def insights_page(request: Request, days: DaysQuery = 30) -> Response:
         "category_chart": bar_chart(data["by_category"], "searches", "label"),
         "region_chart": bar_chart(data["by_region"], "searches", "label"),
         "top_chart": bar_chart(data["top_queries"][:10], "searches", "query"),
-        "dropped": recorder_for(request.app).dropped,
+        "dropped": recorder_for(request.app.state).dropped,
     }
     response = render(request, "insights.html", context)
     response.headers["Cache-Control"] = "private, no-store"
@@ -359,5 +360,5 @@ def log_settled_search(
     params = query.params
     counted = replace(params, size=1, facets=("category", "region"))
     result = run_search(services.index, counted, audience, "zh")
-    record_search(request.app, params, result, channel="live")
+    record_search(request.app.state, params, result, channel="live")
     return {"logged": True}

@@ -20,12 +20,13 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.http.auth import ArchivistDep, Caller, OptionalCaller
+from api.http.audit import audit_request
+from api.http.auth import ArchivistDep, OptionalCaller
 from api.http.deps import ServicesDep
 from api.http.errors import not_found
-from api.http.uploads import Upload, receive_upload
-from api.operations.items import audit_write
-from api.operations.jobs import Job, JobRunner, collection_owner, new_job_id
+from api.http.uploads import receive_upload
+from api.operations.callers import Caller
+from api.operations.jobs import Job, JobRunner, Upload, collection_owner, new_job_id
 from api.services import Services
 from ingest.errors import IngestError
 from ingest.manifest import load_manifest
@@ -197,7 +198,7 @@ async def submit_ingest(
         summary = f"ingest job {job_id} into {job.collection}: {len(job.files)} file(s)" + (
             f", manifest {job.manifest}" if job.manifest else ""
         )
-        await run_in_threadpool(audit_write, request, caller, None, summary)
+        await run_in_threadpool(audit_request, request, caller, None, summary)
         await run_in_threadpool(runner.submit, job, upload)
     except BaseException:  # refused, failed or cancelled: nothing of it stays
         Upload(root).remove()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.protocols.oai import PAGE_SIZE, OaiRepository, form_pairs
+from api.protocols.oai import PAGE_SIZE, OaiRepository
 from api.services import Services
 
 router = APIRouter(tags=["sharing"])
@@ -57,3 +60,8 @@ async def oai(request: Request) -> Response:
     repository = oai_repository(request)
     body = await run_in_threadpool(repository.handle, pairs)
     return Response(body, media_type="text/xml; charset=utf-8")
+
+
+def form_pairs(items: Iterable[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """Request arguments as (name, text) pairs; uploads (never valid here) become empty text."""
+    return [(name, value if isinstance(value, str) else "") for name, value in items]

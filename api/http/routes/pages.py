@@ -245,7 +245,7 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
         failure = "results.error"
         result = {"total": 0, "items": [], "facets": {}, "page": 1, "size": query.params.size}
     if failure is None and query.is_search and query.params.page == 1:
-        record_search(request.app, query.params, result, channel="page")
+        record_search(request.app.state, query.params, result, channel="page")
     groups = _facet_groups(result, query, titles, lang)
     pages = max(1, math.ceil(result["total"] / query.params.size))
     context = {
@@ -295,7 +295,7 @@ def _files(record: dict[str, Any], role: str) -> list[tuple[int, dict[str, Any]]
 
 
 def _info_url(item_id: str, n: int) -> str:
-    from api.protocols.iiif import (
+    from api.protocols.iiif.image import (
         image_identifier,  # only called when the IIIF image route is served
     )
 

@@ -1,66 +1,29 @@
-"""Review before publication: `POST /api/items/{id}/review` moves an item through its statuses,
-`GET /api/review` lists an institution's queue. Curators (and admins) only.
-
-    draft ──► review ──► published ──► withdrawn
-      ▲         │                          │
-      └─────────┘ ◄────────────────────────┘  (withdrawn → review or draft)
-
-Every decision carries a reason and appends a PREMIS event (`review`, `publication` or
-`withdrawal`) naming the curator's key. Publishing is the person's answer to the screening: it
-clears the item's `needs-review:*` flags (the event lists them).
+"""Review over HTTP: `POST /api/items/{id}/review` moves an item through its statuses,
+`GET /api/review` lists an institution's queue. Curators (and admins) only. The rules:
+`api.operations.review`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from api.http.auth import Caller, CuratorDep
+from api.http.audit import item_locks, write_context
+from api.http.auth import CuratorDep
 from api.http.deps import LanguageDep
 from api.labels import text_in
-from api.operations.items import add_event, change_item, record_etag
-from api.operations.record_cache import RecordCache
+from api.operations.items import change_item, record_etag
+from api.operations.review import Catalogue, Status, decide, queue
 from api.present import with_file_urls
-from repository import RecordStore
-from search.screening import TAG_PREFIX, flags_of
 
 router = APIRouter(tags=["review"])
-
-Status = Literal["draft", "review", "published", "withdrawn"]
-TRANSITIONS: dict[str, tuple[Status, ...]] = {
-    "draft": ("review",),
-    "review": ("published", "draft"),
-    "published": ("withdrawn",),
-    "withdrawn": ("review", "draft"),
-}
-EVENT_OF = {"published": "publication", "withdrawn": "withdrawal"}
 
 
 class Decision(BaseModel):
     status: Status = Field(description="The status to move the item to")
     reason: str = Field(min_length=1, max_length=2000, description="Why; kept in the event")
-
-
-def decide(record: dict[str, Any], decision: Decision, caller: Caller) -> str:
-    """Apply one review decision to a record in place; 409 naming the allowed moves."""
-    current = record["status"]
-    allowed = TRANSITIONS.get(current, ())
-    if decision.status not in allowed:
-        raise HTTPException(
-            409,
-            f"item {record['id']!r} is {current}: it cannot move to {decision.status}; "
-            f"allowed from {current}: {', '.join(allowed) or 'nothing'}",
-        )
-    record["status"] = decision.status
-    detail = f"{current} → {decision.status}: {decision.reason.strip()}"
-    if decision.status == "published" and (flags := flags_of(record)):
-        record["tags"] = [t for t in record["tags"] if t not in flags]
-        detail += "; screening flags cleared: " + ", ".join(f["value"] for f in flags)
-    add_event(record, EVENT_OF.get(decision.status, "review"), caller, detail)
-    return detail
 
 
 @router.post(
@@ -77,11 +40,12 @@ def review_item(
     if_match: Annotated[str | None, Header(description="Optional: the ETag you decided on")] = None,
 ) -> dict[str, Any]:
     record = change_item(
-        request,
+        request.app.state.services,
+        item_locks(request),
         item_id,
-        caller,
+        write_context(request, caller),
         if_match,
-        lambda changed: decide(changed, decision, caller),
+        lambda changed: decide(changed, decision.status, decision.reason, caller),
         require_match=False,
     )
     response.headers["ETag"] = record_etag(record)
@@ -89,39 +53,6 @@ def review_item(
 
 
 # --- the queue -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    status: str
-    institution: str | None
-    collection: str
-    title: dict[str, str]
-    modified: str
-    flags: tuple[str, ...]
-
-
-class Catalogue:
-    """Status and owner of every record, re-read only when its stored object changed."""
-
-    def __init__(self, records: RecordStore):
-        self._entries = RecordCache(records, _entry)
-
-    def entries(self) -> list[Entry]:
-        return self._entries.values()
-
-
-def _entry(record: dict[str, Any]) -> Entry:
-    return Entry(
-        record["id"],
-        record["status"],
-        record.get("institution"),
-        record["collection"],
-        record["title"],
-        record["modified"],
-        tuple(f["value"].removeprefix(TAG_PREFIX) for f in flags_of(record)),
-    )
 
 
 def catalogue(request: Request) -> Catalogue:
@@ -148,14 +79,7 @@ def review_queue(
     owner = institution if caller.role == "admin" else caller.institution
     if caller.role != "admin" and institution not in (None, caller.institution):
         raise HTTPException(403, f"your key acts for {caller.institution!r}, not {institution!r}")
-    entries = [
-        e
-        for e in catalogue(request).entries()
-        if e.status == status
-        and (owner is None or e.institution == owner)
-        and (collection is None or e.collection == collection)
-    ]
-    entries.sort(key=lambda e: (e.modified, e.id))
+    entries = queue(catalogue(request), status, owner, collection)
     start = (page - 1) * size
     return {
         "total": len(entries),

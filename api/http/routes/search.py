@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
 from api.http.deps import AudienceDep, LanguageDep, ServicesDep
-from api.operations.searching import SearchParams, run_search, search_params
-from api.protocols.exports import csv_response
+from api.http.headers import content_disposition
+from api.http.searching import search_params
+from api.operations.searching import SearchParams, run_search
+from api.protocols.exports import csv_lines
+from search.base import Audience, SearchIndex
 
 router = APIRouter(tags=["search"])
 
@@ -26,3 +30,14 @@ def search(
     if format == "csv":
         return csv_response(services.index, params, audience, services.settings.base_url)
     return run_search(services.index, params, audience, lang)
+
+
+def csv_response(
+    index: SearchIndex, params: SearchParams, audience: Audience, base_url: str
+) -> StreamingResponse:
+    lines = (chunk.encode("utf-8") for chunk in csv_lines(index, params, audience, base_url))
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition("heritage-search.csv")},
+    )

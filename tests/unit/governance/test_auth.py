@@ -9,8 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.http.auth import AdminDep, ArchivistDep, Caller, CuratorDep, KeyRing, OptionalCaller
+from api.http.auth import AdminDep, ArchivistDep, CuratorDep, OptionalCaller
 from api.http.errors import install_error_handlers
+from api.operations.callers import Caller, KeyRing
 from api.settings import Settings
 from repository import LocalStore, ObjectStore
 from repository.apikeys import KeyStore

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from api.http.auth import Caller
 from api.operations.access import audience_of, is_owner
+from api.operations.callers import Caller
 from search.base import Audience, is_visible
 from search.cluster import visibility_filter
 

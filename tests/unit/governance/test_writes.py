@@ -8,10 +8,11 @@ import threading
 import time
 
 import pytest
-from fastapi import HTTPException
 
-from api.http.routes.edit import merge_patch, parse_patch
-from api.operations.items import ItemLocks, check_if_match, record_etag
+from api.http.errors import status_of
+from api.http.routes.edit import parse_patch
+from api.operations.items import ItemLocks, check_if_match, merge_patch, record_etag
+from schemas.errors import HeritageError, PreconditionFailed, PreconditionRequired
 from tests.unit.records import minimal_record
 
 MERGE = "application/merge-patch+json"
@@ -48,10 +49,10 @@ def test_merge_patch_follows_rfc_7396(target: object, patch: object, result: obj
     "field", ["id", "collection", "files", "events", "created", "status", "institution"]
 )
 def test_repository_fields_cannot_be_patched(field: str) -> None:
-    with pytest.raises(HTTPException) as raised:
+    with pytest.raises(HeritageError) as raised:
         parse_patch(json.dumps({"title": {"zh": "x"}, field: None}).encode(), MERGE)
-    assert raised.value.status_code == 422
-    assert f"field '{field}' ($.{field}) cannot be patched" in raised.value.detail
+    assert status_of(raised.value) == 422
+    assert f"field '{field}' ($.{field}) cannot be patched" in str(raised.value)
 
 
 @pytest.mark.parametrize(
@@ -64,9 +65,9 @@ def test_repository_fields_cannot_be_patched(field: str) -> None:
     ],
 )
 def test_bad_patch_documents(body: bytes, content_type: str | None, status: int, message: str):
-    with pytest.raises(HTTPException) as raised:
+    with pytest.raises(HeritageError) as raised:
         parse_patch(body, content_type)
-    assert raised.value.status_code == status and message in raised.value.detail
+    assert status_of(raised.value) == status and message in str(raised.value)
 
 
 def test_a_patch_with_a_charset_parameter_is_accepted() -> None:
@@ -81,14 +82,14 @@ def test_if_match() -> None:
     check_if_match(f'"zzz", {etag}', etag, required=True)
     check_if_match(None, etag, required=False)
     for missing in (None, "", "*"):
-        with pytest.raises(HTTPException) as raised:
+        with pytest.raises(PreconditionRequired) as required:
             check_if_match(missing, etag, required=True)
-        assert raised.value.status_code == 428
+        assert status_of(required.value) == 428
     for stale in ('"abd"', 'W/"abc"', "abc"):
-        with pytest.raises(HTTPException) as raised:
+        with pytest.raises(PreconditionFailed) as failed:
             check_if_match(stale, etag, required=False)
-        assert raised.value.status_code == 412
-        assert raised.value.headers == {"ETag": etag}
+        assert status_of(failed.value) == 412
+        assert failed.value.current_etag == etag
 
 
 def test_the_etag_follows_the_record() -> None:

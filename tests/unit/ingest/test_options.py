@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from api.operations.ingesting import transcode_settings
 from api.settings import Settings
 from ingest import IngestOptions, run_ingest
 from ingest.errors import IngestError
@@ -26,7 +27,7 @@ def test_environment_sets_how_media_are_transcoded(monkeypatch: pytest.MonkeyPat
     }.items():
         monkeypatch.setenv(name, value)
     settings = Settings(_env_file=None)
-    transcode = settings.transcode_settings()
+    transcode = transcode_settings(settings)
     assert (transcode.max_side, transcode.crf, transcode.preset) == (720, 28, "fast")
     assert (transcode.audio_format, transcode.audio_bitrate) == ("mp3", "96k")
     assert (transcode.preview_seconds, transcode.threads) == (10, 2)

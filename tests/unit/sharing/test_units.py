@@ -9,8 +9,8 @@ import pytest
 
 from api.http.negotiation import choose_format
 from api.protocols.exports import csv_cell
-from api.protocols.iiif import IiifError, RenderCache, parse_identifier, parse_request
-from api.protocols.oai import entry_of
+from api.protocols.iiif.image import IiifError, RenderCache, parse_identifier, parse_request
+from api.protocols.oai.catalogue import entry_of
 from api.protocols.share_links import SecretMissing, ShareError, ShareLinks
 from tests.unit.records import minimal_record
 

@@ -1,4 +1,4 @@
-"""IIIF: Presentation API 3.0 manifests and collections, and an Image API 3.0 service.
+"""IIIF Image API 3.0 over the access copies.
 
 The image service serves the access copy (≤ 2048 px, already sRGB JPEG), never the master: its
 `info.json` lists the thumbnail and access sizes (level 0: those two are sent as stored, no
@@ -18,11 +18,8 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-from api.present import file_url
-from api.protocols.rdf import standard_rights_uri
-from schemas import category_by_code
+from schemas.errors import InvalidInput
 
-PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 IMAGE_CONTEXT = "http://iiif.io/api/image/3/context.json"
 PROFILE = "level2"
 PROFILE_URI = "http://iiif.io/api/image/3/level2.json"
@@ -35,33 +32,22 @@ QUALITIES = ("default", "color", "gray", "bitonal")
 EXTRA_FEATURES = ["mirroring", "rotationArbitrary", "profileLinkHeader", "canonicalLinkHeader"]
 TILE = 512
 JPEG_QUALITY = 85
-_NONE = "none"
+NONE = "none"  # the IIIF language key for values in no language
 _ROTATION = re.compile(r"^(!)?(\d+(?:\.\d+)?)$")
 _NUMBER = r"\d+(?:\.\d+)?"
 _PCT_REGION = re.compile(rf"^pct:({_NUMBER}),({_NUMBER}),({_NUMBER}),({_NUMBER})$")
 _PX_REGION = re.compile(r"^(\d+),(\d+),(\d+),(\d+)$")
 _SIZE = re.compile(r"^(\^)?(?:(max)|pct:(" + _NUMBER + r")|(!)?(\d+)?,(\d+)?)$")
 _IDENT = re.compile(r"^([a-z0-9][a-z0-9-]{2,80})(?:~([1-9][0-9]{0,3}))?$")
-_KIND = {"image": "Image", "video": "Video", "audio": "Sound"}
 
 
-class IiifError(ValueError):
+
+class IiifError(InvalidInput):
     """A request the Image API cannot answer: 400 unless `status` says otherwise."""
 
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.status = status
-
-
-def lang_map(texts: dict[str, str] | None) -> dict[str, list[str]]:
-    return {lang: [text] for lang, text in (texts or {}).items()}
-
-
-def _both(zh: str, en: str) -> dict[str, list[str]]:
-    return {"zh": [zh], "en": [en]}
-
-
-# --- Image API ---------------------------------------------------------------------------------
 
 
 def image_identifier(item_id: str, n: int = 1) -> str:
@@ -308,234 +294,3 @@ class RenderCache:
     @property
     def size(self) -> int:
         return self._bytes
-
-
-# --- Presentation API ---------------------------------------------------------------------------
-
-
-class Urls:
-    """Absolute URLs of one installation."""
-
-    def __init__(self, base_url: str):
-        self.base = base_url.rstrip("/")
-
-    def manifest(self, item_id: str) -> str:
-        return f"{self.base}/iiif/{item_id}/manifest"
-
-    def collection(self, slug: str) -> str:
-        return f"{self.base}/iiif/collection/{slug}"
-
-    def image_service(self, item_id: str, n: int = 1) -> str:
-        return f"{self.base}/iiif/image/{image_identifier(item_id, n)}"
-
-    def file(self, item_id: str, role: str, n: int = 1) -> str:
-        return self.base + file_url(item_id, role, n)
-
-
-def _thumbnail(urls: Urls, record: dict[str, Any]) -> list[dict[str, Any]]:
-    for role in ("thumbnail", "poster"):
-        for file in record.get("files", []):
-            if file["role"] == role and file["media_type"].startswith("image/"):
-                thumb = {
-                    "id": urls.file(record["id"], role),
-                    "type": "Image",
-                    "format": file["media_type"],
-                }
-                if "width" in file and "height" in file:
-                    thumb |= {"width": file["width"], "height": file["height"]}
-                return [thumb]
-    return []
-
-
-def _metadata(record: dict[str, Any], collection_title: dict[str, str] | None) -> list[dict]:
-    entries = []
-
-    def add(zh: str, en: str, value: dict[str, list[str]]) -> None:
-        entries.append({"label": _both(zh, en), "value": value})
-
-    if record.get("category"):
-        category = category_by_code(record["category"])
-        add("类别", "Category", _both(category.zh, category.en))
-    if region := record.get("region"):
-        names = {"zh": region["name"], **({"en": region["name_en"]} if "name_en" in region else {})}
-        add("地区", "Region", lang_map(names))
-    if date := record.get("date"):
-        add("日期", "Date", {_NONE: [date.get("display") or date["edtf"]]})
-    for person in record.get("people", []):
-        names = {"zh": person["name"], **({"en": person["name_en"]} if "name_en" in person else {})}
-        add("人物", "Person", lang_map(names))
-    if record.get("subjects"):
-        add("主题", "Subjects", {_NONE: ["; ".join(record["subjects"])]})
-    add("专题", "Collection", lang_map(collection_title) or {_NONE: [record["collection"]]})
-    if record.get("identifier"):
-        add("编号", "Identifier", {_NONE: [record["identifier"]]})
-    return entries
-
-
-def _required_statement(record: dict[str, Any]) -> dict[str, Any]:
-    rights = record.get("rights") or {}
-    value: dict[str, list[str]] = {}
-    for lang, text in (rights.get("statement") or {}).items():
-        value.setdefault(lang, []).append(text)
-    holder = rights.get("holder") or record.get("institution")
-    if holder:
-        value.setdefault("zh", []).append(f"版权所有：{holder}")
-        value.setdefault("en", []).append(f"Rights holder: {holder}")
-    if rights.get("license"):
-        value.setdefault(_NONE, []).append(rights["license"])
-    if not value:
-        value = _both("权利状况未确定", "Rights undetermined")
-    return {
-        "label": _both("权利声明", "Attribution"),
-        "value": {k: ["; ".join(v)] for k, v in value.items()},
-    }
-
-
-def _canvases(urls: Urls, record: dict[str, Any]) -> list[dict[str, Any]]:
-    item_id = record["id"]
-    canvases = []
-    counts: dict[str, int] = {}
-    thumbs = [f for f in record.get("files", []) if f["role"] == "thumbnail"]
-    for file in record.get("files", []):
-        if file["role"] != "access":
-            continue
-        counts["access"] = n = counts.get("access", 0) + 1
-        kind = _KIND.get(file["media_type"].split("/")[0])
-        if kind is None:
-            continue
-        number = len(canvases) + 1
-        canvas_id = f"{urls.base}/iiif/{item_id}/canvas/{number}"
-        body: dict[str, Any] = {
-            "id": urls.file(item_id, "access", n),
-            "type": kind,
-            "format": file["media_type"],
-        }
-        canvas: dict[str, Any] = {
-            "id": canvas_id,
-            "type": "Canvas",
-            "label": _both(f"第 {number} 件", f"Part {number}"),
-        }
-        if kind in ("Image", "Video"):
-            if "width" not in file or "height" not in file:
-                continue
-            size = {"width": file["width"], "height": file["height"]}
-            body |= size
-            canvas |= size
-        if kind in ("Video", "Sound"):
-            if "duration" not in file:
-                continue
-            body["duration"] = canvas["duration"] = float(file["duration"])
-        if kind == "Image":
-            body["service"] = [
-                {"id": urls.image_service(item_id, n), "type": "ImageService3", "profile": PROFILE}
-            ]
-            if n <= len(thumbs) and thumbs[n - 1]["media_type"].startswith("image/"):
-                thumb = thumbs[n - 1]
-                canvas["thumbnail"] = [
-                    {
-                        "id": urls.file(item_id, "thumbnail", n),
-                        "type": "Image",
-                        "format": thumb["media_type"],
-                        **{k: thumb[k] for k in ("width", "height") if k in thumb},
-                    }
-                ]
-        elif thumbnail := _thumbnail(urls, record):
-            canvas["thumbnail"] = thumbnail
-        page_id = f"{canvas_id}/page"
-        canvas["items"] = [
-            {
-                "id": page_id,
-                "type": "AnnotationPage",
-                "items": [
-                    {
-                        "id": f"{page_id}/painting",
-                        "type": "Annotation",
-                        "motivation": "painting",
-                        "body": body,
-                        "target": canvas_id,
-                    }
-                ],
-            }
-        ]
-        canvases.append(canvas)
-    return canvases
-
-
-def manifest(
-    record: dict[str, Any], base_url: str, collection_title: dict[str, str] | None = None
-) -> dict[str, Any] | None:
-    """The Presentation 3.0 manifest of a record; None when it has nothing to show."""
-    urls = Urls(base_url)
-    canvases = _canvases(urls, record)
-    if not canvases:
-        return None
-    item_id = record["id"]
-    api = f"{urls.base}/api/items/{item_id}"
-    result: dict[str, Any] = {
-        "@context": PRESENTATION_CONTEXT,
-        "id": urls.manifest(item_id),
-        "type": "Manifest",
-        "label": lang_map(record["title"]),
-    }
-    if record.get("description"):
-        result["summary"] = lang_map(record["description"])
-    result["metadata"] = _metadata(record, collection_title)
-    if rights := standard_rights_uri((record.get("rights") or {}).get("license")):
-        result["rights"] = rights
-    result["requiredStatement"] = _required_statement(record)
-    if thumbnail := _thumbnail(urls, record):
-        result["thumbnail"] = thumbnail
-    result["homepage"] = [
-        {
-            "id": f"{urls.base}/items/{item_id}",
-            "type": "Text",
-            "label": lang_map(record["title"]),
-            "format": "text/html",
-        }
-    ]
-    result["seeAlso"] = [
-        {
-            "id": f"{api}?format={fmt}",
-            "type": "Dataset",
-            "format": media_type,
-            "profile": "http://www.europeana.eu/schemas/edm/",
-        }
-        for fmt, media_type in (
-            ("turtle", "text/turtle"),
-            ("jsonld", "application/ld+json"),
-            ("rdfxml", "application/rdf+xml"),
-        )
-    ]
-    result["partOf"] = [{"id": urls.collection(record["collection"]), "type": "Collection"}]
-    result["items"] = canvases
-    return result
-
-
-def collection(
-    slug: str, title: dict[str, str] | None, members: list[dict[str, Any]], base_url: str
-) -> dict[str, Any]:
-    """A IIIF Collection of manifests. `members`: search summaries (id, title, has_thumbnail)."""
-    urls = Urls(base_url)
-    items = []
-    for member in members:
-        entry: dict[str, Any] = {
-            "id": urls.manifest(member["id"]),
-            "type": "Manifest",
-            "label": lang_map(member.get("title")) or {_NONE: [member["id"]]},
-        }
-        if member.get("has_thumbnail"):
-            entry["thumbnail"] = [
-                {
-                    "id": urls.file(member["id"], "thumbnail"),
-                    "type": "Image",
-                    "format": "image/jpeg",
-                }
-            ]
-        items.append(entry)
-    return {
-        "@context": PRESENTATION_CONTEXT,
-        "id": urls.collection(slug),
-        "type": "Collection",
-        "label": lang_map(title) or {_NONE: [slug]},
-        "items": items,
-    }

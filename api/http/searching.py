@@ -1,0 +1,75 @@
+"""Search parameters read from a query string into `api.operations.searching.SearchParams`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+
+from api.operations.searching import SearchParams
+from schemas.errors import InvalidInput
+from search.base import FACET_FIELDS, MAX_PAGE_SIZE, Sort
+
+
+def _many(description: str) -> Any:
+    return Query(description=f"{description}; repeat for any-of")
+
+
+def _facet_names(values: list[str] | None) -> tuple[str, ...]:
+    """Repeatable or comma-separated; absent = all facets; an empty value = none."""
+    if values is None:
+        return FACET_FIELDS
+    names = tuple(dict.fromkeys(n.strip() for v in values for n in v.split(",") if n.strip()))
+    unknown = [n for n in names if n not in FACET_FIELDS]
+    if unknown:
+        raise InvalidInput(
+            f"query parameter 'facets': unknown facet {unknown[0]!r}; "
+            f"choose from {', '.join(FACET_FIELDS)}"
+        )
+    return names
+
+
+def search_params(
+    q: Annotated[str, Query(max_length=500, description="Words, in Chinese or English")] = "",
+    category: Annotated[list[str] | None, _many("ICH category code")] = None,
+    collection: Annotated[list[str] | None, _many("Collection slug")] = None,
+    media_type: Annotated[list[str] | None, _many("image, video, audio, document, …")] = None,
+    region: Annotated[list[str] | None, _many("Region name")] = None,
+    access: Annotated[list[str] | None, _many("public, institution, restricted")] = None,
+    decade: Annotated[list[str] | None, _many("Start year of a decade (1950)")] = None,
+    year_from: Annotated[int | None, Query(description="Dated on or after this year")] = None,
+    year_to: Annotated[int | None, Query(description="Dated on or before this year")] = None,
+    sort: Annotated[Sort, Query(description="relevance, date, -date, title, modified")] = (
+        "relevance"
+    ),
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    facets: Annotated[
+        list[str] | None, Query(description=f"Which of {', '.join(FACET_FIELDS)}; empty = none")
+    ] = None,
+) -> SearchParams:
+    if year_from is not None and year_to is not None and year_to < year_from:
+        raise InvalidInput(f"query parameter 'year_to': {year_to} is before year_from {year_from}")
+    given = {
+        "category": category,
+        "collection": collection,
+        "media_type": media_type,
+        "region": region,
+        "access": access,
+        "decade": decade,
+    }
+    filters = {
+        field: tuple(dict.fromkeys(v for v in values if v))
+        for field, values in given.items()
+        if values and any(values)
+    }
+    return SearchParams(
+        q=q.strip(),
+        filters=filters,
+        year_from=year_from,
+        year_to=year_to,
+        sort=sort,
+        page=page,
+        size=size,
+        facets=_facet_names(facets),
+    )

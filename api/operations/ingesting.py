@@ -1,0 +1,50 @@
+"""From settings to one ingest's options, as the CLI, upload jobs and workers pass them on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api.settings import Settings
+from ingest.media.ffmpeg import TranscodeSettings
+from ingest.pipeline import IngestOptions
+
+
+def ingest_options(
+    settings: Settings,
+    collection: str,
+    *,
+    agent: str,
+    manifest: Path | None = None,
+    workers: int | None = None,
+    dry_run: bool = False,
+    status: str | None = None,
+    access: str | None = None,
+    institution: str | None = None,
+) -> IngestOptions:
+    """One ingest's options: what is not given comes from `settings`."""
+    return IngestOptions(
+        collection=collection,
+        manifest=manifest,
+        workers=workers or settings.workers,
+        dry_run=dry_run,
+        default_status=status or settings.default_status,
+        default_access=access or settings.default_access,
+        institution=institution or settings.institution,
+        agent=agent,
+        max_image_pixels=settings.max_image_pixels,
+        transcode=transcode_settings(settings),
+        ffmpeg_concurrency=settings.ffmpeg_concurrency,
+    )
+
+
+def transcode_settings(settings: Settings) -> TranscodeSettings:
+    """How video and audio access copies are made, for `IngestOptions.transcode`."""
+    return TranscodeSettings(
+        max_side=settings.video_max_side,
+        crf=settings.video_crf,
+        preset=settings.video_preset,
+        audio_bitrate=settings.audio_bitrate,
+        audio_format=settings.audio_format,
+        preview_seconds=settings.video_preview_seconds,
+        threads=settings.ffmpeg_threads,
+    )

@@ -1,0 +1,1 @@
+"""IIIF: the Image API (`image`) and the Presentation API (`presentation`)."""
