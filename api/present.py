@@ -31,7 +31,8 @@ def first_file(record: dict[str, Any], *roles: str) -> dict[str, Any] | None:
     for role in roles:
         for file in record.get("files", []):
             if file["role"] == role:
-                return file
+                found: dict[str, Any] = file
+                return found
     return None
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from repository.keys import blob_key, check_key
-from repository.store import Blob, ObjectInfo, ObjectNotFound, StorageError
+from repository.store import Blob, ObjectInfo, ObjectNotFound, Readable, StorageError
 
 CHUNK = 1024 * 1024
 
@@ -54,7 +54,7 @@ class LocalStore:
             tmp.unlink(missing_ok=True)
             raise
 
-    def put_blob(self, source: BinaryIO) -> Blob:
+    def put_blob(self, source: Readable) -> Blob:
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="b-")

@@ -64,7 +64,7 @@ class RecordStore:
             data = self.store.get_bytes(key)
         except ObjectNotFound:
             raise RecordNotFound(item_id) from None
-        record = json.loads(data)
+        record: dict[str, Any] = json.loads(data)
         digest = hashlib.blake2b(data, digest_size=16).digest()
         if digest not in self._validated:
             validate_record(record)  # raises on a damaged or hand-edited record
@@ -102,7 +102,8 @@ class RecordStore:
 
     def load_collection(self, slug: str) -> dict[str, Any] | None:
         try:
-            return json.loads(self.store.get_bytes(collection_key(slug)))
+            described: dict[str, Any] = json.loads(self.store.get_bytes(collection_key(slug)))
+            return described
         except (ObjectNotFound, ValueError):
             return None
 

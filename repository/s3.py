@@ -19,7 +19,7 @@ import io
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from minio import Minio
@@ -28,7 +28,7 @@ from minio.error import S3Error
 from minio.sse import SseS3
 
 from repository.keys import blob_key, check_key
-from repository.store import Blob, ObjectInfo, ObjectNotFound, StorageError
+from repository.store import Blob, ObjectInfo, ObjectNotFound, Readable, StorageError
 
 if TYPE_CHECKING:
     from repository.config import StoreConfig
@@ -44,7 +44,7 @@ _AUTH_ERRORS = {"SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied"}
 class _HashingReader(io.RawIOBase):
     """Wraps a stream: sha256 of everything read, and the S3 ETag those bytes will get."""
 
-    def __init__(self, source: BinaryIO, part_size: int):
+    def __init__(self, source: Readable, part_size: int):
         self._source = source
         self._part_size = part_size
         self.sha256 = hashlib.sha256()
@@ -169,7 +169,7 @@ class S3Store:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._fail(exc, "opening the bucket") from exc
 
-    def put_blob(self, source: BinaryIO) -> Blob:
+    def put_blob(self, source: Readable) -> Blob:
         reader = _HashingReader(source, PART_SIZE)
         temp_key = f"tmp/{uuid.uuid4().hex}"
         try:

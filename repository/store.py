@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from schemas.errors import NotFound, Unavailable
 
@@ -28,6 +28,12 @@ class ObjectNotFound(NotFound):
 
     def __str__(self) -> str:
         return f"no object at key {self.key!r}"
+
+
+class Readable(Protocol):
+    """What `put_blob` reads from: an open file, an HTTP response, an `IteratorReader`."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class ObjectInfo:
 class ObjectStore(Protocol):
     """Where originals, derivatives, records and reports live. The source of truth."""
 
-    def put_blob(self, source: BinaryIO) -> Blob:
+    def put_blob(self, source: Readable) -> Blob:
         """Stream `source` into the store under `blob_key(sha256)`, hashing while copying."""
         ...
 

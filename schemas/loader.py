@@ -49,7 +49,8 @@ def _read_json(name: str) -> Any:
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """`name` is 'record' or 'manifest-row'."""
-    return _read_json(f"{name}.schema.json")
+    schema: dict[str, Any] = _read_json(f"{name}.schema.json")
+    return schema
 
 
 @cache
@@ -92,7 +93,10 @@ def categories() -> tuple[Category, ...]:
 
 @cache
 def unesco_domains() -> dict[str, dict[str, str]]:
-    return _read_json("vocabularies/ich-categories.json")["unesco_domains"]
+    domains: dict[str, dict[str, str]] = _read_json("vocabularies/ich-categories.json")[
+        "unesco_domains"
+    ]
+    return domains
 
 
 def category_by_code(code: str) -> Category:

@@ -68,7 +68,7 @@ def _converter() -> opencc.OpenCC:
 
 
 def _t2s(text: str) -> str:
-    return _converter().convert(text)
+    return str(_converter().convert(text))
 
 
 def _fold_basic(text: str) -> str:

@@ -77,7 +77,7 @@ def is_visible(
     if not embargo:
         return True
     day = today if isinstance(today, str) else (today or date.today()).isoformat()
-    return embargo <= day
+    return bool(embargo <= day)
 
 
 @dataclass(frozen=True)

@@ -349,7 +349,7 @@ class Engine:
     name: str  # "Elasticsearch" / "OpenSearch", for messages
     client: Any  # everyday calls, short timeout
     slow_client: Any  # bulk and refresh, longer timeout
-    streaming_bulk: Callable[..., Iterator[tuple[bool, dict[str, Any]]]]
+    streaming_bulk: Callable[..., Iterable[tuple[bool, dict[str, Any]]]]
     unreachable: tuple[type[Exception], ...]  # connection refused / timed out
     failures: tuple[type[Exception], ...]  # any other error the client raises
 

@@ -1,3 +1,3 @@
-from api.cli.commands import main
+from api.cli.commands import app
 
-main()
+app(prog_name="heritage")

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from api.cli.governance import keys_app, verify
 from api.cli.sharing import export_command, harvest_command
-from api.cli.support import err, fail, load_settings, open_services, out, run
+from api.cli.support import HeritageGroup, err, fail, load_settings, open_services, out
 
 if TYPE_CHECKING:  # the pipeline, the web app and the backends load only when a command runs
     from api.services import Services
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the pipeline, the web app and the backends load only when a
     from ingest.report import IngestReport
 
 app = typer.Typer(
+    cls=HeritageGroup,
     name="heritage",
     help="Intangible-cultural-heritage repository: ingest, store, search and serve.",
     no_args_is_help=True,
@@ -327,8 +328,3 @@ def transfer(
         err.print(f"  {problem}", markup=False, highlight=False)
     if not report.ok:
         raise typer.Exit(1)
-
-
-def main() -> None:
-    """The `heritage` console script."""
-    run(app)

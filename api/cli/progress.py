@@ -11,6 +11,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -23,7 +24,7 @@ class BarProgress:
     def __init__(self, progress: Progress):
         self._progress = progress
         self._task = progress.add_task("ingest", total=None)
-        self._stages: dict[str, int] = {}  # file → its own line while a long stage runs
+        self._stages: dict[str, TaskID] = {}  # file → its own line while a long stage runs
 
     def start(self, total: int) -> None:
         self._progress.update(self._task, total=total)

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from schemas.errors import HeritageError
 
@@ -53,13 +55,16 @@ def exit_code_of(exc: HeritageError) -> int:
     return EXIT_USAGE
 
 
-def run(app: typer.Typer) -> None:
-    """Run the CLI; the one place where an error from the tree becomes a line and an exit code."""
-    try:
-        app(prog_name="heritage")
-    except HeritageError as exc:
-        err.print(f"heritage: error: {exc}", markup=False, highlight=False)
-        raise SystemExit(exit_code_of(exc)) from None
+class HeritageGroup(TyperGroup):
+    """The `heritage` command group: the one place where an error from the tree that reaches the
+    top of any command (or sub-command) becomes one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HeritageError as exc:
+            err.print(f"heritage: error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(exit_code_of(exc)) from None
 
 
 @contextmanager

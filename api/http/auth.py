@@ -30,7 +30,8 @@ def keyring(request: Request) -> KeyRing:
         state.keyring = KeyRing(
             KeyStore(services.store), services.settings.api_key_set, services.settings.institution
         )
-    return state.keyring
+    ring: KeyRing = state.keyring
+    return ring
 
 
 def current_caller(

@@ -16,7 +16,8 @@ from search.base import Audience
 
 
 def get_services(request: Request) -> Services:
-    return request.app.state.services
+    services: Services = request.app.state.services
+    return services
 
 
 def get_audience(caller: OptionalCaller) -> Audience:

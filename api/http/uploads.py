@@ -150,7 +150,7 @@ class _Receiver:
             {
                 "on_part_begin": self._part_begin,
                 "on_header_field": self._header_field,
-                "on_header_value": self._header_value,
+                "on_header_value": self._header_value_part,
                 "on_header_end": self._header_end,
                 "on_headers_finished": self._headers_finished,
                 "on_part_data": self._part_data,
@@ -188,7 +188,7 @@ class _Receiver:
     def _header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_name += data[start:end]
 
-    def _header_value(self, data: bytes, start: int, end: int) -> None:
+    def _header_value_part(self, data: bytes, start: int, end: int) -> None:
         self._header_value += data[start:end]
 
     def _header_end(self) -> None:

@@ -131,7 +131,8 @@ class JobStore:
         if job.report is None:
             return None
         try:
-            return json.loads(self.store.get_bytes(report_key(job.report)))
+            report: dict[str, Any] = json.loads(self.store.get_bytes(report_key(job.report)))
+            return report
         except ObjectNotFound:
             return None
 

@@ -68,7 +68,9 @@ def hit_item(hit: Hit, lang: str) -> dict[str, Any]:
     }
 
 
-def run_search(index: SearchIndex, params: SearchParams, audience: Audience, lang: str) -> dict:
+def run_search(
+    index: SearchIndex, params: SearchParams, audience: Audience, lang: str
+) -> dict[str, Any]:
     result = index.search(params.to_query(audience))
     facets = {
         name: [

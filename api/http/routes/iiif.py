@@ -108,7 +108,7 @@ def get_collection(
 
 def _source(
     services: Services, identifier: str, audience: Audience
-) -> tuple[dict, SourceImage, int]:
+) -> tuple[dict[str, Any], SourceImage, int]:
     try:
         item_id, n = parse_identifier(identifier)
     except IiifError as exc:
@@ -124,7 +124,8 @@ def _cache(request: Request) -> RenderCache:
     state = request.app.state
     if getattr(state, "iiif_cache", None) is None:
         state.iiif_cache = RenderCache()
-    return state.iiif_cache
+    cache: RenderCache = state.iiif_cache
+    return cache
 
 
 @router.get("/iiif/image/{identifier}", include_in_schema=False)

@@ -33,13 +33,13 @@ from api.operations.callers import Caller
 from api.operations.insights import FEW_RESULTS, Period, SearchLog, record_search, recorder_for
 from api.operations.searching import run_search
 from api.protocols.exports import csv_cell
-from repository.apikeys import KeyStore, hash_token
+from repository.apikeys import KeyStore, Role, hash_token
 
 router = APIRouter(tags=["insights"])
 
 SESSION_COOKIE = "heritage_insights"
 SESSION_SECONDS = 8 * 3600
-READER_ROLE = "curator"
+READER_ROLE: Role = "curator"
 PERIODS = (7, 30, 90, 365)
 TABLES = ("top", "poor", "trend", "category", "region", "searches")
 MAX_BEACON_QUERY = 4000
@@ -159,7 +159,7 @@ def report(search_log: SearchLog, period: Period, lang: str) -> dict[str, Any]:
 
 def _short(text: str, limit: int = 8) -> str:
     """Labels that fit the chart; wide (CJK) characters count double."""
-    width, kept = 0, []
+    width, kept = 0, list[str]()
     for char in text:
         width += 2 if ord(char) > 0x2E80 else 1
         if width > limit * 2:

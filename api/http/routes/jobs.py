@@ -82,7 +82,8 @@ router = APIRouter(tags=["ingest"], lifespan=job_runner_lifespan)
 
 
 def get_runner(request: Request) -> JobRunner:
-    return request.app.state.job_runner
+    runner: JobRunner = request.app.state.job_runner
+    return runner
 
 
 RunnerDep = Annotated[JobRunner, Depends(get_runner)]

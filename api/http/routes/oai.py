@@ -32,14 +32,15 @@ def oai_repository(request: Request) -> OaiRepository:
     state = request.app.state
     if getattr(state, "oai", None) is None:
         state.oai = make_repository(state.services)
-    return state.oai
+    repository: OaiRepository = state.oai
+    return repository
 
 
 _SUMMARY = (
     "OAI-PMH 2.0 (verbs: Identify, ListMetadataFormats, ListSets, ListIdentifiers, ListRecords, "
     "GetRecord; formats oai_dc and edm)"
 )
-_XML = {200: {"content": {"text/xml": {}}}}
+_XML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/xml": {}}}}
 
 
 @router.get(

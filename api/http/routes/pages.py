@@ -273,7 +273,8 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
 def _api_paths(request: Request) -> dict[str, Any]:
     """The running app's documented routes (FastAPI caches the schema after the first call)."""
     try:
-        return request.app.openapi().get("paths", {})
+        paths: dict[str, Any] = request.app.openapi().get("paths", {})
+        return paths
     except Exception:  # another router's schema bug must not take the item page down
         log.exception("cannot build the OpenAPI schema; linking no optional routes")
         return {}

@@ -59,7 +59,8 @@ def catalogue(request: Request) -> Catalogue:
     state = request.app.state
     if getattr(state, "review_catalogue", None) is None:
         state.review_catalogue = Catalogue(state.services.records)
-    return state.review_catalogue
+    found: Catalogue = state.review_catalogue
+    return found
 
 
 @router.get("/api/review", summary="The review queue of the caller's institution (curators)")

@@ -59,7 +59,8 @@ def _thumbnail(urls: Urls, record: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _metadata(record: dict[str, Any], collection_title: dict[str, str] | None) -> list[dict]:
+def _metadata(record: dict[str, Any], collection_title: dict[str, str] | None
+) -> list[dict[str, Any]]:
     entries = []
 
     def add(zh: str, en: str, value: dict[str, list[str]]) -> None:
@@ -105,7 +106,7 @@ def _required_statement(record: dict[str, Any]) -> dict[str, Any]:
 
 def _canvases(urls: Urls, record: dict[str, Any]) -> list[dict[str, Any]]:
     item_id = record["id"]
-    canvases = []
+    canvases: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     thumbs = [f for f in record.get("files", []) if f["role"] == "thumbnail"]
     for file in record.get("files", []):

@@ -29,7 +29,8 @@ _DC_TYPES = {
 
 def envelope(endpoint: str, now: datetime) -> tuple[etree._Element, etree._Element]:
     """The `<OAI-PMH>` root with its responseDate, and its `<request>` element."""
-    root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap={None: OAI_NS, "xsi": XSI_NS})
+    namespaces = {None: OAI_NS, "xsi": XSI_NS}  # None: the default namespace
+    root = etree.Element(f"{{{OAI_NS}}}OAI-PMH", nsmap=namespaces)  # type: ignore[arg-type]
     root.set(
         f"{{{XSI_NS}}}schemaLocation",
         f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd",

@@ -28,7 +28,7 @@ class TokenSigner:
 
     def loads(self, token: str) -> dict[str, Any]:
         try:
-            payload = self.serializer.loads(token, max_age=self.lifetime.total_seconds())
+            payload = self.serializer.loads(token, max_age=int(self.lifetime.total_seconds()))
         except SignatureExpired:
             raise BadResumptionToken(
                 "the resumptionToken has expired; start the list again without a token"

@@ -190,7 +190,9 @@ class OaiRepository:
             return  # oai-identifier needs a domain name; 127.0.0.1 or localhost has none
         description = sub(node, "description")
         ident = etree.SubElement(
-            description, f"{{{OAI_ID_NS}}}oai-identifier", nsmap={None: OAI_ID_NS}
+            description,
+            f"{{{OAI_ID_NS}}}oai-identifier",
+            nsmap={None: OAI_ID_NS},  # type: ignore[dict-item]  # lxml takes None
         )
         ident.set(
             f"{{{XSI_NS}}}schemaLocation",

@@ -1,0 +1,145 @@
+"""The rooms and which way imports point (docs/internals.md): a lower room never imports a higher
+one at import time, and the CLI starts without FastAPI, the web app or Pillow."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# room -> the rooms of ours it may import at module level (itself always allowed)
+ALLOWED: dict[str, set[str]] = {
+    "schemas": set(),
+    "repository": {"schemas"},
+    "search": {"schemas"},
+    "ingest": {"schemas", "repository", "search"},
+    "api": set(),  # the package itself: its docstring only
+    "api.settings": {"schemas"},
+    "api.labels": {"schemas"},
+    "api.present": {"schemas", "api.labels"},
+    "api.services": {"schemas", "repository", "search", "api.settings"},
+    "api.operations": {
+        "schemas",
+        "repository",
+        "search",
+        "ingest",
+        "api.settings",
+        "api.services",
+        "api.labels",
+        "api.present",
+    },
+    "api.protocols": {
+        "schemas",
+        "repository",
+        "search",
+        "ingest",
+        "api.settings",
+        "api.services",
+        "api.labels",
+        "api.present",
+        "api.operations",
+    },
+    "api.cli": {"schemas", "api.settings"},
+    "api.http": {
+        "schemas",
+        "repository",
+        "search",
+        "ingest",
+        "api.settings",
+        "api.services",
+        "api.labels",
+        "api.present",
+        "api.operations",
+        "api.protocols",
+    },
+}
+OURS = ("schemas", "repository", "search", "ingest", "api")
+HTTP_LIBRARIES = ("fastapi", "starlette", "uvicorn")
+
+
+def room_of(module: str) -> str:
+    """The longest room name that `module` is in."""
+    return max((r for r in ALLOWED if module == r or module.startswith(r + ".")), key=len)
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def top_level_imports(path: Path) -> list[tuple[int, str]]:
+    """Imports that run when the module is imported: not those inside functions or under
+    `if TYPE_CHECKING:`."""
+    found: list[tuple[int, str]] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.extend((node.lineno, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.append((node.lineno, node.module))
+            elif isinstance(node, ast.If):
+                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return found
+
+
+SOURCES = sorted(
+    p for package in OURS for p in (ROOT / package).rglob("*.py") if "__pycache__" not in p.parts
+)
+
+
+def test_every_source_module_is_in_a_room() -> None:
+    assert SOURCES
+    for path in SOURCES:
+        assert room_of(module_name(path)), f"{path} is in no room of tests/unit/test_rooms.py"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_point_down(path: Path) -> None:
+    module = module_name(path)
+    room = room_of(module)
+    for line, imported in top_level_imports(path):
+        if imported.split(".")[0] in OURS:
+            target = room_of(imported)
+            assert target == room or target in ALLOWED[room], (
+                f"{path.relative_to(ROOT)}:{line}: {room} may not import {imported} ({target})"
+            )
+        elif room != "api.http":
+            assert imported.split(".")[0] not in HTTP_LIBRARIES or room == "api.http", (
+                f"{path.relative_to(ROOT)}:{line}: only api.http may import {imported}"
+            )
+
+
+def test_the_cli_starts_without_the_web_app_or_the_pipeline() -> None:
+    code = (
+        "import sys, api.cli.commands; "
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('fastapi', 'starlette', 'PIL', 'ingest', 'jsonschema', 'rdflib')"
+        " or m.startswith('api.http')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
+    """The rule catches what it is for: ingest importing api, and an import under a condition."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\nif os.name:\n    from api.http.app import create_app\n")
+    assert (3, "api.http.app") in top_level_imports(bad)
+    assert room_of("api.http.app") not in ALLOWED["ingest"]
+    lazy = tmp_path / "lazy.py"
+    lazy.write_text("def f():\n    import fastapi\n")
+    assert top_level_imports(lazy) == []
