@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         "(default: half the cores, at least one).",
     )
     ffmpeg_threads: int = Field(0, ge=0, le=64, description="Threads per ffmpeg; 0: automatic.")
+    sensitive_terms_file: Path | None = Field(
+        None, description="A JSON word list replacing the shipped sensitive-terms list."
+    )
     upload_max_bytes: int = Field(
         20 * 1024**3, ge=1, description="Largest POST /api/ingest body, all its files together."
     )

@@ -1,6 +1,6 @@
 """The `heritage` command: ingest, serve, reindex, search, verify, demo.
 
-Exit codes (DESIGN.md): 0 all done; 1 done with failed items or damage found; 2 bad usage or
+Exit codes (README.md): 0 all done; 1 done with failed items or damage found; 2 bad usage or
 configuration — always one clear line on stderr, never a traceback.
 """
 

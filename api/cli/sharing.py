@@ -1,7 +1,7 @@
 """The sharing commands of `heritage`: `export` (a collection as RDF) and `harvest` (another
 repository's OAI-PMH feed into a collection). Registered on the typer app in `api.cli.commands`.
 
-Exit codes as DESIGN.md sets them: 0 done; 1 done with failed records; 2 bad usage or
+Exit codes (README.md): 0 done; 1 done with failed records; 2 bad usage or
 configuration (one line on stderr).
 """
 

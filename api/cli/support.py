@@ -1,7 +1,7 @@
 """What every `heritage` command module shares: the consoles, the one mapping from the error tree
 to exit codes, reading settings and opening the services.
 
-Exit codes (DESIGN.md): 0 all done; 1 done with failed items or damage found; 2 bad usage or
+Exit codes (README.md): 0 all done; 1 done with failed items or damage found; 2 bad usage or
 configuration, or a backend that cannot be reached — always one clear line on stderr, never a
 traceback.
 """

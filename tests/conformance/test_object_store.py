@@ -185,6 +185,7 @@ def test_unreachable_s3_names_the_endpoint() -> None:
     assert "127.0.0.1:1" in str(excinfo.value)
 
 
+@pytest.mark.services
 def test_wrong_s3_credentials_are_named() -> None:
     from repository.s3 import S3Store
 
@@ -194,6 +195,7 @@ def test_wrong_s3_credentials_are_named() -> None:
     assert "credentials" in str(excinfo.value) and endpoint in str(excinfo.value)
 
 
+@pytest.mark.services
 def test_forbidden_bucket_name_is_named() -> None:
     from repository.s3 import S3Store
 

@@ -214,8 +214,9 @@ def test_batch_stores_good_items_names_every_failure_and_reruns_idempotently(
     roles = {f["role"]: f for f in dragon["files"]}
     assert store.get_bytes(roles["original"]["key"]) == (source / "剪纸" / "龙凤.jpg").read_bytes()
     assert roles["original"]["name"] == "剪纸/龙凤.jpg"
-    access = Image.open(store.root / roles["access"]["key"])
-    assert access.size == (roles["access"]["width"], roles["access"]["height"]) == (400, 600)
+    with Image.open(store.root / roles["access"]["key"]) as access:
+        size = access.size
+    assert size == (roles["access"]["width"], roles["access"]["height"]) == (400, 600)
 
     dance = records[item_id("ZJ-002")]
     originals = [f for f in dance["files"] if f["role"] == "original"]

@@ -49,7 +49,8 @@ def test_small_image_is_never_upscaled(tmp_path: Path) -> None:
 
 def test_exif_rotated_jpeg_is_turned_upright(tmp_path: Path) -> None:
     source = images.jpeg(tmp_path / "rotated.jpg", (600, 400), orientation=6)
-    upright = ImageOps.exif_transpose(Image.open(source))  # Pillow's own reading, as the oracle
+    with Image.open(source) as original:  # Pillow's own reading, as the oracle
+        upright = ImageOps.exif_transpose(original)
     result = derive(source, tmp_path)
     access = opened(result.access.path)
     assert access.size == upright.size == (400, 600)
@@ -80,7 +81,8 @@ def test_exif_facts_are_read(tmp_path: Path) -> None:
 
 def test_adobe_cmyk_jpeg_colours_come_out_right(tmp_path: Path) -> None:
     source = images.cmyk_jpeg(tmp_path / "print.jpg")
-    assert Image.open(source).mode == "CMYK"
+    with Image.open(source) as im:
+        assert im.mode == "CMYK"
     access = opened(derive(source, tmp_path).access.path)
     assert access.mode == "RGB"
     assert close(access.getpixel((10, 50)), images.RED)  # C0 M100 Y100 K0
