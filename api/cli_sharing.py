@@ -82,6 +82,7 @@ def harvest_command(
                 store=services.store,
                 records=services.records,
                 index=services.index,
+                institution=services.settings.institution,
             )
         except HarvestError as exc:
             fail(str(exc))
