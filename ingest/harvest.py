@@ -6,12 +6,14 @@
   same records; a record whose mapped content did not change is not rewritten.
 - Incremental: after a harvest with no failures, the source's responseDate at its start is kept
   in the store (`harvest/<hash of source and set>.json`) and sent as `from` next time.
-- A deleted header withdraws the local copy (status `withdrawn`), which hides it everywhere; when
-  the record comes back, the copy gets the status it had before.
-- A curator's decisions stand: on a re-harvest `status`, `access` and `embargo_until` of a local
-  copy are never changed, and a field edited here since the last harvest keeps its local value.
-  What the source said last time is kept in the store (`harvest/items/<id>.json`), so a field is
-  "edited" when the local value differs from it; the rest follows the source.
+- A deleted header withdraws the local copy (status `withdrawn`), which hides it everywhere, once:
+  a curator may publish it again. When the record comes back at the source, a copy the harvest
+  withdrew gets the status it had before.
+- A curator's decisions stand: a re-harvest changes only the fields a harvest writes (HARVESTED),
+  never `status`, `access`, `embargo_until` or anything added here, and a harvested field edited
+  here since the last harvest keeps its local value. What the source said last time is kept in
+  the store (`harvest/items/<id>.json`), so a field is "edited" when the local value differs from
+  it; the rest follows the source.
 - `institution` (governance: who may edit and see non-public copies) is the harvesting
   institution, never the source's dc:publisher or edm:dataProvider; those become `tags`
   (`by: oai-pmh`, `scheme: dc:publisher`).
@@ -117,8 +119,6 @@ _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # names joined in one fie
 DETECT_MIN_WORDS = 4  # below this a detector's answer is a guess (langdetect: "De Nachtwacht" → de)
 DETECT_MIN_PROBABILITY = 0.95
 TAG_BY = "oai-pmh"  # `tags[].by` of the values a harvest writes (publisher, data provider)
-GOVERNANCE = ("status", "access", "embargo_until")
-"""Never changed on a local copy by a re-harvest: only review decisions change them."""
 HARVESTED = (
     "institution",
     "title",
@@ -132,6 +132,7 @@ HARVESTED = (
     "language",
     "rights",
     "tags",
+    "files",
 )
 """The fields a harvest writes; each follows the source unless edited here since."""
 
@@ -325,7 +326,7 @@ def _take(source: Any, report: HarvestReport, target: Target, http: requests.Ses
     existing = target.records.get(item_id)
     memory = target.memory.get(item_id)
     if source.header.deleted:
-        if existing and existing["status"] != "withdrawn":
+        if existing and existing["status"] != "withdrawn" and "withdrawn_from" not in memory:
             record = {**existing, "status": "withdrawn", "modified": now_iso()}
             record["events"] = [
                 *existing["events"],
@@ -347,7 +348,8 @@ def _take(source: Any, report: HarvestReport, target: Target, http: requests.Ses
             fields, wanted_files = _from_oai_dc(source), []
         fields["institution"] = target.institution
         files, fetched = _files(wanted_files, existing, target.store, http)
-        record = _record(item_id, report.collection, identifier, fields, files)
+        fields["files"] = files
+        record = _record(item_id, report.collection, identifier, fields)
         if existing is not None:
             record = _merge(record, existing, memory)
             if same_content(record, existing):
@@ -376,7 +378,6 @@ def _record(
     collection: str,
     identifier: str,
     fields: dict[str, Any],
-    files: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """A new local copy: public and published, as the source published it."""
     now = now_iso()
@@ -388,7 +389,6 @@ def _record(
         "access": "public",
         "status": "published",
         **fields,
-        "files": files,
         "events": [],
         "created": now,
         "modified": now,
@@ -398,11 +398,9 @@ def _record(
 def _merge(
     record: dict[str, Any], existing: dict[str, Any], memory: dict[str, Any]
 ) -> dict[str, Any]:
-    """The new copy over the stored one: governance fields stay as decided here, and each
-    harvested field edited here since the last harvest keeps its local value."""
-    merged = {k: v for k, v in record.items() if k not in GOVERNANCE}
-    merged.update({k: existing[k] for k in GOVERNANCE if k in existing})
-    merged["created"] = existing["created"]
+    """The new copy over the stored one: only harvested fields change, and of them only those not
+    edited here since the last harvest."""
+    merged = {**existing, "schema_version": record["schema_version"], "modified": now_iso()}
     if existing["status"] == "withdrawn" and _withdrawn_by_harvest(existing, memory):
         merged["status"] = memory.get("withdrawn_from", "published")  # back at the source
     last = memory.get("fields")
@@ -415,8 +413,8 @@ def _merge(
         value = here if edited and (here is not None or last is not None) else source
         if name == "tags":
             value = [t for t in existing.get("tags", []) if t.get("by") != TAG_BY] + (value or [])
-        if value:
-            merged[name] = value
+        if value or name == "files":
+            merged[name] = value or []
         else:
             merged.pop(name, None)
     return merged

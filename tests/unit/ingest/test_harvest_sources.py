@@ -274,6 +274,7 @@ def test_reharvest_keeps_curator_decisions_and_follows_the_rest(
         access="restricted",
         embargo_until="2030-01-01",
         title={"en": "Stress and the built environment"},
+        text="Transcript typed in here.",
     )
     _edit(harvested, MASON, "curator", status="withdrawn")
     feeds.pages["dspace"] = feeds.pages["dspace"].replace(
@@ -290,6 +291,7 @@ def test_reharvest_keeps_curator_decisions_and_follows_the_rest(
         "2030-01-01",
     )
     assert krex["title"] == {"en": "Stress and the built environment"}
+    assert krex["text"] == "Transcript typed in here."
     assert krex["description"]["en"].startswith("Master of Landscape Architecture (2016)")
     assert harvested.record(MASON)["status"] == "withdrawn"
 
@@ -308,3 +310,9 @@ def test_a_record_deleted_and_back_at_the_source_returns_to_its_status(
     feeds.pages["dspace"] = original
     harvested.run(feeds, "dspace")
     assert harvested.record(NKU)["status"] == "review"
+    # withdrawn once for a deletion: a curator who shows it again is not overruled
+    feeds.pages["dspace"] = deleted
+    assert harvested.run(feeds, "dspace").withdrawn == [local_id("dc", NKU)]
+    _edit(harvested, NKU, "curator", status="published")
+    assert harvested.run(feeds, "dspace").withdrawn == []
+    assert harvested.record(NKU)["status"] == "published"
