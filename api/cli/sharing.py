@@ -84,6 +84,7 @@ def harvest_command(
             store=services.store,
             records=services.records,
             index=services.index,
+            institution=services.settings.institution,
         )
     out.print(report.summary(), markup=False, highlight=False)
     for problem in report.failed:

@@ -6,7 +6,25 @@
   same records; a record whose mapped content did not change is not rewritten.
 - Incremental: after a harvest with no failures, the source's responseDate at its start is kept
   in the store (`harvest/<hash of source and set>.json`) and sent as `from` next time.
-- A deleted header withdraws the local copy (status `withdrawn`), which hides it everywhere.
+- A deleted header withdraws the local copy (status `withdrawn`), which hides it everywhere, once:
+  a curator may publish it again. When the record comes back at the source, a copy the harvest
+  withdrew gets the status it had before.
+- A curator's decisions stand: a re-harvest changes only the fields a harvest writes (HARVESTED),
+  never `status`, `access`, `embargo_until` or anything added here, and a harvested field edited
+  here since the last harvest keeps its local value. What the source said last time is kept in
+  the store (`harvest/items/<id>.json`), so a field is "edited" when the local value differs from
+  it; the rest follows the source.
+- `institution` (governance: who may edit and see non-public copies) is the harvesting
+  institution, never the source's dc:publisher or edm:dataProvider; those become `tags`
+  (`by: oai-pmh`, `scheme: dc:publisher`).
+- oai_dc, as real repositories write it (DSpace, EPrints, museums): every dc:creator and
+  dc:contributor is a person ("Name (photographer)" gives the role when the schema has it); of
+  repeated dc:date the first plain date that reads as a date wins, not DSpace's accession
+  timestamps (a date with a time of day is taken only when it is the record's only dc:date);
+  dc:language values (`en_US`, `eng`, `chi`, `English`) become BCP 47 tags; a title or
+  description without xml:lang is tagged by its script (CJK, kana, hangul, Tibetan, Mongolian),
+  else by a language detector when the text is long enough and the answer fits the record, else
+  by the record's one dc:language, else `und`.
 """
 
 from __future__ import annotations
@@ -18,7 +36,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import langcodes
 import requests
+from langdetect import DetectorFactory, LangDetectException, detect_langs
 from lxml import etree
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DC, DCTERMS, RDF, SKOS
@@ -49,6 +69,25 @@ DC_TYPES = {
     "sound": "audio",
     "text": "text",
 }
+TYPE_WORDS = {  # words of free-text dc:type values (DSpace "Working Paper", "Produced Video", ...)
+    "image": "image",
+    "photograph": "image",
+    "map": "image",
+    "video": "video",
+    "film": "video",
+    "audio": "audio",
+    "sound": "audio",
+    "text": "text",
+    "article": "text",
+    "book": "text",
+    "thesis": "text",
+    "dissertation": "text",
+    "report": "text",
+    "paper": "text",
+    "preprint": "text",
+    "journal": "text",
+    "newsletter": "text",
+}
 EDM_TYPES = {"IMAGE": "image", "VIDEO": "video", "SOUND": "audio", "TEXT": "text"}
 ROLES = ("original", "access", "thumbnail", "poster", "preview", "waveform", "page", "text")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -61,6 +100,42 @@ PERSON_ROLES = (
     "informant",
     "contributor",
 )
+ROLE_WORDS = {  # "Name (Photographer)": the role in brackets, when the record schema has it
+    **{role: role for role in PERSON_ROLES},
+    "传承人": "bearer",
+    "author": "creator",
+    "singer": "performer",
+    "musician": "performer",
+    "dancer": "performer",
+    "collector": "recorder",
+    "interviewer": "recorder",
+    "interviewee": "informant",
+}
+_ROLE_SUFFIX = re.compile(r"^(?P<name>.*\S)\s*\((?P<role>[^()]+)\)$")
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_WORD = re.compile(r"\w+")
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # names joined in one field: "A<br>B"
+DETECT_MIN_WORDS = 4  # below this a detector's answer is a guess (langdetect: "De Nachtwacht" → de)
+DETECT_MIN_PROBABILITY = 0.95
+TAG_BY = "oai-pmh"  # `tags[].by` of the values a harvest writes (publisher, data provider)
+HARVESTED = (
+    "institution",
+    "title",
+    "description",
+    "category",
+    "media_type",
+    "region",
+    "date",
+    "people",
+    "subjects",
+    "language",
+    "rights",
+    "tags",
+    "files",
+)
+"""The fields a harvest writes; each follows the source unless edited here since."""
 
 
 class HarvestError(Unavailable):
@@ -128,6 +203,31 @@ class HarvestState:
         )
 
 
+class ItemMemory:
+    """What the source said of each harvested item last time (its mapped fields), and the status a
+    copy had when a deletion at the source withdrew it: `harvest/items/<id>.json` in the store.
+
+    Beside the records, not in HarvestState: a full re-harvest with a fresh state still sees it."""
+
+    def __init__(self, store: ObjectStore):
+        self.store = store
+
+    @staticmethod
+    def key(item_id: str) -> str:
+        return f"harvest/items/{item_id}.json"
+
+    def get(self, item_id: str) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.store.get_bytes(self.key(item_id))))
+        except ObjectNotFound:
+            return {}
+
+    def put(self, item_id: str, memory: dict[str, Any]) -> None:
+        if memory != self.get(item_id):
+            data = json.dumps(memory, ensure_ascii=False, sort_keys=True, indent=1).encode()
+            self.store.put_bytes(self.key(item_id), data)
+
+
 def harvest(
     base_url: str,
     *,
@@ -136,13 +236,15 @@ def harvest(
     store: ObjectStore,
     records: RecordStore,
     index: SearchIndex | None,
+    institution: str,
     state: HarvestState | None = None,
     session: requests.Session | None = None,
     metadata_prefix: str | None = None,
 ) -> HarvestReport:
     """Pull the source's records (new or changed since the last harvest) into `collection`.
 
-    `metadata_prefix` forces `edm` or `oai_dc`; by default `edm` when the source offers it."""
+    `metadata_prefix` forces `edm` or `oai_dc`; by default `edm` when the source offers it.
+    `institution` is the harvesting institution, the copies' governance `institution`."""
     state = state or HarvestState(store)
     http = session or requests.Session()
     sickle = Sickle(base_url, timeout=TIMEOUT)
@@ -162,7 +264,7 @@ def harvest(
     if since:
         arguments["from"] = since[:10] if granularity == "YYYY-MM-DD" else since
     for source in _records(sickle, base_url, arguments):
-        _take(source, report, store, records, index, http)
+        _take(source, report, Target(store, records, index, ItemMemory(store), institution), http)
     if records.load_collection(collection) is None and (report.added or report.updated):
         records.save_collection(
             {
@@ -208,19 +310,24 @@ def _records(sickle: Sickle, base_url: str, arguments: dict[str, str]) -> Iterat
         raise HarvestError(f"{base_url}: the harvest broke off: {exc}") from exc
 
 
-def _take(
-    source: Any,
-    report: HarvestReport,
-    store: ObjectStore,
-    records: RecordStore,
-    index: SearchIndex | None,
-    http: requests.Session,
-) -> None:
+@dataclass(frozen=True)
+class Target:
+    """Where harvested records go, and as whose."""
+
+    store: ObjectStore
+    records: RecordStore
+    index: SearchIndex | None
+    memory: ItemMemory
+    institution: str
+
+
+def _take(source: Any, report: HarvestReport, target: Target, http: requests.Session) -> None:
     identifier = source.header.identifier
     item_id = local_id(report.collection, identifier)
-    existing = records.get(item_id)
+    existing = target.records.get(item_id)
+    memory = target.memory.get(item_id)
     if source.header.deleted:
-        if existing and existing["status"] != "withdrawn":
+        if existing and existing["status"] != "withdrawn" and "withdrawn_from" not in memory:
             record = {**existing, "status": "withdrawn", "modified": now_iso()}
             record["events"] = [
                 *existing["events"],
@@ -231,7 +338,8 @@ def _take(
                     f"({identifier}, {source.header.datestamp})",
                 ),
             ]
-            _save(record, records, index)
+            _save(record, target)
+            target.memory.put(item_id, {**memory, "withdrawn_from": existing["status"]})
             report.withdrawn.append(item_id)
         return
     try:
@@ -239,25 +347,31 @@ def _take(
             fields, wanted_files = _from_edm(source)
         else:
             fields, wanted_files = _from_oai_dc(source), []
-        files, fetched = _files(wanted_files, existing, store, http)
-        record = _record(item_id, report.collection, identifier, fields, files, existing)
-        if existing is not None and same_content(record, existing):
-            report.unchanged.append(item_id)
-            return
+        fields["institution"] = target.institution
+        files, fetched = _files(wanted_files, existing, target.store, http)
+        fields["files"] = files
+        record = _record(item_id, report.collection, identifier, fields)
+        if existing is not None:
+            record = _merge(record, existing, memory)
+            if same_content(record, existing):
+                target.memory.put(item_id, {"fields": fields})
+                report.unchanged.append(item_id)
+                return
         record["events"] = _events(existing, report.source, identifier, fetched)
         validate_record(record)
     except (RecordProblem, SchemaError, requests.RequestException, OSError) as exc:
         report.failed.append(f"{identifier}: {exc}")
         return
-    _save(record, records, index)
+    _save(record, target)
+    target.memory.put(item_id, {"fields": fields})
     report.files_fetched += fetched
     (report.updated if existing else report.added).append(item_id)
 
 
-def _save(record: dict[str, Any], records: RecordStore, index: SearchIndex | None) -> None:
-    records.save(record)
-    if index is not None:
-        index.index([record])
+def _save(record: dict[str, Any], target: Target) -> None:
+    target.records.save(record)
+    if target.index is not None:
+        target.index.index([record])
 
 
 def _record(
@@ -265,11 +379,10 @@ def _record(
     collection: str,
     identifier: str,
     fields: dict[str, Any],
-    files: list[dict[str, Any]],
-    existing: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    """A new local copy: public and published, as the source published it."""
     now = now_iso()
-    record: dict[str, Any] = {
+    return {
         "schema_version": SCHEMA_VERSION,
         "id": item_id,
         "collection": collection,
@@ -277,14 +390,53 @@ def _record(
         "access": "public",
         "status": "published",
         **fields,
-        "files": files,
         "events": [],
-        "created": existing["created"] if existing else now,
+        "created": now,
         "modified": now,
     }
-    if existing and existing.get("status") == "withdrawn":
-        record["status"] = "published"  # back at the source: public again
-    return record
+
+
+def _merge(
+    record: dict[str, Any], existing: dict[str, Any], memory: dict[str, Any]
+) -> dict[str, Any]:
+    """The new copy over the stored one: only harvested fields change, and of them only those not
+    edited here since the last harvest."""
+    merged = {**existing, "schema_version": record["schema_version"], "modified": now_iso()}
+    if existing["status"] == "withdrawn" and _withdrawn_by_harvest(existing, memory):
+        merged["status"] = memory.get("withdrawn_from", "published")  # back at the source
+    last = memory.get("fields")
+    if last is None and all(e["agent"] == AGENT for e in existing["events"]):
+        last = existing  # harvested before memories were kept, and never edited since
+    for name in HARVESTED:
+        source = _owned(record, name)
+        here = _owned(existing, name)
+        edited = last is None or here != _owned(last, name)
+        value = here if edited and (here is not None or last is not None) else source
+        if name == "tags":
+            value = [t for t in existing.get("tags", []) if t.get("by") != TAG_BY] + (value or [])
+        if value or name == "files":
+            merged[name] = value or []
+        else:
+            merged.pop(name, None)
+    return merged
+
+
+def _owned(record: dict[str, Any], name: str) -> Any:
+    """The part of a field a harvest writes (of `tags`, only its own)."""
+    value = record.get(name)
+    if name == "tags" and value is not None:
+        value = [t for t in value if t.get("by") == TAG_BY] or None
+    return value
+
+
+def _withdrawn_by_harvest(existing: dict[str, Any], memory: dict[str, Any]) -> bool:
+    if "withdrawn_from" in memory:
+        return True
+    decisions = [e for e in existing["events"] if e["type"] in ("withdrawal", "publication")]
+    return bool(decisions) and (decisions[-1]["type"], decisions[-1]["agent"]) == (
+        "withdrawal",
+        AGENT,
+    )
 
 
 def _events(
@@ -314,78 +466,215 @@ def _texts(dc: etree._Element, name: str) -> list[tuple[str, str | None]]:
     ]
 
 
-def _lang(tag: str | None, text: str) -> str:
-    if tag:
-        primary, _, rest = tag.partition("-")
-        return primary.lower() + (f"-{rest}" if rest else "")
-    return guess_language(text)
+def _one_line(text: str) -> str:
+    """A value wrapped over lines at the source (titles, names) as one line."""
+    return " ".join(text.split())
 
 
-def _lang_map(values: list[tuple[str, str | None]]) -> dict[str, str]:
-    result: dict[str, str] = {}
+def language_tag(value: str) -> str | None:
+    """A dc:language or xml:lang value as a BCP 47 tag (en_US → en-US, eng → en, chi → zh,
+    English → en); None when it names no language."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        tag = langcodes.standardize_tag(value)
+    except langcodes.LanguageTagError:
+        try:
+            tag = langcodes.find(value).to_tag()
+        except LookupError:
+            return None
+    return tag if _LANGUAGE.match(tag) else None
+
+
+def _primary(tag: str) -> str:
+    return tag.split("-")[0]
+
+
+def _stated(dc: etree._Element) -> list[str]:
+    """The record's dc:language values as BCP 47 tags, in order, once each."""
+    tags = (language_tag(text) for text, _ in _texts(dc, "language"))
+    return list(dict.fromkeys(tag for tag in tags if tag))
+
+
+def _text_language(text: str, stated: list[str]) -> str:
+    """The language of a title or description the source did not tag (see the module doc)."""
+    if _KANA.search(text):
+        return "ja"
+    if _HANGUL.search(text):
+        return "ko"
+    by_script = guess_language(text)  # zh, bo, mn; "en" means only "no such script"
+    if by_script == "zh":
+        return next((_primary(s) for s in stated if _primary(s) in ("ja", "ko")), "zh")
+    if by_script != "en":
+        return by_script
+    primaries = {_primary(s) for s in stated}
+    detected = _detect(text)
+    if detected and (not primaries or primaries == {"en"} or detected in primaries | {"en"}):
+        return detected
+    if len(primaries) == 1 and langcodes.Language.get(stated[0]).maximize().script == "Latn":
+        return primaries.pop()
+    return "und"
+
+
+def _detect(text: str) -> str | None:
+    """The language a detector finds in a text long enough to tell, when it is sure."""
+    if len(_WORD.findall(text)) < DETECT_MIN_WORDS:
+        return None
+    DetectorFactory.seed = 0  # the same answer every time
+    try:
+        best = detect_langs(text)[0]
+    except LangDetectException:
+        return None
+    return _primary(best.lang) if best.prob >= DETECT_MIN_PROBABILITY else None
+
+
+def _lang(tag: str | None, text: str, stated: list[str]) -> str:
+    return (tag and language_tag(tag)) or _text_language(text, stated)
+
+
+def _lang_map(
+    values: list[tuple[str, str | None]], stated: list[str], *, join: str | None = None
+) -> dict[str, str]:
+    """Texts by language: the first of each language, or all of them joined with `join`."""
+    grouped: dict[str, list[str]] = {}
     for text, tag in values:
-        result.setdefault(_lang(tag, text), text[:20000])
-    return result
+        grouped.setdefault(_lang(tag, text, stated), []).append(text)
+    return {
+        lang: (join.join(texts) if join else texts[0])[:20000] for lang, texts in grouped.items()
+    }
 
 
 def _from_oai_dc(source: Any) -> dict[str, Any]:
     dc = source.xml.find(".//{http://www.openarchives.org/OAI/2.0/oai_dc/}dc")
     if dc is None:
         raise RecordProblem("the record has no oai_dc metadata")
-    fields: dict[str, Any] = {"title": _lang_map(_texts(dc, "title"))}
+    stated = _stated(dc)
+    titles = [(_one_line(t), tag) for t, tag in _texts(dc, "title")]
+    fields: dict[str, Any] = {"title": _lang_map(titles, stated)}
     if not fields["title"]:
         raise RecordProblem("the record has no dc:title")
-    if description := _lang_map(_texts(dc, "description")):
+    if description := _lang_map(_texts(dc, "description"), stated, join="\n\n"):
         fields["description"] = description
     subjects = []
     for text, _ in _texts(dc, "subject"):
-        category = resolve_category(text)
-        if category and "category" not in fields:
-            fields["category"] = category.code
-        elif not category:
-            subjects.append(text[:200])
+        for part in filter(None, (_one_line(p) for p in text.split(";"))):
+            category = resolve_category(part)
+            if category and "category" not in fields:
+                fields["category"] = category.code
+            elif not category:
+                subjects.append(part[:200])
     if subjects:
         fields["subjects"] = list(dict.fromkeys(subjects))[:200]
-    types = [DC_TYPES.get(t.casefold().replace(" ", "")) for t, _ in _texts(dc, "type")]
-    fields["media_type"] = next((t for t in types if t), "mixed")
-    if dates := _texts(dc, "date"):
-        fields["date"] = _date(dates[0][0])
-    if coverage := _lang_map(_texts(dc, "coverage")):
+    fields["media_type"] = next(
+        (t for t in (_media_type(text) for text, _ in _texts(dc, "type")) if t), "mixed"
+    )
+    if date := _pick_date([_one_line(t) for t, _ in _texts(dc, "date")]):
+        fields["date"] = date
+    places = [(_one_line(t), tag) for t, tag in _texts(dc, "coverage") if _is_place(t)]
+    if coverage := _lang_map(places, stated):
         region = {"name": coverage.get("zh") or next(iter(coverage.values()))}
         if "en" in coverage and coverage["en"] != region["name"]:
             region["name_en"] = coverage["en"]
         fields["region"] = region
-    people = [
-        {"name": t[:200], "role": "creator"}
-        for t, tag in _texts(dc, "creator")
-        if _lang(tag, t) != "en"
-    ]
-    people += [
-        {"name": t[:200], "role": "contributor"}
-        for t, tag in _texts(dc, "contributor")
-        if _lang(tag, t) != "en"
-    ]
-    if people:
+    if people := _dc_people(dc):
         fields["people"] = people
-    if languages := [t for t, _ in _texts(dc, "language") if _valid_language(t)]:
-        fields["language"] = list(dict.fromkeys(languages))
-    if publisher := _texts(dc, "publisher"):
-        fields["institution"] = publisher[0][0][:128]
-    rights = _texts(dc, "rights")
-    if rights:
-        plain = [(t, tag) for t, tag in rights if tag is None]
-        rights_field: dict[str, Any] = {}
-        if plain:
-            rights_field["license"] = plain[0][0][:200]
-        if statement := _lang_map([(t, tag) for t, tag in rights if tag]):
-            rights_field["statement"] = statement
-        if rights_field:
-            fields["rights"] = rights_field
+    if stated:
+        fields["language"] = stated
+    publishers = dict.fromkeys(_one_line(t)[:200] for t, _ in _texts(dc, "publisher"))
+    if publishers:
+        fields["tags"] = [_tag(name, "dc:publisher") for name in publishers]
+    if rights := _dc_rights(_texts(dc, "rights"), stated):
+        fields["rights"] = rights
     return fields
 
 
-def _valid_language(code: str) -> bool:
-    return bool(_LANGUAGE.match(code))
+def _tag(value: str, scheme: str) -> dict[str, str]:
+    return {"value": value[:200], "source": "given", "by": TAG_BY, "scheme": scheme}
+
+
+def _media_type(dc_type: str) -> str | None:
+    """image/video/audio/text from a DCMI type or a repository's genre word ("Working Paper",
+    "info:eu-repo/semantics/article", "Produced Video"); None when it names none of them."""
+    value = dc_type.casefold().rsplit("/", 1)[-1].removeprefix("doc-type:")
+    if exact := DC_TYPES.get(value.replace(" ", "")):
+        return exact
+    return next((TYPE_WORDS[w] for w in _WORD.findall(value) if w in TYPE_WORDS), None)
+
+
+def _pick_date(values: list[str]) -> dict[str, Any] | None:
+    """Of repeated dc:date, the first plain date that reads as one. DSpace writes its accession
+    and availability timestamps (2013-06-13T16:16:24Z) as dc:date too, before or after the date
+    issued, so a date with a time of day is taken only when it is the only dc:date."""
+    plain = [v for v in values if not _TIMESTAMP.match(v)]
+    for value in plain:
+        try:
+            return parse_date(value)
+        except ValueError:
+            continue
+    if len(values) == 1 and not plain:
+        return _date(values[0])
+    if plain:
+        raise RecordProblem(f"dc:date: none of {plain!r} is a date this repository can read")
+    return None
+
+
+def _is_place(coverage: str) -> bool:
+    """dc:coverage holds places, but also map scales and periods; only places make a region."""
+    text = _one_line(coverage)
+    if text.casefold().startswith("scale"):
+        return False
+    try:
+        parse_date(text)
+    except ValueError:
+        return True
+    return False
+
+
+def _dc_people(dc: etree._Element) -> list[dict[str, Any]]:
+    """Every dc:creator and dc:contributor, in any script. An xml:lang="en" name right after a
+    name tagged in another language is that person's English name (this repository's own feed
+    writes people so)."""
+    people: list[dict[str, Any]] = []
+    for element in ("creator", "contributor"):
+        previous: tuple[dict[str, Any], str | None] | None = None
+        for text, tag in _texts(dc, element):
+            names = list(filter(None, (_one_line(n) for n in _LINE_BREAK.split(text))))
+            lang = _primary(language_tag(tag) or "") if tag else None
+            if lang == "en" and previous and previous[1] not in (None, "en") and len(names) == 1:
+                previous[0].setdefault("name_en", names[0][:200])
+                previous = None
+                continue
+            for name in names:
+                person = _person(name, element)
+                if person not in people:
+                    people.append(person)
+                previous = (person, lang)
+    return people[:200]
+
+
+def _person(name: str, default_role: str) -> dict[str, Any]:
+    """'Name (Photographer)' -> the role when the record schema has one; else the name as it is."""
+    match = _ROLE_SUFFIX.match(name)
+    role = ROLE_WORDS.get(match["role"].strip().casefold()) if match else None
+    if match and role:
+        return {"name": match["name"][:200], "role": role}
+    return {"name": name[:200], "role": default_role}
+
+
+def _dc_rights(values: list[tuple[str, str | None]], stated: list[str]) -> dict[str, Any]:
+    """A one-token value (a URI, an SPDX id) is the license; free text is a statement."""
+    rights: dict[str, Any] = {}
+    statements = []
+    for text, tag in values:
+        line = _one_line(text)
+        if " " not in line and "license" not in rights:
+            rights["license"] = line[:200]
+        else:
+            statements.append((line, tag))
+    if statement := _lang_map(statements, stated, join="\n"):
+        rights["statement"] = statement
+    return rights
 
 
 def _date(text: str) -> dict[str, Any]:
@@ -409,13 +698,16 @@ def _literals(graph: Graph, subject: Any, predicate: URIRef) -> list[Literal]:
     return [o for o in graph.objects(subject, predicate) if isinstance(o, Literal)]
 
 
-def _lang_literals(graph: Graph, subject: Any, predicate: URIRef) -> dict[str, str]:
+def _lang_literals(
+    graph: Graph, subject: Any, predicate: URIRef, stated: list[str] | None = None
+) -> dict[str, str]:
     return _lang_map(
         [
             (str(o).strip(), o.language)
             for o in _literals(graph, subject, predicate)
             if str(o).strip()
-        ]
+        ],
+        stated or [],
     )
 
 
@@ -428,10 +720,12 @@ def _from_edm(source: Any) -> tuple[dict[str, Any], list[WantedFile]]:
     if len(chos) != 1:
         raise RecordProblem(f"the EDM holds {len(chos)} edm:ProvidedCHO, not one")
     cho = chos[0]
-    fields: dict[str, Any] = {"title": _lang_literals(graph, cho, DC.title)}
+    tags = (language_tag(str(s)) for s in _literals(graph, cho, DC.language))
+    stated = sorted({tag for tag in tags if tag})
+    fields: dict[str, Any] = {"title": _lang_literals(graph, cho, DC.title, stated)}
     if not fields["title"]:
         raise RecordProblem("the edm:ProvidedCHO has no dc:title")
-    if description := _lang_literals(graph, cho, DC.description):
+    if description := _lang_literals(graph, cho, DC.description, stated):
         fields["description"] = description
     edm_type = str(graph.value(cho, EDM.type) or "")
     declared = str(graph.value(cho, DCTERMS.type) or "")
@@ -449,10 +743,8 @@ def _from_edm(source: Any) -> tuple[dict[str, Any], list[WantedFile]]:
             break
     if subjects := [str(s)[:200] for s in _literals(graph, cho, DC.subject)]:
         fields["subjects"] = sorted(set(subjects))
-    if languages := sorted(
-        {str(s) for s in _literals(graph, cho, DC.language) if _valid_language(str(s))}
-    ):
-        fields["language"] = languages
+    if stated:
+        fields["language"] = stated
     if region := _place(graph, graph.value(cho, DCTERMS.spatial)):
         fields["region"] = region
     if created := graph.value(cho, DCTERMS.created):
@@ -465,7 +757,7 @@ def _from_edm(source: Any) -> tuple[dict[str, Any], list[WantedFile]]:
     aggregation = graph.value(None, EDM.aggregatedCHO, cho)
     if aggregation is not None:
         if provider := graph.value(aggregation, EDM.dataProvider):
-            fields["institution"] = str(provider)[:128]
+            fields["tags"] = [_tag(str(provider), "edm:dataProvider")]
         if rights := _rights(graph, aggregation):
             fields["rights"] = rights
     return fields, _web_resources(graph, cho, aggregation)
@@ -522,7 +814,7 @@ def _rights(graph: Graph, aggregation: Any) -> dict[str, Any]:
     elif plain:
         rights["license"] = plain[0][:200]
     if statement := _lang_map(
-        [(str(o), o.language) for o in _literals(graph, aggregation, DC.rights) if o.language]
+        [(str(o), o.language) for o in _literals(graph, aggregation, DC.rights) if o.language], []
     ):
         rights["statement"] = statement
     if holder := graph.value(aggregation, DCTERMS.rightsHolder):

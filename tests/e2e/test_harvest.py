@@ -88,6 +88,15 @@ def test_1_first_harvest_brings_every_public_item_and_its_files(pair: Pair) -> N
     assert p1["people"][0]["role"] == "bearer" and p1["people"][0]["level"] == "national"
     assert p1["rights"]["license"] == "http://creativecommons.org/licenses/by/4.0/"
     assert p1["date"]["edtf"] == "1985"
+    # governance stays here: B's institution owns the copy; A's institution is a description
+    a_institution = json.loads(pair.a.get(f"/api/items/{pair.corpus.ids['P1']}")[2])["institution"]
+    assert p1["institution"] == make_settings(pair.b_dir).institution != a_institution
+    assert {
+        "value": a_institution,
+        "source": "given",
+        "by": "oai-pmh",
+        "scheme": "edm:dataProvider",
+    } in (p1["tags"])
     # files: fetched from A, byte-identical, each role's files in the same order
     status, _, a_json = pair.a.get(f"/api/items/{pair.corpus.ids['P2']}")
     a_files = json.loads(a_json)["files"]
@@ -125,6 +134,7 @@ def test_2_harvesting_again_changes_nothing(pair: Pair, tmp_path: Path) -> None:
             store=services.store,
             records=services.records,
             index=services.index,
+            institution=services.settings.institution,
             state=HarvestState(LocalStore(tmp_path / "fresh-state")),
         )
     finally:
@@ -172,6 +182,7 @@ def test_4_a_set_and_the_oai_dc_format(pair: Pair) -> None:
             records=services.records,
             index=services.index,
             metadata_prefix="oai_dc",
+            institution="b-library",
         )
     finally:
         services.close()
@@ -185,6 +196,10 @@ def test_4_a_set_and_the_oai_dc_format(pair: Pair) -> None:
     assert video["media_type"] == "video" and video["category"] == "folk-customs"
     assert video["files"] == []  # oai_dc carries no files
     assert video["date"]["edtf"] == "2016-08"
+    assert video["institution"] == "b-library"  # not A's dc:publisher
+    assert {"value": "wx-centre", "source": "given", "by": "oai-pmh", "scheme": "dc:publisher"} in (
+        video["tags"]
+    )
 
 
 def test_5_unreachable_source_is_a_usage_error(pair: Pair) -> None:
