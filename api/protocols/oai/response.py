@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,10 @@ _DC_TYPES = {
     "document": "Text",
     "text": "Text",
 }
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+"""A name with Han characters is tagged zh; a Latin-script name carries no language."""
 
 
 def envelope(endpoint: str, now: datetime) -> tuple[etree._Element, etree._Element]:
@@ -66,7 +71,7 @@ def oai_dc(record: dict[str, Any], base_url: str) -> etree._Element:
         add("description", text, lang)
     for person in record.get("people", []):
         element = "creator" if person["role"] == "creator" else "contributor"
-        add(element, person["name"], "zh")
+        add(element, person["name"], "zh" if _HAN.search(person["name"]) else None)
         if person.get("name_en"):
             add(element, person["name_en"], "en")
     if record.get("category"):

@@ -170,3 +170,21 @@ def test_oai_headers_follow_the_one_visibility_rule() -> None:
     # an ended embargo dates the header to the day the item appeared
     lifted = entry_of(minimal_record(modified="2020-01-01T00:00:00Z", embargo_until="2021-06-01"))
     assert lifted is not None and lifted.datestamp == "2021-06-01T00:00:00Z"
+
+
+def test_oai_dc_tags_only_han_names_as_chinese() -> None:
+    from api.protocols.oai.response import DC_NS, XML_LANG, oai_dc
+
+    record = minimal_record(
+        people=[
+            {"name": "张三", "role": "bearer"},
+            {"name": "Jan de Vries", "role": "creator"},
+        ]
+    )
+    dc = oai_dc(record, "http://x")
+    names = {
+        e.text: e.get(XML_LANG)
+        for e in dc
+        if e.tag in (f"{{{DC_NS}}}creator", f"{{{DC_NS}}}contributor")
+    }
+    assert names == {"张三": "zh", "Jan de Vries": None}
