@@ -6,7 +6,9 @@ configuration — always one clear line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 import tempfile
 from enum import StrEnum
 from pathlib import Path
@@ -166,6 +168,8 @@ def serve(
 
 
 def _serve(settings: Settings, host: str, port: int, banner: str, hint: str = "") -> None:
+    """Bind first, then announce: a port in use is a one-line error (exit 2), never an address
+    printed as if the server were running."""
     import uvicorn
 
     from api.http.app import create_app
@@ -174,11 +178,21 @@ def _serve(settings: Settings, host: str, port: int, banner: str, hint: str = ""
         application = create_app(settings)
     except OSError as exc:
         fail(f"cannot open storage or index: {exc}")
+    try:
+        listener = socket.create_server((host, port), family=_family(host), reuse_port=False)
+    except OSError as exc:
+        reason = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        fail(f"cannot listen on {host}:{port}: {reason} (choose another with --port)")
     shown = f"[{host}]" if ":" in host else host
     out.print(
         f"{banner}: http://{shown}:{port}/{hint}  (API docs: /docs)", markup=False, highlight=False
     )
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    server = uvicorn.Server(uvicorn.Config(application, log_level="info"))
+    server.run(sockets=[listener])
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -262,3 +263,29 @@ def test_demo_ingests_the_samples(heritage: Run, tmp_path: Path) -> None:
     titles = {item["title"] for item in found["items"]}
     assert shown and shown <= titles
     assert not titles & hidden
+
+
+def test_serve_on_a_port_in_use_says_so_and_exits_2(heritage: Run) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = heritage("serve", "--port", str(port))
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in result.stderr
+    assert "http://" not in result.stdout  # no address printed as if it were running
+
+
+def test_search_with_an_unreachable_cluster_is_one_line_exit_2(
+    heritage: Run, data_dir: Path
+) -> None:
+    env = {
+        **_environment(data_dir),
+        "HERITAGE_SEARCH": "elasticsearch",
+        "HERITAGE_SEARCH_URL": "http://127.0.0.1:1",
+    }
+    result = heritage("search", "剪纸", env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "http://127.0.0.1:1" in result.stderr and "unreachable" in result.stderr
