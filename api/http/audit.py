@@ -13,6 +13,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http.state import shared
 from api.operations.callers import Caller
 from api.operations.items import ItemLocks, WriteContext, audit
 from repository.audit import AuditLog
@@ -24,11 +25,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def item_locks(request: Request) -> ItemLocks:
     """The app's per-item locks (`app.state.item_locks`), made on first use."""
-    state = request.app.state
-    if getattr(state, "item_locks", None) is None:
-        state.item_locks = ItemLocks()
-    locks: ItemLocks = state.item_locks
-    return locks
+    return shared(request, "item_locks", lambda _: ItemLocks())
 
 
 def write_context(request: Request, caller: Caller) -> WriteContext:

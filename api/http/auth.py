@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.http.state import shared
 from api.operations.callers import Caller, KeyRing
 from repository.apikeys import KeyStore, Role
 
@@ -24,14 +25,13 @@ _header_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An A
 
 def keyring(request: Request) -> KeyRing:
     """The app's key ring (`app.state.keyring`), made on first use."""
-    state = request.app.state
-    if getattr(state, "keyring", None) is None:
-        services = state.services
-        state.keyring = KeyRing(
+    return shared(
+        request,
+        "keyring",
+        lambda services: KeyRing(
             KeyStore(services.store), services.settings.api_key_set, services.settings.institution
-        )
-    ring: KeyRing = state.keyring
-    return ring
+        ),
+    )
 
 
 def current_caller(

@@ -187,7 +187,8 @@ class HarvestState:
             data = json.loads(self.store.get_bytes(self.key(base_url, set_spec, collection)))
         except ObjectNotFound:
             return None
-        return data.get("from")
+        since = data.get("from")
+        return str(since) if since else None
 
     def remember(self, base_url: str, set_spec: str | None, collection: str, start: str) -> None:
         document = {
@@ -479,7 +480,7 @@ def language_tag(value: str) -> str | None:
         return None
     try:
         tag = langcodes.standardize_tag(value)
-    except langcodes.LanguageTagError:
+    except langcodes.tag_parser.LanguageTagError:
         try:
             tag = langcodes.find(value).to_tag()
         except LookupError:
@@ -852,10 +853,10 @@ def _web_resources(graph: Graph, cho: Any, aggregation: Any) -> list[WantedFile]
         if name := graph.value(resource, URIRef("http://www.w3.org/2000/01/rdf-schema#label")):
             entry["name"] = str(name)
         for key, predicate in (("width", EBUCORE.width), ("height", EBUCORE.height)):
-            if (value := graph.value(resource, predicate)) is not None and int(value) > 0:
-                entry[key] = int(value)
+            if (value := graph.value(resource, predicate)) is not None and int(str(value)) > 0:
+                entry[key] = int(str(value))
         if (duration := graph.value(resource, EBUCORE.duration)) is not None:
-            entry["duration"] = float(duration)
+            entry["duration"] = float(str(duration))
         wanted.append(WantedFile(str(resource), role, entry))
     return _in_role_order(wanted)
 

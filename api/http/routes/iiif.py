@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.http.deps import AudienceDep, ServicesDep
+from api.http.state import shared
 from api.operations.access import is_visible
 from api.protocols.iiif.image import (
     PROFILE_URI,
@@ -121,11 +122,7 @@ def _source(
 
 
 def _cache(request: Request) -> RenderCache:
-    state = request.app.state
-    if getattr(state, "iiif_cache", None) is None:
-        state.iiif_cache = RenderCache()
-    cache: RenderCache = state.iiif_cache
-    return cache
+    return shared(request, "iiif_cache", lambda _: RenderCache())
 
 
 @router.get("/iiif/image/{identifier}", include_in_schema=False)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from api.http.state import shared
 from api.protocols.oai import PAGE_SIZE, OaiRepository
 from api.services import Services
 
@@ -29,11 +30,7 @@ def make_repository(services: Services, page_size: int = PAGE_SIZE) -> OaiReposi
 def oai_repository(request: Request) -> OaiRepository:
     """The app's repository (`app.state.oai`), made on first use: its header cache lives as
     long as the app."""
-    state = request.app.state
-    if getattr(state, "oai", None) is None:
-        state.oai = make_repository(state.services)
-    repository: OaiRepository = state.oai
-    return repository
+    return shared(request, "oai", make_repository)
 
 
 _SUMMARY = (

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from api.http.audit import item_locks, write_context
 from api.http.auth import CuratorDep
 from api.http.deps import LanguageDep
+from api.http.state import shared
 from api.labels import text_in
 from api.operations.items import change_item, record_etag
 from api.operations.review import Catalogue, Status, decide, queue
@@ -56,11 +57,7 @@ def review_item(
 
 
 def catalogue(request: Request) -> Catalogue:
-    state = request.app.state
-    if getattr(state, "review_catalogue", None) is None:
-        state.review_catalogue = Catalogue(state.services.records)
-    found: Catalogue = state.review_catalogue
-    return found
+    return shared(request, "review_catalogue", lambda services: Catalogue(services.records))
 
 
 @router.get("/api/review", summary="The review queue of the caller's institution (curators)")
