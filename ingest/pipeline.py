@@ -82,8 +82,8 @@ class ProgressCallback(Protocol):
     """What the CLI's progress bar is driven with.
 
     It may also have `stage(name: str, stage: str) -> None`, told when a long step of one file
-    starts — "storing original", "transcoding video (95 s)", "poster frame", "waveform",
-    "reading PDF", "storing copies" — so a display can show what a slow item is doing. It is
+    starts — "transcoding video (95 s)", "poster frame", "waveform", "reading PDF",
+    "storing original", "storing copies" — so a display can show what a slow item is doing. It is
     optional: a progress object without it works unchanged (and no stages are sent).
     """
 
@@ -192,23 +192,32 @@ def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
 
 
 @contextmanager
-def _workers_start_deaf_to_ctrl_c() -> Iterator[None]:
-    """Spawn workers with SIGINT ignored from their first instruction.
+def spawning_workers() -> Iterator[None]:
+    """Spawn workers deaf to Ctrl-C from their first instruction, without losing one meant for
+    the main process.
 
     Ctrl-C reaches the whole process group; a worker still importing modules when it arrives
-    would die with a traceback before `init_worker` could ignore it. An ignored signal stays
-    ignored across exec, and Python then installs no KeyboardInterrupt handler. The pools spawn
-    every worker while the tasks are submitted, inside this block; the main process handles
-    Ctrl-C itself again right after.
+    would die with a traceback before `init_worker` could ignore it. So SIGINT is blocked in this
+    thread while the pools spawn their workers (they are spawned as the tasks are submitted,
+    inside this block): a worker inherits the mask across exec and holds the signal until
+    `init_worker` ignores (and so discards) it. Ignoring SIGINT here instead would discard a
+    Ctrl-C meant for the main process too, and the run would go on to the end: in the main
+    thread a Ctrl-C that comes meanwhile (to any thread) is noted and delivered once the
+    workers are spawned, under the handler the process had.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    caught: list[int] = []
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:  # only the main thread handles signals
+        previous = signal.signal(signal.SIGINT, lambda number, _: caught.append(number))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held SIGINT is noted now
+        if in_main:
+            signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)  # KeyboardInterrupt, unless SIGINT was ignored
 
 
 def _needs_ffmpeg(unit: _Unit) -> bool:
@@ -319,7 +328,7 @@ class _Run:
         pools: list[ProcessPoolExecutor] = []
         try:
             lanes: list[deque[tuple[_Unit, Future[TaskResult]]]] = []
-            with _workers_start_deaf_to_ctrl_c():
+            with spawning_workers():
                 for group, size in groups:
                     if not group:
                         continue
