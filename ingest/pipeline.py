@@ -37,7 +37,14 @@ from typing import Any, Protocol
 from ingest.discover import SourceFile, discover
 from ingest.errors import IngestError, ItemError, RowError
 from ingest.identify import HEAD_BYTES, sniff
-from ingest.manifest import Manifest, ManifestRow, Pairing, load_manifest, pair_rows
+from ingest.manifest import (
+    Manifest,
+    ManifestRow,
+    Pairing,
+    RowFailure,
+    load_manifest,
+    pair_rows,
+)
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
@@ -164,17 +171,20 @@ def _plan(
         for r in discovery.refused
     ]
     failures += [
-        ItemOutcome(_row_source(f.row, f.number), "failed", reason=str(f.error), row=f.number)
+        ItemOutcome(_failure_source(f), "failed", reason=str(f.error), row=f.number)
         for f in pairing.failures
     ]
     units: list[_Unit] = []
-    for row, files in pairing.items:
+    planned: list[tuple[ManifestRow | None, list[SourceFile]]] = [*pairing.items]
+    planned += [(None, [source]) for source in pairing.unmatched]
+    for row, files in planned:
         try:
             units.append(_Unit(files, row, _fields(row, files[0])))
-        except RowError as exc:
-            source = _row_source(row, row.number)
-            failures.append(ItemOutcome(source, "failed", reason=str(exc), row=row.number))
-    units += [_Unit([source], None, _fields(None, source)) for source in pairing.unmatched]
+        except RowError as exc:  # a value the row (or a bag-info.txt) gives cannot be read
+            source = _row_source(row, row.number) if row else files[0].relpath
+            failures.append(
+                ItemOutcome(source, "failed", reason=str(exc), row=row.number if row else None)
+            )
     return failures, units
 
 
@@ -262,6 +272,13 @@ def _check(paths: Sequence[Path], options: IngestOptions) -> None:
 
 def _row_source(row: ManifestRow | None, number: int) -> str:
     return "; ".join(row.values["path"]) if row else f"manifest row {number}"
+
+
+def _failure_source(failure: RowFailure) -> str:
+    """A failed row's files as the row names them, else the row's number."""
+    if failure.row is None and failure.paths:
+        return "; ".join(failure.paths)
+    return _row_source(failure.row, failure.number)
 
 
 def _collection_description(options: IngestOptions) -> dict[str, Any]:
