@@ -1,11 +1,13 @@
-"""`run_ingest`: discover → pair with manifest → (workers) identify, store, derive → record → index.
+"""`run_ingest`: discover → pair with manifest → (workers) identify, derive, store → record → index.
 
 The main process unpacks archives and bags, reads the manifest, plans one work unit per manifest
-item or unmatched file and hands the units to process pools. Each worker stores the originals
-and derivatives as content-addressed blobs; back in the main process the record is built,
-validated and saved LAST — the commit point — and then indexed. A run killed anywhere leaves at
-most orphan blobs, never a record pointing at missing ones, and running the same command again
-finishes the job: existing items come back "unchanged", nothing is stored twice.
+item or unmatched file (a file whose row was refused waits for the row) and hands the units to
+process pools. Each worker decodes all of an item's files, then stores the originals and
+derivatives as content-addressed blobs (an item that fails stores nothing); back in the main
+process the record is built, validated and saved LAST — the commit point — and then indexed. A
+run killed anywhere leaves at most orphan blobs, never a record pointing at missing ones, and
+running the same command again finishes the job: existing items come back "unchanged", nothing
+is stored twice. A re-run never undoes what people decided or edited since (see `ingest.record`).
 
 Transcoding must not starve the photos: units with video or audio go to a pool of their own,
 `ffmpeg_concurrency` processes (each runs one ffmpeg at a time), beside the `workers` pool for
@@ -48,7 +50,7 @@ from ingest.manifest import (
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
-from ingest.record import Defaults, add_events, build_record, same_content
+from ingest.record import Defaults, add_events, build_record, keep_curated, same_content
 from ingest.report import IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
@@ -83,6 +85,7 @@ class IngestOptions:
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     ffmpeg_concurrency: int = field(default_factory=default_ffmpeg_concurrency)
     unpack_limits: UnpackLimits = field(default_factory=UnpackLimits)
+    overwrite_edits: bool = False  # re-runs replace fields people edited (never decisions)
 
 
 class ProgressCallback(Protocol):
@@ -460,12 +463,28 @@ class _Run:
             existing=existing,
             defaults=self.defaults,
         )
+        conflicts, replaced = (
+            keep_curated(
+                record, existing, unit.fields, overwrite_edits=self.options.overwrite_edits
+            )
+            if existing
+            else ([], [])
+        )
         screened = screen_record(record, default_screen(), previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
+        kept = [conflict.describe() for conflict in conflicts]
         if existing is not None and same_content(record, existing):
             self._remember(existing)
             self._index(existing)  # a killed run may have stored it without indexing it
-            return ItemOutcome(unit.source, "unchanged", id=result.item_id, row=row, files=roles)
+            return ItemOutcome(
+                unit.source,
+                "unchanged",
+                id=result.item_id,
+                reason="; ".join(kept) or None,
+                row=row,
+                files=roles,
+                conflicts=conflicts,
+            )
         bag = unit.files[0].bag
         add_events(
             record,
@@ -475,6 +494,7 @@ class _Run:
             job_id=self.report.job_id,
             agent=self.options.agent,
             package=bag_provenance(bag) if bag else None,
+            replaced=replaced,
         )
         if screened.event:
             record["events"].append(screened.event)
@@ -485,15 +505,16 @@ class _Run:
             return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
         self._remember(record)
         outcome: Outcome = "updated" if existing else "stored"
-        warnings = [w for f in result.files for w in [f.misnamed, *f.warnings] if w]
+        notes = [w for f in result.files for w in [f.misnamed, *f.warnings] if w] + kept
         if self.options.dry_run:
             return ItemOutcome(
                 unit.source,
                 "would-store",
                 id=result.item_id,
-                reason="; ".join(warnings) or None,
+                reason="; ".join(notes) or None,
                 row=row,
                 files=roles,
+                conflicts=conflicts,
             )
         self.records.save(record)  # the commit point: every blob it names is already stored
         note = self._index(record)
@@ -501,9 +522,10 @@ class _Run:
             unit.source,
             outcome,
             id=result.item_id,
-            reason="; ".join([*warnings, note] if note else warnings) or None,
+            reason="; ".join([*notes, note] if note else notes) or None,
             row=row,
             files=roles,
+            conflicts=conflicts,
         )
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:
