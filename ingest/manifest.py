@@ -248,12 +248,9 @@ def pair_rows(manifest: Manifest, files: list[SourceFile]) -> Pairing:
     by_folded = {f.relpath.casefold(): f.relpath for f in files}
     claimed: dict[str, int] = {}
     pairing = Pairing(failures=list(manifest.failures))
-    entries = sorted([*manifest.rows, *manifest.failures], key=lambda entry: entry.number)
-    for entry in entries:
-        if isinstance(entry, RowFailure):
-            paths = list(entry.paths)
-        else:
-            paths = entry.paths
+    for entry in sorted([*manifest.rows, *manifest.failures], key=lambda e: e.number):
+        paths = entry.paths
+        if isinstance(entry, ManifestRow):
             try:
                 pairing.items.append((entry, _files_of(entry, by_path, by_folded, claimed)))
             except RowError as exc:

@@ -205,7 +205,7 @@ def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
 
 
 @contextmanager
-def spawning_workers() -> Iterator[None]:
+def _spawning_workers() -> Iterator[None]:
     """Spawn workers deaf to Ctrl-C from their first instruction, without losing one meant for
     the main process.
 
@@ -348,7 +348,7 @@ class _Run:
         pools: list[ProcessPoolExecutor] = []
         try:
             lanes: list[deque[tuple[_Unit, Future[TaskResult]]]] = []
-            with spawning_workers():
+            with _spawning_workers():
                 for group, size in groups:
                     if not group:
                         continue

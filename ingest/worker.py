@@ -97,10 +97,13 @@ def content_identifier(sha256: str) -> str:
 
 def init_worker(stages: _Queue | None = None, cancel: _Event | None = None) -> None:
     """Ctrl-C is the main process's to handle: it sets `cancel` (running ffmpeg processes stop)
-    and waits for the items in progress, so workers neither die mid-item nor print tracebacks."""
+    and waits for the items in progress, so workers neither die mid-item nor print tracebacks.
+
+    The worker started with SIGINT blocked (`ingest.pipeline._spawning_workers`): ignoring it
+    discards one that came while it started, and then it may be unblocked."""
     global _stages, _cancel
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # discards a Ctrl-C held while starting
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # see pipeline.spawning_workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _stages, _cancel = stages, cancel
     ffmpeg.cancel_when(cancel)
 
