@@ -46,6 +46,7 @@ class RowFailure:
     row: ManifestRow | None  # None when the row could not even be read into values
     number: int
     error: RowError
+    paths: tuple[str, ...] = ()  # the files it names, as far as they can be read: they wait
 
 
 @dataclass
@@ -85,7 +86,7 @@ def load_manifest(path: Path) -> Manifest:
         try:
             row = _check_row(number, where, raw)
         except RowError as exc:
-            manifest.failures.append(RowFailure(None, number, exc))
+            manifest.failures.append(RowFailure(None, number, exc, _raw_paths(raw)))
             continue
         identifier = row.values.get("identifier")
         if identifier is not None and identifier in identifiers:
@@ -93,12 +94,23 @@ def load_manifest(path: Path) -> Manifest:
                 f"identifier {identifier!r} is already used by row {identifiers[identifier]}; "
                 "identifiers must be unique in a collection"
             )
-            manifest.failures.append(RowFailure(row, number, RowError(where, problem)))
+            failure = RowFailure(row, number, RowError(where, problem), tuple(row.paths))
+            manifest.failures.append(failure)
             continue
         if identifier is not None:
             identifiers[identifier] = number
         manifest.rows.append(row)
     return manifest
+
+
+def _raw_paths(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The paths a refused row names, read as leniently as its 'path' cell allows."""
+    value = raw.get("path")
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return ()
+    return tuple(normalise_relpath(p) for p in split_multi(value))
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -136,7 +148,8 @@ def _csv_rows(text: str, name: str) -> list[RawRow]:
         number += 1
         where = f"{name} row {number} (line {reader.line_num})"
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-            rows.append((number, where, {"__too_many__": (len(cells), len(header))}))
+            path = cells[header.index("path")]  # so the row's file waits for the row
+            rows.append((number, where, {"__too_many__": (len(cells), len(header)), "path": path}))
             continue
         rows.append((number, where, dict(zip(header, cells, strict=False))))
     return rows
@@ -227,24 +240,25 @@ def _plain(error: SchemaError) -> str:
 def pair_rows(manifest: Manifest, files: list[SourceFile]) -> Pairing:
     """Match rows to files by normalised relative path; a row naming a missing file fails alone.
 
-    The files a failed row names are left out too: ingesting them without the row's metadata
-    would hide the mistake.
+    The files a failed row names — refused while the manifest was read, too — are left out:
+    ingesting them without the row's metadata would hide the mistake, and once stored bare the
+    corrected row could no longer describe them (they would be duplicates of the bare item).
     """
     by_path = {f.relpath: f for f in files}
     by_folded = {f.relpath.casefold(): f.relpath for f in files}
     claimed: dict[str, int] = {}
     pairing = Pairing(failures=list(manifest.failures))
-    for row in manifest.rows:
-        try:
-            matched = _files_of(row, by_path, by_folded, claimed)
-        except RowError as exc:
-            pairing.failures.append(RowFailure(row, row.number, exc))
-        else:
-            pairing.items.append((row, matched))
+    for entry in sorted([*manifest.rows, *manifest.failures], key=lambda e: e.number):
+        paths = entry.paths
+        if isinstance(entry, ManifestRow):
+            try:
+                pairing.items.append((entry, _files_of(entry, by_path, by_folded, claimed)))
+            except RowError as exc:
+                pairing.failures.append(RowFailure(entry, entry.number, exc, tuple(paths)))
         # Files of a failed row are not ingested on their own without the row's metadata.
-        for relpath in row.paths:
+        for relpath in paths:
             if relpath in by_path:
-                claimed.setdefault(relpath, row.number)
+                claimed.setdefault(relpath, entry.number)
     pairing.unmatched = [f for f in files if f.relpath not in claimed]
     return pairing
 

@@ -1,11 +1,13 @@
-"""`run_ingest`: discover → pair with manifest → (workers) identify, store, derive → record → index.
+"""`run_ingest`: discover → pair with manifest → (workers) identify, derive, store → record → index.
 
 The main process unpacks archives and bags, reads the manifest, plans one work unit per manifest
-item or unmatched file and hands the units to process pools. Each worker stores the originals
-and derivatives as content-addressed blobs; back in the main process the record is built,
-validated and saved LAST — the commit point — and then indexed. A run killed anywhere leaves at
-most orphan blobs, never a record pointing at missing ones, and running the same command again
-finishes the job: existing items come back "unchanged", nothing is stored twice.
+item or unmatched file (a file whose row was refused waits for the row) and hands the units to
+process pools. Each worker decodes all of an item's files, then stores the originals and
+derivatives as content-addressed blobs (an item that fails stores nothing); back in the main
+process the record is built, validated and saved LAST — the commit point — and then indexed. A
+run killed anywhere leaves at most orphan blobs, never a record pointing at missing ones, and
+running the same command again finishes the job: existing items come back "unchanged", nothing
+is stored twice. A re-run never undoes what people decided or edited since (see `ingest.record`).
 
 Transcoding must not starve the photos: units with video or audio go to a pool of their own,
 `ffmpeg_concurrency` processes (each runs one ffmpeg at a time), beside the `workers` pool for
@@ -37,11 +39,18 @@ from typing import Any, Protocol
 from ingest.discover import SourceFile, discover
 from ingest.errors import IngestError, ItemError, RowError
 from ingest.identify import HEAD_BYTES, sniff
-from ingest.manifest import Manifest, ManifestRow, Pairing, load_manifest, pair_rows
+from ingest.manifest import (
+    Manifest,
+    ManifestRow,
+    Pairing,
+    RowFailure,
+    load_manifest,
+    pair_rows,
+)
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
-from ingest.record import Defaults, add_events, build_record, same_content
+from ingest.record import Defaults, add_events, build_record, keep_curated, same_content
 from ingest.report import IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
@@ -76,14 +85,15 @@ class IngestOptions:
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     ffmpeg_concurrency: int = field(default_factory=default_ffmpeg_concurrency)
     unpack_limits: UnpackLimits = field(default_factory=UnpackLimits)
+    overwrite_edits: bool = False  # re-runs replace fields people edited (never decisions)
 
 
 class ProgressCallback(Protocol):
     """What the CLI's progress bar is driven with.
 
     It may also have `stage(name: str, stage: str) -> None`, told when a long step of one file
-    starts — "storing original", "transcoding video (95 s)", "poster frame", "waveform",
-    "reading PDF", "storing copies" — so a display can show what a slow item is doing. It is
+    starts — "transcoding video (95 s)", "poster frame", "waveform", "reading PDF",
+    "storing original", "storing copies" — so a display can show what a slow item is doing. It is
     optional: a progress object without it works unchanged (and no stages are sent).
     """
 
@@ -164,17 +174,20 @@ def _plan(
         for r in discovery.refused
     ]
     failures += [
-        ItemOutcome(_row_source(f.row, f.number), "failed", reason=str(f.error), row=f.number)
+        ItemOutcome(_failure_source(f), "failed", reason=str(f.error), row=f.number)
         for f in pairing.failures
     ]
     units: list[_Unit] = []
-    for row, files in pairing.items:
+    planned: list[tuple[ManifestRow | None, list[SourceFile]]] = [*pairing.items]
+    planned += [(None, [source]) for source in pairing.unmatched]
+    for row, files in planned:
         try:
             units.append(_Unit(files, row, _fields(row, files[0])))
-        except RowError as exc:
-            source = _row_source(row, row.number)
-            failures.append(ItemOutcome(source, "failed", reason=str(exc), row=row.number))
-    units += [_Unit([source], None, _fields(None, source)) for source in pairing.unmatched]
+        except RowError as exc:  # a value the row (or a bag-info.txt) gives cannot be read
+            source = _row_source(row, row.number) if row else files[0].relpath
+            failures.append(
+                ItemOutcome(source, "failed", reason=str(exc), row=row.number if row else None)
+            )
     return failures, units
 
 
@@ -192,23 +205,32 @@ def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
 
 
 @contextmanager
-def _workers_start_deaf_to_ctrl_c() -> Iterator[None]:
-    """Spawn workers with SIGINT ignored from their first instruction.
+def _spawning_workers() -> Iterator[None]:
+    """Spawn workers deaf to Ctrl-C from their first instruction, without losing one meant for
+    the main process.
 
     Ctrl-C reaches the whole process group; a worker still importing modules when it arrives
-    would die with a traceback before `init_worker` could ignore it. An ignored signal stays
-    ignored across exec, and Python then installs no KeyboardInterrupt handler. The pools spawn
-    every worker while the tasks are submitted, inside this block; the main process handles
-    Ctrl-C itself again right after.
+    would die with a traceback before `init_worker` could ignore it. So SIGINT is blocked in this
+    thread while the pools spawn their workers (they are spawned as the tasks are submitted,
+    inside this block): a worker inherits the mask across exec and holds the signal until
+    `init_worker` ignores (and so discards) it. Ignoring SIGINT here instead would discard a
+    Ctrl-C meant for the main process too, and the run would go on to the end: in the main
+    thread a Ctrl-C that comes meanwhile (to any thread) is noted and delivered once the
+    workers are spawned, under the handler the process had.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    caught: list[int] = []
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:  # only the main thread handles signals
+        previous = signal.signal(signal.SIGINT, lambda number, _: caught.append(number))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held SIGINT is noted now
+        if in_main:
+            signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)  # KeyboardInterrupt, unless SIGINT was ignored
 
 
 def _needs_ffmpeg(unit: _Unit) -> bool:
@@ -253,6 +275,13 @@ def _check(paths: Sequence[Path], options: IngestOptions) -> None:
 
 def _row_source(row: ManifestRow | None, number: int) -> str:
     return "; ".join(row.values["path"]) if row else f"manifest row {number}"
+
+
+def _failure_source(failure: RowFailure) -> str:
+    """A failed row's files as the row names them, else the row's number."""
+    if failure.row is None and failure.paths:
+        return "; ".join(failure.paths)
+    return _row_source(failure.row, failure.number)
 
 
 def _collection_description(options: IngestOptions) -> dict[str, Any]:
@@ -319,7 +348,7 @@ class _Run:
         pools: list[ProcessPoolExecutor] = []
         try:
             lanes: list[deque[tuple[_Unit, Future[TaskResult]]]] = []
-            with _workers_start_deaf_to_ctrl_c():
+            with _spawning_workers():
                 for group, size in groups:
                     if not group:
                         continue
@@ -434,12 +463,28 @@ class _Run:
             existing=existing,
             defaults=self.defaults,
         )
+        conflicts, replaced = (
+            keep_curated(
+                record, existing, unit.fields, overwrite_edits=self.options.overwrite_edits
+            )
+            if existing
+            else ([], [])
+        )
         screened = screen_record(record, default_screen(), previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
+        kept = [conflict.describe() for conflict in conflicts]
         if existing is not None and same_content(record, existing):
             self._remember(existing)
             self._index(existing)  # a killed run may have stored it without indexing it
-            return ItemOutcome(unit.source, "unchanged", id=result.item_id, row=row, files=roles)
+            return ItemOutcome(
+                unit.source,
+                "unchanged",
+                id=result.item_id,
+                reason="; ".join(kept) or None,
+                row=row,
+                files=roles,
+                conflicts=conflicts,
+            )
         bag = unit.files[0].bag
         add_events(
             record,
@@ -449,6 +494,7 @@ class _Run:
             job_id=self.report.job_id,
             agent=self.options.agent,
             package=bag_provenance(bag) if bag else None,
+            replaced=replaced,
         )
         if screened.event:
             record["events"].append(screened.event)
@@ -459,15 +505,16 @@ class _Run:
             return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
         self._remember(record)
         outcome: Outcome = "updated" if existing else "stored"
-        warnings = [w for f in result.files for w in [f.misnamed, *f.warnings] if w]
+        notes = [w for f in result.files for w in [f.misnamed, *f.warnings] if w] + kept
         if self.options.dry_run:
             return ItemOutcome(
                 unit.source,
                 "would-store",
                 id=result.item_id,
-                reason="; ".join(warnings) or None,
+                reason="; ".join(notes) or None,
                 row=row,
                 files=roles,
+                conflicts=conflicts,
             )
         self.records.save(record)  # the commit point: every blob it names is already stored
         note = self._index(record)
@@ -475,9 +522,10 @@ class _Run:
             unit.source,
             outcome,
             id=result.item_id,
-            reason="; ".join([*warnings, note] if note else warnings) or None,
+            reason="; ".join([*notes, note] if note else notes) or None,
             row=row,
             files=roles,
+            conflicts=conflicts,
         )
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:

@@ -6,6 +6,11 @@ metadata-modification when a re-run changes an existing record). An event whose 
 from a problem — a name that lies about the file's kind, a glitch skipped while transcoding —
 has the outcome "warning" and says what happened.
 
+A re-run never undoes what people decided about an existing item (`keep_curated`): its status,
+access, embargo and owner stay as review and editing left them, and so does every field a person
+edited since (a PATCH names the fields in its metadata-modification event) unless the run was
+asked to overwrite edits. Each value not applied is a `Conflict` in the report.
+
 An item's media_type is its files' common kind, or "mixed" when they differ (photos and a video
 of one performance); its `technical` facts are its first file's; its `text` is every document's
 and transcript's text, in file order. Without a manifest title, a document's own title (PDF
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from ingest.report import Conflict
 from ingest.tag import derive
 from ingest.text import guess_language
 from ingest.worker import FileResult
@@ -27,6 +33,19 @@ from repository.records import SCHEMA_VERSION
 
 VOLATILE = frozenset({"events", "created", "modified"})
 """Fields a re-run always changes; two records equal apart from these are the same item."""
+
+DECISIONS = {
+    "status": "an existing item's status changes only through review",
+    "access": "an existing item's access changes only through review or an edit",
+    "embargo_until": "an existing item's embargo changes only through review or an edit",
+    "institution": "an item's owner does not change",
+}
+"""Fields a re-run never changes on an existing item, and why."""
+EDITED = "a person edited it after ingest; re-run with --overwrite-edits to apply the manifest"
+_PERSON_EDIT = re.compile(r"^changed (?P<fields>[\w, ]+) \(JSON Merge Patch\)$")
+"""The detail of a PATCH's metadata-modification event (api/routes/edit.py `apply_patch`)."""
+_INGEST_UPDATE = "record updated from the manifest by ingest job"
+_INGEST_CHANGED = re.compile(rf"^{_INGEST_UPDATE} \S+: changed (?P<fields>[\w, ]+)")
 
 TEXT_MAX = 2_000_000  # record.schema.json's limit on `text`
 TITLE_MAX = 20_000  # … and on one language of a title
@@ -127,6 +146,55 @@ def title_from_name(relpath: str) -> dict[str, str]:
     return {guess_language(text): text}
 
 
+def keep_curated(
+    record: dict[str, Any],
+    existing: dict[str, Any],
+    fields: dict[str, Any],
+    *,
+    overwrite_edits: bool,
+) -> tuple[list[Conflict], list[str]]:
+    """Put back in `record` what people decided about `existing`; (conflicts, edits replaced).
+
+    A decision the manifest does not mention is kept without a conflict; an edited field is
+    replaced only with `overwrite_edits`, and then named in the second list."""
+    conflicts: list[Conflict] = []
+    for name, why in DECISIONS.items():
+        if name in fields and fields[name] != existing.get(name):
+            conflicts.append(Conflict(name, fields[name], existing.get(name), why))
+        _restore(record, existing, name)
+    replaced: list[str] = []
+    for name in sorted(edited_fields(existing["events"]) - DECISIONS.keys() - VOLATILE):
+        if record.get(name) == existing.get(name):
+            continue
+        if overwrite_edits:
+            replaced.append(name)
+        else:
+            conflicts.append(Conflict(name, record.get(name), existing.get(name), EDITED))
+            _restore(record, existing, name)
+    return conflicts, replaced
+
+
+def _restore(record: dict[str, Any], existing: dict[str, Any], name: str) -> None:
+    if name in existing:
+        record[name] = existing[name]
+    else:
+        record.pop(name, None)
+
+
+def edited_fields(events: list[dict[str, Any]]) -> set[str]:
+    """The fields people edited and no ingest has replaced since, from the record's events."""
+    edited: set[str] = set()
+    for event in events:
+        if event["type"] != "metadata-modification":
+            continue
+        detail = event.get("detail", "")
+        if found := _PERSON_EDIT.match(detail):
+            edited |= set(found["fields"].split(", "))
+        elif found := _INGEST_CHANGED.match(detail):  # only ever an edit it was told to replace
+            edited -= set(found["fields"].split(", "))
+    return edited
+
+
 def same_content(new: dict[str, Any], old: dict[str, Any]) -> bool:
     """Equal apart from events and timestamps: a re-run with nothing to change."""
     return _lasting(new) == _lasting(old)
@@ -145,20 +213,24 @@ def add_events(
     job_id: str,
     agent: str,
     package: str | None = None,
+    replaced: list[str] | None = None,
 ) -> None:
     """Append this run's provenance events (after the earlier ones, when updating).
 
-    `package` describes the archive or bag the files came out of, for the ingestion event.
+    `package` describes the archive or bag the files came out of, for the ingestion event;
+    `replaced` the fields people had edited that this run overwrote, as it was told to.
     """
     events = list(existing["events"]) if existing else []
     if existing:
-        events.append(
-            make_event(
-                "metadata-modification",
-                agent,
-                detail=f"record updated from the manifest by ingest job {job_id}",
-            )
-        )
+        changed = [
+            name
+            for name in sorted(record.keys() | existing.keys())
+            if name not in VOLATILE and record.get(name) != existing.get(name)
+        ]
+        detail = f"{_INGEST_UPDATE} {job_id}: changed {', '.join(changed)}"
+        if replaced:
+            detail += f"; replaced edits of {', '.join(replaced)} (overwrite edits)"
+        events.append(make_event("metadata-modification", agent, detail=detail))
     if not reused_files:
         names = ", ".join(f.relpath for f in files)
         source = f" ({package})" if package else ""

@@ -9,14 +9,35 @@ Outcome = Literal["stored", "updated", "unchanged", "duplicate", "failed", "woul
 """updated: a re-run changed an existing item (its manifest metadata or its files)."""
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A value this run did not apply to an existing item, because a person decided otherwise."""
+
+    field: str  # top-level record field: status, access, embargo_until, title …
+    manifest: Any  # what the run would have set (None: it would have removed the field)
+    kept: Any  # what the item keeps (None: the field stays absent)
+    why: str
+
+    def describe(self) -> str:
+        return (
+            f"kept {self.field} {_shown(self.kept)} (the manifest says {_shown(self.manifest)}): "
+            f"{self.why}"
+        )
+
+
+def _shown(value: Any) -> str:
+    return "nothing" if value is None else repr(value)
+
+
 @dataclass
 class ItemOutcome:
     source: str  # relative path(s) of the item's files, or "manifest row N"
     outcome: Outcome
     id: str | None = None
-    reason: str | None = None  # why it failed, or which item it duplicates
+    reason: str | None = None  # why it failed, which item it duplicates, what was kept
     row: int | None = None  # manifest row number (1 = first data row), if any
     files: list[str] = field(default_factory=list)  # stored file roles
+    conflicts: list[Conflict] = field(default_factory=list)  # on re-runs over people's changes
 
 
 @dataclass

@@ -1,10 +1,13 @@
-"""The work of one item, run in a worker process: identify, store originals, make derivatives.
+"""The work of one item, run in a worker process: identify, make derivatives, store them all.
 
 A task is plain picklable data and the worker opens its own store from the `StoreConfig`, so the
-same function can later run on a distributed pool. Originals are streamed into the store and
-hashed while copying (one read); derivatives are made in a temporary folder that is removed
-whatever happens (success, failure, KeyboardInterrupt). Nothing here writes a record: the main
-process does that last.
+same function can later run on a distributed pool. Nothing is stored until every file of the item
+has been identified and decoded: a file that fails leaves no blob behind (a run killed while
+storing may still leave some; they are reused by the re-run, and `heritage verify` lists them).
+Originals are therefore read once to hash them (is the item stored already?), once by the
+makers and once into the store, where the copy is hashed again and must match. Derivatives are
+made in a temporary folder that is removed whatever happens (success, failure,
+KeyboardInterrupt). Nothing here writes a record: the main process does that last.
 
 Two channels come from the main process when the pool starts (`init_worker`): a queue on which
 long steps are announced — `(file, stage)` — for the progress display, and a cancel event that an
@@ -23,7 +26,7 @@ from typing import Any, Protocol
 
 from ingest.discover import SourceFile
 from ingest.errors import ItemError
-from ingest.identify import identify, name_mismatch, require_supported
+from ingest.identify import Format, identify, name_mismatch, require_supported
 from ingest.media import ffmpeg
 from ingest.media.ffmpeg import OnStage
 from ingest.normalize import AV_KINDS, Settings, normalize
@@ -94,9 +97,13 @@ def content_identifier(sha256: str) -> str:
 
 def init_worker(stages: _Queue | None = None, cancel: _Event | None = None) -> None:
     """Ctrl-C is the main process's to handle: it sets `cancel` (running ffmpeg processes stop)
-    and waits for the items in progress, so workers neither die mid-item nor print tracebacks."""
+    and waits for the items in progress, so workers neither die mid-item nor print tracebacks.
+
+    The worker started with SIGINT blocked (`ingest.pipeline._spawning_workers`): ignoring it
+    discards one that came while it started, and then it may be unblocked."""
     global _stages, _cancel
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _stages, _cancel = stages, cancel
     ffmpeg.cancel_when(cancel)
 
@@ -113,41 +120,73 @@ def process(task: Task) -> TaskResult:
     store = None if task.dry_run else _store(task.store_config)
     formats = [identify(source.path, source.relpath) for source in task.files]
     for source, fmt in zip(task.files, formats, strict=True):
-        require_supported(fmt, source.relpath)  # before any byte is stored
-    originals: list[FileResult] = []
-    for source, fmt in zip(task.files, formats, strict=True):
-        if fmt.kind in LONG_KINDS:
-            _announce(source.relpath, "storing original")
-        entry = {"role": "original", "name": source.relpath, "media_type": fmt.mime}
-        entry.update(_put(store, source.path))
-        entry["format"] = fmt.name
-        misnamed = name_mismatch(fmt, source.relpath)
-        originals.append(FileResult(source.relpath, fmt.name, fmt.kind, [entry], misnamed=misnamed))
+        require_supported(fmt, source.relpath)  # before any byte is read further
+    originals = [
+        FileResult(
+            source.relpath,
+            fmt.name,
+            fmt.kind,
+            [_original_entry(source, fmt)],
+            misnamed=name_mismatch(fmt, source.relpath),
+        )
+        for source, fmt in zip(task.files, formats, strict=True)
+    ]
     identifier = task.identifier or content_identifier(originals[0].sha256)
     result = TaskResult(item_id(task.collection, identifier), originals)
     if store is not None and _already_stored(store, result):
+        for source, original in zip(task.files, originals, strict=True):
+            if store.stat(original.entries[0]["key"]) is None:  # lost since: `verify` says so
+                _store_original(store, source, original)
         result.reused = True
         return result
     task.scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="item-", dir=task.scratch) as tmp:
-        for number, (source, fmt, original) in enumerate(
-            zip(task.files, formats, originals, strict=True)
-        ):
-            on_stage = _stage_of(source.relpath) if fmt.kind in LONG_KINDS else None
-            made = normalize(
-                source.path, source.relpath, fmt, Path(tmp) / str(number), task.settings, on_stage
+        made = [
+            normalize(
+                source.path,
+                source.relpath,
+                fmt,
+                Path(tmp) / str(number),
+                task.settings,
+                _stage_of(source.relpath) if fmt.kind in LONG_KINDS else None,
             )
-            if on_stage and made.derived:
-                on_stage("storing copies")
-            original.entries[0].update(made.original)
-            for derived in made.derived:
+            for number, (source, fmt) in enumerate(zip(task.files, formats, strict=True))
+        ]
+        for source, fmt, original, normalized in zip(
+            task.files, formats, originals, made, strict=True
+        ):
+            long = fmt.kind in LONG_KINDS
+            if long:
+                _announce(source.relpath, "storing original")
+            _store_original(store, source, original)
+            original.entries[0].update(normalized.original)
+            if long and normalized.derived:
+                _announce(source.relpath, "storing copies")
+            for derived in normalized.derived:
                 original.entries.append({**derived.entry, **_put(store, derived.path)})
-            original.media_type = made.media_type
-            original.technical = made.technical
-            original.notes = made.notes
-            original.warnings = made.warnings
-            original.text = made.text
+            original.media_type = normalized.media_type
+            original.technical = normalized.technical
+            original.notes = normalized.notes
+            original.warnings = normalized.warnings
+            original.text = normalized.text
     return result
+
+
+def _original_entry(source: SourceFile, fmt: Format) -> dict[str, Any]:
+    """The original's `files` entry from its bytes (hashed, not stored yet)."""
+    entry = {"role": "original", "name": source.relpath, "media_type": fmt.mime}
+    entry.update(_put(None, source.path))
+    entry["format"] = fmt.name
+    return entry
+
+
+def _store_original(store: ObjectStore | None, source: SourceFile, original: FileResult) -> None:
+    """Store the original (not in a dry run); its bytes must still be the ones hashed before."""
+    if store is not None and _put(store, source.path)["sha256"] != original.sha256:
+        raise ItemError(
+            source.relpath,
+            "the file changed while it was being ingested; run the ingest again once it is final",
+        )
 
 
 def _announce(relpath: str, stage: str) -> None:

@@ -2,7 +2,9 @@
 
 Every write goes to a temporary file in `<root>/.tmp/` on the same filesystem, is fsynced and
 then renamed into place, so a crash leaves either the old object or the new one, never a torn
-one. Leftover temporary files from a killed run are harmless and removed on the next open.
+one. Leftover temporary files from a killed run are harmless and removed on the next open (every
+`heritage` command and worker opens the store) once older than `TEMPORARY_GRACE`: a writer still
+at work keeps touching its file, so another process opening the store never removes it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from repository.keys import blob_key, check_key
 from repository.store import Blob, ObjectInfo, ObjectNotFound, Readable, StorageError
 
 CHUNK = 1024 * 1024
+TEMPORARY_GRACE = 15 * 60  # seconds a temporary file may sit untouched before it is litter
 
 
 class LocalStore:
@@ -30,6 +33,7 @@ class LocalStore:
             self._tmp.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create local store at {self.root}: {exc}") from exc
+        self.cleanup_temporary(TEMPORARY_GRACE)
 
     def describe(self) -> str:
         return f"local store at {self.root}"
@@ -151,13 +155,17 @@ class LocalStore:
                     keys.append(key)
         yield from sorted(keys)
 
-    def cleanup_temporary(self, older_than_seconds: float = 3600) -> int:
-        """Remove temp files a killed writer left behind (old enough not to be in use)."""
+    def cleanup_temporary(self, older_than_seconds: float = TEMPORARY_GRACE) -> int:
+        """Remove temp files a killed writer left behind (old enough not to be in use).
+
+        Best effort: a file that cannot be removed (or a folder someone put there) stays, and
+        opening the store never fails because of one."""
         cutoff = time.time() - older_than_seconds
         removed = 0
-        for leftover in self._tmp.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
-                    removed += 1
+        with contextlib.suppress(OSError):
+            for leftover in self._tmp.iterdir():
+                with contextlib.suppress(OSError):
+                    if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                        leftover.unlink()
+                        removed += 1
         return removed

@@ -105,8 +105,9 @@ def test_kill_9_midway_then_rerun_completes(collection: Path, tmp_path: Path) ->
 def test_ctrl_c_midway_stops_cleanly_then_rerun_completes(collection: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     process = _start(collection, data_dir)
-    _wait_for_records(data_dir, 2)
+    done_before = _wait_for_records(data_dir, 2)
     os.killpg(process.pid, signal.SIGINT)
+    assert done_before < FILES, "the run finished before it could be interrupted"
     output, _ = process.communicate(timeout=120)
     assert process.returncode != 0, output
     assert "Traceback" not in output

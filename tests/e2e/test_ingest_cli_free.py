@@ -14,13 +14,14 @@ import os
 import shutil
 import signal
 import tempfile
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
-from ingest import IngestOptions, IngestReport, run_ingest
+from ingest import IngestOptions, IngestReport, pipeline, run_ingest
 from ingest.errors import IngestError
 from repository import LocalStore, RecordStore, StoreConfig
 from search.base import Audience, SearchQuery
@@ -299,6 +300,34 @@ def test_interrupted_run_then_rerun_completes_without_duplicates(
     assert {s for s, (o, _) in outcomes(report).items() if o in ("stored", "unchanged")} == GOOD
     assert "unchanged" in report.counts()
     assert len(assert_records_complete(store)) == len(GOOD)
+
+
+def test_ctrl_c_while_the_workers_start_stops_the_run_and_spares_them(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C reaches the process group just as the pools spawn their workers: the main process
+    must still stop (the signal is held, not dropped), and no worker dies of it mid-start."""
+    hit: list[multiprocessing.Process] = []
+
+    class CtrlCWhileSpawning(ProcessPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            future = super().submit(fn, *args, **kwargs)
+            if not hit:
+                signal.raise_signal(signal.SIGINT)
+            for process in self._processes.values():  # spawned by this submit, still starting
+                if process not in hit:
+                    os.kill(process.pid, signal.SIGINT)
+                    hit.append(process)
+            return future
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CtrlCWhileSpawning)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(source, tmp_path / "store", workers=2)
+    assert len(hit) >= 2 and [process.exitcode for process in hit] == [0] * len(hit)
+    store = LocalStore(tmp_path / "store")
+    (report_key,) = store.list("reports/")
+    assert "interrupted" in json.loads(store.get_bytes(report_key))["errors"][0]
+    assert len(assert_records_complete(store)) < len(GOOD)
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -158,3 +159,20 @@ def test_verify_one_collection_or_a_sample(stored: Stored) -> None:
     found = f"changed: {stored.ids['fx-1']} thumbnail" in sample.stdout
     assert sample.exit_code == (1 if found else 0)
     assert stored.in_process("verify", "--sample", "0").exit_code == 2
+
+
+def test_verify_clears_what_a_killed_writer_left_in_the_local_store(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", storage="local", _env_file=None)
+    ingest_rows(settings, tmp_path / "source", {"fx-1": PUBLIC}, "verify-one", TITLES)
+    folder = settings.local_store_path / ".tmp"
+    killed, running = folder / "b-killed", folder / "w-running"
+    for path, age in ((killed, 2 * 3600), (running, 5)):
+        path.write_bytes(b"half written")
+        os.utime(path, (time.time() - age, time.time() - age))
+    env = _environment(data_dir=str(tmp_path / "data"), storage="local", search="sqlite")
+
+    result = CliRunner().invoke(app, ["verify"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "all intact; 0 orphaned blobs" in result.output
+    assert not killed.exists() and running.exists()

@@ -143,6 +143,24 @@ def test_a_file_claimed_by_two_rows_fails_the_second(tmp_path: Path) -> None:
     assert "file 'a.jpg' already belongs to row 1" in str(pairing.failures[0].error)
 
 
+def test_a_refused_row_holds_back_the_files_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "items.json"
+    rows = [
+        {"path": ["a.jpg", "b.jpg"], "access": "secret"},  # the row schema refuses it
+        {"path": "c.jpg", "identifier": "X"},
+        {"path": "d.jpg", "identifier": "X"},  # a duplicate identifier
+        {"path": "a.jpg"},  # would have been the second row naming a.jpg anyway
+    ]
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    manifest = load_manifest(path)
+    assert [f.paths for f in manifest.failures] == [("a.jpg", "b.jpg"), ("d.jpg",)]
+    pairing = pair_rows(manifest, files("a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"))
+    assert [row.number for row, _ in pairing.items] == [2]
+    assert sorted(f.number for f in pairing.failures) == [1, 3, 4]
+    assert "file 'a.jpg' already belongs to row 1" in str(pairing.failures[-1].error)
+    assert [f.relpath for f in pairing.unmatched] == ["e.jpg"]
+
+
 def test_split_multi() -> None:
     assert split_multi("a; b；c;;") == ["a", "b", "c"]
     assert split_multi(["a", "b；c", " "]) == ["a", "b", "c"]

@@ -8,13 +8,16 @@ from ingest.record import (
     Defaults,
     add_events,
     build_record,
+    edited_fields,
     embedded_title,
     joined_text,
+    keep_curated,
     media_type_of,
     same_content,
     title_from_name,
 )
 from ingest.worker import FileResult
+from repository import make_event
 from schemas import validate_record
 
 SHA = "ab" * 32
@@ -73,6 +76,46 @@ def test_rerun_keeps_values_an_editor_changed_unless_the_manifest_sets_them() ->
     assert again["created"] == published["created"]
     assert same_content(again, published)
     assert build({"status": "review"}, existing=published)["status"] == "review"
+
+
+def test_a_rerun_keeps_decisions_and_edits_and_names_what_it_did_not_apply() -> None:
+    manifest = {"title": {"en": "Song"}, "description": {"en": "Sung"}, "status": "published"}
+    existing = build({**manifest, "embargo_until": "2030-01-01"})
+    add_events(existing, existing=None, files=files(), reused_files=False, job_id="j", agent="a")
+    existing.pop("description")  # a curator's PATCH removed it and retitled the item,
+    existing.update(title={"en": "Long song"}, status="withdrawn")  # then withdrew it
+    detail = "changed description, title (JSON Merge Patch)"  # api/routes/edit.py apply_patch
+    existing["events"].append(
+        make_event("metadata-modification", "m/curator (key k)", "success", detail)
+    )
+    rerun = {**manifest, "subjects": ["music"]}  # and the embargo column left empty
+
+    record = build(rerun, existing=existing)
+    conflicts, replaced = keep_curated(record, existing, rerun, overwrite_edits=False)
+
+    assert {c.field: (c.manifest, c.kept) for c in conflicts} == {
+        "status": ("published", "withdrawn"),
+        "description": ({"en": "Sung"}, None),
+        "title": ({"en": "Song"}, {"en": "Long song"}),
+    }
+    assert replaced == [] and "description" not in record
+    assert (record["status"], record["title"]) == ("withdrawn", {"en": "Long song"})
+    assert record["embargo_until"] == "2030-01-01"  # the manifest is silent: kept, no conflict
+    assert record["subjects"] == ["music"]  # nobody edited it: the manifest applies
+
+    record = build(rerun, existing=existing)
+    conflicts, replaced = keep_curated(record, existing, rerun, overwrite_edits=True)
+    assert [c.field for c in conflicts] == ["status"] and replaced == ["description", "title"]
+    assert record["description"] == {"en": "Sung"}
+    add_events(
+        record, existing=existing, files=files(), reused_files=True, job_id="j2", agent="a",
+        replaced=replaced,
+    )  # fmt: skip
+    assert record["events"][-2]["detail"] == (
+        "record updated from the manifest by ingest job j2: changed description, subjects, "
+        "title; replaced edits of description, title (overwrite edits)"
+    )
+    assert edited_fields(record["events"]) == set()  # the manifest's again from now on
 
 
 def test_title_from_name() -> None:
