@@ -43,7 +43,7 @@ DECISIONS = {
 """Fields a re-run never changes on an existing item, and why."""
 EDITED = "a person edited it after ingest; re-run with --overwrite-edits to apply the manifest"
 _PERSON_EDIT = re.compile(r"^changed (?P<fields>[\w, ]+) \(JSON Merge Patch\)$")
-"""The detail of a PATCH's metadata-modification event (api/routes/edit.py `apply_patch`)."""
+"""The detail of a PATCH's metadata-modification event (`api.operations.items.apply_patch`)."""
 _INGEST_UPDATE = "record updated from the manifest by ingest job"
 _INGEST_CHANGED = re.compile(rf"^{_INGEST_UPDATE} \S+: changed (?P<fields>[\w, ]+)")
 
@@ -179,6 +179,11 @@ def _restore(record: dict[str, Any], existing: dict[str, Any], name: str) -> Non
         record[name] = existing[name]
     else:
         record.pop(name, None)
+
+
+def person_edit_detail(fields: list[str]) -> str:
+    """The detail of the event a person's edit appends; `edited_fields` reads it back."""
+    return f"changed {', '.join(fields)} (JSON Merge Patch)"
 
 
 def edited_fields(events: list[dict[str, Any]]) -> set[str]:

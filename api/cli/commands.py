@@ -95,6 +95,14 @@ def _print_summary(report: IngestReport, report_path: Path) -> None:
             f"[red]failed[/red]: {escape(item.source)}: {escape(item.reason or '?')}",
             highlight=False,
         )
+    kept = [(item, c) for item in report.items for c in item.conflicts]
+    for item, conflict in kept[:MAX_LISTED_FAILURES]:
+        out.print(
+            f"[yellow]kept[/yellow]: {escape(item.source)}: {escape(conflict.describe())}",
+            highlight=False,
+        )
+    if len(kept) > MAX_LISTED_FAILURES:
+        out.print(f"… and {len(kept) - MAX_LISTED_FAILURES} more kept values in the report")
     if len(failures) > MAX_LISTED_FAILURES:
         out.print(f"… and {len(failures) - MAX_LISTED_FAILURES} more failures in the report")
     out.print(f"Report: {report_path}", markup=False, highlight=False)
@@ -136,8 +144,18 @@ def ingest(
     access: Annotated[
         Access | None, typer.Option(help="Access for rows that set none (default from settings).")
     ] = None,
+    overwrite_edits: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite-edits",
+            help="On a re-run, replace fields people edited since ingest with the manifest's "
+            "values (status, access and embargo are never changed by a re-run).",
+        ),
+    ] = False,
 ) -> None:
-    """Ingest files into a collection; re-running the same command is safe."""
+    """Ingest files into a collection; re-running the same command is safe: it never changes a
+    curator's decision, and keeps people's edits unless --overwrite-edits (the report lists each
+    value it did not apply)."""
     from api.operations.ingesting import ingest_options
 
     settings = load_settings()
@@ -150,6 +168,7 @@ def ingest(
         dry_run=dry_run,
         status=status.value if status else None,
         access=access.value if access else None,
+        overwrite_edits=overwrite_edits,
     )
     with open_services(settings) as services:
         report = _ingest(paths, options, services)

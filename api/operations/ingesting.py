@@ -20,6 +20,7 @@ def ingest_options(
     status: str | None = None,
     access: str | None = None,
     institution: str | None = None,
+    overwrite_edits: bool = False,
 ) -> IngestOptions:
     """One ingest's options: what is not given comes from `settings`."""
     return IngestOptions(
@@ -34,6 +35,7 @@ def ingest_options(
         max_image_pixels=settings.max_image_pixels,
         transcode=transcode_settings(settings),
         ffmpeg_concurrency=settings.ffmpeg_concurrency,
+        overwrite_edits=overwrite_edits,
     )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from api.operations.access import audience_of, check_owner, is_visible
 from api.operations.callers import Caller
 from api.services import Services
+from ingest.record import person_edit_detail
 from repository import make_event, now_iso
 from repository.audit import AuditLog
 from repository.records import dump_record
@@ -208,7 +209,7 @@ def apply_patch(record: dict[str, Any], patch: dict[str, Any], caller: Caller) -
     record.clear()
     record.update(patched)
     summary = f"changed {', '.join(changed)}"
-    add_event(record, "metadata-modification", caller, f"{summary} (JSON Merge Patch)")
+    add_event(record, "metadata-modification", caller, person_edit_detail(changed))
     finding = screen_record(record, default_screen(), previous=before)
     if finding.event is not None:
         record["events"].append(finding.event)

@@ -289,3 +289,30 @@ def test_search_with_an_unreachable_cluster_is_one_line_exit_2(
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "http://127.0.0.1:1" in result.stderr and "unreachable" in result.stderr
+
+
+def test_a_rerun_prints_what_it_kept_and_never_republishes(heritage: Run, data_dir: Path) -> None:
+    """The sample manifest says status=published; a curator withdraws one item; the same
+    command again keeps it withdrawn and says so, with or without --overwrite-edits."""
+    from repository import LocalStore, RecordStore
+
+    args = (
+        "ingest",
+        SAMPLES / "collection",
+        "-c",
+        "samples",
+        "--manifest",
+        SAMPLES / "manifest.csv",
+        "--workers",
+        "1",
+    )
+    assert heritage(*args).returncode == 0
+    records = RecordStore(LocalStore(data_dir / "store"))
+    record = next(r for r in records if r.get("identifier") == "XLG-CD-001")
+    record["status"] = "withdrawn"
+    records.save(record)
+    for extra in ((), ("--overwrite-edits",)):
+        again = heritage(*args, *extra)
+        assert again.returncode == 0, again.stderr
+        assert "kept status 'withdrawn'" in again.stdout.replace('"', "'"), again.stdout
+        assert records.load(record["id"])["status"] == "withdrawn"

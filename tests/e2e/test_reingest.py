@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from api.http.app import create_app
 from api.services import Services
 from ingest import IngestOptions, IngestReport, run_ingest
 from ingest.worker import item_id

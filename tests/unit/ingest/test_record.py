@@ -84,7 +84,7 @@ def test_a_rerun_keeps_decisions_and_edits_and_names_what_it_did_not_apply() -> 
     add_events(existing, existing=None, files=files(), reused_files=False, job_id="j", agent="a")
     existing.pop("description")  # a curator's PATCH removed it and retitled the item,
     existing.update(title={"en": "Long song"}, status="withdrawn")  # then withdrew it
-    detail = "changed description, title (JSON Merge Patch)"  # api/routes/edit.py apply_patch
+    detail = "changed description, title (JSON Merge Patch)"  # api.operations.items.apply_patch
     existing["events"].append(
         make_event("metadata-modification", "m/curator (key k)", "success", detail)
     )
