@@ -58,7 +58,7 @@ from repository import RecordStore, StoreConfig, now_iso, open_store
 from repository.keys import is_valid_slug, report_key
 from schemas import SchemaError, validate_record
 from search.base import SearchIndex
-from search.screening import default_screen, screen_record
+from search.screening import screen_for, screen_record
 
 STATUSES = ("draft", "review", "published", "withdrawn")
 ACCESS_LEVELS = ("public", "institution", "restricted")
@@ -85,6 +85,7 @@ class IngestOptions:
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
     ffmpeg_concurrency: int = field(default_factory=default_ffmpeg_concurrency)
     unpack_limits: UnpackLimits = field(default_factory=UnpackLimits)
+    sensitive_terms_file: Path | None = None  # None: the shipped list
     overwrite_edits: bool = False  # re-runs replace fields people edited (never decisions)
 
 
@@ -470,7 +471,9 @@ class _Run:
             if existing
             else ([], [])
         )
-        screened = screen_record(record, default_screen(), previous=existing)  # a person decides
+        screened = screen_record(
+            record, screen_for(self.options.sensitive_terms_file), previous=existing
+        )  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         kept = [conflict.describe() for conflict in conflicts]
         if existing is not None and same_content(record, existing):

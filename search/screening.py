@@ -16,7 +16,6 @@ publishes the item (the review route clears them).
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +30,6 @@ from search.analysis import analyze, fold
 
 SCREENING_AGENT = "heritage-screening"
 TAG_PREFIX = "needs-review:"
-TERMS_ENV = "HERITAGE_SENSITIVE_TERMS_FILE"
 _ONE_HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
 
 
@@ -133,9 +131,10 @@ def load_screen(path: str | None = None) -> Screen:
     return Screen.parse(json.loads(shipped.read_text(encoding="utf-8")), "sensitive-terms.json")
 
 
-def default_screen() -> Screen:
-    """The configured screen: `HERITAGE_SENSITIVE_TERMS_FILE` if set, else the shipped list."""
-    return load_screen(os.environ.get(TERMS_ENV) or None)
+def screen_for(path: Path | None) -> Screen:
+    """The configured screen: the list at `path` (`HERITAGE_SENSITIVE_TERMS_FILE`, passed down
+    from the settings) or, when None, the shipped list."""
+    return load_screen(str(path) if path else None)
 
 
 def _texts(record: dict[str, Any]) -> Iterator[tuple[str, str]]:

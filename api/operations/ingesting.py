@@ -36,6 +36,7 @@ def ingest_options(
         transcode=transcode_settings(settings),
         ffmpeg_concurrency=settings.ffmpeg_concurrency,
         overwrite_edits=overwrite_edits,
+        sensitive_terms_file=settings.sensitive_terms_file,
     )
 
 

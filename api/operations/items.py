@@ -33,7 +33,7 @@ from repository.audit import AuditLog
 from repository.records import dump_record
 from schemas import SchemaError, validate_record
 from schemas.errors import InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
-from search.screening import default_screen, screen_record
+from search.screening import Screen, screen_record
 
 log = logging.getLogger("heritage.api")
 
@@ -199,7 +199,9 @@ def check_patch(patch: Any) -> dict[str, Any]:
     return patch
 
 
-def apply_patch(record: dict[str, Any], patch: dict[str, Any], caller: Caller) -> str | None:
+def apply_patch(
+    record: dict[str, Any], patch: dict[str, Any], caller: Caller, screen: Screen
+) -> str | None:
     """Patch in place, append the events (edit, then any screening flag); None if no change."""
     before = dict(record)
     patched = merge_patch(record, patch)
@@ -210,7 +212,7 @@ def apply_patch(record: dict[str, Any], patch: dict[str, Any], caller: Caller) -
     record.update(patched)
     summary = f"changed {', '.join(changed)}"
     add_event(record, "metadata-modification", caller, person_edit_detail(changed))
-    finding = screen_record(record, default_screen(), previous=before)
+    finding = screen_record(record, screen, previous=before)
     if finding.event is not None:
         record["events"].append(finding.event)
         summary += "; flagged for review" + (" and held back" if finding.held_back else "")

@@ -22,6 +22,7 @@ from api.http.auth import CuratorDep
 from api.operations.items import apply_patch, change_item, check_patch, record_etag
 from api.present import with_file_urls
 from schemas.errors import InvalidInput, TooLarge, UnsupportedType
+from search.screening import screen_for
 
 router = APIRouter(tags=["items"])
 
@@ -70,6 +71,7 @@ async def patch_item(
     if_match: Annotated[str | None, Header(description="The ETag from GET /api/items/{id}")] = None,
 ) -> dict[str, Any]:
     patch = parse_patch(await request.body(), request.headers.get("content-type"))
+    screen = screen_for(request.app.state.services.settings.sensitive_terms_file)
     record = await run_in_threadpool(
         change_item,
         request.app.state.services,
@@ -77,7 +79,7 @@ async def patch_item(
         item_id,
         write_context(request, caller),
         if_match,
-        lambda changed: apply_patch(changed, patch, caller),
+        lambda changed: apply_patch(changed, patch, caller, screen),
         require_match=True,
     )
     response.headers["ETag"] = record_etag(record)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from api.settings import Settings
 from search.screening import (
     Screen,
     ScreenConfigError,
-    default_screen,
     load_screen,
     scan_record,
+    screen_for,
     screen_record,
 )
 from tests.unit.records import minimal_record
@@ -93,14 +94,16 @@ def test_only_new_text_is_screened_and_flags_are_kept() -> None:
 
 
 def test_the_shipped_list_and_its_override(tmp_path: Path, monkeypatch) -> None:
-    shipped = default_screen()
+    shipped = screen_for(None)
     assert {"human-remains", "personal-data"} <= {t.code for t in shipped.terms}
     assert any(not t.text.isascii() for t in shipped.terms)
     assert any(t.text.isascii() for t in shipped.terms)
     mine = tmp_path / "terms.json"
     mine.write_text(json.dumps({"concepts": [{"code": "local", "terms": ["秘方"]}]}), "utf-8")
     monkeypatch.setenv("HERITAGE_SENSITIVE_TERMS_FILE", str(mine))
-    assert [t.text for t in default_screen().terms] == ["秘方"]
+    settings = Settings(_env_file=None)
+    assert settings.sensitive_terms_file == mine
+    assert [t.text for t in screen_for(settings.sensitive_terms_file).terms] == ["秘方"]
 
 
 @pytest.mark.parametrize(
