@@ -17,8 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +29,7 @@ from PIL import Image
 from api.services import Services
 from api.settings import Settings
 from repository import make_event, now_iso
-from tests.e2e.sharing_support import free_port
+from tests.support.server import LiveServer, free_port, running
 
 HERITAGE = str(Path(sys.executable).with_name("heritage"))
 CURATOR_KEY = "curator-key-for-page-tests"
@@ -193,44 +191,11 @@ def shared_corpus() -> Corpus:
     return build_corpus(root)
 
 
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    process: subprocess.Popen[bytes]
-
-
 @contextmanager
 def live_server(corpus: Corpus) -> Iterator[LiveServer]:
     """`heritage serve` over the corpus on a free port; stopped (and reaped) afterwards."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**corpus.env(), "HERITAGE_BASE_URL": url}
-    log = (corpus.root / f"server-{port}.log").open("wb")
-    process = subprocess.Popen(
-        [HERITAGE, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=corpus.root,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited with {process.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/health", timeout=2):
-                    break
-            except OSError as exc:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"no answer within 60 s; see {log.name}") from exc
-                time.sleep(0.2)
-        yield LiveServer(url, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    env = {**corpus.env(), "HERITAGE_BASE_URL": f"http://127.0.0.1:{port}"}
+    command = [str(HERITAGE), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running(command, port=port, env=env, cwd=corpus.root) as server:
+        yield server

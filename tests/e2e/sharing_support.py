@@ -14,12 +14,9 @@ import io
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ from api.services import Services
 from api.settings import Settings
 from ingest.pipeline import IngestOptions, run_ingest
 from repository import RecordStore, make_event, now_iso, open_store
+from tests.support.server import LiveServer, free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-secret-for-sharing-0123456789"
@@ -443,12 +441,6 @@ def run_heritage(
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 _LAUNCHER = """
 import sys
 import uvicorn
@@ -461,21 +453,6 @@ if page_size:
     app.state.oai = make_repository(app.state.services, page_size=page_size)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
-
-
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
-        request = urllib.request.Request(self.url + path, headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
 
 
 @contextmanager
@@ -494,38 +471,6 @@ def live_server(
         "HERITAGE_API_KEYS": API_KEY,
         "HERITAGE_BASE_URL": base_url or url,
     }
-    log = data_dir.parent / f"server-{port}.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCHER, str(port), str(oai_page_size)],
-            env=env,
-            cwd=data_dir.parent,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(url, process, log)
-    try:
-        _wait_until_up(server)
+    command = [sys.executable, "-c", _LAUNCHER, str(port), str(oai_page_size)]
+    with running(command, port=port, env=env, cwd=data_dir.parent) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(server: LiveServer) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the server exited: {server.log.read_text(errors='replace')}")
-        try:
-            status, _, _ = server.get("/api/health")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not start: {server.log.read_text(errors='replace')}")
