@@ -25,7 +25,6 @@ from rdflib.namespace import DC, DCTERMS, RDF, SKOS
 from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
-from ingest.dates import parse_date
 from ingest.record import same_content
 from ingest.text import guess_language
 from ingest.worker import item_id as local_id  # the id an ingest gives the same identifier
@@ -33,6 +32,7 @@ from repository import ObjectNotFound, ObjectStore, RecordStore, make_event, now
 from repository.rdf import EBUCORE, EDM, HER, VOCAB, WGS84
 from repository.records import SCHEMA_VERSION
 from schemas import SchemaError, categories, resolve_category, validate_record
+from schemas.dates import parse_date
 from search.base import SearchIndex
 
 AGENT = "heritage-harvest"

@@ -6,12 +6,16 @@ other way round.
 
 from schemas.loader import (
     Category,
+    Dynasty,
     Era,
+    Reign,
     SchemaError,
     categories,
     category_by_code,
+    dynasties,
     eras,
     load_schema,
+    reigns,
     resolve_category,
     validate_manifest_row,
     validate_record,
@@ -19,12 +23,16 @@ from schemas.loader import (
 
 __all__ = [
     "Category",
+    "Dynasty",
     "Era",
+    "Reign",
     "SchemaError",
     "categories",
     "category_by_code",
+    "dynasties",
     "eras",
     "load_schema",
+    "reigns",
     "resolve_category",
     "validate_manifest_row",
     "validate_record",
