@@ -634,13 +634,14 @@ def _normalize(text: str) -> str:
     value = unicodedata.normalize("NFKC", text).replace("○", "〇")
     value = _simplified(" ".join(value.split()))
     value = _SPACE_BY_HAN.sub("", value)
-    return _NUMERAL_RUN.sub(lambda m: str(_number(m[1])), value)
+    return _NUMERAL_RUN.sub(lambda m: _number(m[1]), value)
 
 
-def _number(numeral: str) -> int:
-    """二〇一九 → 2019 (digit by digit); 二十六 → 26, 廿三 → 23 (by place)."""
+def _number(numeral: str) -> str:
+    """二〇一九 → 2019 (digit by digit); 二十六 → 26, 廿三 → 23 (by place, below 100 only:
+    reign years, months, days and centuries; 百年 and 千年 are not years 100 and 1000)."""
     if not any(c in _UNITS or c in "廿卅" for c in numeral):
-        return int("".join(str(_DIGITS[c]) for c in numeral))
+        return "".join(str(_DIGITS[c]) for c in numeral)
     total = current = 0
     for c in numeral:
         if c in _DIGITS:
@@ -650,7 +651,7 @@ def _number(numeral: str) -> int:
         else:
             total += (current or 1) * _UNITS[c]
             current = 0
-    return total + current
+    return str(total + current) if total + current < 100 else numeral
 
 
 def _approximation(value: str) -> tuple[bool, str]:

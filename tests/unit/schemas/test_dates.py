@@ -115,6 +115,8 @@ def test_forms(
         ("yesterday", "'yesterday' is not a date this repository can read; write EDTF"),
         ("2019-02-30", "is not a date this repository can read"),
         ("19五六", "is not a date this repository can read"),
+        ("千年", "is not a date this repository can read"),  # not the year 1000
+        ("百年", "is not a date this repository can read"),
         ("1956年13月", "'1956年13月': there is no such day or month"),
         ("五十年代", "does not say which century; write 20世纪50年代 or 1950年代"),
         ("乾隆七十年", "the 乾隆 era of 清高宗 (清) lasted 60 years, 1736–1795; it had no year 70"),
