@@ -1,7 +1,8 @@
-"""JSON Schemas and controlled vocabularies, with the small loader that validates against them.
+"""JSON Schemas and controlled vocabularies, with the small loader that validates against them,
+and `schemas.dates`, the one reader of written dates that every layer shares.
 
-Everything here is data; the code only loads it. Other packages import from here, never the
-other way round.
+The vocabularies are data; the code only loads and reads them. Other packages import from here,
+never the other way round.
 """
 
 from schemas.loader import (
