@@ -113,11 +113,14 @@ def test_forms(
     ("text", "message"),
     [
         ("yesterday", "'yesterday' is not a date this repository can read; write EDTF"),
-        ("2019-02-30", "is not a date this repository can read"),
+        ("2019-02-30", "'2019-02-30': there is no day 30 in 2019-02"),
+        ("1900-02-29", "there is no day 29 in 1900-02"),  # the edtf library lets it pass
+        ("2019-13", "there is no month 13"),
         ("19五六", "is not a date this repository can read"),
         ("千年", "is not a date this repository can read"),  # not the year 1000
         ("百年", "is not a date this repository can read"),
-        ("1956年13月", "'1956年13月': there is no such day or month"),
+        ("1956年13月", "'1956年13月': there is no month 13"),
+        ("1956年2月30日", "there is no day 30 in 1956-02"),
         ("五十年代", "does not say which century; write 20世纪50年代 or 1950年代"),
         ("乾隆七十年", "the 乾隆 era of 清高宗 (清) lasted 60 years, 1736–1795; it had no year 70"),
         ("太和三年", "太和 was the era name of several reigns (魏明帝 (曹魏) 227–233;"),
