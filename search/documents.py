@@ -36,9 +36,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import edtf
-
 from schemas import category_by_code
+from schemas.dates import DateError, read_date
 from search.analysis import field_tokens, sort_key
 
 FIELD_BOOSTS: dict[str, float] = {
@@ -90,14 +89,14 @@ def year_range(record: dict[str, Any]) -> tuple[int | None, int | None]:
     it would sit inside the era before it (民国, 1912–1949)."""
     date = record.get("date") or {}
     low, high = date.get("earliest"), date.get("latest")
-    if low is not None and high is None and str(date.get("edtf", "")).endswith(("/..", "/")):
-        high = max(low, datetime.date.today().year)
     if low is None and high is None and date.get("edtf"):
         try:
-            parsed = edtf.parse_edtf(date["edtf"])
-            low, high = parsed.lower_strict().tm_year, parsed.upper_strict().tm_year
-        except Exception:  # noqa: BLE001 - an unreadable date is simply undated for search
+            reading = read_date(date["edtf"])
+        except DateError:  # an unreadable date is simply undated for search
             return None, None
+        low, high = reading.earliest, reading.latest
+    if low is not None and high is None and str(date.get("edtf", "")).endswith(("/..", "/")):
+        high = max(low, datetime.date.today().year)
     if low is None:
         low = high
     if high is None:

@@ -115,6 +115,10 @@ def test_year_range_is_read_from_edtf_when_years_are_missing() -> None:
     assert year_range(record(date={"edtf": "195X"})) == (1950, 1959)
     assert year_range(record(date={"edtf": "1644/1912", "display": "清代"})) == (1644, 1912)
     assert year_range(record(date={"edtf": "not a date"})) == (None, None)
+    # historical years, as `earliest`/`latest` count them: EDTF -0221 is 222 BCE
+    assert year_range(record(date={"edtf": "-0221"})) == (-222, -222)
+    assert year_range(record(date={"edtf": "15XX-01-3X"})) == (1500, 1599)
+    assert year_range(record(date={"edtf": "1949/.."}))[1] == date.today().year
     undated = {k: v for k, v in record().items() if k != "date"}
     assert year_range(undated) == (None, None)
     assert to_document(undated)["decade"] == []
