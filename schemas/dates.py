@@ -211,7 +211,7 @@ def _era_span(value: str) -> _Span | None:
             end = None if era.end is None else _astronomical(era.end)
             return _Span(_astronomical(era.start), end, era=era.code, named=True)
     dynasty = _dynasty_names().get(re.sub("(?<=.)(?:代|朝)$", "", wanted))
-    if dynasty is not None and (len(wanted) > 1):
+    if dynasty is not None and len(wanted) > 1:
         start, end = _astronomical(dynasty.start), _astronomical(dynasty.end)
         return _Span(start, end, era=dynasty.era, named=True)
     return None
