@@ -17,12 +17,12 @@ import re
 from datetime import date
 from typing import Any
 
-from ingest.dates import parse_date
 from ingest.errors import RowError
 from ingest.manifest import ManifestRow
 from ingest.text import guess_language
 from ingest.unpack import BagInfo
 from schemas import Category, categories, resolve_category
+from schemas.dates import parse_date
 from search.analysis import fold
 
 ROLES: dict[str, tuple[str, ...]] = {

@@ -1,7 +1,8 @@
-"""JSON Schemas and controlled vocabularies, with the small loader that validates against them.
+"""JSON Schemas and controlled vocabularies, with the small loader that validates against them,
+and `schemas.dates`, the one reader of written dates that every layer shares.
 
-Everything here is data; the code only loads it. Other packages import from here, never the
-other way round.
+The vocabularies are data; the code only loads and reads them. Other packages import from here,
+never the other way round.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from schemas.loader import (
         Category,
+        Dynasty,
         Era,
+        Reign,
         SchemaError,
         categories,
         category_by_code,
+        dynasties,
         eras,
         load_schema,
+        reigns,
         resolve_category,
         validate_manifest_row,
         validate_record,
@@ -25,12 +30,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Category",
+    "Dynasty",
     "Era",
+    "Reign",
     "SchemaError",
     "categories",
     "category_by_code",
+    "dynasties",
     "eras",
     "load_schema",
+    "reigns",
     "resolve_category",
     "validate_manifest_row",
     "validate_record",

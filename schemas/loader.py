@@ -42,6 +42,31 @@ class Era:
     aliases: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Dynasty:
+    """A dynasty of the reign-era table; `names` are the prefixes that pick it (唐, 大唐)."""
+
+    code: str
+    zh: str
+    era: str | None  # its code in eras.json, if any
+    start: int
+    end: int
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reign:
+    """One reign era (年号): year N of it is start + N - 1 (historical years, no year 0)."""
+
+    name: str
+    dynasty: str
+    emperor: str
+    start: int
+    end: int
+    preferred: bool
+    aliases: tuple[str, ...]
+
+
 def _read_json(name: str) -> Any:
     return json.loads(resources.files("schemas").joinpath(name).read_text(encoding="utf-8"))
 
@@ -121,4 +146,30 @@ def eras() -> tuple[Era, ...]:
     return tuple(
         Era(e["code"], e["zh"], e["en"], e["start"], e["end"], tuple(e["aliases"]))
         for e in data["concepts"]
+    )
+
+
+@cache
+def dynasties() -> tuple[Dynasty, ...]:
+    data = _read_json("vocabularies/reign-eras.json")
+    return tuple(
+        Dynasty(d["code"], d["zh"], d["era"], d["start"], d["end"], tuple(d["names"]))
+        for d in data["dynasties"]
+    )
+
+
+@cache
+def reigns() -> tuple[Reign, ...]:
+    data = _read_json("vocabularies/reign-eras.json")
+    return tuple(
+        Reign(
+            r["name"],
+            r["dynasty"],
+            r.get("emperor", ""),
+            r["start"],
+            r["end"],
+            r.get("preferred", False),
+            tuple(r.get("aliases", ())),
+        )
+        for r in data["reigns"]
     )

@@ -42,7 +42,7 @@ _ONE_TO_ONE_RE = re.compile(
     "\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]*"
 )
 _CJK_SPACE_RE = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
-_QUOTED_RE = re.compile(
+QUOTED_RE = re.compile(
     r'"([^"]*)"|\u201c([^\u201d]*)\u201d|\u300c([^\u300d]*)\u300d|\u300e([^\u300f]*)\u300f'
 )
 
@@ -523,7 +523,7 @@ def analyze_query(text: str) -> QueryPlan:
     clauses: list[Node] = []
     loose: list[str] = []
     position = 0
-    for match in _QUOTED_RE.finditer(text):
+    for match in QUOTED_RE.finditer(text):
         loose.append(text[position : match.start()])
         clauses.extend(_unquoted_clauses(text[position : match.start()]))
         tokens = analyze(next(g for g in match.groups() if g is not None))

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, Protocol, get_args, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, runtime_checkable
+
+if TYPE_CHECKING:
+    from search.understand import UnderstoodQuery
 
 from schemas.errors import InvalidInput
 
@@ -81,11 +84,30 @@ def is_visible(
 
 
 @dataclass(frozen=True)
+class YearSpan:
+    """A year condition on an item's date range [lo, hi]; undated items never match.
+
+    Plain (`era` False: typed years, decades): the ranges overlap, end years included.
+    A named period (`era` True: 清代 1644–1912, 乾隆, 民国 1912–1949) shares its end years with
+    its neighbours by convention, so an item matches when its range lies within the period or
+    overlaps it by more than a shared end year (lo < end and hi > start). Thus an item dated
+    民国 does not match 清代 merely through 1912, while one dated 1912 matches both, and one
+    dated 20世纪 (1900–1999) or 光绪 (1875–1908) matches 清代. An open end (None) is no limit.
+    """
+
+    start: int | None
+    end: int | None
+    era: bool = False
+
+
+@dataclass(frozen=True)
 class SearchQuery:
     q: str = ""
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> any of values
     year_from: int | None = None  # item's date range must overlap [year_from, year_to]
     year_to: int | None = None
+    periods: tuple[YearSpan, ...] = ()  # more year conditions, all must hold (dates in `q` add
+    # theirs when a backend searches: see search.understand)
     sort: Sort = "relevance"  # relevance falls back to date when q is empty
     page: int = 1
     size: int = 20
@@ -93,6 +115,12 @@ class SearchQuery:
     facet_size: int = 50
     audience: Audience = field(default_factory=Audience.public)
     today: date | None = None  # for embargo checks; None = today's date
+
+
+def year_spans(query: SearchQuery) -> tuple[YearSpan, ...]:
+    """Every year condition of the query: [year_from, year_to] (overlap), then `periods`."""
+    spans = (YearSpan(query.year_from, query.year_to), *query.periods)
+    return tuple(span for span in spans if span.start is not None or span.end is not None)
 
 
 def check_query(query: SearchQuery) -> dict[str, list[str]]:
@@ -133,6 +161,7 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     page: int
     size: int
+    understood: UnderstoodQuery | None = None  # the dates read from `q`, to show and remove
 
 
 @runtime_checkable

@@ -31,9 +31,18 @@ from typing import Any
 
 from schemas.errors import InvalidInput, Unavailable
 from search.analysis import AllOf, AnyOf, Node, Phrase, QueryPlan, analyze_query
-from search.base import Audience, FacetValue, Hit, SearchQuery, SearchResult, check_query
+from search.base import (
+    Audience,
+    FacetValue,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    YearSpan,
+    check_query,
+)
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
+from search.understand import resolve_dates
 
 RESULT_WINDOW = 10_000
 """Elasticsearch's and OpenSearch's default `index.max_result_window`: deepest from+size."""
@@ -250,14 +259,39 @@ def visibility_filter(audience: Audience, today: date) -> dict[str, Any] | None:
     return {"bool": {"should": [public, own], "minimum_should_match": 1}}
 
 
-def year_filters(year_from: int | None, year_to: int | None) -> list[dict[str, Any]]:
-    """The item's [year_min, year_max] must overlap [year_from, year_to]; undated never does."""
-    found = []
-    if year_from is not None:
-        found.append({"range": {"year_max": {"gte": year_from}}})
-    if year_to is not None:
-        found.append({"range": {"year_min": {"lte": year_to}}})
+def year_filters(
+    year_from: int | None, year_to: int | None, periods: Iterable[YearSpan] = ()
+) -> list[dict[str, Any]]:
+    """The item's [year_min, year_max] must overlap [year_from, year_to] and meet each period
+    (see YearSpan for the era rule); undated never does."""
+    found: list[dict[str, Any]] = []
+    for span in (YearSpan(year_from, year_to), *periods):
+        start, end = span.start, span.end
+        if not span.era:
+            if start is not None:
+                found.append({"range": {"year_max": {"gte": start}}})
+            if end is not None:
+                found.append({"range": {"year_min": {"lte": end}}})
+            continue
+        if start is not None and end is not None:  # within, or beyond one shared end year
+            within = [_range("year_min", gte=start), _range("year_max", lte=end)]
+            options = [within, [_range("year_min", lt=end), _range("year_max", gt=start)]]
+        elif start is not None:
+            options = [[_range("year_min", gte=start)], [_range("year_max", gt=start)]]
+        elif end is not None:
+            options = [[_range("year_max", lte=end)], [_range("year_min", lt=end)]]
+        else:
+            continue
+        found.append(_any_of([_all_of(option) for option in options]))
     return found
+
+
+def _range(name: str, **bound: int) -> dict[str, Any]:
+    return {"range": {name: bound}}
+
+
+def _any_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
 # ---------------------------------------------------------------------------------- search
@@ -291,7 +325,7 @@ def search_body(query: SearchQuery, plan: QueryPlan, today: date) -> dict[str, A
     filters = check_query(query)
     relevance = query.sort == "relevance" and not plan.empty
     restrict = [f for f in [visibility_filter(query.audience, today)] if f]
-    restrict += year_filters(query.year_from, query.year_to)
+    restrict += year_filters(query.year_from, query.year_to, query.periods)
     bool_query: dict[str, Any] = {"filter": restrict}
     if relevance:
         bool_query["must"] = [text_query(plan, scored=True)]
@@ -500,6 +534,7 @@ class ClusterIndex:
             return int(self.client.count(index=self.alias, body=body)["count"])
 
     def search(self, query: SearchQuery) -> SearchResult:
+        query, understood = resolve_dates(query)
         plan = analyze_query(query.q)
         body = search_body(query, plan, query.today or date.today())
         offset = (query.page - 1) * query.size
@@ -522,7 +557,7 @@ class ClusterIndex:
             for h in found
         ]
         facets = facet_values(response.get("aggregations", {}), query.facets)
-        return SearchResult(total, hits, facets, query.page, query.size)
+        return SearchResult(total, hits, facets, query.page, query.size, understood)
 
     def _deep_page(self, body: dict[str, Any], steps: list[int], size: int) -> list[Any]:
         """Walk with search_after past `sum(steps)` hits (sort values only), then read a page."""

@@ -25,17 +25,19 @@ What every backend must do with it (the conformance suite checks the observable 
 - Facets: for each requested field, counts with every filter applied except that field's own
   ("drill sideways"), ordered by count descending then value, cut at facet_size; items without
   a value are not counted. Filters: any of the values within a field, all fields together.
-  Years: the item's [year_min, year_max] overlaps [year_from, year_to]; undated items never do.
+  Years: the item's [year_min, year_max] overlaps [year_from, year_to] and meets every one of
+  `periods` (`search.base.YearSpan`: overlap, or for an era its boundary rule); undated items
+  never match. Dates in `q` are read first (`search.understand.resolve_dates`).
 - Paging: 1 <= size <= 100 and page >= 1, else ValueError; pages past 10 000 hits work.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-import edtf
-
 from schemas import category_by_code
+from schemas.dates import DateError, read_date
 from schemas.errors import InvalidInput
 from search.analysis import field_tokens, sort_key
 
@@ -83,15 +85,19 @@ def preferred(value: dict[str, str]) -> str:
 
 
 def year_range(record: dict[str, Any]) -> tuple[int | None, int | None]:
-    """(earliest, latest) year of the record's date: the stored years, else read from the EDTF."""
+    """(earliest, latest) year of the record's date: the stored years, else read from the EDTF.
+    A date open at its end (新中国, 1949/..) runs to this year, not just its first year: else
+    it would sit inside the era before it (民国, 1912–1949)."""
     date = record.get("date") or {}
     low, high = date.get("earliest"), date.get("latest")
     if low is None and high is None and date.get("edtf"):
         try:
-            parsed = edtf.parse_edtf(date["edtf"])
-            low, high = parsed.lower_strict().tm_year, parsed.upper_strict().tm_year
-        except Exception:  # noqa: BLE001 - an unreadable date is simply undated for search
+            reading = read_date(date["edtf"])
+        except DateError:  # an unreadable date is simply undated for search
             return None, None
+        low, high = reading.earliest, reading.latest
+    if low is not None and high is None and str(date.get("edtf", "")).endswith(("/..", "/")):
+        high = max(low, datetime.date.today().year)
     if low is None:
         low = high
     if high is None:

@@ -43,11 +43,14 @@ from search.base import (
     Hit,
     SearchQuery,
     SearchResult,
+    YearSpan,
     check_query,
     is_visible,
+    year_spans,
 )
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
+from search.understand import resolve_dates
 
 SCHEMA = 2
 """Layout version. A file written with another layout is emptied on open (the index is derived
@@ -364,6 +367,7 @@ class SqliteIndex:
             }
 
     def search(self, query: SearchQuery) -> SearchResult:
+        query, understood = resolve_dates(query)
         filters = {name: frozenset(values) for name, values in check_query(query).items()}
         plan = analyze_query(query.q)
         today = (query.today or date.today()).isoformat()
@@ -378,7 +382,7 @@ class SqliteIndex:
                 excluded = sorted(histogram.keys() - counts.allowed)
                 exclude = len(excluded) <= len(counts.allowed)
                 codes = excluded if exclude else sorted(counts.allowed)
-                where = _Where(codes, exclude, query.year_from, query.year_to)
+                where = _Where(codes, exclude, year_spans(query))
                 if plan.empty or query.sort != "relevance":
                     rows = _sorted_page(conn, gen, plan, where, query.sort, offset, query.size)
                 else:
@@ -397,7 +401,7 @@ class SqliteIndex:
             ]
             for name, counter in counts.facets.items()
         }
-        return SearchResult(counts.total, hits, facets, query.page, query.size)
+        return SearchResult(counts.total, hits, facets, query.page, query.size, understood)
 
     def _reader_combos(self, conn: sqlite3.Connection, gen: int) -> dict[int, _Combo]:
         """Combination codes never change meaning within a generation: load only new ones."""
@@ -441,12 +445,13 @@ class SqliteIndex:
     ) -> dict[int, int]:
         """{combo code: documents} matching the text and year range, ignoring everything else."""
         match = None if plan.empty else fts_match(AllOf(plan.must))
-        key = (gen, version, match, query.year_from, query.year_to)
+        spans = year_spans(query)
+        key = (gen, version, match, spans)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        years, args = _year_sql(query.year_from, query.year_to)
+        years, args = _year_sql(spans)
         if match is None:
             sql = (
                 f"SELECT k.rowid & {CODE_MASK}, count(*) FROM k_{gen} k WHERE {years} GROUP BY 1"
@@ -482,8 +487,7 @@ class _Where:
 
     codes: list[int]  # the combinations allowed or, with `exclude`, those left out
     exclude: bool
-    year_from: int | None
-    year_to: int | None
+    years: tuple[YearSpan, ...]
 
     def sql(self, rowid: str) -> tuple[str, list[Any]]:
         parts, args = [], []
@@ -491,21 +495,35 @@ class _Where:
             test = "NOT IN" if self.exclude else "IN"
             parts.append(f"({rowid} & {CODE_MASK}) {test} (SELECT value FROM json_each(?))")
             args.append(json.dumps(self.codes))
-        years, year_args = _year_sql(self.year_from, self.year_to)
+        years, year_args = _year_sql(self.years)
         if years:
             parts.append(years)
             args.extend(year_args)
         return "".join(f" AND {p}" for p in parts), args
 
 
-def _year_sql(year_from: int | None, year_to: int | None) -> tuple[str, list[int]]:
-    parts, args = [], []
-    if year_from is not None:
-        parts.append("k.ymax >= ?")
-        args.append(year_from)
-    if year_to is not None:
-        parts.append("k.ymin <= ?")
-        args.append(year_to)
+def _year_sql(spans: tuple[YearSpan, ...]) -> tuple[str, list[int]]:
+    """SQL over k.ymin/k.ymax for the year conditions (see YearSpan for the era rule)."""
+    parts: list[str] = []
+    args: list[int] = []
+    for span in spans:
+        start, end = span.start, span.end
+        if not span.era:
+            if start is not None:
+                parts.append("k.ymax >= ?")
+                args.append(start)
+            if end is not None:
+                parts.append("k.ymin <= ?")
+                args.append(end)
+        elif start is not None and end is not None:
+            parts.append("((k.ymin >= ? AND k.ymax <= ?) OR (k.ymin < ? AND k.ymax > ?))")
+            args += [start, end, end, start]
+        elif start is not None:
+            parts.append("(k.ymin >= ? OR k.ymax > ?)")
+            args += [start, start]
+        elif end is not None:
+            parts.append("(k.ymax <= ? OR k.ymin < ?)")
+            args += [end, end]
     return " AND ".join(parts), args
 
 
@@ -544,8 +562,7 @@ def _relevance_page(
     are scored; the rest of a larger tier follows, newest first.
     """
     conditions, args = where.sql("f.rowid")
-    years = where.year_from is not None or where.year_to is not None
-    join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if years else ""
+    join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if where.years else ""
     base = f"FROM f_{gen} f{join} WHERE f_{gen} MATCH ?{conditions}"
     tiers = _tier_matches(plan)
     end = offset + size

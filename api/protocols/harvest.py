@@ -46,13 +46,13 @@ from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
 from api.protocols.rdf import EBUCORE, EDM, HER, VOCAB, WGS84
-from ingest.dates import parse_date
 from ingest.record import same_content
 from ingest.text import guess_language
 from ingest.worker import item_id as local_id  # the id an ingest gives the same identifier
 from repository import ObjectNotFound, ObjectStore, RecordStore, make_event, now_iso
 from repository.records import SCHEMA_VERSION
 from schemas import SchemaError, categories, resolve_category, validate_record
+from schemas.dates import parse_date
 from schemas.errors import InvalidInput, Unavailable
 from search.base import SearchIndex
 

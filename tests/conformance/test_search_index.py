@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 
-from search.base import FACET_FIELDS, Audience, SearchIndex, SearchQuery, SearchResult
+from schemas.dates import parse_date
+from search.base import (
+    FACET_FIELDS,
+    Audience,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    YearSpan,
+)
 from tests.conformance.conftest import CORPUS, make_record
 
 PUBLIC_IDS = {r["id"] for r in CORPUS} - {"kq-003", "pc-004", "ct-003"}
@@ -293,6 +301,86 @@ def test_year_ranges_overlap(corpus_index: SearchIndex) -> None:
     assert found(corpus_index, "剪纸", year_to=1960) == {"pc-001", "ft-001"}
     result = corpus_index.search(SearchQuery(year_from=1950, year_to=1959))
     assert facet(result, "decade") == {"1950": 4}
+
+
+# ---------------------------------------------------------------------------------- dates in q
+
+
+def _dated(item_id: str, title: str, date_text: str | None) -> dict[str, Any]:
+    """A record dated as an archivist wrote it, read by the one date parser."""
+    dated = {"date": parse_date(date_text)} if date_text else {}
+    return make_record(item_id, "dated", {"zh": title}, **dated)
+
+
+ERA_CORPUS = [
+    _dated("qing-pc", "剪纸 龙凤", "清代"),
+    _dated("qianlong-pc", "剪纸 喜鹊", "乾隆五十年"),
+    _dated("guangxu-pc", "剪纸 窗花", "光绪年间"),
+    _dated("y1912-pc", "剪纸 门笺", "1912年"),
+    _dated("republic-pc", "剪纸 戏文", "民国"),
+    _dated("c20-pc", "剪纸 花样", "20世纪"),
+    _dated("prc-pc", "剪纸 新样", "新中国"),
+    _dated("undated-pc", "清代剪纸 无年代", None),  # says 清代, but is not dated
+    _dated("republic-ct", "长调 民歌", "民国三十年"),
+    _dated("fifties-ct", "长调 录音", "20世纪50年代"),
+    _dated("qing-ct", "长调 抄本", "清末"),
+]
+
+
+@pytest.fixture
+def era_index(empty_index: SearchIndex) -> SearchIndex:
+    assert empty_index.index(copy.deepcopy(ERA_CORPUS)) == len(ERA_CORPUS)
+    return empty_index
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # within the era, or overlapping it by more than the year it shares with a neighbour
+        ("清代 剪纸", {"qing-pc", "qianlong-pc", "guangxu-pc", "y1912-pc", "c20-pc"}),
+        ("民国 剪纸", {"republic-pc", "y1912-pc", "c20-pc"}),
+        ("民国 长调", {"republic-ct"}),
+        ("清代 长调", {"qing-ct"}),
+        ("乾隆", {"qing-pc", "qianlong-pc"}),
+        ("光绪年间 剪纸", {"qing-pc", "guangxu-pc", "c20-pc"}),
+        ("1950年代", {"c20-pc", "prc-pc", "fifties-ct"}),
+        ("新中国 剪纸", {"prc-pc", "c20-pc"}),
+        ("清代剪纸", {"qing-pc", "qianlong-pc", "guangxu-pc", "y1912-pc", "c20-pc"}),
+        # quoted, a date is words again: only the undated item has them
+        ('"清代" 剪纸', {"undated-pc"}),
+    ],
+)
+def test_dates_in_the_query_become_a_year_filter(
+    era_index: SearchIndex, query: str, expected: set[str]
+) -> None:
+    assert found(era_index, query) == expected
+
+
+def test_the_understood_date_is_reported_with_the_words_left(era_index: SearchIndex) -> None:
+    result = era_index.search(SearchQuery(q="清代 剪纸", size=100))
+    understood = result.understood
+    assert understood is not None and understood.text == "剪纸"
+    (qing,) = understood.dates
+    assert (qing.label, qing.year_from, qing.year_to, qing.era) == ("清代", 1644, 1912, "qing")
+    # removing the filter is searching what is left
+    assert found(era_index, understood.without(qing)) == {
+        r["id"] for r in ERA_CORPUS if "剪纸" in r["title"]["zh"]
+    }
+    assert era_index.search(SearchQuery(q="剪纸")).understood is None
+
+
+def test_an_era_period_and_typed_years_apply_together(era_index: SearchIndex) -> None:
+    qing = YearSpan(1644, 1912, era=True)
+    assert found(era_index, "", periods=(qing,), year_from=1900) == {
+        "qing-pc",
+        "guangxu-pc",
+        "y1912-pc",
+        "c20-pc",
+        "qing-ct",
+    }
+    # typed years keep their plain overlap: 1912 takes in the Republic
+    assert "republic-pc" in found(era_index, "", year_from=1912, year_to=1912)
+    assert "republic-pc" not in found(era_index, "", periods=(YearSpan(None, 1912, era=True),))
 
 
 # ---------------------------------------------------------------------------------- visibility

@@ -35,10 +35,10 @@ def cli_commands() -> list[str]:
     return sorted(found)
 
 
-def http_routes() -> list[str]:
+def http_routes(data_dir: Path) -> list[str]:
     from api.http.app import create_app
 
-    app = create_app(Settings(_env_file=None, data_dir=ROOT / ".pytest-docs-data"))  # type: ignore[call-arg]
+    app = create_app(Settings(_env_file=None, data_dir=data_dir))  # type: ignore[call-arg]
     paths = {getattr(r, "path", "") for r in app.routes}
     skip = ("/docs", "/openapi.json", "/redoc", "/static")
     return sorted(p for p in paths if p and not p.startswith(skip))
@@ -54,8 +54,8 @@ def test_every_cli_command_is_documented(command: str) -> None:
     assert f"heritage {command}" in DOCS, f"`heritage {command}` is in no README/docs"
 
 
-def test_every_http_route_is_documented() -> None:
-    missing = [p for p in http_routes() if p not in DOCS]
+def test_every_http_route_is_documented(tmp_path: Path) -> None:
+    missing = [p for p in http_routes(tmp_path) if p not in DOCS]
     assert not missing, f"routes in no README/docs: {missing}"
 
 

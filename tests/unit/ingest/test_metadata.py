@@ -1,4 +1,4 @@
-"""Manifest row -> record fields, and the dates archivists write."""
+"""Manifest row -> record fields (the dates themselves: tests/unit/schemas/test_dates.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from ingest.dates import parse_date
 from ingest.errors import RowError
 from ingest.manifest import MULTI_FIELDS, ManifestRow, split_multi
 from ingest.metadata import bag_provenance, bag_values, row_fields
@@ -20,65 +19,16 @@ def row(**values: Any) -> ManifestRow:
     return ManifestRow(7, "items.csv row 7 (line 8)", cleaned)
 
 
-@pytest.mark.parametrize(
-    ("text", "edtf", "earliest", "latest"),
-    [
-        ("2019-05-01", "2019-05-01", 2019, 2019),
-        ("2019-05~", "2019-05~", 2019, 2019),
-        ("195X", "195X", 1950, 1959),
-        ("1950/1959", "1950/1959", 1950, 1959),
-        ("1950s", "195X", 1950, 1959),
-        ("20世纪50年代", "195X", 1950, 1959),
-        ("1950年代", "195X", 1950, 1959),
-        ("1956年", "1956", 1956, 1956),
-        ("1956年5月", "1956-05", 1956, 1956),
-        ("1956年5月3日", "1956-05-03", 1956, 1956),
-        ("１９５６年", "1956", 1956, 1956),
-        ("2019/5/1", "2019-05-01", 2019, 2019),
-        ("约1956年", "1956~", 1956, 1956),
-        ("circa 1956", "1956~", 1956, 1956),
-        ("1950年至1959年", "1950/1959", 1950, 1959),
-        ("20世纪", "19XX", 1900, 1999),
-    ],
-)
-def test_dates(text: str, edtf: str, earliest: int, latest: int) -> None:
-    assert parse_date(text) == {
-        "edtf": edtf,
-        "display": text,
-        "earliest": earliest,
-        "latest": latest,
-    }
-
-
-@pytest.mark.parametrize("text", ["清代", "清朝", "Qing dynasty", "qing"])
-def test_era_names(text: str) -> None:
-    assert parse_date(text) == {
-        "edtf": "1644/1912",
-        "display": text,
-        "earliest": 1644,
-        "latest": 1912,
+def test_reign_years_and_chinese_numerals_are_read_at_ingest() -> None:
+    """Refused before the shared parser: 'is not a date this repository can read'."""
+    assert row_fields(row(date="光绪二十六年"))["date"] == {
+        "edtf": "1900",
+        "display": "光绪二十六年",
+        "earliest": 1900,
+        "latest": 1900,
         "era": "qing",
     }
-
-
-def test_bce_era_uses_astronomical_years_in_edtf_only() -> None:
-    han = parse_date("汉代")
-    assert (han["edtf"], han["earliest"], han["latest"]) == ("-0201/0220", -202, 220)
-
-
-def test_open_ended_era_has_no_latest() -> None:
-    assert parse_date("新中国") == {
-        "edtf": "1949/..",
-        "display": "新中国",
-        "earliest": 1949,
-        "era": "prc",
-    }
-
-
-@pytest.mark.parametrize("text", ["yesterday", "1956年13月", "2019-02-30", "19五六"])
-def test_malformed_dates_are_errors(text: str) -> None:
-    with pytest.raises(ValueError, match=f"{text!r} is not a date this repository can read"):
-        parse_date(text)
+    assert row_fields(row(date="二〇一九年春"))["date"]["edtf"] == "2019-21"
 
 
 def test_full_row() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -114,9 +115,20 @@ def test_year_range_is_read_from_edtf_when_years_are_missing() -> None:
     assert year_range(record(date={"edtf": "195X"})) == (1950, 1959)
     assert year_range(record(date={"edtf": "1644/1912", "display": "清代"})) == (1644, 1912)
     assert year_range(record(date={"edtf": "not a date"})) == (None, None)
+    # historical years, as `earliest`/`latest` count them: EDTF -0221 is 222 BCE
+    assert year_range(record(date={"edtf": "-0221"})) == (-222, -222)
+    assert year_range(record(date={"edtf": "15XX-01-3X"})) == (1500, 1599)
+    assert year_range(record(date={"edtf": "1949/.."}))[1] == date.today().year
     undated = {k: v for k, v in record().items() if k != "date"}
     assert year_range(undated) == (None, None)
     assert to_document(undated)["decade"] == []
+
+
+def test_a_date_open_at_its_end_runs_to_this_year() -> None:
+    """新中国 (1949/..) must not sit inside 民国 (1912–1949) as the year 1949 alone."""
+    prc = {"edtf": "1949/..", "display": "新中国", "earliest": 1949, "era": "prc"}
+    assert year_range(record(date=prc)) == (1949, date.today().year)
+    assert year_range(record(date={"edtf": "1957", "earliest": 1957})) == (1957, 1957)
 
 
 def test_summary() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from search.analysis import AllOf, AnyOf, Phrase, QueryPlan, analyze_query
-from search.base import FACET_FIELDS, Audience, SearchQuery
+from search.base import FACET_FIELDS, Audience, SearchQuery, YearSpan
 from search.cluster import (
     KEYWORD_FIELDS,
     MATCH_FIELD,
@@ -251,6 +251,26 @@ def test_year_range_is_an_overlap_test() -> None:
         {"range": {"year_min": {"lte": 1960}}},
     ]
     assert year_filters(None, 1960) == [{"range": {"year_min": {"lte": 1960}}}]
+
+
+def test_an_era_matches_within_or_beyond_one_shared_end_year() -> None:
+    def any_of(*options: list[dict]) -> dict:
+        filters = [{"bool": {"filter": option}} for option in options]
+        return {"bool": {"should": filters, "minimum_should_match": 1}}
+
+    qing = YearSpan(1644, 1912, era=True)
+    assert year_filters(None, None, [qing]) == [
+        any_of(
+            [{"range": {"year_min": {"gte": 1644}}}, {"range": {"year_max": {"lte": 1912}}}],
+            [{"range": {"year_min": {"lt": 1912}}}, {"range": {"year_max": {"gt": 1644}}}],
+        )
+    ]
+    assert year_filters(None, None, [YearSpan(1949, None, era=True)]) == [
+        any_of([{"range": {"year_min": {"gte": 1949}}}], [{"range": {"year_max": {"gt": 1949}}}])
+    ]
+    assert year_filters(1950, None, [YearSpan(None, None, era=True)]) == [
+        {"range": {"year_max": {"gte": 1950}}}
+    ]
 
 
 # ---------------------------------------------------------------------------------- search body
