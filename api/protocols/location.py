@@ -70,7 +70,7 @@ def gps_patches(read: Read, size: int, media_type: str) -> list[Patch]:
         found = walker(read, size)
     except (struct.error, IndexError, ValueError):  # cut short where a reader stops too
         return []
-    return sorted(p for p in found if p[1] and 0 <= p[0] and p[0] + len(p[1]) <= size)
+    return sorted(p for p in found if p[1] and p[0] >= 0 and p[0] + len(p[1]) <= size)
 
 
 def redacted(chunks: Iterator[bytes], start: int, patches: list[Patch]) -> Iterator[bytes]:

@@ -135,7 +135,7 @@ def test_a_damaged_file_never_fails_the_download(fmt: str) -> None:
         for _ in range(4):
             damaged[rng.randrange(min(len(damaged), 400))] = rng.randrange(256)
         for offset, data in patches_of(bytes(damaged), media_type):
-            assert 0 <= offset and offset + len(data) <= len(damaged)
+            assert offset >= 0 and offset + len(data) <= len(damaged)
 
 
 def test_an_ifd_loop_ends() -> None:
