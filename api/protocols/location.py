@@ -10,7 +10,9 @@ What is blanked, found by walking each format's own structure (never by guessing
   item, and the extra images of a JPEG MPF file): its entry count and entries become zeros (an
   empty IFD) and the values they pointed to become zeros;
 - every XMP property whose name starts with GPS/Gps (exif:GPSLatitude, drone-dji:GpsLongitude …):
-  its text becomes spaces (JPEG APP1, TIFF tag 700, PNG iTXt, WebP "XMP ", HEIF mime item).
+  its text becomes spaces (JPEG APP1, TIFF tag 700, PNG iTXt, WebP "XMP ", HEIF mime item);
+- in MP4/MOV/M4A: the `©xyz` and `loci` user-data boxes (become `free` boxes of zeros) and
+  `location` keys of the movie's metadata (their values become spaces).
 A PNG chunk that changes gets its CRC recomputed. Out-of-range offsets are skipped: a reader
 cannot find a position there either.
 """
@@ -51,9 +53,15 @@ REDACTED_TYPES = frozenset(
         "image/heic",
         "image/heif",
         "image/avif",
+        "video/mp4",
+        "video/quicktime",
+        "audio/mp4",
     }
 )
 """Originals whose embedded position is blanked for the public."""
+MOVIES = frozenset({"video/mp4", "video/quicktime", "audio/mp4"})
+_MOVIE_PLACES = (b"\xa9xyz", b"loci")
+"""User-data boxes of a movie that hold where it was made (ISO 6709 text, 3GPP binary)."""
 
 
 def gps_patches(read: Read, size: int, media_type: str) -> list[Patch]:
@@ -65,7 +73,7 @@ def gps_patches(read: Read, size: int, media_type: str) -> list[Patch]:
         "image/tiff": lambda r, n: _tiff(r, 0, n),
         "image/png": _png,
         "image/webp": _webp,
-    }.get(media_type, _heif)
+    }.get(media_type, _movie if media_type in MOVIES else _heif)
     try:
         found = walker(read, size)
     except (struct.error, IndexError, ValueError):  # cut short where a reader stops too
@@ -352,6 +360,54 @@ def _heif(read: Read, size: int) -> list[Patch]:
             patches += _tiff(read, tiff, offset + length)
         elif kinds[item] == "xmp" and length <= MAX_BLOCK:
             patches += _xmp(read(offset, length), offset)
+    return patches
+
+
+def _movie(read: Read, size: int) -> list[Patch]:
+    """MP4/MOV: a `©xyz` or `loci` box in the movie's user data becomes a `free` box of zeros
+    (which every reader skips), and the value of a `location` key in its metadata (QuickTime `mdta`
+    keys such as com.apple.quicktime.location.ISO6709) becomes spaces."""
+    moov = next(((b, e) for k, b, e in _boxes(read, 0, size) if k == b"moov"), None)
+    if moov is None:
+        return []
+    patches: list[Patch] = []
+    metas = []
+    for kind, body, end in _boxes(read, *moov):
+        if kind == b"meta":
+            metas.append((body, end))
+        elif kind == b"udta":
+            for inner, inner_body, inner_end in _boxes(read, body, end):
+                if inner in _MOVIE_PLACES and inner_end - inner_body <= MAX_BLOCK:
+                    patches.append((inner_body - 4, b"free" + bytes(inner_end - inner_body)))
+                elif inner == b"meta":
+                    metas.append((inner_body, inner_end))
+    for body, end in metas:
+        full = read(body + 4, 4) != b"hdlr"  # ISO meta is a full box, QuickTime's is not
+        patches += _movie_metadata(read, body + (4 if full else 0), end)
+    return patches
+
+
+def _movie_metadata(read: Read, start: int, end: int) -> list[Patch]:
+    children = {k: (b, e) for k, b, e in _boxes(read, start, end)}
+    if b"ilst" not in children:
+        return []
+    located = set()
+    if b"keys" in children:
+        body, box_end = children[b"keys"]
+        position, count = body + 8, struct.unpack(">I", read(body + 4, 4))[0]
+        for index in range(1, min(count, MAX_ENTRIES) + 1):
+            length = struct.unpack(">I", read(position, 4))[0]
+            if length < 8 or position + length > box_end:
+                break
+            if b"location" in read(position + 8, length - 8).lower():
+                located.add(struct.pack(">I", index))
+            position += length
+    patches = []
+    for kind, body, box_end in _boxes(read, *children[b"ilst"]):
+        if kind in located or kind == b"\xa9xyz":
+            for inner, data, data_end in _boxes(read, body, box_end):
+                if inner == b"data" and data_end - data > 8:
+                    patches.append((data + 8, b" " * (data_end - data - 8)))
     return patches
 
 

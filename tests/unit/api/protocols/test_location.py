@@ -4,8 +4,11 @@ nothing else of the file changed, and no crash on a damaged file."""
 from __future__ import annotations
 
 import io
+import json
 import random
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pillow_heif
 import pytest
@@ -172,3 +175,68 @@ def test_patches_are_found_once_per_blob() -> None:
     for _ in range(3):
         assert cache.get("a" * 64, compute) == [(0, b"x")]
     assert len(found) == 1
+
+
+MOVIE_PLACE = "+39.9042+116.3910/"
+MOVIES = {  # file -> (media type, extra ffmpeg arguments): the three ways a position is written
+    "keys.mp4": ("video/mp4", ["-movflags", "use_metadata_tags"]),  # mdta keys and loci
+    "plain.mp4": ("video/mp4", []),  # loci (3GPP, binary)
+    "phone.mov": ("video/quicktime", []),  # ©xyz (ISO 6709 text)
+}
+
+
+def movie_tags(path: Path) -> tuple[dict[str, str], int]:
+    """(format tags, decoded video frames) as ffprobe reads them."""
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-of",
+            "json",
+            "-show_entries",
+            "format_tags:stream=nb_read_frames",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    probed = json.loads(out.stdout)
+    return probed["format"].get("tags", {}), int(probed["streams"][0]["nb_read_frames"])
+
+
+@pytest.mark.parametrize("name", MOVIES)
+def test_a_movie_loses_its_position_and_nothing_else(tmp_path: Path, name: str) -> None:
+    media_type, extra = MOVIES[name]
+    source = tmp_path / name
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=64x48:rate=5",
+            "-t",
+            "1",
+            "-metadata",
+            f"location={MOVIE_PLACE}",
+            *extra,
+            str(source),
+        ],
+        check=True,
+    )
+    tags, frames = movie_tags(source)
+    assert tags["location"] == MOVIE_PLACE
+    served = tmp_path / f"served-{name}"
+    served.write_bytes(blanked(source.read_bytes(), media_type))
+    tags, served_frames = movie_tags(served)
+    assert served_frames == frames == 5
+    assert not {k: v for k, v in tags.items() if "location" in k and v.strip()}
+    assert MOVIE_PLACE.encode() not in served.read_bytes()
+    assert b"td\x18\x00'\xe7" not in served.read_bytes()  # loci's fixed-point 39.9042, 116.3910
