@@ -240,7 +240,7 @@ def readable_report(
 @router.get(
     "/api/jobs/{job_id}",
     summary="An ingest job: state, counts and, once done, every item's outcome",
-    responses={404: {"description": "Unknown, or another institution's job"}},
+    responses={404: {"description": "Unknown, or a job the caller may not read"}},
 )
 def job_status(
     job: VisibleJob, runner: RunnerDep, services: ServicesDep, audience: AudienceDep
