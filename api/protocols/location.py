@@ -84,7 +84,11 @@ def gps_patches(read: Read, size: int, media_type: str) -> list[Patch]:
 def redacted(chunks: Iterator[bytes], start: int, patches: list[Patch]) -> Iterator[bytes]:
     """`chunks` (the bytes from offset `start` on) with `patches` written over them."""
     position = start
+    last = max((o + len(b) for o, b in patches), default=start)
     for chunk in chunks:
+        if position >= last:  # past the metadata: the rest goes out untouched
+            yield chunk
+            continue
         end = position + len(chunk)
         hits = [(o, b) for o, b in patches if o < end and o + len(b) > position]
         if hits:
