@@ -168,9 +168,10 @@ def collection_graph(
     """Every record of a collection in one graph, plus the collection itself when described and
     `records` (those the reader may see) holds one: without, its title is as hidden as they are."""
     g = new_graph()
-    mapped = 0
-    for mapped, record in enumerate(records, start=1):
+    mapped = False
+    for record in records:
         record_graph(record, base_url, g)
+        mapped = True
     if description and mapped:
         node = collection_uri(base_url, description["slug"])
         g.add((node, RDF.type, DCMITYPE.Collection))
