@@ -84,6 +84,8 @@ def build_record(
             record[name] = (
                 existing[name] if existing and name in existing else getattr(defaults, name)
             )
+    if existing is not None and "location_public" in existing:  # a curator's choice stands
+        record["location_public"] = existing["location_public"]
     if stored_files is not None and existing is not None:
         record["files"] = stored_files
         record["media_type"] = existing["media_type"]

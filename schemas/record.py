@@ -143,6 +143,7 @@ class Record(TypedDict, total=False):
     access: Required[Access]
     status: Required[Status]
     embargo_until: str
+    location_public: bool
     technical: Technical
     text: str
     files: Required[list[StoredFile]]

@@ -10,13 +10,21 @@ institution. Items the caller cannot even see are `NotFound` before any of that 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from api.operations.callers import Caller
 from schemas.errors import Forbidden
 from search.base import Audience, is_visible
 
-__all__ = ["audience_of", "check_owner", "is_owner", "is_visible"]
+__all__ = [
+    "audience_of",
+    "check_owner",
+    "is_owner",
+    "is_visible",
+    "sees_location",
+    "view_for",
+]
 
 
 def audience_of(caller: Caller | None) -> Audience:
@@ -43,3 +51,22 @@ def check_owner(caller: Caller, record: dict[str, Any]) -> None:
             f"item {record['id']!r} belongs to institution {record.get('institution')!r}; "
             f"your key acts for {caller.institution!r}"
         )
+
+
+def sees_location(record: dict[str, Any], audience: Audience) -> bool:
+    """May `audience` know where the item's files were made (EXIF GPS: `technical.gps`, and the
+    position inside a photo's original)? A phone photo's position can be a bearer's home or a
+    sacred site, so only those who may see the institution's restricted items (its curators,
+    admins) see it, unless a curator set `location_public`. Share links get the public's view."""
+    if record.get("location_public") is True or audience.everyone:
+        return True
+    return audience.restricted and audience.institution == record.get("institution")
+
+
+def view_for(record: dict[str, Any], audience: Audience) -> dict[str, Any]:
+    """The record as `audience` may read it: without `technical.gps` unless `sees_location`."""
+    if sees_location(record, audience) or "gps" not in (record.get("technical") or {}):
+        return record
+    view = copy.deepcopy(record)
+    del view["technical"]["gps"]
+    return view

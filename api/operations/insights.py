@@ -1,4 +1,5 @@
-"""The demand map's log: every public catalogue search, appended to a SQLite file in the data dir.
+"""The demand map's log: every catalogue search of the public (made without a key), appended to
+a SQLite file in the data dir.
 
 This is operational data, not the archive: it lives beside the search index
 (`<data dir>/search-log.sqlite3`), is never copied into the object store, and can be deleted
@@ -31,6 +32,7 @@ from typing import Any
 from api.operations.searching import SearchParams
 from schemas.errors import InvalidInput
 from search.analysis import fold
+from search.base import Audience
 
 log = logging.getLogger("heritage.insights")
 
@@ -298,9 +300,19 @@ def recorder_for(state: Any) -> SearchRecorder:
     return recorder
 
 
-def record_search(state: Any, params: SearchParams, result: dict[str, Any], channel: str) -> None:
-    """Log one public search; a logging failure is logged, never shown to the searcher."""
+def record_search(
+    state: Any, params: SearchParams, result: dict[str, Any], audience: Audience, channel: str
+) -> bool:
+    """Log one search of the public; a logging failure is logged, never shown to the searcher.
+
+    A search made with a key is not logged: its count, category and region were computed from
+    what that key may see (another institution's restricted items among them), and every
+    institution's curators read the log. The demand map is the public's demand, from the
+    public's view."""
+    if audience != Audience.public():
+        return False
     try:
-        recorder_for(state).record(entry_for(params, result, channel))
+        return recorder_for(state).record(entry_for(params, result, channel))
     except (OSError, sqlite3.Error):
         log.exception("search log unavailable")
+        return False

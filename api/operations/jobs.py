@@ -28,6 +28,8 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any, Literal
 
+from api.operations.access import is_visible
+from api.operations.callers import Caller
 from api.operations.ingesting import ingest_options
 from api.services import Services
 from ingest.errors import IngestError
@@ -35,6 +37,7 @@ from ingest.pipeline import run_ingest
 from repository import ObjectNotFound, ObjectStore, RecordStore, now_iso
 from repository.keys import JOBS_PREFIX, job_key, report_key
 from schemas.errors import HeritageError
+from search.base import Audience
 
 log = logging.getLogger("heritage.api.jobs")
 
@@ -84,8 +87,8 @@ def collection_owner(records: RecordStore, slug: str, operator: str) -> str | No
 class Job:
     id: str
     collection: str
-    institution: str  # whose collection the job fills: its keys (and admins) may see the job
-    agent: str  # who submitted it, as provenance events name them
+    institution: str  # whose collection the job fills: its curators may read the job
+    agent: str  # who submitted it, as provenance events name them (and may read the job)
     submitted: str
     files: list[str]
     manifest: str | None = None
@@ -103,6 +106,39 @@ class Job:
         self.state = "failed"
         self.error = reason
         self.finished = now_iso()
+
+
+def may_read_job(caller: Caller | None, job: Job) -> bool:
+    """Its submitter, the curators of its institution and admins. A job names files and items,
+    so an archivist reads the jobs it submitted, not a colleague's (which may hold restricted
+    items); everyone else gets the 404 of an unknown job."""
+    if caller is None:
+        return False
+    if caller.role == "admin" or caller.agent == job.agent:
+        return True
+    return caller.institution == job.institution and caller.has_role("curator")
+
+
+def report_for(report: dict[str, Any], records: RecordStore, audience: Audience) -> dict[str, Any]:
+    """The report as `audience` may read it: an entry naming a stored item the audience may not
+    see (made restricted since, given to another institution by an admin's manifest, the first
+    copy of a duplicate) is left out and counted in `withheld`; an id naming no stored item
+    (a failed new item) hides nothing and stays."""
+    if audience.everyone:
+        return report
+    hidden: dict[str, bool] = {}
+
+    def is_hidden(item_id: str | None) -> bool:
+        if item_id is None:
+            return False
+        if item_id not in hidden:
+            record = records.get(item_id)
+            hidden[item_id] = record is not None and not is_visible(record, audience)
+        return hidden[item_id]
+
+    shown = [entry for entry in report.get("items", []) if not is_hidden(entry.get("id"))]
+    withheld = len(report.get("items", [])) - len(shown)
+    return {**report, "items": shown, "withheld": withheld} if withheld else report
 
 
 class JobStore:

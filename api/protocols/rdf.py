@@ -165,15 +165,18 @@ def record_graph(record: dict[str, Any], base_url: str, graph: Graph | None = No
 def collection_graph(
     records: Iterable[dict[str, Any]], base_url: str, description: dict[str, Any] | None = None
 ) -> Graph:
-    """Every record of a collection in one graph, plus the collection itself when described."""
+    """Every record of a collection in one graph, plus the collection itself when described and
+    `records` (those the reader may see) holds one: without, its title is as hidden as they are."""
     g = new_graph()
-    if description:
+    mapped = False
+    for record in records:
+        record_graph(record, base_url, g)
+        mapped = True
+    if description and mapped:
         node = collection_uri(base_url, description["slug"])
         g.add((node, RDF.type, DCMITYPE.Collection))
         for lang, text in (description.get("title") or {}).items():
             g.add((node, DCTERMS.title, Literal(text, lang=lang)))
-    for record in records:
-        record_graph(record, base_url, g)
     return g
 
 

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from lxml import etree
 
+from api.http.routes.insights import TABLES
+from api.operations.callers import Caller
+from api.operations.jobs import Job, JobStore, new_job_id
+from repository import now_iso
 from repository.apikeys import KeyStore
 from tests.e2e.governance_support import (
     INST_A,
@@ -40,9 +45,19 @@ SEES: dict[str, frozenset[str]] = {
 OAI = {"o": "http://www.openarchives.org/OAI/2.0/"}
 
 
+HIDDEN_COLLECTION = "museum-a-more"  # where governed_repository puts the `extra` items
+HIDDEN_TITLES = {"zh": "秘藏草稿专辑", "en": "Closed drafts portfolio"}
+EXTRA = {
+    "closed-draft": ({"status": "draft", "access": "restricted"}, ("闭门草稿", "Closed draft")),
+}
+"""A collection holding only a restricted draft: its slug and title are as hidden as the draft."""
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
-    with governed_repository(tmp_path_factory.mktemp("matrix")) as governed:
+    with governed_repository(tmp_path_factory.mktemp("matrix"), extra=EXTRA) as governed:
+        described = {"slug": HIDDEN_COLLECTION, "title": HIDDEN_TITLES, "institution": INST_A}
+        governed.services.records.save_collection(described)
         yield governed
 
 
@@ -303,8 +318,8 @@ def test_the_matrix_covers_every_route_that_reveals_an_item(repo: Repo) -> None:
         "/iiif/collection/{slug}",
         "/share/{token}",  # the deliberate exception, tested above
         "/share/{token}/files/{role}",
-        # Upload jobs and their reports: the submitting institution and admins only, 404 to
-        # everyone else (tests/e2e/test_ingest_api.py).
+        # Upload jobs and their reports: the submitter, its institution's curators and admins,
+        # 404 to everyone else; hidden items withheld (below, and tests/e2e/test_ingest_api.py).
         "/api/jobs/{job_id}",
         "/api/jobs/{job_id}/report",
     }
@@ -325,3 +340,146 @@ def test_writes_of_other_routes_are_audited_too(repo: Repo) -> None:
     assert "archivist" not in {e["actor"]["role"] for e in shares}  # refused: nothing written
     reads = repo.get("admin", "/api/audit").json()["entries"]
     assert not [e for e in reads if e["action"].startswith("GET ")]
+
+
+# --- collections: named only to those who see one of their items -------------------------------
+
+
+def _titled(text: str) -> bool:
+    return any(title in text for title in HIDDEN_TITLES.values())
+
+
+def home_page(repo: Repo, actor: str) -> bool:
+    pages = [repo.get(actor, "/", params={"lang": lang}) for lang in ("zh", "en")]
+    assert all(page.status_code == 200 for page in pages)
+    return any(_titled(page.text) for page in pages)
+
+
+def chosen_collection(repo: Repo, actor: str) -> bool:
+    """A visitor typing the slug into the URL learns nothing it did not type."""
+    page = repo.get(actor, "/", params={"collection": HIDDEN_COLLECTION, "lang": "en"})
+    assert page.status_code == 200
+    return _titled(page.text)
+
+
+def collections_api(repo: Repo, actor: str) -> bool:
+    listed = repo.get(actor, "/api/collections").json()["collections"]
+    return HIDDEN_COLLECTION in {c["slug"] for c in listed} or _titled(json.dumps(listed))
+
+
+def oai_sets(repo: Repo, actor: str) -> bool:
+    response = repo.get(actor, "/oai", params={"verb": "ListSets"})
+    return HIDDEN_COLLECTION in response.text or _titled(response.text)
+
+
+def iiif_collection_of_it(repo: Repo, actor: str) -> bool:
+    response = repo.get(actor, f"/iiif/collection/{HIDDEN_COLLECTION}")
+    assert response.status_code in (200, 404)
+    return response.status_code == 200
+
+
+def search_facet(repo: Repo, actor: str) -> bool:
+    facet = repo.get(actor, "/api/search", params={"facets": "collection"}).json()["facets"]
+    return HIDDEN_COLLECTION in {v["value"] for v in facet["collection"]}
+
+
+COLLECTION_ROUTES: dict[str, Callable[[Repo, str], bool]] = {
+    "home page": home_page,
+    "chosen facet": chosen_collection,
+    "/api/collections": collections_api,
+    "OAI ListSets": oai_sets,
+    "IIIF collection": iiif_collection_of_it,
+    "search facet": search_facet,
+}
+SEES_THE_DRAFT = {"curator-a", "admin"}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("route", COLLECTION_ROUTES)
+def test_a_collection_is_named_only_to_who_sees_an_item_of_it(
+    repo: Repo, route: str, actor: str
+) -> None:
+    public_harvest = route == "OAI ListSets"  # the public set, for every caller
+    expected = actor in SEES_THE_DRAFT and not public_harvest
+    assert COLLECTION_ROUTES[route](repo, actor) is expected
+
+
+# --- upload jobs: the submitter, the institution's curators, admins; hidden items withheld -------
+
+
+@pytest.fixture(scope="module")
+def job(repo: Repo) -> str:
+    """A job an archivist of A submitted, whose report is the real one the pipeline stored when
+    it ingested A's items at every level (the restricted one among them)."""
+    key, repo.tokens["submitter"] = KeyStore(repo.services.store).create(
+        INST_A, "archivist", "pytest submitter"
+    )
+    store = repo.services.store
+    reports = [json.loads(store.get_bytes(k)) for k in store.list("reports/")]
+    report = next(r for r in reports if r["collection"] == "museum-a-items")
+    assert {item["id"] for item in report["items"]} == {repo.ids[level] for level in LEVELS}
+    submitted = Job(
+        id=new_job_id(),
+        collection="museum-a-items",
+        institution=INST_A,
+        agent=Caller(key.id, INST_A, "archivist").agent,
+        submitted=now_iso(),
+        files=[f"{level}.png" for level in LEVELS],
+        state="done",
+        report=report["job_id"],
+    )
+    JobStore(store).save(submitted)
+    return submitted.id
+
+
+JOB_READERS = {  # actor -> the levels whose items its view of the job names (None: 404)
+    "anonymous": None,
+    "archivist-a": None,  # a colleague's job may hold restricted items
+    "submitter": EVERY_LEVEL - {"restricted"},  # its own job, less what it may not see
+    "curator-a": EVERY_LEVEL,
+    "curator-b": None,
+    "archivist-b": None,
+    "admin": EVERY_LEVEL,
+}
+
+
+@pytest.mark.parametrize("path", ["", "/report"])
+@pytest.mark.parametrize("actor", JOB_READERS)
+def test_a_job_is_read_by_its_submitter_and_curators_and_names_only_visible_items(
+    repo: Repo, job: str, actor: str, path: str
+) -> None:
+    response = repo.get(actor, f"/api/jobs/{job}{path}")
+    levels = JOB_READERS[actor]
+    if levels is None:
+        assert response.status_code == 404
+        assert repo.ids["restricted"] not in response.text
+        return
+    assert response.status_code == 200
+    body = response.json()
+    assert {item["id"] for item in body["items"]} == {repo.ids[level] for level in levels}
+    assert body.get("withheld", 0) == len(EVERY_LEVEL - levels)
+    if levels != EVERY_LEVEL:
+        assert repo.ids["restricted"] not in response.text
+        assert "restricted.png" not in json.dumps(body["items"])
+
+
+# --- the demand map: only the public's searches, counted from the public's view ----------------
+
+
+def test_staff_searches_never_reach_another_institutions_demand_map(repo: Repo) -> None:
+    title, region = repo.title("restricted"), repo.region("restricted")
+    for params in ({"q": title}, {"q": f"{title} 影像"}, {"region": region}):
+        assert repo.get("curator-a", "/", params=params).status_code == 200
+    beacon = repo.post("curator-a", "/api/insights/searches", json={"query": f"q={title}"})
+    assert beacon.status_code == 202 and beacon.json() == {"logged": False}
+    assert repo.get("anonymous", "/", params={"q": title}).status_code == 200
+    report = repo.get("curator-b", "/api/insights")
+    assert report.status_code == 200
+    data = report.json()
+    top = {row["query"]: row for row in data["top_queries"]}
+    assert top[title]["searches"] == 1 and top[title]["avg_results"] == 0  # the public's search
+    assert f"{title} 影像" not in top
+    views = [report.text, repo.get("curator-b", "/insights").text]
+    views += [repo.get("curator-b", f"/insights/export.csv?table={t}").text for t in TABLES]
+    for view in views:
+        assert region not in view

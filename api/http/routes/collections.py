@@ -8,35 +8,26 @@ from fastapi import APIRouter
 
 from api.http.deps import AudienceDep, LanguageDep, ServicesDep
 from api.labels import text_in
-from search.base import SearchQuery
+from api.operations.collections import visible_collections
 
 router = APIRouter(tags=["collections"])
-
-MAX_COLLECTIONS = 10_000
 
 
 @router.get("/api/collections", summary="Collections with the number of items the caller can see")
 def list_collections(
     services: ServicesDep, audience: AudienceDep, lang: LanguageDep
 ) -> dict[str, Any]:
-    query = SearchQuery(
-        size=1, facets=("collection",), facet_size=MAX_COLLECTIONS, audience=audience
-    )
-    facet = services.index.search(query).facets.get("collection", [])
-    counts = {fv.value: fv.count for fv in facet}
-    described = {c["slug"]: c for c in services.records.collections() if "slug" in c}
     collections = []
-    for slug in sorted(counts, key=lambda s: (-counts[s], s)):
-        description = described.get(slug, {"slug": slug})
-        title = description.get("title")
+    for seen in visible_collections(services.index, services.records, audience):
+        title = seen.description.get("title")
         collections.append(
             {
-                **description,
-                "slug": slug,
-                "title": text_in(title, lang) or slug,
+                **seen.description,
+                "slug": seen.slug,
+                "title": text_in(title, lang) or seen.slug,
                 "titles": title if isinstance(title, dict) else None,
-                "count": counts[slug],
-                "search_url": f"/api/search?collection={slug}",
+                "count": seen.count,
+                "search_url": f"/api/search?collection={seen.slug}",
             }
         )
     return {"total": len(collections), "collections": collections}

@@ -6,18 +6,31 @@ visible to the caller: a hidden item's files answer the same 404 as an unknown i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from api.http.deps import ServicesDep, VisibleRecord
+from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.errors import error_response, not_found
 from api.http.headers import RangeNotSatisfiable, content_disposition, etag_matches, parse_range
+from api.operations.access import sees_location
 from api.present import nth_file
+from api.protocols.location import (
+    REDACTED_TYPES,
+    Patch,
+    PatchCache,
+    block_reader,
+    gps_patches,
+    redacted,
+)
 from api.services import Services
 from repository import ObjectNotFound
+from search.base import Audience
+
+PUBLIC = Audience.public()
 
 router = APIRouter(tags=["files"])
 
@@ -59,24 +72,35 @@ FileRequestDep = Annotated[FileRequest, Depends(file_request)]
 )
 @router.head("/api/items/{item_id}/files/{role}", include_in_schema=False)
 def get_file(
-    request: Request, record: VisibleRecord, services: ServicesDep, wanted: FileRequestDep
+    request: Request,
+    record: VisibleRecord,
+    services: ServicesDep,
+    wanted: FileRequestDep,
+    audience: AudienceDep,
 ) -> Response:
-    return stream_file(request, record, services, wanted)
+    return stream_file(request, record, services, wanted, audience)
 
 
 def stream_file(
-    request: Request, record: dict[str, Any], services: Services, wanted: FileRequest
+    request: Request,
+    record: dict[str, Any],
+    services: Services,
+    wanted: FileRequest,
+    audience: Audience = PUBLIC,
 ) -> Response:
     """The one answer to a file download: 304, 416, HEAD, whole or ranged body.
 
-    Shared by the item route and the share-link route, which differ only in who may see the record.
+    Shared by the item route and the share-link route, which differ only in who may see the record
+    (a share link's holder is the public). An original's embedded GPS is blanked for an audience
+    that may not see the item's location (`_gps_patches`).
     """
     role, n = wanted.role, wanted.n
     file = nth_file(record, role, n)
     if file is None:
         raise not_found(f"item {record['id']!r} has no {role!r} file number {n}")
     size = file["bytes"]
-    etag = f'"{file["sha256"]}"'
+    patches = [] if sees_location(record, audience) else _gps_patches(services, file)
+    etag = f'"{file["sha256"]}{"-nogps" if patches else ""}"'
     headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": "no-cache"}
     headers.update(_SAFETY_HEADERS)
     if file["role"] == "original":
@@ -106,6 +130,30 @@ def stream_file(
         raise HTTPException(
             500, f"the stored content of {record['id']}/{role} is missing; run `heritage verify`"
         ) from None
+    if patches:
+        chunks = redacted(chunks, start, patches)
     return StreamingResponse(
         chunks, status_code=status, headers=headers, media_type=file["media_type"]
     )
+
+
+_PATCHES = PatchCache()
+
+
+def _gps_patches(services: Services, file: dict[str, Any]) -> list[Patch]:
+    """Where an original photo holds its GPS, as patches that blank it (cached per blob)."""
+    if file["role"] != "original" or file["media_type"] not in REDACTED_TYPES:
+        return []
+
+    def find() -> list[Patch]:
+        def open_range(start: int, end: int) -> Iterator[bytes]:
+            return services.store.open_range(file["key"], start, end)
+
+        return gps_patches(
+            block_reader(open_range, file["bytes"]), file["bytes"], file["media_type"]
+        )
+
+    try:
+        return _PATCHES.get(file["sha256"], find)
+    except ObjectNotFound:  # answered below, as for any missing file
+        return []

@@ -34,6 +34,7 @@ from api.operations.insights import FEW_RESULTS, Period, SearchLog, record_searc
 from api.operations.searching import run_search
 from api.protocols.exports import csv_cell
 from repository.apikeys import KeyStore, Role, hash_token
+from search.base import Audience
 
 router = APIRouter(tags=["insights"])
 
@@ -359,6 +360,7 @@ def log_settled_search(
         return {"logged": False}
     params = query.params
     counted = replace(params, size=1, facets=("category", "region"))
+    if audience != Audience.public():  # staff searches are not the public's demand
+        return {"logged": False}
     result = run_search(services.index, counted, audience, "zh")
-    record_search(request.app.state, params, result, channel="live")
-    return {"logged": True}
+    return {"logged": record_search(request.app.state, params, result, audience, channel="live")}

@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.http.deps import ServicesDep, VisibleRecord
+from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.negotiation import JSON, ItemFormat, rdf_response
+from api.operations.access import view_for
 from api.present import with_file_urls
 
 router = APIRouter(tags=["items"])
@@ -18,7 +19,10 @@ router = APIRouter(tags=["items"])
     summary="One item record (schemas/record.schema.json), each file with its download URL",
     responses={404: {"description": "Unknown, or not visible to the caller"}},
 )
-def get_item(record: VisibleRecord, fmt: ItemFormat, services: ServicesDep) -> Any:
+def get_item(
+    record: VisibleRecord, fmt: ItemFormat, services: ServicesDep, audience: AudienceDep
+) -> Any:
+    record = view_for(record, audience)  # where a photo was taken: staff only, unless chosen
     if fmt != JSON:
         return rdf_response(record, fmt, services.settings.base_url)
     return with_file_urls(record)

@@ -22,17 +22,26 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.audit import audit_request
 from api.http.auth import ArchivistDep, OptionalCaller
-from api.http.deps import ServicesDep
+from api.http.deps import AudienceDep, ServicesDep
 from api.http.errors import not_found
 from api.http.uploads import receive_upload
 from api.operations.callers import Caller
-from api.operations.jobs import Job, JobRunner, Upload, collection_owner, new_job_id
+from api.operations.jobs import (
+    Job,
+    JobRunner,
+    Upload,
+    collection_owner,
+    may_read_job,
+    new_job_id,
+    report_for,
+)
 from api.services import Services
 from ingest.errors import IngestError
 from ingest.manifest import load_manifest
 from ingest.pipeline import ACCESS_LEVELS
 from repository import now_iso
 from repository.keys import is_valid_slug
+from search.base import Audience
 
 INGEST_STATUSES = ("draft", "review", "published")
 
@@ -209,13 +218,10 @@ async def submit_ingest(
 
 
 def visible_job(job_id: str, caller: OptionalCaller, runner: RunnerDep) -> Job:
-    """The job, for keys of its institution and admins; for anyone else, 404 as if unknown."""
+    """The job, for its submitter, its institution's curators and admins (`may_read_job`); for
+    anyone else, 404 as if unknown."""
     job = runner.jobs.get(job_id)
-    if (
-        job is None
-        or caller is None
-        or not (caller.role == "admin" or caller.institution == job.institution)
-    ):
+    if job is None or not may_read_job(caller, job):
         raise not_found(f"no ingest job with id {job_id!r}")
     return job
 
@@ -223,12 +229,22 @@ def visible_job(job_id: str, caller: OptionalCaller, runner: RunnerDep) -> Job:
 VisibleJob = Annotated[Job, Depends(visible_job)]
 
 
+def readable_report(
+    job: Job, runner: JobRunner, services: Services, audience: Audience
+) -> dict[str, Any] | None:
+    """The job's report with only the items `audience` may see (`report_for`)."""
+    report = runner.jobs.report(job)
+    return None if report is None else report_for(report, services.records, audience)
+
+
 @router.get(
     "/api/jobs/{job_id}",
     summary="An ingest job: state, counts and, once done, every item's outcome",
-    responses={404: {"description": "Unknown, or another institution's job"}},
+    responses={404: {"description": "Unknown, or a job the caller may not read"}},
 )
-def job_status(job: VisibleJob, runner: RunnerDep) -> dict[str, Any]:
+def job_status(
+    job: VisibleJob, runner: RunnerDep, services: ServicesDep, audience: AudienceDep
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": job.id,
         "state": job.state,
@@ -244,21 +260,25 @@ def job_status(job: VisibleJob, runner: RunnerDep) -> dict[str, Any]:
     }
     if job.error:
         body["error"] = job.error
-    report = runner.jobs.report(job)
+    report = readable_report(job, runner, services, audience)
     if report is not None:
         body["report_url"] = f"/api/jobs/{job.id}/report"
         body["items"] = report["items"]
         body["errors"] = report["errors"]
+        if report.get("withheld"):
+            body["withheld"] = report["withheld"]
     return body
 
 
 @router.get(
     "/api/jobs/{job_id}/report",
-    summary="The job's ingest report, exactly as the pipeline stored it (and the CLI writes it)",
-    responses={404: {"description": "Unknown job, another institution's, or no report yet"}},
+    summary="The job's ingest report as the pipeline stored it, less items the caller may not see",
+    responses={404: {"description": "Unknown job, one the caller may not read, or no report yet"}},
 )
-def job_report(job: VisibleJob, runner: RunnerDep) -> dict[str, Any]:
-    report = runner.jobs.report(job)
+def job_report(
+    job: VisibleJob, runner: RunnerDep, services: ServicesDep, audience: AudienceDep
+) -> dict[str, Any]:
+    report = readable_report(job, runner, services, audience)
     if report is None:
         raise not_found(f"ingest job {job.id!r} has no report (yet)")
     return report

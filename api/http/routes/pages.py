@@ -20,12 +20,13 @@ from fastapi.responses import Response
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.i18n import choose_language, message, render
 from api.labels import label_for, labels_for, text_in
+from api.operations.collections import visible_collections
 from api.operations.insights import record_search
 from api.operations.searching import SearchParams, run_search
 from api.present import file_url
 from api.services import Services
 from schemas import eras
-from search.base import Sort
+from search.base import Audience, Sort
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("heritage.pages")
@@ -148,10 +149,14 @@ def _page_numbers(page: int, pages: int) -> list[int | None]:
     return numbers
 
 
-def _collection_titles(services: Services) -> dict[str, dict[str, str]]:
+def _collection_titles(services: Services, audience: Audience) -> dict[str, dict[str, str]]:
+    """Titles of the collections the visitor sees something in: any other collection's slug and
+    title are as hidden as its items (a chosen slug of one is shown as typed)."""
     return {
-        c["slug"]: {"zh": text_in(c.get("title"), "zh"), "en": text_in(c.get("title"), "en")}
-        for c in services.records.collections()
+        seen.slug: {
+            lang: text_in(seen.description.get("title"), lang) or seen.slug for lang in ("zh", "en")
+        }
+        for seen in visible_collections(services.index, services.records, audience)
     }
 
 
@@ -236,16 +241,17 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
     lang = choose_language(request)
     pairs = _query_pairs(request)
     query = catalogue_query(pairs)
-    titles = _collection_titles(services)
     failure = None
     try:
+        titles = _collection_titles(services, audience)
         result = run_search(services.index, query.params, audience, lang)
     except Exception:  # the page must say so, never go blank
         log.exception("catalogue search failed for %r", query.params)
         failure = "results.error"
+        titles = {}
         result = {"total": 0, "items": [], "facets": {}, "page": 1, "size": query.params.size}
     if failure is None and query.is_search and query.params.page == 1:
-        record_search(request.app.state, query.params, result, channel="page")
+        record_search(request.app.state, query.params, result, audience, channel="page")
     groups = _facet_groups(result, query, titles, lang)
     pages = max(1, math.ceil(result["total"] / query.params.size))
     context = {

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.http.deps import CuratedRecord, ServicesDep
 from api.http.routes.files import FileRequestDep, stream_file
+from api.operations.access import view_for
 from api.present import with_file_urls
 from api.protocols.share_links import (
     DEFAULT_LIFETIME,
@@ -25,6 +26,7 @@ from api.protocols.share_links import (
     ShareLinks,
 )
 from api.services import Services
+from search.base import Audience
 
 router = APIRouter(tags=["sharing"])
 
@@ -83,7 +85,8 @@ SharedRecord = Annotated[dict[str, Any], Depends(shared_record)]
 
 @router.get("/share/{token}", summary="The record a share link grants, with its file links")
 def get_shared_item(token: str, record: SharedRecord) -> Response:
-    return JSONResponse(with_file_urls(record, base=f"/share/{token}"), headers=PRIVATE)
+    view = view_for(record, Audience.public())  # the link grants the item, not its location
+    return JSONResponse(with_file_urls(view, base=f"/share/{token}"), headers=PRIVATE)
 
 
 @router.get("/share/{token}/files/{role}", summary="A file of a shared item (HTTP Range)")

@@ -252,6 +252,12 @@ def test_free_text_licence_becomes_a_rights_literal() -> None:
     assert g.value(agg, DCTERMS.license) is None
 
 
+def test_a_collection_with_nothing_to_show_is_not_described() -> None:
+    description = {"slug": "test", "title": {"zh": "测试专题", "en": "Test collection"}}
+    graph = collection_graph(iter([]), BASE, description)
+    assert len(graph) == 0
+
+
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_collection_graph_holds_every_record_and_the_collection(fmt: str) -> None:
     first, second = full_record(), minimal_record(id="test-second-item")
