@@ -41,6 +41,7 @@ from typing import Any
 import opencc
 from edtf import parse_edtf
 
+from schemas.errors import InvalidInput
 from schemas.loader import Dynasty, Reign, dynasties, eras, reigns
 
 HELP = (
@@ -50,7 +51,7 @@ HELP = (
 MAX_DISPLAY = 100  # record.schema.json's limit on date.display
 
 
-class DateError(ValueError):
+class DateError(InvalidInput):
     """A date that cannot be read; the message quotes it and says what is wrong."""
 
 

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import Query
 
 from api.operations.searching import SearchParams
+from schemas import eras
 from schemas.errors import InvalidInput
-from search.base import FACET_FIELDS, MAX_PAGE_SIZE, Sort
+from search.base import FACET_FIELDS, MAX_PAGE_SIZE, Sort, YearSpan
 
 
 def _many(description: str) -> Any:
@@ -37,6 +38,9 @@ def search_params(
     region: Annotated[list[str] | None, _many("Region name")] = None,
     access: Annotated[list[str] | None, _many("public, institution, restricted")] = None,
     decade: Annotated[list[str] | None, _many("Start year of a decade (1950)")] = None,
+    era: Annotated[
+        str | None, Query(description="A period code from schemas/vocabularies/eras.json (qing)")
+    ] = None,
     year_from: Annotated[int | None, Query(description="Dated on or after this year")] = None,
     year_to: Annotated[int | None, Query(description="Dated on or before this year")] = None,
     sort: Annotated[Sort, Query(description="relevance, date, -date, title, modified")] = (
@@ -72,4 +76,16 @@ def search_params(
         page=page,
         size=size,
         facets=_facet_names(facets),
+        periods=period_of(era),
     )
+
+
+def period_of(code: str | None) -> tuple[YearSpan, ...]:
+    """The year condition of a named period: the boundary rule keeps 民国 items out of 清代."""
+    if not code:
+        return ()
+    era = next((e for e in eras() if e.code == code), None)
+    if era is None:
+        codes = ", ".join(e.code for e in eras())
+        raise InvalidInput(f"query parameter 'era': unknown period {code!r}; choose from {codes}")
+    return (YearSpan(era.start, era.end, era=True),)

@@ -32,6 +32,7 @@ from repository import make_event, now_iso
 from repository.audit import AuditLog
 from repository.records import dump_record
 from schemas import SchemaError, validate_record
+from schemas.dates import DateError, record_date
 from schemas.errors import InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
 from search.screening import Screen, screen_record
 
@@ -196,6 +197,11 @@ def check_patch(patch: Any) -> dict[str, Any]:
     for name in patch:
         if name in PROTECTED:
             raise InvalidInput(f"field '{name}' ($.{name}) cannot be patched: {PROTECTED[name]}")
+    if patch.get("date") is not None:  # read as ingest reads it: 乾隆五十年 → 1785, years agree
+        try:
+            patch = {**patch, "date": record_date(patch["date"])}
+        except DateError as exc:
+            raise InvalidInput(f"field 'date' ($.date): {exc}") from None
     return patch
 
 

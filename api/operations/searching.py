@@ -15,6 +15,7 @@ from search.base import (
     SearchIndex,
     SearchQuery,
     Sort,
+    YearSpan,
 )
 
 FILTER_FIELDS = FACET_FIELDS
@@ -30,6 +31,7 @@ class SearchParams:
     page: int
     size: int
     facets: tuple[str, ...]
+    periods: tuple[YearSpan, ...] = ()  # named periods chosen from a list (era=): kept apart
 
     def to_query(self, audience: Audience) -> SearchQuery:
         return SearchQuery(
@@ -42,6 +44,7 @@ class SearchParams:
             size=self.size,
             facets=self.facets,
             audience=audience,
+            periods=self.periods,
         )
 
 
@@ -84,10 +87,21 @@ def run_search(
         ]
         for name, values in result.facets.items()
     }
+    understood = result.understood
     return {
         "total": result.total,
         "items": [hit_item(hit, lang) for hit in result.hits],
         "facets": facets,
+        "understood": [
+            {
+                "label": found.label,
+                "year_from": found.year_from,
+                "year_to": found.year_to,
+                "era": found.era,
+                "without": understood.without(found),  # the query with this date removed
+            }
+            for found in (understood.dates if understood else ())
+        ],
         "page": result.page,
         "size": result.size,
         "lang": lang,

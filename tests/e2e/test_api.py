@@ -506,3 +506,24 @@ def test_item_page_escapes_and_hides(corpus: Corpus) -> None:
     hidden = corpus.client.get(f"/items/{corpus.ids['H1']}", headers={"Accept": "text/html"})
     assert hidden.status_code == 404
     assert hidden.headers["content-type"].startswith("text/html")
+
+
+def test_a_date_in_the_query_becomes_a_year_condition_shown_and_removable(corpus: Corpus) -> None:
+    """1950年代 脸谱: the decade filters, the words search; the response says what it read and
+    how to take it out again."""
+    found = search(corpus, q="1950年代 脸谱")
+    assert [item["id"] for item in found["items"]] == [corpus.ids["O1"]]
+    assert found["understood"] == [
+        {"label": "1950年代", "year_from": 1950, "year_to": 1959, "era": None, "without": "脸谱"}
+    ]
+    assert search(corpus, q="1980年代 脸谱")["total"] == 0  # the decade really filters
+    assert search(corpus, q="脸谱")["understood"] == []
+
+
+def test_era_parameter_keeps_neighbouring_periods_apart(corpus: Corpus) -> None:
+    in_prc = {item["id"] for item in search(corpus, era="prc")["items"]}
+    assert {corpus.ids["O1"], corpus.ids["P1"]} <= in_prc  # 1950s, 1985
+    assert search(corpus, era="republic")["total"] == 0  # shares 1949 with prc: not enough
+    response = corpus.client.get("/api/search", params={"era": "tang-ish"})
+    assert response.status_code == 422
+    assert "'era'" in response.json()["error"]["message"]

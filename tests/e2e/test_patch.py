@@ -19,6 +19,7 @@ EXTRA = {
     "edit-race": (PUBLIC, ("长调民歌", "Long song")),
     "edit-access": (PUBLIC, ("呼麦演唱", "Khoomei singing")),
     "edit-screen": (PUBLIC, ("蒙古族刺绣", "Mongolian embroidery")),
+    "edit-date": (PUBLIC, ("剪纸窗花", "Window paper-cut")),
 }
 
 
@@ -249,3 +250,20 @@ def test_an_edit_adding_a_sensitive_term_holds_the_item_back(repo: Repo) -> None
     assert again.status_code == 200
     assert [e["type"] for e in again.json()["events"][-1:]] == ["metadata-modification"]
     assert any(t["value"] == "needs-review:personal-data" for t in again.json()["tags"])
+
+
+def test_a_patched_date_is_read_like_a_manifest_date(repo: Repo) -> None:
+    """乾隆五十年 typed into an edit becomes EDTF 1785 with its years; a year the reign never had
+    is a 422 that quotes it."""
+    patched = patch(repo, "edit-date", {"date": "乾隆五十年"})
+    assert patched.status_code == 200, patched.text
+    date = patched.json()["date"]
+    assert (date["edtf"], date["earliest"], date["latest"], date["display"]) == (
+        "1785",
+        1785,
+        1785,
+        "乾隆五十年",
+    )
+    refused = patch(repo, "edit-date", {"date": "乾隆七十年"})
+    assert refused.status_code == 422
+    assert "乾隆七十年" in refused.json()["error"]["message"]

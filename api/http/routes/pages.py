@@ -26,7 +26,7 @@ from api.operations.searching import SearchParams, run_search
 from api.present import file_url
 from api.services import Services
 from schemas import eras
-from search.base import Audience, Sort
+from search.base import Audience, Sort, YearSpan
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("heritage.pages")
@@ -89,8 +89,6 @@ def catalogue_query(pairs: list[tuple[str, str]]) -> CatalogueQuery:
     year_from, year_to = _int(first("year_from")), _int(first("year_to"))
     if (first("year_from") and year_from is None) or (first("year_to") and year_to is None):
         notices.append("notice.bad_year")
-    if era and year_from is None and year_to is None:
-        year_from, year_to = era.start, era.end
     if year_from is not None and year_to is not None and year_to < year_from:
         year_from, year_to = year_to, year_from
         notices.append("notice.years_swapped")
@@ -106,6 +104,8 @@ def catalogue_query(pairs: list[tuple[str, str]]) -> CatalogueQuery:
         page=min(max(page, 1), MAX_PAGE),
         size=size if size in PAGE_SIZES else PAGE_SIZES[0],
         facets=PAGE_FILTERS,
+        periods=() if era is None or year_from is not None or year_to is not None
+        else (YearSpan(era.start, era.end, era=True),),
     )
     return CatalogueQuery(params, era.code if era else None, notices)
 
@@ -125,6 +125,11 @@ def _links(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         pair = (name, str(value))
         return href([p for p in current if p != pair] if pair in current else [*current, pair])
 
+    def query_link(q: str) -> str:
+        """The same search with other words (an understood date taken out)."""
+        rest = [p for p in current if p[0] != "q"]
+        return href([("q", q), *rest] if q else rest)
+
     def page_link(page: int) -> str:
         return href([*current, ("page", str(page))] if page > 1 else current)
 
@@ -132,6 +137,7 @@ def _links(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {
         "facet_link": facet_link,
         "page_link": page_link,
+        "query_link": query_link,
         "clear_link": href([(k, v) for k, v in current if k in ("q", "sort", "size")]),
         "clear_time_link": href([(k, v) for k, v in current if k not in time_keys]),
     }
@@ -264,6 +270,7 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
         "pages": pages,
         "page_numbers": _page_numbers(min(query.params.page, pages), pages),
         "eras": eras(),
+        "era": next((e for e in eras() if e.code == query.era), None),
         "sorts": SORTS,
         "config": _config(lang, titles),
         "keep": [(k, v) for k, v in pairs if k not in ("q", "page")],

@@ -81,9 +81,7 @@
 
   function apiUrl(state) {
     const params = new URLSearchParams(pageQuery(state));
-    params.delete("era");
-    let from = state.yearFrom, to = state.yearTo;
-    if (state.era) [from, to] = config.eras[state.era];
+    const from = state.yearFrom, to = state.yearTo;  // an era travels as era= (its boundary rule)
     if (from !== "" && from !== null && from !== undefined) params.set("year_from", String(from));
     if (to !== "" && to !== null && to !== undefined) params.set("year_to", String(to));
     if (from !== "" && to !== "" && from !== null && to !== null && Number(to) < Number(from)) {
@@ -244,6 +242,11 @@
         items.push(chip(pageUrl(state, toggled(state, name, value)), config.facetNames[name],
           labels[`${name}\u0000${value}`] || value));
       }
+    }
+    for (const found of data.understood || []) {
+      const years = `${found.year_from ?? "…"}–${found.year_to ?? "…"}`;
+      items.push(chip(pageUrl(state, { q: found.without, page: 1 }), config.facetNames.time,
+        `${found.label} (${years})`));
     }
     let from = state.yearFrom, to = state.yearTo;
     if (state.era) [from, to] = config.eras[state.era];
