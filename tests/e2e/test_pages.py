@@ -277,3 +277,10 @@ def test_every_ui_string_exists_in_both_languages() -> None:
     for key, text in catalogues["zh"].items():
         fields = set(re.findall(r"\{(\w+)\}", text))
         assert fields == set(re.findall(r"\{(\w+)\}", catalogues["en"][key])), key
+
+
+def test_a_date_read_from_the_words_is_a_removable_chip(client: TestClient) -> None:
+    doc = page(client, "/?q=1980年代+剪纸")
+    chips = [a for a in doc.find_all("a", "chip") if "1980年代" in a.text()]
+    assert len(chips) == 1 and "1980–1989" in chips[0].text()
+    assert chips[0].attrs["href"] == "/?q=%E5%89%AA%E7%BA%B8"  # the words without the date
