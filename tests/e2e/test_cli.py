@@ -178,7 +178,7 @@ def test_reindex_gives_identical_search_results(
         path.unlink()
     result = heritage("reindex")
     assert result.returncode == 0, result.stderr
-    assert "Reindexed 2 records" in result.stdout
+    assert "2 records indexed, 0 damaged." in result.stdout
     after = {q: _search(heritage, q) for q in before}
     for q in before:
         assert [i["id"] for i in after[q]["items"]] == [i["id"] for i in before[q]["items"]]
