@@ -241,6 +241,8 @@ def test_serve_prints_the_address_and_answers(tmp_path: Path, data_dir: Path) ->
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def test_demo_ingests_the_samples(heritage: Run, tmp_path: Path) -> None:
