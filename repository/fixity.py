@@ -40,6 +40,9 @@ class ContentDamaged(Unavailable):
         self.problem = problem  # "missing" or "changed", as in `Damage`
         self.detail = detail
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        return (type(self), (self.key, self.problem, self.detail))  # picklable, like DamagedRecord
+
 
 @dataclass(frozen=True)
 class Damage:

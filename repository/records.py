@@ -34,6 +34,11 @@ class DamagedRecord(Unavailable):
         self.key = key
         self.problem = problem
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        # Crosses the process boundary from ingest workers; the default pickling would call
+        # __init__ with the message alone, fail, and break the whole worker pool.
+        return (type(self), (self.item_id, self.key, self.problem))
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

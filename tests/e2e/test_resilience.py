@@ -11,7 +11,10 @@ import hashlib
 import http.client
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ from repository import LocalStore, RecordStore, record_key
 from tests.e2e.governance_support import ingest_rows
 from tests.e2e.sharing_support import live_server
 
+HERITAGE = Path(sys.executable).parent / "heritage"
 PUBLIC = {"status": "published", "access": "public"}
 TITLES = {
     "r-1": ("唢呐一", "Suona one"),
@@ -54,10 +58,11 @@ def make_settings(data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The folder holding data/, source/ and the manifest suona.csv; name → item id."""
     root = tmp_path_factory.mktemp("resilience")
     settings = make_settings(root / "data")
     ids, _ = ingest_rows(settings, root / "source", dict.fromkeys(TITLES, PUBLIC), "suona", TITLES)
-    return root / "data", ids
+    return root, ids
 
 
 @dataclass
@@ -73,13 +78,18 @@ class Repo:
     def client(self) -> TestClient:
         return TestClient(create_app(self.settings))
 
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HERITAGE_")}
+        env.update(
+            HERITAGE_DATA_DIR=str(self.settings.data_dir),
+            HERITAGE_STORAGE="local",
+            HERITAGE_SEARCH="sqlite",
+        )
+        return env
+
     def cli(self, *args: str) -> tuple[int, str, str]:
-        env = {
-            "HERITAGE_DATA_DIR": str(self.settings.data_dir),
-            "HERITAGE_STORAGE": "local",
-            "HERITAGE_SEARCH": "sqlite",
-        }
-        result = CliRunner().invoke(cli, list(args), env=env)
+        """A command through typer's runner: no interpreter start-up per call."""
+        result = CliRunner().invoke(cli, list(args), env=self.env())
         return result.exit_code, result.stdout, result.stderr
 
     def file(self, name: str, role: str) -> dict:
@@ -97,8 +107,8 @@ class Repo:
 
 @pytest.fixture
 def repo(pristine: tuple[Path, dict[str, str]], tmp_path: Path) -> Repo:
-    data, ids = pristine
-    shutil.copytree(data, tmp_path / "data")
+    root, ids = pristine
+    shutil.copytree(root / "data", tmp_path / "data")
     settings = make_settings(tmp_path / "data")
     return Repo(settings, ids, RecordStore(LocalStore(settings.local_store_path)))
 
@@ -173,6 +183,21 @@ def test_reindex_leaves_out_a_damaged_record_names_it_and_exits_1(repo: Repo) ->
     with repo.client() as client:
         found = client.get("/api/search").json()
     assert sorted(i["id"] for i in found["items"]) == sorted([repo.ids["r-1"], repo.ids["r-3"]])
+
+
+def test_an_ingest_never_writes_over_a_damaged_record(
+    repo: Repo, pristine: tuple[Path, dict[str, str]]
+) -> None:
+    key = damage_record(repo, "r-2", "truncated")
+    damaged = (repo.root / key).read_bytes()
+    root, _ = pristine
+    ingest = [HERITAGE, "ingest", root / "source", "-c", "suona", "--manifest", root / "suona.csv"]
+    done = subprocess.run(ingest, capture_output=True, text=True, env=repo.env(), timeout=300)
+    code, out, err = done.returncode, done.stdout, done.stderr
+    assert code == 1, out + err
+    assert f"record {key} is damaged: not valid JSON" in out  # the failed row names it
+    assert "unchanged" in out and "Traceback" not in out + err
+    assert (repo.root / key).read_bytes() == damaged  # kept for whoever restores it
 
 
 # --- a lost search index -------------------------------------------------------------------
