@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import pytest
 
@@ -159,3 +160,17 @@ def test_validation_is_remembered_for_identical_bytes_only(tmp_path, monkeypatch
     calls.clear()
     assert records.load(record["id"])["title"] == {"zh": "改过的标题"}
     assert calls == [record["id"]]
+
+
+def test_a_damaged_record_error_survives_pickling() -> None:
+    """Ingest workers raise it in another process; a failed unpickle broke the whole pool."""
+    error = DamagedRecord(
+        "test-0123456789ab", "records/test-0123456789ab.json", "the file is empty"
+    )
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.item_id, copy.key, copy.problem, str(copy)) == (
+        error.item_id,
+        error.key,
+        error.problem,
+        str(error),
+    )
