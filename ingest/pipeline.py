@@ -54,7 +54,7 @@ from ingest.record import Defaults, add_events, build_record, keep_curated, same
 from ingest.report import IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
-from repository import RecordStore, StoreConfig, now_iso, open_store
+from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
 from repository.keys import is_valid_slug, report_key
 from schemas import SchemaError, validate_record
 from search.base import SearchIndex
@@ -412,7 +412,10 @@ class _Run:
         prefix = f"{self.options.collection}-"
         for item_id in self.records.ids():
             if item_id.startswith(prefix):
-                record = self.records.get(item_id)
+                try:
+                    record = self.records.get(item_id)
+                except DamagedRecord:  # its file fails in `_commit` if it comes again
+                    continue
                 if record and record.get("collection") == self.options.collection:
                     self._remember(record)
 
@@ -454,7 +457,12 @@ class _Run:
             return ItemOutcome(
                 unit.source, "duplicate", id=duplicate[0], reason=duplicate[1], row=row
             )
-        existing = self.records.get(result.item_id)
+        try:
+            existing = self.records.get(result.item_id)
+        except DamagedRecord as exc:  # never written over: it may hold edits and history
+            problem = f"{exc}; restore it (`heritage verify` lists damage), then ingest again"
+            reason = self._reason(unit, ItemError(unit.source, problem))
+            return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
         record = build_record(
             item_id=result.item_id,
             collection=self.options.collection,

@@ -3,11 +3,12 @@
 from repository.config import StoreConfig, open_store
 from repository.keys import blob_key, record_key
 from repository.local import LocalStore
-from repository.records import RecordNotFound, RecordStore, make_event, now_iso
+from repository.records import DamagedRecord, RecordNotFound, RecordStore, make_event, now_iso
 from repository.store import Blob, ObjectInfo, ObjectNotFound, ObjectStore, StorageError
 
 __all__ = [
     "Blob",
+    "DamagedRecord",
     "LocalStore",
     "ObjectInfo",
     "ObjectNotFound",

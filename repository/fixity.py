@@ -1,26 +1,47 @@
-"""Fixity audit: re-read every blob the records reference, recompute its sha256, find orphans.
+"""Fixity: the audit (`heritage verify`), the damage marks it leaves, and checks on read.
 
-Streams each blob (bounded memory) and checks each distinct blob once even when several records
-share it (content addressing makes that common for derivatives). A full run also lists the blobs
-no record references (orphans: left by a killed ingest, or by a lost record); `tmp/` and other
-prefixes are not blobs and are never listed.
+The audit streams each blob (bounded memory) and checks each distinct blob once even when several
+records share it (content addressing makes that common for derivatives). A full run also lists
+the blobs no record references (orphans: left by a killed ingest, or by a lost record); `tmp/`
+and other prefixes are not blobs and are never listed.
+
+A damaged item is marked by its events: a failed `fixity-check` event names the damaged files'
+keys; a later run that finds them intact again (restored from a copy) appends a successful one,
+which lifts the mark. `damaged_keys` reads the mark; file routes refuse to serve marked files.
+Between audits, `read_verified` and `verified_chunks` check the bytes they hand out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from repository.keys import BLOBS_PREFIX, record_key
-from repository.records import RecordNotFound, RecordStore, make_event
+from repository.records import DamagedRecord, RecordNotFound, RecordStore, make_event
 from repository.store import ObjectNotFound, ObjectStore
+from schemas.errors import Unavailable
 
 FIXITY_AGENT = "heritage-verify"
 PROBLEMS = {"missing": "missing", "changed": "changed", "unreadable": "unreadable records"}
 """Each kind of damage, and how a summary counts it."""
+MAX_DETAIL = 4000
+"""The longest event detail the record schema allows (`make_event` cuts there)."""
+
+
+class ContentDamaged(Unavailable):
+    """A stored file is missing, or its bytes no longer match the size and sha256 recorded."""
+
+    def __init__(self, key: str, problem: str, detail: str):
+        super().__init__(f"stored file {key} is {problem}: {detail}")
+        self.key = key
+        self.problem = problem  # "missing" or "changed", as in `Damage`
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        return (type(self), (self.key, self.problem, self.detail))  # picklable, like DamagedRecord
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,7 @@ class FixityResult:
     bytes: int = 0
     damage: list[Damage] = field(default_factory=list)
     orphans: list[str] | None = None  # None: not looked for (a sample or one collection)
+    checked: list[str] = field(default_factory=list)  # the ids of the records checked
 
     @property
     def ok(self) -> bool:
@@ -64,17 +86,11 @@ class FixityResult:
 
 def check_blob(store: ObjectStore, key: str, sha256: str, size: int) -> tuple[str, str] | None:
     """None when the blob is intact, else (problem, detail)."""
-    digest = hashlib.sha256()
-    seen = 0
     try:
-        for chunk in store.open_range(key):
-            digest.update(chunk)
-            seen += len(chunk)
-    except ObjectNotFound:
-        return "missing", f"no object at {key}"
-    if seen != size or digest.hexdigest() != sha256:
-        found = f"found {seen} bytes sha256 {digest.hexdigest()}"
-        return "changed", f"expected {size} bytes sha256 {sha256}, {found}"
+        for _ in verified_chunks(store, {"key": key, "sha256": sha256, "bytes": size}):
+            pass
+    except ContentDamaged as damaged:
+        return damaged.problem, damaged.detail
     return None
 
 
@@ -104,6 +120,7 @@ def audit(
     verdicts: dict[str, tuple[str, str] | None] = {}
     for item_id in ids:
         result.records += 1
+        result.checked.append(item_id)
         record = loaded[item_id] if item_id in loaded else _load(records, item_id, result)
         for file in record.get("files", []) if record else []:
             key = file["key"]
@@ -124,7 +141,7 @@ def audit(
 def _load(records: RecordStore, item_id: str, result: FixityResult) -> dict[str, Any] | None:
     try:
         return records.load(item_id)
-    except (ValueError, RecordNotFound) as exc:  # bad JSON, schema violation, vanished
+    except (DamagedRecord, RecordNotFound) as exc:  # bad JSON, schema violation, vanished
         result.damage.append(Damage(item_id, "record", record_key(item_id), "unreadable", str(exc)))
         return None
 
@@ -149,3 +166,71 @@ def record_damage_events(
         records.save(record)
         written.append(item_id)
     return written
+
+
+def record_repair_events(
+    records: RecordStore, result: FixityResult, agent: str = FIXITY_AGENT
+) -> list[str]:
+    """Append a successful fixity-check event to every checked item that is intact now but was
+    marked damaged (its files were restored): that lifts the mark. Returns the ids written."""
+    damaged = set(result.damaged_items())
+    written = []
+    for item_id in result.checked:
+        if item_id in damaged:
+            continue
+        record = records.get(item_id)  # re-read: an edit made during the audit is kept
+        if record is None or not damaged_keys(record):
+            continue
+        detail = f"intact again: all {len(record['files'])} files match their sha256"
+        record["events"].append(make_event("fixity-check", agent, "success", detail))
+        records.save(record)
+        written.append(item_id)
+    return written
+
+
+def damaged_keys(record: dict[str, Any]) -> set[str]:
+    """The keys of the record's files that its last fixity check found damaged (none if it
+    passed). A detail cut at the schema's limit may not name them all: then all are suspect."""
+    checks = [e for e in record.get("events", []) if e["type"] == "fixity-check"]
+    if not checks or checks[-1]["outcome"] != "failure":
+        return set()
+    detail = checks[-1].get("detail", "")
+    keys = {f["key"] for f in record["files"]}
+    return keys if len(detail) >= MAX_DETAIL else {k for k in keys if k in detail}
+
+
+def read_verified(store: ObjectStore, file: dict[str, Any]) -> bytes:
+    """The whole file once its size and sha256 match the record's, else `ContentDamaged`.
+    For small files, where reading everything before sending a byte is cheap."""
+    return b"".join(verified_chunks(store, file))
+
+
+def verified_chunks(store: ObjectStore, file: dict[str, Any]) -> Iterator[bytes]:
+    """The chunks of a whole file, hashed on the way. The object is opened at once (a missing
+    one raises here, before any response starts); the last chunk is held back until the sha256
+    is known, and `ContentDamaged` raised instead of it when the bytes are wrong, so a receiver
+    never gets a complete body of damaged bytes: its transfer ends short and fails."""
+    key = file["key"]
+    try:
+        chunks = store.open_range(key)
+    except ObjectNotFound:
+        raise ContentDamaged(key, "missing", f"no object at {key}") from None
+    return _verifying(chunks, file)
+
+
+def _verifying(chunks: Iterator[bytes], file: dict[str, Any]) -> Iterator[bytes]:
+    digest = hashlib.sha256()
+    seen = 0
+    held: bytes | None = None
+    for chunk in chunks:
+        digest.update(chunk)
+        seen += len(chunk)
+        if held is not None:
+            yield held
+        held = chunk
+    if seen != file["bytes"] or digest.hexdigest() != file["sha256"]:
+        expected = f"expected {file['bytes']} bytes sha256 {file['sha256']}"
+        found = f"found {seen} bytes sha256 {digest.hexdigest()}"
+        raise ContentDamaged(file["key"], "changed", f"{expected}, {found}")
+    if held is not None:
+        yield held

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from repository.keys import RECORDS_PREFIX, collection_key, record_key
+from repository.keys import COLLECTIONS_PREFIX, RECORDS_PREFIX, collection_key, record_key
 from repository.store import ObjectNotFound, ObjectStore
 from schemas import validate_record
-from schemas.errors import NotFound
+from schemas.errors import NotFound, Unavailable
 
 SCHEMA_VERSION = "1.0"
 VALIDATED_CACHE_SIZE = 4096
@@ -21,6 +21,23 @@ VALIDATED_CACHE_SIZE = 4096
 class RecordNotFound(NotFound):
     def __str__(self) -> str:
         return f"no record with id {self.args[0]!r}"
+
+
+class DamagedRecord(Unavailable):
+    """A stored record that cannot be read: empty, cut short, not UTF-8 JSON, or against the
+    schema. An `Unavailable`, not an `InvalidInput`: the caller asked nothing wrong, and the
+    item comes back once the object is restored; until then it is skipped, never fatal."""
+
+    def __init__(self, item_id: str, key: str, problem: str):
+        super().__init__(f"record {key} is damaged: {problem}")
+        self.item_id = item_id
+        self.key = key
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        # Crosses the process boundary from ingest workers; the default pickling would call
+        # __init__ with the message alone, fail, and break the whole worker pool.
+        return (type(self), (self.item_id, self.key, self.problem))
 
 
 def now_iso() -> str:
@@ -49,6 +66,9 @@ class RecordStore:
         # Validation is deterministic for the same bytes, and costly for big records (500 files
         # ≈ 0.2 s): remember the digests of recent records that passed.
         self._validated: OrderedDict[bytes, None] = OrderedDict()
+        self.damaged: dict[str, str] = {}
+        """Key → problem of every record or collection description this process found damaged
+        and has not since read intact: what `/api/health` reports."""
 
     def save(self, record: dict[str, Any]) -> None:
         """Validate, then write atomically. Everything the record points to must be stored first."""
@@ -56,6 +76,7 @@ class RecordStore:
         self.store.put_bytes(record_key(record["id"]), dump_record(record))
 
     def load(self, item_id: str) -> dict[str, Any]:
+        """The stored record; `RecordNotFound`, or `DamagedRecord` naming the key and problem."""
         try:
             key = record_key(item_id)
         except ValueError:
@@ -63,17 +84,27 @@ class RecordStore:
         try:
             data = self.store.get_bytes(key)
         except ObjectNotFound:
+            self.damaged.pop(key, None)
             raise RecordNotFound(item_id) from None
-        record: dict[str, Any] = json.loads(data)
         digest = hashlib.blake2b(data, digest_size=16).digest()
+        try:
+            record = _parse(data)
+            if digest not in self._validated:
+                validate_record(record)  # refuses a damaged or hand-edited record
+            if record["id"] != item_id:
+                raise ValueError(f"it holds the record of {record['id']!r}")
+        except ValueError as exc:  # bad UTF-8, bad JSON, SchemaError
+            self.damaged[key] = str(exc)
+            raise DamagedRecord(item_id, key, str(exc)) from exc
+        self.damaged.pop(key, None)
         if digest not in self._validated:
-            validate_record(record)  # raises on a damaged or hand-edited record
             self._validated[digest] = None
             if len(self._validated) > VALIDATED_CACHE_SIZE:
                 self._validated.popitem(last=False)
         return record
 
     def get(self, item_id: str) -> dict[str, Any] | None:
+        """The stored record, None when there is none; a damaged one raises `DamagedRecord`."""
         try:
             return self.load(item_id)
         except RecordNotFound:
@@ -90,26 +121,65 @@ class RecordStore:
             if key.endswith(".json"):
                 yield key[len(RECORDS_PREFIX) : -len(".json")]
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def readable(
+        self, on_damaged: Callable[[DamagedRecord], None] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every record that loads; each damaged one is skipped and passed to `on_damaged`."""
         for item_id in self.ids():
-            record = self.get(item_id)
-            if record is not None:
+            try:
+                record = self.get(item_id)
+            except DamagedRecord as damaged:
+                if on_damaged:
+                    on_damaged(damaged)
+                continue
+            if record is not None:  # removed since it was listed
                 yield record
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self.readable()
 
     def save_collection(self, collection: dict[str, Any]) -> None:
         data = json.dumps(collection, ensure_ascii=False, indent=1, sort_keys=True).encode()
         self.store.put_bytes(collection_key(collection["slug"]), data)
 
     def load_collection(self, slug: str) -> dict[str, Any] | None:
+        """The collection's description; None when there is none or it is damaged."""
         try:
-            described: dict[str, Any] = json.loads(self.store.get_bytes(collection_key(slug)))
-            return described
+            return self._described(collection_key(slug))
         except (ObjectNotFound, ValueError):
             return None
 
     def collections(self) -> list[dict[str, Any]]:
+        """Every readable collection description (a damaged one is left out and remembered)."""
         result = []
-        for key in self.store.list("collections/"):
+        for key in self.store.list(COLLECTIONS_PREFIX):
             if key.endswith(".json"):
-                result.append(json.loads(self.store.get_bytes(key)))
+                try:
+                    result.append(self._described(key))
+                except (ObjectNotFound, ValueError):  # removed since listed, or damaged
+                    continue
         return result
+
+    def _described(self, key: str) -> dict[str, Any]:
+        try:
+            described = _parse(self.store.get_bytes(key))
+        except ValueError as exc:
+            self.damaged[key] = str(exc)
+            raise
+        self.damaged.pop(key, None)
+        return described
+
+
+def _parse(data: bytes) -> dict[str, Any]:
+    """A stored JSON object; ValueError saying what is wrong with the bytes."""
+    if not data.strip():
+        raise ValueError("the file is empty")
+    try:
+        parsed = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise ValueError(f"a JSON {type(parsed).__name__}, not an object")
+    return parsed

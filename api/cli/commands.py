@@ -216,10 +216,24 @@ def _family(host: str) -> socket.AddressFamily:
 
 @app.command()
 def reindex() -> None:
-    """Rebuild the search index from the records in storage."""
+    """Rebuild the search index from the records in storage.
+
+    The new index is built beside the old one, which answers until the swap. A damaged record
+    is left out and named; the others are indexed; exit 1 when any was damaged.
+    """
+    from repository import DamagedRecord
+
+    damaged: list[DamagedRecord] = []
     with open_services(load_settings()) as services:
-        count = services.index.rebuild(iter(services.records))
-    out.print(f"Reindexed {count} records.", highlight=False)
+        count = services.index.rebuild(services.records.readable(damaged.append))
+    for record in damaged:
+        err.print(f"damaged: {record} (skipped)", markup=False, highlight=False)
+    ids = ": " + ", ".join(r.item_id for r in damaged[:MAX_LISTED_FAILURES]) if damaged else ""
+    ids += " …" if len(damaged) > MAX_LISTED_FAILURES else ""
+    out.print(f"{count} records indexed, {len(damaged)} damaged{ids}.", highlight=False)
+    if damaged:
+        err.print("Run `heritage verify`, then restore the damaged records.", markup=False)
+        raise typer.Exit(1)
 
 
 @app.command("search")

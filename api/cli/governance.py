@@ -120,12 +120,13 @@ def verify(
 ) -> None:
     """Fixity audit: re-read every stored file, compare its sha256, list orphaned blobs.
 
-    Damaged items get a failed fixity-check event; the run's summary goes to the audit log.
+    Damaged items get a failed fixity-check event (their files then answer 503), items found
+    intact again a successful one; the run's summary goes to the audit log.
     Exit 1 when a file is missing or changed or a record unreadable (orphans alone: exit 0).
     """
     from repository import RecordStore
     from repository.audit import AuditLog
-    from repository.fixity import audit, record_damage_events
+    from repository.fixity import audit, record_damage_events, record_repair_events
 
     store = _store()
     records = RecordStore(store)
@@ -139,6 +140,9 @@ def verify(
     for key in result.orphans or []:
         out.print(f"orphan: {key} (no record references it)", markup=False, highlight=False)
     written = record_damage_events(records, result)
+    repaired = record_repair_events(records, result)
+    for item_id in repaired:
+        out.print(f"intact again: {item_id}", markup=False, highlight=False)
     scope = f" of collection {collection}" if collection else ""
     scope += f", a sample of {sample}" if sample else ""
     summary = f"fixity audit{scope}: {result.summary()}"
@@ -148,6 +152,7 @@ def verify(
         summary=summary,
         damaged_items=sorted(result.damaged_items()),
         events_written=written,
+        repaired_items=repaired,
         orphans=len(result.orphans or []),
     )
     out.print(summary[0].upper() + summary[1:] + ".", markup=False, highlight=False)

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.http.i18n import templates
+from repository.records import DamagedRecord
 from schemas.errors import (
     Conflict,
     Forbidden,
@@ -113,6 +114,10 @@ async def _heritage_error(request: Request, exc: HeritageError) -> Response:
     headers = None
     if isinstance(exc, PreconditionFailed) and exc.current_etag:
         headers = {"ETag": exc.current_etag}
+    if isinstance(exc, DamagedRecord):  # the caller learns no more than that it is unavailable
+        log.error("damaged record on %s: %s; run `heritage verify`", request.url.path, exc)
+        message = f"item {exc.item_id} is unavailable for now; the administrators have been told"
+        return error_response(request, status, message)
     if isinstance(exc, Unavailable):
         log.error("backend failure on %s: %s", request.url.path, exc)
         return error_response(request, status, f"storage or search is unavailable: {exc}")

@@ -2,19 +2,22 @@
 
 Listings that must come from storage rather than the search index (the OAI-PMH headers, the
 review queue) keep only the facts they need of each record, and re-read a record only when its
-stored object's etag changed. Records removed since the last listing drop out.
+stored object's etag changed. Records removed since the last listing drop out; a damaged record
+is left out (and counted in `RecordStore.damaged`) until its object changes.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from repository import RecordStore
+from repository import DamagedRecord, RecordStore
 from repository.keys import record_key
 
 T = TypeVar("T")
+log = logging.getLogger("heritage.api")
 
 
 class RecordCache(Generic[T]):
@@ -35,7 +38,11 @@ class RecordCache(Generic[T]):
             with self._lock:
                 cached = self._cache.get(item_id)
             if cached is None or cached[0] != info.etag:
-                record = self.records.get(item_id)
+                try:
+                    record = self.records.get(item_id)
+                except DamagedRecord as damaged:
+                    log.error("left out of listings: %s; run `heritage verify`", damaged)
+                    record = None
                 cached = (info.etag, self.project(record) if record else None)
             found[item_id] = cached
         with self._lock:

@@ -49,7 +49,14 @@ from api.protocols.rdf import EBUCORE, EDM, HER, VOCAB, WGS84
 from ingest.record import same_content
 from ingest.text import guess_language
 from ingest.worker import item_id as local_id  # the id an ingest gives the same identifier
-from repository import ObjectNotFound, ObjectStore, RecordStore, make_event, now_iso
+from repository import (
+    DamagedRecord,
+    ObjectNotFound,
+    ObjectStore,
+    RecordStore,
+    make_event,
+    now_iso,
+)
 from repository.records import SCHEMA_VERSION
 from schemas import SchemaError, categories, resolve_category, validate_record
 from schemas.dates import parse_date
@@ -325,7 +332,11 @@ class Target:
 def _take(source: Any, report: HarvestReport, target: Target, http: requests.Session) -> None:
     identifier = source.header.identifier
     item_id = local_id(report.collection, identifier)
-    existing = target.records.get(item_id)
+    try:
+        existing = target.records.get(item_id)
+    except DamagedRecord as exc:  # never written over: it may hold local edits and history
+        report.failed.append(f"{identifier}: {exc}; restore it, then harvest again")
+        return
     memory = target.memory.get(item_id)
     if source.header.deleted:
         if existing and existing["status"] != "withdrawn" and "withdrawn_from" not in memory:

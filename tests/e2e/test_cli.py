@@ -179,7 +179,7 @@ def test_reindex_gives_identical_search_results(
         path.unlink()
     result = heritage("reindex")
     assert result.returncode == 0, result.stderr
-    assert "Reindexed 2 records" in result.stdout
+    assert "2 records indexed, 0 damaged." in result.stdout
     after = {q: _search(heritage, q) for q in before}
     for q in before:
         assert [i["id"] for i in after[q]["items"]] == [i["id"] for i in before[q]["items"]]
@@ -242,6 +242,8 @@ def test_serve_prints_the_address_and_answers(tmp_path: Path, data_dir: Path) ->
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def test_demo_ingests_the_samples(heritage: Run, tmp_path: Path) -> None:

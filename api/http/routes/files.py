@@ -6,11 +6,12 @@ visible to the caller: a hidden item's files answer the same 404 as an unknown i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
@@ -28,11 +29,17 @@ from api.protocols.location import (
 )
 from api.services import Services
 from repository import ObjectNotFound
+from repository.fixity import ContentDamaged, damaged_keys, read_verified, verified_chunks
 from search.base import Audience
 
 PUBLIC = Audience.public()
 
 router = APIRouter(tags=["files"])
+log = logging.getLogger("heritage.api")
+
+VERIFY_ON_READ_BYTES = 8 * 2**20
+"""Files up to this size are hashed in full before any byte is sent (derivatives, most
+originals): about 20 ms of sha256 at the most, against sending damage under a good ETag."""
 
 # Uploaded originals may be HTML or SVG: never let a browser run them on our origin.
 _SAFETY_HEADERS = {
@@ -122,19 +129,43 @@ def stream_file(
     if byte_range:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     headers["Content-Length"] = str(end - start + 1)
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=file["media_type"])
+    if file["key"] in damaged_keys(record):
+        return _damaged_response(request, record, file)
+    store, media_type = services.store, file["media_type"]
     try:
-        chunks = services.store.open_range(file["key"], start, end) if size else iter(())
-    except ObjectNotFound:
-        raise HTTPException(
-            500, f"the stored content of {record['id']}/{role} is missing; run `heritage verify`"
-        ) from None
+        if size <= VERIFY_ON_READ_BYTES:  # HEAD too: it must say what GET would
+            body = read_verified(store, file)[start : end + 1]
+            if request.method == "HEAD":
+                return Response(status_code=status, headers=headers, media_type=media_type)
+            if patches:  # checked as stored, then the location blanked
+                body = b"".join(redacted(iter([body]), start, patches))
+            return Response(body, status_code=status, headers=headers, media_type=media_type)
+        if request.method == "HEAD":
+            return Response(status_code=status, headers=headers, media_type=media_type)
+        if byte_range:  # a part cannot be checked on its own; `heritage verify` covers it
+            chunks = store.open_range(file["key"], start, end)
+        else:
+            chunks = _logged(verified_chunks(store, file), record["id"], role)
+    except (ContentDamaged, ObjectNotFound) as exc:
+        log.error("refused to serve %s/%s: %s; run `heritage verify`", record["id"], role, exc)
+        return _damaged_response(request, record, file)
     if patches:
         chunks = redacted(chunks, start, patches)
-    return StreamingResponse(
-        chunks, status_code=status, headers=headers, media_type=file["media_type"]
-    )
+    return StreamingResponse(chunks, status_code=status, headers=headers, media_type=media_type)
+
+
+def _damaged_response(request: Request, record: dict[str, Any], file: dict[str, Any]) -> Response:
+    message = f"the {file['role']} file of item {record['id']} is damaged and being repaired"
+    return error_response(request, 503, message, headers=_SAFETY_HEADERS)
+
+
+def _logged(chunks: Iterator[bytes], item_id: str, role: str) -> Iterator[bytes]:
+    """Say in the server log why a download was cut short."""
+    try:
+        yield from chunks
+    except ContentDamaged as exc:
+        log.error("cut short the download of %s/%s: %s; run `heritage verify`", item_id, role, exc)
+        raise
 
 
 _PATCHES = PatchCache()

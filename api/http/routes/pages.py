@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.i18n import choose_language, message, render
 from api.labels import label_for, labels_for, text_in
+from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
 from api.operations.searching import SearchParams, run_search
@@ -251,9 +252,15 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
     try:
         titles = _collection_titles(services, audience)
         result = run_search(services.index, query.params, audience, lang)
+        if result["total"] == 0:
+            check_not_empty(services.index, services.records)
+    except IndexEmpty as exc:
+        log.error("catalogue search: %s", exc)
+        failure = "results.index_empty"
     except Exception:  # the page must say so, never go blank
         log.exception("catalogue search failed for %r", query.params)
         failure = "results.error"
+    if failure:
         titles = {}
         result = {"total": 0, "items": [], "facets": {}, "page": 1, "size": query.params.size}
     if failure is None and query.is_search and query.params.page == 1:

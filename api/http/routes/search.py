@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from api.http.deps import AudienceDep, LanguageDep, ServicesDep
 from api.http.headers import content_disposition
 from api.http.searching import search_params
+from api.operations.census import check_not_empty
 from api.operations.searching import SearchParams, run_search
 from api.protocols.exports import csv_lines
 from search.base import Audience, SearchIndex
@@ -29,7 +30,10 @@ def search(
 ) -> Any:
     if format == "csv":
         return csv_response(services.index, params, audience, services.settings.base_url)
-    return run_search(services.index, params, audience, lang)
+    result = run_search(services.index, params, audience, lang)
+    if result["total"] == 0:  # nothing found, or nothing to find in? (IndexEmpty: 503)
+        check_not_empty(services.index, services.records)
+    return result
 
 
 def csv_response(

@@ -40,7 +40,7 @@ from api.protocols.oai.response import (
 )
 from api.protocols.oai.tokens import TokenSigner
 from api.protocols.rdf import record_graph, serialize
-from repository import RecordStore
+from repository import DamagedRecord, RecordStore
 from schemas import categories
 
 METADATA_FORMATS: dict[str, tuple[str, str]] = {
@@ -302,7 +302,10 @@ class OaiRepository:
             if verb == "ListIdentifiers":
                 self._header(node, entry)
                 continue
-            record = None if entry.deleted else self.records.get(entry.id)
+            try:
+                record = None if entry.deleted else self.records.get(entry.id)
+            except DamagedRecord:  # damaged since it was listed: left out like in the listing
+                continue
             fresh = entry_of(record) if record else entry
             if fresh is not None:
                 self._record(node, fresh, record, query["prefix"])

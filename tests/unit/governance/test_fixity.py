@@ -12,8 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from repository import LocalStore, ObjectStore, RecordStore, record_key
-from repository.fixity import audit, record_damage_events
+from repository import LocalStore, ObjectStore, RecordStore, make_event, record_key
+from repository.fixity import (
+    ContentDamaged,
+    audit,
+    damaged_keys,
+    read_verified,
+    record_damage_events,
+    record_repair_events,
+    verified_chunks,
+)
 from tests.conftest import require_service
 from tests.unit.records import minimal_record
 
@@ -122,3 +130,56 @@ def test_one_collection_or_a_sample_checks_less_and_looks_for_no_orphans(
     assert sample.records == 2 and sample.orphans is None
     everything = audit(records, sample=10)
     assert everything.records == 5 and everything.orphans is None
+
+
+def test_a_repaired_item_loses_its_damage_mark(records: RecordStore) -> None:
+    key = records.load("songs-item-1")["files"][0]["key"]
+    good = records.store.get_bytes(key)
+    flip_one_byte(records.store, key)
+    record_damage_events(records, audit(records))
+    assert damaged_keys(records.load("songs-item-1")) == {key}
+    records.store.delete(key)
+    assert records.store.put_blob(io.BytesIO(good)).key == key  # restored from a copy
+    result = audit(records)
+    assert result.ok and record_damage_events(records, result) == []
+    assert record_repair_events(records, result) == ["songs-item-1"]
+    assert damaged_keys(records.load("songs-item-1")) == set()
+    assert record_repair_events(records, audit(records)) == []  # once is enough
+
+
+def test_a_damage_mark_cut_at_the_detail_limit_marks_every_file() -> None:
+    record = minimal_record()
+    record["files"] = [
+        {
+            "role": role,
+            "key": f"blobs/sha256/{n}",
+            "media_type": "image/jpeg",
+            "bytes": 1,
+            "sha256": "0" * 64,
+        }
+        for n, role in enumerate(("original", "access"))
+    ]
+    named = make_event("fixity-check", "heritage-verify", "failure", "changed: blobs/sha256/1")
+    record["events"] = [named]
+    assert damaged_keys(record) == {"blobs/sha256/1"}
+    record["events"].append(make_event("fixity-check", "x", "failure", "y" * 5000))
+    assert damaged_keys(record) == {"blobs/sha256/0", "blobs/sha256/1"}
+
+
+def test_a_changed_file_is_never_handed_out_whole(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "store")
+    data = bytes(range(256)) * (3 * 2**12)  # three of LocalStore's 1 MiB chunks
+    blob = store.put_blob(io.BytesIO(data))
+    file = {"key": blob.key, "sha256": blob.sha256, "bytes": blob.size}
+    assert read_verified(store, file) == data
+    path = tmp_path / "store" / blob.key
+    path.write_bytes(data[:-1] + b"\x00")
+    received = []
+    with pytest.raises(ContentDamaged) as caught:
+        received.extend(verified_chunks(store, file))
+    assert caught.value.problem == "changed" and blob.sha256 in str(caught.value)
+    assert 0 < sum(map(len, received)) < len(data)  # the last chunk was held back
+    path.unlink()
+    with pytest.raises(ContentDamaged) as caught:
+        verified_chunks(store, file)  # missing: raised before any byte, at opening
+    assert caught.value.problem == "missing"

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from api.protocols.harvest import HarvestReport, HarvestState, harvest, language_tag, local_id
-from repository import LocalStore, RecordStore, make_event, now_iso
+from repository import LocalStore, RecordStore, make_event, now_iso, record_key
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "oai"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -316,3 +316,17 @@ def test_a_record_deleted_and_back_at_the_source_returns_to_its_status(
     _edit(harvested, NKU, "curator", status="published")
     assert harvested.run(feeds, "dspace").withdrawn == []
     assert harvested.record(NKU)["status"] == "published"
+
+
+def test_a_damaged_local_record_fails_alone_and_is_not_written_over(
+    harvested: Local, feeds: Feeds
+) -> None:
+    key = record_key(local_id("dc", KREX))
+    harvested.records.store.put_bytes(key, b'{"id": "cut sh')
+    report = harvested.run(feeds, "dspace")
+    assert report.failed == [
+        f"{KREX}: record {key} is damaged: not valid JSON: Unterminated string starting at: "
+        "line 1 column 8 (char 7); restore it, then harvest again"
+    ]
+    assert len(report.unchanged) == 4
+    assert harvested.records.store.get_bytes(key) == b'{"id": "cut sh'
