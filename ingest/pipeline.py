@@ -42,7 +42,7 @@ from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
 from ingest.record import Defaults, add_events, build_record, same_content
-from ingest.report import IngestReport, ItemOutcome, Outcome
+from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
 from repository import RecordStore, StoreConfig, now_iso, open_store
@@ -140,7 +140,7 @@ def run_ingest(
             "interrupted before the end; items reported here are done, "
             "re-run the same command to finish the rest"
         )
-        raise
+        raise IngestInterrupted(report) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         report.finished = now_iso()
@@ -162,6 +162,10 @@ def _plan(
     failures = [
         ItemOutcome(r.relpath, "failed", reason=f"{r.relpath}: {r.reason}")
         for r in discovery.refused
+    ]
+    failures += [
+        ItemOutcome(s.relpath, "skipped", reason=f"{s.relpath}: {s.reason}")
+        for s in discovery.skipped
     ]
     failures += [
         ItemOutcome(_row_source(f.row, f.number), "failed", reason=str(f.error), row=f.number)
