@@ -116,11 +116,10 @@ def _merged(sheet: Worksheet) -> tuple[dict[tuple[int, int], Any], dict[tuple[in
         if top_left is None:
             continue  # merged for looks only: nothing to place
         for row in range(merged.min_row, merged.max_row + 1):
-            for col in range(merged.min_col, merged.max_col + 1):
-                if merged.min_col == merged.max_col:
-                    down[(row, col)] = top_left
-                else:
-                    across[(row, col)] = merged.coord
+            if merged.min_col == merged.max_col:
+                down[(row, merged.min_col)] = top_left
+            else:
+                across[(row, merged.min_col)] = merged.coord  # named once per row
     return down, across
 
 
