@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from secrets import token_hex
@@ -192,7 +192,7 @@ def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
         row = ManifestRow(0, f"{bag.relpath}/bag-info.txt" if bag else first.relpath, {})
     said = {column.removesuffix("_zh").removesuffix("_en") for column in row.values}
     values = {column: value for column, value in values.items() if column not in said}
-    return row_fields(ManifestRow(row.number, row.where, {**values, **row.values}))
+    return row_fields(replace(row, values={**values, **row.values}))  # keeps how it names columns
 
 
 @contextmanager
