@@ -481,10 +481,14 @@ def _what_is_wrong(error: ValidationError, spec: ColumnSpec) -> str:
     rule = error.validator_value
     if error.validator == "oneOf":  # text or a list of texts: explain the branch of its type
         kind = "array" if isinstance(value, list) else "string"
-        branch = next((e for e in error.context or [] if e.schema.get("type") == kind), None)
-        if branch is None or branch.validator == "type":
+        branch = next(
+            (e for e in error.context or [] if rule[e.relative_schema_path[0]]["type"] == kind),
+            None,
+        )
+        if branch is None or (branch.validator == "type" and not branch.relative_path):
             return f"expected text (several values separated by ';'), not {_kind(value)}"
-        return _what_is_wrong(branch, spec)
+        entry = f"entry {branch.relative_path[0] + 1}: " if branch.relative_path else ""
+        return entry + _what_is_wrong(branch, spec)
     if error.validator == "enum":
         allowed = [
             f"{code} ({spec.labels[code]['zh']})" if code in spec.labels else code
