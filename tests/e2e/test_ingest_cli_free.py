@@ -147,8 +147,8 @@ FAILED = {
     "bad/clip.mp4": (
         "bad/clip.mp4: cannot read it as audio or video: the MP4/MOV index (moov atom) is missing"
     ),
-    "rows/unknown-cat.jpg": "items.csv row 3 (line 4): column 'category': unknown category",
-    "rows/bad-date.jpg": "items.csv row 4 (line 5): column 'date': 'someday' is not a date",
+    "rows/unknown-cat.jpg": "items.csv row 3 (line 4): column E 'category': unknown category",
+    "rows/bad-date.jpg": "items.csv row 4 (line 5): column F 'date': 'someday' is not a date",
     "photos/missing.jpg": "items.csv row 5 (line 6): file 'photos/missing.jpg' was not found",
 }
 SKIPPED = {  # operating-system litter: left out, but said so in the report and its counts
