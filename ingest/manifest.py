@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -416,9 +416,15 @@ def _json_rows(text: str, name: str) -> list[_Raw]:
 def _check_row(raw: _Raw, headers: Mapping[str, str]) -> ManifestRow:
     if raw.problem:
         raise RowError(raw.where, raw.problem)
-    values = {column: _canonical(column, value) for column, value in raw.values.items()}
     row = ManifestRow(raw.number, raw.where, {}, headers, raw.position)
-    problems = [_explain(error, row) for error in _first_error_per_column(values)]
+    values = {column: _canonical(column, value) for column, value in raw.values.items()}
+    problems = []
+    for column, value in values.items():  # in the header's order, as the archivist reads it
+        error = _value_error(column, value)
+        if error is not None:
+            problems.append(
+                f"{row.column(column)}: {_what_is_wrong(error, column_specs()[column])}"
+            )
     if problems:
         raise RowError(raw.where, "; ".join(problems))
     kept: dict[str, Any] = {}
@@ -453,27 +459,37 @@ def _canonical(column: str, value: Any) -> Any:
 
 
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema("manifest-row"))
+def _column_validators() -> dict[str, Draft202012Validator]:
+    """One validator per column, its `$ref` inlined: a row is checked value by value.
+
+    The row-level rules of the schema are kept by the reader itself: only known columns reach
+    here (unknown headers stop the run, unknown JSON fields fail the row) and an empty 'path'
+    fails the row. Checking values alone lets a value seen before (a category, a place, a date)
+    be checked once for the whole manifest.
+    """
+    schema = load_schema("manifest-row")
+    validators = {}
+    for name, spec in schema["properties"].items():
+        reference = spec.get("$ref", "")
+        if reference:
+            defined = schema["$defs"][reference.removeprefix("#/$defs/")]
+            spec = {**defined, **{k: v for k, v in spec.items() if k != "$ref"}}
+        validators[name] = Draft202012Validator(spec)
+    return validators
 
 
-def _first_error_per_column(values: dict[str, Any]) -> list[ValidationError]:
-    firsts: dict[str, ValidationError] = {}
-    for error in _validator().iter_errors(values):
-        column = str(error.absolute_path[0]) if error.absolute_path else ""
-        firsts.setdefault(column, error)
-    order = {column: n for n, column in enumerate(columns())}
-    return [firsts[c] for c in sorted(firsts, key=lambda c: order.get(c, -1))]
+def _value_error(column: str, value: Any) -> ValidationError | None:
+    if isinstance(value, str) and len(value) <= _CACHED_LENGTH:
+        return _text_error(column, value)
+    return next(_column_validators()[column].iter_errors(value), None)
 
 
-def _explain(error: ValidationError, row: ManifestRow) -> str:
-    """A schema error in plain words: which column, what it holds, what it should hold."""
-    if not error.absolute_path:
-        if error.validator == "required":
-            return f"{row.column('path')} is empty; each row needs its file path(s)"
-        return error.message
-    column = str(error.absolute_path[0])
-    return f"{row.column(column)}: {_what_is_wrong(error, column_specs()[column])}"
+_CACHED_LENGTH = 200  # longer texts (descriptions) rarely repeat: not worth keeping
+
+
+@lru_cache(maxsize=8192)
+def _text_error(column: str, value: str) -> ValidationError | None:
+    return next(_column_validators()[column].iter_errors(value), None)
 
 
 def _what_is_wrong(error: ValidationError, spec: ColumnSpec) -> str:
