@@ -355,11 +355,13 @@ def _header(name: str, header: SheetRow) -> list[str]:
 
 
 def _repeats_header(cells: list[str], names: list[str]) -> bool:
-    """Whether a row only names, again, the columns above it (as the template's English row)."""
+    """Whether a row only names, again, the columns above it (as the template's English row).
+
+    It must name the path column and one more, so that a file called 'file' is not taken for one.
+    """
     named = [(i, c) for i, c in enumerate(cells) if c.strip()]
-    return bool(named) and all(
-        i < len(names) and names[i] and resolve_header(c) == names[i] for i, c in named
-    )
+    repeated = all(i < len(names) and names[i] and resolve_header(c) == names[i] for i, c in named)
+    return repeated and len(named) > 1 and any(names[i] == "path" for i, _ in named)
 
 
 def _cell_problems(row: SheetRow, names: list[str]) -> str | None:

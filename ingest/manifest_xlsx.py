@@ -45,7 +45,7 @@ def read_xlsx(data: bytes, name: str) -> tuple[str, list[SheetRow]]:
     formulas = _formulas(data, sheet.title) if _has_formulas(data) else {}
     down, across = _merged(sheet)
     rows = []
-    for cells in sheet.iter_rows():
+    for cells in sheet.iter_rows(min_row=1, min_col=1):  # from A1, as letters count
         texts: list[str] = []
         problems: dict[int, str] = {}
         for index, cell in enumerate(cells):

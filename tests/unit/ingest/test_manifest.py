@@ -316,3 +316,11 @@ def test_row_messages_name_the_column_as_its_header_is_written(tmp_path: Path) -
     (row,) = load_manifest(path).rows
     with pytest.raises(RowError, match=r"^items\.csv row 1 \(line 2\): column B '类别': unknown"):
         row_fields(row)
+
+
+def test_a_first_row_naming_a_file_called_file_is_data_not_a_second_header(tmp_path: Path) -> None:
+    assert [r.paths for r in load_manifest(csv_manifest(tmp_path, "path\nfile\n")).rows] == [
+        ["file"]
+    ]
+    two = csv_manifest(tmp_path, "文件,标题\nfile,Title\na.jpg,甲\n")
+    assert [r.paths for r in load_manifest(two).rows] == [["a.jpg"]]  # that one is a header row

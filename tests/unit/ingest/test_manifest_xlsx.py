@@ -186,3 +186,12 @@ def test_unreadable_workbooks_stop_the_run_saying_what_to_do(tmp_path: Path) -> 
     broken.write_bytes(buffer.getvalue())
     with pytest.raises(IngestError, match=r"broken\.xlsx: cannot read it as an Excel workbook"):
         load_manifest(broken)
+
+
+def test_a_sheet_starting_below_and_right_of_a1_is_named_by_its_real_cells(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet["C3"], sheet["D3"], sheet["E3"] = "文件", "标题", "访问权限"
+    sheet["C4"], sheet["D4"], sheet["E4"] = "a.jpg", "甲", "秘密"
+    (failure,) = load_manifest(save(book, tmp_path / "m.xlsx")).failures
+    assert str(failure.error).startswith("m.xlsx row 4: column E '访问权限': '秘密' is not allowed")
