@@ -10,9 +10,11 @@ are normalised to, so rows and files pair by plain string equality:
   (`录音/bundle.zip/歌曲/01.wav`), and so does an archive inside an archive (unpack's own rule).
 
 Operating-system litter (hidden files, `__MACOSX`, `.DS_Store`, `Thumbs.db`) is skipped, in
-archives too. Symbolic links are followed only when they stay inside the folder being walked; a
-link out of it is reported, never read. An archive or bag that cannot be unpacked safely is
-refused as a whole (the reason names the member), and the rest of the batch goes on.
+archives too, and listed in `Discovery.skipped` (a skipped folder once, not each file in it) so
+the report can say what was left out. Symbolic links are followed only when they stay inside the
+folder being walked; a link out of it is reported, never read. An archive or bag that cannot be
+unpacked safely is refused as a whole (the reason names the member), and the rest of the batch
+goes on.
 """
 
 from __future__ import annotations
@@ -55,10 +57,17 @@ class Refused:
     reason: str
 
 
+@dataclass(frozen=True)
+class Skipped:
+    relpath: str
+    reason: str
+
+
 @dataclass
 class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def normalise_relpath(value: str) -> str:
@@ -69,6 +78,14 @@ def normalise_relpath(value: str) -> str:
 
 def is_skipped(name: str) -> bool:
     return name.startswith(".") or name.casefold() in SKIPPED_NAMES
+
+
+def skip_reason(name: str, folder: bool) -> str:
+    """Why a file or folder that `is_skipped` is left out, in the archivist's words."""
+    what = "folder" if folder else "file"
+    if name.casefold() in SKIPPED_NAMES:
+        return f"an operating-system {what} (macOS or Windows litter), not collection data"
+    return f"a hidden {what} (its name starts with '.')"
 
 
 def discover(
@@ -90,8 +107,13 @@ def discover(
             walk.result.files += walk.unpacked(given, "", given.name)
         elif kind := _archive_kind(given):
             walk.result.files += walk.unpacked(given, "", given.name, kind)
-        elif given not in walk.excluded and not is_skipped(given.name):
+        elif given in walk.excluded:
+            continue
+        elif is_skipped(given.name):
+            walk.skip(normalise_relpath(given.name), folder=False)
+        else:
             walk.result.files.append(SourceFile(given, normalise_relpath(given.name)))
+    walk.result.skipped.sort(key=lambda skipped: skipped.relpath)
     return walk.result
 
 
@@ -109,6 +131,10 @@ class _Walk:
         self.limits = limits
         self.result = Discovery()
 
+    def skip(self, relpath: str, folder: bool) -> None:
+        name = relpath.rsplit("/", 1)[-1]
+        self.result.skipped.append(Skipped(relpath, skip_reason(name, folder)))
+
     def unpacked(
         self, source: Path, prefix: str, shown: str, kind: ArchiveKind | None = None
     ) -> list[SourceFile]:
@@ -123,9 +149,16 @@ class _Walk:
             self.result.refused.append(Refused(shown, reason))
             return []
         files = []
+        skipped: set[str] = set()
         for member in members:
             relpath = normalise_relpath(prefix + member.relpath)
-            if any(is_skipped(part) for part in relpath.split("/")):
+            parts = relpath.split("/")
+            litter = next((n for n, part in enumerate(parts) if is_skipped(part)), None)
+            if litter is not None:
+                top = "/".join(parts[: litter + 1])  # a skipped folder is named once
+                if top not in skipped:
+                    skipped.add(top)
+                    self.skip(top, folder=litter < len(parts) - 1)
                 continue
             bag = member.bag and BagInfo(
                 normalise_relpath(prefix + member.bag.relpath) or shown, member.bag.info
@@ -138,6 +171,9 @@ class _Walk:
         containers: list[tuple[Path, str, ArchiveKind | None]] = []
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
+            for dirname in dirnames:
+                if is_skipped(dirname):
+                    self.skip(normalise_relpath(os.path.relpath(here / dirname, root)), True)
             dirnames[:] = sorted(d for d in dirnames if not is_skipped(d))
             for dirname in list(dirnames):
                 path = here / dirname
@@ -153,6 +189,7 @@ class _Walk:
                     containers.append((path, relpath, None))
             for name in filenames:
                 if is_skipped(name):
+                    self.skip(normalise_relpath(os.path.relpath(here / name, root)), False)
                     continue
                 path = here / name
                 relpath = normalise_relpath(os.path.relpath(path, root))

@@ -117,7 +117,7 @@ def row_fields(row: ManifestRow) -> dict[str, Any]:
         try:
             fields["date"] = parse_date(values["date"])
         except ValueError as exc:
-            raise RowError(row.where, f"column 'date': {exc}") from None
+            raise RowError(row.where, f"{row.column('date')}: {exc}") from None
     people = _people(row, values)
     if people:
         fields["people"] = people
@@ -154,7 +154,8 @@ def _category(row: ManifestRow, value: str) -> Category:
     if category is None:
         valid = "; ".join(f"{c.code} ({c.zh} / {c.en})" for c in categories())
         raise RowError(
-            row.where, f"column 'category': unknown category {value!r}; use one of: {valid}"
+            row.where,
+            f"{row.column('category')}: unknown category {value!r}; use one of: {valid}",
         )
     return category
 
@@ -171,12 +172,14 @@ def _region(row: ManifestRow, values: dict[str, Any]) -> dict[str, Any]:
         region["code"] = code
     coordinates = {axis: _coordinate(row, values, axis) for axis in ("lat", "lon")}
     if (coordinates["lat"] is None) != (coordinates["lon"] is None):
-        raise RowError(row.where, "columns 'lat' and 'lon': give both or neither")
+        both = f"{row.column('lat')} and {row.column('lon')}"
+        raise RowError(row.where, f"{both}: give both or neither")
     if coordinates["lat"] is not None:
         region.update(coordinates)
     if region and "name" not in region:
         raise RowError(
-            row.where, "column 'region': a place name is needed with region_code, lat or lon"
+            row.where,
+            f"{row.column('region')}: a place name is needed with region_code, lat or lon",
         )
     return region
 
@@ -189,9 +192,9 @@ def _coordinate(row: ManifestRow, values: dict[str, Any], axis: str) -> float | 
     try:
         number = float(raw)
     except (TypeError, ValueError):
-        raise RowError(row.where, f"column {axis!r}: {raw!r} is not a number") from None
+        raise RowError(row.where, f"{row.column(axis)}: {raw!r} is not a number") from None
     if not -limit <= number <= limit:
-        raise RowError(row.where, f"column {axis!r}: {number} is outside -{limit}…{limit}")
+        raise RowError(row.where, f"{row.column(axis)}: {number} is outside -{limit}…{limit}")
     return number
 
 
@@ -214,14 +217,14 @@ def _person(row: ManifestRow, column: str, entry: str, default_role: str) -> dic
         return {"name": entry, "role": default_role}
     name, role, level = match["name"].strip(), default_role, None
     if not name:
-        raise RowError(row.where, f"column {column!r}: {entry!r} has a role but no name")
+        raise RowError(row.where, f"{row.column(column)}: {entry!r} has a role but no name")
     for part in filter(None, (p.strip() for p in re.split(r"[,，、/;]", match["role"]))):
         found_role, found_level = _role_and_level(part)
         if found_role is None and found_level is None:
             roles = ", ".join(f"{words[0]} ({words[1]})" for words in ROLES.values())
             raise RowError(
                 row.where,
-                f"column {column!r}: unknown role {part!r} for {name}; roles are: {roles}",
+                f"{row.column(column)}: unknown role {part!r} for {name}; roles are: {roles}",
             )
         role = found_role or role
         level = found_level or level
@@ -254,7 +257,7 @@ def _language(row: ManifestRow, value: str) -> str:
     if not _BCP47.match(tag):
         raise RowError(
             row.where,
-            f"column 'language': {value!r} is not a language code such as zh, en, mn, bo",
+            f"{row.column('language')}: {value!r} is not a language code such as zh, en, mn, bo",
         )
     return tag
 
@@ -276,7 +279,8 @@ def _embargo(row: ManifestRow, value: str) -> str:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         raise RowError(
-            row.where, f"column 'embargo_until': {value!r} is not a real date (YYYY-MM-DD)"
+            row.where,
+            f"{row.column('embargo_until')}: {value!r} is not a real date (YYYY-MM-DD)",
         ) from None
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from secrets import token_hex
@@ -51,7 +51,7 @@ from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
 from ingest.record import Defaults, add_events, build_record, keep_curated, same_content
-from ingest.report import IngestReport, ItemOutcome, Outcome
+from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
@@ -151,7 +151,7 @@ def run_ingest(
             "interrupted before the end; items reported here are done, "
             "re-run the same command to finish the rest"
         )
-        raise
+        raise IngestInterrupted(report) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         report.finished = now_iso()
@@ -173,6 +173,10 @@ def _plan(
     failures = [
         ItemOutcome(r.relpath, "failed", reason=f"{r.relpath}: {r.reason}")
         for r in discovery.refused
+    ]
+    failures += [
+        ItemOutcome(s.relpath, "skipped", reason=f"{s.relpath}: {s.reason}")
+        for s in discovery.skipped
     ]
     failures += [
         ItemOutcome(_failure_source(f), "failed", reason=str(f.error), row=f.number)
@@ -202,7 +206,7 @@ def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
         row = ManifestRow(0, f"{bag.relpath}/bag-info.txt" if bag else first.relpath, {})
     said = {column.removesuffix("_zh").removesuffix("_en") for column in row.values}
     values = {column: value for column, value in values.items() if column not in said}
-    return row_fields(ManifestRow(row.number, row.where, {**values, **row.values}))
+    return row_fields(replace(row, values={**values, **row.values}))  # keeps how it names columns
 
 
 @contextmanager

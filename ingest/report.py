@@ -1,12 +1,33 @@
-"""What an ingest run tells the archivist: one entry per item, machine-readable."""
+"""What an ingest run tells the archivist: one entry per item, machine-readable, and the same as a
+table for a spreadsheet (CSV with a BOM, which Excel opens as UTF-8, or XLSX)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["stored", "updated", "unchanged", "duplicate", "failed", "would-store"]
-"""updated: a re-run changed an existing item (its manifest metadata or its files)."""
+Outcome = Literal["stored", "updated", "unchanged", "duplicate", "failed", "would-store", "skipped"]
+"""updated: a re-run changed an existing item (its manifest metadata or its files).
+skipped: operating-system litter or a hidden file, left out on purpose (the reason says which)."""
+
+REPORT_COLUMNS = ("source", "outcome", "row", "id", "reason", "files")
+_HEADINGS = {
+    "zh": ("文件", "结果", "清单行", "条目编号", "说明", "已存文件"),
+    "en": ("Source", "Outcome", "Manifest row", "Item id", "Reason", "Stored files"),
+}
+_OUTCOMES_ZH = {
+    "stored": "已入库",
+    "updated": "已更新",
+    "unchanged": "未变",
+    "duplicate": "重复",
+    "failed": "失败",
+    "would-store": "将入库（试运行）",
+    "skipped": "已跳过",
+    "error": "批次错误",
+}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -34,7 +55,7 @@ class ItemOutcome:
     source: str  # relative path(s) of the item's files, or "manifest row N"
     outcome: Outcome
     id: str | None = None
-    reason: str | None = None  # why it failed, which item it duplicates, what was kept
+    reason: str | None = None  # why it failed or was skipped, what it duplicates, what was kept
     row: int | None = None  # manifest row number (1 = first data row), if any
     files: list[str] = field(default_factory=list)  # stored file roles
     conflicts: list[Conflict] = field(default_factory=list)  # on re-runs over people's changes
@@ -64,3 +85,71 @@ class IngestReport:
         data = asdict(self)
         data["counts"] = self.counts()
         return data
+
+
+class IngestInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the run; `report` is what it did until then (it is stored too), so the
+    command can still write it and say where."""
+
+    def __init__(self, report: IngestReport):
+        super().__init__("interrupted")
+        self.report = report
+
+
+def report_table(report: IngestReport, lang: str = "zh") -> list[list[str]]:
+    """The report as rows of text, a heading row first: one row per item, then batch errors."""
+    headings = list(_HEADINGS["zh" if lang == "zh" else "en"])
+    rows = [headings]
+    for item in report.items:
+        rows.append(
+            [
+                item.source,
+                _outcome_label(item.outcome, lang),
+                "" if item.row is None else str(item.row),
+                item.id or "",
+                item.reason or "",
+                ", ".join(item.files),
+            ]
+        )
+    rows += [["", _outcome_label("error", lang), "", "", problem, ""] for problem in report.errors]
+    return rows
+
+
+def report_csv(report: IngestReport, lang: str = "zh") -> bytes:
+    """UTF-8 with a BOM, so Excel shows Chinese; no cell can run as a formula."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerows([[_inert(cell) for cell in row] for row in report_table(report, lang)])
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+def report_xlsx(report: IngestReport, lang: str = "zh") -> bytes:
+    """One sheet, frozen heading, cells always text (a reason starting with '=' stays text)."""
+    from openpyxl import Workbook  # imported here: only spreadsheet reports need it
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "报告" if lang == "zh" else "report"
+    for row in report_table(report, lang):
+        sheet.append(row)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.data_type = "s"  # openpyxl reads a leading '=' as a formula otherwise
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEF", (40, 12, 8, 36, 80, 24), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _outcome_label(outcome: str, lang: str) -> str:
+    return _OUTCOMES_ZH.get(outcome, outcome) if lang == "zh" else outcome
+
+
+def _inert(text: str) -> str:
+    """A cell Excel shows as text: a leading =, +, -, @ would make it a formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text

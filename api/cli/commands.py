@@ -109,16 +109,24 @@ def _print_summary(report: IngestReport, report_path: Path) -> None:
 
 
 def _ingest(paths: list[Path], options: IngestOptions, services: Services) -> IngestReport:
-    """Run the pipeline with a progress display; unusable input exits 2 before any work."""
+    """Run the pipeline with a progress display; unusable input exits 2 before any work. After
+    Ctrl-C the report the run stored is written and named too, then exit 130."""
     from api.cli.progress import ingest_progress
     from ingest.pipeline import run_ingest
+    from ingest.report import IngestInterrupted
 
+    interrupted: IngestReport | None = None
     with ingest_progress(err) as progress:
         try:
             return run_ingest(paths, options, services.store_config, services.index, progress)
+        except IngestInterrupted as stop:
+            interrupted = stop.report
         except KeyboardInterrupt:
-            err.print("interrupted: finished items are kept; run the same command again to go on")
-            raise typer.Exit(130) from None
+            pass
+    if interrupted is not None:
+        _print_summary(interrupted, _write_report(services.settings, interrupted))
+    err.print("interrupted: finished items are kept; run the same command again to go on")
+    raise typer.Exit(130)
 
 
 @app.command()
@@ -130,7 +138,7 @@ def ingest(
         str, typer.Option("--collection", "-c", help="Collection slug, e.g. ordos-folk-songs.")
     ],
     manifest: Annotated[
-        Path | None, typer.Option(help="CSV or JSON manifest describing the items.")
+        Path | None, typer.Option(help="CSV, XLSX or JSON manifest describing the items.")
     ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, max=64, help="Parallel processes (default: cores).")
@@ -336,6 +344,25 @@ def demo(
         raise typer.Exit(1)
     if not no_serve:
         _serve(settings, host, port, "Heritage demo", " (try 剪纸)")
+
+
+@app.command("manifest-template")
+def manifest_template(
+    output: Annotated[
+        Path, typer.Argument(help="Where to write the template, e.g. 清单.xlsx.")
+    ] = Path("manifest-template.xlsx"),
+) -> None:
+    """Write an XLSX manifest template: Chinese and English headers, drop-down lists for category,
+    access and status. Fill it in and pass it to `heritage ingest --manifest`."""
+    from ingest.manifest_template import write_manifest_template
+
+    if output.suffix.lower() != ".xlsx":
+        fail(f"{output}: the template is an Excel workbook; give a name ending in .xlsx")
+    try:
+        write_manifest_template(output)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    out.print(f"Wrote {output}", markup=False, highlight=False)
 
 
 @app.command()

@@ -318,3 +318,17 @@ def test_a_rerun_prints_what_it_kept_and_never_republishes(heritage: Run, data_d
         assert again.returncode == 0, again.stderr
         assert "kept status 'withdrawn'" in again.stdout.replace('"', "'"), again.stdout
         assert records.load(record["id"])["status"] == "withdrawn"
+
+
+def test_manifest_template_command_writes_a_workbook_ingest_reads(
+    heritage: Run, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "清单.xlsx"
+    result = heritage("manifest-template", target)
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(target).active
+    headers = [cell.value for cell in sheet[1] if cell.value]
+    assert "标题" in " ".join(map(str, headers))
+    assert heritage("manifest-template", tmp_path / "x.csv").returncode == 2

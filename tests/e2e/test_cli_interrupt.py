@@ -91,7 +91,7 @@ def test_kill_9_midway_then_rerun_completes(collection: Path, tmp_path: Path) ->
     process = _start(collection, data_dir)
     done_before = _wait_for_records(data_dir, 3)
     os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    process.communicate(timeout=30)  # reaped, its pipe read and closed
     assert done_before < FILES, "the run finished before it could be killed"
     report = _rerun(collection, data_dir)
     counts = report["counts"]
@@ -111,6 +111,10 @@ def test_ctrl_c_midway_stops_cleanly_then_rerun_completes(collection: Path, tmp_
     output, _ = process.communicate(timeout=120)
     assert process.returncode != 0, output
     assert "Traceback" not in output
+    named = [line for line in output.splitlines() if line.startswith("Report: ")]
+    assert len(named) == 1, output  # the report of the interrupted run is written and named
+    stopped = json.loads(Path(named[0].removeprefix("Report: ").strip()).read_text("utf-8"))
+    assert 0 < stopped["counts"].get("stored", 0) < FILES
     report = _rerun(collection, data_dir)
     assert report["counts"].get("stored", 0) + report["counts"].get("unchanged", 0) == FILES
     _assert_complete_and_unique(data_dir)

@@ -148,9 +148,13 @@ FAILED = {
     "bad/clip.mp4": (
         "bad/clip.mp4: cannot read it as audio or video: the MP4/MOV index (moov atom) is missing"
     ),
-    "rows/unknown-cat.jpg": "items.csv row 3 (line 4): column 'category': unknown category",
-    "rows/bad-date.jpg": "items.csv row 4 (line 5): column 'date': 'someday' is not a date",
+    "rows/unknown-cat.jpg": "items.csv row 3 (line 4): column E 'category': unknown category",
+    "rows/bad-date.jpg": "items.csv row 4 (line 5): column F 'date': 'someday' is not a date",
     "photos/missing.jpg": "items.csv row 5 (line 6): file 'photos/missing.jpg' was not found",
+}
+SKIPPED = {  # operating-system litter: left out, but said so in the report and its counts
+    ".DS_Store": ".DS_Store: an operating-system file (macOS or Windows litter)",
+    "__MACOSX": "__MACOSX: an operating-system folder (macOS or Windows litter)",
 }
 
 
@@ -171,9 +175,10 @@ def test_batch_stores_good_items_names_every_failure_and_reruns_idempotently(
         f"剪纸/龙凤-副本.jpg: same content as 剪纸/龙凤.jpg (item {item_id('ZJ-001')}), "
         "which is already in this collection; not stored again",
     )
-    assert (
-        len(found) == len(GOOD) + len(FAILED) + 1
-    )  # skipped litter and the manifest are not items
+    for name, reason in SKIPPED.items():
+        outcome, text = found[name]
+        assert outcome == "skipped" and text is not None and text.startswith(reason), (name, text)
+    assert len(found) == len(GOOD) + len(FAILED) + len(SKIPPED) + 1  # the manifest is no item
     assert progress.total == len(found) and len(progress.advanced) == len(found)
     assert report.failed == len(FAILED) and report.errors == []
 
@@ -233,7 +238,7 @@ def test_batch_stores_good_items_names_every_failure_and_reruns_idempotently(
 
     assert RecordStore(store).load_collection(COLLECTION)["slug"] == COLLECTION
     saved = json.loads(store.get_bytes(f"reports/{report.job_id}.json"))
-    assert saved["counts"] == {"stored": 4, "duplicate": 1, "failed": 8}
+    assert saved["counts"] == {"stored": 4, "duplicate": 1, "failed": 8, "skipped": 2}
     assert list(scratch_tmp.iterdir()) == []
 
     # The same command again: nothing stored twice, nothing rewritten.
@@ -241,7 +246,7 @@ def test_batch_stores_good_items_names_every_failure_and_reruns_idempotently(
     before_records = {key: store.get_bytes(key) for key in store.list("records/")}
     again = ingest(source, tmp_path / "store", index=index, workers=2)
     assert {s for s, (o, _) in outcomes(again).items() if o == "unchanged"} == GOOD
-    assert again.counts() == {"unchanged": 4, "duplicate": 1, "failed": 8}
+    assert again.counts() == {"unchanged": 4, "duplicate": 1, "failed": 8, "skipped": 2}
     assert blobs(store) == before_blobs
     assert {key: store.get_bytes(key) for key in store.list("records/")} == before_records
     assert len(list(store.list("reports/"))) == 2
@@ -251,7 +256,7 @@ def test_dry_run_stores_nothing(source: Path, tmp_path: Path) -> None:
     index = SqliteIndex(tmp_path / "index.sqlite3")
     report = ingest(source, tmp_path / "store", index=index, dry_run=True)
     assert report.dry_run
-    assert report.counts() == {"would-store": 4, "duplicate": 1, "failed": 8}
+    assert report.counts() == {"would-store": 4, "duplicate": 1, "failed": 8, "skipped": 2}
     assert list(LocalStore(tmp_path / "store").list("")) == []
     assert index.count(Audience.all()) == 0
 

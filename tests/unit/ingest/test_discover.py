@@ -44,7 +44,22 @@ def test_system_litter_and_hidden_files_are_skipped(tmp_path: Path) -> None:
         "sub/desktop.ini",
     ]:
         touch(root / name)
-    assert relpaths(root, tmp_path) == ["keep.jpg"]
+    found = discover([root], tmp_path)
+    assert [f.relpath for f in found.files] == ["keep.jpg"]
+    # each left-out file or folder is named once, so the report can say what was left out
+    assert [(s.relpath, s.reason) for s in found.skipped] == [
+        (".DS_Store", "an operating-system file (macOS or Windows litter), not collection data"),
+        (".git", "a hidden folder (its name starts with '.')"),
+        (".hidden.jpg", "a hidden file (its name starts with '.')"),
+        ("Thumbs.db", "an operating-system file (macOS or Windows litter), not collection data"),
+        ("__MACOSX", "an operating-system folder (macOS or Windows litter), not collection data"),
+        (
+            "sub/desktop.ini",
+            "an operating-system file (macOS or Windows litter), not collection data",
+        ),
+    ]
+    given = discover([root / ".DS_Store"], tmp_path)
+    assert (given.files, [s.relpath for s in given.skipped]) == ([], [".DS_Store"])
 
 
 def test_decomposed_names_are_normalised_to_nfc(tmp_path: Path) -> None:
@@ -95,6 +110,9 @@ def test_a_given_archive_is_a_root_its_members_named_inside_it(tmp_path: Path) -
     )
     found = discover([archive], tmp_path / "scratch")
     assert [f.relpath for f in found.files] == ["歌曲/01.wav"]
+    assert [
+        (s.relpath, s.reason.startswith("an operating-system folder")) for s in found.skipped
+    ] == [("__MACOSX", True)]
     assert found.files[0].path.read_bytes() == b"wav"
     assert found.files[0].path.is_relative_to(tmp_path / "scratch")
 

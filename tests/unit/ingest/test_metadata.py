@@ -119,7 +119,7 @@ def test_unknown_category_lists_valid_codes() -> None:
         ),
         ({"lat": "north", "lon": "1", "region": "x"}, "column 'lat': 'north' is not a number"),
         ({"lat": "95", "lon": "1", "region": "x"}, "column 'lat': 95.0 is outside -90…90"),
-        ({"lat": "39.6", "region": "x"}, "columns 'lat' and 'lon': give both or neither"),
+        ({"lat": "39.6", "region": "x"}, "column 'lat' and column 'lon': give both or neither"),
         ({"region_code": "150600"}, "column 'region': a place name is needed"),
         (
             {"language": "Klingon language"},
