@@ -104,7 +104,8 @@ def test_sign_in_shows_the_landing_page_and_sign_out_ends_the_session(app: Any) 
     assert out.status_code == 303 and out.headers["location"] == "/workspace/login"
     assert client.get("/workspace/", follow_redirects=False).status_code == 303
     replay = browser(app)
-    replay.cookies.set(SESSION_COOKIE, stolen, domain="heritage.test")  # the signed-out cookie, kept by someone
+    # the signed-out cookie, kept by someone
+    replay.cookies.set(SESSION_COOKIE, stolen, domain="heritage.test")
     assert replay.get("/workspace/", follow_redirects=False).status_code == 303
 
 
@@ -130,7 +131,7 @@ def test_a_session_planted_before_sign_in_is_not_promoted(app: Any) -> None:
     attacker.get("/workspace/login")
     planted = attacker.cookies[SESSION_COOKIE]
     victim = browser(app)
-    victim.cookies.set(SESSION_COOKIE, planted, domain="heritage.test")  # fixation: the victim's browser gets it
+    victim.cookies.set(SESSION_COOKIE, planted, domain="heritage.test")  # planted in the victim's
     answer = sign_in(victim, "curator-a")
     assert answer.status_code == 303
     issued = victim.cookies[SESSION_COOKIE]
@@ -160,9 +161,7 @@ def test_forms_without_their_csrf_token_are_refused(app: Any) -> None:
     assert user.get("/workspace/", follow_redirects=False).status_code == 200  # still signed in
 
 
-def test_a_write_by_session_needs_the_csrf_header_and_a_key_does_not(
-    app: Any, repo: Repo
-) -> None:
+def test_a_write_by_session_needs_the_csrf_header_and_a_key_does_not(app: Any, repo: Repo) -> None:
     item = repo.ids["public-draft"]
     client = signed_in(app, "curator-a")
     etag = client.get(f"/api/items/{item}").headers["ETag"]
@@ -209,12 +208,15 @@ def test_a_user_gets_the_same_answers_as_a_key_of_its_institution_and_role(
 
 def test_an_archivist_of_a_cannot_touch_bs_item(app: Any, repo: Repo) -> None:
     client = signed_in(app, "archivist-a")
-    headers = {"Content-Type": "application/merge-patch+json", CSRF_HEADER: landing_csrf(client)}
-    hidden = client.patch(f"/api/items/{repo.ids['b-restricted']}", json={"rights": {"holder": "x"}},
-                          headers={**headers, "If-Match": '"x"'})  # fmt: skip
+    headers = {
+        "Content-Type": "application/merge-patch+json",
+        CSRF_HEADER: landing_csrf(client),
+        "If-Match": '"x"',
+    }
+    patch = {"rights": {"holder": "x"}}
+    hidden = client.patch(f"/api/items/{repo.ids['b-restricted']}", json=patch, headers=headers)
     assert hidden.status_code in (403, 404)
-    visible = client.patch(f"/api/items/{repo.ids['b-public']}", json={"rights": {"holder": "x"}},
-                           headers={**headers, "If-Match": '"x"'})  # fmt: skip
+    visible = client.patch(f"/api/items/{repo.ids['b-public']}", json=patch, headers=headers)
     assert visible.status_code == 403
     assert repo.record("b-public").get("rights", {}).get("holder") != "x"
     assert client.get(f"/api/items/{repo.ids['b-review']}").status_code == 404  # B's draft
