@@ -32,10 +32,10 @@ PasswordStdin = Annotated[
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
             fail("--password-stdin: stdin held no password")
-        return password
+        return line
     password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return password
 
