@@ -43,6 +43,15 @@ class Settings(BaseSettings):
         "", description="Comma-separated bootstrap admin keys (role keys: `heritage keys create`)."
     )
     secret: SecretStr = SecretStr("")
+    session_seconds: int = Field(
+        8 * 3600, ge=60, description="How long a workspace sign-in lasts (signed cookie)."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins per user name or address before a lockout."
+    )
+    login_lockout_seconds: float = Field(
+        30.0, gt=0, description="First lockout; it doubles with each further failure (max 15 min)."
+    )
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL, for links and RDF.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     default_status: Literal["draft", "review", "published"] = "draft"

@@ -20,12 +20,14 @@ from repository.store import ObjectNotFound, ObjectStore
 
 @dataclass(frozen=True)
 class Actor:
-    """Who did it: an API key (id, institution, role) or a local program such as the CLI."""
+    """Who did it: an API key (id, institution, role), a signed-in user (name, institution, role)
+    or a local program such as the CLI."""
 
     agent: str
     key_id: str | None = None
     institution: str | None = None
     role: str | None = None
+    user: str | None = None
 
     def to_dict(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v is not None}

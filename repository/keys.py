@@ -6,6 +6,7 @@ collections/<slug>.json            collection descriptions
 reports/<job-id>.json              ingest job reports
 jobs/<job-id>.json                 HTTP ingest jobs (`POST /api/ingest`): state, counts, report id
 keys/<key-id>.json                 API keys: the sha256 of the token and its metadata, not the token
+users/<name>.json                  people who sign in: the argon2 hash of the password, no password
 audit/YYYY/MM/DD/<time>-<uuid>.json  the audit log of writes: one object per entry, never replaced
 """
 
@@ -27,8 +28,10 @@ COLLECTIONS_PREFIX = "collections/"
 REPORTS_PREFIX = "reports/"
 JOBS_PREFIX = "jobs/"
 KEYS_PREFIX = "keys/"
+USERS_PREFIX = "users/"
 AUDIT_PREFIX = "audit/"
 _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
+_USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 def check_key(key: str) -> str:
@@ -68,6 +71,20 @@ def api_key_key(key_id: str) -> str:
     if not _KEY_ID.match(key_id):
         raise InvalidInput(f"invalid API key id {key_id!r}")
     return f"{KEYS_PREFIX}{key_id}.json"
+
+
+def check_user_name(name: str) -> str:
+    """A user name is its own storage key: 1-64 of a-z 0-9 . _ -, starting alphanumeric."""
+    if not _USER_NAME.match(name) or ".." in name:
+        raise InvalidInput(
+            f"user name {name!r} must be 1-64 characters of a-z, 0-9, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def user_key(name: str) -> str:
+    return f"{USERS_PREFIX}{check_user_name(name)}.json"
 
 
 def audit_day_prefix(day: date) -> str:

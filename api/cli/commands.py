@@ -21,6 +21,7 @@ from rich.table import Table
 from api.cli.governance import keys_app, verify
 from api.cli.sharing import export_command, harvest_command
 from api.cli.support import HeritageGroup, err, fail, load_settings, open_services, out
+from api.cli.users import users_app
 
 if TYPE_CHECKING:  # the pipeline, the web app and the backends load only when a command runs
     from api.services import Services
@@ -37,6 +38,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(keys_app)
+app.add_typer(users_app)
 app.command()(verify)
 app.command("export")(export_command)
 app.command("harvest")(harvest_command)

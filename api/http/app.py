@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from api.http.audit import AuditMiddleware
 from api.http.errors import install_error_handlers
 from api.http.routes import (
+    account,
     collections,
     edit,
     events,
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
+        app.include_router(module.router)
+    for module in (account,):  # the staff workspace: sign-in and sessions
         app.include_router(module.router)
     for module in (edit, review, events, jobs):  # governance: writes and provenance
         app.include_router(module.router)

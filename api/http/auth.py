@@ -1,6 +1,9 @@
-"""Who is calling: an API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`) → a `Caller`.
+"""Who is calling: an API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`) or, without a key,
+a signed-in session (`api.http.sessions`) → a `Caller`.
 
-Keys and callers: `api.operations.callers`.
+Keys and callers: `api.operations.callers`; users: `api.operations.accounts`. A key wins over a
+session. A session that has ended counts as no session (anonymous); an unsafe request it
+authenticates must carry its CSRF token (403 otherwise).
 
 No key: an anonymous reader (the public). A key that is wrong, malformed or revoked: 401, on
 reads too, so a client never silently gets less than it asked for. A valid key without the role a
@@ -14,7 +17,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
+from api.http.sessions import SAFE_METHODS, check_csrf, session_caller
 from api.http.state import shared
 from api.operations.callers import Caller, KeyRing
 from repository.apikeys import KeyStore, Role
@@ -34,15 +39,21 @@ def keyring(request: Request) -> KeyRing:
     )
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header_key: Annotated[str | None, Security(_header_key)],
 ) -> Caller | None:
-    """The caller behind the key sent, None without a key, 401 for a key that is not valid."""
+    """The caller behind the key sent (401 for a key that is not valid), else the signed-in
+    session's (403 for an unsafe request without its CSRF token), else None."""
     presented = bearer.credentials if bearer else header_key
     if not presented:
-        return None
+        caller = await run_in_threadpool(session_caller, request)  # reads the user's record
+        if caller is not None and request.method not in SAFE_METHODS:
+            await check_csrf(request)
+        if caller is not None:
+            request.state.caller = caller
+        return caller
     caller = keyring(request).resolve(presented)
     if caller is None:
         raise HTTPException(
@@ -66,12 +77,14 @@ def require_role(role: Role) -> Callable[..., Caller]:
         if caller is None:
             raise HTTPException(
                 401,
-                "an API key is required: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'",
+                "an API key is required: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY' "
+                "(or sign in at /workspace/login)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         if not caller.has_role(role):
+            held = "account" if caller.user else "key"
             raise HTTPException(
-                403, f"this needs the {role} role or above; your key is {caller.role}"
+                403, f"this needs the {role} role or above; your {held} is {caller.role}"
             )
         request.state.writer = caller
         return caller

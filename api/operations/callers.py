@@ -1,4 +1,5 @@
-"""Who is acting: a `Caller` (an institution and a role) resolved from an API key by `KeyRing`.
+"""Who is acting: a `Caller` (an institution and a role) resolved from an API key by `KeyRing`,
+or from a signed-in user (`api.operations.accounts`): both meet the same permission checks.
 
 Keys are made with `heritage keys create` and stored hashed (`repository.apikeys`); each acts for
 one institution with one role. `HERITAGE_API_KEYS` (comma-separated) are bootstrap admin keys for
@@ -22,13 +23,17 @@ from repository.audit import Actor
 KEY_CACHE_SECONDS = 5.0
 MAX_CACHED_KEYS = 10_000
 
+
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated key: the institution it acts for and its role."""
+    """An authenticated key or user: the institution it acts for and its role.
 
-    key_id: str
+    A key has its `key_id`; a signed-in person has `user` (their name) and no key id."""
+
+    key_id: str | None
     institution: str
     role: Role
+    user: str | None = None
 
     def has_role(self, role: Role) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -36,10 +41,11 @@ class Caller:
     @property
     def agent(self) -> str:
         """How provenance events name this caller."""
-        return f"{self.institution}/{self.role} (key {self.key_id})"
+        who = f"user {self.user}" if self.user is not None else f"key {self.key_id}"
+        return f"{self.institution}/{self.role} ({who})"
 
     def actor(self) -> Actor:
-        return Actor(self.agent, self.key_id, self.institution, self.role)
+        return Actor(self.agent, self.key_id, self.institution, self.role, self.user)
 
 
 def key_is_allowed(presented: str, allowed: frozenset[str]) -> bool:

@@ -8,6 +8,7 @@ import io
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from api.http.i18n import message
-from api.http.routes.insights import SESSION_COOKIE
+from api.http.sessions import SESSION_COOKIE
 from api.operations.insights import FEW_RESULTS, LOG_FILE
 from repository import open_store
 from repository.apikeys import KeyStore
@@ -42,6 +43,13 @@ def visit(client: TestClient, **params: object) -> None:
     headers = {"X-Forwarded-For": MARKERS[0], "User-Agent": MARKERS[1], "Cookie": f"s={MARKERS[2]}"}
     response = client.get(f"/?{urlencode(params, doseq=True)}", headers=headers)
     assert response.status_code == 200
+
+
+def key_login(client: TestClient, key: str, **kwargs: object) -> Any:
+    """Sign in through the key form, with the CSRF token the form carries."""
+    form = parse(client.get("/insights").text).find("form", "login-form")
+    token = form.find("input", name="csrf_token").attrs["value"]
+    return client.post("/insights/login", data={"key": key, "csrf_token": token}, **kwargs)
 
 
 def settle(client: TestClient, query: str) -> dict:
@@ -151,9 +159,9 @@ def test_stored_keys_need_the_curator_role(client: TestClient, corpus: Corpus) -
     _, archivist = keys.create("page-tests", "archivist")
     curator_key, curator = keys.create("page-tests", "curator")
     assert client.get("/api/insights", headers={"X-API-Key": archivist}).status_code == 403
-    assert client.post("/insights/login", data={"key": archivist}).status_code == 401
+    assert key_login(client, archivist).status_code == 401
     assert client.get("/api/insights", headers={"X-API-Key": curator}).status_code == 200
-    signed_in = client.post("/insights/login", data={"key": curator}, follow_redirects=False)
+    signed_in = key_login(client, curator, follow_redirects=False)
     assert signed_in.status_code == 303
     assert client.get("/api/insights").status_code == 200
     keys.revoke(curator_key.id)
@@ -161,10 +169,10 @@ def test_stored_keys_need_the_curator_role(client: TestClient, corpus: Corpus) -
 
 
 def test_browser_sign_in_sets_a_session_without_the_key(client: TestClient, corpus: Corpus) -> None:
-    wrong = client.post("/insights/login", data={"key": "guess"}, follow_redirects=False)
+    wrong = key_login(client, "guess", follow_redirects=False)
     assert wrong.status_code == 401
     assert message("zh", "login.failed") in wrong.text
-    right = client.post("/insights/login", data={"key": CURATOR_KEY}, follow_redirects=False)
+    right = key_login(client, CURATOR_KEY, follow_redirects=False)
     assert right.status_code == 303 and right.headers["location"] == "/insights"
     cookie = right.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=")
@@ -183,13 +191,16 @@ def test_browser_sign_in_sets_a_session_without_the_key(client: TestClient, corp
     with TestClient(create_app(settings)) as other:
         other.cookies.set(SESSION_COOKIE, client.cookies[SESSION_COOKIE])
         assert other.get("/api/insights").status_code == 401
-    client.post("/insights/logout")
+    assert client.post("/insights/logout").status_code == 403  # no CSRF token: not signed out
+    assert client.get("/api/insights").status_code == 200
+    token = doc.find("form", action="/insights/logout").find("input", name="csrf_token")
+    client.post("/insights/logout", data={"csrf_token": token.attrs["value"]})
     assert client.get("/api/insights").status_code == 401
 
 
 def test_hostile_queries_are_text_on_the_dashboard(client: TestClient) -> None:
     visit(client, q="<script>window.__pwned=1</script>")
-    client.post("/insights/login", data={"key": CURATOR_KEY})
+    key_login(client, CURATOR_KEY)
     body = client.get("/insights").text
     assert "<script>window.__pwned" not in body
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in body

@@ -1,18 +1,18 @@
 """The curators' demand map: `/insights` (charts), `/insights/export.csv`, `/api/insights`, and the
 public `POST /api/insights/searches` that the catalogue's live search calls once a search settles.
 
-Reading needs a curator or admin key (`api.http.auth`). Scripts send it as
-`Authorization: Bearer KEY` or `X-API-Key: KEY`; a browser signs in once through the form at
-`/insights`, which sets a signed, HttpOnly, SameSite=Strict session cookie holding the key's id
-and hash (never the key itself), valid for `SESSION_SECONDS` and re-checked against the key store
-on every request, so revoking a key ends its sessions. Keys never travel in URLs.
+Reading needs a curator or admin (`api.http.auth`). Scripts send a key as
+`Authorization: Bearer KEY` or `X-API-Key: KEY`; a browser is signed in either as a curator user
+(`/workspace/login`) or once through the key form at `/insights`, which starts the one session
+(`api.http.sessions`) naming the key's id and hash (never the key itself); it is re-checked
+against the key store on every request, so revoking a key ends its sessions. Keys never travel in
+URLs.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,40 +21,36 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 
 from api.http.auth import keyring
 from api.http.deps import AudienceDep, ServicesDep
 from api.http.i18n import choose_language, render
 from api.http.routes.pages import catalogue_query
+from api.http.sessions import (
+    check_csrf,
+    end_session,
+    form_session,
+    read_session,
+    session_caller,
+    set_session,
+    start_session,
+)
 from api.labels import label_for
 from api.operations.callers import Caller
 from api.operations.insights import FEW_RESULTS, Period, SearchLog, record_search, recorder_for
 from api.operations.searching import run_search
 from api.protocols.exports import csv_cell
-from repository.apikeys import KeyStore, Role, hash_token
+from repository.apikeys import Role, hash_token
 from search.base import Audience
 
 router = APIRouter(tags=["insights"])
 
-SESSION_COOKIE = "heritage_insights"
-SESSION_SECONDS = 8 * 3600
 READER_ROLE: Role = "curator"
 PERIODS = (7, 30, 90, 365)
 TABLES = ("top", "poor", "trend", "category", "region", "searches")
 MAX_BEACON_QUERY = 4000
 # --- who may read ------------------------------------------------------------------------------
-
-
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    """Signs sessions with HERITAGE_SECRET, or with a per-process secret when none is set
-    (sessions then end when the server restarts)."""
-    secret = request.app.state.services.settings.secret.get_secret_value()
-    if not secret:
-        secret = getattr(request.app.state, "insights_secret", None) or secrets.token_hex(32)
-        request.app.state.insights_secret = secret
-    return URLSafeTimedSerializer(secret, salt="heritage-insights-session")
 
 
 def _presented_key(request: Request) -> str | None:
@@ -72,27 +68,9 @@ def _reader(request: Request, key: str) -> Caller | None:
 
 
 def _session_is_valid(request: Request) -> bool:
-    """A signed session names a key by id and hash; the key must still exist, be active and
-    hold the role, so revoking a key (or removing a bootstrap key) ends its sessions."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return False
-    try:
-        session = _serializer(request).loads(cookie, max_age=SESSION_SECONDS)
-        key_id, digest = str(session["id"]), str(session["h"])
-    except (BadSignature, KeyError, TypeError):
-        return False
-    services = request.app.state.services
-    bootstrap = services.settings.api_key_set  # the operator's admin keys
-    if any(secrets.compare_digest(hash_token(k), digest) for k in bootstrap):
-        return True
-    key = KeyStore(services.store).get(key_id)
-    return (
-        key is not None
-        and key.active
-        and secrets.compare_digest(key.token_sha256, digest)
-        and Caller(key.id, key.institution, key.role).has_role(READER_ROLE)
-    )
+    """The session's user or key must still be valid and hold the role (`session_caller`)."""
+    caller = session_caller(request)
+    return caller is not None and caller.has_role(READER_ROLE)
 
 
 def is_reader(request: Request) -> bool:
@@ -228,7 +206,7 @@ def trend_chart(trend: list[dict[str, Any]]) -> dict[str, Any]:
 def insights_page(request: Request, days: DaysQuery = 30) -> Response:
     lang = choose_language(request)
     if not is_reader(request):
-        return render(request, "insights_login.html", {"failed": False})
+        return _login_form(request, failed=False)
     period = _period(days)
     data = report(_search_log(request), period, lang)
     context = {
@@ -240,34 +218,41 @@ def insights_page(request: Request, days: DaysQuery = 30) -> Response:
         "region_chart": bar_chart(data["by_region"], "searches", "label"),
         "top_chart": bar_chart(data["top_queries"][:10], "searches", "query"),
         "dropped": recorder_for(request.app.state).dropped,
+        "csrf_token": session.csrf if (session := read_session(request)) else "",
     }
     response = render(request, "insights.html", context)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
+def _login_form(request: Request, failed: bool) -> Response:
+    """The key form, carrying the CSRF token of the (anonymous) session it is shown in."""
+    session = form_session(request)
+    context = {"failed": failed, "csrf_token": session.csrf}
+    response = render(request, "insights_login.html", context, status_code=401 if failed else 200)
+    if read_session(request) != session:
+        set_session(request, response, session)
+    return response
+
+
 @router.post("/insights/login", include_in_schema=False)
-def insights_login(request: Request, key: Annotated[str, Form(max_length=512)] = "") -> Response:
+async def insights_login(
+    request: Request, key: Annotated[str, Form(max_length=512)] = ""
+) -> Response:
+    await check_csrf(request)
     caller = _reader(request, key.strip()) if key.strip() else None
     if caller is None:
-        return render(request, "insights_login.html", {"failed": True}, status_code=401)
+        return _login_form(request, failed=True)
     response = RedirectResponse("/insights", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        _serializer(request).dumps({"id": caller.key_id, "h": hash_token(key.strip())}),
-        max_age=SESSION_SECONDS,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    start_session(request, response, key_id=caller.key_id, key_sha256=hash_token(key.strip()))
     return response
 
 
 @router.post("/insights/logout", include_in_schema=False)
-def insights_logout() -> Response:
+async def insights_logout(request: Request) -> Response:
+    await check_csrf(request)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    end_session(request, response)
     return response
 
 
