@@ -47,11 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
-    install_error_handlers(app)
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
     for module in (edit, review, events, jobs):  # governance: writes and provenance
         app.include_router(module.router)
     app.add_middleware(AuditMiddleware)
+    install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
