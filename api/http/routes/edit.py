@@ -27,6 +27,10 @@ router = APIRouter(tags=["items"])
 
 MERGE_PATCH = "application/merge-patch+json"
 MAX_PATCH_BYTES = 4_000_000
+MAX_PATCH_DEPTH = 32
+"""Deepest nesting of objects and arrays in a patch: a record needs a handful of levels; a few
+hundred stored (under `technical`, which takes any keys) made the record unanswerable, as JSON
+serialisers stop at their own depth limits, and 100 000 overflowed the JSON parser's stack."""
 
 
 def parse_patch(body: bytes, content_type: str | None) -> dict[str, Any]:
@@ -37,11 +41,28 @@ def parse_patch(body: bytes, content_type: str | None) -> dict[str, Any]:
         )
     if len(body) > MAX_PATCH_BYTES:
         raise TooLarge(f"the patch is larger than {MAX_PATCH_BYTES} bytes")
+    too_deep = InvalidInput(f"the patch nests objects or arrays deeper than {MAX_PATCH_DEPTH}")
     try:
         patch = json.loads(body)
+    except RecursionError:
+        raise too_deep from None
     except ValueError as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+    if nesting(patch) > MAX_PATCH_DEPTH:
+        raise too_deep
     return check_patch(patch)
+
+
+def nesting(value: Any) -> int:
+    """How deeply objects and arrays nest in a parsed JSON value (walked without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        node, level = pending.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            children = node.values() if isinstance(node, dict) else node
+            pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 @router.patch(
