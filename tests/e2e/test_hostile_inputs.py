@@ -101,6 +101,31 @@ BODIES: dict[str, tuple[str | None, bytes]] = {
         "multipart/form-data; boundary=xyz",
         b"--xyz\r\nContent-Disposition: form-data; name=\x00\r\n\r\n\xff\r\n--xyz",
     ),
+    "hostile values under the routes' own names": (
+        "application/json",
+        b'{"query": "q=x&year_from=' + b"9" * 30 + b"&decade=" + b"9" * 5000 + b'", '
+        b'"expires_in": ' + b"9" * 30 + b', "status": "draft", "reason": "\\u0000\\ud800", '
+        b'"title": {"zh": "\\ud800\\u0000"}, "subjects": ["\\uffff"]}',
+    ),
+    "merge patch with a lone surrogate": (
+        "application/merge-patch+json",
+        b'{"subjects": ["\\ud800"]}',
+    ),
+    "merge patch with 10 000 characters": (
+        "application/merge-patch+json",
+        b'{"subjects": ["' + b"x" * 10_000 + b'"]}',
+    ),
+    "multipart: hostile file names and fields": (
+        "multipart/form-data; boundary=xyz",
+        b'--xyz\r\nContent-Disposition: form-data; name="collection"\r\n\r\n'
+        + b"x" * 2000
+        + b'\r\n--xyz\r\nContent-Disposition: form-data; name="files"; filename="'
+        + b"a" * 300
+        + b'.jpg"\r\n\r\nnot a picture\r\n--xyz\r\nContent-Disposition: form-data; '
+        b'name="files"; filename="\xff\xfe\xed\xa0\x80.txt"\r\n\r\ntext\r\n'
+        b'--xyz\r\nContent-Disposition: form-data; name="manifest"; filename="../../m.csv"'
+        b"\r\n\r\npath\r\n--xyz--\r\n",
+    ),
     "form with NUL and U+FFFF": (
         "application/x-www-form-urlencoded",
         b"verb=ListRecords&metadataPrefix=%00&key=%EF%BF%BF&set=%ED%A0%80",
@@ -232,6 +257,19 @@ def test_no_hostile_input_makes_a_server_error(
         count += 1
         if response.status_code >= 500:
             failures.append(f"{probe} -> {response.status_code} {response.text[:120]}")
+    item = corpus.ids["P1"]
+    for url in (  # nothing a probe managed to store may break what reads it afterwards
+        "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+        "/oai?verb=ListRecords&metadataPrefix=edm",
+        f"/api/items/{item}",
+        f"/items/{item}",
+        f"/iiif/{item}/manifest",
+        f"/api/items/{item}/events",
+        "/api/search?q=x",
+    ):
+        response = test_client.get(url, headers=key if actor == "admin" else {})
+        if response.status_code >= 500:
+            failures.append(f"GET {url} afterwards -> {response.status_code}")
     assert count > 1000, f"only {count} probes: are the routes found?"
     assert not failures, f"{len(failures)} of {count} probes failed:\n" + "\n".join(failures)
 
