@@ -59,6 +59,8 @@ HEADERS: dict[str, str] = {
     "If-Match": '"' + "9" * 400 + '"',
     "Accept": "application/ld+json;" * 500,
     "Accept-Language": "zh;q=" + "9" * 400 + ", " + "x" * 5000,
+    "Cookie": "heritage_lang=" + "x" * 5000 + "; heritage_insights=" + "9" * 400 + "%00%ED%A0%80",
+    "Authorization": "Bearer " + "x" * 10_000,
 }
 
 DEEP = 100_000
