@@ -6,6 +6,7 @@ visible to the caller: a hidden item's files answer the same 404 as an unknown i
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,6 +21,11 @@ from api.services import Services
 from repository import ObjectNotFound
 
 router = APIRouter(tags=["files"])
+
+TEXT_CHARSETS = ("utf-8", "gb18030")
+"""What ingest takes text in (`ingest.media.document`): UTF-8 (a BOM or none), else GB18030,
+a superset of GBK and GB2312; tried in that order, as ingest does."""
+TEXT_HEAD = 64 * 1024  # bytes read to tell them apart
 
 # Uploaded originals may be HTML or SVG: never let a browser run them on our origin.
 _SAFETY_HEADERS = {
@@ -98,14 +104,33 @@ def stream_file(
     if byte_range:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     headers["Content-Length"] = str(end - start + 1)
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=file["media_type"])
     try:
+        media_type = content_type(file, services)
+        if request.method == "HEAD":
+            return Response(status_code=status, headers=headers, media_type=media_type)
         chunks = services.store.open_range(file["key"], start, end) if size else iter(())
     except ObjectNotFound:
         raise HTTPException(
             500, f"the stored content of {record['id']}/{role} is missing; run `heritage verify`"
         ) from None
-    return StreamingResponse(
-        chunks, status_code=status, headers=headers, media_type=file["media_type"]
-    )
+    return StreamingResponse(chunks, status_code=status, headers=headers, media_type=media_type)
+
+
+def content_type(file: dict[str, Any], services: Services) -> str:
+    """The file's media type; for text, with the charset its bytes are in.
+
+    A text/* type without one would be sent as UTF-8 (Starlette adds it), so a GBK transcript
+    showed as mojibake. The record keeps no charset per file, so it is found the way ingest found
+    it, from the bytes; text in neither charset is sent as bytes to download."""
+    media_type: str = file["media_type"]
+    if not media_type.startswith("text/"):
+        return media_type
+    size = min(file["bytes"], TEXT_HEAD)
+    head = b"".join(services.store.open_range(file["key"], 0, size - 1)) if size else b""
+    for charset in TEXT_CHARSETS:
+        try:
+            codecs.getincrementaldecoder(charset)().decode(head, final=size == file["bytes"])
+        except UnicodeDecodeError:
+            continue
+        return f"{media_type}; charset={charset}"
+    return "application/octet-stream"
