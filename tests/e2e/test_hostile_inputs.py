@@ -156,7 +156,7 @@ EXTRA_QUERY: dict[str, tuple[str, ...]] = {
 """Query names routes outside the OpenAPI schema (or reading the raw query string) use."""
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
 @dataclass(frozen=True)
