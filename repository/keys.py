@@ -34,10 +34,17 @@ _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
+MAX_KEY_BYTES = 1024  # S3's limit
+MAX_NAME_BYTES = 255  # a file name on every local file system
+
+
 def check_key(key: str) -> str:
-    """Refuse keys that could escape a directory or confuse S3 (.., //, leading /)."""
+    """Refuse keys that could escape a directory or confuse S3 (.., //, leading /), and keys
+    no store can hold (a name longer than a file name may be), alike on every backend."""
     if not _SAFE_KEY.match(key) or ".." in key.split("/") or "//" in key or key.endswith("/"):
         raise InvalidInput(f"invalid object key {key!r}")
+    if len(key) > MAX_KEY_BYTES or any(len(name) > MAX_NAME_BYTES for name in key.split("/")):
+        raise InvalidInput(f"object key {key[:60]!r}… is longer than any store can hold")
     return key
 
 

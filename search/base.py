@@ -31,6 +31,11 @@ item's date range touches (1950 for the 1950s)."""
 Sort = Literal["relevance", "date", "-date", "title", "modified"]
 SORTS: tuple[str, ...] = get_args(Sort)
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 10_000
+"""Deepest page: a million hits deep at most (a cluster walks 100 steps past its window)."""
+YEARS = (-100_000, 100_000)
+"""The years year_from and year_to may name: far beyond any dated item, well inside every
+backend's integers."""
 
 
 @dataclass(frozen=True)
@@ -132,8 +137,11 @@ def check_query(query: SearchQuery) -> dict[str, list[str]]:
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {query.sort!r}")
     if not 1 <= query.size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"size must be between 1 and {MAX_PAGE_SIZE}, not {query.size}")
-    if query.page < 1:
-        raise InvalidInput(f"page must be 1 or more, not {query.page}")
+    if not 1 <= query.page <= MAX_PAGE:
+        raise InvalidInput(f"page must be between 1 and {MAX_PAGE}, not {query.page}")
+    for name, year in (("year_from", query.year_from), ("year_to", query.year_to)):
+        if year is not None and not YEARS[0] <= year <= YEARS[1]:
+            raise InvalidInput(f"{name} must be a year from {YEARS[0]} to {YEARS[1]}, not {year}")
     for name in (*query.facets, *query.filters):
         if name not in FACET_FIELDS:
             raise InvalidInput(f"unknown facet field {name!r}; expected one of {FACET_FIELDS}")

@@ -13,6 +13,7 @@ from api.http.errors import install_error_handlers
 from api.http.routes import (
     account,
     collections,
+    docs,
     edit,
     events,
     files,
@@ -46,15 +47,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Intangible-cultural-heritage digital assets: search, records and media.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # `api.http.routes.docs` serves it without a CDN
+        redoc_url=None,
     )
     app.state.services = services
-    install_error_handlers(app)
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
     for module in (account,):  # the staff workspace: sign-in and sessions
         app.include_router(module.router)
     for module in (edit, review, events, jobs):  # governance: writes and provenance
         app.include_router(module.router)
+    app.include_router(docs.router)
     app.add_middleware(AuditMiddleware)
+    install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

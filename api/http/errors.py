@@ -15,6 +15,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.i18n import templates
 from repository.records import DamagedRecord
@@ -126,13 +127,44 @@ async def _heritage_error(request: Request, exc: HeritageError) -> Response:
     return error_response(request, status, str(exc), headers=headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(request, 500, "internal server error; the server log has the details")
+class UnexpectedErrors:
+    """Answers an unexpected exception with the 500 error body and ends the request cleanly.
+
+    Starlette's outermost `ServerErrorMiddleware` also answers 500, but then re-raises so the
+    server can log; uvicorn, seeing an exception from the app, closes the keep-alive connection
+    and every request queued on it fails. Caught here instead, the error is logged once and the
+    connection stays usable. An exception after the response started (a stream failing midway)
+    goes on up: the body is cut short, so the connection must close."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            if started:
+                raise
+            request = Request(scope)
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            message = "internal server error; the server log has the details"
+            await error_response(request, 500, message)(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """The error shape for every failure; call it after adding the other middleware, so that
+    `UnexpectedErrors` is the outermost and also covers them."""
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HeritageError, _heritage_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(UnexpectedErrors)

@@ -9,7 +9,7 @@ from fastapi import Query
 from api.operations.searching import SearchParams
 from schemas import eras
 from schemas.errors import InvalidInput
-from search.base import FACET_FIELDS, MAX_PAGE_SIZE, Sort, YearSpan
+from search.base import FACET_FIELDS, MAX_PAGE, MAX_PAGE_SIZE, YEARS, Sort, YearSpan
 
 
 def _many(description: str) -> Any:
@@ -30,6 +30,10 @@ def _facet_names(values: list[str] | None) -> tuple[str, ...]:
     return names
 
 
+_YEAR_FROM = "Dated on or after this year (negative: BCE)"
+_YEAR_TO = "Dated on or before this year"
+
+
 def search_params(
     q: Annotated[str, Query(max_length=500, description="Words, in Chinese or English")] = "",
     category: Annotated[list[str] | None, _many("ICH category code")] = None,
@@ -41,12 +45,14 @@ def search_params(
     era: Annotated[
         str | None, Query(description="A period code from schemas/vocabularies/eras.json (qing)")
     ] = None,
-    year_from: Annotated[int | None, Query(description="Dated on or after this year")] = None,
-    year_to: Annotated[int | None, Query(description="Dated on or before this year")] = None,
+    year_from: Annotated[
+        int | None, Query(ge=YEARS[0], le=YEARS[1], description=_YEAR_FROM)
+    ] = None,
+    year_to: Annotated[int | None, Query(ge=YEARS[0], le=YEARS[1], description=_YEAR_TO)] = None,
     sort: Annotated[Sort, Query(description="relevance, date, -date, title, modified")] = (
         "relevance"
     ),
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
     facets: Annotated[
         list[str] | None, Query(description=f"Which of {', '.join(FACET_FIELDS)}; empty = none")

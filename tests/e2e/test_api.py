@@ -257,6 +257,9 @@ def test_paging(corpus: Corpus) -> None:
         ({"sort": "random"}, "sort"),
         ({"facets": "colour"}, "facets"),
         ({"year_from": "soon"}, "year_from"),
+        ({"year_from": "9" * 20}, "year_from"),  # past SQLite's integers: it was a 500
+        ({"year_to": "-" + "9" * 300}, "year_to"),
+        ({"page": "9" * 20}, "page"),
     ],
 )
 def test_bad_search_parameters_are_422_naming_the_parameter(

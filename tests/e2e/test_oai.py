@@ -400,3 +400,37 @@ def test_tokens_survive_a_restart_with_the_same_secret(corpus: Corpus, tmp_path:
     root = etree.fromstring(body)
     assert status == 200 and error_codes(root) == []
     assert root.findall("o:ListIdentifiers/o:header", NS)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("identifier", "\x00"),
+        ("identifier", "\uffff"),
+        ("metadataPrefix", "\x01"),
+        ("set", "a\x1fb"),
+    ],
+)
+def test_arguments_xml_cannot_carry_are_bad_arguments(
+    server: LiveServer, method: str, name: str, value: str
+) -> None:
+    """An argument is echoed in <request>: one holding a character XML cannot carry must be a
+    badArgument naming it, over GET and POST alike, not a failed response."""
+    verb = "GetRecord" if name == "identifier" else "ListIdentifiers"
+    args = {"verb": verb, "metadataPrefix": "oai_dc", name: value}
+    if verb == "GetRecord":
+        args.setdefault("identifier", "oai:127.0.0.1:x")
+    encoded = urllib.parse.urlencode(args)
+    if method == "GET":
+        status, headers, body = server.get(f"/oai?{encoded}")
+    else:
+        status, headers, body = server.post(
+            "/oai", encoded.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
+    assert status == 200, body
+    root = etree.fromstring(body)
+    check_envelope(root, server)
+    assert error_codes(root) == ["badArgument"]
+    assert f"'{name}'" in root.findtext("o:error", namespaces=NS)
+    assert root.find("o:request", NS).attrib == {}

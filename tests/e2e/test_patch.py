@@ -177,6 +177,52 @@ def test_a_patch_that_breaks_the_schema_names_the_json_path(
     assert repo.record("edit-title") == before
 
 
+@pytest.mark.parametrize("depth", [100_000, 300, 33])
+def test_a_deeply_nested_patch_is_422_and_changes_nothing(repo: Repo, depth: int) -> None:
+    """100 000 levels overflowed the JSON parser (a 500); 300 under `technical` (any keys) were
+    stored, and every later GET of the item failed in the JSON serialiser."""
+    before = repo.record("edit-title")
+    body = b'{"technical": {"x": ' + b'{"a": ' * depth + b"1" + b"}" * (depth + 2)
+    headers = repo.headers(
+        "curator-a",
+        **{
+            "If-Match": repo.etag("curator-a", "edit-title"),
+            "Content-Type": "application/merge-patch+json",
+        },
+    )
+    response = repo.client.patch(url(repo, "edit-title"), content=body, headers=headers)
+    assert response.status_code == 422, response.text[:300]
+    assert "deeper than 32" in response.json()["error"]["message"]
+    assert repo.record("edit-title") == before
+    assert repo.get("curator-a", url(repo, "edit-title")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (b'{"title": {"zh": "\\ud800"}}', "$.title.zh"),  # no UTF-8 for it: saving failed (500)
+        (b'{"description": {"zh": "a\\u0000b"}}', "$.description.zh"),  # stored; OAI-PMH failed
+        (b'{"subjects": ["ok", "\\uffff"]}', "$.subjects[1]"),
+        (b'{"technical": {"\\u0001": 1}}', "$.technical"),
+    ],
+)
+def test_text_no_output_can_carry_is_422_naming_the_path(
+    repo: Repo, body: bytes, path: str
+) -> None:
+    before = repo.record("edit-title")
+    headers = repo.headers(
+        "curator-a",
+        **{
+            "If-Match": repo.etag("curator-a", "edit-title"),
+            "Content-Type": "application/merge-patch+json",
+        },
+    )
+    response = repo.client.patch(url(repo, "edit-title"), content=body, headers=headers)
+    assert response.status_code == 422, response.text[:300]
+    assert f" at {path} holds " in response.json()["error"]["message"]
+    assert repo.record("edit-title") == before
+
+
 def test_the_content_type_must_be_merge_patch(repo: Repo) -> None:
     headers = repo.headers("curator-a", **{"If-Match": repo.etag("curator-a", "edit-title")})
     response = repo.client.patch(url(repo, "edit-title"), json={"subjects": []}, headers=headers)

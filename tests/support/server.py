@@ -30,7 +30,15 @@ class LiveServer:
     def get(
         self, path: str, headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, Any], bytes]:
-        request = urllib.request.Request(self.url + path, headers=headers or {})
+        return self.send(urllib.request.Request(self.url + path, headers=headers or {}))
+
+    def post(
+        self, path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, Any], bytes]:
+        return self.send(urllib.request.Request(self.url + path, body, headers or {}))
+
+    def send(self, request: urllib.request.Request) -> tuple[int, dict[str, Any], bytes]:
+        """(status, headers, body) of one request; an error status is an answer, not a raise."""
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, dict(response.headers), response.read()

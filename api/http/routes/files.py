@@ -6,6 +6,7 @@ visible to the caller: a hidden item's files answer the same 404 as an unknown i
 
 from __future__ import annotations
 
+import codecs
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ PUBLIC = Audience.public()
 router = APIRouter(tags=["files"])
 log = logging.getLogger("heritage.api")
 
+TEXT_CHARSETS = ("utf-8", "gb18030")
+TEXT_HEAD = 64 * 1024  # bytes read to tell them apart
 VERIFY_ON_READ_BYTES = 8 * 2**20
 """Files up to this size are hashed in full before any byte is sent (derivatives, most
 originals): about 20 ms of sha256 at the most, against sending damage under a good ETag."""
@@ -131,8 +134,8 @@ def stream_file(
     headers["Content-Length"] = str(end - start + 1)
     if file["key"] in damaged_keys(record):
         return _damaged_response(request, record, file)
-    store, media_type = services.store, file["media_type"]
     try:
+        store, media_type = services.store, content_type(file, services)
         if size <= VERIFY_ON_READ_BYTES:  # HEAD too: it must say what GET would
             body = read_verified(store, file)[start : end + 1]
             if request.method == "HEAD":
@@ -188,3 +191,23 @@ def _gps_patches(services: Services, file: dict[str, Any]) -> list[Patch]:
         return _PATCHES.get(file["sha256"], find)
     except ObjectNotFound:  # answered below, as for any missing file
         return []
+
+
+def content_type(file: dict[str, Any], services: Services) -> str:
+    """The file's media type; for text, with the charset its bytes are in.
+
+    A text/* type without one would be sent as UTF-8 (Starlette adds it), so a GBK transcript
+    showed as mojibake. The record keeps no charset per file, so it is found the way ingest found
+    it, from the bytes; text in neither charset is sent as bytes to download."""
+    media_type: str = file["media_type"]
+    if not media_type.startswith("text/"):
+        return media_type
+    size = min(file["bytes"], TEXT_HEAD)
+    head = b"".join(services.store.open_range(file["key"], 0, size - 1)) if size else b""
+    for charset in TEXT_CHARSETS:
+        try:
+            codecs.getincrementaldecoder(charset)().decode(head, final=size == file["bytes"])
+        except UnicodeDecodeError:
+            continue
+        return f"{media_type}; charset={charset}"
+    return "application/octet-stream"

@@ -52,7 +52,8 @@ _XML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/xml": {}}}}
 )
 async def oai(request: Request) -> Response:
     if request.method == "POST":
-        pairs = form_pairs((await request.form()).multi_items())
+        async with request.form() as form:  # closes the files of a multipart body, too
+            pairs = form_pairs(form.multi_items())
     else:
         pairs = form_pairs(request.query_params.multi_items())
     repository = oai_repository(request)

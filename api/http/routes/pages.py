@@ -27,7 +27,7 @@ from api.operations.searching import SearchParams, run_search
 from api.present import file_url
 from api.services import Services
 from schemas import eras
-from search.base import Audience, Sort, YearSpan
+from search.base import YEARS, Audience, Sort, YearSpan
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("heritage.pages")
@@ -61,8 +61,14 @@ class CatalogueQuery:
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
-    except ValueError:
+    except ValueError:  # not a number, or more digits than int() reads
         return None
+
+
+def _year(value: str | None) -> int | None:
+    """A year the search can take (`search.base.YEARS`), else None."""
+    year = _int(value)
+    return year if year is not None and YEARS[0] <= year <= YEARS[1] else None
 
 
 def catalogue_query(pairs: list[tuple[str, str]]) -> CatalogueQuery:
@@ -87,7 +93,7 @@ def catalogue_query(pairs: list[tuple[str, str]]) -> CatalogueQuery:
     }
     era_code = first("era") or None
     era = next((e for e in eras() if e.code == era_code), None)
-    year_from, year_to = _int(first("year_from")), _int(first("year_to"))
+    year_from, year_to = _year(first("year_from")), _year(first("year_to"))
     if (first("year_from") and year_from is None) or (first("year_to") and year_to is None):
         notices.append("notice.bad_year")
     if year_from is not None and year_to is not None and year_to < year_from:
@@ -185,7 +191,7 @@ def _facet_groups(
             for v in values:
                 v["label"] = titles.get(v["value"], {}).get(lang) or v["value"]
         if name == "decade":
-            values.sort(key=lambda v: int(v["value"]) if v["value"].lstrip("-").isdigit() else 0)
+            values.sort(key=lambda v: _int(v["value"]) or 0)
         for v in values:
             v["selected"] = v["value"] in chosen
         if values:

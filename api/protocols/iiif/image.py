@@ -33,13 +33,15 @@ EXTRA_FEATURES = ["mirroring", "rotationArbitrary", "profileLinkHeader", "canoni
 TILE = 512
 JPEG_QUALITY = 85
 NONE = "none"  # the IIIF language key for values in no language
-_ROTATION = re.compile(r"^(!)?(\d+(?:\.\d+)?)$")
-_NUMBER = r"\d+(?:\.\d+)?"
-_PCT_REGION = re.compile(rf"^pct:({_NUMBER}),({_NUMBER}),({_NUMBER}),({_NUMBER})$")
-_PX_REGION = re.compile(r"^(\d+),(\d+),(\d+),(\d+)$")
-_SIZE = re.compile(r"^(\^)?(?:(max)|pct:(" + _NUMBER + r")|(!)?(\d+)?,(\d+)?)$")
-_IDENT = re.compile(r"^([a-z0-9][a-z0-9-]{2,80})(?:~([1-9][0-9]{0,3}))?$")
-
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"  # ASCII digits only, as the spec writes them
+_ROTATION = re.compile(rf"(!)?({_NUMBER})")
+_PCT_REGION = re.compile(rf"pct:({_NUMBER}),({_NUMBER}),({_NUMBER}),({_NUMBER})")
+_PX_REGION = re.compile(r"([0-9]+),([0-9]+),([0-9]+),([0-9]+)")
+_SIZE = re.compile(rf"(\^)?(?:(max)|pct:({_NUMBER})|(!)?([0-9]+)?,([0-9]+)?)")
+_IDENT = re.compile(r"([a-z0-9][a-z0-9-]{2,80})(?:~([1-9][0-9]{0,3}))?")
+MAX_DIGITS = 9
+"""Whole digits a number may have: no image is a billion pixels wide, and a number bounded so
+keeps every computation with it finite (int() refuses 4300 digits, float() makes inf)."""
 
 
 class IiifError(InvalidInput):
@@ -56,7 +58,7 @@ def image_identifier(item_id: str, n: int = 1) -> str:
 
 
 def parse_identifier(identifier: str) -> tuple[str, int]:
-    match = _IDENT.match(identifier)
+    match = _IDENT.fullmatch(identifier)
     if not match:
         raise IiifError(f"no image with identifier {identifier!r}", 404)
     return match.group(1), int(match.group(2) or 1)
@@ -142,8 +144,8 @@ def parse_request(
     """Check every parameter as Image API 3.0 §4 states it; IiifError (400) names the bad one."""
     box = _region(full, region)
     out = _size(box[2:], size)
-    match = _ROTATION.match(rotation)
-    if not match or float(match.group(2)) > 360:
+    match = _ROTATION.fullmatch(rotation)
+    if not match or _number(match.group(2), "rotation") > 360:
         raise IiifError(f"rotation {rotation!r} is not a number from 0 to 360 (optionally with !)")
     quality, dot, fmt = quality_format.rpartition(".")
     if not dot or quality not in QUALITIES:
@@ -155,6 +157,13 @@ def parse_request(
     return ImageRequest(box, out, bool(match.group(1)), float(match.group(2)) % 360, quality, fmt)
 
 
+def _number(text: str, name: str) -> float:
+    """A matched number, refused (400 naming the parameter) past MAX_DIGITS whole digits."""
+    if len(text.partition(".")[0].lstrip("0")) > MAX_DIGITS:
+        raise IiifError(f"{name}: {text[:20]}… has more than {MAX_DIGITS} digits")
+    return float(text)
+
+
 def _region(full: tuple[int, int], region: str) -> tuple[int, int, int, int]:
     width, height = full
     if region == "full":
@@ -162,10 +171,10 @@ def _region(full: tuple[int, int], region: str) -> tuple[int, int, int, int]:
     if region == "square":
         side = min(width, height)
         return (width - side) // 2, (height - side) // 2, side, side
-    if match := _PX_REGION.match(region):
-        x, y, w, h = (int(v) for v in match.groups())
-    elif match := _PCT_REGION.match(region):
-        px, py, pw, ph = (float(v) for v in match.groups())
+    if match := _PX_REGION.fullmatch(region):
+        x, y, w, h = (int(_number(v, "region")) for v in match.groups())
+    elif match := _PCT_REGION.fullmatch(region):
+        px, py, pw, ph = (_number(v, "region") for v in match.groups())
         x, y = round(px * width / 100), round(py * height / 100)
         w, h = round(pw * width / 100), round(ph * height / 100)
     else:
@@ -176,30 +185,31 @@ def _region(full: tuple[int, int], region: str) -> tuple[int, int, int, int]:
 
 
 def _size(region: tuple[int, int], size: str) -> tuple[int, int]:
-    match = _SIZE.match(size)
+    match = _SIZE.fullmatch(size)
     if not match:
         raise IiifError(f"size {size!r} is not max, w,, ,h, pct:n, w,h or !w,h")
     upscale, is_max, pct, confined, w_text, h_text = match.groups()
+    w, h = (None if text is None else int(_number(text, "size")) for text in (w_text, h_text))
     if upscale:
         raise IiifError(f"size {size!r}: this server does not upscale (no sizeUpscaling)")
     rw, rh = region
     if is_max:
         return rw, rh
     if pct is not None:
-        scale = float(pct) / 100
+        scale = _number(pct, "size") / 100
         out = (round(rw * scale), round(rh * scale))
     elif confined:
-        if w_text is None or h_text is None:
+        if w is None or h is None:
             raise IiifError(f"size {size!r}: !w,h needs both a width and a height")
         # Like the IIIF validator, a best fit above 100 % is an upscale: refused without ^.
-        scale = min(int(w_text) / rw, int(h_text) / rh)
+        scale = min(w / rw, h / rh)
         out = (round(rw * scale), round(rh * scale))
-    elif w_text and h_text:
-        out = (int(w_text), int(h_text))
-    elif w_text:
-        out = (int(w_text), round(rh * int(w_text) / rw))
-    elif h_text:
-        out = (round(rw * int(h_text) / rh), int(h_text))
+    elif w is not None and h is not None:
+        out = (w, h)
+    elif w is not None:
+        out = (w, round(rh * w / rw))
+    elif h is not None:
+        out = (round(rw * h / rh), h)
     else:
         raise IiifError(f"size {size!r} gives neither a width nor a height")
     if out[0] < 1 or out[1] < 1:

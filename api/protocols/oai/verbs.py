@@ -62,6 +62,9 @@ VERBS: dict[str, tuple[frozenset[str], frozenset[str], bool]] = {
 }
 """verb -> (required arguments, optional arguments, takes a resumptionToken)."""
 _DOMAIN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z][a-zA-Z0-9-]*)+$")
+XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""A character XML 1.0 cannot carry (NUL and other controls, U+FFFE/U+FFFF, lone surrogates):
+lxml refuses to write one, so neither an argument nor a record's text may hold one."""
 
 
 def parse_datestamp(name: str, value: str) -> tuple[str, str]:
@@ -155,6 +158,11 @@ class OaiRepository:
         if repeated:
             raise BadArgument(f"argument {repeated[0]!r} is repeated")
         args = {name: value for name, value in pairs if name != "verb"}
+        for name, value in args.items():  # echoed in <request>, which lxml would refuse
+            if bad := XML_UNSAFE.search(value):
+                raise BadArgument(
+                    f"argument {name!r} holds the character {bad.group()!r}, which XML cannot carry"
+                )
         allowed = required | optional | ({"resumptionToken"} if resumable else set())
         unknown = sorted(set(args) - allowed)
         if unknown:

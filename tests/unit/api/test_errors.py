@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
+import uvicorn
 from fastapi import FastAPI, Query
 from fastapi.testclient import TestClient
 
@@ -87,3 +95,40 @@ def test_the_html_error_page_speaks_the_visitors_language() -> None:
     assert response.status_code == 404
     assert '<html lang="en">' in response.text
     assert "Back to search" in response.text
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[int]:
+    """`app` on a real uvicorn server on 127.0.0.1 (a free port), in a thread; its port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+def test_an_unexpected_error_keeps_the_connection_alive() -> None:
+    """uvicorn closes a keep-alive connection when the app raises, even after a complete 500;
+    a client sending its next request on it gets no answer."""
+    with served(make_client().app) as port:  # type: ignore[arg-type]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/api/boom")
+        first = connection.getresponse()
+        assert first.status == 500
+        assert json.loads(first.read())["error"]["status"] == 500
+        sock = connection.sock
+        connection.request("GET", "/api/things?size=3")
+        second = connection.getresponse()
+        assert second.status == 200 and json.loads(second.read()) == {"size": 3}
+        assert connection.sock is sock, "the second request needed a new connection"
+        connection.close()

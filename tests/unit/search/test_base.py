@@ -14,6 +14,9 @@ from search.base import SearchQuery, check_query
         (SearchQuery(size=0), "size"),
         (SearchQuery(size=101), "size"),
         (SearchQuery(page=0), "page"),
+        (SearchQuery(page=10**20), "page"),  # SQLite's OFFSET overflows; a cluster walks forever
+        (SearchQuery(year_from=10**20), "year_from"),  # overflows SQLite's and ES's integers
+        (SearchQuery(year_to=-(10**400)), "year_to"),
         (SearchQuery(facets=("colour",)), "colour"),
         (SearchQuery(filters={"colour": ("red",)}), "colour"),
     ],
