@@ -6,7 +6,8 @@ full frame — then resized once with bicubic (PSNR ≥ 48 dB against a full-siz
 and the thumbnail is made from the access image, not from the original. Colour conversion,
 flattening and rotation all run on the small image.
 
-Correctness: EXIF orientation applied (HEIF is already turned by libheif); CMYK (Adobe inverted
+Correctness: EXIF orientation applied exactly once (libheif turns HEIF and Pillow ≥ 13 turns
+TIFF while decoding, so what is left to do is read after decoding); CMYK (Adobe inverted
 CMYK JPEGs included) and embedded ICC profiles converted to sRGB; 16-bit greys scaled to 8 bits,
 not clipped; palette and alpha composited on white; the first frame of animations; the pixel
 count checked against `max_pixels` from the header, before any decoding; truncated data refused.
@@ -116,13 +117,17 @@ def make_image_derivatives(src: Path, out_dir: Path, *, max_pixels: int) -> Imag
         with _open(src, max_pixels) as im:
             technical = _technical(im)
             icc = im.info.get("icc_profile") or None
-            access = _resize(_resizable(_decode_fitted(im)), ACCESS_MAX, Image.Resampling.BICUBIC)
+            decoded = _decode_fitted(im)
+            pending = _pending_orientation(im)
+            if pending in (5, 6, 7, 8):  # the header's size is the stored one: turn it too
+                technical = replace(technical, width=technical.height, height=technical.width)
+            access = _resize(_resizable(decoded), ACCESS_MAX, Image.Resampling.BICUBIC)
             access, converted_from = _to_srgb(_flatten(access), icc, notes)
             if converted_from:
                 technical = replace(technical, icc_profile=converted_from)
-            rotation = _TRANSPOSE.get(technical.orientation or 1)
-            if rotation is not None and not _turned_by_decoder(im):
-                access = access.transpose(rotation)
+            if pending is not None:
+                access = access.transpose(_TRANSPOSE[pending])
+            if technical.orientation not in (None, 1):
                 notes.append(f"EXIF orientation {technical.orientation} applied")
     except _DECODE_ERRORS as exc:
         raise ImageError(
@@ -187,9 +192,15 @@ def _decode_fitted(im: Image.Image) -> Image.Image:
     return im
 
 
-def _turned_by_decoder(im: Image.Image) -> bool:
-    """libheif applies the HEIF rotation itself; turning again would double it."""
-    return "original_orientation" in im.info
+def _pending_orientation(im: Image.Image) -> int | None:
+    """The orientation left to apply once `im` is decoded, None when nothing is.
+
+    Some decoders turn the picture themselves and then drop the tag: Pillow ≥ 13 for TIFF (its
+    header size is already the displayed one), libheif for HEIF (the tag is reset to 1). JPEG,
+    WebP, PNG and AVIF keep it. Asking after decoding is right whichever library versions run.
+    """
+    value = im.getexif().get(ExifTags.Base.Orientation)
+    return value if value in _TRANSPOSE else None
 
 
 def _resizable(im: Image.Image) -> Image.Image:
@@ -279,9 +290,7 @@ def _technical(im: Image.Image) -> ImageTechnical:
     exif = im.getexif()
     orientation = im.info.get("original_orientation") or exif.get(ExifTags.Base.Orientation)
     orientation = orientation if isinstance(orientation, int) and 1 <= orientation <= 8 else None
-    width, height = im.size
-    if orientation in (5, 6, 7, 8) and not _turned_by_decoder(im):
-        width, height = height, width
+    width, height = im.size  # as stored; turned by the caller if the orientation is pending
     sub = exif.get_ifd(ExifTags.IFD.Exif)
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     lat = _gps_coordinate(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef))

@@ -164,6 +164,91 @@ def test_heic_rotation_is_not_applied_twice(tmp_path: Path) -> None:
     assert (result.technical.width, result.technical.height) == (80, 120)
 
 
+PILLOW_IMAGES = Path(__file__).parents[2] / "fixtures" / "pillow"
+# How a picture stored upright must be stored so that orientation N shows it upright again.
+STORED_FOR = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def quadrants(size: tuple[int, int] = (120, 80)) -> Image.Image:
+    """Red, green / blue, white quadrants: any turn or flip moves a colour to another corner."""
+    width, height = size
+    picture = Image.new("RGB", size, images.RED)
+    picture.paste(images.GREEN, (width // 2, 0, width, height // 2))
+    picture.paste(images.BLUE, (0, height // 2, width // 2, height))
+    picture.paste((255, 255, 255), (width // 2, height // 2, width, height))
+    return picture
+
+
+def corners(picture: Image.Image) -> list[tuple[int, ...]]:
+    width, height = picture.size
+    points = [(4, 4), (width - 5, 4), (4, height - 5), (width - 5, height - 5)]
+    return [picture.convert("RGB").getpixel(point) for point in points]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_pillows_own_orientation_tiffs_come_out_upright_once(
+    tmp_path: Path, orientation: int
+) -> None:
+    """Pillow's g4_orientation_N.tif all show the same picture; so must their access copies."""
+    upright = derive(PILLOW_IMAGES / "g4_orientation_1.tif", tmp_path / "1")
+    result = derive(PILLOW_IMAGES / f"g4_orientation_{orientation}.tif", tmp_path / "n")
+    expected, access = opened(upright.access.path), opened(result.access.path)
+    assert access.size == expected.size == (590, 88)
+    assert (result.technical.width, result.technical.height) == (590, 88)
+    assert result.technical.orientation == orientation
+    found, wanted = access.convert("L").tobytes(), expected.convert("L").tobytes()
+    differing = sum(abs(a - b) > 64 for a, b in zip(found, wanted, strict=True))
+    assert differing < 0.01 * len(wanted)
+    assert min(found) < 128 < max(found)  # a picture, not a blank page
+    applied = [note for note in result.notes if "orientation" in note]
+    assert applied == ([] if orientation == 1 else [f"EXIF orientation {orientation} applied"])
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8, 2, 5, 7])
+@pytest.mark.parametrize("compression", ["raw", "tiff_lzw", "tiff_adobe_deflate", "jpeg"])
+def test_rgb_tiff_orientation_is_applied_once(
+    tmp_path: Path, orientation: int, compression: str
+) -> None:
+    upright = quadrants()
+    source = tmp_path / "scan.tif"
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored = upright.transpose(STORED_FOR[orientation])
+    stored.save(source, "TIFF", compression=compression, exif=exif)
+    shown = ImageOps.exif_transpose(Image.open(source))  # Pillow's own reading, as the oracle
+    assert shown.size == upright.size
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (result.access.width, result.access.height) == (120, 80)
+    assert (result.technical.width, result.technical.height) == (120, 80)
+    for found, want, oracle in zip(corners(access), corners(upright), corners(shown), strict=True):
+        assert close(found, want, 24) and close(found, oracle, 24)
+    assert opened(result.thumbnail.path).size == (120, 80)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "PNG"])
+def test_orientation_of_other_formats_is_applied_once(tmp_path: Path, fmt: str) -> None:
+    upright = quadrants()
+    source = tmp_path / f"photo.{fmt.lower()}"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    quality = {} if fmt == "PNG" else {"quality": 95}
+    upright.transpose(STORED_FOR[6]).save(source, fmt, exif=exif, **quality)
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (result.technical.width, result.technical.height) == (120, 80)
+    for found, want in zip(corners(access), corners(upright), strict=True):
+        assert close(found, want, 24)
+
+
 def test_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
     source = images.png_bomb(tmp_path / "bomb.png")
     with pytest.raises(ImageError) as caught:
