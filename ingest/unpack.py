@@ -278,7 +278,7 @@ class _Run:
                     raise
                 self.refused.append(exc)
                 bags[folder] = None
-                if folder.is_relative_to(self.work):
+                if folder.is_relative_to(self.work) and folder != self.work:
                     shutil.rmtree(folder)  # our extracted copy: nothing of it is used
         return bags
 

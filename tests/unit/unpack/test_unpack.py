@@ -569,3 +569,17 @@ def test_a_bag_that_lost_its_bagit_txt_is_refused_not_ingested_loose(
     error, result = one_refused(archive, dest)
     assert error.member == "bag/bagit.txt"
     assert [m.relpath for m in result.members] == ["readme.txt"]
+
+
+def test_an_archive_that_is_a_broken_bag_at_its_root_is_refused(tmp_path: Path, dest: Path) -> None:
+    bag = make_bag(tmp_path / "bag")
+    (bag / "data" / "cover.jpg").write_bytes(b"changed")
+    archive = tmp_path / "bag.tar"
+    with tarfile.open(archive, "w") as tf:
+        for path in sorted(bag.rglob("*")):
+            tf.add(path, path.relative_to(bag).as_posix(), recursive=False)
+
+    result = unpack(archive, dest)
+
+    assert result.members == []
+    assert [(e.archive, e.member) for e in result.refused] == [("bag.tar", "data/cover.jpg")]
