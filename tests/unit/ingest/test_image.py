@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from ingest.errors import ImageError
 from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX, make_image_derivatives
@@ -234,19 +234,40 @@ def test_rgb_tiff_orientation_is_applied_once(
     assert opened(result.thumbnail.path).size == (120, 80)
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "PNG"])
-def test_orientation_of_other_formats_is_applied_once(tmp_path: Path, fmt: str) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "orientation"),
+    [*[("JPEG", n) for n in range(2, 9)], ("WEBP", 6), ("PNG", 6), ("WEBP", 3), ("PNG", 8)],
+)
+def test_orientation_of_other_formats_is_applied_once(
+    tmp_path: Path, fmt: str, orientation: int
+) -> None:
     upright = quadrants()
     source = tmp_path / f"photo.{fmt.lower()}"
     exif = Image.Exif()
-    exif[0x0112] = 6
+    exif[0x0112] = orientation
     quality = {} if fmt == "PNG" else {"quality": 95}
-    upright.transpose(STORED_FOR[6]).save(source, fmt, exif=exif, **quality)
+    upright.transpose(STORED_FOR[orientation]).save(source, fmt, exif=exif, **quality)
     result = derive(source, tmp_path)
-    access = opened(result.access.path)
+    access, thumbnail = opened(result.access.path), opened(result.thumbnail.path)
     assert access.size == (result.technical.width, result.technical.height) == (120, 80)
+    assert thumbnail.size == (result.thumbnail.width, result.thumbnail.height) == (120, 80)
     for found, want in zip(corners(access), corners(upright), strict=True):
         assert close(found, want, 24)
+    assert access.getexif().get(0x0112) is None and "icc_profile" not in access.info
+
+
+def test_srgb_tagged_camera_jpeg_comes_out_right_and_untagged(tmp_path: Path) -> None:
+    source = tmp_path / "camera.jpg"
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    quadrants((3000, 2000)).save(source, quality=92, icc_profile=srgb, exif=images.photo_exif())
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (result.access.width, result.access.height) == (ACCESS_MAX, 1365)
+    assert opened(result.thumbnail.path).size == (THUMBNAIL_MAX, 267)
+    for found, want in zip(corners(access), corners(quadrants()), strict=True):
+        assert close(found, want, 16)
+    assert result.technical.icc_profile is None and result.technical.camera is not None
+    assert "icc_profile" not in access.info  # an sRGB picture needs no profile
 
 
 def test_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
@@ -269,3 +290,18 @@ def test_undecodable_image_is_refused(tmp_path: Path) -> None:
     source.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
     with pytest.raises(ImageError, match=r"^broken\.png: "):
         derive(source, tmp_path)
+
+
+def test_large_sideways_camera_jpeg_is_turned(tmp_path: Path) -> None:
+    """Big enough that the decoder streams it in strips, which a turn must not read out of order."""
+    source = tmp_path / "sideways.jpg"
+    upright = quadrants((2000, 3000))
+    exif = images.photo_exif(orientation=6)
+    upright.transpose(STORED_FOR[6]).save(source, quality=90, exif=exif)
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (1365, 2048)
+    assert (result.technical.width, result.technical.height) == (2000, 3000)
+    for found, want in zip(corners(access), corners(upright), strict=True):
+        assert close(found, want, 16)
+    assert opened(result.thumbnail.path).size == (267, 400)
