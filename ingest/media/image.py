@@ -1,15 +1,15 @@
 """Access copy and thumbnail of one image, decoded once at the size they need.
 
 Speed: a camera JPEG (RGB, untagged or sRGB — most of what is ingested) goes through libvips
-(pyvips, whose wheel bundles it): decoded at the JPEG DCT scale that still covers the access
-size, reduced with Lanczos-3 (SIMD) while decoding, on libvips' threads; the thumbnail is made
-from the access image in memory and written while the access copy is. Measured against Pillow
-(bench/README.md), Pillow's resize costs more than the decode at the same quality and cannot be
-shared between cores by one process; libvips' is 3–4× cheaper. Every other image goes through
-Pillow: decoded straight at the smallest DCT scale (1/2, 1/4, 1/8) that still covers the access
-size when it is a JPEG — `draft` must be given the aspect-fitted target, a square box would
-decode the full frame — then resized once with bicubic; colour conversion, flattening and
-rotation all run on the small image.
+(pyvips, whose wheel bundles it): shrunk on load by the JPEG DCT scale that still leaves at least
+2× for its Lanczos-3 (a 24 MP photo is decoded whole: the cheaper ½ scale costs SSIM), reduced
+while decoding on libvips' threads, then the thumbnail made from the access image in memory and
+written while the access copy is. Measured (bench/README.md): Pillow's Lanczos resize costs more
+than the decode and libvips' about a third of it, so no Pillow path reaches pyvips' quality at
+pyvips' cost. Every other image goes through Pillow: decoded straight at the smallest DCT scale
+(1/2, 1/4, 1/8) that still covers the access size when it is a JPEG — `draft` must be given the
+aspect-fitted target, a square box would decode the full frame — then resized once with bicubic;
+colour conversion, flattening and rotation all run on the small image.
 
 Correctness: EXIF orientation applied exactly once (libheif turns HEIF and Pillow ≥ 13 turns
 TIFF while decoding, so what is left to do is read after decoding); CMYK (Adobe inverted
