@@ -45,7 +45,8 @@ services-down:
 	scripts/services.sh down
 
 bench: install system-deps
-	$(BIN)/python bench/bench_images.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/bench_images.py --workers 2
 	$(BIN)/python bench/bench_search.py
 
 clean:

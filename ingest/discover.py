@@ -12,9 +12,9 @@ are normalised to, so rows and files pair by plain string equality:
 Operating-system litter (hidden files, `__MACOSX`, `.DS_Store`, `Thumbs.db`) is skipped, in
 archives too, and listed in `Discovery.skipped` (a skipped folder once, not each file in it) so
 the report can say what was left out. Symbolic links are followed only when they stay inside the
-folder being walked; a link out of it is reported, never read. An archive or bag that cannot be
-unpacked safely is refused as a whole (the reason names the member), and the rest of the batch
-goes on.
+folder being walked; a link out of it is reported, never read. A member of an archive that cannot
+be unpacked safely is refused by name and the rest goes on; `ingest.unpack` says when a whole
+archive or bag is.
 """
 
 from __future__ import annotations
@@ -143,14 +143,14 @@ class _Walk:
         self.scratch.mkdir(parents=True, exist_ok=True)
         target = Path(tempfile.mkdtemp(prefix="unpacked-", dir=self.scratch))
         try:
-            members = unpack(source, target, self.limits, name=shown, kind=kind)
+            unpacked = unpack(source, target, self.limits, name=shown, kind=kind)
         except UnpackError as exc:
-            reason = f"{exc.member}: {exc.problem}" if exc.member else exc.problem
-            self.result.refused.append(Refused(shown, reason))
+            self.result.refused.append(_refusal(shown, exc))
             return []
+        self.result.refused += [_refusal(shown, exc) for exc in unpacked.refused]
         files = []
         skipped: set[str] = set()
-        for member in members:
+        for member in unpacked.members:
             relpath = normalise_relpath(prefix + member.relpath)
             parts = relpath.split("/")
             litter = next((n for n, part in enumerate(parts) if is_skipped(part)), None)
@@ -208,6 +208,10 @@ class _Walk:
 
 
 _OUTSIDE = "is a symbolic link to a place outside the ingested folder; it was not followed"
+
+
+def _refusal(shown: str, exc: UnpackError) -> Refused:
+    return Refused(shown, f"{exc.member}: {exc.problem}" if exc.member else exc.problem)
 
 
 def _inside(path: Path, root: Path) -> bool:

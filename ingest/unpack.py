@@ -2,15 +2,23 @@
 
 Archives come from outside, so nothing in them is trusted: every member name is checked before a
 byte is written (no absolute paths, no `..`, no links, no devices), sizes are counted while the
-bytes stream out (headers lie), and the unpacked tree appears under `dest` by one rename only when
-everything succeeded. Links are refused altogether rather than resolved: an archivist's bundle has
-no need for them, and a link is the usual way out of the extraction folder.
+bytes stream out (headers lie), and the unpacked tree appears under `dest` by one rename at the
+end. Links are refused altogether rather than resolved: an archivist's bundle has no need for
+them, and a link is the usual way out of the extraction folder.
+
+A bad member spoils only itself: it is refused by name and the good members are unpacked (so is
+a nested archive that cannot be read, or an invalid bag inside an archive, with all its files).
+What spoils the whole archive: a container that cannot be read (a ZIP's damaged directory, a TAR
+stream that breaks — nothing after the break can be found), and an exceeded budget (a bomb, too
+many entries or bytes): nothing in such an archive is trusted.
 
 Chinese Windows tools write ZIP names in GBK/CP936 without saying so (no UTF-8 flag); Python
 reads those as CP437, so such names are re-decoded here (UTF-8 first, then GB18030, a superset
 of GBK). Archives inside archives are unpacked too, to `UnpackLimits.max_depth` levels, under the
-same budget. A BagIt bag (a directory, or found inside an archive) is validated with `bagit`
-before anything in it is unpacked further; its payload files carry the bag-info.txt fields.
+same budget. A BagIt bag (a directory, or found inside an archive) is validated
+(`ingest.bags`) before anything in it is unpacked further; its payload files carry the
+bag-info.txt fields. A bag's payload is opaque (RFC 8493): a folder inside it that looks like a
+bag is payload like any other, never validated or left out as a bag of its own.
 """
 
 from __future__ import annotations
@@ -27,12 +35,12 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal, Protocol
 
-import bagit
-
+from ingest.bags import BagProblem, check_bag, is_bag
 from ingest.errors import ItemError
 
 ArchiveKind = Literal["zip", "tar"]
@@ -81,6 +89,10 @@ class UnpackError(ItemError):
         return (type(self), (self.archive, self.member, self.problem))
 
 
+class _OverBudget(UnpackError):
+    """A budget of `UnpackLimits` is exceeded: the whole `unpack` call is refused."""
+
+
 @dataclass(frozen=True)
 class UnpackLimits:
     """Budgets for one `unpack` call, shared by every archive nested inside it."""
@@ -116,9 +128,12 @@ class Member:
     bag: BagInfo | None = None  # the innermost bag whose payload holds the file
 
 
-def is_bag(directory: Path) -> bool:
-    """A directory is a BagIt bag when it holds a bagit.txt declaration."""
-    return (directory / "bagit.txt").is_file()
+@dataclass(frozen=True)
+class Unpacked:
+    """What `unpack` made of a source: its files, and each member it refused (by name, why)."""
+
+    members: list[Member]  # sorted by relpath
+    refused: list[UnpackError]
 
 
 def archive_kind(path: Path) -> ArchiveKind | None:
@@ -145,14 +160,14 @@ def unpack(
     *,
     name: str | None = None,
     kind: ArchiveKind | None = None,
-) -> list[Member]:
-    """Unpack an archive file, or validate a bag directory; return its files sorted by relpath.
+) -> Unpacked:
+    """Unpack an archive file, or validate a bag directory: its files, and the members refused.
 
     Unpacked files land in `dest/<source name>/`, which must not exist yet. A bag directory is
     read in place (only archives inside it are unpacked into `dest`). `name` is how errors name
     the source (default: its file name). `kind`, when the caller has read it with
-    `archive_kind` already, spares sniffing the bytes again. Raises `UnpackError`; then nothing
-    is left in `dest`.
+    `archive_kind` already, spares sniffing the bytes again. Raises `UnpackError` when the
+    source as a whole is refused (see the module's docstring); then nothing is left in `dest`.
     """
     shown = name or source.name
     limits = limits or UnpackLimits()
@@ -172,10 +187,10 @@ def unpack(
     dest.mkdir(parents=True, exist_ok=True)
     final = dest / source.name
     if final.exists() or final.is_symlink():
-        raise UnpackError(shown, None, f"{final} already exists; unpack into an empty folder")
+        raise UnpackError(shown, None, "was unpacked into this folder before; use an empty one")
     work = Path(tempfile.mkdtemp(prefix=f".{source.name}.partial-", dir=dest))
     try:
-        run = _Run(shown, limits, work)
+        run = _Run(shown, limits, work, source)
         if kind is None:
             members = run.expand(source, "", 0, None)
         else:
@@ -183,12 +198,12 @@ def unpack(
             members = run.expand(work, "", 0, None)
         if not any(work.iterdir()):
             work.rmdir()
-            return members
+            return Unpacked(members, run.refused)
         work.rename(final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return [_moved(m, work, final) for m in members]
+    return Unpacked([_moved(m, work, final) for m in members], run.refused)
 
 
 def _moved(member: Member, old: Path, new: Path) -> Member:
@@ -200,52 +215,108 @@ def _moved(member: Member, old: Path, new: Path) -> Member:
 class _Run:
     """One `unpack` call: its budget, its scratch folder and how it names what it refuses."""
 
-    def __init__(self, shown: str, limits: UnpackLimits, work: Path):
+    def __init__(self, shown: str, limits: UnpackLimits, work: Path, source: Path):
         self.shown = shown
         self.limits = limits
         self.work = work
+        self.source = source
         self.entries = 0
         self.written = 0
+        self.refused: list[UnpackError] = []
 
     def fail(self, member: str | None, problem: str) -> UnpackError:
         return UnpackError(self.shown, member, problem)
+
+    def over_budget(self, member: str, problem: str) -> _OverBudget:
+        return _OverBudget(self.shown, member, problem)
+
+    @contextmanager
+    def member(self) -> Iterator[None]:
+        """Refuse one member and go on: a bad member spoils only itself (budgets excepted)."""
+        try:
+            yield
+        except _OverBudget:
+            raise
+        except UnpackError as exc:
+            self.refused.append(exc)
 
     # -- walking what is on disk -------------------------------------------------------------
 
     def expand(self, root: Path, prefix: str, depth: int, bag: BagInfo | None) -> list[Member]:
         """The files under `root`: bags validated first (their manifests describe the bytes as
-        they are now), then archives among them unpacked in place, one level deeper."""
+        they are now), then archives among them unpacked in place, one level deeper. Inside a
+        bag's payload (`bag`) nothing is taken for a bag of its own."""
         files = sorted(self._files(root, prefix))
-        bags = {
-            path.parent: self._validate_bag(path.parent, _relpath(prefix, root, path.parent))
-            for path in files
-            if path.name == "bagit.txt"
-        }
+        bags = {} if bag else self._bags(root, prefix, files)
         members: list[Member] = []
         for path in files:
             relpath = _relpath(prefix, root, path)
             owner = _owning_bag(path, bags, bag)
-            if isinstance(owner, _TagFile):
+            if isinstance(owner, _NotPayload):
                 continue
             kind = archive_kind(path)
             if kind is None:
                 members.append(Member(path, relpath, path.stat().st_size, owner))
-                continue
-            if depth >= self.limits.max_depth:
-                raise self.fail(
-                    relpath,
-                    f"is an archive nested more than "
-                    f"{self.limits.max_depth} levels deep; unpack it by hand first",
-                )
-            target = self.work.joinpath(*relpath.split("/"))
-            scratch = Path(tempfile.mkdtemp(prefix=".nested-", dir=self.work))
-            self.extract(kind, path, scratch, relpath + "/")
-            if path == target:
-                path.unlink()  # our own extracted copy: its contents replace it
-            target.parent.mkdir(parents=True, exist_ok=True)
-            scratch.rename(target)
-            members += self.expand(target, relpath + "/", depth + 1, owner)
+            else:
+                members += self._nested(kind, path, relpath, depth, owner)
         return members
+
+    def _bags(self, root: Path, prefix: str, files: list[Path]) -> dict[Path, BagInfo | None]:
+        """The outermost bags among `files`, validated: None for a refused one (its files are
+        left out, the rest goes on), unless it is the source itself."""
+        marked = {
+            p.parent for p in files if p.name == "bagit.txt" or p.name.startswith("manifest-")
+        }
+        bags: dict[Path, BagInfo | None] = {}
+        for folder in sorted(marked, key=lambda f: len(f.parts)):
+            if any(outer in folder.parents for outer in bags) or not is_bag(folder):
+                continue  # inside a bag (payload or tag folder), or merely a file named so
+            try:
+                bags[folder] = self._validate_bag(folder, _relpath(prefix, root, folder))
+            except UnpackError as exc:
+                if folder == self.source:
+                    raise
+                self.refused.append(exc)
+                bags[folder] = None
+                if folder.is_relative_to(self.work) and folder != self.work:
+                    shutil.rmtree(folder)  # our extracted copy: nothing of it is used
+        return bags
+
+    def _nested(
+        self, kind: ArchiveKind, path: Path, relpath: str, depth: int, owner: BagInfo | None
+    ) -> list[Member]:
+        """The members of an archive found among the files, unpacked in its place; one that
+        cannot be is refused as a member, and the rest goes on."""
+        target = self.work.joinpath(*relpath.split("/"))
+        if depth >= self.limits.max_depth:
+            self.refused.append(
+                self.fail(
+                    relpath,
+                    f"is an archive nested more than {self.limits.max_depth} levels deep; "
+                    "unpack it by hand first",
+                )
+            )
+            if path == target:
+                path.unlink()
+            return []
+        scratch = Path(tempfile.mkdtemp(prefix=".nested-", dir=self.work))
+        before = len(self.refused)
+        try:
+            self.extract(kind, path, scratch, relpath + "/")
+        except _OverBudget:
+            raise
+        except UnpackError as exc:
+            shutil.rmtree(scratch)
+            del self.refused[before:]  # refused as a whole: its members' refusals say no more
+            self.refused.append(exc)
+            if path == target:
+                path.unlink()
+            return []
+        if path == target:
+            path.unlink()  # our own extracted copy: its contents replace it
+        target.parent.mkdir(parents=True, exist_ok=True)
+        scratch.rename(target)
+        return self.expand(target, relpath + "/", depth + 1, owner)
 
     def _files(self, root: Path, prefix: str) -> Iterator[Path]:
         for dirpath, dirnames, filenames in os.walk(root):
@@ -265,27 +336,13 @@ class _Run:
             yield from (here / f for f in filenames)
 
     def _validate_bag(self, root: Path, relpath: str) -> BagInfo:
-        where = f"{relpath}/" if relpath else ""
         try:
-            bag = bagit.Bag(str(root))
-        except bagit.BagError as exc:
-            raise self.fail(where + "bagit.txt", f"not a valid BagIt bag: {exc}") from exc
-        try:
-            bag.validate(processes=1)
-        except bagit.BagValidationError as exc:
-            problems = _bag_problems(bag, exc)
-            if not problems:
-                raise self.fail(relpath or None, f"fails BagIt validation: {exc}") from exc
-            (first, why), others = problems[0], problems[1:]
-            also = ", ".join(where + path for path, _ in others[:5])
-            also += " …" if len(others) > 5 else ""
-            also = f"; {len(others)} more files fail too: {also}" if others else ""
-            raise self.fail(where + first, f"fails BagIt validation: {why}{also}") from exc
-        except bagit.BagError as exc:
-            raise self.fail(where + "bagit.txt", f"not a valid BagIt bag: {exc}") from exc
-        info = {
-            key: value if isinstance(value, list) else [value] for key, value in bag.info.items()
-        }
+            info = check_bag(root)
+        except BagProblem as exc:
+            where = f"{relpath}/" if relpath else ""
+            raise self.fail(
+                where + exc.file if exc.file else relpath or None, exc.problem
+            ) from None
         return BagInfo(relpath, info)
 
     # -- extracting one archive --------------------------------------------------------------
@@ -300,11 +357,15 @@ class _Run:
         archive_size = archive.stat().st_size
         seen: set[tuple[str, ...]] = set()
         try:
-            with zipfile.ZipFile(archive) as zf:
-                for info in zf.infolist():
-                    self._zip_member(zf, info, into, prefix, seen, archive_size)
+            zf = zipfile.ZipFile(archive)
         except _READ_ERRORS as exc:
-            raise self.fail(prefix.rstrip("/") or None, f"corrupt ZIP archive: {exc}") from exc
+            raise self.fail(
+                prefix.rstrip("/") or None, f"corrupt ZIP archive: {_why(exc)}"
+            ) from exc
+        with zf:
+            for info in zf.infolist():  # members are independent: each is refused on its own
+                with self.member():
+                    self._zip_member(zf, info, into, prefix, seen, archive_size)
 
     def _zip_member(
         self,
@@ -342,7 +403,7 @@ class _Run:
         try:
             stream = zf.open(info)
         except _READ_ERRORS as exc:
-            raise self.fail(shown, f"is corrupt: {exc}") from exc
+            raise self.fail(shown, f"is corrupt: {_why(exc)}") from exc
         with stream:
             self._copy(stream, target, shown, _Ratio(self.limits, lambda: bound))
 
@@ -356,21 +417,20 @@ class _Run:
                     fileobj=counted, mode="r|*", encoding="utf-8", errors="surrogateescape"
                 ) as tf:
                     for info in tf:
-                        self._tar_member(tf, info, into, prefix, seen, guard)
+                        target = None
+                        with self.member():  # a refused member's bytes are skipped
+                            target = self._tar_member(info, into, prefix, seen)
+                        if target is not None:  # a read error here breaks the whole stream
+                            self._tar_copy(tf, info, target, prefix, guard)
             except _READ_ERRORS as exc:
                 raise self.fail(
-                    prefix.rstrip("/") or None, f"corrupt or truncated TAR archive: {exc}"
+                    prefix.rstrip("/") or None, f"corrupt or truncated TAR archive: {_why(exc)}"
                 ) from exc
 
     def _tar_member(
-        self,
-        tf: tarfile.TarFile,
-        info: tarfile.TarInfo,
-        into: Path,
-        prefix: str,
-        seen: set[tuple[str, ...]],
-        guard: _Ratio,
-    ) -> None:
+        self, info: tarfile.TarInfo, into: Path, prefix: str, seen: set[tuple[str, ...]]
+    ) -> Path | None:
+        """Check a TAR entry; the file to write, or None for a folder."""
         raw_name = _tar_name(info.name)
         shown = prefix + raw_name
         self._count(shown)
@@ -381,9 +441,12 @@ class _Run:
             raise self.fail(shown, "is a device file or FIFO, not a regular file")
         if not (info.isreg() or info.isdir()):
             raise self.fail(shown, f"has unsupported TAR entry type {info.type!r}")
-        target = self._prepare(into, raw_name, shown, info.isdir(), seen)
-        if target is None:
-            return
+        return self._prepare(into, raw_name, shown, info.isdir(), seen)
+
+    def _tar_copy(
+        self, tf: tarfile.TarFile, info: tarfile.TarInfo, target: Path, prefix: str, guard: _Ratio
+    ) -> None:
+        shown = prefix + _tar_name(info.name)
         stream = tf.extractfile(info)
         if stream is None:
             raise self.fail(shown, "has no data")
@@ -395,7 +458,7 @@ class _Run:
     def _count(self, shown: str) -> None:
         self.entries += 1
         if self.entries > self.limits.max_members:
-            raise self.fail(
+            raise self.over_budget(
                 shown,
                 f"the archive holds more than {self.limits.max_members} "
                 "entries (all levels together); split it",
@@ -440,32 +503,41 @@ class _Run:
         return parts
 
     def _copy(self, stream: IO[bytes], target: Path, shown: str, guard: _Ratio) -> None:
+        """Stream one member out, counted against the budgets; nothing of it is left if this
+        fails."""
         try:
             out = target.open("xb")
         except OSError as exc:
             raise self.fail(shown, f"cannot be written ({exc.strerror})") from exc
-        with out:
-            while True:
-                try:
-                    chunk = stream.read(CHUNK)
-                except _READ_ERRORS as exc:
-                    raise self.fail(shown, f"is corrupt or truncated: {exc}") from exc
-                if not chunk:
-                    return
-                self.written += len(chunk)
-                if self.written > self.limits.max_total_bytes:
-                    raise self.fail(
-                        shown,
-                        "expands past the limit of "
-                        f"{self.limits.max_total_bytes} bytes (all levels together)",
-                    )
-                problem = guard.add(len(chunk))
-                if problem:
-                    raise self.fail(shown, problem)
-                try:
-                    out.write(chunk)
-                except OSError as exc:
-                    raise self.fail(shown, f"cannot be written ({exc.strerror})") from exc
+        try:
+            with out:
+                self._stream(stream, out, shown, guard)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+
+    def _stream(self, stream: IO[bytes], out: IO[bytes], shown: str, guard: _Ratio) -> None:
+        while True:
+            try:
+                chunk = stream.read(CHUNK)
+            except _READ_ERRORS as exc:
+                raise self.fail(shown, f"is corrupt or truncated: {_why(exc)}") from exc
+            if not chunk:
+                return
+            self.written += len(chunk)
+            if self.written > self.limits.max_total_bytes:
+                raise self.over_budget(
+                    shown,
+                    "expands past the limit of "
+                    f"{self.limits.max_total_bytes} bytes (all levels together)",
+                )
+            problem = guard.add(len(chunk))
+            if problem:
+                raise self.over_budget(shown, problem)
+            try:
+                out.write(chunk)
+            except OSError as exc:
+                raise self.fail(shown, f"cannot be written ({exc.strerror})") from exc
 
 
 class _Ratio:
@@ -501,44 +573,26 @@ class _CountingReader:
         return data
 
 
-def _bag_problems(bag: bagit.Bag, exc: bagit.BagValidationError) -> list[tuple[str, str]]:
-    """(payload path, what is wrong with it) for each file the validation failed on."""
-    details = list(exc.details)
-    if not details:  # Payload-Oxum (file count and bytes) disagreed before any hashing
-        missing, unexpected = bag.compare_manifests_with_fs()
-        details = [bagit.FileMissing(p) for p in missing]
-        details += [bagit.UnexpectedFile(p) for p in unexpected]
-    problems: dict[str, str] = {}
-    mismatched: dict[str, list[str]] = {}
-    for detail in details:
-        path = _nfc(str(detail.path))
-        if isinstance(detail, bagit.ChecksumMismatch):
-            mismatched.setdefault(path, []).append(str(detail.algorithm))
-            problems[path] = "its checksum does not match the bag's manifest ({})"
-        elif isinstance(detail, bagit.FileMissing):
-            problems[path] = "it is listed in the bag's manifest but missing"
-        elif isinstance(detail, bagit.UnexpectedFile):
-            problems[path] = "it is in the payload but not in the bag's manifest"
-    return [
-        (path, why.format(", ".join(sorted(mismatched.get(path, [])))))
-        for path, why in sorted(problems.items())
-    ]
+class _NotPayload:
+    """Marks a bag's own files (bagit.txt, manifests, bag-info.txt) and a refused bag's files."""
 
 
-class _TagFile:
-    """Marks a bag's own files (bagit.txt, manifests, bag-info.txt): not payload."""
-
-
-_TAG_FILE = _TagFile()
+_NOT_PAYLOAD = _NotPayload()
 
 
 def _owning_bag(
-    path: Path, bags: dict[Path, BagInfo], inherited: BagInfo | None
-) -> BagInfo | _TagFile | None:
+    path: Path, bags: dict[Path, BagInfo | None], inherited: BagInfo | None
+) -> BagInfo | _NotPayload | None:
     for folder in path.parents:
         if folder in bags:
-            return bags[folder] if (folder / "data") in path.parents else _TAG_FILE
+            bag = bags[folder]
+            return bag if bag is not None and (folder / "data") in path.parents else _NOT_PAYLOAD
     return inherited
+
+
+def _why(exc: BaseException) -> str:
+    """What went wrong, without the file path an OSError carries (a scratch path, often)."""
+    return (exc.strerror or type(exc).__name__) if isinstance(exc, OSError) else str(exc)
 
 
 def _relpath(prefix: str, root: Path, path: Path) -> str:

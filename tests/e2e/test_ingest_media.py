@@ -70,6 +70,8 @@ MEDIA_TYPES = {
     "fieldwork/data/录音_二.flac": "audio",
     "bad/glitchy.mp4": "video",  # stored, with a warning
     "bad/photo.mp4": "image",  # a JPEG named .mp4: stored as what it is, with a warning
+    "bad/slip.zip/ok.txt": "text",  # the good members of an archive with a bad one
+    "bad/locked.zip/open.txt": "text",
 }
 ROLES = {
     "video": ["original", "access", "poster", "thumbnail"],
@@ -88,7 +90,9 @@ FAILED = {
     "bad/link.zip": "bad/link.zip: passwd: is a symbolic link; links are refused",
     "bad/locked.zip": "bad/locked.zip: 秘密.txt: is password-protected",
     "bad/tampered-bag": "bad/tampered-bag: data/歌.txt: fails BagIt validation: its checksum "
-    "does not match",
+    "does not match manifest-sha256.txt, manifest-sha512.txt",
+    "bad/unbagged": "bad/unbagged: bagit.txt: is missing: the folder has data/ and "
+    "manifest-sha256.txt, manifest-sha512.txt like a BagIt bag",
 }
 
 
@@ -219,6 +223,11 @@ def source(tmp_path: Path, samples: Samples) -> Path:
     bagit.make_bag(str(tampered), {"Source-Organization": "某文化馆"})
     payload = tampered / "data" / "歌.txt"
     payload.write_bytes(b"X" + payload.read_bytes()[1:])
+    unbagged = root / "bad" / "unbagged"  # a bag that lost its bagit.txt: not loose files
+    unbagged.mkdir()
+    (unbagged / "歌.txt").write_text("短调歌词", encoding="utf-8")
+    bagit.make_bag(str(unbagged), {"Source-Organization": "某文化馆"})
+    (unbagged / "bagit.txt").unlink()
 
     (root / "items.csv").write_text(MANIFEST, encoding="utf-8")
     return root

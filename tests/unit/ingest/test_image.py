@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from ingest.errors import ImageError
 from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX, make_image_derivatives
@@ -166,6 +166,112 @@ def test_heic_rotation_is_not_applied_twice(tmp_path: Path) -> None:
     assert (result.technical.width, result.technical.height) == (80, 120)
 
 
+PILLOW_IMAGES = Path(__file__).parents[2] / "fixtures" / "pillow"
+# How a picture stored upright must be stored so that orientation N shows it upright again.
+STORED_FOR = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def quadrants(size: tuple[int, int] = (120, 80)) -> Image.Image:
+    """Red, green / blue, white quadrants: any turn or flip moves a colour to another corner."""
+    width, height = size
+    picture = Image.new("RGB", size, images.RED)
+    picture.paste(images.GREEN, (width // 2, 0, width, height // 2))
+    picture.paste(images.BLUE, (0, height // 2, width // 2, height))
+    picture.paste((255, 255, 255), (width // 2, height // 2, width, height))
+    return picture
+
+
+def corners(picture: Image.Image) -> list[tuple[int, ...]]:
+    width, height = picture.size
+    points = [(4, 4), (width - 5, 4), (4, height - 5), (width - 5, height - 5)]
+    return [picture.convert("RGB").getpixel(point) for point in points]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_pillows_own_orientation_tiffs_come_out_upright_once(
+    tmp_path: Path, orientation: int
+) -> None:
+    """Pillow's g4_orientation_N.tif all show the same picture; so must their access copies."""
+    upright = derive(PILLOW_IMAGES / "g4_orientation_1.tif", tmp_path / "1")
+    result = derive(PILLOW_IMAGES / f"g4_orientation_{orientation}.tif", tmp_path / "n")
+    expected, access = opened(upright.access.path), opened(result.access.path)
+    assert access.size == expected.size == (590, 88)
+    assert (result.technical.width, result.technical.height) == (590, 88)
+    assert result.technical.orientation == orientation
+    found, wanted = access.convert("L").tobytes(), expected.convert("L").tobytes()
+    differing = sum(abs(a - b) > 64 for a, b in zip(found, wanted, strict=True))
+    assert differing < 0.01 * len(wanted)
+    assert min(found) < 128 < max(found)  # a picture, not a blank page
+    applied = [note for note in result.notes if "orientation" in note]
+    assert applied == ([] if orientation == 1 else [f"EXIF orientation {orientation} applied"])
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8, 2, 5, 7])
+@pytest.mark.parametrize("compression", ["raw", "tiff_lzw", "tiff_adobe_deflate", "jpeg"])
+def test_rgb_tiff_orientation_is_applied_once(
+    tmp_path: Path, orientation: int, compression: str
+) -> None:
+    upright = quadrants()
+    source = tmp_path / "scan.tif"
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    stored = upright.transpose(STORED_FOR[orientation])
+    stored.save(source, "TIFF", compression=compression, exif=exif)
+    shown = ImageOps.exif_transpose(Image.open(source))  # Pillow's own reading, as the oracle
+    assert shown.size == upright.size
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (result.access.width, result.access.height) == (120, 80)
+    assert (result.technical.width, result.technical.height) == (120, 80)
+    for found, want, oracle in zip(corners(access), corners(upright), corners(shown), strict=True):
+        assert close(found, want, 24) and close(found, oracle, 24)
+    assert opened(result.thumbnail.path).size == (120, 80)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "orientation"),
+    [*[("JPEG", n) for n in range(2, 9)], ("WEBP", 6), ("PNG", 6), ("WEBP", 3), ("PNG", 8)],
+)
+def test_orientation_of_other_formats_is_applied_once(
+    tmp_path: Path, fmt: str, orientation: int
+) -> None:
+    upright = quadrants()
+    source = tmp_path / f"photo.{fmt.lower()}"
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    quality = {} if fmt == "PNG" else {"quality": 95}
+    upright.transpose(STORED_FOR[orientation]).save(source, fmt, exif=exif, **quality)
+    result = derive(source, tmp_path)
+    access, thumbnail = opened(result.access.path), opened(result.thumbnail.path)
+    assert access.size == (result.technical.width, result.technical.height) == (120, 80)
+    assert thumbnail.size == (result.thumbnail.width, result.thumbnail.height) == (120, 80)
+    for found, want in zip(corners(access), corners(upright), strict=True):
+        assert close(found, want, 24)
+    assert access.getexif().get(0x0112) is None and "icc_profile" not in access.info
+
+
+def test_srgb_tagged_camera_jpeg_comes_out_right_and_untagged(tmp_path: Path) -> None:
+    source = tmp_path / "camera.jpg"
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    quadrants((3000, 2000)).save(source, quality=92, icc_profile=srgb, exif=images.photo_exif())
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (result.access.width, result.access.height) == (ACCESS_MAX, 1365)
+    assert opened(result.thumbnail.path).size == (THUMBNAIL_MAX, 267)
+    for found, want in zip(corners(access), corners(quadrants()), strict=True):
+        assert close(found, want, 16)
+    assert result.technical.icc_profile is None and result.technical.camera is not None
+    assert "icc_profile" not in access.info  # an sRGB picture needs no profile
+
+
 def test_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
     source = images.png_bomb(tmp_path / "bomb.png")
     with pytest.raises(ImageError) as caught:
@@ -186,3 +292,18 @@ def test_undecodable_image_is_refused(tmp_path: Path) -> None:
     source.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
     with pytest.raises(ImageError, match=r"^broken\.png: "):
         derive(source, tmp_path)
+
+
+def test_large_sideways_camera_jpeg_is_turned(tmp_path: Path) -> None:
+    """Big enough that the decoder streams it in strips, which a turn must not read out of order."""
+    source = tmp_path / "sideways.jpg"
+    upright = quadrants((2000, 3000))
+    exif = images.photo_exif(orientation=6)
+    upright.transpose(STORED_FOR[6]).save(source, quality=90, exif=exif)
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (1365, 2048)
+    assert (result.technical.width, result.technical.height) == (2000, 3000)
+    for found, want in zip(corners(access), corners(upright), strict=True):
+        assert close(found, want, 16)
+    assert opened(result.thumbnail.path).size == (267, 400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import pickle
 import shutil
 import tarfile
@@ -15,6 +16,7 @@ import pytest
 
 from ingest.unpack import (
     Member,
+    Unpacked,
     UnpackError,
     UnpackLimits,
     archive_kind,
@@ -41,12 +43,22 @@ def by_name(members: list[Member]) -> dict[str, Member]:
 
 
 def refused(archive: Path, dest: Path, limits: UnpackLimits | None = None) -> UnpackError:
-    """Unpack, expect refusal, and check nothing at all was left behind in `dest`."""
+    """Unpack, expect the whole source refused, and check nothing was left behind in `dest`."""
     with pytest.raises(UnpackError) as caught:
         unpack(archive, dest, limits)
     assert not dest.exists() or list(dest.iterdir()) == []
     assert caught.value.archive == archive.name
     return caught.value
+
+
+def one_refused(archive: Path, dest: Path) -> tuple[UnpackError, Unpacked]:
+    """Unpack, expect exactly one member refused (the rest unpacked), and return it."""
+    result = unpack(archive, dest)
+    (error,) = result.refused
+    assert error.archive == archive.name
+    on_disk = {p for p in dest.rglob("*") if p.is_file()}
+    assert on_disk == {m.path for m in result.members}  # nothing of the refused one is left
+    return error, result
 
 
 @pytest.fixture
@@ -63,8 +75,10 @@ def test_zip_members_land_under_dest_with_their_bytes(tmp_path: Path, dest: Path
         [("photos/", b""), ("photos/a.jpg", b"jpeg bytes"), ("notes.txt", b"hello " * 1000)],
     )
 
-    members = unpack(archive, dest)
+    result = unpack(archive, dest)
+    members = result.members
 
+    assert result.refused == []
     assert [m.relpath for m in members] == ["notes.txt", "photos/a.jpg"]
     found = by_name(members)
     assert found["photos/a.jpg"].path == dest / "bundle.zip" / "photos" / "a.jpg"
@@ -81,7 +95,7 @@ def test_gbk_names_without_utf8_flag_come_out_in_chinese(tmp_path: Path, dest: P
         assert not any(i.flag_bits & 0x800 for i in zf.infolist())
         assert set(zf.namelist()).isdisjoint(GBK_NAMES)
 
-    members = unpack(archive, dest)
+    members = unpack(archive, dest).members
 
     assert sorted(m.relpath for m in members) == sorted(GBK_NAMES)
     for member in members:
@@ -94,7 +108,7 @@ def test_utf8_flagged_names_are_kept_and_nfc_normalised(tmp_path: Path, dest: Pa
     assert decomposed != unicodedata.normalize("NFC", decomposed)
     archive = write_zip(tmp_path / "utf8.zip", [(decomposed, b"x"), ("plain.txt", b"y")])
 
-    members = unpack(archive, dest)
+    members = unpack(archive, dest).members
 
     assert [m.relpath for m in members] == ["Pièces/安塞腰鼓.txt", "plain.txt"]
     assert (dest / "utf8.zip" / "Pièces" / "安塞腰鼓.txt").read_bytes() == b"x"
@@ -104,7 +118,7 @@ def test_unicode_path_extra_field_gives_the_real_name(tmp_path: Path, dest: Path
     raw = "花儿.txt".encode("big5")  # neither valid UTF-8 nor the right name
     archive = write_zip(tmp_path / "x.zip", [(unicode_path_member(raw, "花儿.txt"), b"x")])
 
-    assert [m.relpath for m in unpack(archive, dest)] == ["花儿.txt"]
+    assert [m.relpath for m in unpack(archive, dest).members] == ["花儿.txt"]
 
 
 @pytest.mark.parametrize(
@@ -117,24 +131,34 @@ def test_unicode_path_extra_field_gives_the_real_name(tmp_path: Path, dest: Path
         ("C:/Windows/evil.txt", "absolute path"),
     ],
 )
-def test_paths_leaving_the_folder_are_refused(
+def test_paths_leaving_the_folder_are_refused_and_the_good_members_unpacked(
     tmp_path: Path, dest: Path, name: str, problem: str
 ) -> None:
-    archive = write_zip(tmp_path / "bad.zip", [("ok.txt", b"fine"), (name, b"evil")])
+    archive = write_zip(
+        tmp_path / "bad.zip", [("ok.txt", b"fine"), (name, b"evil"), ("z/after.txt", b"more")]
+    )
 
-    error = refused(archive, dest)
+    error, result = one_refused(archive, dest)
 
     assert error.member == name
     assert problem in str(error) and name in str(error) and "bad.zip" in str(error)
+    assert [(m.relpath, m.path.read_bytes()) for m in result.members] == [
+        ("ok.txt", b"fine"),
+        ("z/after.txt", b"more"),
+    ]
     assert not list(tmp_path.rglob("evil.txt"))
 
 
 def test_zip_symlink_is_refused(tmp_path: Path, dest: Path) -> None:
-    archive = write_zip(tmp_path / "link.zip", [(symlink_member("passwd"), b"/etc/passwd")])
+    archive = write_zip(
+        tmp_path / "link.zip", [(symlink_member("passwd"), b"/etc/passwd"), ("a.txt", b"a")]
+    )
 
-    error = refused(archive, dest)
+    error, result = one_refused(archive, dest)
 
     assert error.member == "passwd" and "symbolic link" in str(error)
+    assert [m.relpath for m in result.members] == ["a.txt"]
+    assert not any(p.is_symlink() for p in dest.rglob("*"))
 
 
 def test_password_protected_member_is_refused(tmp_path: Path, dest: Path) -> None:
@@ -143,9 +167,30 @@ def test_password_protected_member_is_refused(tmp_path: Path, dest: Path) -> Non
         [("open.txt", b"a"), (gbk_member("秘密.txt", encrypted=True), b"ciphertext")],
     )
 
-    error = refused(archive, dest)
+    error, result = one_refused(archive, dest)
 
     assert error.member == "秘密.txt" and "password-protected" in str(error)
+    assert [m.relpath for m in result.members] == ["open.txt"]
+
+
+def test_corrupt_member_is_refused_and_no_part_of_it_left(tmp_path: Path, dest: Path) -> None:
+    data = bytearray(
+        zip_bytes(
+            [("a.txt", b"first " * 100), ("b.bin", bytes(range(256)) * 64), ("c.txt", b"last")],
+            zipfile.ZIP_STORED,
+        )
+    )
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        info = zf.getinfo("b.bin")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF  # same size, wrong bytes: the CRC tells
+    archive = tmp_path / "damaged.zip"
+    archive.write_bytes(bytes(data))
+
+    error, result = one_refused(archive, dest)
+
+    assert error.member == "b.bin" and "corrupt" in error.problem
+    assert [m.relpath for m in result.members] == ["a.txt", "c.txt"]
 
 
 def test_zip_bomb_is_refused_while_streaming(tmp_path: Path, dest: Path) -> None:
@@ -165,15 +210,19 @@ def test_member_count_and_total_size_limits(tmp_path: Path, dest: Path) -> None:
 
     assert "more than 4 entries" in str(refused(archive, dest, UnpackLimits(max_members=4)))
     assert "past the limit of 450" in str(refused(archive, dest, UnpackLimits(max_total_bytes=450)))
-    assert len(unpack(archive, dest, UnpackLimits(max_members=5, max_total_bytes=500))) == 5
+    limits = UnpackLimits(max_members=5, max_total_bytes=500)
+    assert len(unpack(archive, dest, limits).members) == 5
 
 
 def test_duplicate_and_conflicting_names_are_refused(tmp_path: Path, dest: Path) -> None:
     twice = write_zip(tmp_path / "twice.zip", [("a.txt", b"1"), ("./a.txt", b"2")])
     clash = write_zip(tmp_path / "clash.zip", [("a", b"file"), ("a/b.txt", b"inside")])
 
-    assert "appears twice" in str(refused(twice, dest))
-    assert refused(clash, dest).member == "a/b.txt"
+    error, result = one_refused(twice, dest / "1")
+    assert error.member == "./a.txt" and "appears twice" in str(error)
+    assert [m.path.read_bytes() for m in result.members] == [b"1"]  # the first one stands
+    error, result = one_refused(clash, dest / "2")
+    assert error.member == "a/b.txt" and [m.relpath for m in result.members] == ["a"]
 
 
 def test_corrupt_zip_is_refused(tmp_path: Path, dest: Path) -> None:
@@ -187,12 +236,11 @@ def test_corrupt_zip_is_refused(tmp_path: Path, dest: Path) -> None:
 def test_error_names_the_archive_as_given_and_survives_pickling(tmp_path: Path, dest: Path) -> None:
     archive = write_zip(tmp_path / "bundle.zip", [("../up.txt", b"x")])
 
-    with pytest.raises(UnpackError) as caught:
-        unpack(archive, dest, name="县文化馆/bundle.zip")
-    copy = pickle.loads(pickle.dumps(caught.value))
+    (error,) = unpack(archive, dest, name="县文化馆/bundle.zip").refused
+    copy = pickle.loads(pickle.dumps(error))
 
     assert (copy.archive, copy.member) == ("县文化馆/bundle.zip", "../up.txt")
-    assert str(copy) == str(caught.value)
+    assert str(copy) == str(error)
     assert str(copy).startswith("县文化馆/bundle.zip: ../up.txt: ")
 
 
@@ -200,8 +248,9 @@ def test_existing_target_is_not_overwritten(tmp_path: Path, dest: Path) -> None:
     archive = write_zip(tmp_path / "bundle.zip", [("a.txt", b"1")])
     (dest / "bundle.zip").mkdir(parents=True)
 
-    with pytest.raises(UnpackError, match="already exists"):
+    with pytest.raises(UnpackError, match="unpacked into this folder before") as caught:
         unpack(archive, dest)
+    assert str(dest) not in str(caught.value)
 
 
 # -- TAR -----------------------------------------------------------------------------------
@@ -220,7 +269,7 @@ def test_tar_kinds_are_detected_from_bytes(tmp_path: Path, dest: Path, mode: str
     )
 
     assert archive_kind(archive) == "tar"
-    members = unpack(archive, dest)
+    members = unpack(archive, dest).members
 
     assert [(m.relpath, m.path.read_bytes()) for m in members] == [
         ("b.txt", b"more"),
@@ -236,7 +285,7 @@ def test_tar_gbk_names_are_decoded(tmp_path: Path, dest: Path) -> None:
         fmt=tarfile.GNU_FORMAT,
     )
 
-    assert sorted(m.relpath for m in unpack(archive, dest)) == sorted(GBK_NAMES)
+    assert sorted(m.relpath for m in unpack(archive, dest).members) == sorted(GBK_NAMES)
 
 
 @pytest.mark.parametrize(
@@ -252,14 +301,23 @@ def test_tar_gbk_names_are_decoded(tmp_path: Path, dest: Path) -> None:
         (tar_entry("/tmp/evil.txt", b"evil"), "absolute path"),
     ],
 )
-def test_tar_unsafe_entries_are_refused(
+def test_tar_unsafe_entries_are_refused_and_the_good_ones_unpacked(
     tmp_path: Path, dest: Path, entry: tuple[tarfile.TarInfo, bytes], problem: str
 ) -> None:
-    archive = write_tar(tmp_path / "bad.tar.gz", [tar_entry("ok.txt", b"fine"), entry], "w:gz")
+    archive = write_tar(
+        tmp_path / "bad.tar.gz",
+        [tar_entry("ok.txt", b"fine"), entry, tar_entry("later/ok2.txt", b"also fine")],
+        "w:gz",
+    )
 
-    error = refused(archive, dest)
+    error, result = one_refused(archive, dest)
 
     assert error.member == entry[0].name and problem in str(error)
+    assert [(m.relpath, m.path.read_bytes()) for m in result.members] == [
+        ("later/ok2.txt", b"also fine"),
+        ("ok.txt", b"fine"),
+    ]
+    assert not any(p.is_symlink() for p in dest.rglob("*"))
 
 
 def test_tar_bomb_is_refused(tmp_path: Path, dest: Path) -> None:
@@ -301,7 +359,7 @@ def test_nested_archives_are_unpacked_in_place(tmp_path: Path, dest: Path) -> No
     archive = tmp_path / "outer.zip"
     archive.write_bytes(nested_zip(3))  # outer + 2 nested levels: the default depth
 
-    members = unpack(archive, dest)
+    members = unpack(archive, dest).members
 
     assert [m.relpath for m in members] == [
         "level2.zip/level1.zip/leaf.txt",
@@ -317,16 +375,35 @@ def test_mixed_nesting_zip_in_tar_gz(tmp_path: Path, dest: Path) -> None:
     inner = zip_bytes([("照片/a.jpg", b"jpeg")])
     archive = write_tar(tmp_path / "outer.tar.gz", [tar_entry("inner.zip", inner)], "w:gz")
 
-    assert [m.relpath for m in unpack(archive, dest)] == ["inner.zip/照片/a.jpg"]
+    assert [m.relpath for m in unpack(archive, dest).members] == ["inner.zip/照片/a.jpg"]
 
 
-def test_nesting_beyond_depth_is_refused(tmp_path: Path, dest: Path) -> None:
+def test_nesting_beyond_depth_is_refused_and_the_rest_unpacked(tmp_path: Path, dest: Path) -> None:
     archive = tmp_path / "deep.zip"
     archive.write_bytes(nested_zip(4))
 
-    error = refused(archive, dest)
+    error, result = one_refused(archive, dest / "1")
     assert error.member == "level3.zip/level2.zip/level1.zip" and "nested" in str(error)
-    assert refused(archive, dest, UnpackLimits(max_depth=0)).member == "level3.zip"
+    assert [m.relpath for m in result.members] == [
+        "level3.zip/level2.zip/note2.txt",
+        "level3.zip/note3.txt",
+        "note4.txt",
+    ]
+    shallow = unpack(archive, dest / "2", UnpackLimits(max_depth=0))
+    assert [e.member for e in shallow.refused] == ["level3.zip"]
+    assert [m.relpath for m in shallow.members] == ["note4.txt"]
+
+
+def test_a_corrupt_nested_archive_is_refused_as_a_member(tmp_path: Path, dest: Path) -> None:
+    inner = zip_bytes([("a.txt", b"some text " * 500)])
+    archive = write_zip(
+        tmp_path / "outer.zip", [("cut.zip", inner[: len(inner) // 2]), ("b.txt", b"b")]
+    )
+
+    error, result = one_refused(archive, dest)
+
+    assert error.member == "cut.zip" and "corrupt ZIP archive" in error.problem
+    assert [m.relpath for m in result.members] == ["b.txt"]
 
 
 def test_limits_apply_across_nesting_levels(tmp_path: Path, dest: Path) -> None:
@@ -344,7 +421,7 @@ def test_packaged_documents_are_not_unpacked(tmp_path: Path, dest: Path) -> None
     archive = write_zip(tmp_path / "outer.zip", [("report.docx", docx.read_bytes())])
 
     assert archive_kind(docx) is None and archive_kind(epub) is None
-    assert [m.relpath for m in unpack(archive, dest)] == ["report.docx"]
+    assert [m.relpath for m in unpack(archive, dest).members] == ["report.docx"]
 
 
 def test_non_archives(tmp_path: Path, dest: Path) -> None:
@@ -376,7 +453,7 @@ def test_bag_directory_is_validated_in_place(tmp_path: Path, dest: Path) -> None
     bag = make_bag(tmp_path / "bag")
     assert is_bag(bag)
 
-    members = unpack(bag, dest)
+    members = unpack(bag, dest).members
 
     assert [m.relpath for m in members] == ["data/cover.jpg", "data/songs/漫瀚调.txt"]
     assert members[0].path == bag / "data" / "cover.jpg"
@@ -392,7 +469,7 @@ def test_bag_inside_zip_keeps_payload_and_bag_info(tmp_path: Path, dest: Path) -
     archive = tmp_path / "bag.zip"
     shutil.make_archive(str(archive.with_suffix("")), "zip", tmp_path, "收藏")
 
-    members = unpack(archive, dest)
+    members = unpack(archive, dest).members
 
     assert [m.relpath for m in members] == ["收藏/data/cover.jpg", "收藏/data/songs/漫瀚调.txt"]
     assert {m.bag.relpath for m in members if m.bag} == {"收藏"}
@@ -408,11 +485,15 @@ def test_bag_with_changed_payload_byte_is_refused(tmp_path: Path, dest: Path) ->
 
     error = refused(bag, dest)
     assert error.member == "data/songs/漫瀚调.txt"
-    assert "checksum does not match the bag's manifest (sha256, sha512)" in str(error)
+    assert "checksum does not match manifest-sha256.txt, manifest-sha512.txt" in str(error)
 
-    shutil.make_archive(str(tmp_path / "bag"), "zip", tmp_path, "bag")
-    error = refused(tmp_path / "bag.zip", dest)
-    assert error.member == "bag/data/songs/漫瀚调.txt"
+    archive = Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", tmp_path, "bag"))
+    write_zip(tmp_path / "other.zip", [("loose.txt", b"not in the bag")])
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.write(tmp_path / "other.zip", "loose.zip")
+    error, result = one_refused(archive, dest)
+    assert error.member == "bag/data/songs/漫瀚调.txt" and str(dest) not in str(error)
+    assert [m.relpath for m in result.members] == ["loose.zip/loose.txt"]  # the rest goes on
 
 
 def test_bag_with_missing_or_extra_file_names_it(tmp_path: Path, dest: Path) -> None:
@@ -420,14 +501,14 @@ def test_bag_with_missing_or_extra_file_names_it(tmp_path: Path, dest: Path) -> 
     (bag / "data" / "stray.txt").write_text("not in the manifest")
 
     error = refused(bag, dest)
-    assert error.member == "data/stray.txt" and "not in the bag's manifest" in str(error)
+    assert error.member == "data/stray.txt"
+    assert "in the payload but not in manifest-sha256.txt, manifest-sha512.txt" in str(error)
 
     (bag / "data" / "stray.txt").unlink()
     (bag / "data" / "cover.jpg").unlink()
     error = refused(bag, dest)
-    assert error.member == "data/cover.jpg" and "listed in the bag's manifest but missing" in str(
-        error
-    )
+    assert error.member == "data/cover.jpg"
+    assert "listed in manifest-sha256.txt, manifest-sha512.txt but missing" in str(error)
 
 
 def test_archive_inside_bag_directory_is_unpacked_into_dest(tmp_path: Path, dest: Path) -> None:
@@ -436,7 +517,7 @@ def test_archive_inside_bag_directory_is_unpacked_into_dest(tmp_path: Path, dest
     write_zip(folder / "scans.zip", [("p1.txt", b"page one")])
     bagit.make_bag(str(folder), dict(BAG_INFO))
 
-    members = unpack(folder, dest)
+    members = unpack(folder, dest).members
 
     assert [m.relpath for m in members] == ["data/scans.zip/p1.txt"]
     assert members[0].path == dest / "bag" / "data" / "scans.zip" / "p1.txt"
@@ -449,3 +530,56 @@ def test_limits_are_checked() -> None:
         UnpackLimits(max_members=0)
     with pytest.raises(ValueError):
         UnpackLimits(max_depth=-1)
+
+
+def test_a_bag_shaped_folder_in_a_bags_payload_is_payload(tmp_path: Path, dest: Path) -> None:
+    """RFC 8493: the payload is opaque. A broken bag (or bag look-alike) inside it is content."""
+    outer = tmp_path / "outer"
+    inner = outer / "old-deposit"
+    make_bag(inner)
+    (inner / "data" / "cover.jpg").write_bytes(b"changed since bagged")  # inner bag now invalid
+    (outer / "lookalike" / "data").mkdir(parents=True)
+    (outer / "lookalike" / "manifest-md5.txt").write_text("0" * 32 + "  data/x\n")
+    bagit.make_bag(str(outer), dict(BAG_INFO))
+
+    result = unpack(outer, dest)
+
+    assert result.refused == []
+    relpaths = [m.relpath for m in result.members]
+    assert {"data/old-deposit/bagit.txt", "data/old-deposit/data/cover.jpg"} <= set(relpaths)
+    assert "data/lookalike/manifest-md5.txt" in relpaths
+    assert len(relpaths) == len([p for p in (outer / "data").rglob("*") if p.is_file()])
+    assert {m.bag.relpath for m in result.members if m.bag} == {""}  # all the outer bag's
+
+
+def test_a_bag_that_lost_its_bagit_txt_is_refused_not_ingested_loose(
+    tmp_path: Path, dest: Path
+) -> None:
+    bag = make_bag(tmp_path / "bag")
+    (bag / "bagit.txt").unlink()
+    assert is_bag(bag)  # it is meant as one
+
+    error = refused(bag, dest)
+    assert error.member == "bagit.txt" and error.problem.startswith("is missing")
+    assert "manifest-sha256.txt, manifest-sha512.txt" in error.problem
+
+    archive = Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", tmp_path, "bag"))
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.writestr("readme.txt", "beside the bag")
+    error, result = one_refused(archive, dest)
+    assert error.member == "bag/bagit.txt"
+    assert [m.relpath for m in result.members] == ["readme.txt"]
+
+
+def test_an_archive_that_is_a_broken_bag_at_its_root_is_refused(tmp_path: Path, dest: Path) -> None:
+    bag = make_bag(tmp_path / "bag")
+    (bag / "data" / "cover.jpg").write_bytes(b"changed")
+    archive = tmp_path / "bag.tar"
+    with tarfile.open(archive, "w") as tf:
+        for path in sorted(bag.rglob("*")):
+            tf.add(path, path.relative_to(bag).as_posix(), recursive=False)
+
+    result = unpack(archive, dest)
+
+    assert result.members == []
+    assert [(e.archive, e.member) for e in result.refused] == [("bag.tar", "data/cover.jpg")]
