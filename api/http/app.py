@@ -16,6 +16,7 @@ from api.http.routes import (
     events,
     files,
     health,
+    history,
     iiif,
     insights,
     items,
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
-    for module in (edit, review, events, jobs):  # governance: writes and provenance
+    for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)
     app.add_middleware(AuditMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -20,6 +20,7 @@ from api.http.i18n import templates
 from schemas.errors import (
     Conflict,
     Forbidden,
+    Gone,
     HeritageError,
     InvalidInput,
     NotFound,
@@ -91,6 +92,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
 
 
 STATUS_OF: tuple[tuple[type[HeritageError], int], ...] = (
+    (Gone, 410),
     (NotFound, 404),
     (TooLarge, 413),
     (UnsupportedType, 415),
