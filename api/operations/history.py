@@ -4,8 +4,9 @@ Versions: `RecordStore.save` keeps every record it replaces (`versions/<id>/<n>.
 the current record is the last version. Who made a version, when and what they changed is read
 from that version's last provenance event (the event the change appended).
 
-Reading history needs a key (any role) and the item visible to it, as for the item itself: old
-versions may hold text a curator took out on purpose, so the public never sees them.
+Reading history is for the item's own institution (any role that may see the item) and admins, as
+for its provenance events (`GET /api/items/{id}/events`): old versions may hold text a curator
+took out on purpose, so neither the public nor other institutions see them (404, as if unknown).
 
 Restoring version n writes a NEW version through `change_item` (If-Match, the per-item lock,
 screening, re-indexing and the audit log apply). Only the description comes back: what the
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from api.operations.access import audience_of, is_visible
+from api.operations.access import audience_of, is_owner, is_visible
 from api.operations.callers import Caller
 from api.operations.items import (
     ItemLocks,
@@ -90,7 +91,7 @@ class Version:
 def readable_record(services: Services, item_id: str, caller: Caller) -> dict[str, Any]:
     """The current record if this caller may read its history (`Gone`/`NotFound` otherwise)."""
     record = services.records.get(item_id)
-    if record is None or not is_visible(record, audience_of(caller)):
+    if record is None or not (is_owner(caller, record) and is_visible(record, audience_of(caller))):
         raise missing(services, item_id, audience_of(caller))
     return record
 

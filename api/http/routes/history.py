@@ -1,8 +1,8 @@
 """An item's history over HTTP: versions, a diff, restoring a version, deleting for good.
 
-Reading needs a key (any role) for an item the key may see; restoring needs a curator of the
-item's institution (or an admin) and `If-Match`; deleting for good needs an admin, `If-Match` and
-a reason. What each does and keeps: `api.operations.history`.
+Reading needs a key of the item's institution (any role that may see the item) or an admin's;
+restoring needs a curator of the item's institution (or an admin) and `If-Match`; deleting for
+good needs an admin, `If-Match` and a reason. What each does and keeps: `api.operations.history`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ IfMatch = Annotated[str | None, Header(description="The ETag from GET /api/items
 
 @router.get(
     "/api/items/{item_id}/versions",
-    summary="An item's versions, oldest first: when, who and what changed (any key)",
+    summary="An item's versions, oldest first: when, who, what changed (its institution, admins)",
     responses={404: {}, 410: {"description": "Deleted for good"}},
 )
 def list_versions(item_id: str, services: ServicesDep, caller: ArchivistDep) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def list_versions(item_id: str, services: ServicesDep, caller: ArchivistDep) -> 
 
 @router.get(
     "/api/items/{item_id}/versions/{n}",
-    summary="An item's record as it was at version n (any key)",
+    summary="An item's record as it was at version n (its institution, admins)",
     responses={404: {}, 410: {"description": "Deleted for good"}},
 )
 def get_version(item_id: str, n: int, services: ServicesDep, caller: ArchivistDep) -> Any:
