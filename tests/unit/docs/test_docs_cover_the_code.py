@@ -4,7 +4,9 @@ docs/*.md, and every module docs/internals.md names exists."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -25,7 +27,7 @@ def cli_commands() -> list[str]:
     found: list[str] = []
 
     def walk(command: click.Command, prefix: str) -> None:
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):  # a group (typer's own click or click's)
             for name, sub in command.commands.items():
                 walk(sub, f"{prefix} {name}".strip())
         else:
@@ -35,11 +37,21 @@ def cli_commands() -> list[str]:
     return sorted(found)
 
 
+def route_paths(routes: list[Any], prefix: str = "") -> Iterator[str]:
+    """Every route's path, inside included routers too (FastAPI keeps those as one entry)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from route_paths(inner.routes, prefix + route.include_context.prefix)
+        elif path := getattr(route, "path", ""):
+            yield prefix + path
+
+
 def http_routes() -> list[str]:
     from api.http.app import create_app
 
     app = create_app(Settings(_env_file=None, data_dir=ROOT / ".pytest-docs-data"))  # type: ignore[call-arg]
-    paths = {getattr(r, "path", "") for r in app.routes}
+    paths = set(route_paths(app.routes))
     skip = ("/docs", "/openapi.json", "/redoc", "/static")
     return sorted(p for p in paths if p and not p.startswith(skip))
 
@@ -54,8 +66,14 @@ def test_every_cli_command_is_documented(command: str) -> None:
     assert f"heritage {command}" in DOCS, f"`heritage {command}` is in no README/docs"
 
 
+def _any_names(text: str) -> str:
+    """Path parameters named alike (`{id}` in the docs is `{item_id}` in the code)."""
+    return re.sub(r"\{[^{}/]*\}", "{}", text)
+
+
 def test_every_http_route_is_documented() -> None:
-    missing = [p for p in http_routes() if p not in DOCS]
+    docs = _any_names(DOCS)
+    missing = [p for p in http_routes() if _any_names(p) not in docs]
     assert not missing, f"routes in no README/docs: {missing}"
 
 
