@@ -108,6 +108,18 @@ class RecordStore:
             self.store.delete(key)
         return len(keys)
 
+    def blob_references(self, excluding: str | None = None) -> set[str]:
+        """The blob keys every record and every stored version names, but item `excluding`'s.
+        Cost: one read per record and per version in the store (for rare deletions)."""
+        named: set[str] = set()
+        for item_id in self.ids():
+            if item_id == excluding:
+                continue
+            versions = [self.load_version(item_id, n) for n in self.version_numbers(item_id)]
+            for record in [self.get(item_id), *versions]:
+                named.update(f["key"] for f in (record or {}).get("files") or [])
+        return named
+
     def save_tombstone(self, tombstone: dict[str, Any]) -> None:
         data = json.dumps(tombstone, ensure_ascii=False, indent=1, sort_keys=True).encode()
         self.store.put_bytes(tombstone_key(tombstone["id"]), data)

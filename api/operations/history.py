@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -205,20 +204,6 @@ def blob_keys(record: dict[str, Any]) -> set[str]:
     return {f["key"] for f in record.get("files") or [] if f["key"].startswith(BLOBS_PREFIX)}
 
 
-def other_references(services: Services, item_id: str) -> Iterator[set[str]]:
-    """The blob keys named by every other item's record and versions. Cost: one read per record
-    and per stored version of the whole store (O(records + versions)); a deletion is rare."""
-    records = services.records
-    for other in records.ids():
-        if other == item_id:
-            continue
-        record = records.get(other)
-        if record is not None:
-            yield blob_keys(record)
-        for n in records.version_numbers(other):
-            yield blob_keys(records.load_version(other, n))
-
-
 def drop_from_index(services: Services, item_id: str) -> None:
     """The record is gone even if the index refuses; `heritage reindex` rebuilds without it."""
     try:
@@ -274,8 +259,7 @@ def delete_for_good(
         records.delete(item_id)
         drop_from_index(services, item_id)
         removed_versions = records.delete_versions(item_id)
-        for keys in other_references(services, item_id):
-            candidates -= keys
+        candidates -= records.blob_references(excluding=item_id)
         for key in sorted(candidates):
             records.store.delete(key)
         audit(

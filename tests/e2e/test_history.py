@@ -14,6 +14,8 @@ from lxml import etree
 from typer.testing import CliRunner, Result
 
 from api.cli.commands import app
+from api.services import Services
+from ingest.pipeline import IngestOptions, run_ingest
 from tests.e2e.governance_support import INST_A, Repo, governed_repository
 
 PUBLIC = {"status": "published", "access": "public"}
@@ -25,6 +27,7 @@ EXTRA = {
     "hist-cli": (PUBLIC, ("泥塑", "Clay figurines")),
 }
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
+PRIVATE_FILES: set[str] = set()  # hist-private's blobs, deleted with it
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +202,9 @@ def test_delete_for_good(repo: Repo) -> None:
 
 def test_deleting_an_item_the_public_never_saw_tells_the_public_nothing(repo: Repo) -> None:
     item_id = repo.ids["hist-private"]
+    PRIVATE_FILES.update(f["key"] for f in repo.record("hist-private")["files"])
     assert delete(repo, "hist-private", reason="duplicate").status_code == 200
+    assert not any(repo.services.store.stat(key) for key in PRIVATE_FILES)
     assert repo.get("anonymous", item(repo, "hist-private")).status_code == 404
     assert repo.get("curator-b", item(repo, "hist-private")).status_code == 404
     assert repo.get("archivist-a", item(repo, "hist-private")).status_code == 410
@@ -233,3 +238,33 @@ def test_cli_history_and_delete(repo: Repo) -> None:
     again = heritage(repo, "delete", item_id, "--reason", "x", "--yes")
     assert again.exit_code == 2 and "deleted for good" in again.stderr
     assert heritage(repo, "history", item_id).exit_code == 2
+
+
+def test_a_re_ingest_does_not_bring_a_deleted_item_back(repo: Repo) -> None:
+    item_id = repo.ids["hist-private"]
+    assert repo.services.records.tombstone(item_id) is not None  # deleted above
+    root = repo.settings.data_dir.parent
+    services = Services.from_settings(repo.settings)
+    try:
+        options = IngestOptions(
+            collection="museum-a-more",
+            manifest=root / "museum-a-more.csv",
+            workers=1,
+            institution=INST_A,
+            agent="pytest-ingest",
+            max_image_pixels=10_000_000,
+        )
+        report = run_ingest([root / "c"], options, services.store_config, services.index, None)
+    finally:
+        services.close()
+    refused = {o.id: o for o in report.items if o.outcome == "failed"}
+    assert item_id in refused, report.to_dict()
+    assert "was deleted for good on" in (refused[item_id].reason or "")
+    assert repo.services.records.get(item_id) is None
+    assert repo.get("archivist-a", item(repo, "hist-private")).status_code == 410
+    # hist-delete's original is hist-keep's too (see above): a duplicate, not a new item
+    outcomes = {o.source: o.outcome for o in report.items}
+    assert outcomes["hist-delete.png"] == "duplicate"
+    assert repo.services.records.get(repo.ids["hist-delete"]) is None
+    # what the workers stored for it again is removed at the end of the run
+    assert PRIVATE_FILES and not any(repo.services.store.stat(key) for key in PRIVATE_FILES)
