@@ -121,6 +121,8 @@ class RecordCatalogue:
 
     def entries(self) -> list[Entry]:
         """Visible and deleted headers, ordered by (datestamp, id)."""
-        entries = [entry_of(facts) for facts in self._facts.values()]
-        entries += self.tombstones.entries()
+        facts = self._facts.values()
+        stored = {f["id"] for f in facts}  # a record still there (a deletion cut short) wins
+        entries = [entry_of(f) for f in facts]
+        entries += [e for e in self.tombstones.entries() if e.id not in stored]
         return sorted((e for e in entries if e is not None), key=lambda e: e.key)
