@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import typer.main
 
@@ -26,7 +25,7 @@ def cli_commands() -> list[str]:
     """Every command path, e.g. 'ingest', 'keys create'."""
     found: list[str] = []
 
-    def walk(command: click.Command, prefix: str) -> None:
+    def walk(command: Any, prefix: str) -> None:  # typer ships its own click
         if hasattr(command, "commands"):  # a group (typer's own click or click's)
             for name, sub in command.commands.items():
                 walk(sub, f"{prefix} {name}".strip())

@@ -33,7 +33,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStor
     yield s3
     for key in list(s3.list("")):
         s3.delete(key)
-    s3._client.remove_bucket(s3.bucket)  # type: ignore[attr-defined]
+    s3._client.remove_bucket(s3.bucket)
 
 
 def test_each_save_keeps_the_record_it_replaces(store: ObjectStore) -> None:
