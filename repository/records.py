@@ -28,7 +28,7 @@ from repository.keys import (
 )
 from repository.store import ObjectNotFound, ObjectStore
 from schemas import validate_record
-from schemas.errors import NotFound
+from schemas.errors import Conflict, NotFound
 
 SCHEMA_VERSION = "1.0"
 VALIDATED_CACHE_SIZE = 4096
@@ -108,15 +108,27 @@ class RecordStore:
             self.store.delete(key)
         return len(keys)
 
-    def blob_references(self, excluding: str | None = None) -> set[str]:
+    def blob_references(self, excluding: str | None = None, *, strict: bool = True) -> set[str]:
         """The blob keys every record and every stored version names, but item `excluding`'s.
-        Cost: one read per record and per version in the store (for rare deletions)."""
+        Cost: one read per record and per version in the store (for rare deletions).
+
+        An unreadable record or version raises (`strict`: its references are unknown, so nothing
+        may be deleted on the strength of this answer) or is skipped (`verify` reports it)."""
         named: set[str] = set()
         for item_id in self.ids():
             if item_id == excluding:
                 continue
-            versions = [self.load_version(item_id, n) for n in self.version_numbers(item_id)]
-            for record in [self.get(item_id), *versions]:
+            for n in [None, *self.version_numbers(item_id)]:
+                try:
+                    record = self.get(item_id) if n is None else self.load_version(item_id, n)
+                except ValueError as exc:  # damaged JSON or a record the schema refuses
+                    if strict:
+                        what = f"record {item_id}" + (f" version {n}" if n else "")
+                        raise Conflict(
+                            f"{what} is unreadable, so what it names is unknown ({exc}); "
+                            "repair it first (`heritage verify` lists damage)"
+                        ) from exc
+                    continue
                 named.update(f["key"] for f in (record or {}).get("files") or [])
         return named
 

@@ -243,6 +243,8 @@ def delete_for_good(
         record = owned_record(services, item_id, caller)
         check_if_match(if_match, record_etag(record), required=True)
         records = services.records
+        # every other reference first: an unreadable record stops the deletion before any change
+        named_elsewhere = records.blob_references(excluding=item_id)
         tombstone = {
             "id": item_id,
             "collection": record["collection"],
@@ -259,7 +261,7 @@ def delete_for_good(
         records.delete(item_id)
         drop_from_index(services, item_id)
         removed_versions = records.delete_versions(item_id)
-        candidates -= records.blob_references(excluding=item_id)
+        candidates -= named_elsewhere
         for key in sorted(candidates):
             records.store.delete(key)
         audit(

@@ -3,6 +3,7 @@ LocalStore and on a real MinIO; tombstones of items deleted for good."""
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from repository import LocalStore, ObjectStore, RecordStore, StorageError, record_key
 from repository.keys import version_key
+from schemas.errors import Conflict
 from tests.conftest import require_service
 from tests.unit.records import minimal_record
 
@@ -100,3 +102,28 @@ def test_delete_and_tombstone(store: ObjectStore) -> None:
     assert list(records.tombstone_ids()) == [item_id]
     assert records.tombstone("test-unknown-0000") is None
     assert records.tombstone("../../etc") is None
+
+
+def test_a_file_only_an_earlier_version_names_is_not_an_orphan(tmp_path: Path) -> None:
+    from repository.fixity import audit
+
+    store = LocalStore(tmp_path)
+    records = RecordStore(store)
+    first, second = (store.put_blob(io.BytesIO(data)) for data in (b"take one", b"take two"))
+    record = minimal_record()
+    for blob in (first, second):
+        entry = {**record["files"][0], "key": blob.key, "sha256": blob.sha256, "bytes": blob.size}
+        records.save({**record, "files": [entry]})
+    assert audit(records).orphans == []
+    stray = store.put_blob(io.BytesIO(b"left by a killed ingest"))
+    assert audit(records).orphans == [stray.key]
+
+
+def test_references_are_unknown_while_a_record_is_unreadable(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    records = RecordStore(store)
+    records.save(minimal_record())
+    store.put_bytes(record_key("test-damaged-0000"), b"{not json")
+    with pytest.raises(Conflict, match="test-damaged-0000 is unreadable"):
+        records.blob_references()  # deleting on this answer could remove a file it names
+    assert records.blob_references(strict=False) == {minimal_record()["files"][0]["key"]}
