@@ -331,6 +331,7 @@ class _Run:
         )
         self.seen: dict[str, tuple[str, str]] = {}  # original sha256 -> (item id, its source)
         self.index_failures: list[str] = []
+        self.deleted_files: set[str] = set()  # blobs stored for items deleted for good
         self.stage: Callable[[str, str], None] | None = getattr(progress, "stage", None)
 
     def record_outcome(self, outcome: ItemOutcome) -> None:
@@ -375,11 +376,19 @@ class _Run:
                 pool.shutdown(wait=True, cancel_futures=True)
             if stages is not None:
                 stages.close()
+        self._drop_deleted_files()
         if self.index_failures:
             self.report.errors.append(
                 f"the search index could not be updated for {len(self.index_failures)} stored "
                 f"item(s) ({self.index_failures[0]}); the items are safely stored: {_REPAIR}"
             )
+
+    def _drop_deleted_files(self) -> None:
+        """Remove again what the workers stored for items deleted for good, unless another
+        record or version names it (checked once all items are committed)."""
+        if self.deleted_files and not self.options.dry_run:
+            for key in sorted(self.deleted_files - self.records.blob_references()):
+                self.records.store.delete(key)
 
     def _collect(
         self, lanes: list[deque[tuple[_Unit, Future[TaskResult]]]], stages: Any | None
@@ -461,6 +470,14 @@ class _Run:
             return ItemOutcome(
                 unit.source, "duplicate", id=duplicate[0], reason=duplicate[1], row=row
             )
+        if (tombstone := self.records.tombstone(result.item_id)) is not None:
+            self.deleted_files.update(e["key"] for f in result.files for e in f.entries)
+            problem = (
+                f"item {result.item_id} was deleted for good on {tombstone['deleted'][:10]} "
+                f"(tombstones/{result.item_id}.json); it is not ingested again"
+            )
+            reason = self._reason(unit, ItemError(unit.source, problem))
+            return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
         try:
             existing = self.records.get(result.item_id)
         except DamagedRecord as exc:  # never written over: it may hold edits and history

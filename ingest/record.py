@@ -42,8 +42,12 @@ DECISIONS = {
 }
 """Fields a re-run never changes on an existing item, and why."""
 EDITED = "a person edited it after ingest; re-run with --overwrite-edits to apply the manifest"
-_PERSON_EDIT = re.compile(r"^changed (?P<fields>[\w, ]+) \(JSON Merge Patch\)$")
-"""The detail of a PATCH's metadata-modification event (`api.operations.items.apply_patch`)."""
+_PERSON_EDIT = re.compile(
+    r"^(?:changed (?P<fields>[\w, ]+) \(JSON Merge Patch\)"
+    r"|restored version \d+: changed (?P<restored>[\w, ]+))$"
+)
+"""The detail of a PATCH's metadata-modification event (`api.operations.items.apply_patch`) or
+of a restore (`api.operations.history.restore`): both are a person's edit."""
 _INGEST_UPDATE = "record updated from the manifest by ingest job"
 _INGEST_CHANGED = re.compile(rf"^{_INGEST_UPDATE} \S+: changed (?P<fields>[\w, ]+)")
 
@@ -188,6 +192,11 @@ def person_edit_detail(fields: list[str]) -> str:
     return f"changed {', '.join(fields)} (JSON Merge Patch)"
 
 
+def person_restore_detail(n: int, fields: list[str]) -> str:
+    """The detail of the event restoring version `n` appends; `edited_fields` reads it back."""
+    return f"restored version {n}: changed {', '.join(fields)}"
+
+
 def edited_fields(events: list[dict[str, Any]]) -> set[str]:
     """The fields people edited and no ingest has replaced since, from the record's events."""
     edited: set[str] = set()
@@ -196,7 +205,7 @@ def edited_fields(events: list[dict[str, Any]]) -> set[str]:
             continue
         detail = event.get("detail", "")
         if found := _PERSON_EDIT.match(detail):
-            edited |= set(found["fields"].split(", "))
+            edited |= set((found["fields"] or found["restored"]).split(", "))
         elif found := _INGEST_CHANGED.match(detail):  # only ever an edit it was told to replace
             edited -= set(found["fields"].split(", "))
     return edited

@@ -133,7 +133,8 @@ def audit(
         if on_record:
             on_record(item_id)
     if collection is None and sample is None:
-        referenced = set(verdicts)
+        # a blob only an earlier version names (a re-ingest replaced it) is history, not an orphan
+        referenced = set(verdicts) | records.blob_references(strict=False)
         result.orphans = [k for k in records.store.list(BLOBS_PREFIX) if k not in referenced]
     return result
 

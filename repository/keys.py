@@ -8,6 +8,8 @@ jobs/<job-id>.json                 HTTP ingest jobs (`POST /api/ingest`): state,
 keys/<key-id>.json                 API keys: the sha256 of the token and its metadata, not the token
 users/<name>.json                  people who sign in: the argon2 hash of the password, no password
 audit/YYYY/MM/DD/<time>-<uuid>.json  the audit log of writes: one object per entry, never replaced
+versions/<id>/<n>.json             earlier versions of a record (1 = the first), written before it
+tombstones/<id>.json               items deleted for good: id, collection, when, who, why
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ JOBS_PREFIX = "jobs/"
 KEYS_PREFIX = "keys/"
 USERS_PREFIX = "users/"
 AUDIT_PREFIX = "audit/"
+VERSIONS_PREFIX = "versions/"
+TOMBSTONES_PREFIX = "tombstones/"
 _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -58,6 +62,21 @@ def record_key(item_id: str) -> str:
     if not _ID.match(item_id):
         raise InvalidInput(f"invalid item id {item_id!r}")
     return f"{RECORDS_PREFIX}{item_id}.json"
+
+
+def versions_prefix(item_id: str) -> str:
+    """`versions/<id>/`: every earlier version of one item."""
+    return f"{VERSIONS_PREFIX}{record_key(item_id)[len(RECORDS_PREFIX) : -len('.json')]}/"
+
+
+def version_key(item_id: str, n: int) -> str:
+    if n < 1:
+        raise InvalidInput(f"invalid version number {n} (versions count from 1)")
+    return f"{versions_prefix(item_id)}{n}.json"
+
+
+def tombstone_key(item_id: str) -> str:
+    return f"{TOMBSTONES_PREFIX}{record_key(item_id)[len(RECORDS_PREFIX) :]}"
 
 
 def collection_key(slug: str) -> str:

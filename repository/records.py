@@ -1,4 +1,12 @@
-"""Item records in a store: validated on write and read, written last as an item's commit point."""
+"""Item records in a store: validated on write and read, written last as an item's commit point.
+
+History: `save` keeps the record it replaces as `versions/<id>/<n>.json` (n = 1, 2, …), written
+BEFORE the new record, so a crash between the two leaves an extra version, never a lost one. All
+versions are kept (a record is a few kB; an item edited a hundred times costs well under a MB).
+Numbering takes the next free n under the caller's per-item lock (`api.operations.items`); two
+processes saving one item at the same instant could pick the same n, as they could overwrite each
+other's record — run one writing process per store.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +17,19 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from repository.keys import COLLECTIONS_PREFIX, RECORDS_PREFIX, collection_key, record_key
+from repository.keys import (
+    COLLECTIONS_PREFIX,
+    RECORDS_PREFIX,
+    TOMBSTONES_PREFIX,
+    collection_key,
+    record_key,
+    tombstone_key,
+    version_key,
+    versions_prefix,
+)
 from repository.store import ObjectNotFound, ObjectStore
 from schemas import validate_record
-from schemas.errors import NotFound, Unavailable
+from schemas.errors import Conflict, NotFound, Unavailable
 
 SCHEMA_VERSION = "1.0"
 VALIDATED_CACHE_SIZE = 4096
@@ -71,9 +88,87 @@ class RecordStore:
         and has not since read intact: what `/api/health` reports."""
 
     def save(self, record: dict[str, Any]) -> None:
-        """Validate, then write atomically. Everything the record points to must be stored first."""
+        """Validate, keep the stored record as a version, then write atomically. Everything the
+        record points to must be stored first."""
         validate_record(record)
-        self.store.put_bytes(record_key(record["id"]), dump_record(record))
+        key = record_key(record["id"])
+        data = dump_record(record)
+        try:
+            previous = self.store.get_bytes(key)
+        except ObjectNotFound:
+            previous = None
+        if previous is not None and previous != data:
+            numbers = self.version_numbers(record["id"])
+            n = numbers[-1] + 1 if numbers else 1
+            self.store.put_bytes(version_key(record["id"], n), previous)
+        self.store.put_bytes(key, data)
+
+    def delete(self, item_id: str) -> None:
+        """Remove the record (deleting an item for good; its versions stay until removed)."""
+        self.store.delete(record_key(item_id))
+
+    def version_numbers(self, item_id: str) -> list[int]:
+        """The numbers of the stored earlier versions, oldest first (the current record is not
+        one of them: it is version `len(...) + 1`)."""
+        prefix = versions_prefix(item_id)
+        names = (key[len(prefix) : -len(".json")] for key in self.store.list(prefix))
+        return sorted(int(name) for name in names if name.isdigit())
+
+    def load_version(self, item_id: str, n: int) -> dict[str, Any]:
+        """Earlier version `n` as it was stored (not re-validated: history is kept as it was)."""
+        try:
+            version: dict[str, Any] = json.loads(self.store.get_bytes(version_key(item_id, n)))
+        except ObjectNotFound:
+            raise NotFound(f"item {item_id!r} has no stored version {n}") from None
+        return version
+
+    def delete_versions(self, item_id: str) -> int:
+        """Remove every earlier version of an item (deleting it for good); how many."""
+        keys = list(self.store.list(versions_prefix(item_id)))
+        for key in keys:
+            self.store.delete(key)
+        return len(keys)
+
+    def blob_references(self, excluding: str | None = None, *, strict: bool = True) -> set[str]:
+        """The blob keys every record and every stored version names, but item `excluding`'s.
+        Cost: one read per record and per version in the store (for rare deletions).
+
+        An unreadable record or version raises (`strict`: its references are unknown, so nothing
+        may be deleted on the strength of this answer) or is skipped (`verify` reports it)."""
+        named: set[str] = set()
+        for item_id in self.ids():
+            if item_id == excluding:
+                continue
+            for n in [None, *self.version_numbers(item_id)]:
+                try:
+                    record = self.get(item_id) if n is None else self.load_version(item_id, n)
+                except (DamagedRecord, ValueError) as exc:  # damaged JSON, schema refusal
+                    if strict:
+                        what = f"record {item_id}" + (f" version {n}" if n else "")
+                        raise Conflict(
+                            f"{what} is unreadable, so what it names is unknown ({exc}); "
+                            "repair it first (`heritage verify` lists damage)"
+                        ) from exc
+                    continue
+                named.update(f["key"] for f in (record or {}).get("files") or [])
+        return named
+
+    def save_tombstone(self, tombstone: dict[str, Any]) -> None:
+        data = json.dumps(tombstone, ensure_ascii=False, indent=1, sort_keys=True).encode()
+        self.store.put_bytes(tombstone_key(tombstone["id"]), data)
+
+    def tombstone(self, item_id: str) -> dict[str, Any] | None:
+        """What is left of an item deleted for good, or None."""
+        try:
+            found: dict[str, Any] = json.loads(self.store.get_bytes(tombstone_key(item_id)))
+        except (ObjectNotFound, ValueError):
+            return None
+        return found
+
+    def tombstone_ids(self) -> Iterator[str]:
+        for key in self.store.list(TOMBSTONES_PREFIX):
+            if key.endswith(".json"):
+                yield key[len(TOMBSTONES_PREFIX) : -len(".json")]
 
     def load(self, item_id: str) -> dict[str, Any]:
         """The stored record; `RecordNotFound`, or `DamagedRecord` naming the key and problem."""

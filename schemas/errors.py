@@ -23,6 +23,10 @@ class NotFound(HeritageError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class Gone(NotFound):
+    """The thing asked for existed and was deleted for good (a tombstone is all that is left)."""
+
+
 class InvalidInput(HeritageError, ValueError):
     """The caller gave something we cannot accept: a bad value, file, row or parameter."""
 

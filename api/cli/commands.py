@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.cli.governance import keys_app, verify
+from api.cli.history import delete_command, history_command
 from api.cli.sharing import export_command, harvest_command
 from api.cli.support import HeritageGroup, err, fail, load_settings, open_services, out
 from api.cli.users import users_app
@@ -42,6 +43,8 @@ app.add_typer(users_app)
 app.command()(verify)
 app.command("export")(export_command)
 app.command("harvest")(harvest_command)
+app.command("history")(history_command)
+app.command("delete")(delete_command)
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 DEMO_COLLECTION = "samples"

@@ -18,6 +18,7 @@ from api.http.routes import (
     events,
     files,
     health,
+    history,
     iiif,
     insights,
     items,
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for module in (account,):  # the staff workspace: sign-in and sessions
         app.include_router(module.router)
-    for module in (edit, review, events, jobs):  # governance: writes and provenance
+    for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)
     app.include_router(docs.router)
     app.add_middleware(AuditMiddleware)

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request, Response
 
 from api.http.auth import CuratorDep, OptionalCaller
-from api.http.errors import not_found
 from api.labels import pick_language
 from api.operations.access import audience_of, is_visible
-from api.operations.items import owned_record, record_etag
+from api.operations.items import missing, owned_record, record_etag
 from api.services import Services
 from search.base import Audience
 
@@ -47,7 +46,7 @@ def visible_record(
     affected, as FastAPI only merges these headers into responses it builds itself."""
     record = services.records.get(item_id)
     if record is None or not is_visible(record, audience):
-        raise not_found(f"no item with id {item_id!r}")
+        raise missing(services, item_id, audience)  # 410 once deleted for good
     response.headers["ETag"] = record_etag(record)
     return record
 

@@ -22,6 +22,7 @@ from repository.records import DamagedRecord
 from schemas.errors import (
     Conflict,
     Forbidden,
+    Gone,
     HeritageError,
     InvalidInput,
     NotFound,
@@ -93,6 +94,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
 
 
 STATUS_OF: tuple[tuple[type[HeritageError], int], ...] = (
+    (Gone, 410),
     (NotFound, 404),
     (TooLarge, 413),
     (UnsupportedType, 415),

@@ -30,10 +30,18 @@ from api.services import Services
 from ingest.record import person_edit_detail
 from repository import make_event, now_iso
 from repository.audit import AuditLog
+from repository.keys import is_valid_id
 from repository.records import dump_record
 from schemas import SchemaError, validate_record
 from schemas.dates import DateError, record_date
-from schemas.errors import InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from schemas.errors import (
+    Gone,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from search.base import Audience
 from search.screening import Screen, screen_record
 
 log = logging.getLogger("heritage.api")
@@ -126,12 +134,25 @@ def audit(services: Services, context: WriteContext, item_id: str | None, summar
     )
 
 
+def missing(services: Services, item_id: str, audience: Audience) -> NotFound:
+    """The error for an item this audience cannot see: `Gone` for an item deleted for good that
+    the audience could know of (it was public, or it is theirs), `NotFound` otherwise."""
+    tombstone = services.records.tombstone(item_id) if is_valid_id(item_id) else None
+    if tombstone is not None and (
+        tombstone.get("public")
+        or audience.everyone
+        or audience.institution == tombstone.get("institution")
+    ):
+        return Gone(f"item {item_id!r} was deleted for good on {tombstone['deleted'][:10]}")
+    return NotFound(f"no item with id {item_id!r}")
+
+
 def owned_record(services: Services, item_id: str, caller: Caller) -> dict[str, Any]:
     """The stored record this caller may change: `NotFound` when it cannot even see it (like an
-    unknown id), `Forbidden` when it is another institution's."""
+    unknown id), `Gone` once deleted for good, `Forbidden` when it is another institution's."""
     record = services.records.get(item_id)
     if record is None or not is_visible(record, audience_of(caller)):
-        raise NotFound(f"no item with id {item_id!r}")
+        raise missing(services, item_id, audience_of(caller))
     check_owner(caller, record)
     return record
 

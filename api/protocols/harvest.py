@@ -165,6 +165,7 @@ class HarvestReport:
     unchanged: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    deleted_here: list[str] = field(default_factory=list)  # deleted for good here: not taken
     files_fetched: int = 0
 
     def summary(self) -> str:
@@ -175,6 +176,11 @@ class HarvestReport:
             f"{self.collection}: {len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.withdrawn)} withdrawn, "
             f"{len(self.failed)} failed, {self.files_fetched} files fetched"
+            + (
+                f", {len(self.deleted_here)} deleted here for good (not taken again)"
+                if self.deleted_here
+                else ""
+            )
         )
 
 
@@ -332,6 +338,9 @@ class Target:
 def _take(source: Any, report: HarvestReport, target: Target, http: requests.Session) -> None:
     identifier = source.header.identifier
     item_id = local_id(report.collection, identifier)
+    if target.records.tombstone(item_id) is not None:
+        report.deleted_here.append(item_id)  # an admin deleted our copy for good: keep it so
+        return
     try:
         existing = target.records.get(item_id)
     except DamagedRecord as exc:  # never written over: it may hold local edits and history

@@ -178,6 +178,23 @@ def item_events(repo: Repo, actor: str, level: str) -> bool:
     return True
 
 
+def item_history(repo: Repo, actor: str, level: str) -> bool:
+    """Versions, one version and a diff: all three answer alike (401 without a key)."""
+    base = f"/api/items/{repo.ids[level]}"
+    answers = [
+        repo.get(actor, f"{base}/versions"),
+        repo.get(actor, f"{base}/versions/1"),
+        repo.get(actor, f"{base}/diff", params={"from": 1, "to": 1}),
+    ]
+    statuses = {response.status_code for response in answers}
+    if statuses <= {401, 404}:
+        return False
+    assert statuses == {200}, statuses
+    assert answers[0].json()["versions"][0]["n"] == 1
+    assert answers[1].json()["id"] == repo.ids[level]
+    return True
+
+
 ROUTES: dict[str, Callable[[Repo, str, str], bool]] = {
     "search hit": search_hit,
     "facet count": facet_count,
@@ -191,13 +208,14 @@ ROUTES: dict[str, Callable[[Repo, str, str], bool]] = {
     "OAI GetRecord": oai_get_record,
     "CSV export": csv_export,
     "events": item_events,
+    "history": item_history,
 }
 
 
 def expected(route: str, actor: str, level: str) -> bool:
     if route == "OAI GetRecord":
         return level == "public-published"
-    if route == "events":  # provenance: the owning institution (and admins) only
+    if route in ("events", "history"):  # the owning institution (and admins) only
         return level in SEES[actor] and actor in ("archivist-a", "curator-a", "admin")
     return level in SEES[actor]
 
@@ -312,6 +330,9 @@ def test_the_matrix_covers_every_route_that_reveals_an_item(repo: Repo) -> None:
         "/api/items/{item_id}",  # item JSON and RDF
         "/api/items/{item_id}/files/{role}",
         "/api/items/{item_id}/events",
+        "/api/items/{item_id}/versions",
+        "/api/items/{item_id}/versions/{n}",
+        "/api/items/{item_id}/diff",
         "/iiif/{item_id}/manifest",
         "/iiif/image/{identifier}/info.json",  # same record check as the image request
         "/iiif/image/{identifier}/{region}/{size}/{rotation}/{quality_format}",

@@ -145,6 +145,40 @@ def test_2_harvesting_again_changes_nothing(pair: Pair, tmp_path: Path) -> None:
     assert b_records(pair) == before
 
 
+def test_2b_a_copy_deleted_here_for_good_is_not_harvested_again(pair: Pair, tmp_path: Path) -> None:
+    from api.operations.callers import Caller
+    from api.operations.history import delete_for_good
+    from api.operations.items import ItemLocks, WriteContext, record_etag
+
+    services = Services.from_settings(make_settings(pair.b_dir))
+    try:
+        copy = services.records.load(pair.b_id("A1"))
+        admin = Caller("pytest", services.settings.institution, "admin")
+        delete_for_good(
+            services,
+            ItemLocks(),
+            copy["id"],
+            WriteContext(admin, "pytest"),
+            record_etag(copy),
+            "the bearer asked",
+        )
+        report = harvest(
+            f"{pair.a.url}/oai",
+            set_spec=None,
+            collection=TARGET,
+            store=services.store,
+            records=services.records,
+            index=services.index,
+            institution=services.settings.institution,
+            state=HarvestState(LocalStore(tmp_path / "fresh-state")),
+        )
+    finally:
+        services.close()
+    assert report.deleted_here == [copy["id"]] and copy["id"] not in report.added
+    assert "1 deleted here for good (not taken again)" in report.summary()
+    assert copy["id"] not in b_records(pair)
+
+
 def test_3_edits_and_withdrawals_at_the_source_follow(pair: Pair) -> None:
     time.sleep(1.1)  # the edits get a datestamp after the last harvest began
     services = Services.from_settings(pair.corpus.settings())

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.http.deps import AudienceDep, ServicesDep
 from api.http.state import shared
 from api.operations.access import is_visible
+from api.operations.items import missing
 from api.protocols.iiif.image import (
     PROFILE_URI,
     IiifError,
@@ -28,6 +29,7 @@ from api.protocols.iiif.image import (
 from api.protocols.iiif.presentation import Urls, collection, manifest
 from api.protocols.rdf import standard_rights_uri
 from api.services import Services
+from schemas.errors import Gone
 from search.base import Audience, SearchQuery
 
 router = APIRouter(tags=["iiif"])
@@ -53,7 +55,8 @@ def _json(document: dict[str, Any], accept: str | None, context: str) -> Respons
 def _record(services: Services, item_id: str, audience: Audience) -> dict[str, Any]:
     record = services.records.get(item_id)
     if record is None or not is_visible(record, audience):
-        raise _error(404, f"no item with id {item_id!r}")
+        error = missing(services, item_id, audience)
+        raise _error(410 if isinstance(error, Gone) else 404, str(error))
     return record
 
 

@@ -1,5 +1,6 @@
 """What an OAI-PMH list is made of: one header (`Entry`) per record the public may see, and a
-deleted header per withdrawn item that was public.
+deleted header per withdrawn item that was public, and per item deleted for good that was (its
+tombstone says so; tombstones never change, so each is read once per process).
 
 List source: the record store, not the search index. Deleted records must be listed, and the
 index only holds what an audience may see; storage is the source of truth. The price is a scan
@@ -80,6 +81,33 @@ def entry_of(record: dict[str, Any]) -> Entry | None:
     return Entry(stamp, record["id"], tuple(sets), deleted)
 
 
+def tombstone_entry(tombstone: dict[str, Any]) -> Entry | None:
+    """The deleted header of an item deleted for good, if harvesters could have seen it."""
+    if not tombstone.get("public"):
+        return None
+    stamp = utc_seconds(datetime.fromisoformat(tombstone["deleted"].replace("Z", "+00:00")))
+    return Entry(stamp, tombstone["id"], (f"collection:{tombstone['collection']}",), True)
+
+
+class TombstoneEntries:
+    """Deleted headers of the items deleted for good, each tombstone read once."""
+
+    def __init__(self, records: RecordStore):
+        self.records = records
+        self._seen: dict[str, Entry | None] = {}
+
+    def entries(self) -> list[Entry]:
+        for item_id in self.records.tombstone_ids():
+            if item_id not in self._seen:
+                tombstone = self.records.tombstone(item_id)
+                self._seen[item_id] = tombstone_entry(tombstone) if tombstone else None
+        return [e for e in self._seen.values() if e is not None]
+
+    def entry(self, item_id: str) -> Entry | None:
+        tombstone = self.records.tombstone(item_id)
+        return tombstone_entry(tombstone) if tombstone else None
+
+
 class RecordCatalogue:
     """Headers of every stored record, kept current by one stat per record per listing.
 
@@ -89,8 +117,12 @@ class RecordCatalogue:
     def __init__(self, records: RecordStore):
         self.records = records
         self._facts = RecordCache(records, lambda r: {k: r[k] for k in _FACTS if k in r})
+        self.tombstones = TombstoneEntries(records)
 
     def entries(self) -> list[Entry]:
         """Visible and deleted headers, ordered by (datestamp, id)."""
-        entries = (entry_of(facts) for facts in self._facts.values())
+        facts = self._facts.values()
+        stored = {f["id"] for f in facts}  # a record still there (a deletion cut short) wins
+        entries = [entry_of(f) for f in facts]
+        entries += [e for e in self.tombstones.entries() if e.id not in stored]
         return sorted((e for e in entries if e is not None), key=lambda e: e.key)

@@ -121,11 +121,11 @@ class OaiRepository:
             )
         return identifier[len(prefix) :]
 
-    def _entry_for(self, identifier: str) -> tuple[Entry, dict[str, Any]]:
+    def _entry_for(self, identifier: str) -> tuple[Entry, dict[str, Any] | None]:
         item_id = self.item_id(identifier)
         record = self.records.get(item_id)
-        entry = entry_of(record) if record else None
-        if entry is None or record is None:
+        entry = entry_of(record) if record else self.catalogue.tombstones.entry(item_id)
+        if entry is None:
             raise IdDoesNotExist(f"no record has the identifier {identifier!r}")
         return entry, record
 
