@@ -37,6 +37,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 services-up:
 	scripts/services.sh up

@@ -21,7 +21,7 @@ class ItemError(InvalidInput):
         self.subject = subject
         self.problem = problem
 
-    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+    def __reduce__(self) -> tuple[type, tuple[str | None, ...]]:
         # Crosses the process boundary from workers; the default pickling would lose `problem`.
         return (type(self), (self.subject, self.problem))
 

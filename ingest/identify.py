@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from ingest.errors import IdentifyError, UnsupportedFormat
 from ingest.media.document import DocumentError, tiff_pages
@@ -107,7 +107,7 @@ _QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 
 # What a file's name claims: (how to call it, the kinds its bytes may be without surprise).
 _NAMED: dict[str, tuple[str, frozenset[Kind]]] = {
-    f".{suffix}": (label, frozenset(kinds))
+    f".{suffix}": (label, frozenset(cast(set[Kind], kinds)))
     for label, kinds, suffixes in (
         ("JPEG", {"image"}, ("jpg", "jpeg", "jpe", "jfif")),
         ("PNG", {"image"}, ("png",)),

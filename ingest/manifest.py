@@ -396,8 +396,8 @@ def _json_rows(text: str, name: str) -> list[_Raw]:
         shown = f"item {number}"
         where = f"{name} {shown}"
         if not isinstance(obj, dict):
-            problem = 'is not a JSON object (expected {"path": ..., ...})'
-            rows.append(_Raw(number, where, shown, {}, problem))
+            not_object = 'is not a JSON object (expected {"path": ..., ...})'
+            rows.append(_Raw(number, where, shown, {}, not_object))
             continue
         values: dict[str, Any] = {}
         unknown = []
@@ -495,8 +495,8 @@ def _text_error(column: str, value: str) -> ValidationError | None:
 
 
 def _what_is_wrong(error: ValidationError, spec: ColumnSpec) -> str:
-    value = error.instance
-    rule = error.validator_value
+    value: Any = error.instance
+    rule: Any = error.validator_value
     if error.validator == "oneOf":  # text or a list of texts: explain the branch of its type
         kind = "array" if isinstance(value, list) else "string"
         branch = next(
@@ -505,7 +505,7 @@ def _what_is_wrong(error: ValidationError, spec: ColumnSpec) -> str:
         )
         if branch is None or (branch.validator == "type" and not branch.relative_path):
             return f"expected text (several values separated by ';'), not {_kind(value)}"
-        entry = f"entry {branch.relative_path[0] + 1}: " if branch.relative_path else ""
+        entry = f"entry {int(branch.relative_path[0]) + 1}: " if branch.relative_path else ""
         return entry + _what_is_wrong(branch, spec)
     if error.validator == "enum":
         allowed = [
@@ -555,7 +555,9 @@ def pair_rows(manifest: Manifest, files: list[SourceFile]) -> Pairing:
     by_folded = {f.relpath.casefold(): f.relpath for f in files}
     claimed: dict[str, str] = {}  # relpath -> the row that has it, as messages name it
     pairing = Pairing(failures=list(manifest.failures))
-    entries = sorted([*manifest.rows, *manifest.failures], key=lambda entry: entry.number)
+    entries: list[ManifestRow | RowFailure] = sorted(
+        [*manifest.rows, *manifest.failures], key=lambda entry: entry.number
+    )
     for entry in entries:
         if isinstance(entry, RowFailure):
             paths = list(entry.paths)

@@ -120,7 +120,9 @@ def _document(
         kind="text" if fmt.kind == "text" else _DOCUMENT_KINDS.get(fmt.name),
     )
     technical = result.technical
-    original = {key: technical[key] for key in ("width", "height", "pages") if key in technical}
+    original: dict[str, Any] = {
+        key: technical[key] for key in ("width", "height", "pages") if key in technical
+    }
     return Normalized(
         media_type=result.media_type,
         original=original,

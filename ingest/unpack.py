@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import IO, Literal, Protocol
 
 from ingest.bags import BagProblem, check_bag, is_bag
+
+__all__ = ["is_bag"]  # also ingest.discover's view of what a bag is
 from ingest.errors import ItemError
 
 ArchiveKind = Literal["zip", "tar"]
@@ -85,7 +87,7 @@ class UnpackError(ItemError):
         self.archive = archive
         self.member = member
 
-    def __reduce__(self) -> tuple[type, tuple[str, str | None, str]]:
+    def __reduce__(self) -> tuple[type, tuple[str | None, ...]]:
         return (type(self), (self.archive, self.member, self.problem))
 
 
@@ -413,7 +415,7 @@ class _Run:
             counted = _CountingReader(raw)
             guard = _Ratio(self.limits, lambda: counted.consumed)  # over the whole stream
             try:
-                with tarfile.open(
+                with tarfile.open(  # type: ignore[call-overload]  # a readable stream is enough
                     fileobj=counted, mode="r|*", encoding="utf-8", errors="surrogateescape"
                 ) as tf:
                     for info in tf:

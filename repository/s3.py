@@ -241,7 +241,8 @@ class S3Store:
         check_key(key)
         response = self._call(f"reading {key}", self._client.get_object, self.bucket, key)
         try:
-            return response.read()
+            data: bytes = response.read()
+            return data
         finally:
             response.close()
             response.release_conn()

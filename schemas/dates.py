@@ -576,7 +576,9 @@ def _simple_span(value: str) -> _Span | None:
             return None
         if first is None and last is None:
             return None
-        return _Span(first and first.start, last and last.end, edtf=value)
+        return _Span(
+            first.start if first else None, last.end if last else None, edtf=value
+        )
     match = _SIMPLE.fullmatch(value)
     if match is None:
         return None
@@ -701,7 +703,7 @@ def _simplified(text: str) -> str:
 
 @cache
 def _t2s(character: str) -> str:
-    return _converter().convert(character)
+    return str(_converter().convert(character))
 
 
 @cache

@@ -490,7 +490,8 @@ class _Where:
     years: tuple[YearSpan, ...]
 
     def sql(self, rowid: str) -> tuple[str, list[Any]]:
-        parts, args = [], []
+        parts: list[str] = []
+        args: list[Any] = []
         if self.codes or not self.exclude:
             test = "NOT IN" if self.exclude else "IN"
             parts.append(f"({rowid} & {CODE_MASK}) {test} (SELECT value FROM json_each(?))")
@@ -739,7 +740,7 @@ def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int) -> None:
 
 
 def _generation(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+    return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
 
 def _generations(conn: sqlite3.Connection) -> set[int]:

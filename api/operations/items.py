@@ -215,15 +215,16 @@ def check_patch(patch: Any) -> dict[str, Any]:
     """The patch if it may be applied to an item; `InvalidInput` naming the field otherwise."""
     if not isinstance(patch, dict):
         raise InvalidInput("a merge patch of an item must be a JSON object ($)")
-    for name in patch:
+    checked: dict[str, Any] = dict(patch)
+    for name in checked:
         if name in PROTECTED:
             raise InvalidInput(f"field '{name}' ($.{name}) cannot be patched: {PROTECTED[name]}")
-    if patch.get("date") is not None:  # read as ingest reads it: 乾隆五十年 → 1785, years agree
+    if checked.get("date") is not None:  # read as ingest reads it: 乾隆五十年 → 1785, years agree
         try:
-            patch = {**patch, "date": record_date(patch["date"])}
+            checked["date"] = record_date(checked["date"])
         except DateError as exc:
             raise InvalidInput(f"field 'date' ($.date): {exc}") from None
-    return patch
+    return checked
 
 
 def apply_patch(

@@ -159,7 +159,7 @@ def _tiff(read: Read, base: int, limit: int) -> list[Patch]:
         return []
     order = "<" if head[:2] == b"II" else ">"
     patches: list[Patch] = []
-    offset, seen = struct.unpack(order + "I", head[4:8])[0], set()
+    offset, seen = struct.unpack(order + "I", head[4:8])[0], set[int]()
     while offset and offset not in seen and len(seen) < MAX_IFDS:
         seen.add(offset)
         entries, offset = _ifd(read, base, offset, order, limit)

@@ -158,7 +158,8 @@ def _render_first_page(pdf: pdfium.PdfDocument, src: Path) -> Image.Image:
         if not (width > 0 and height > 0):
             raise DocumentError(src.name, f"the first page has no area ({width}×{height} pt)")
         bitmap = page.render(scale=ACCESS_MAX / max(width, height))
-        return bitmap.to_pil().convert("RGB")
+        picture: Image.Image = bitmap.to_pil().convert("RGB")
+        return picture
     finally:
         page.close()
 

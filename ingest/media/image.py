@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pillow_heif
 import pyvips
@@ -268,7 +268,9 @@ def _resizable(im: Image.Image) -> Image.Image:
     """A mode `resize` filters correctly: palettes expanded, 16-bit and float scaled to 8 bits."""
     mode = im.mode
     if mode in ("P", "PA"):
-        transparent = mode == "PA" or "transparency" in im.info or im.palette.mode == "RGBA"
+        transparent = mode == "PA" or "transparency" in im.info or (
+            im.palette is not None and im.palette.mode == "RGBA"
+        )
         return im.convert("RGBA" if transparent else "RGB")
     if mode == "1":
         return im.convert("L")
@@ -278,7 +280,7 @@ def _resizable(im: Image.Image) -> Image.Image:
         scale = 1 / 257 if (mode != "I" or (isinstance(high, int) and high > 255)) else 1
         return wide.point(lambda v: v * scale).convert("L")
     if mode == "F":
-        low, high = im.getextrema()
+        low, high = cast(tuple[float, float], im.getextrema())
         span = float(high) - float(low) or 1.0
         return im.point(lambda v: (v - float(low)) * 255 / span).convert("L")
     if mode in ("RGB", "RGBA", "L", "LA", "CMYK"):
@@ -412,9 +414,10 @@ def _gps_coordinate(dms: Any, ref: Any) -> float | None:
     if not isinstance(dms, tuple) or len(dms) != 3:
         return None
     parts = [_number(part) for part in dms]
-    if any(part is None for part in parts):
+    known = [part for part in parts if part is not None]
+    if len(known) != len(parts):
         return None
-    degrees, minutes, seconds = parts  # type: ignore[misc]
+    degrees, minutes, seconds = known
     value = degrees + minutes / 60 + seconds / 3600
     return round(-value if _text(ref) in ("S", "W") else value, 7)
 
