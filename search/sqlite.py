@@ -203,9 +203,28 @@ class SqliteIndex:
         self._write_lock = threading.RLock()
         self._combos: dict[int, dict[int, _Combo]] = {}
         self._visibility: dict[tuple[Any, ...], int] = {}
+        self._tuples: dict[Any, tuple[str, ...]] = {}
+        self._keys: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._cache: OrderedDict[tuple[Any, ...], dict[int, int]] = OrderedDict()
         self._cache_size = cache_size
         self._writer: sqlite3.Connection | None = None
+        if not self._laid_out():
+            self._lay_out()
+
+    def _laid_out(self) -> bool:
+        """True when the file already holds this layout: opening it then writes nothing (a
+        write would bump `meta.version` and so drop every other process's cached counts)."""
+        conn = self._reader()
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.OperationalError:  # a new file: no meta table yet
+            return False
+        if meta.get("schema") != SCHEMA or "generation" not in meta:
+            return False
+        names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        return _layout_names(meta["generation"]) <= names
+
+    def _lay_out(self) -> None:
         with self._write() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
             conn.execute(
@@ -369,8 +388,8 @@ class SqliteIndex:
         today = (query.today or date.today()).isoformat()
         offset = (query.page - 1) * query.size
         with self._read() as (conn, gen, version):
-            combos = self._reader_combos(conn, gen)
             histogram = self._histogram(conn, gen, version, plan, query)
+            combos = self._reader_combos(conn, gen, histogram)
             counts = _aggregate(histogram, combos, query, filters, today)
             rows: list[tuple[int, float]] = []
             if offset < counts.total:
@@ -399,42 +418,96 @@ class SqliteIndex:
         }
         return SearchResult(counts.total, hits, facets, query.page, query.size)
 
-    def _reader_combos(self, conn: sqlite3.Connection, gen: int) -> dict[int, _Combo]:
-        """Combination codes never change meaning within a generation: load only new ones."""
+    def _reader_combos(
+        self, conn: sqlite3.Connection, gen: int, codes: Iterable[int] | None = None
+    ) -> dict[int, _Combo]:
+        """The combinations `codes` (None: all) stand for, loaded on first use and kept.
+
+        Codes never change meaning within a generation. Loading only what a query meets keeps
+        the first query after opening cheap: an index holds tens of thousands of combinations
+        and a word meets a fraction of them. Every key string and value tuple is made once.
+        """
         with self._lock:
             for stale in [g for g in self._combos if g != gen]:
                 del self._combos[stale]
             known = self._combos.setdefault(gen, {})
-            newest = len(known)  # codes are handed out 1, 2, 3, … and never reused
-        for row in conn.execute(
-            f"SELECT code, collection, category, media_type, region, access, published,"
-            f" institution, embargo, dlo, dhi FROM c_{gen} WHERE code > ?",
-            (newest,),
-        ):
-            code, collection, category, media, region, access, published, inst, emb, lo, hi = row
-            decades = tuple(str(d) for d in range(lo, hi + 10, 10)) if lo is not None else ()
-            values = {
-                "collection": (collection,),
-                "category": (category,) if category else (),
-                "media_type": (media,),
-                "region": (region,) if region else (),
-                "access": (access,),
-                "decade": decades,
-            }
-            keys = {name: tuple(f"{name}{_SEP}{v}" for v in vs) for name, vs in values.items()}
-            every = tuple(key for name in FACET_FIELDS for key in keys[name])
-            item = {
-                "status": "published" if published else "unpublished",
-                "access": access,
-                "institution": inst,
-                "embargo_until": emb,
-            }
-            with self._lock:
+            missing = None if codes is None else [c for c in codes if c not in known]
+        if missing == []:
+            return known
+        columns = (
+            "code, collection, category, media_type, region, access, published, institution,"
+            " embargo, dlo, dhi"
+        )
+        if missing is None:
+            rows = conn.execute(f"SELECT {columns} FROM c_{gen}").fetchall()
+        else:
+            rows = conn.execute(
+                f"SELECT {columns} FROM c_{gen} WHERE code IN (SELECT value FROM json_each(?))",
+                (json.dumps(missing),),
+            ).fetchall()
+        made = {}
+        with self._lock:
+            for (
+                code,
+                collection,
+                category,
+                media,
+                region,
+                access,
+                published,
+                inst,
+                emb,
+                lo,
+                hi,
+            ) in rows:
+                if code in known:
+                    continue
+                values = {
+                    "collection": self._one(collection),
+                    "category": self._one(category),
+                    "media_type": self._one(media),
+                    "region": self._one(region),
+                    "access": self._one(access),
+                    "decade": self._decade_values(lo, hi),
+                }
+                keys = {name: self._facet_keys(name, vs) for name, vs in values.items()}
+                item = {
+                    "status": "published" if published else "unpublished",
+                    "access": access,
+                    "institution": inst,
+                    "embargo_until": emb,
+                }
                 visibility = self._visibility.setdefault(
-                    tuple(item.values()), len(self._visibility)
+                    (published, access, inst, emb), len(self._visibility)
                 )
-                known[code] = _Combo(values, keys, every, item, visibility)
+                every = tuple(key for name in FACET_FIELDS for key in keys[name])
+                made[code] = _Combo(values, keys, every, item, visibility)
+            known.update(made)
         return known
+
+    def _one(self, value: str | None) -> tuple[str, ...]:
+        """`(value,)`, or `()` for a missing value; one shared tuple per value."""
+        if not value:
+            return ()
+        found = self._tuples.get(value)
+        if found is None:
+            found = self._tuples[value] = (value,)
+        return found
+
+    def _decade_values(self, lo: int | None, hi: int | None) -> tuple[str, ...]:
+        if lo is None:
+            return ()
+        found = self._tuples.get((lo, hi))
+        if found is None:
+            found = self._tuples[(lo, hi)] = tuple(str(d) for d in range(lo, hi + 10, 10))
+        return found
+
+    def _facet_keys(self, name: str, values: tuple[str, ...]) -> tuple[str, ...]:
+        """The counting keys ("field<_SEP>value") of a field's values, made once."""
+        found = self._keys.get((name, values))
+        if found is None:
+            found = self._keys[(name, values)] = tuple(f"{name}{_SEP}{v}" for v in values)
+        return found
 
     def _histogram(
         self, conn: sqlite3.Connection, gen: int, version: int, plan: QueryPlan, query: SearchQuery
@@ -754,14 +827,23 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
         _create_indexes(conn, gen)
 
 
+_SORT_INDEXES = (
+    ("dsa", "dsa, id"),
+    ("dsd", "dsd, id"),
+    ("title", "title_sort, id"),
+    ("modified", "modified DESC, id"),
+    ("years", "ymin, ymax"),
+)
+
+
+def _layout_names(gen: int) -> set[str]:
+    """The tables and indexes a ready generation has."""
+    tables = {f"{prefix}_{gen}" for prefix in "fkdc"}
+    return tables | {f"k_{gen}_id"} | {f"k_{gen}_{name}" for name, _ in _SORT_INDEXES}
+
+
 def _create_indexes(conn: sqlite3.Connection, gen: int) -> None:
-    for name, columns in (
-        ("dsa", "dsa, id"),
-        ("dsd", "dsd, id"),
-        ("title", "title_sort, id"),
-        ("modified", "modified DESC, id"),
-        ("years", "ymin, ymax"),
-    ):
+    for name, columns in _SORT_INDEXES:
         conn.execute(f"CREATE INDEX IF NOT EXISTS k_{gen}_{name} ON k_{gen} ({columns})")
 
 

@@ -114,6 +114,40 @@ def test_a_large_tier_is_scored_in_a_window_and_pages_stay_consistent(
     assert scores == sorted(scores, reverse=True)
 
 
+def test_opening_a_ready_index_writes_nothing(tmp_path: Path) -> None:
+    """A write on open would bump the version and drop every other process's cached counts."""
+    SqliteIndex(tmp_path / "s.sqlite").index(paper_cuts(3))
+    before = (tmp_path / "s.sqlite").read_bytes(), _version(tmp_path / "s.sqlite")
+    reopened = SqliteIndex(tmp_path / "s.sqlite")
+    assert reopened.search(SearchQuery(q="剪纸")).total == 3
+    reopened.close()
+    assert ((tmp_path / "s.sqlite").read_bytes(), _version(tmp_path / "s.sqlite")) == before
+
+
+def test_a_query_loads_only_the_facet_combinations_it_meets(tmp_path: Path) -> None:
+    """An index holds tens of thousands of combinations; loading all made a first query slow."""
+    index = SqliteIndex(tmp_path / "s.sqlite")
+    index.index(
+        paper_cuts(3)
+        + [
+            make_record(
+                f"song-{i}", f"songs-{i}", {"zh": f"长调 {i}"}, category="traditional-music"
+            )
+            for i in range(20)
+        ]
+    )
+    fresh = SqliteIndex(tmp_path / "s.sqlite")
+    assert fresh.search(SearchQuery(q="剪纸")).total == 3
+    assert len(fresh._combos[1]) == 1  # generation 1: one collection, one combination
+    assert fresh.count() == 23  # counting everything loads the rest
+    assert len(fresh._combos[1]) == 21
+
+
+def _version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
+
+
 def test_open_index() -> None:
     with pytest.raises(ValueError, match="sqlite_path"):
         open_index("sqlite")
