@@ -54,10 +54,12 @@ SCHEMA = 2
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
 CODE_MASK = (1 << CODE_BITS) - 1
-RANK_WINDOW = 500
+RANK_WINDOW = 2000
 """Within one relevance tier, at most this many matches (the most recently indexed) are scored
-with bm25(); the rest of a larger tier follows, newest first. Bounds the work of a query that
-matches a large part of the collection."""
+with bm25(); the rest of a larger tier follows, newest first, and the result says so
+(`SearchResult.ranked_window`). Bounds the work of a query that matches a large part of the
+collection: bm25() costs about a microsecond a row, so ranking all 40 000 matches of a common
+word would cost a page tens of milliseconds."""
 _TIER_SCORE = 1000.0
 _SEP = "\x1f"
 _BATCH = 500
@@ -194,8 +196,11 @@ class SqliteIndex:
 
     backend = "sqlite"
 
-    def __init__(self, path: str | Path, *, cache_size: int = 128) -> None:
+    def __init__(
+        self, path: str | Path, *, cache_size: int = 128, rank_window: int | None = None
+    ) -> None:
         self.path = Path(path)
+        self.rank_window = rank_window or RANK_WINDOW
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -392,6 +397,7 @@ class SqliteIndex:
             combos = self._reader_combos(conn, gen, histogram)
             counts = _aggregate(histogram, combos, query, filters, today)
             rows: list[tuple[int, float]] = []
+            cut = False
             if offset < counts.total:
                 # the shorter list: the combinations allowed, or those left out
                 excluded = sorted(histogram.keys() - counts.allowed)
@@ -401,7 +407,9 @@ class SqliteIndex:
                 if plan.empty or query.sort != "relevance":
                     rows = _sorted_page(conn, gen, plan, where, query.sort, offset, query.size)
                 else:
-                    rows = _relevance_page(conn, gen, plan, where, offset, query.size)
+                    rows, cut = _relevance_page(
+                        conn, gen, plan, where, offset, query.size, self.rank_window
+                    )
             stored = _stored(conn, gen, [rowid for rowid, _ in rows])
         hits = []
         for rowid, score in rows:
@@ -416,7 +424,8 @@ class SqliteIndex:
             ]
             for name, counter in counts.facets.items()
         }
-        return SearchResult(counts.total, hits, facets, query.page, query.size)
+        window = self.rank_window if cut else None
+        return SearchResult(counts.total, hits, facets, query.page, query.size, window)
 
     def _reader_combos(
         self, conn: sqlite3.Connection, gen: int, codes: Iterable[int] | None = None
@@ -606,15 +615,23 @@ def _sorted_page(
 
 
 def _relevance_page(
-    conn: sqlite3.Connection, gen: int, plan: QueryPlan, where: _Where, offset: int, size: int
-) -> list[tuple[int, float]]:
-    """One page in relevance order: tier by tier, bm25() within a tier, then id.
+    conn: sqlite3.Connection,
+    gen: int,
+    plan: QueryPlan,
+    where: _Where,
+    offset: int,
+    size: int,
+    window: int,
+) -> tuple[list[tuple[int, float]], bool]:
+    """One page in relevance order: tier by tier, bm25() within a tier, then id; and whether
+    a tier was larger than `window`.
 
     Tiers (see `_tier_matches`) are read newest first with `ORDER BY rowid DESC`, which FTS5
     serves from its index and stops early, without scoring. Then one statement scores what the
     page needs with bm25() (`fts_relaxed`: bm25 reads whole doclists for its IDF once per
-    statement, so scoring tier by tier would repeat that). Only up to RANK_WINDOW rows of a tier
-    are scored; the rest of a larger tier follows, newest first.
+    statement, so scoring tier by tier would repeat that). Up to `window` rows of a tier are
+    scored, so a tier that size or smaller is in relevance order on every page; the rest of a
+    larger tier follows newest first (the caller says so on the page).
     """
     conditions, args = where.sql("f.rowid")
     years = where.year_from is not None or where.year_to is not None
@@ -625,27 +642,28 @@ def _relevance_page(
     parts: list[tuple[int, int, list[int], bool]] = []  # tier, first rank, rowids, scored?
     position = 0  # rank of the first document of the current tier
     seen: set[int] | None = set()  # every row of the tiers so far, while each was read whole
+    cut = False
     for number, (tier, exclusive) in enumerate(tiers):
         if position >= end:
             break
         # While earlier tiers were small, leave them out here in Python: FTS5 evaluates NOT
         # by reading the excluded doclists in full, an early stop cannot save that.
-        limit = RANK_WINDOW + 1 + (len(seen) if seen is not None else 0)
+        limit = window + 1 + (len(seen) if seen is not None else 0)
         newest = conn.execute(
             f"SELECT f.rowid {base} ORDER BY f.rowid DESC LIMIT ?",
             [exclusive if seen is None else tier, *args, limit],
         ).fetchall()
         fresh = [rowid for (rowid,) in newest if seen is None or rowid not in seen]
-        window = fresh[:RANK_WINDOW]
-        if offset < position + len(window):
-            parts.append((number, position, window, True))
-        if len(fresh) <= RANK_WINDOW:
+        scored = fresh[:window]
+        if offset < position + len(scored):
+            parts.append((number, position, scored, True))
+        if len(fresh) <= window:
             if seen is not None:
                 seen.update(fresh)
             position += len(fresh)
             continue
-        seen = None
-        start = max(offset - position, RANK_WINDOW)
+        cut, seen = True, None
+        start = max(offset - position, window)
         wanted = end - position - start
         if wanted <= 0:
             break
@@ -657,32 +675,64 @@ def _relevance_page(
         if len(rest) == wanted:
             break
         position += conn.execute(f"SELECT count(*) {base}", [exclusive, *args]).fetchone()[0]
-    scored = [rowid for _, _, rowids, scoring in parts if scoring for rowid in rowids]
-    scores = _scores(conn, gen, plan, scored)
+    scores = _scores(
+        conn, gen, plan, [r for _, _, rowids, scoring in parts if scoring for r in rowids]
+    )
     page: list[tuple[int, float]] = []
     for number, first, rowids, scoring in parts:
         bonus = _TIER_SCORE * (len(tiers) - number)  # keeps Hit.score falling down the list
-        ordered = sorted(rowids, key=scores.__getitem__) if scoring else rowids
-        for rank, rowid in enumerate(ordered, first):
-            if offset <= rank < end:
-                page.append((rowid, bonus - scores[rowid][0] if scoring else bonus))
-    return page
+        start, stop = max(offset - first, 0), min(end - first, len(rowids))
+        if scoring:
+            ordered = _ranked_slice(conn, gen, rowids, scores, start, stop)
+            page.extend((rowid, bonus - scores[rowid]) for rowid in ordered)
+        else:
+            page.extend((rowid, bonus) for rowid in rowids[start:stop])
+    return page, cut
+
+
+def _ranked_slice(
+    conn: sqlite3.Connection,
+    gen: int,
+    rowids: list[int],
+    scores: dict[int, float],
+    start: int,
+    stop: int,
+) -> list[int]:
+    """Ranks [start, stop) of `rowids` in (bm25, id) order.
+
+    Ids decide only between equal scores, so they are read only for the rows whose score falls
+    within the slice's: a page of a 2 000-row window reads a few dozen, not 2 000.
+    """
+    if start >= stop:
+        return []
+    by_score = sorted(rowids, key=scores.__getitem__)
+    low, high = scores[by_score[start]], scores[by_score[stop - 1]]
+    group = [rowid for rowid in by_score if low <= scores[rowid] <= high]
+    better = sum(1 for rowid in by_score if scores[rowid] < low)
+    ids = dict(
+        conn.execute(
+            f"SELECT rowid, id FROM k_{gen} WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(group),),
+        )
+    )
+    group.sort(key=lambda rowid: (scores[rowid], ids[rowid]))
+    return group[start - better : stop - better]
 
 
 def _scores(
     conn: sqlite3.Connection, gen: int, plan: QueryPlan, rowids: list[int]
-) -> dict[int, tuple[float, str]]:
-    """rowid -> (bm25 of the whole query with the field weights, id) for these documents."""
+) -> dict[int, float]:
+    """rowid -> bm25 of the whole query with the field weights (lower is better)."""
     if not rowids:
         return {}
     weights = ", ".join(str(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
     rows = conn.execute(
-        f"SELECT f.rowid, bm25(f_{gen}, {weights}), k.id FROM f_{gen} f"
-        f" JOIN k_{gen} k ON k.rowid = f.rowid WHERE f_{gen} MATCH ? AND f.rowid BETWEEN ? AND ?"
+        f"SELECT f.rowid, bm25(f_{gen}, {weights}) FROM f_{gen} f"
+        f" WHERE f_{gen} MATCH ? AND f.rowid BETWEEN ? AND ?"
         " AND +f.rowid IN (SELECT value FROM json_each(?))",  # +: scan, do not look up one by one
         (fts_relaxed(AllOf(plan.must)), min(rowids), max(rowids), json.dumps(rowids)),
     )
-    return {rowid: (score, item) for rowid, score, item in rows}
+    return dict(rows)
 
 
 def _stored(

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-import search.sqlite
 from search import open_index
 from search.analysis import AllOf, analyze_query
 from search.base import SearchQuery
 from search.sqlite import SqliteIndex, fts_match
 from tests.conformance.conftest import make_record
+from tests.conformance.test_search_index import lanterns
 
 
 def paper_cuts(count: int, start: int = 0) -> list[dict[str, Any]]:
@@ -96,22 +96,37 @@ def test_readers_see_other_processes_writes_and_rebuilds(tmp_path: Path) -> None
     assert reader.search(SearchQuery(q="剪纸")).total == 7
 
 
-def test_a_large_tier_is_scored_in_a_window_and_pages_stay_consistent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(search.sqlite, "RANK_WINDOW", 4)
-    index = SqliteIndex(tmp_path / "s.sqlite")
+def test_a_large_tier_is_scored_in_a_window_and_pages_stay_consistent(tmp_path: Path) -> None:
+    index = SqliteIndex(tmp_path / "s.sqlite", rank_window=4)
     index.index(paper_cuts(30))
     seen: list[str] = []
     for page in range(1, 5):
         result = index.search(SearchQuery(q="剪纸", size=8, page=page))
         assert result.total == 30
+        assert result.ranked_window == 4  # the page says why the order is not all relevance
         seen.extend(hit.id for hit in result.hits)
     assert len(seen) == len(set(seen)) == 30
     title_matches = {f"pc-{i:04d}" for i in range(30) if i % 2}
     assert set(seen[:15]) == title_matches  # the title tier comes first, window or not
     scores = [hit.score for hit in index.search(SearchQuery(q="剪纸", size=30)).hits]
     assert scores == sorted(scores, reverse=True)
+    assert index.search(SearchQuery(q="剪纸 1")).ranked_window is None  # few matches: all ranked
+
+
+def test_past_the_window_the_rest_of_a_tier_follows_newest_first(tmp_path: Path) -> None:
+    index = SqliteIndex(tmp_path / "s.sqlite", rank_window=50)
+    records = lanterns(per_group=20, groups=6)  # the most relevant indexed first (oldest)
+    index.index(records)
+    result = index.search(SearchQuery(q="lantern", size=100, page=1))
+    newest_50 = [r["id"] for r in records[-50:]]
+    assert [hit.id for hit in result.hits[:50]] == newest_50  # ranked: their ids' order
+    rest_newest_first = [r["id"] for r in reversed(records[:-50])]
+    assert [hit.id for hit in result.hits[50:]] == rest_newest_first[:50]
+    assert result.ranked_window == 50
+    wide = SqliteIndex(tmp_path / "s.sqlite", rank_window=120)
+    assert [h.id for h in wide.search(SearchQuery(q="lantern", size=100)).hits] == [
+        r["id"] for r in records[:100]
+    ]
 
 
 def test_opening_a_ready_index_writes_nothing(tmp_path: Path) -> None:
