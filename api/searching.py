@@ -157,5 +157,6 @@ def run_search(index: SearchIndex, params: SearchParams, audience: Audience, lan
         "facets": facets,
         "page": result.page,
         "size": result.size,
+        "ranked_window": result.ranked_window,  # set: only this many per tier ranked by relevance
         "lang": lang,
     }

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -481,10 +482,12 @@ def first_queries(path: Path, words: list[str]) -> list[float]:
 
 def _measure(
     backends: dict[str, Search], queries: list[SearchQuery], rounds: int
-) -> tuple[dict[str, list[float]], list[int]]:
-    """Milliseconds per search, backends interleaved query by query so that a busy moment of a
-    shared machine hits them alike; and each query's total (from the first backend)."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]], list[int]]:
+    """Milliseconds per search, wall clock and CPU of this thread (what a search costs when
+    the machine is busy with other work), backends interleaved query by query so that a busy
+    moment of a shared machine hits them alike; and each query's total (first backend)."""
     timings: dict[str, list[float]] = {name: [] for name in backends}
+    cpu: dict[str, list[float]] = {name: [] for name in backends}
     for search in backends.values():  # warm the page cache once
         for query in queries:
             search(query)
@@ -495,10 +498,11 @@ def _measure(
     for _ in range(rounds):
         for query in queries:
             for name, search in backends.items():
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.thread_time()
                 search(query)
                 timings[name].append((time.perf_counter() - start) * 1000)
-    return timings, totals
+                cpu[name].append((time.thread_time() - start_cpu) * 1000)
+    return timings, cpu, totals
 
 
 def _pct(values: list[float], p: int) -> float:
@@ -549,11 +553,17 @@ def main() -> None:
         backends[name] = BACKENDS[name](args, index)
         print(f"{name}: ready in {time.perf_counter() - start:.0f} s")
     print(f"\nN = {args.n}, {args.rounds} rounds, facets {', '.join(FACET_FIELDS)}; ms")
-    header = " ".join(f"{name + ' p50':>18} {'p95':>6}" for name in backends)
+    print(f"load average {os.getloadavg()[0]:.2f}; wall ms, then CPU ms of the searching thread")
+    header = " ".join(
+        f"{name + ' p50':>18} {'p95':>6} {'cpu p50':>8} {'p95':>6}" for name in backends
+    )
     print(f"{'query':9} {'matches':>13} {header}")
     for label, queries in QUERIES.items():
-        timings, totals = _measure(backends, queries, args.rounds)
-        cells = " ".join(f"{_pct(t, 50):18.1f} {_pct(t, 95):6.1f}" for t in timings.values())
+        timings, cpu, totals = _measure(backends, queries, args.rounds)
+        cells = " ".join(
+            f"{_pct(t, 50):18.1f} {_pct(t, 95):6.1f} {_pct(c, 50):8.1f} {_pct(c, 95):6.1f}"
+            for t, c in zip(timings.values(), cpu.values(), strict=True)
+        )
         print(f"{label:9} {f'{min(totals)}-{max(totals)}':>13} {cells}")
     opened = first_queries(path, ["剪纸", "民歌", COMMON_WORDS[0]])
     print(f"first query after opening (fresh process): {', '.join(f'{t:.0f}' for t in opened)} ms")

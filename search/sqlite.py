@@ -54,7 +54,7 @@ SCHEMA = 2
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
 CODE_MASK = (1 << CODE_BITS) - 1
-RANK_WINDOW = 2000
+RANK_WINDOW = 1000
 """Within one relevance tier, at most this many matches (the most recently indexed) are scored
 with bm25(); the rest of a larger tier follows, newest first, and the result says so
 (`SearchResult.ranked_window`). Bounds the work of a query that matches a large part of the
@@ -701,7 +701,7 @@ def _ranked_slice(
     """Ranks [start, stop) of `rowids` in (bm25, id) order.
 
     Ids decide only between equal scores, so they are read only for the rows whose score falls
-    within the slice's: a page of a 2 000-row window reads a few dozen, not 2 000.
+    within the slice's: a page of a 1 000-row window reads a few dozen, not 2 000.
     """
     if start >= stop:
         return []
