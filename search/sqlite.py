@@ -54,12 +54,12 @@ SCHEMA = 2
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
 CODE_MASK = (1 << CODE_BITS) - 1
-RANK_WINDOW = 1000
-"""Within one relevance tier, at most this many matches (the most recently indexed) are scored
-with bm25(); the rest of a larger tier follows, newest first, and the result says so
-(`SearchResult.ranked_window`). Bounds the work of a query that matches a large part of the
-collection: bm25() costs about a microsecond a row, so ranking all 40 000 matches of a common
-word would cost a page tens of milliseconds."""
+RANK_WINDOW = 500
+"""A relevance tier of up to twice this many matches is ranked whole by bm25(). Of a larger
+tier only this many (the most recently indexed) are ranked, the rest follow newest first, and
+the result says so (`SearchResult.ranked_window`). Bounds the work of a query that matches a
+large part of the collection: bm25() costs a few microseconds a row, so ranking all 40 000
+matches of a common word would cost each page a hundred milliseconds or more."""
 _TIER_SCORE = 1000.0
 _SEP = "\x1f"
 _BATCH = 500
@@ -624,14 +624,14 @@ def _relevance_page(
     window: int,
 ) -> tuple[list[tuple[int, float]], bool]:
     """One page in relevance order: tier by tier, bm25() within a tier, then id; and whether
-    a tier was larger than `window`.
+    a tier was too large to rank whole.
 
     Tiers (see `_tier_matches`) are read newest first with `ORDER BY rowid DESC`, which FTS5
     serves from its index and stops early, without scoring. Then one statement scores what the
     page needs with bm25() (`fts_relaxed`: bm25 reads whole doclists for its IDF once per
-    statement, so scoring tier by tier would repeat that). Up to `window` rows of a tier are
-    scored, so a tier that size or smaller is in relevance order on every page; the rest of a
-    larger tier follows newest first (the caller says so on the page).
+    statement, so scoring tier by tier would repeat that). A tier of up to 2 × `window` rows is
+    scored whole, so it is in relevance order on every page; of a larger one the newest `window`
+    rows are scored and the rest follows newest first (the caller says so on the page).
     """
     conditions, args = where.sql("f.rowid")
     years = where.year_from is not None or where.year_to is not None
@@ -648,20 +648,21 @@ def _relevance_page(
             break
         # While earlier tiers were small, leave them out here in Python: FTS5 evaluates NOT
         # by reading the excluded doclists in full, an early stop cannot save that.
-        limit = window + 1 + (len(seen) if seen is not None else 0)
+        limit = 2 * window + 1 + (len(seen) if seen is not None else 0)
         newest = conn.execute(
             f"SELECT f.rowid {base} ORDER BY f.rowid DESC LIMIT ?",
             [exclusive if seen is None else tier, *args, limit],
         ).fetchall()
         fresh = [rowid for (rowid,) in newest if seen is None or rowid not in seen]
-        scored = fresh[:window]
-        if offset < position + len(scored):
-            parts.append((number, position, scored, True))
-        if len(fresh) <= window:
+        if len(fresh) <= 2 * window:  # ranked whole
+            if offset < position + len(fresh):
+                parts.append((number, position, fresh, True))
             if seen is not None:
                 seen.update(fresh)
             position += len(fresh)
             continue
+        if offset < position + window:
+            parts.append((number, position, fresh[:window], True))
         cut, seen = True, None
         start = max(offset - position, window)
         wanted = end - position - start
@@ -701,7 +702,7 @@ def _ranked_slice(
     """Ranks [start, stop) of `rowids` in (bm25, id) order.
 
     Ids decide only between equal scores, so they are read only for the rows whose score falls
-    within the slice's: a page of a 1 000-row window reads a few dozen, not 2 000.
+    within the slice's: a page of a 1 000-row tier reads a few dozen, not 1 000.
     """
     if start >= stop:
         return []
