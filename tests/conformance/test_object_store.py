@@ -143,6 +143,28 @@ def test_second_put_of_same_content_writes_nothing(store: ObjectStore, tmp_path:
     assert store.get_bytes(first.key) == path.read_bytes()
 
 
+class _ChangesAfterHashing(io.BytesIO):
+    """A file rewritten between the store's hashing pass and its copy (seek back to the start)."""
+
+    def __init__(self, first: bytes, then: bytes):
+        super().__init__(first)
+        self._then = then
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self.tell() > 0 and self._then:
+            self.__init__(self._then, b"")  # type: ignore[misc]
+        return super().seek(offset, whence)
+
+
+def test_a_file_changed_while_stored_is_stored_under_what_was_copied(store: ObjectStore) -> None:
+    """The name comes from the bytes written, never from the earlier hashing pass."""
+    before, after = b"first version " * 1000, b"second version " * 1000
+    blob = store.put_blob(_ChangesAfterHashing(before, after))
+    assert blob.sha256 == hashlib.sha256(after).hexdigest() and not blob.existed
+    assert store.get_bytes(blob.key) == after
+    assert store.stat(blob_key(hashlib.sha256(before).hexdigest())) is None
+
+
 def test_put_blob_stores_the_rest_of_a_seekable_source(store: ObjectStore) -> None:
     source = io.BytesIO(b"HEADER" + b"body " * 1000)
     source.read(6)
