@@ -598,7 +598,8 @@ class ClusterIndex:
             jump = _with_filter(body if first is None else _walk(body), after)
             jump |= {"from": RESULT_WINDOW - 1, "size": 1, "_source": [key.field, "id"]}
             response = self.client.search(index=self.alias, body=jump)
-            first = first or response
+            if first is None:
+                first = response
             last = response["hits"]["hits"]
             if not last:
                 return first, []

@@ -12,6 +12,8 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
 - `k_g`  one narrow row per document (id, years, sort keys); `d_g` the summary and display
   JSON and the token strings, compressed (the tokens are needed to delete a row from a
   contentless FTS table).
+- `t_g`  for the frequent terms listed in `tt_g` (chosen by a rebuild, see FREQUENT_TERM_DOCS):
+  documents per (term, combination), and those with the term in the title.
 
 A document's rowid is `seq << 21 | combo code`. So the FTS index alone, without touching any
 other table, yields for a query a histogram {combo code: matching documents}; visibility
@@ -60,6 +62,11 @@ tier only this many (the most recently indexed) are ranked, the rest follow newe
 the result says so (`SearchResult.ranked_window`). Bounds the work of a query that matches a
 large part of the collection: bm25() costs a few microseconds a row, so ranking all 40 000
 matches of a common word would cost each page a hundred milliseconds or more."""
+FREQUENT_TERM_DOCS = 100_000
+"""A rebuild keeps, for every term in at least this many documents, its {combination: count}
+histogram (and how many of those hold it in the title), maintained on every write. A one-word
+query for such a term then reads its facet counts from there instead of counting hundreds of
+thousands of matches, and skips an empty title tier without scanning for it."""
 _TIER_SCORE = 1000.0
 _SEP = "\x1f"
 _BATCH = 500
@@ -197,10 +204,16 @@ class SqliteIndex:
     backend = "sqlite"
 
     def __init__(
-        self, path: str | Path, *, cache_size: int = 128, rank_window: int | None = None
+        self,
+        path: str | Path,
+        *,
+        cache_size: int = 128,
+        rank_window: int | None = None,
+        frequent_docs: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.rank_window = rank_window or RANK_WINDOW
+        self.frequent_docs = frequent_docs or FREQUENT_TERM_DOCS
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -309,10 +322,11 @@ class SqliteIndex:
         while batch := list(islice(ids, _BATCH)):
             with self._write() as conn:
                 gen = _generation(conn)
+                tracked = _tracked_terms(conn, gen)
                 for item_id in batch:
                     found = conn.execute(f"SELECT rowid FROM k_{gen} WHERE id = ?", (item_id,))
                     if row := found.fetchone():
-                        _delete_row(conn, gen, row[0])
+                        _delete_row(conn, gen, row[0], tracked)
 
     def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
         with self._write() as conn:
@@ -323,6 +337,7 @@ class SqliteIndex:
             _create_generation(conn, new, with_indexes=False)
         count = self._load(records, new)
         with self._write() as conn:
+            _track_frequent_terms(conn, new, self.frequent_docs)
             _create_indexes(conn, new)
             conn.execute(f"INSERT INTO f_{new}(f_{new}) VALUES ('optimize')")
             conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (new,))
@@ -347,9 +362,10 @@ class SqliteIndex:
                 seq = (
                     conn.execute(f"SELECT max(rowid) FROM k_{gen}").fetchone()[0] or 0
                 ) >> CODE_BITS
+                tracked = _tracked_terms(conn, gen)
                 for doc in docs:
                     seq += 1
-                    _upsert(conn, gen, doc, codes, seq)
+                    _upsert(conn, gen, doc, codes, seq, tracked)
             count += len(docs)
         return count
 
@@ -407,8 +423,9 @@ class SqliteIndex:
                 if plan.empty or query.sort != "relevance":
                     rows = _sorted_page(conn, gen, plan, where, query.sort, offset, query.size)
                 else:
+                    no_title = _title_tier_empty(conn, gen, plan, where)
                     rows, cut = _relevance_page(
-                        conn, gen, plan, where, offset, query.size, self.rank_window
+                        conn, gen, plan, where, offset, query.size, self.rank_window, no_title
                     )
             stored = _stored(conn, gen, [rowid for rowid, _ in rows])
         hits = []
@@ -537,16 +554,15 @@ class SqliteIndex:
             )
             histogram = dict(conn.execute(sql, args).fetchall())
         else:
-            # One pass over the FTS doclists. Concatenating the codes and counting them in Python
-            # beats GROUP BY, whose sorter costs more than the whole FTS scan.
-            join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if years else ""
-            (codes,) = conn.execute(
-                f"SELECT group_concat(f.rowid & {CODE_MASK}) FROM f_{gen} f{join}"
-                f" WHERE f_{gen} MATCH ?{' AND ' + years if years else ''}",
-                [match, *args],
-            ).fetchone()
-            counted = Counter(codes.split(",")) if codes else Counter()
-            histogram = {int(code): n for code, n in counted.items()}
+            token = None if years else _single_token(plan)
+            kept = (
+                conn.execute(
+                    f"SELECT code, n FROM t_{gen} WHERE term = ? AND n > 0", (token,)
+                ).fetchall()
+                if token
+                else []
+            )
+            histogram = dict(kept) if kept else _code_counts(conn, gen, match, years, args)
         if self._cache_size:
             with self._lock:
                 self._cache[key] = histogram
@@ -622,6 +638,7 @@ def _relevance_page(
     offset: int,
     size: int,
     window: int,
+    no_title: bool = False,
 ) -> tuple[list[tuple[int, float]], bool]:
     """One page in relevance order: tier by tier, bm25() within a tier, then id; and whether
     a tier was too large to rank whole.
@@ -632,6 +649,7 @@ def _relevance_page(
     statement, so scoring tier by tier would repeat that). A tier of up to 2 × `window` rows is
     scored whole, so it is in relevance order on every page; of a larger one the newest `window`
     rows are scored and the rest follows newest first (the caller says so on the page).
+    `no_title`: the first tier (the query in the title) is known to be empty; not scanned.
     """
     conditions, args = where.sql("f.rowid")
     years = where.year_from is not None or where.year_to is not None
@@ -646,6 +664,8 @@ def _relevance_page(
     for number, (tier, exclusive) in enumerate(tiers):
         if position >= end:
             break
+        if number == 0 and no_title:
+            continue
         # While earlier tiers were small, leave them out here in Python: FTS5 evaluates NOT
         # by reading the excluded doclists in full, an early stop cannot save that.
         limit = 2 * window + 1 + (len(seen) if seen is not None else 0)
@@ -789,11 +809,16 @@ def _combo_code(
 
 
 def _upsert(
-    conn: sqlite3.Connection, gen: int, doc: dict[str, Any], codes: dict[str, int], seq: int
+    conn: sqlite3.Connection,
+    gen: int,
+    doc: dict[str, Any],
+    codes: dict[str, int],
+    seq: int,
+    tracked: frozenset[str],
 ) -> None:
     old = conn.execute(f"SELECT rowid FROM k_{gen} WHERE id = ?", (doc["id"],)).fetchone()
     if old:
-        _delete_row(conn, gen, old[0])
+        _delete_row(conn, gen, old[0], tracked)
     code = _combo_code(conn, gen, doc, codes)
     rowid = seq << CODE_BITS | code
     texts = [doc[name] for name in TEXT_FIELDS]
@@ -826,9 +851,10 @@ def _upsert(
         ),
     )
     conn.execute(f"UPDATE c_{gen} SET n = n + 1 WHERE code = ?", (code,))
+    _count_terms(conn, gen, texts, code, tracked, 1)
 
 
-def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int) -> None:
+def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int, tracked: frozenset[str]) -> None:
     """Contentless FTS5 forgets a row only when told its exact tokens: we kept them for this."""
     (blob,) = conn.execute(f"SELECT tokens FROM d_{gen} WHERE rowid = ?", (rowid,)).fetchone()
     texts = zlib.decompress(blob).decode().split("\n")
@@ -840,6 +866,102 @@ def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int) -> None:
     conn.execute(f"DELETE FROM k_{gen} WHERE rowid = ?", (rowid,))
     conn.execute(f"DELETE FROM d_{gen} WHERE rowid = ?", (rowid,))
     conn.execute(f"UPDATE c_{gen} SET n = n - 1 WHERE code = ?", (rowid & CODE_MASK,))
+    _count_terms(conn, gen, texts, rowid & CODE_MASK, tracked, -1)
+
+
+# ---------------------------------------------------------------------------------- frequent terms
+
+
+def _code_counts(
+    conn: sqlite3.Connection, gen: int, match: str, years: str = "", args: list[Any] | None = None
+) -> dict[int, int]:
+    """{combo code: documents} for an FTS expression (and year conditions on `k`).
+
+    One pass over the FTS doclists. Concatenating the codes and counting them in Python beats
+    GROUP BY, whose sorter costs more than the whole FTS scan.
+    """
+    join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if years else ""
+    (codes,) = conn.execute(
+        f"SELECT group_concat(f.rowid & {CODE_MASK}) FROM f_{gen} f{join}"
+        f" WHERE f_{gen} MATCH ?{' AND ' + years if years else ''}",
+        [match, *(args or [])],
+    ).fetchone()
+    counted = Counter(codes.split(",")) if codes else Counter()
+    return {int(code): n for code, n in counted.items()}
+
+
+def _single_token(plan: QueryPlan) -> str | None:
+    """The token of a one-word query (what a frequent-term histogram can answer), else None."""
+    if len(plan.must) == 1 and plan.boost is None:
+        (node,) = plan.must
+        if isinstance(node, Phrase) and len(node.tokens) == 1:
+            return node.tokens[0]
+    return None
+
+
+def _tracked_terms(conn: sqlite3.Connection, gen: int) -> frozenset[str]:
+    return frozenset(term for (term,) in conn.execute(f"SELECT term FROM tt_{gen}"))
+
+
+def _track_frequent_terms(conn: sqlite3.Connection, gen: int, min_docs: int) -> None:
+    """Fill t_g for every term in at least `min_docs` documents (once the generation is loaded)."""
+    conn.execute(f"CREATE VIRTUAL TABLE temp.vocab_{gen} USING fts5vocab(main, f_{gen}, row)")
+    try:
+        terms = [
+            term
+            for (term,) in conn.execute(
+                f"SELECT term FROM temp.vocab_{gen} WHERE doc >= ?", (min_docs,)
+            )
+        ]
+    finally:
+        conn.execute(f"DROP TABLE temp.vocab_{gen}")
+    for term in terms:
+        counts = _code_counts(conn, gen, f'"{term}"')
+        titles = _code_counts(conn, gen, f'{{t_title}} : "{term}"')
+        conn.executemany(
+            f"INSERT INTO t_{gen} (term, code, n, n_title) VALUES (?, ?, ?, ?)",
+            [(term, code, n, titles.get(code, 0)) for code, n in counts.items()],
+        )
+        conn.execute(f"INSERT INTO tt_{gen} (term) VALUES (?)", (term,))
+
+
+def _count_terms(
+    conn: sqlite3.Connection,
+    gen: int,
+    texts: list[str],
+    code: int,
+    tracked: frozenset[str],
+    step: int,
+) -> None:
+    """Add `step` (1: indexed, -1: removed) to the histograms of the tracked terms of a document."""
+    if not tracked:
+        return
+    in_title = tracked.intersection(texts[TEXT_FIELDS.index("t_title")].split())
+    anywhere = tracked.intersection(" ".join(texts).split())
+    conn.executemany(
+        f"INSERT INTO t_{gen} (term, code, n, n_title) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (term, code) DO UPDATE SET n = n + excluded.n,"
+        " n_title = n_title + excluded.n_title",
+        [(term, code, step, step if term in in_title else 0) for term in anywhere],
+    )
+
+
+def _title_tier_empty(conn: sqlite3.Connection, gen: int, plan: QueryPlan, where: _Where) -> bool:
+    """True when a one-word query's term is tracked and no allowed document has it in the
+    title: the title tier is empty, and finding that out by scanning would read every match."""
+    token = _single_token(plan)
+    if token is None or where.year_from is not None or where.year_to is not None:
+        return False
+    if conn.execute(f"SELECT 1 FROM tt_{gen} WHERE term = ?", (token,)).fetchone() is None:
+        return False
+    titled = {
+        code
+        for (code,) in conn.execute(
+            f"SELECT code FROM t_{gen} WHERE term = ? AND n_title > 0", (token,)
+        )
+    }
+    listed = set(where.codes)
+    return titled <= listed if where.exclude else titled.isdisjoint(listed)
 
 
 # ---------------------------------------------------------------------------------- schema
@@ -873,6 +995,11 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
         " published INTEGER, institution TEXT, embargo TEXT, dlo INTEGER, dhi INTEGER,"
         " n INTEGER NOT NULL)"
     )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS t_{gen} (term TEXT NOT NULL, code INTEGER NOT NULL,"
+        " n INTEGER NOT NULL, n_title INTEGER NOT NULL, PRIMARY KEY (term, code)) WITHOUT ROWID"
+    )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS tt_{gen} (term TEXT PRIMARY KEY) WITHOUT ROWID")
     conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS k_{gen}_id ON k_{gen} (id)")
     if with_indexes:
         _create_indexes(conn, gen)
@@ -889,7 +1016,7 @@ _SORT_INDEXES = (
 
 def _layout_names(gen: int) -> set[str]:
     """The tables and indexes a ready generation has."""
-    tables = {f"{prefix}_{gen}" for prefix in "fkdc"}
+    tables = {f"{prefix}_{gen}" for prefix in ("f", "k", "d", "c", "t", "tt")}
     return tables | {f"k_{gen}_id"} | {f"k_{gen}_{name}" for name, _ in _SORT_INDEXES}
 
 
@@ -899,5 +1026,5 @@ def _create_indexes(conn: sqlite3.Connection, gen: int) -> None:
 
 
 def _drop_generation(conn: sqlite3.Connection, gen: int) -> None:
-    for prefix in ("f", "k", "d", "c"):
+    for prefix in ("f", "k", "d", "c", "t", "tt"):
         conn.execute(f"DROP TABLE IF EXISTS {prefix}_{gen}")

@@ -129,6 +129,42 @@ def test_past_the_window_the_rest_of_a_tier_follows_newest_first(tmp_path: Path)
     assert result.ranked_window is None
 
 
+def _answers(index: SqliteIndex, words: list[str]) -> list[Any]:
+    found = []
+    for word in words:
+        for page in (1, 2):
+            result = index.search(SearchQuery(q=word, size=7, page=page, facet_size=100))
+            found.append((word, result.total, [h.id for h in result.hits], result.facets))
+    return found
+
+
+def test_frequent_term_histograms_answer_exactly_as_counting_does(tmp_path: Path) -> None:
+    """Terms in many documents get kept facet histograms; every write keeps them exact."""
+    tracked = SqliteIndex(tmp_path / "tracked.sqlite", frequent_docs=5, rank_window=3)
+    counted = SqliteIndex(tmp_path / "counted.sqlite", frequent_docs=10**9, rank_window=3)
+    records = paper_cuts(24) + [
+        make_record(
+            f"song-{i}", f"songs-{i % 3}", {"zh": f"长调 {i}"}, category="traditional-music"
+        )
+        for i in range(12)
+    ]
+    words = ["剪纸", "窗花", "长调", "traditional", "剪纸 窗花"]
+    for index in (tracked, counted):
+        index.rebuild(records)
+    conn = tracked._reader()
+    assert {"剪纸", "窗花", "长调"} <= {t for (t,) in conn.execute("SELECT term FROM tt_2")}
+    assert _answers(tracked, words) == _answers(counted, words)
+    in_titles = {r["id"] for r in records[1:24:2]}
+    assert {h.id for h in tracked.search(SearchQuery(q="剪纸", size=12)).hits} == in_titles
+    changed = [dict(r, title={"zh": "窗花 新"}) for r in records[1:24:2]]  # 剪纸 leaves titles
+    moved = [dict(r, collection="moved") for r in records[24:30]]
+    for index in (tracked, counted):
+        index.index(changed + moved)
+        index.delete([r["id"] for r in records[:6]])
+    assert _answers(tracked, words) == _answers(counted, words)
+    assert conn.execute("SELECT count(*) FROM t_2 WHERE n < 0 OR n_title > n").fetchone() == (0,)
+
+
 def test_opening_a_ready_index_writes_nothing(tmp_path: Path) -> None:
     """A write on open would bump the version and drop every other process's cached counts."""
     SqliteIndex(tmp_path / "s.sqlite").index(paper_cuts(3))
