@@ -521,7 +521,7 @@ class SqliteIndex:
         return found
 
     def _decade_values(self, lo: int | None, hi: int | None) -> tuple[str, ...]:
-        if lo is None:
+        if lo is None or hi is None:
             return ()
         found = self._tuples.get((lo, hi))
         if found is None:
@@ -584,7 +584,8 @@ class _Where:
     year_to: int | None
 
     def sql(self, rowid: str) -> tuple[str, list[Any]]:
-        parts, args = [], []
+        parts: list[str] = []
+        args: list[Any] = []
         if self.codes or not self.exclude:
             test = "NOT IN" if self.exclude else "IN"
             parts.append(f"({rowid} & {CODE_MASK}) {test} (SELECT value FROM json_each(?))")
