@@ -8,9 +8,14 @@ decade distributions, some restricted/draft/embargoed items) into each backend n
 `--backends`, then times a fixed query mix, every query with the standard facet counts:
 
 - `word`: one common two-character Chinese word (several, in rotation)
+- `common`: the words found in most records (传统 is in nearly every category label)
 - `two`: two words
 - `phrase`: a quoted English phrase
 - `filtered`: a word with category + decade filters
+- `deep`: page 120 of 100 hits in date order (past 10 000 hits), empty query and a word
+- `ranked`: relevance pages past the first 500 hits (page 6 and 30 of 100)
+
+and, each in a fresh process, the time from opening the index to the first result.
 
 `sqlite` is SqliteIndex with its result cache off (every query computed in full);
 `sqlite-cached` the same index with the cache on; `naive` is the baseline measured in the same
@@ -23,9 +28,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 import zlib
@@ -422,8 +429,12 @@ class NaiveIndex:
 
 # ---------------------------------------------------------------------------------- running
 
+COMMON_WORDS = ("传统", "文化", "调查")
+
 QUERIES: dict[str, list[SearchQuery]] = {
     "word": [SearchQuery(q=w) for w in ("剪纸", "长调", "民歌", "刺绣", "皮影", "端午")],
+    # in the subjects or descriptions of most records (传统: every "传统…" category label)
+    "common": [SearchQuery(q=w) for w in COMMON_WORDS],
     "two": [SearchQuery(q=q) for q in ("剪纸 喜鹊", "长调 鄂尔多斯", "皮影戏 白蛇传", "民歌 录音")],
     "phrase": [SearchQuery(q=q) for q in ('"paper cutting"', '"long song"', '"dragon boat"')],
     "filtered": [
@@ -431,18 +442,52 @@ QUERIES: dict[str, list[SearchQuery]] = {
         SearchQuery(q="剪纸", filters={"region": ("延安市",), "media_type": ("image",)}),
         SearchQuery(q="传承人访谈", filters={"decade": ("2010", "2020")}),
     ],
+    # page 120 of 100 in date order: past 10 000 hits, where the cluster backends must jump
+    "deep": [SearchQuery(q=q, sort="date", page=120, size=100) for q in ("", "剪纸")],
+    # relevance order past the first 500 hits
+    "ranked": [SearchQuery(q=q, page=p, size=100) for q, p in (("剪纸", 6), ("民歌", 30))],
 }
 
 
 Search = Callable[[SearchQuery], Any]
 
+FIRST_QUERY = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from search.analysis import analyze_query
+from search.base import SearchQuery
+from search.sqlite import SqliteIndex
+analyze_query(sys.argv[3])  # the analyser's own first-use cost (OpenCC, pinyin) is not the index's
+start = time.perf_counter()
+SqliteIndex(sys.argv[2], cache_size=0).search(SearchQuery(q=sys.argv[3]))
+print((time.perf_counter() - start) * 1000)
+"""
+
+
+def first_queries(path: Path, words: list[str]) -> list[float]:
+    """Milliseconds from opening the index to the first result, each in a fresh process."""
+    root = str(Path(__file__).resolve().parents[1])
+    return [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", FIRST_QUERY, root, str(path), word],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        for word in words
+    ]
+
 
 def _measure(
     backends: dict[str, Search], queries: list[SearchQuery], rounds: int
-) -> tuple[dict[str, list[float]], list[int]]:
-    """Milliseconds per search, backends interleaved query by query so that a busy moment of a
-    shared machine hits them alike; and each query's total (from the first backend)."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]], list[int]]:
+    """Milliseconds per search, wall clock and CPU of this thread (what a search costs when
+    the machine is busy with other work), backends interleaved query by query so that a busy
+    moment of a shared machine hits them alike; and each query's total (first backend)."""
     timings: dict[str, list[float]] = {name: [] for name in backends}
+    cpu: dict[str, list[float]] = {name: [] for name in backends}
     for search in backends.values():  # warm the page cache once
         for query in queries:
             search(query)
@@ -453,10 +498,11 @@ def _measure(
     for _ in range(rounds):
         for query in queries:
             for name, search in backends.items():
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.thread_time()
                 search(query)
                 timings[name].append((time.perf_counter() - start) * 1000)
-    return timings, totals
+                cpu[name].append((time.thread_time() - start_cpu) * 1000)
+    return timings, cpu, totals
 
 
 def _pct(values: list[float], p: int) -> float:
@@ -507,12 +553,20 @@ def main() -> None:
         backends[name] = BACKENDS[name](args, index)
         print(f"{name}: ready in {time.perf_counter() - start:.0f} s")
     print(f"\nN = {args.n}, {args.rounds} rounds, facets {', '.join(FACET_FIELDS)}; ms")
-    header = " ".join(f"{name + ' p50':>18} {'p95':>6}" for name in backends)
+    print(f"load average {os.getloadavg()[0]:.2f}; wall ms, then CPU ms of the searching thread")
+    header = " ".join(
+        f"{name + ' p50':>18} {'p95':>6} {'cpu p50':>8} {'p95':>6}" for name in backends
+    )
     print(f"{'query':9} {'matches':>13} {header}")
     for label, queries in QUERIES.items():
-        timings, totals = _measure(backends, queries, args.rounds)
-        cells = " ".join(f"{_pct(t, 50):18.1f} {_pct(t, 95):6.1f}" for t in timings.values())
+        timings, cpu, totals = _measure(backends, queries, args.rounds)
+        cells = " ".join(
+            f"{_pct(t, 50):18.1f} {_pct(t, 95):6.1f} {_pct(c, 50):8.1f} {_pct(c, 95):6.1f}"
+            for t, c in zip(timings.values(), cpu.values(), strict=True)
+        )
         print(f"{label:9} {f'{min(totals)}-{max(totals)}':>13} {cells}")
+    opened = first_queries(path, ["剪纸", "民歌", COMMON_WORDS[0]])
+    print(f"first query after opening (fresh process): {', '.join(f'{t:.0f}' for t in opened)} ms")
     sample = index.search(QUERIES["word"][0])
     print(
         "\nsample:", json.dumps([h.summary["title"] for h in sample.hits[:3]], ensure_ascii=False)

@@ -1,7 +1,7 @@
 """Video stage cost against bare ffmpeg, and memory while storing a multi-gigabyte original.
 
 1. On generated 1080p clips (testsrc2 + sine), the median wall time of the full
-   `make_video_derivatives` (probe, access copy, verifying probe, poster, thumbnail) against the
+   `make_video_derivatives` (probe, access copy, poster, thumbnail) against the
    bare `ffmpeg` commands with identical settings (access copy; access copy + poster), run the
    same number of times, interleaved so load from other processes hits both alike.
 2. Peak RSS of a fresh Python process while `LocalStore.put_blob` hashes and copies a sparse

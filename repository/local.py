@@ -2,9 +2,11 @@
 
 Every write goes to a temporary file in `<root>/.tmp/` on the same filesystem, is fsynced and
 then renamed into place, so a crash leaves either the old object or the new one, never a torn
-one. Leftover temporary files from a killed run are harmless and removed on the next open (every
-`heritage` command and worker opens the store) once older than `TEMPORARY_GRACE`: a writer still
-at work keeps touching its file, so another process opening the store never removes it.
+one. A blob already stored is recognised before anything is written (seekable sources are hashed
+first) or, for a stream, before its copy is fsynced. Leftover temporary files from a killed run
+are harmless and removed on the next open (every `heritage` command and worker opens the store)
+once older than `TEMPORARY_GRACE`: a writer still at work keeps touching its file, so another
+process opening the store never removes it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from repository.keys import blob_key, check_key
-from repository.store import Blob, ObjectInfo, ObjectNotFound, Readable, StorageError
+from repository.store import (
+    Blob,
+    ObjectInfo,
+    ObjectNotFound,
+    Readable,
+    StorageError,
+    hash_seekable,
+)
 
 CHUNK = 1024 * 1024
 TEMPORARY_GRACE = 15 * 60  # seconds a temporary file may sit untouched before it is litter
@@ -59,24 +68,29 @@ class LocalStore:
             raise
 
     def put_blob(self, source: Readable) -> Blob:
+        known = hash_seekable(source, CHUNK)
+        if known is not None and (stored := self._stored_blob(*known)) is not None:
+            return stored
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="b-")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
+                # Hash again while copying (not trusting `known`): the blob's name must match
+                # the bytes written even if the file changed since it was hashed.
                 while chunk := source.read(CHUNK):
                     digest.update(chunk)
                     handle.write(chunk)
                     size += len(chunk)
                 handle.flush()
+                sha = digest.hexdigest()
+                if (stored := self._stored_blob(sha, size)) is not None:
+                    tmp.unlink()
+                    return stored
                 os.fsync(handle.fileno())
-            sha = digest.hexdigest()
             key = blob_key(sha)
             target = self._path(key)
-            if target.exists() and target.stat().st_size == size:
-                tmp.unlink()
-                return Blob(key, sha, size, existed=True)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)
             return Blob(key, sha, size)
@@ -86,6 +100,15 @@ class LocalStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+    def _stored_blob(self, sha: str, size: int) -> Blob | None:
+        """The blob with this content if it is already stored whole, else None."""
+        key = blob_key(sha)
+        try:
+            stored = self._path(key).stat().st_size == size
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return Blob(key, sha, size, existed=True) if stored else None
 
     def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
         try:

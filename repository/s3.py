@@ -1,10 +1,11 @@
 """`S3Store`: MinIO or any S3-compatible service, through the official `minio` client.
 
-Blobs are streamed in parts of `PART_SIZE` (memory stays near (parallel parts + 2) × part size
-whatever the file size) to a temporary key while sha256 is computed; the upload is then checked
-against the ETag we expect for those exact bytes, copied server-side to its content address and
-the temporary key removed. A reader therefore never sees a blob under its final key that does not
-match its name.
+A seekable source is hashed first and not uploaded at all when its blob is already stored.
+Otherwise blobs are streamed in parts of `PART_SIZE` (memory stays near (parallel parts + 2) ×
+part size whatever the file size) to a temporary key while sha256 is computed; the upload is
+then checked against the ETag we expect for those exact bytes, copied server-side to its content
+address and the temporary key removed. A reader therefore never sees a blob under its final key
+that does not match its name.
 
 The client's defaults wait about half an hour on a hung server; we pass our own connection pool
 with short timeouts and a few retries with backoff, and turn transport failures into a
@@ -28,7 +29,14 @@ from minio.error import S3Error
 from minio.sse import SseS3
 
 from repository.keys import blob_key, check_key
-from repository.store import Blob, ObjectInfo, ObjectNotFound, Readable, StorageError
+from repository.store import (
+    Blob,
+    ObjectInfo,
+    ObjectNotFound,
+    Readable,
+    StorageError,
+    hash_seekable,
+)
 
 if TYPE_CHECKING:
     from repository.config import StoreConfig
@@ -170,6 +178,9 @@ class S3Store:
             raise self._fail(exc, "opening the bucket") from exc
 
     def put_blob(self, source: Readable) -> Blob:
+        known = hash_seekable(source, CHUNK)
+        if known is not None and (stored := self._stored_blob(*known)) is not None:
+            return stored  # nothing uploaded: a re-run over stored files costs one local read
         reader = _HashingReader(source, PART_SIZE)
         temp_key = f"tmp/{uuid.uuid4().hex}"
         try:
@@ -190,14 +201,19 @@ class S3Store:
                     f"{self.describe()}: upload of {reader.size} bytes arrived damaged "
                     f"(ETag {result.etag} != expected {reader.expected_etag()})"
                 )
+            if (stored := self._stored_blob(sha, reader.size)) is not None:
+                return stored
             key = blob_key(sha)
-            existing = self.stat(key)
-            if existing is not None and existing.size == reader.size:
-                return Blob(key, sha, reader.size, existed=True)
             self._copy(temp_key, key, reader.size)
             return Blob(key, sha, reader.size)
         finally:
             self._remove_quietly(temp_key)
+
+    def _stored_blob(self, sha: str, size: int) -> Blob | None:
+        """The blob with this content if it is already stored whole, else None."""
+        key = blob_key(sha)
+        existing = self.stat(key)
+        return Blob(key, sha, size, existed=True) if existing and existing.size == size else None
 
     def _copy(self, source_key: str, target_key: str, size: int) -> None:
         if size <= MAX_SINGLE_COPY:

@@ -10,9 +10,10 @@ A reader never sees a partially written object: backends write to a temporary na
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, cast, runtime_checkable
 
 from schemas.errors import NotFound, Unavailable
 
@@ -51,12 +52,46 @@ class ObjectInfo:
     etag: str  # changes whenever the content changes; quoted form is added by the API
 
 
+def hash_seekable(source: Readable, chunk: int = 1024 * 1024) -> tuple[str, int] | None:
+    """sha256 and size of the rest of `source`, which is then put back where it was.
+
+    None for a source that cannot seek (a pipe, an HTTP body): it can be read only once, so the
+    caller hashes it while copying instead.
+    """
+    seekable = getattr(source, "seekable", None)
+    if seekable is None or not seekable():
+        return None
+    file = cast(BinaryIO, source)  # it said it can seek: it has tell() and seek()
+    start = file.tell()
+    digest = hashlib.sha256()
+    size = 0
+    buffer = bytearray(chunk)
+    view = memoryview(buffer)
+    readinto = getattr(source, "readinto", None)
+    while True:
+        if readinto is not None:
+            got = readinto(view)
+            data = view[:got] if got else b""
+        else:
+            data = source.read(chunk)
+        if not data:
+            break
+        digest.update(data)
+        size += len(data)
+    file.seek(start)
+    return digest.hexdigest(), size
+
+
 @runtime_checkable
 class ObjectStore(Protocol):
     """Where originals, derivatives, records and reports live. The source of truth."""
 
     def put_blob(self, source: Readable) -> Blob:
-        """Stream `source` into the store under `blob_key(sha256)`, hashing while copying."""
+        """Stream the rest of `source` into the store under `blob_key(sha256)`.
+
+        A seekable source is hashed first and nothing is written when that blob is already
+        stored (re-running an ingest costs one read); other streams are hashed while copied.
+        """
         ...
 
     def put_bytes(self, key: str, data: bytes) -> ObjectInfo:

@@ -170,6 +170,11 @@ class SearchResult:
     page: int
     size: int
     understood: UnderstoodQuery | None = None  # the dates read from `q`, to show and remove
+    ranked_window: int | None = None
+    """Set when too many items matched to rank them all: within a relevance tier only this many
+    (the most recently indexed) were ordered by relevance and the rest follow newest first, so
+    the page can say why and suggest narrowing the search. None: every hit is in relevance
+    order (or the sort is not by relevance)."""
 
 
 @runtime_checkable

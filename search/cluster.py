@@ -13,10 +13,12 @@ The index lives behind an alias: `rebuild` fills `<name>-v<timestamp>`, then swa
 atomically and drops the old index, so searches never see an empty index.
 
 Deep pages: the protocol pages by page/size. Up to `index.max_result_window` (10 000, left at
-its default) a page is one from/size request; beyond it the builder walks there with
-`search_after` in 10 000-hit steps that fetch only sort values, then reads the page. Raising
-`max_result_window` was rejected: it is a per-index knob a managed cluster may cap, and a deep
-from/size makes every shard hold from+size entries in one request's heap.
+its default) a page is one from/size request. Beyond it, a field sort (date, title, modified)
+jumps there a window at a time: one request reads only the window's last hit, the next filters
+to what sorts after it (`after_filter`) and goes on with from/size. Relevance order cannot be
+filtered on, so it walks with `search_after` in 10 000-hit steps that fetch only sort values.
+Raising `max_result_window` was rejected: it is a per-index knob a managed cluster may cap, and a
+deep from/size makes every shard hold from+size entries in one request's heap.
 """
 
 from __future__ import annotations
@@ -365,6 +367,56 @@ def facet_values(aggregations: dict[str, Any], names: Iterable[str]) -> dict[str
     }
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """The field a non-relevance sort orders by first (`id` breaks ties, ascending)."""
+
+    field: str
+    descending: bool
+    missing_first: bool
+
+
+def sort_key_field(sort: list[Any]) -> SortKey | None:
+    """The first key of an engine sort from `sort_spec`; None for relevance (`_score`)."""
+    first = sort[0]
+    if first == "_score":
+        return None
+    ((field, spec),) = first.items()
+    return SortKey(field, spec["order"] == "desc", spec["missing"] == "_first")
+
+
+def after_filter(key: SortKey, value: Any, item_id: str) -> dict[str, Any]:
+    """Documents that sort after the one with `value` (None: missing) and `item_id`.
+
+    What `search_after` means, as a filter, so that it combines with `from`.
+    """
+    tie = {"range": {"id": {"gt": item_id}}}
+    absent = {"bool": {"must_not": [{"exists": {"field": key.field}}]}}
+    if value is None:
+        options = [_all_of([absent, tie])]
+        if key.missing_first:
+            options.append({"exists": {"field": key.field}})
+    else:
+        beyond = {"range": {key.field: {"lt" if key.descending else "gt": value}}}
+        options = [beyond, _all_of([{"term": {key.field: value}}, tie])]
+        if not key.missing_first:
+            options.append(absent)
+    return {"bool": {"should": options, "minimum_should_match": 1}}
+
+
+def _with_filter(body: dict[str, Any], clause: dict[str, Any] | None) -> dict[str, Any]:
+    """`body` with one more filter on its query (the same body when `clause` is None)."""
+    if clause is None:
+        return dict(body)
+    query = body["query"]["bool"]
+    return body | {"query": {"bool": query | {"filter": [*query["filter"], clause]}}}
+
+
+def _walk(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` for reading hits only: no facet counts, no total."""
+    return {k: v for k, v in body.items() if k != "aggs"} | {"track_total_hits": False}
+
+
 def walk_steps(offset: int, size: int) -> list[int]:
     """Sizes of the search_after steps that skip `offset` hits (none when from/size reaches)."""
     if offset + size <= RESULT_WINDOW:
@@ -538,15 +590,21 @@ class ClusterIndex:
         plan = analyze_query(query.q)
         body = search_body(query, plan, query.today or date.today())
         offset = (query.page - 1) * query.size
-        steps = walk_steps(offset, query.size)
         self._ensure()
         with self._calling("searching"):
-            paging = {"size": 0} if steps else {"from": offset, "size": query.size}
-            response = self.client.search(index=self.alias, body=body | paging)
-            total = response["hits"]["total"]["value"]
-            found = response["hits"]["hits"]
-            if steps and offset < total:
-                found = self._deep_page(body, steps, query.size)
+            if offset + query.size <= RESULT_WINDOW:
+                response = self.client.search(
+                    index=self.alias, body=body | {"from": offset, "size": query.size}
+                )
+                found = response["hits"]["hits"]
+            elif (key := sort_key_field(body["sort"])) is not None:
+                response, found = self._jump_to_page(body, key, offset, query.size)
+            else:
+                response = self.client.search(index=self.alias, body=body | {"size": 0})
+                found = []
+                if offset < response["hits"]["total"]["value"]:
+                    found = self._deep_page(body, walk_steps(offset, query.size), query.size)
+        total = response["hits"]["total"]["value"]
         hits = [
             Hit(
                 h["_id"],
@@ -559,10 +617,41 @@ class ClusterIndex:
         facets = facet_values(response.get("aggregations", {}), query.facets)
         return SearchResult(total, hits, facets, query.page, query.size, understood)
 
+    def _jump_to_page(
+        self, body: dict[str, Any], key: SortKey, offset: int, size: int
+    ) -> tuple[dict[str, Any], list[Any]]:
+        """A page past the result window of a field sort, in window-sized jumps.
+
+        Each jump reads one hit, the last of the window (`from` = window - 1), and the next
+        request filters to what sorts after it (`after_filter`): the engine ranks the window as
+        before but sends back one hit instead of 10 000 sort values. The first jump also brings
+        the total and the facet counts. Returns (first response, page hits).
+        """
+        first: dict[str, Any] | None = None
+        after: dict[str, Any] | None = None
+        remaining = offset
+        while remaining + size > RESULT_WINDOW:
+            jump = _with_filter(body if first is None else _walk(body), after)
+            jump |= {"from": RESULT_WINDOW - 1, "size": 1, "_source": [key.field, "id"]}
+            response = self.client.search(index=self.alias, body=jump)
+            if first is None:
+                first = response
+            last = response["hits"]["hits"]
+            if not last:
+                return first, []
+            source = last[0]["_source"]
+            after = after_filter(key, source.get(key.field), source["id"])
+            remaining -= RESULT_WINDOW
+        final = _with_filter(_walk(body), after) | {"from": remaining, "size": size}
+        assert first is not None  # the loop ran: remaining + size > RESULT_WINDOW at the start
+        return first, list(self.client.search(index=self.alias, body=final)["hits"]["hits"])
+
     def _deep_page(self, body: dict[str, Any], steps: list[int], size: int) -> list[Any]:
-        """Walk with search_after past `sum(steps)` hits (sort values only), then read a page."""
-        walk = {k: v for k, v in body.items() if k != "aggs"}
-        walk |= {"_source": False, "track_total_hits": False}
+        """Walk with search_after past `sum(steps)` hits (sort values only), then read a page.
+
+        Only for relevance order: a score cannot be filtered on, as `_jump_to_page` does.
+        """
+        walk = _walk(body) | {"_source": False}
         after = None
         for step in steps:
             page = walk | {"size": step} | ({"search_after": after} if after else {})
@@ -571,9 +660,8 @@ class ClusterIndex:
             if len(hits) < step:
                 return []
             after = hits[-1]["sort"]
-        final = {k: v for k, v in body.items() if k != "aggs"} | {"track_total_hits": False}
         found = self.client.search(
-            index=self.alias, body=final | {"size": size, "search_after": after}
+            index=self.alias, body=_walk(body) | {"size": size, "search_after": after}
         )
         return list(found["hits"]["hits"])
 

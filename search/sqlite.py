@@ -12,6 +12,8 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
 - `k_g`  one narrow row per document (id, years, sort keys); `d_g` the summary and display
   JSON and the token strings, compressed (the tokens are needed to delete a row from a
   contentless FTS table).
+- `t_g`  for the frequent terms listed in `tt_g` (chosen by a rebuild, see FREQUENT_TERM_DOCS):
+  documents per (term, combination), and those with the term in the title.
 
 A document's rowid is `seq << 21 | combo code`. So the FTS index alone, without touching any
 other table, yields for a query a histogram {combo code: matching documents}; visibility
@@ -58,9 +60,16 @@ data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
 CODE_MASK = (1 << CODE_BITS) - 1
 RANK_WINDOW = 500
-"""Within one relevance tier, at most this many matches (the most recently indexed) are scored
-with bm25(); the rest of a larger tier follows, newest first. Bounds the work of a query that
-matches a large part of the collection."""
+"""A relevance tier of up to twice this many matches is ranked whole by bm25(). Of a larger
+tier only this many (the most recently indexed) are ranked, the rest follow newest first, and
+the result says so (`SearchResult.ranked_window`). Bounds the work of a query that matches a
+large part of the collection: bm25() costs a few microseconds a row, so ranking all 40 000
+matches of a common word would cost each page a hundred milliseconds or more."""
+FREQUENT_TERM_DOCS = 100_000
+"""A rebuild keeps, for every term in at least this many documents, its {combination: count}
+histogram (and how many of those hold it in the title), maintained on every write. A one-word
+query for such a term then reads its facet counts from there instead of counting hundreds of
+thousands of matches, and skips an empty title tier without scanning for it."""
 _TIER_SCORE = 1000.0
 _SEP = "\x1f"
 _BATCH = 500
@@ -197,8 +206,17 @@ class SqliteIndex:
 
     backend = "sqlite"
 
-    def __init__(self, path: str | Path, *, cache_size: int = 128) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        cache_size: int = 128,
+        rank_window: int | None = None,
+        frequent_docs: int | None = None,
+    ) -> None:
         self.path = Path(path)
+        self.rank_window = rank_window or RANK_WINDOW
+        self.frequent_docs = frequent_docs or FREQUENT_TERM_DOCS
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -206,9 +224,28 @@ class SqliteIndex:
         self._write_lock = threading.RLock()
         self._combos: dict[int, dict[int, _Combo]] = {}
         self._visibility: dict[tuple[Any, ...], int] = {}
+        self._tuples: dict[Any, tuple[str, ...]] = {}
+        self._keys: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._cache: OrderedDict[tuple[Any, ...], dict[int, int]] = OrderedDict()
         self._cache_size = cache_size
         self._writer: sqlite3.Connection | None = None
+        if not self._laid_out():
+            self._lay_out()
+
+    def _laid_out(self) -> bool:
+        """True when the file already holds this layout: opening it then writes nothing (a
+        write would bump `meta.version` and so drop every other process's cached counts)."""
+        conn = self._reader()
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.OperationalError:  # a new file: no meta table yet
+            return False
+        if meta.get("schema") != SCHEMA or "generation" not in meta:
+            return False
+        names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        return _layout_names(meta["generation"]) <= names
+
+    def _lay_out(self) -> None:
         with self._write() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
             conn.execute(
@@ -288,10 +325,11 @@ class SqliteIndex:
         while batch := list(islice(ids, _BATCH)):
             with self._write() as conn:
                 gen = _generation(conn)
+                tracked = _tracked_terms(conn, gen)
                 for item_id in batch:
                     found = conn.execute(f"SELECT rowid FROM k_{gen} WHERE id = ?", (item_id,))
                     if row := found.fetchone():
-                        _delete_row(conn, gen, row[0])
+                        _delete_row(conn, gen, row[0], tracked)
 
     def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
         with self._write() as conn:
@@ -302,6 +340,7 @@ class SqliteIndex:
             _create_generation(conn, new, with_indexes=False)
         count = self._load(records, new)
         with self._write() as conn:
+            _track_frequent_terms(conn, new, self.frequent_docs)
             _create_indexes(conn, new)
             conn.execute(f"INSERT INTO f_{new}(f_{new}) VALUES ('optimize')")
             conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (new,))
@@ -326,9 +365,10 @@ class SqliteIndex:
                 seq = (
                     conn.execute(f"SELECT max(rowid) FROM k_{gen}").fetchone()[0] or 0
                 ) >> CODE_BITS
+                tracked = _tracked_terms(conn, gen)
                 for doc in docs:
                     seq += 1
-                    _upsert(conn, gen, doc, codes, seq)
+                    _upsert(conn, gen, doc, codes, seq, tracked)
             count += len(docs)
         return count
 
@@ -373,10 +413,11 @@ class SqliteIndex:
         today = (query.today or date.today()).isoformat()
         offset = (query.page - 1) * query.size
         with self._read() as (conn, gen, version):
-            combos = self._reader_combos(conn, gen)
             histogram = self._histogram(conn, gen, version, plan, query)
+            combos = self._reader_combos(conn, gen, histogram)
             counts = _aggregate(histogram, combos, query, filters, today)
             rows: list[tuple[int, float]] = []
+            cut = False
             if offset < counts.total:
                 # the shorter list: the combinations allowed, or those left out
                 excluded = sorted(histogram.keys() - counts.allowed)
@@ -386,7 +427,10 @@ class SqliteIndex:
                 if plan.empty or query.sort != "relevance":
                     rows = _sorted_page(conn, gen, plan, where, query.sort, offset, query.size)
                 else:
-                    rows = _relevance_page(conn, gen, plan, where, offset, query.size)
+                    no_title = _title_tier_empty(conn, gen, plan, where)
+                    rows, cut = _relevance_page(
+                        conn, gen, plan, where, offset, query.size, self.rank_window, no_title
+                    )
             stored = _stored(conn, gen, [rowid for rowid, _ in rows])
         hits = []
         for rowid, score in rows:
@@ -401,44 +445,101 @@ class SqliteIndex:
             ]
             for name, counter in counts.facets.items()
         }
-        return SearchResult(counts.total, hits, facets, query.page, query.size, understood)
+        window = self.rank_window if cut else None
+        return SearchResult(
+            counts.total, hits, facets, query.page, query.size, understood, ranked_window=window
+        )
 
-    def _reader_combos(self, conn: sqlite3.Connection, gen: int) -> dict[int, _Combo]:
-        """Combination codes never change meaning within a generation: load only new ones."""
+    def _reader_combos(
+        self, conn: sqlite3.Connection, gen: int, codes: Iterable[int] | None = None
+    ) -> dict[int, _Combo]:
+        """The combinations `codes` (None: all) stand for, loaded on first use and kept.
+
+        Codes never change meaning within a generation. Loading only what a query meets keeps
+        the first query after opening cheap: an index holds tens of thousands of combinations
+        and a word meets a fraction of them. Every key string and value tuple is made once.
+        """
         with self._lock:
             for stale in [g for g in self._combos if g != gen]:
                 del self._combos[stale]
             known = self._combos.setdefault(gen, {})
-            newest = len(known)  # codes are handed out 1, 2, 3, … and never reused
-        for row in conn.execute(
-            f"SELECT code, collection, category, media_type, region, access, published,"
-            f" institution, embargo, dlo, dhi FROM c_{gen} WHERE code > ?",
-            (newest,),
-        ):
-            code, collection, category, media, region, access, published, inst, emb, lo, hi = row
-            decades = tuple(str(d) for d in range(lo, hi + 10, 10)) if lo is not None else ()
-            values = {
-                "collection": (collection,),
-                "category": (category,) if category else (),
-                "media_type": (media,),
-                "region": (region,) if region else (),
-                "access": (access,),
-                "decade": decades,
-            }
-            keys = {name: tuple(f"{name}{_SEP}{v}" for v in vs) for name, vs in values.items()}
-            every = tuple(key for name in FACET_FIELDS for key in keys[name])
-            item = {
-                "status": "published" if published else "unpublished",
-                "access": access,
-                "institution": inst,
-                "embargo_until": emb,
-            }
-            with self._lock:
+            missing = None if codes is None else [c for c in codes if c not in known]
+        if missing == []:
+            return known
+        columns = (
+            "code, collection, category, media_type, region, access, published, institution,"
+            " embargo, dlo, dhi"
+        )
+        if missing is None:
+            rows = conn.execute(f"SELECT {columns} FROM c_{gen}").fetchall()
+        else:
+            rows = conn.execute(
+                f"SELECT {columns} FROM c_{gen} WHERE code IN (SELECT value FROM json_each(?))",
+                (json.dumps(missing),),
+            ).fetchall()
+        made = {}
+        with self._lock:
+            for (
+                code,
+                collection,
+                category,
+                media,
+                region,
+                access,
+                published,
+                inst,
+                emb,
+                lo,
+                hi,
+            ) in rows:
+                if code in known:
+                    continue
+                values = {
+                    "collection": self._one(collection),
+                    "category": self._one(category),
+                    "media_type": self._one(media),
+                    "region": self._one(region),
+                    "access": self._one(access),
+                    "decade": self._decade_values(lo, hi),
+                }
+                keys = {name: self._facet_keys(name, vs) for name, vs in values.items()}
+                item = {
+                    "status": "published" if published else "unpublished",
+                    "access": access,
+                    "institution": inst,
+                    "embargo_until": emb,
+                }
                 visibility = self._visibility.setdefault(
-                    tuple(item.values()), len(self._visibility)
+                    (published, access, inst, emb), len(self._visibility)
                 )
-                known[code] = _Combo(values, keys, every, item, visibility)
+                every = tuple(key for name in FACET_FIELDS for key in keys[name])
+                made[code] = _Combo(values, keys, every, item, visibility)
+            known.update(made)
         return known
+
+    def _one(self, value: str | None) -> tuple[str, ...]:
+        """`(value,)`, or `()` for a missing value; one shared tuple per value."""
+        if not value:
+            return ()
+        found = self._tuples.get(value)
+        if found is None:
+            found = self._tuples[value] = (value,)
+        return found
+
+    def _decade_values(self, lo: int | None, hi: int | None) -> tuple[str, ...]:
+        if lo is None or hi is None:
+            return ()
+        found = self._tuples.get((lo, hi))
+        if found is None:
+            found = self._tuples[(lo, hi)] = tuple(str(d) for d in range(lo, hi + 10, 10))
+        return found
+
+    def _facet_keys(self, name: str, values: tuple[str, ...]) -> tuple[str, ...]:
+        """The counting keys ("field<_SEP>value") of a field's values, made once."""
+        found = self._keys.get((name, values))
+        if found is None:
+            found = self._keys[(name, values)] = tuple(f"{name}{_SEP}{v}" for v in values)
+        return found
 
     def _histogram(
         self, conn: sqlite3.Connection, gen: int, version: int, plan: QueryPlan, query: SearchQuery
@@ -460,16 +561,15 @@ class SqliteIndex:
             )
             histogram = dict(conn.execute(sql, args).fetchall())
         else:
-            # One pass over the FTS doclists. Concatenating the codes and counting them in Python
-            # beats GROUP BY, whose sorter costs more than the whole FTS scan.
-            join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if years else ""
-            (codes,) = conn.execute(
-                f"SELECT group_concat(f.rowid & {CODE_MASK}) FROM f_{gen} f{join}"
-                f" WHERE f_{gen} MATCH ?{' AND ' + years if years else ''}",
-                [match, *args],
-            ).fetchone()
-            counted = Counter(codes.split(",")) if codes else Counter()
-            histogram = {int(code): n for code, n in counted.items()}
+            token = None if years else _single_token(plan)
+            kept = (
+                conn.execute(
+                    f"SELECT code, n FROM t_{gen} WHERE term = ? AND n > 0", (token,)
+                ).fetchall()
+                if token
+                else []
+            )
+            histogram = dict(kept) if kept else _code_counts(conn, gen, match, years, args)
         if self._cache_size:
             with self._lock:
                 self._cache[key] = histogram
@@ -552,15 +652,25 @@ def _sorted_page(
 
 
 def _relevance_page(
-    conn: sqlite3.Connection, gen: int, plan: QueryPlan, where: _Where, offset: int, size: int
-) -> list[tuple[int, float]]:
-    """One page in relevance order: tier by tier, bm25() within a tier, then id.
+    conn: sqlite3.Connection,
+    gen: int,
+    plan: QueryPlan,
+    where: _Where,
+    offset: int,
+    size: int,
+    window: int,
+    no_title: bool = False,
+) -> tuple[list[tuple[int, float]], bool]:
+    """One page in relevance order: tier by tier, bm25() within a tier, then id; and whether
+    a tier was too large to rank whole.
 
     Tiers (see `_tier_matches`) are read newest first with `ORDER BY rowid DESC`, which FTS5
     serves from its index and stops early, without scoring. Then one statement scores what the
     page needs with bm25() (`fts_relaxed`: bm25 reads whole doclists for its IDF once per
-    statement, so scoring tier by tier would repeat that). Only up to RANK_WINDOW rows of a tier
-    are scored; the rest of a larger tier follows, newest first.
+    statement, so scoring tier by tier would repeat that). A tier of up to 2 × `window` rows is
+    scored whole, so it is in relevance order on every page; of a larger one the newest `window`
+    rows are scored and the rest follows newest first (the caller says so on the page).
+    `no_title`: the first tier (the query in the title) is known to be empty; not scanned.
     """
     conditions, args = where.sql("f.rowid")
     join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if where.years else ""
@@ -570,27 +680,31 @@ def _relevance_page(
     parts: list[tuple[int, int, list[int], bool]] = []  # tier, first rank, rowids, scored?
     position = 0  # rank of the first document of the current tier
     seen: set[int] | None = set()  # every row of the tiers so far, while each was read whole
+    cut = False
     for number, (tier, exclusive) in enumerate(tiers):
         if position >= end:
             break
+        if number == 0 and no_title:
+            continue
         # While earlier tiers were small, leave them out here in Python: FTS5 evaluates NOT
         # by reading the excluded doclists in full, an early stop cannot save that.
-        limit = RANK_WINDOW + 1 + (len(seen) if seen is not None else 0)
+        limit = 2 * window + 1 + (len(seen) if seen is not None else 0)
         newest = conn.execute(
             f"SELECT f.rowid {base} ORDER BY f.rowid DESC LIMIT ?",
             [exclusive if seen is None else tier, *args, limit],
         ).fetchall()
         fresh = [rowid for (rowid,) in newest if seen is None or rowid not in seen]
-        window = fresh[:RANK_WINDOW]
-        if offset < position + len(window):
-            parts.append((number, position, window, True))
-        if len(fresh) <= RANK_WINDOW:
+        if len(fresh) <= 2 * window:  # ranked whole
+            if offset < position + len(fresh):
+                parts.append((number, position, fresh, True))
             if seen is not None:
                 seen.update(fresh)
             position += len(fresh)
             continue
-        seen = None
-        start = max(offset - position, RANK_WINDOW)
+        if offset < position + window:
+            parts.append((number, position, fresh[:window], True))
+        cut, seen = True, None
+        start = max(offset - position, window)
         wanted = end - position - start
         if wanted <= 0:
             break
@@ -602,32 +716,64 @@ def _relevance_page(
         if len(rest) == wanted:
             break
         position += conn.execute(f"SELECT count(*) {base}", [exclusive, *args]).fetchone()[0]
-    scored = [rowid for _, _, rowids, scoring in parts if scoring for rowid in rowids]
-    scores = _scores(conn, gen, plan, scored)
+    scores = _scores(
+        conn, gen, plan, [r for _, _, rowids, scoring in parts if scoring for r in rowids]
+    )
     page: list[tuple[int, float]] = []
     for number, first, rowids, scoring in parts:
         bonus = _TIER_SCORE * (len(tiers) - number)  # keeps Hit.score falling down the list
-        ordered = sorted(rowids, key=scores.__getitem__) if scoring else rowids
-        for rank, rowid in enumerate(ordered, first):
-            if offset <= rank < end:
-                page.append((rowid, bonus - scores[rowid][0] if scoring else bonus))
-    return page
+        start, stop = max(offset - first, 0), min(end - first, len(rowids))
+        if scoring:
+            ordered = _ranked_slice(conn, gen, rowids, scores, start, stop)
+            page.extend((rowid, bonus - scores[rowid]) for rowid in ordered)
+        else:
+            page.extend((rowid, bonus) for rowid in rowids[start:stop])
+    return page, cut
+
+
+def _ranked_slice(
+    conn: sqlite3.Connection,
+    gen: int,
+    rowids: list[int],
+    scores: dict[int, float],
+    start: int,
+    stop: int,
+) -> list[int]:
+    """Ranks [start, stop) of `rowids` in (bm25, id) order.
+
+    Ids decide only between equal scores, so they are read only for the rows whose score falls
+    within the slice's: a page of a 1 000-row tier reads a few dozen, not 1 000.
+    """
+    if start >= stop:
+        return []
+    by_score = sorted(rowids, key=scores.__getitem__)
+    low, high = scores[by_score[start]], scores[by_score[stop - 1]]
+    group = [rowid for rowid in by_score if low <= scores[rowid] <= high]
+    better = sum(1 for rowid in by_score if scores[rowid] < low)
+    ids = dict(
+        conn.execute(
+            f"SELECT rowid, id FROM k_{gen} WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(group),),
+        )
+    )
+    group.sort(key=lambda rowid: (scores[rowid], ids[rowid]))
+    return group[start - better : stop - better]
 
 
 def _scores(
     conn: sqlite3.Connection, gen: int, plan: QueryPlan, rowids: list[int]
-) -> dict[int, tuple[float, str]]:
-    """rowid -> (bm25 of the whole query with the field weights, id) for these documents."""
+) -> dict[int, float]:
+    """rowid -> bm25 of the whole query with the field weights (lower is better)."""
     if not rowids:
         return {}
     weights = ", ".join(str(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
     rows = conn.execute(
-        f"SELECT f.rowid, bm25(f_{gen}, {weights}), k.id FROM f_{gen} f"
-        f" JOIN k_{gen} k ON k.rowid = f.rowid WHERE f_{gen} MATCH ? AND f.rowid BETWEEN ? AND ?"
+        f"SELECT f.rowid, bm25(f_{gen}, {weights}) FROM f_{gen} f"
+        f" WHERE f_{gen} MATCH ? AND f.rowid BETWEEN ? AND ?"
         " AND +f.rowid IN (SELECT value FROM json_each(?))",  # +: scan, do not look up one by one
         (fts_relaxed(AllOf(plan.must)), min(rowids), max(rowids), json.dumps(rowids)),
     )
-    return {rowid: (score, item) for rowid, score, item in rows}
+    return dict(rows)
 
 
 def _stored(
@@ -683,11 +829,16 @@ def _combo_code(
 
 
 def _upsert(
-    conn: sqlite3.Connection, gen: int, doc: dict[str, Any], codes: dict[str, int], seq: int
+    conn: sqlite3.Connection,
+    gen: int,
+    doc: dict[str, Any],
+    codes: dict[str, int],
+    seq: int,
+    tracked: frozenset[str],
 ) -> None:
     old = conn.execute(f"SELECT rowid FROM k_{gen} WHERE id = ?", (doc["id"],)).fetchone()
     if old:
-        _delete_row(conn, gen, old[0])
+        _delete_row(conn, gen, old[0], tracked)
     code = _combo_code(conn, gen, doc, codes)
     rowid = seq << CODE_BITS | code
     texts = [doc[name] for name in TEXT_FIELDS]
@@ -720,9 +871,10 @@ def _upsert(
         ),
     )
     conn.execute(f"UPDATE c_{gen} SET n = n + 1 WHERE code = ?", (code,))
+    _count_terms(conn, gen, texts, code, tracked, 1)
 
 
-def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int) -> None:
+def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int, tracked: frozenset[str]) -> None:
     """Contentless FTS5 forgets a row only when told its exact tokens: we kept them for this."""
     (blob,) = conn.execute(f"SELECT tokens FROM d_{gen} WHERE rowid = ?", (rowid,)).fetchone()
     texts = zlib.decompress(blob).decode().split("\n")
@@ -734,6 +886,102 @@ def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int) -> None:
     conn.execute(f"DELETE FROM k_{gen} WHERE rowid = ?", (rowid,))
     conn.execute(f"DELETE FROM d_{gen} WHERE rowid = ?", (rowid,))
     conn.execute(f"UPDATE c_{gen} SET n = n - 1 WHERE code = ?", (rowid & CODE_MASK,))
+    _count_terms(conn, gen, texts, rowid & CODE_MASK, tracked, -1)
+
+
+# ---------------------------------------------------------------------------------- frequent terms
+
+
+def _code_counts(
+    conn: sqlite3.Connection, gen: int, match: str, years: str = "", args: list[Any] | None = None
+) -> dict[int, int]:
+    """{combo code: documents} for an FTS expression (and year conditions on `k`).
+
+    One pass over the FTS doclists. Concatenating the codes and counting them in Python beats
+    GROUP BY, whose sorter costs more than the whole FTS scan.
+    """
+    join = f" JOIN k_{gen} k ON k.rowid = f.rowid" if years else ""
+    (codes,) = conn.execute(
+        f"SELECT group_concat(f.rowid & {CODE_MASK}) FROM f_{gen} f{join}"
+        f" WHERE f_{gen} MATCH ?{' AND ' + years if years else ''}",
+        [match, *(args or [])],
+    ).fetchone()
+    counted = Counter(codes.split(",")) if codes else Counter()
+    return {int(code): n for code, n in counted.items()}
+
+
+def _single_token(plan: QueryPlan) -> str | None:
+    """The token of a one-word query (what a frequent-term histogram can answer), else None."""
+    if len(plan.must) == 1 and plan.boost is None:
+        (node,) = plan.must
+        if isinstance(node, Phrase) and len(node.tokens) == 1:
+            return node.tokens[0]
+    return None
+
+
+def _tracked_terms(conn: sqlite3.Connection, gen: int) -> frozenset[str]:
+    return frozenset(term for (term,) in conn.execute(f"SELECT term FROM tt_{gen}"))
+
+
+def _track_frequent_terms(conn: sqlite3.Connection, gen: int, min_docs: int) -> None:
+    """Fill t_g for every term in at least `min_docs` documents (once the generation is loaded)."""
+    conn.execute(f"CREATE VIRTUAL TABLE temp.vocab_{gen} USING fts5vocab(main, f_{gen}, row)")
+    try:
+        terms = [
+            term
+            for (term,) in conn.execute(
+                f"SELECT term FROM temp.vocab_{gen} WHERE doc >= ?", (min_docs,)
+            )
+        ]
+    finally:
+        conn.execute(f"DROP TABLE temp.vocab_{gen}")
+    for term in terms:
+        counts = _code_counts(conn, gen, f'"{term}"')
+        titles = _code_counts(conn, gen, f'{{t_title}} : "{term}"')
+        conn.executemany(
+            f"INSERT INTO t_{gen} (term, code, n, n_title) VALUES (?, ?, ?, ?)",
+            [(term, code, n, titles.get(code, 0)) for code, n in counts.items()],
+        )
+        conn.execute(f"INSERT INTO tt_{gen} (term) VALUES (?)", (term,))
+
+
+def _count_terms(
+    conn: sqlite3.Connection,
+    gen: int,
+    texts: list[str],
+    code: int,
+    tracked: frozenset[str],
+    step: int,
+) -> None:
+    """Add `step` (1: indexed, -1: removed) to the histograms of the tracked terms of a document."""
+    if not tracked:
+        return
+    in_title = tracked.intersection(texts[TEXT_FIELDS.index("t_title")].split())
+    anywhere = tracked.intersection(" ".join(texts).split())
+    conn.executemany(
+        f"INSERT INTO t_{gen} (term, code, n, n_title) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (term, code) DO UPDATE SET n = n + excluded.n,"
+        " n_title = n_title + excluded.n_title",
+        [(term, code, step, step if term in in_title else 0) for term in anywhere],
+    )
+
+
+def _title_tier_empty(conn: sqlite3.Connection, gen: int, plan: QueryPlan, where: _Where) -> bool:
+    """True when a one-word query's term is tracked and no allowed document has it in the
+    title: the title tier is empty, and finding that out by scanning would read every match."""
+    token = _single_token(plan)
+    if token is None or where.years:  # a year condition: the title counts do not apply
+        return False
+    if conn.execute(f"SELECT 1 FROM tt_{gen} WHERE term = ?", (token,)).fetchone() is None:
+        return False
+    titled = {
+        code
+        for (code,) in conn.execute(
+            f"SELECT code FROM t_{gen} WHERE term = ? AND n_title > 0", (token,)
+        )
+    }
+    listed = set(where.codes)
+    return titled <= listed if where.exclude else titled.isdisjoint(listed)
 
 
 # ---------------------------------------------------------------------------------- schema
@@ -767,22 +1015,36 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
         " published INTEGER, institution TEXT, embargo TEXT, dlo INTEGER, dhi INTEGER,"
         " n INTEGER NOT NULL)"
     )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS t_{gen} (term TEXT NOT NULL, code INTEGER NOT NULL,"
+        " n INTEGER NOT NULL, n_title INTEGER NOT NULL, PRIMARY KEY (term, code)) WITHOUT ROWID"
+    )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS tt_{gen} (term TEXT PRIMARY KEY) WITHOUT ROWID")
     conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS k_{gen}_id ON k_{gen} (id)")
     if with_indexes:
         _create_indexes(conn, gen)
 
 
+_SORT_INDEXES = (
+    ("dsa", "dsa, id"),
+    ("dsd", "dsd, id"),
+    ("title", "title_sort, id"),
+    ("modified", "modified DESC, id"),
+    ("years", "ymin, ymax"),
+)
+
+
+def _layout_names(gen: int) -> set[str]:
+    """The tables and indexes a ready generation has."""
+    tables = {f"{prefix}_{gen}" for prefix in ("f", "k", "d", "c", "t", "tt")}
+    return tables | {f"k_{gen}_id"} | {f"k_{gen}_{name}" for name, _ in _SORT_INDEXES}
+
+
 def _create_indexes(conn: sqlite3.Connection, gen: int) -> None:
-    for name, columns in (
-        ("dsa", "dsa, id"),
-        ("dsd", "dsd, id"),
-        ("title", "title_sort, id"),
-        ("modified", "modified DESC, id"),
-        ("years", "ymin, ymax"),
-    ):
+    for name, columns in _SORT_INDEXES:
         conn.execute(f"CREATE INDEX IF NOT EXISTS k_{gen}_{name} ON k_{gen} ({columns})")
 
 
 def _drop_generation(conn: sqlite3.Connection, gen: int) -> None:
-    for prefix in ("f", "k", "d", "c"):
+    for prefix in ("f", "k", "d", "c", "t", "tt"):
         conn.execute(f"DROP TABLE IF EXISTS {prefix}_{gen}")

@@ -103,6 +103,7 @@ def run_search(
         "items": [hit_item(hit, lang) for hit in result.hits],
         "facets": facets,
         "understood": dates,
+        "ranked_window": result.ranked_window,  # set: only this many per tier ranked by relevance
         "page": result.page,
         "size": result.size,
         "lang": lang,

@@ -69,29 +69,28 @@ def make_audio_derivatives(
     part = part_path(access)
     timeout = settings.timeout_for(duration)
     stage(f"transcoding audio ({duration:.0f} s)")
-    errors = run(
+    ran = run(
         ffmpeg.output(source, str(part), **options),
         source=src,
         timeout=timeout,
         outputs={part: access},
     )
-    made = probe(access)
-    if made.audio is None or not made.duration:
+    if not ran.seconds:  # ffmpeg's own report of the copy's length: no second ffprobe
         access.unlink(missing_ok=True)
         raise MediaError(src, "no audio could be decoded; the stream is unrecoverable")
     stage("waveform")
     waveform = _waveform(src, out_dir, facts, settings, timeout)
     warnings = []
-    if errors:
-        detail = summarise("\n".join(errors), src)
+    if ran.errors:
+        detail = summarise("\n".join(ran.errors), src)
         warnings.append(
-            f"{src}: {len(errors)} decoding problems skipped, the access copy may have gaps "
+            f"{src}: {len(ran.errors)} decoding problems skipped, the access copy may have gaps "
             f"({detail})"
         )
     notes = [f"access copy {label} {settings.audio_bitrate}b/s"]
     if facts.audio.channels > 2:
         notes.append(f"downmixed from {facts.audio.channels} to 2 channels")
-    access_file = DerivedFile("access", access, media_type, label, duration=round(made.duration, 3))
+    access_file = DerivedFile("access", access, media_type, label, duration=round(ran.seconds, 3))
     return MediaResult(
         "audio", (access_file, waveform), facts.technical(), tuple(notes), tuple(warnings)
     )

@@ -258,6 +258,16 @@ def probe(path: Path, *, timeout: float = PROBE_TIMEOUT) -> Probe:
     return _parse_probe(path, data)
 
 
+@dataclass(frozen=True)
+class Ran:
+    """What a successful ffmpeg run reports (its `-progress` lines): enough to check the output
+    without probing it again."""
+
+    errors: list[str]  # error lines logged while still succeeding (recovered decoding errors)
+    frames: int  # video frames written (0 for audio or pictures-only outputs)
+    seconds: float | None  # length of the output, None when ffmpeg did not say
+
+
 def part_path(target: Path) -> Path:
     """The temporary name ffmpeg writes `target` under (same directory, same extension)."""
     return target.with_name(f".{target.stem}.part{target.suffix}")
@@ -269,17 +279,18 @@ def run(
     source: Path,
     timeout: float,
     outputs: Mapping[Path, Path],
-) -> list[str]:
+) -> Ran:
     """Run an ffmpeg graph; rename each `.part` output to its target on success.
 
-    Returns the error lines ffmpeg logged while still succeeding (recovered decoding errors).
-    On failure or timeout every `.part` output is removed and `MediaError` is raised.
+    Returns the recovered errors and what ffmpeg says it wrote (frames, length), so callers
+    need no second ffprobe of the output. On failure or timeout every `.part` output is removed
+    and `MediaError` is raised.
     """
-    args = stream.global_args("-hide_banner", "-nostdin", "-loglevel", "error").compile(
-        overwrite_output=True
-    )
+    args = stream.global_args(
+        "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1"
+    ).compile(overwrite_output=True)
     try:
-        returncode, _, stderr = _execute(args, source, timeout, capture_stdout=False)
+        returncode, stdout, stderr = _execute(args, source, timeout, capture_stdout=True)
         if returncode != 0:
             raise MediaError(source, "ffmpeg failed: " + _explain(stderr, source))
         missing = [part for part in outputs if not part.is_file() or part.stat().st_size == 0]
@@ -295,7 +306,20 @@ def run(
         raise
     for part, target in outputs.items():
         os.replace(part, target)
-    return meaningful_lines(stderr, source)
+    progress = _last_progress(stdout)
+    frames = _integer(progress.get("frame")) or 0
+    out_us = _integer(progress.get("out_time_us"))
+    seconds = out_us / 1e6 if out_us is not None and out_us > 0 else None
+    return Ran(meaningful_lines(stderr, source), frames, seconds)
+
+
+def _last_progress(stdout: str) -> dict[str, str]:
+    """The last value of each key in ffmpeg's `-progress` lines: its final report."""
+    block: dict[str, str] = {}
+    for line in stdout.splitlines():
+        key, _, value = line.partition("=")
+        block[key.strip()] = value.strip()
+    return block
 
 
 def summarise(stderr: str, path: Path, limit: int = SUMMARY_LIMIT) -> str:

@@ -11,15 +11,17 @@ import copy
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from search import cluster as cluster_module
 from search.base import Audience, SearchQuery
 from search.cluster import RESULT_WINDOW, ClusterError, ClusterIndex
+from search.documents import to_document
 from search.elasticsearch import ElasticsearchIndex
 from search.opensearch import OpenSearchIndex
 from search.sqlite import SqliteIndex
@@ -133,7 +135,9 @@ def _deep_records() -> list[dict[str, Any]]:
     for i in range(DEEP):
         year = 1900 + (i * 37) % 120
         record = minimal_record(
-            id=f"deep-{i:06d}", title={"zh": f"剪纸第{i}号", "en": f"paper {i}"}
+            id=f"deep-{i:06d}",
+            title={"zh": f"剪纸第{i}号", "en": f"paper {i}"},
+            modified=f"2024-01-{1 + i % 28:02d}T00:00:00Z",
         )
         if i % 11:  # some undated: they sort last
             record["date"] = {"edtf": str(year), "earliest": year, "latest": year}
@@ -163,6 +167,44 @@ def test_date_pages_past_the_result_window_continue_the_order(deep_index: Cluste
     pages = [_page(deep_index, page, sort="date") for page in (99, 100, 101, 102)]
     assert sum(pages, []) == expected[9800:DEEP]
     assert len(pages[-1]) == 50
+
+
+def _expected_order(sort: str) -> list[str]:
+    """Every deep record's id in `sort` order, as search.documents defines the sorts."""
+    docs = [to_document(record) for record in _deep_records()]
+    keys: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
+        "date": lambda d: (d["date_sort"] is None, d["date_sort"] or 0, d["id"]),
+        "-date": lambda d: (d["date_sort"] is None, -(d["date_sort"] or 0), d["id"]),
+        "title": lambda d: (d["title_sort"] is not None, d["title_sort"] or "", d["id"]),
+        "modified": lambda d: (tuple(-ord(c) for c in d["modified"]), d["id"]),
+    }
+    return [d["id"] for d in sorted(docs, key=keys[sort])]
+
+
+@pytest.mark.parametrize("sort", ["date", "-date", "title", "modified"])
+def test_field_sorts_past_the_result_window_jump_without_reading_the_window(
+    deep_index: ClusterIndex, sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past 10 000 hits a field sort jumps: no request asks for more hits than one page."""
+    sizes: list[int] = []
+    real = deep_index.client.search
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        sizes.append(kwargs["body"].get("size", 10))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(deep_index.client, "search", recording)
+    pages = [_page(deep_index, page, sort=sort) for page in (100, 101, 102)]
+    assert sum(pages, []) == _expected_order(sort)[9900:DEEP]
+    assert max(sizes) == 100
+
+
+def test_several_jumps_reach_the_same_page(
+    deep_index: ClusterIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 3_000)  # page 70: two jumps, then from 900
+    assert _page(deep_index, 70, sort="-date") == _expected_order("-date")[6900:7000]
+    assert _page(deep_index, 150, sort="-date") == []
 
 
 def test_relevance_pages_cover_every_hit_exactly_once(deep_index: ClusterIndex) -> None:

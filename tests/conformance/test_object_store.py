@@ -13,10 +13,14 @@ import resource
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from repository import LocalStore, ObjectNotFound, ObjectStore, StorageError, blob_key
+from repository import Blob, LocalStore, ObjectNotFound, ObjectStore, StorageError, blob_key
 from tests.conftest import require_service
 
 
@@ -81,6 +85,100 @@ def test_blob_roundtrip_is_content_addressed(store: ObjectStore) -> None:
     again = store.put_blob(io.BytesIO(data))
     assert again.existed and again.key == blob.key
     assert [k for k in store.list("blobs/")] == [blob.key]
+
+
+@dataclass
+class _Writes:
+    bytes: int = 0
+    requests: int = 0  # S3 only: requests other than GET/HEAD
+
+
+def _process_wchar() -> int:
+    with open("/proc/self/io") as io_counters:
+        return next(int(line.split()[1]) for line in io_counters if line.startswith("wchar:"))
+
+
+@contextmanager
+def _count_writes(store: ObjectStore) -> Iterator[_Writes]:
+    """What `store` writes inside the block.
+
+    Local: bytes this process passes to write(2) (/proc/self/io wchar). S3: every request that is
+    not a GET or HEAD, and its body bytes, counted in the minio client's one request function.
+    """
+    writes = _Writes()
+    if isinstance(store, LocalStore):
+        before = _process_wchar()
+        yield writes
+        writes.bytes = _process_wchar() - before
+        return
+    client = store._client  # type: ignore[attr-defined]
+    real = client._url_open
+
+    def counting(method: str, *args: Any, **kwargs: Any) -> Any:
+        if method not in ("GET", "HEAD"):
+            writes.requests += 1
+            writes.bytes += len(kwargs.get("body") or b"")
+        return real(method, *args, **kwargs)
+
+    client._url_open = counting
+    try:
+        yield writes
+    finally:
+        del client._url_open
+
+
+def test_second_put_of_same_content_writes_nothing(store: ObjectStore, tmp_path: Path) -> None:
+    """Re-running an ingest over stored files must not copy (local) or upload (S3) them again."""
+    path = tmp_path / "original.tif"
+    path.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+    with path.open("rb") as handle, _count_writes(store) as first_writes:
+        first = store.put_blob(handle)
+    assert first_writes.bytes >= first.size  # the counter sees a real write
+    info = store.stat(first.key)
+    with path.open("rb") as handle, _count_writes(store) as writes:
+        again = store.put_blob(handle)
+    assert again == Blob(first.key, first.sha256, first.size, existed=True)
+    assert writes.requests == 0 and writes.bytes < 4096, writes
+    assert store.stat(first.key) == info  # local etag includes the mtime: untouched
+    assert store.get_bytes(first.key) == path.read_bytes()
+
+
+class _ChangesAfterHashing(io.BytesIO):
+    """A file rewritten between the store's hashing pass and its copy (seek back to the start)."""
+
+    def __init__(self, first: bytes, then: bytes):
+        super().__init__(first)
+        self._then = then
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self.tell() > 0 and self._then:
+            self.__init__(self._then, b"")  # type: ignore[misc]
+        return super().seek(offset, whence)
+
+
+def test_a_file_changed_while_stored_is_stored_under_what_was_copied(store: ObjectStore) -> None:
+    """The name comes from the bytes written, never from the earlier hashing pass."""
+    before, after = b"first version " * 1000, b"second version " * 1000
+    blob = store.put_blob(_ChangesAfterHashing(before, after))
+    assert blob.sha256 == hashlib.sha256(after).hexdigest() and not blob.existed
+    assert store.get_bytes(blob.key) == after
+    assert store.stat(blob_key(hashlib.sha256(before).hexdigest())) is None
+
+
+def test_put_blob_stores_the_rest_of_a_seekable_source(store: ObjectStore) -> None:
+    source = io.BytesIO(b"HEADER" + b"body " * 1000)
+    source.read(6)
+    blob = store.put_blob(source)
+    assert store.get_bytes(blob.key) == b"body " * 1000
+    assert blob.sha256 == hashlib.sha256(b"body " * 1000).hexdigest()
+    assert source.read() == b""  # consumed, as any stream would be
+
+
+def test_stream_that_cannot_seek_is_stored_and_recognised(store: ObjectStore) -> None:
+    first = store.put_blob(_ChunkedSource(3 * 1024 * 1024, seed=b"stream"))
+    again = store.put_blob(_ChunkedSource(3 * 1024 * 1024, seed=b"stream"))
+    assert not first.existed and again.existed and again.key == first.key
+    assert [k for k in store.list("") if not k.startswith("blobs/")] == []  # no temp left over
 
 
 def test_empty_blob(store: ObjectStore) -> None:

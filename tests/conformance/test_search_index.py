@@ -475,6 +475,35 @@ def test_paging(corpus_index: SearchIndex) -> None:
     assert (past.total, past.hits) == (18, [])
 
 
+def lanterns(per_group: int = 100, groups: int = 6) -> list[dict[str, Any]]:
+    """Records whose descriptions hold "lantern" 6, 5, … 1 times among 12 words, the most
+    relevant indexed first (oldest): the order by relevance is the order of their ids."""
+    records = []
+    for group in range(groups):
+        times = groups - group
+        for i in range(per_group):
+            number = group * per_group + i
+            words = ["lantern"] * times + ["silk", "paper", "red", "gold", "night", "fair"]
+            words += ["festival"] * (12 - len(words))
+            records.append(
+                make_record(
+                    f"lantern-{number:04d}",
+                    "lanterns",
+                    {"en": f"Item {number}"},
+                    description={"en": " ".join(words)},
+                )
+            )
+    return records
+
+
+def test_ranking_by_relevance_continues_past_500_hits(empty_index: SearchIndex) -> None:
+    records = lanterns()
+    assert empty_index.index(records) == len(records)
+    pages = [empty_index.search(SearchQuery(q="lantern", size=100, page=p)) for p in range(1, 7)]
+    assert [hit for page in pages for hit in ids(page)] == [r["id"] for r in records]
+    assert all(page.ranked_window is None for page in pages)
+
+
 def test_bad_queries_are_refused(corpus_index: SearchIndex) -> None:
     for bad in (
         SearchQuery(size=101),

@@ -1,12 +1,31 @@
-"""Session-wide sample media, generated on first use into a temporary directory."""
+"""Session-wide sample media, generated on first use into a temporary directory; a counter of
+the tools a test starts."""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 import pytest
 
+from ingest.media import ffmpeg as media_ffmpeg
 from tests.unit.media.samples import Samples
 
 
 @pytest.fixture(scope="session")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
     return Samples(tmp_path_factory.mktemp("media-samples"))
+
+
+@pytest.fixture
+def tool_runs(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each tool (ffmpeg, ffprobe) is started while the test runs."""
+    started: Counter[str] = Counter()
+    real = media_ffmpeg._execute
+
+    def counting(args: list[str], *rest: Any, **options: Any) -> Any:
+        started[args[0]] += 1
+        return real(args, *rest, **options)
+
+    monkeypatch.setattr(media_ffmpeg, "_execute", counting)
+    return started

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from ingest.media.ffmpeg import MediaError, MediaResult, TranscodeSettings
-from ingest.media.video import DARK_LUMA, fit_within, make_video_derivatives
+from ingest.media.ffmpeg import MediaError, MediaResult, Probe, Ran, TranscodeSettings
+from ingest.media.video import DARK_LUMA, _verified_copy, fit_within, make_video_derivatives
 from schemas import validate_record
 from tests.unit.media.samples import (
     Samples,
@@ -125,6 +126,35 @@ def test_video_without_audio_gets_a_silent_copy(samples: Samples, tmp_path: Path
     result = derive(samples, "silent.mp4", tmp_path)
     assert_streamable_mp4(files_by_role(result)["access"], max_side=1280, audio=False)
     assert "audio_codec" not in result.technical
+
+
+@pytest.mark.parametrize("preview", [None, 0.5])
+def test_the_source_is_probed_once_and_the_copy_never(
+    samples: Samples, tmp_path: Path, tool_runs: Counter[str], preview: float | None
+) -> None:
+    """ffprobe costs ~0.1 s CPU a run: the stage starts it once, on the original."""
+    derive(samples, "clip.mp4", tmp_path, preview_seconds=preview)
+    assert tool_runs["ffprobe"] == 1
+    assert tool_runs["ffmpeg"] == (3 if preview else 2)  # copy, poster (, preview)
+
+
+def test_audio_only_file_is_probed_once_too(
+    samples: Samples, tmp_path: Path, tool_runs: Counter[str]
+) -> None:
+    derive(samples, "covered.mp3", tmp_path)
+    assert tool_runs == {"ffprobe": 1, "ffmpeg": 2}  # copy, waveform
+
+
+def test_a_copy_without_video_frames_is_refused_and_removed(tmp_path: Path) -> None:
+    access = tmp_path / "access.mp4"
+    access.write_bytes(b"an mp4 with an audio track only")
+    facts = Probe(tmp_path / "reel.mov", "mov", "QuickTime / MOV", 5.0, None, None, None)
+    with pytest.raises(MediaError, match=r"reel\.mov: no video could be decoded"):
+        _verified_copy(access, facts, (320, 240), Ran([], frames=0, seconds=5.0))
+    assert not access.exists()
+    access.write_bytes(b"an mp4 with 25 frames")
+    made = _verified_copy(access, facts, (320, 240), Ran([], frames=25, seconds=1.0123))
+    assert (made.width, made.height, made.duration) == (320, 240, 1.012)
 
 
 def test_audio_only_file_is_routed_to_the_audio_stage(samples: Samples, tmp_path: Path) -> None:

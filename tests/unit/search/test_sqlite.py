@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-import search.sqlite
 from search import open_index
 from search.analysis import AllOf, analyze_query
 from search.base import SearchQuery
 from search.sqlite import SqliteIndex, fts_match
 from tests.conformance.conftest import make_record
+from tests.conformance.test_search_index import lanterns
 
 
 def paper_cuts(count: int, start: int = 0) -> list[dict[str, Any]]:
@@ -96,22 +96,107 @@ def test_readers_see_other_processes_writes_and_rebuilds(tmp_path: Path) -> None
     assert reader.search(SearchQuery(q="剪纸")).total == 7
 
 
-def test_a_large_tier_is_scored_in_a_window_and_pages_stay_consistent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(search.sqlite, "RANK_WINDOW", 4)
-    index = SqliteIndex(tmp_path / "s.sqlite")
+def test_a_large_tier_is_scored_in_a_window_and_pages_stay_consistent(tmp_path: Path) -> None:
+    index = SqliteIndex(tmp_path / "s.sqlite", rank_window=4)
     index.index(paper_cuts(30))
     seen: list[str] = []
     for page in range(1, 5):
         result = index.search(SearchQuery(q="剪纸", size=8, page=page))
         assert result.total == 30
+        assert result.ranked_window == 4  # the page says why the order is not all relevance
         seen.extend(hit.id for hit in result.hits)
     assert len(seen) == len(set(seen)) == 30
     title_matches = {f"pc-{i:04d}" for i in range(30) if i % 2}
     assert set(seen[:15]) == title_matches  # the title tier comes first, window or not
     scores = [hit.score for hit in index.search(SearchQuery(q="剪纸", size=30)).hits]
     assert scores == sorted(scores, reverse=True)
+    assert index.search(SearchQuery(q="剪纸 1")).ranked_window is None  # few matches: all ranked
+
+
+def test_past_the_window_the_rest_of_a_tier_follows_newest_first(tmp_path: Path) -> None:
+    index = SqliteIndex(tmp_path / "s.sqlite", rank_window=50)
+    records = lanterns(per_group=20, groups=6)  # the most relevant indexed first (oldest)
+    index.index(records)
+    result = index.search(SearchQuery(q="lantern", size=100, page=1))
+    newest_50 = [r["id"] for r in records[-50:]]
+    assert [hit.id for hit in result.hits[:50]] == newest_50  # ranked: their ids' order
+    rest_newest_first = [r["id"] for r in reversed(records[:-50])]
+    assert [hit.id for hit in result.hits[50:]] == rest_newest_first[:50]
+    assert result.ranked_window == 50
+    wide = SqliteIndex(tmp_path / "s.sqlite", rank_window=60)  # up to 2 × 60: ranked whole
+    result = wide.search(SearchQuery(q="lantern", size=100))
+    assert [h.id for h in result.hits] == [r["id"] for r in records[:100]]
+    assert result.ranked_window is None
+
+
+def _answers(index: SqliteIndex, words: list[str]) -> list[Any]:
+    found = []
+    for word in words:
+        for page in (1, 2):
+            result = index.search(SearchQuery(q=word, size=7, page=page, facet_size=100))
+            found.append((word, result.total, [h.id for h in result.hits], result.facets))
+    return found
+
+
+def test_frequent_term_histograms_answer_exactly_as_counting_does(tmp_path: Path) -> None:
+    """Terms in many documents get kept facet histograms; every write keeps them exact."""
+    tracked = SqliteIndex(tmp_path / "tracked.sqlite", frequent_docs=5, rank_window=3)
+    counted = SqliteIndex(tmp_path / "counted.sqlite", frequent_docs=10**9, rank_window=3)
+    records = paper_cuts(24) + [
+        make_record(
+            f"song-{i}", f"songs-{i % 3}", {"zh": f"长调 {i}"}, category="traditional-music"
+        )
+        for i in range(12)
+    ]
+    words = ["剪纸", "窗花", "长调", "traditional", "剪纸 窗花"]
+    for index in (tracked, counted):
+        index.rebuild(records)
+    conn = tracked._reader()
+    assert {"剪纸", "窗花", "长调"} <= {t for (t,) in conn.execute("SELECT term FROM tt_2")}
+    assert _answers(tracked, words) == _answers(counted, words)
+    in_titles = {r["id"] for r in records[1:24:2]}
+    assert {h.id for h in tracked.search(SearchQuery(q="剪纸", size=12)).hits} == in_titles
+    changed = [dict(r, title={"zh": "窗花 新"}) for r in records[1:24:2]]  # 剪纸 leaves titles
+    moved = [dict(r, collection="moved") for r in records[24:30]]
+    for index in (tracked, counted):
+        index.index(changed + moved)
+        index.delete([r["id"] for r in records[:6]])
+    assert _answers(tracked, words) == _answers(counted, words)
+    assert conn.execute("SELECT count(*) FROM t_2 WHERE n < 0 OR n_title > n").fetchone() == (0,)
+
+
+def test_opening_a_ready_index_writes_nothing(tmp_path: Path) -> None:
+    """A write on open would bump the version and drop every other process's cached counts."""
+    SqliteIndex(tmp_path / "s.sqlite").index(paper_cuts(3))
+    before = (tmp_path / "s.sqlite").read_bytes(), _version(tmp_path / "s.sqlite")
+    reopened = SqliteIndex(tmp_path / "s.sqlite")
+    assert reopened.search(SearchQuery(q="剪纸")).total == 3
+    reopened.close()
+    assert ((tmp_path / "s.sqlite").read_bytes(), _version(tmp_path / "s.sqlite")) == before
+
+
+def test_a_query_loads_only_the_facet_combinations_it_meets(tmp_path: Path) -> None:
+    """An index holds tens of thousands of combinations; loading all made a first query slow."""
+    index = SqliteIndex(tmp_path / "s.sqlite")
+    index.index(
+        paper_cuts(3)
+        + [
+            make_record(
+                f"song-{i}", f"songs-{i}", {"zh": f"长调 {i}"}, category="traditional-music"
+            )
+            for i in range(20)
+        ]
+    )
+    fresh = SqliteIndex(tmp_path / "s.sqlite")
+    assert fresh.search(SearchQuery(q="剪纸")).total == 3
+    assert len(fresh._combos[1]) == 1  # generation 1: one collection, one combination
+    assert fresh.count() == 23  # counting everything loads the rest
+    assert len(fresh._combos[1]) == 21
+
+
+def _version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0]
 
 
 def test_open_index() -> None:
