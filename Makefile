@@ -31,7 +31,7 @@ test: install system-deps lint
 	scripts/services.sh up
 	. $(SERVICES_DIR)/env && $(BIN)/python -m pytest; status=$$?; scripts/services.sh down; exit $$status
 
-## Unit and embedded tests only (no servers); backends whose servers are absent are skipped.
+## Unit and embedded tests only (no servers): tests marked `services` are left out.
 test-fast: install
 	$(BIN)/python -m pytest -m "not services"
 
