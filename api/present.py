@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -16,9 +17,9 @@ def file_url(item_id: str, role: str, n: int = 1, base: str | None = None) -> st
     return url if n == 1 else f"{url}?n={n}"
 
 
-def with_file_urls(record: dict[str, Any], base: str | None = None) -> dict[str, Any]:
+def with_file_urls(record: Mapping[str, Any], base: str | None = None) -> dict[str, Any]:
     """The record exactly as stored, each file gaining its download `url` (under `base`)."""
-    result = copy.deepcopy(record)
+    result = copy.deepcopy(dict(record))
     seen: dict[str, int] = {}
     for file in result.get("files", []):
         seen[file["role"]] = seen.get(file["role"], 0) + 1
@@ -26,7 +27,7 @@ def with_file_urls(record: dict[str, Any], base: str | None = None) -> dict[str,
     return result
 
 
-def first_file(record: dict[str, Any], *roles: str) -> dict[str, Any] | None:
+def first_file(record: Mapping[str, Any], *roles: str) -> dict[str, Any] | None:
     """The first file of the first role present, in the order given."""
     for role in roles:
         for file in record.get("files", []):
@@ -36,7 +37,7 @@ def first_file(record: dict[str, Any], *roles: str) -> dict[str, Any] | None:
     return None
 
 
-def nth_file(record: dict[str, Any], role: str, n: int) -> dict[str, Any] | None:
+def nth_file(record: Mapping[str, Any], role: str, n: int) -> dict[str, Any] | None:
     files = [f for f in record.get("files", []) if f["role"] == role]
     return files[n - 1] if 1 <= n <= len(files) else None
 

@@ -26,7 +26,7 @@ import signal
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -432,7 +432,7 @@ class _Run:
                 if record and record.get("collection") == self.options.collection:
                     self._remember(record)
 
-    def _remember(self, record: dict[str, Any]) -> None:
+    def _remember(self, record: Mapping[str, Any]) -> None:
         originals = [f for f in record["files"] if f["role"] == "original"]
         source = "; ".join(f.get("name", f["key"]) for f in originals)
         for original in originals:
@@ -575,7 +575,7 @@ class _Run:
                 )
         return None
 
-    def _index(self, record: dict[str, Any]) -> str | None:
+    def _index(self, record: Mapping[str, Any]) -> str | None:
         if self.index is None or self.options.dry_run:
             return None
         try:

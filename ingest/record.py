@@ -20,6 +20,7 @@ Info) is used, else one made from the file name.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -30,6 +31,7 @@ from ingest.text import guess_language
 from ingest.worker import FileResult
 from repository import make_event, now_iso
 from repository.records import SCHEMA_VERSION
+from schemas.record import Event
 
 VOLATILE = frozenset({"events", "created", "modified"})
 """Fields a re-run always changes; two records equal apart from these are the same item."""
@@ -69,8 +71,8 @@ def build_record(
     collection: str,
     fields: dict[str, Any],
     files: list[FileResult],
-    stored_files: list[dict[str, Any]] | None,
-    existing: dict[str, Any] | None,
+    stored_files: Sequence[Mapping[str, Any]] | None,
+    existing: Mapping[str, Any] | None,
     defaults: Defaults,
 ) -> dict[str, Any]:
     """The record without events. `stored_files` (with `existing`) reuses its files unchanged."""
@@ -154,7 +156,7 @@ def title_from_name(relpath: str) -> dict[str, str]:
 
 def keep_curated(
     record: dict[str, Any],
-    existing: dict[str, Any],
+    existing: Mapping[str, Any],
     fields: dict[str, Any],
     *,
     overwrite_edits: bool,
@@ -180,7 +182,7 @@ def keep_curated(
     return conflicts, replaced
 
 
-def _restore(record: dict[str, Any], existing: dict[str, Any], name: str) -> None:
+def _restore(record: dict[str, Any], existing: Mapping[str, Any], name: str) -> None:
     if name in existing:
         record[name] = existing[name]
     else:
@@ -211,19 +213,19 @@ def edited_fields(events: list[dict[str, Any]]) -> set[str]:
     return edited
 
 
-def same_content(new: dict[str, Any], old: dict[str, Any]) -> bool:
+def same_content(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
     """Equal apart from events and timestamps: a re-run with nothing to change."""
     return _lasting(new) == _lasting(old)
 
 
-def _lasting(record: dict[str, Any]) -> dict[str, Any]:
+def _lasting(record: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in VOLATILE}
 
 
 def add_events(
     record: dict[str, Any],
     *,
-    existing: dict[str, Any] | None,
+    existing: Mapping[str, Any] | None,
     files: list[FileResult],
     reused_files: bool,
     job_id: str,
@@ -275,7 +277,7 @@ def add_events(
     record["events"] = events
 
 
-def _event(kind: str, agent: str, detail: str, warnings: list[str]) -> dict[str, str]:
+def _event(kind: str, agent: str, detail: str, warnings: list[str]) -> Event:
     """An event whose outcome is "warning" when problems were recovered from; they lead."""
     if not warnings:
         return make_event(kind, agent, detail=detail)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from repository.keys import BLOBS_PREFIX, record_key
 from repository.records import DamagedRecord, RecordNotFound, RecordStore, make_event
 from repository.store import ObjectNotFound, ObjectStore
 from schemas.errors import Unavailable
+from schemas.record import Record
 
 FIXITY_AGENT = "heritage-verify"
 PROBLEMS = {"missing": "missing", "changed": "changed", "unreadable": "unreadable records"}
@@ -108,7 +109,7 @@ def audit(
     random; orphans are looked for only on a full run, when every reference is known.
     """
     result = FixityResult()
-    loaded: dict[str, dict[str, Any] | None] = {}
+    loaded: dict[str, Record | None] = {}
     ids = list(records.ids())
     if collection is not None:
         for item_id in ids:
@@ -139,7 +140,7 @@ def audit(
     return result
 
 
-def _load(records: RecordStore, item_id: str, result: FixityResult) -> dict[str, Any] | None:
+def _load(records: RecordStore, item_id: str, result: FixityResult) -> Record | None:
     try:
         return records.load(item_id)
     except (DamagedRecord, RecordNotFound) as exc:  # bad JSON, schema violation, vanished
@@ -189,7 +190,7 @@ def record_repair_events(
     return written
 
 
-def damaged_keys(record: dict[str, Any]) -> set[str]:
+def damaged_keys(record: Mapping[str, Any]) -> set[str]:
     """The keys of the record's files that its last fixity check found damaged (none if it
     passed). A detail cut at the schema's limit may not name them all: then all are suspect."""
     checks = [e for e in record.get("events", []) if e["type"] == "fixity-check"]

@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from repository.keys import (
     COLLECTIONS_PREFIX,
@@ -30,6 +30,7 @@ from repository.keys import (
 from repository.store import ObjectNotFound, ObjectStore
 from schemas import validate_record
 from schemas.errors import Conflict, NotFound, Unavailable
+from schemas.record import Event, Record
 
 SCHEMA_VERSION = "1.0"
 VALIDATED_CACHE_SIZE = 4096
@@ -63,15 +64,15 @@ def now_iso() -> str:
 
 def make_event(
     event_type: str, agent: str, outcome: str = "success", detail: str | None = None
-) -> dict[str, str]:
+) -> Event:
     """A PREMIS-style provenance event as the record schema defines it."""
-    event = {"type": event_type, "time": now_iso(), "agent": agent, "outcome": outcome}
+    event = cast(Event, {"type": event_type, "time": now_iso(), "agent": agent, "outcome": outcome})
     if detail:
         event["detail"] = detail[:4000]
     return event
 
 
-def dump_record(record: dict[str, Any]) -> bytes:
+def dump_record(record: Mapping[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
@@ -87,7 +88,7 @@ class RecordStore:
         """Key → problem of every record or collection description this process found damaged
         and has not since read intact: what `/api/health` reports."""
 
-    def save(self, record: dict[str, Any]) -> None:
+    def save(self, record: Mapping[str, Any]) -> None:
         """Validate, keep the stored record as a version, then write atomically. Everything the
         record points to must be stored first."""
         validate_record(record)
@@ -170,7 +171,7 @@ class RecordStore:
             if key.endswith(".json"):
                 yield key[len(TOMBSTONES_PREFIX) : -len(".json")]
 
-    def load(self, item_id: str) -> dict[str, Any]:
+    def load(self, item_id: str) -> Record:
         """The stored record; `RecordNotFound`, or `DamagedRecord` naming the key and problem."""
         try:
             key = record_key(item_id)
@@ -196,9 +197,9 @@ class RecordStore:
             self._validated[digest] = None
             if len(self._validated) > VALIDATED_CACHE_SIZE:
                 self._validated.popitem(last=False)
-        return record
+        return cast(Record, record)  # it passed the schema: the one place a dict becomes a Record
 
-    def get(self, item_id: str) -> dict[str, Any] | None:
+    def get(self, item_id: str) -> Record | None:
         """The stored record, None when there is none; a damaged one raises `DamagedRecord`."""
         try:
             return self.load(item_id)
@@ -218,7 +219,7 @@ class RecordStore:
 
     def readable(
         self, on_damaged: Callable[[DamagedRecord], None] | None = None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[Record]:
         """Every record that loads; each damaged one is skipped and passed to `on_damaged`."""
         for item_id in self.ids():
             try:
@@ -230,7 +231,7 @@ class RecordStore:
             if record is not None:  # removed since it was listed
                 yield record
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Record]:
         return self.readable()
 
     def save_collection(self, collection: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -90,7 +91,7 @@ def _json_path(error: ValidationError) -> str:
     return path
 
 
-def _validate(name: str, document: dict[str, Any], what: str) -> None:
+def _validate(name: str, document: Mapping[str, Any], what: str) -> None:
     errors = sorted(_validator(name).iter_errors(document), key=lambda e: list(e.absolute_path))
     if not errors:
         return
@@ -98,7 +99,7 @@ def _validate(name: str, document: dict[str, Any], what: str) -> None:
     raise SchemaError(f"{what}: {messages[0]}", _json_path(errors[0]), messages)
 
 
-def validate_record(record: dict[str, Any]) -> None:
+def validate_record(record: Mapping[str, Any]) -> None:
     """Raise SchemaError naming the first bad field of an item record."""
     _validate("record", record, f"record {record.get('id', '?')}")
 

@@ -181,7 +181,7 @@ class SearchResult:
 class SearchIndex(Protocol):
     """A disposable index derived from stored records; `heritage reindex` rebuilds it."""
 
-    def index(self, records: Iterable[dict[str, Any]]) -> int:
+    def index(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Add or replace documents for these records (upsert by id). Returns how many."""
         ...
 
@@ -193,7 +193,7 @@ class SearchIndex(Protocol):
         """Documents visible to `audience` (None = all)."""
         ...
 
-    def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
+    def rebuild(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Replace the whole index with these records, with no moment of empty results."""
         ...
 

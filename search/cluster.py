@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -130,7 +130,7 @@ def index_body(*, loading: bool = False) -> dict[str, Any]:
     }
 
 
-def to_source(record: dict[str, Any]) -> dict[str, Any]:
+def to_source(record: Mapping[str, Any]) -> dict[str, Any]:
     """The document sent to the engine for one record: `to_document`'s fields, decades as text."""
     doc = to_document(record)
     source = {name: doc[name] for name in (*KEYWORD_FIELDS, *YEAR_FIELDS, *TEXT_FIELDS)}
@@ -524,7 +524,7 @@ class ClusterIndex:
 
     # ------------------------------------------------------------------ writing
 
-    def index(self, records: Iterable[dict[str, Any]]) -> int:
+    def index(self, records: Iterable[Mapping[str, Any]]) -> int:
         self._ensure()
         actions = (
             {"_op_type": "index", "_id": source["id"], "_source": source}
@@ -539,7 +539,7 @@ class ClusterIndex:
         self._bulk(self.alias, ({"_op_type": "delete", "_id": i} for i in item_ids))
         self._refresh(self.alias)
 
-    def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
+    def rebuild(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Fill a new versioned index, then swap the alias in one atomic update.
 
         Writes made through the alias while it loads land in the old index and are dropped

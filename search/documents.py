@@ -34,6 +34,7 @@ What every backend must do with it (the conformance suite checks the observable 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from schemas import category_by_code
@@ -84,7 +85,7 @@ def preferred(value: dict[str, str]) -> str:
     return next(iter(value.values()), "")
 
 
-def year_range(record: dict[str, Any]) -> tuple[int | None, int | None]:
+def year_range(record: Mapping[str, Any]) -> tuple[int | None, int | None]:
     """(earliest, latest) year of the record's date: the stored years, else read from the EDTF.
     A date open at its end (新中国, 1949/..) runs to this year, not just its first year: else
     it would sit inside the era before it (民国, 1912–1949)."""
@@ -131,7 +132,7 @@ def _category_label(code: str | None) -> dict[str, str] | None:
     return {"zh": category.zh, "en": category.en}
 
 
-def summary_of(record: dict[str, Any]) -> dict[str, Any]:
+def summary_of(record: Mapping[str, Any]) -> dict[str, Any]:
     """What a search hit carries for display (no second lookup needed to show a result list)."""
     date = record.get("date")
     low, high = year_range(record)
@@ -156,7 +157,7 @@ def summary_of(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def to_document(record: dict[str, Any]) -> dict[str, Any]:
+def to_document(record: Mapping[str, Any]) -> dict[str, Any]:
     """The flat document for every backend: keywords, year range, sort keys, tokens, display.
 
     A record that cannot be indexed (a required field missing or of the wrong shape) raises
@@ -170,7 +171,7 @@ def to_document(record: dict[str, Any]) -> dict[str, Any]:
         ) from error
 
 
-def _to_document(record: dict[str, Any]) -> dict[str, Any]:
+def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
     low, high = year_range(record)
     region = record.get("region") or {}
     people = record.get("people") or []

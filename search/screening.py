@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -137,7 +137,7 @@ def screen_for(path: Path | None) -> Screen:
     return load_screen(str(path) if path else None)
 
 
-def _texts(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _texts(record: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(JSON path, text) of every descriptive text an item shows or is found by. Rights
     statements are left out: their boilerplate ("未经授权不得转载") would flag everything."""
     for name in ("title", "description"):
@@ -159,7 +159,7 @@ def _texts(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def scan_record(
-    screen: Screen, record: dict[str, Any], previous: dict[str, Any] | None = None
+    screen: Screen, record: Mapping[str, Any], previous: Mapping[str, Any] | None = None
 ) -> list[Match]:
     """Terms in the record's texts; with `previous`, only those a changed text newly holds."""
     before = dict(_texts(previous)) if previous is not None else {}
@@ -173,7 +173,7 @@ def scan_record(
     return matches
 
 
-def flags_of(record: dict[str, Any]) -> list[dict[str, Any]]:
+def flags_of(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [t for t in record.get("tags") or [] if str(t.get("value", "")).startswith(TAG_PREFIX)]
 
 
@@ -181,7 +181,7 @@ def screen_record(
     record: dict[str, Any],
     screen: Screen,
     *,
-    previous: dict[str, Any] | None = None,
+    previous: Mapping[str, Any] | None = None,
     agent: str = SCREENING_AGENT,
 ) -> Finding:
     """Flag what is new in `record` (changed in place: tags, status); the caller appends

@@ -29,7 +29,7 @@ import sqlite3
 import threading
 import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -317,7 +317,7 @@ class SqliteIndex:
 
     # ------------------------------------------------------------------ writing
 
-    def index(self, records: Iterable[dict[str, Any]]) -> int:
+    def index(self, records: Iterable[Mapping[str, Any]]) -> int:
         return self._load(records, None)
 
     def delete(self, item_ids: Iterable[str]) -> None:
@@ -331,7 +331,7 @@ class SqliteIndex:
                     if row := found.fetchone():
                         _delete_row(conn, gen, row[0], tracked)
 
-    def rebuild(self, records: Iterable[dict[str, Any]]) -> int:
+    def rebuild(self, records: Iterable[Mapping[str, Any]]) -> int:
         with self._write() as conn:
             old = _generation(conn)
             for stale in _generations(conn) - {old}:  # left by a rebuild that crashed
@@ -353,7 +353,7 @@ class SqliteIndex:
                 self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return count
 
-    def _load(self, records: Iterable[dict[str, Any]], target: int | None) -> int:
+    def _load(self, records: Iterable[Mapping[str, Any]], target: int | None) -> int:
         """Upsert in batches, one transaction each; documents are built outside the lock."""
         count = 0
         items = iter(records)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
 
@@ -11,6 +11,7 @@ from api.labels import pick_language
 from api.operations.access import audience_of, is_visible
 from api.operations.items import missing, owned_record, record_etag
 from api.services import Services
+from schemas.record import Record
 from search.base import Audience
 
 
@@ -38,7 +39,7 @@ LanguageDep = Annotated[str, Depends(get_language)]
 
 def visible_record(
     item_id: str, services: ServicesDep, audience: AudienceDep, response: Response
-) -> dict[str, Any]:
+) -> Record:
     """The stored record if this caller may see it; otherwise the same 404 as an unknown id.
 
     Sets `ETag` (a hash of the stored record, what PATCH's If-Match names) on routes that answer
@@ -51,13 +52,13 @@ def visible_record(
     return record
 
 
-VisibleRecord = Annotated[dict[str, Any], Depends(visible_record)]
+VisibleRecord = Annotated[Record, Depends(visible_record)]
 
 
-def curated_record(item_id: str, services: ServicesDep, caller: CuratorDep) -> dict[str, Any]:
+def curated_record(item_id: str, services: ServicesDep, caller: CuratorDep) -> Record:
     """The record a curator acts on (share links, …): 404 when the caller cannot see it, 403
     when it is another institution's."""
     return owned_record(services, item_id, caller)
 
 
-CuratedRecord = Annotated[dict[str, Any], Depends(curated_record)]
+CuratedRecord = Annotated[Record, Depends(curated_record)]

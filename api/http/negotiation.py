@@ -6,6 +6,7 @@ answers 406 with the list of what we do serve, as RFC 9110 §15.5.7 suggests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, HTTPException, Query, Response
@@ -91,7 +92,7 @@ def item_format(
 ItemFormat = Annotated[str, Depends(item_format)]
 
 
-def rdf_response(record: dict[str, Any], fmt: str, base_url: str) -> Response:
+def rdf_response(record: Mapping[str, Any], fmt: str, base_url: str) -> Response:
     """The record's EDM + schema.org graph in `fmt` (turtle, jsonld or rdfxml)."""
     body = serialize(record_graph(record, base_url), fmt)
     media_type = FORMATS[fmt][1]

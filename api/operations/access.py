@@ -11,6 +11,7 @@ institution. Items the caller cannot even see are `NotFound` before any of that 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from api.operations.callers import Caller
@@ -37,14 +38,14 @@ def audience_of(caller: Caller | None) -> Audience:
     return Audience.member(caller.institution, restricted=caller.role == "curator")
 
 
-def is_owner(caller: Caller | None, record: dict[str, Any]) -> bool:
+def is_owner(caller: Caller | None, record: Mapping[str, Any]) -> bool:
     """Does this caller act for the item's institution (admins act for every institution)?"""
     if caller is None:
         return False
     return caller.role == "admin" or record.get("institution") == caller.institution
 
 
-def check_owner(caller: Caller, record: dict[str, Any]) -> None:
+def check_owner(caller: Caller, record: Mapping[str, Any]) -> None:
     """`Forbidden` unless the caller may change this (visible) item."""
     if not is_owner(caller, record):
         raise Forbidden(
@@ -53,7 +54,7 @@ def check_owner(caller: Caller, record: dict[str, Any]) -> None:
         )
 
 
-def sees_location(record: dict[str, Any], audience: Audience) -> bool:
+def sees_location(record: Mapping[str, Any], audience: Audience) -> bool:
     """May `audience` know where the item's files were made (EXIF GPS: `technical.gps`, and the
     position inside a photo's original)? A phone photo's position can be a bearer's home or a
     sacred site, so only those who may see the institution's restricted items (its curators,
@@ -63,10 +64,10 @@ def sees_location(record: dict[str, Any], audience: Audience) -> bool:
     return audience.restricted and audience.institution == record.get("institution")
 
 
-def view_for(record: dict[str, Any], audience: Audience) -> dict[str, Any]:
+def view_for(record: Mapping[str, Any], audience: Audience) -> Mapping[str, Any]:
     """The record as `audience` may read it: without `technical.gps` unless `sees_location`."""
     if sees_location(record, audience) or "gps" not in (record.get("technical") or {}):
         return record
-    view = copy.deepcopy(record)
+    view = copy.deepcopy(dict(record))
     del view["technical"]["gps"]
     return view

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -46,6 +47,7 @@ from ingest.record import person_restore_detail
 from repository import now_iso
 from repository.keys import BLOBS_PREFIX
 from schemas.errors import Forbidden, InvalidInput, NotFound
+from schemas.record import Record
 from search.base import Audience
 from search.screening import Screen, screen_record
 
@@ -87,7 +89,7 @@ class Version:
         return asdict(self)
 
 
-def readable_record(services: Services, item_id: str, caller: Caller) -> dict[str, Any]:
+def readable_record(services: Services, item_id: str, caller: Caller) -> Record:
     """The current record if this caller may read its history (`Gone`/`NotFound` otherwise)."""
     record = services.records.get(item_id)
     if record is None or not (is_owner(caller, record) and is_visible(record, audience_of(caller))):
@@ -95,7 +97,7 @@ def readable_record(services: Services, item_id: str, caller: Caller) -> dict[st
     return record
 
 
-def describe(n: int, record: dict[str, Any], *, current: bool) -> Version:
+def describe(n: int, record: Mapping[str, Any], *, current: bool) -> Version:
     """Version `n` as its last event tells it (an ingest, an edit, a review decision, …)."""
     events = record.get("events") or []
     if not events:
@@ -116,7 +118,7 @@ def versions(services: Services, item_id: str, caller: Caller) -> list[Version]:
     return listed
 
 
-def version(services: Services, item_id: str, n: int, caller: Caller) -> dict[str, Any]:
+def version(services: Services, item_id: str, n: int, caller: Caller) -> Mapping[str, Any]:
     """The record as it was at version `n` (the current record for the last n)."""
     record = readable_record(services, item_id, caller)
     numbers = services.records.version_numbers(item_id)
@@ -127,7 +129,7 @@ def version(services: Services, item_id: str, n: int, caller: Caller) -> dict[st
     return services.records.load_version(item_id, n)
 
 
-def diff_records(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def diff_records(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
     """Field-level differences of two records: top-level fields added, removed and changed."""
     return {
         "added": {k: after[k] for k in sorted(after.keys() - before.keys())},
@@ -179,7 +181,7 @@ def restore(
     context: WriteContext,
     if_match: str | None,
     screen: Screen,
-) -> dict[str, Any]:
+) -> Record:
     """Write version `n`'s description as a new version (see the module docstring)."""
 
     def mutate(record: dict[str, Any]) -> str | None:
@@ -191,7 +193,7 @@ def restore(
     return change_item(services, locks, item_id, context, if_match, mutate, require_match=True)
 
 
-def was_public(record: dict[str, Any]) -> bool:
+def was_public(record: Mapping[str, Any]) -> bool:
     """Could harvesters have seen it: public now, or public until it was withdrawn?"""
     if is_visible(record, _PUBLIC):
         return True
@@ -200,7 +202,7 @@ def was_public(record: dict[str, Any]) -> bool:
     )
 
 
-def blob_keys(record: dict[str, Any]) -> set[str]:
+def blob_keys(record: Mapping[str, Any]) -> set[str]:
     return {f["key"] for f in record.get("files") or [] if f["key"].startswith(BLOBS_PREFIX)}
 
 

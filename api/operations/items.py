@@ -19,10 +19,10 @@ import copy
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from api.operations.access import audience_of, check_owner, is_visible
 from api.operations.callers import Caller
@@ -41,6 +41,7 @@ from schemas.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from schemas.record import Record
 from search.base import Audience
 from search.screening import Screen, screen_record
 
@@ -75,7 +76,7 @@ class WriteContext:
     path: str | None = None
 
 
-def record_etag(record: dict[str, Any]) -> str:
+def record_etag(record: Mapping[str, Any]) -> str:
     """A strong ETag: the sha256 of the record as stored (the stored bytes are this dump)."""
     return f'"{hashlib.sha256(dump_record(record)).hexdigest()[:32]}"'
 
@@ -147,7 +148,7 @@ def missing(services: Services, item_id: str, audience: Audience) -> NotFound:
     return NotFound(f"no item with id {item_id!r}")
 
 
-def owned_record(services: Services, item_id: str, caller: Caller) -> dict[str, Any]:
+def owned_record(services: Services, item_id: str, caller: Caller) -> Record:
     """The stored record this caller may change: `NotFound` when it cannot even see it (like an
     unknown id), `Gone` once deleted for good, `Forbidden` when it is another institution's."""
     record = services.records.get(item_id)
@@ -166,12 +167,12 @@ def change_item(
     mutate: Mutation,
     *,
     require_match: bool,
-) -> dict[str, Any]:
+) -> Record:
     """Apply `mutate` to the stored item atomically (see the module docstring); the new record."""
     with locks.hold(item_id):
         record = owned_record(services, item_id, context.caller)
         check_if_match(if_match, record_etag(record), required=require_match)
-        changed = copy.deepcopy(record)
+        changed: dict[str, Any] = copy.deepcopy(dict(record))  # a plain dict to change
         summary = mutate(changed)
         if summary is None:
             return record
@@ -183,10 +184,10 @@ def change_item(
         services.records.save(changed)
         reindex(services, changed)
         audit(services, context, item_id, summary)
-    return changed
+    return cast(Record, changed)  # validated above
 
 
-def reindex(services: Services, record: dict[str, Any]) -> None:
+def reindex(services: Services, record: Mapping[str, Any]) -> None:
     """The stored record stands even if the index refuses it; `heritage reindex` repairs."""
     try:
         services.index.index([record])
@@ -194,7 +195,7 @@ def reindex(services: Services, record: dict[str, Any]) -> None:
         log.exception("stored %s but could not re-index it; run `heritage reindex`", record["id"])
 
 
-def add_event(record: dict[str, Any], event_type: str, caller: Caller, detail: str) -> None:
+def add_event(record: Mapping[str, Any], event_type: str, caller: Caller, detail: str) -> None:
     record["events"].append(make_event(event_type, caller.agent, "success", detail))
 
 

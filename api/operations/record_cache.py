@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from repository import DamagedRecord, RecordStore
@@ -23,7 +23,7 @@ log = logging.getLogger("heritage.api")
 class RecordCache(Generic[T]):
     """`project(record)` of every stored record (None to leave one out), re-read on change."""
 
-    def __init__(self, records: RecordStore, project: Callable[[dict[str, Any]], T | None]):
+    def __init__(self, records: RecordStore, project: Callable[[Mapping[str, Any]], T | None]):
         self.records = records
         self.project = project
         self._cache: dict[str, tuple[str, T | None]] = {}

@@ -12,6 +12,7 @@ re-import, a harvest or an edit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -71,7 +72,7 @@ class Catalogue:
         return self._entries.values()
 
 
-def _entry(record: dict[str, Any]) -> Entry:
+def _entry(record: Mapping[str, Any]) -> Entry:
     return Entry(
         record["id"],
         record["status"],

@@ -19,6 +19,7 @@ from api.operations.access import is_visible
 from api.operations.searching import SearchParams
 from api.protocols.rdf import collection_graph, serialize
 from repository import RecordStore
+from schemas.record import Record
 from search.base import Audience, SearchIndex
 
 CSV_COLUMNS = ("id", "title_zh", "title_en", "category", "region", "date", "media_type", "url")
@@ -92,7 +93,7 @@ def csv_lines(
 
 def visible_records(
     records: RecordStore, collection: str, audience: Audience
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Record]:
     """Records of a collection that `audience` may see, read from storage in id order."""
     for record in records:
         if record["collection"] == collection and is_visible(record, audience):

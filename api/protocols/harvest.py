@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -389,7 +389,7 @@ def _take(source: Any, report: HarvestReport, target: Target, http: requests.Ses
     (report.updated if existing else report.added).append(item_id)
 
 
-def _save(record: dict[str, Any], target: Target) -> None:
+def _save(record: Mapping[str, Any], target: Target) -> None:
     target.records.save(record)
     if target.index is not None:
         target.index.index([record])
@@ -418,7 +418,7 @@ def _record(
 
 
 def _merge(
-    record: dict[str, Any], existing: dict[str, Any], memory: dict[str, Any]
+    record: Mapping[str, Any], existing: Mapping[str, Any], memory: dict[str, Any]
 ) -> dict[str, Any]:
     """The new copy over the stored one: only harvested fields change, and of them only those not
     edited here since the last harvest."""
@@ -442,7 +442,7 @@ def _merge(
     return merged
 
 
-def _owned(record: dict[str, Any], name: str) -> Any:
+def _owned(record: Mapping[str, Any], name: str) -> Any:
     """The part of a field a harvest writes (of `tags`, only its own)."""
     value = record.get(name)
     if name == "tags" and value is not None:
@@ -450,7 +450,7 @@ def _owned(record: dict[str, Any], name: str) -> Any:
     return value
 
 
-def _withdrawn_by_harvest(existing: dict[str, Any], memory: dict[str, Any]) -> bool:
+def _withdrawn_by_harvest(existing: Mapping[str, Any], memory: dict[str, Any]) -> bool:
     if "withdrawn_from" in memory:
         return True
     decisions = [e for e in existing["events"] if e["type"] in ("withdrawal", "publication")]
@@ -461,7 +461,7 @@ def _withdrawn_by_harvest(existing: dict[str, Any], memory: dict[str, Any]) -> b
 
 
 def _events(
-    existing: dict[str, Any] | None, source: str, identifier: str, fetched: int
+    existing: Mapping[str, Any] | None, source: str, identifier: str, fetched: int
 ) -> list[dict[str, str]]:
     events = list(existing["events"]) if existing else []
     detail = f"harvested {identifier} from {source} (OAI-PMH); {fetched} file(s) fetched"
@@ -893,7 +893,7 @@ def _in_role_order(wanted: list[WantedFile]) -> list[WantedFile]:
 
 def _files(
     wanted: list[WantedFile],
-    existing: dict[str, Any] | None,
+    existing: Mapping[str, Any] | None,
     store: ObjectStore,
     http: requests.Session,
 ) -> tuple[list[dict[str, Any]], int]:

@@ -9,7 +9,7 @@ with a space or a Chinese path can never produce a graph that a parser rejects.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -138,7 +138,7 @@ def category_uri(code: str) -> URIRef:
     return URIRef(f"{VOCAB}ich-categories/{code}")
 
 
-def numbered_files(record: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+def numbered_files(record: Mapping[str, Any]) -> list[tuple[dict[str, Any], int]]:
     """Each file with its number among the files of the same role (from 1), in record order."""
     seen: dict[str, int] = {}
     numbered = []
@@ -155,7 +155,7 @@ def new_graph() -> Graph:
     return graph
 
 
-def record_graph(record: dict[str, Any], base_url: str, graph: Graph | None = None) -> Graph:
+def record_graph(record: Mapping[str, Any], base_url: str, graph: Graph | None = None) -> Graph:
     """The EDM + schema.org description of one record (added to `graph` when given)."""
     g = graph if graph is not None else new_graph()
     _Mapper(g, record, base_url).map()
@@ -163,7 +163,7 @@ def record_graph(record: dict[str, Any], base_url: str, graph: Graph | None = No
 
 
 def collection_graph(
-    records: Iterable[dict[str, Any]], base_url: str, description: dict[str, Any] | None = None
+    records: Iterable[Mapping[str, Any]], base_url: str, description: dict[str, Any] | None = None
 ) -> Graph:
     """Every record of a collection in one graph, plus the collection itself when described and
     `records` (those the reader may see) holds one: without, its title is as hidden as they are."""
@@ -194,7 +194,7 @@ def _duration(seconds: float) -> str:
 
 
 class _Mapper:
-    def __init__(self, graph: Graph, record: dict[str, Any], base_url: str):
+    def __init__(self, graph: Graph, record: Mapping[str, Any], base_url: str):
         self.g = graph
         self.record = record
         self.base = base_url.rstrip("/")

@@ -184,6 +184,7 @@ def valid_path_values(corpus: Corpus, token: str) -> dict[str, str]:
         "slug": COLLECTION,
         "token": token,
         "job_id": "20260101T000000Z-nothing-000000",
+        "n": "1",
         "path": "style.css",
     }
 

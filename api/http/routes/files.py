@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -93,7 +93,7 @@ def get_file(
 
 def stream_file(
     request: Request,
-    record: dict[str, Any],
+    record: Mapping[str, Any],
     services: Services,
     wanted: FileRequest,
     audience: Audience = PUBLIC,
@@ -157,7 +157,9 @@ def stream_file(
     return StreamingResponse(chunks, status_code=status, headers=headers, media_type=media_type)
 
 
-def _damaged_response(request: Request, record: dict[str, Any], file: dict[str, Any]) -> Response:
+def _damaged_response(
+    request: Request, record: Mapping[str, Any], file: dict[str, Any]
+) -> Response:
     message = f"the {file['role']} file of item {record['id']} is damaged and being repaired"
     return error_response(request, 503, message, headers=_SAFETY_HEADERS)
 

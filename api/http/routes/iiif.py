@@ -30,6 +30,7 @@ from api.protocols.iiif.presentation import Urls, collection, manifest
 from api.protocols.rdf import standard_rights_uri
 from api.services import Services
 from schemas.errors import Gone
+from schemas.record import Record
 from search.base import Audience, SearchQuery
 
 router = APIRouter(tags=["iiif"])
@@ -52,7 +53,7 @@ def _json(document: dict[str, Any], accept: str | None, context: str) -> Respons
     return Response(body, media_type=media_type, headers=CORS)
 
 
-def _record(services: Services, item_id: str, audience: Audience) -> dict[str, Any]:
+def _record(services: Services, item_id: str, audience: Audience) -> Record:
     record = services.records.get(item_id)
     if record is None or not is_visible(record, audience):
         error = missing(services, item_id, audience)
@@ -112,7 +113,7 @@ def get_collection(
 
 def _source(
     services: Services, identifier: str, audience: Audience
-) -> tuple[dict[str, Any], SourceImage, int]:
+) -> tuple[Record, SourceImage, int]:
     try:
         item_id, n = parse_identifier(identifier)
     except IiifError as exc:

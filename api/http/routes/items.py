@@ -22,7 +22,7 @@ router = APIRouter(tags=["items"])
 def get_item(
     record: VisibleRecord, fmt: ItemFormat, services: ServicesDep, audience: AudienceDep
 ) -> Any:
-    record = view_for(record, audience)  # where a photo was taken: staff only, unless chosen
+    shown = view_for(record, audience)  # where a photo was taken: staff only, unless chosen
     if fmt != JSON:
-        return rdf_response(record, fmt, services.settings.base_url)
-    return with_file_urls(record)
+        return rdf_response(shown, fmt, services.settings.base_url)
+    return with_file_urls(shown)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -316,7 +317,7 @@ def _has_route(request: Request, path: str, method: str = "get", query: str | No
     return query is None or query in names
 
 
-def _files(record: dict[str, Any], role: str) -> list[tuple[int, dict[str, Any]]]:
+def _files(record: Mapping[str, Any], role: str) -> list[tuple[int, dict[str, Any]]]:
     """(n, file) for each file of a role; n counts from 1 as `/files/{role}?n=` does."""
     return list(enumerate((f for f in record.get("files", []) if f["role"] == role), start=1))
 
@@ -329,7 +330,7 @@ def _info_url(item_id: str, n: int) -> str:
     return f"/iiif/image/{image_identifier(item_id, n)}/info.json"
 
 
-def _images(record: dict[str, Any], iiif: bool) -> list[dict[str, Any]]:
+def _images(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
     """The item's viewable images: each access image with its thumbnail (same position) and,
     when the app serves the IIIF Image API, its info.json."""
     thumbs = dict(_files(record, "thumbnail"))
@@ -349,7 +350,7 @@ def _images(record: dict[str, Any], iiif: bool) -> list[dict[str, Any]]:
     return images
 
 
-def _first_url(record: dict[str, Any], role: str, prefix: str) -> tuple[str, str] | None:
+def _first_url(record: Mapping[str, Any], role: str, prefix: str) -> tuple[str, str] | None:
     for n, file in _files(record, role):
         if file["media_type"].startswith(prefix):
             return file_url(record["id"], role, n), file["media_type"]
@@ -373,7 +374,7 @@ def _duration_label(seconds: float | None) -> str | None:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
-def _downloads(record: dict[str, Any], lang: str, current: int) -> dict[str, Any]:
+def _downloads(record: Mapping[str, Any], lang: str, current: int) -> dict[str, Any]:
     """Access copies and originals to download. A role with many files (a 500-page album)
     lists only the file of the image on show; the rest are counted, and all are in the JSON."""
     rows, unlisted = [], 0
@@ -395,7 +396,7 @@ def _downloads(record: dict[str, Any], lang: str, current: int) -> dict[str, Any
     return {"rows": rows, "unlisted": unlisted}
 
 
-def _facts(record: dict[str, Any], lang: str, collection_title: str) -> list[tuple[str, str]]:
+def _facts(record: Mapping[str, Any], lang: str, collection_title: str) -> list[tuple[str, str]]:
     facts: list[tuple[str, str]] = []
 
     def add(key: str, value: str | None) -> None:
@@ -428,7 +429,7 @@ def _facts(record: dict[str, Any], lang: str, collection_title: str) -> list[tup
     return facts
 
 
-def _rights(record: dict[str, Any], lang: str) -> dict[str, Any] | None:
+def _rights(record: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
     rights = record.get("rights") or {}
     if not rights:
         return None
@@ -441,7 +442,7 @@ def _rights(record: dict[str, Any], lang: str) -> dict[str, Any] | None:
     }
 
 
-def _events(record: dict[str, Any], lang: str) -> list[dict[str, str]]:
+def _events(record: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
     return [
         {
             "time": event["time"].replace("T", " ").removesuffix("Z")[:16],
@@ -456,7 +457,7 @@ def _events(record: dict[str, Any], lang: str) -> list[dict[str, str]]:
     ]
 
 
-def _people(record: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def _people(record: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
     people = []
     for person in record.get("people") or []:
         names = {"zh": person["name"], "en": person.get("name_en") or ""}

@@ -26,6 +26,7 @@ from api.protocols.share_links import (
     ShareLinks,
 )
 from api.services import Services
+from schemas.record import Record
 from search.base import Audience
 
 router = APIRouter(tags=["sharing"])
@@ -68,7 +69,7 @@ def make_share_link(
     return {"url": f"{base}/share/{token}", "expires": grant.expires_iso, "item": item_id}
 
 
-def shared_record(token: str, services: ServicesDep) -> dict[str, Any]:
+def shared_record(token: str, services: ServicesDep) -> Record:
     """The record a valid token grants; 403 altered, 410 expired, 404 item gone."""
     try:
         grant = _links(services).check(token)

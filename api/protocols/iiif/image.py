@@ -13,6 +13,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,7 @@ class SourceImage:
         return self.access["width"], self.access["height"]
 
 
-def images_of(record: dict[str, Any]) -> list[SourceImage]:
+def images_of(record: Mapping[str, Any]) -> list[SourceImage]:
     """The item's access images, each with the thumbnail made from the same original."""
     access = [f for f in record.get("files", []) if f["role"] == "access"]
     thumbs = [f for f in record.get("files", []) if f["role"] == "thumbnail"]

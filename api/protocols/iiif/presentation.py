@@ -3,6 +3,7 @@ collection per collection, pointing at the image service of `api.protocols.iiif.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from api.present import file_url
@@ -44,7 +45,7 @@ class Urls:
         return self.base + file_url(item_id, role, n)
 
 
-def _thumbnail(urls: Urls, record: dict[str, Any]) -> list[dict[str, Any]]:
+def _thumbnail(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
     for role in ("thumbnail", "poster"):
         for file in record.get("files", []):
             if file["role"] == role and file["media_type"].startswith("image/"):
@@ -59,7 +60,7 @@ def _thumbnail(urls: Urls, record: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _metadata(record: dict[str, Any], collection_title: dict[str, str] | None
+def _metadata(record: Mapping[str, Any], collection_title: dict[str, str] | None
 ) -> list[dict[str, Any]]:
     entries = []
 
@@ -85,7 +86,7 @@ def _metadata(record: dict[str, Any], collection_title: dict[str, str] | None
     return entries
 
 
-def _required_statement(record: dict[str, Any]) -> dict[str, Any]:
+def _required_statement(record: Mapping[str, Any]) -> dict[str, Any]:
     rights = record.get("rights") or {}
     value: dict[str, list[str]] = {}
     for lang, text in (rights.get("statement") or {}).items():
@@ -104,7 +105,7 @@ def _required_statement(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _canvases(urls: Urls, record: dict[str, Any]) -> list[dict[str, Any]]:
+def _canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
     item_id = record["id"]
     canvases: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
@@ -175,7 +176,7 @@ def _canvases(urls: Urls, record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def manifest(
-    record: dict[str, Any], base_url: str, collection_title: dict[str, str] | None = None
+    record: Mapping[str, Any], base_url: str, collection_title: dict[str, str] | None = None
 ) -> dict[str, Any] | None:
     """The Presentation 3.0 manifest of a record; None when it has nothing to show."""
     urls = Urls(base_url)

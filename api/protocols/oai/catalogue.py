@@ -12,6 +12,7 @@ is an HTTP request, a datestamp-ordered table kept beside the index should repla
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,7 +59,7 @@ _FACTS = (
 """The only fields of a record that listing needs (what the catalogue keeps per record)."""
 
 
-def entry_of(record: dict[str, Any]) -> Entry | None:
+def entry_of(record: Mapping[str, Any]) -> Entry | None:
     """The header of a record the public may see, a deleted header for a withdrawn item that was
     public, and None for anything else: restricted or unpublished items do not exist here.
 

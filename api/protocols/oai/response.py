@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +51,7 @@ def add_error(root: etree._Element, request: etree._Element, error: OaiError) ->
     sub(root, "error", error.message).set("code", error.code)
 
 
-def oai_dc(record: dict[str, Any], base_url: str) -> etree._Element:
+def oai_dc(record: Mapping[str, Any], base_url: str) -> etree._Element:
     """Simple Dublin Core of a record, with xml:lang on language-specific values."""
     dc = etree.Element(
         f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS}

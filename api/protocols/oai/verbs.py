@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +42,7 @@ from api.protocols.oai.tokens import TokenSigner
 from api.protocols.rdf import record_graph, serialize
 from repository import DamagedRecord, RecordStore
 from schemas import categories
+from schemas.record import Record
 
 METADATA_FORMATS: dict[str, tuple[str, str]] = {
     "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS),
@@ -121,7 +122,7 @@ class OaiRepository:
             )
         return identifier[len(prefix) :]
 
-    def _entry_for(self, identifier: str) -> tuple[Entry, dict[str, Any] | None]:
+    def _entry_for(self, identifier: str) -> tuple[Entry, Record | None]:
         item_id = self.item_id(identifier)
         record = self.records.get(item_id)
         entry = entry_of(record) if record else self.catalogue.tombstones.entry(item_id)
@@ -345,7 +346,7 @@ class OaiRepository:
             sub(header, "setSpec", spec)
 
     def _record(
-        self, parent: etree._Element, entry: Entry, record: dict[str, Any] | None, prefix: str
+        self, parent: etree._Element, entry: Entry, record: Mapping[str, Any] | None, prefix: str
     ) -> None:
         node = sub(parent, "record")
         self._header(node, entry)
