@@ -1,7 +1,7 @@
 """`Record`: the item record as Python sees it, matching `record.schema.json` field for field.
 
 The JSON Schema stays the contract (it validates every write and read); these TypedDicts let the
-type checker follow a record through the seams. `tests/unit/schemas/test_record_type.py` fails
+type checker follow a record through the seams. `tests/unit/schemas/test_record.py` fails
 when the two drift apart: a property, a required field or an enum value added to one only.
 (No `from __future__ import annotations` here: TypedDict must see `Required[...]` as a type.)
 """

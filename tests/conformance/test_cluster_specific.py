@@ -26,7 +26,7 @@ from search.elasticsearch import ElasticsearchIndex
 from search.opensearch import OpenSearchIndex
 from search.sqlite import SqliteIndex
 from tests.conformance.conftest import CORPUS, SEARCH_BACKENDS, make_record
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 pytestmark = pytest.mark.services
 

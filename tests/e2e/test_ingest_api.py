@@ -28,7 +28,7 @@ from repository import LocalStore
 from repository.apikeys import KeyStore
 from repository.audit import AuditLog
 from tests.e2e.governance_support import ADMIN_TOKEN, INST_A, INST_B, settings_for
-from tests.unit.unpack.archives import gbk_member
+from tests.unit.support.archives import gbk_member
 
 NOT_A_JPEG = b"\xff\xd8\xff\xe0 this is not really a JPEG"
 MANIFEST_COLUMNS = ["path", "identifier", "title_zh", "title_en", "status", "access"]

@@ -26,7 +26,7 @@ from ingest.errors import IngestError
 from repository import LocalStore, RecordStore, StoreConfig
 from search.base import Audience, SearchQuery
 from search.sqlite import SqliteIndex
-from tests.unit.ingest import images
+from tests.unit.support import images
 
 COLLECTION = "ich-test"
 

@@ -24,10 +24,10 @@ from ingest.media.ffmpeg import TranscodeSettings
 from repository import LocalStore, RecordStore, StoreConfig
 from search.base import Audience, SearchQuery
 from search.sqlite import SqliteIndex
-from tests.unit.documents.pdfs import Page, build_pdf
-from tests.unit.ingest import images
-from tests.unit.media.samples import Samples, ffmpeg
-from tests.unit.unpack.archives import gbk_member, symlink_member, write_bomb, write_zip
+from tests.unit.support import images
+from tests.unit.support.archives import gbk_member, symlink_member, write_bomb, write_zip
+from tests.unit.support.pdfs import Page, build_pdf
+from tests.unit.support.samples import Samples, ffmpeg
 
 COLLECTION = "media-test"
 ONLY_IN_PDF = "zygodactyl"  # a word no title, name or description holds

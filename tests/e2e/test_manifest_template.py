@@ -15,7 +15,7 @@ from ingest import IngestOptions, run_ingest
 from ingest.manifest_template import write_manifest_template
 from ingest.report import IngestInterrupted
 from repository import LocalStore, RecordStore, StoreConfig
-from tests.unit.ingest import images
+from tests.unit.support import images
 
 COLLECTION = "ordos-papercuts"
 

@@ -25,7 +25,7 @@ from repository import LocalStore, RecordStore, StoreConfig
 from repository.fixity import audit
 from tests.e2e.governance_support import ADMIN_TOKEN, settings_for
 from tests.e2e.sharing_support import noise_picture
-from tests.unit.ingest import images
+from tests.unit.support import images
 
 COLLECTION = "reruns"
 COLUMNS = ["path", "identifier", "title_zh", "title_en", "status", "access", "embargo_until"]

@@ -1,5 +1,6 @@
 """The rooms and which way imports point (docs/internals.md): a lower room never imports a higher
-one at import time, and the CLI starts without FastAPI, the web app or Pillow."""
+one at import time, and the CLI starts without FastAPI, the web app or Pillow. Unit tests mirror the
+source: tests/unit/<package path>/test_<module>.py tests <package path>/<module>.py."""
 
 from __future__ import annotations
 
@@ -143,3 +144,47 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     lazy = tmp_path / "lazy.py"
     lazy.write_text("def f():\n    import fastapi\n")
     assert top_level_imports(lazy) == []
+
+
+UNIT = ROOT / "tests" / "unit"
+# test files about the whole repository rather than one module
+CROSS_CUTTING = {"test_rooms.py", "test_docs_cover_the_code.py"}
+
+
+def misplaced(path: Path) -> str | None:
+    """Why the unit-test file `path` breaks the mirror rule (tests/unit/<package>/test_<module>.py
+    tests <package>/<module>.py or the package <package>/<module>/), or None when it keeps it."""
+    rel = path.relative_to(UNIT)
+    if rel.parts[0] == "support":
+        return None if not rel.name.startswith("test_") else "support/ holds helpers, not tests"
+    if not rel.name.startswith("test_"):
+        if rel.name in ("__init__.py", "conftest.py"):
+            return None
+        return "a helper module belongs in tests/unit/support/"
+    if len(rel.parts) == 1:
+        return None if rel.name in CROSS_CUTTING else "a test file belongs beside its module's path"
+    source = ROOT.joinpath(*rel.parts[:-1], rel.name.removeprefix("test_").removesuffix(".py"))
+    if source.with_suffix(".py").is_file() or (source / "__init__.py").is_file():
+        return None
+    return f"tests no module: neither {source.relative_to(ROOT)}.py nor a package of that name"
+
+
+def test_unit_tests_mirror_the_source() -> None:
+    files = sorted(p for p in UNIT.rglob("*.py") if "__pycache__" not in p.parts)
+    problems = [f"tests/unit/{p.relative_to(UNIT)}: {why}" for p in files if (why := misplaced(p))]
+    folders = {p.parent for p in files}
+    problems += [
+        f"tests/unit/{f.relative_to(UNIT)}: no __init__.py"
+        for f in sorted(folders)
+        if not (f / "__init__.py").is_file()
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_mirror_rule_sees_a_stray_test_file() -> None:
+    assert misplaced(UNIT / "api" / "http" / "test_auth.py") is None
+    assert misplaced(UNIT / "api" / "protocols" / "test_oai.py") is None  # a package
+    assert misplaced(UNIT / "governance" / "test_auth.py") is not None
+    assert misplaced(UNIT / "api" / "test_http_headers.py") is not None
+    assert misplaced(UNIT / "records.py") is not None
+    assert misplaced(UNIT / "test_elsewhere.py") is not None

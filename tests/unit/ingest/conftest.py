@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.media.samples import Samples
+from tests.unit.support.samples import Samples
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 import bagit
 
 from ingest.discover import discover, normalise_relpath
-from tests.unit.unpack.archives import gbk_member, tar_entry, write_tar, write_zip
+from tests.unit.support.archives import gbk_member, tar_entry, write_tar, write_zip
 
 
 def touch(path: Path, data: bytes = b"x") -> Path:

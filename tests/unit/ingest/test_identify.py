@@ -21,8 +21,8 @@ from ingest.identify import (
     name_mismatch,
     require_supported,
 )
-from tests.unit.ingest import images
-from tests.unit.media.samples import Samples
+from tests.unit.support import images
+from tests.unit.support.samples import Samples
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from ingest.media import ffmpeg
 from ingest.media.ffmpeg import MediaCancelled, MediaError, TranscodeSettings
 from ingest.normalize import Settings, normalize
 from schemas import validate_record
-from tests.unit.documents.pdfs import Page, build_pdf
-from tests.unit.ingest import images
-from tests.unit.media.samples import Samples
-from tests.unit.records import minimal_record
+from tests.unit.support import images
+from tests.unit.support.pdfs import Page, build_pdf
+from tests.unit.support.records import minimal_record
+from tests.unit.support.samples import Samples
 
 SETTINGS = Settings(max_pixels=10_000_000, transcode=TranscodeSettings(preset="ultrafast"))
 

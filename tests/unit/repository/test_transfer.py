@@ -9,7 +9,7 @@ import pytest
 from repository import LocalStore, ObjectStore, RecordStore, blob_key
 from repository.transfer import transfer
 from tests.conftest import require_service
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 
 def _populated_source(root) -> tuple[LocalStore, dict]:

@@ -1,21 +1,25 @@
-"""SqliteIndex specifics: FTS5 syntax, generations, processes, caching, the ranking window."""
+"""SqliteIndex specifics: FTS5 syntax, generations, processes, caching, the ranking window; a
+rebuild whose source fails midway leaves the old index answering, never an empty one."""
 
 from __future__ import annotations
 
 import multiprocessing
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from repository import StorageError
 from search import open_index
 from search.analysis import AllOf, analyze_query
-from search.base import SearchQuery
+from search.base import Audience, SearchQuery
 from search.sqlite import SqliteIndex, fts_match
 from tests.conformance.conftest import make_record
 from tests.conformance.test_search_index import lanterns
+from tests.unit.support.records import minimal_record
 
 
 def paper_cuts(count: int, start: int = 0) -> list[dict[str, Any]]:
@@ -234,3 +238,22 @@ def test_a_file_from_another_layout_version_is_emptied_on_open(tmp_path: Path) -
     index.index(paper_cuts(2))
     assert index.count() == 2
     assert index.search(SearchQuery(q="剪纸")).total == 2
+
+
+def test_a_rebuild_that_fails_midway_keeps_the_old_index(tmp_path: Path) -> None:
+    old = [minimal_record(id=f"test-{n:012x}") for n in range(3)]
+    index = SqliteIndex(tmp_path / "index.sqlite3")
+    try:
+        index.rebuild(old)
+
+        def failing() -> Iterator[dict[str, Any]]:
+            yield minimal_record(id="test-new000000000")
+            raise StorageError("the store went away")
+
+        with pytest.raises(StorageError):
+            index.rebuild(failing())
+        found = index.search(SearchQuery(q="", audience=Audience.all()))
+        assert sorted(hit.id for hit in found.hits) == sorted(r["id"] for r in old)
+        assert index.rebuild(old) == 3  # and the next rebuild clears what the failed one left
+    finally:
+        index.close()

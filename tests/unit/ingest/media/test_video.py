@@ -11,14 +11,14 @@ from PIL import Image, ImageChops, ImageStat
 from ingest.media.ffmpeg import MediaError, MediaResult, Probe, Ran, TranscodeSettings
 from ingest.media.video import DARK_LUMA, _verified_copy, fit_within, make_video_derivatives
 from schemas import validate_record
-from tests.unit.media.samples import (
+from tests.unit.support.records import minimal_record
+from tests.unit.support.samples import (
     Samples,
     ffmpeg,
     interlace_counts,
     streams,
     top_level_boxes,
 )
-from tests.unit.records import minimal_record
 
 
 def derive(samples: Samples, name: str, out: Path, **overrides: object) -> MediaResult:

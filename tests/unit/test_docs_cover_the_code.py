@@ -14,7 +14,7 @@ from api.cli.commands import app as cli_app
 from api.settings import Settings
 from tests.support.routes import every_route
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = "\n".join(
     p.read_text(encoding="utf-8")
     for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -1,5 +1,4 @@
-"""Session-wide sample media, generated on first use into a temporary directory; a counter of
-the tools a test starts."""
+"""A counter of the tools (ffmpeg, ffprobe) a media test starts."""
 
 from __future__ import annotations
 
@@ -9,12 +8,6 @@ from typing import Any
 import pytest
 
 from ingest.media import ffmpeg as media_ffmpeg
-from tests.unit.media.samples import Samples
-
-
-@pytest.fixture(scope="session")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
-    return Samples(tmp_path_factory.mktemp("media-samples"))
 
 
 @pytest.fixture

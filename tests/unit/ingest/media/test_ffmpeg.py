@@ -20,7 +20,7 @@ from ingest.media.ffmpeg import (
     run,
     summarise,
 )
-from tests.unit.media.samples import Samples, ffprobe
+from tests.unit.support.samples import Samples, ffprobe
 
 
 def test_probe_reads_container_and_streams(samples: Samples) -> None:

@@ -9,7 +9,7 @@ from PIL import Image
 
 from ingest.media.audio import make_audio_derivatives
 from ingest.media.ffmpeg import MediaError, TranscodeSettings
-from tests.unit.media.samples import Samples, ffprobe, streams, top_level_boxes
+from tests.unit.support.samples import Samples, ffprobe, streams, top_level_boxes
 
 
 @pytest.mark.parametrize(

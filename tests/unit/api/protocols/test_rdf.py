@@ -25,7 +25,7 @@ from api.protocols.rdf import (
     standard_rights_uri,
 )
 from schemas import category_by_code, validate_record
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 BASE = "https://heritage.example.net"
 SHA = "ab" * 32

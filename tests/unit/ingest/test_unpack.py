@@ -23,7 +23,7 @@ from ingest.unpack import (
     is_bag,
     unpack,
 )
-from tests.unit.unpack.archives import (
+from tests.unit.support.archives import (
     gbk_member,
     symlink_member,
     tar_entry,

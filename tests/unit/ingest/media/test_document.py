@@ -17,7 +17,7 @@ from ingest.media.document import (
     pdf_date,
 )
 from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX
-from tests.unit.documents.pdfs import Page, build_pdf
+from tests.unit.support.pdfs import Page, build_pdf
 
 MAX_PIXELS = 50_000_000
 PAGES = [

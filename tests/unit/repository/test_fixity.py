@@ -23,7 +23,7 @@ from repository.fixity import (
     verified_chunks,
 )
 from tests.conftest import require_service
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 
 @pytest.fixture(params=["local", "minio"])

@@ -10,7 +10,7 @@ import pytest
 from api.operations.census import IN_FLIGHT, IndexCensus, IndexEmpty, check_not_empty
 from repository import LocalStore, RecordStore
 from search.sqlite import SqliteIndex
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 
 @pytest.fixture

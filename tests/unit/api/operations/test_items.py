@@ -13,7 +13,7 @@ from api.http.errors import status_of
 from api.http.routes.edit import parse_patch
 from api.operations.items import ItemLocks, check_if_match, merge_patch, record_etag
 from schemas.errors import HeritageError, PreconditionFailed, PreconditionRequired
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 MERGE = "application/merge-patch+json"
 

@@ -30,7 +30,7 @@ from search.cluster import (
     year_filters,
 )
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 TODAY = date(2026, 3, 1)
 

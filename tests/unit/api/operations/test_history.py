@@ -10,7 +10,7 @@ from api.operations.history import describe, diff_records, restore_into
 from ingest.record import edited_fields
 from schemas import validate_record
 from search.screening import Screen
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 CURATOR = Caller("k1", "museum-a", "curator")
 NO_SCREEN = Screen([], "none")

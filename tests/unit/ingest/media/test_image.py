@@ -9,7 +9,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from ingest.errors import ImageError
 from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX, make_image_derivatives
-from tests.unit.ingest import images
+from tests.unit.support import images
 
 LIMIT = 100_000_000
 
@@ -166,7 +166,7 @@ def test_heic_rotation_is_not_applied_twice(tmp_path: Path) -> None:
     assert (result.technical.width, result.technical.height) == (80, 120)
 
 
-PILLOW_IMAGES = Path(__file__).parents[2] / "fixtures" / "pillow"
+PILLOW_IMAGES = Path(__file__).parents[3] / "fixtures" / "pillow"
 # How a picture stored upright must be stored so that orientation N shows it upright again.
 STORED_FOR = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,

@@ -11,7 +11,7 @@ from schemas import (
     validate_record,
 )
 from schemas.loader import unesco_domains
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 
 def test_ten_national_categories_map_to_five_unesco_domains() -> None:

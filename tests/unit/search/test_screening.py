@@ -16,7 +16,7 @@ from search.screening import (
     screen_for,
     screen_record,
 )
-from tests.unit.records import minimal_record
+from tests.unit.support.records import minimal_record
 
 SCREEN = Screen.parse(
     {
