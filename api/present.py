@@ -27,16 +27,6 @@ def with_file_urls(record: Mapping[str, Any], base: str | None = None) -> dict[s
     return result
 
 
-def first_file(record: Mapping[str, Any], *roles: str) -> dict[str, Any] | None:
-    """The first file of the first role present, in the order given."""
-    for role in roles:
-        for file in record.get("files", []):
-            if file["role"] == role:
-                found: dict[str, Any] = file
-                return found
-    return None
-
-
 def nth_file(record: Mapping[str, Any], role: str, n: int) -> dict[str, Any] | None:
     files = [f for f in record.get("files", []) if f["role"] == role]
     return files[n - 1] if 1 <= n <= len(files) else None

@@ -86,6 +86,19 @@ class IngestReport:
         data["counts"] = self.counts()
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IngestReport:
+        """A report as `to_dict` stored it (counts are worked out again, not read)."""
+        items = [
+            ItemOutcome(
+                **{k: v for k, v in item.items() if k != "conflicts"},
+                conflicts=[Conflict(**c) for c in item.get("conflicts", [])],
+            )
+            for item in data.get("items", [])
+        ]
+        fields = ("job_id", "collection", "started", "finished", "dry_run", "errors")
+        return cls(**{k: data[k] for k in fields if k in data}, items=items)
+
 
 class IngestInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped the run; `report` is what it did until then (it is stored too), so the

@@ -19,7 +19,6 @@ import hashlib
 import io
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import urllib3
@@ -305,10 +304,3 @@ class S3Store:
             raise self._fail(exc, f"listing {prefix!r}") from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._fail(exc, f"listing {prefix!r}") from exc
-
-    def presigned_url(self, key: str, expires_seconds: int = 300) -> str:
-        """A time-limited GET URL, for routes that redirect large media to the store."""
-        check_key(key)
-        return self._client.presigned_get_object(
-            self.bucket, key, expires=timedelta(seconds=expires_seconds)
-        )

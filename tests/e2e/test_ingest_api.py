@@ -386,3 +386,24 @@ def test_stopping_the_server_leaves_no_upload_and_no_unfinished_job(tmp_path: Pa
     assert job.state in ("done", "failed")
     assert job.state == "done" or job.error == INTERRUPTED
     assert list(settings.uploads_dir.iterdir()) == []
+
+
+def test_the_report_downloads_as_a_spreadsheet(api: Api, photos_job: dict[str, Any]) -> None:
+    """The same report as CSV (UTF-8 with BOM, Chinese headings) and as XLSX, one row per item."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    url = photos_job["report_url"]
+    as_csv = api.get("archivist-a", url, format="csv")
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.content.startswith(b"\xef\xbb\xbf")
+    lines = as_csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].split(",")[:2] == ["文件", "结果"]
+    assert len(lines) == 1 + len(photos_job["items"])
+    as_xlsx = api.get("archivist-a", url, format="xlsx", lang="en")
+    assert as_xlsx.status_code == 200
+    sheet = load_workbook(BytesIO(as_xlsx.content)).active
+    assert [c.value for c in sheet[1]][:2] == ["Source", "Outcome"]
+    assert sheet.max_row == 1 + len(photos_job["items"])
+    assert api.get("archivist-a", url, format="pdf").status_code == 422

@@ -14,16 +14,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.http.audit import audit_request
 from api.http.auth import ArchivistDep, OptionalCaller
 from api.http.deps import AudienceDep, ServicesDep
 from api.http.errors import not_found
+from api.http.headers import content_disposition
 from api.http.uploads import receive_upload
 from api.operations.callers import Caller
 from api.operations.jobs import (
@@ -39,6 +40,7 @@ from api.services import Services
 from ingest.errors import IngestError
 from ingest.manifest import load_manifest
 from ingest.pipeline import ACCESS_LEVELS
+from ingest.report import IngestReport, report_csv, report_xlsx
 from repository import now_iso
 from repository.keys import is_valid_slug
 from search.base import Audience
@@ -276,9 +278,26 @@ def job_status(
     responses={404: {"description": "Unknown job, one the caller may not read, or no report yet"}},
 )
 def job_report(
-    job: VisibleJob, runner: RunnerDep, services: ServicesDep, audience: AudienceDep
-) -> dict[str, Any]:
+    job: VisibleJob,
+    runner: RunnerDep,
+    services: ServicesDep,
+    audience: AudienceDep,
+    format: Annotated[
+        Literal["json", "csv", "xlsx"],
+        Query(description="json, or a table: csv (UTF-8 with BOM, for Excel) or xlsx"),
+    ] = "json",
+    lang: Annotated[Literal["zh", "en"], Query(description="Table headings and outcomes")] = "zh",
+) -> Any:
     report = readable_report(job, runner, services, audience)
     if report is None:
         raise not_found(f"ingest job {job.id!r} has no report (yet)")
-    return report
+    if format == "json":
+        return report
+    table = IngestReport.from_dict(report)
+    if format == "csv":
+        body, media_type = report_csv(table, lang), "text/csv; charset=utf-8"
+    else:
+        body = report_xlsx(table, lang)
+        media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = content_disposition(f"ingest-{job.id}.{format}")
+    return Response(body, media_type=media_type, headers={"Content-Disposition": name})
