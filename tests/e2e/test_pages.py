@@ -289,3 +289,16 @@ def test_a_date_read_from_the_words_is_a_removable_chip(client: TestClient) -> N
     chips = [a for a in doc.find_all("a", "chip") if "1980年代" in a.text()]
     assert len(chips) == 1 and "1980–1989" in chips[0].text()
     assert chips[0].attrs["href"] == "/?q=%E5%89%AA%E7%BA%B8"  # the words without the date
+
+
+def test_the_page_says_when_not_every_match_could_be_ranked(client: TestClient) -> None:
+    index = client.app.state.services.index
+    saved = index.rank_window
+    index.rank_window = 1  # a tier of more than two matches is then ranked only in part
+    try:
+        cut = page(client, "/?q=paper")
+        whole = page(client, "/?q=paper&category=none-such")
+    finally:
+        index.rank_window = saved
+    assert message("zh", "notice.ranked_window") in cut.find(id="notice").text()
+    assert message("zh", "notice.ranked_window") not in whole.text()

@@ -270,6 +270,8 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
     if failure:
         titles = {}
         result = {"total": 0, "items": [], "facets": {}, "page": 1, "size": query.params.size}
+    if result.get("ranked_window"):  # too many matches to rank them all: say so
+        query.notices.append("notice.ranked_window")
     if failure is None and query.is_search and query.params.page == 1:
         record_search(request.app.state, query.params, result, audience, channel="page")
     groups = _facet_groups(result, query, titles, lang)
