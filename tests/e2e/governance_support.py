@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.services import Services
 from api.settings import Settings
-from ingest.pipeline import IngestOptions, run_ingest
 from repository.apikeys import KeyStore
 from tests.e2e.sharing_support import noise_picture
+from tests.support.ingesting import ingest_folder
 
 INST_A = "museum-a"
 INST_B = "library-b"
@@ -155,20 +155,7 @@ def ingest_rows(
                     fields.get("embargo_until", ""),
                 ]
             )
-    services = Services.from_settings(settings)
-    try:
-        options = IngestOptions(
-            collection=collection,
-            manifest=manifest,
-            workers=1,
-            institution=INST_A,
-            agent="pytest-ingest",
-            max_image_pixels=10_000_000,
-        )
-        report = run_ingest([source], options, services.store_config, services.index, None)
-    finally:
-        services.close()
-    assert report.failed == 0, report.to_dict()
+    report = ingest_folder(settings, source, manifest, collection, institution=INST_A)
     ids = {outcome.source.removesuffix(".png"): outcome.id for outcome in report.items}
     assert set(ids) == set(rows), ids
     return ids, originals

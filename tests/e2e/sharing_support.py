@@ -28,8 +28,8 @@ from PIL import Image
 
 from api.services import Services
 from api.settings import Settings
-from ingest.pipeline import IngestOptions, run_ingest
 from repository import RecordStore, make_event, now_iso, open_store
+from tests.support.ingesting import ingest_folder
 from tests.support.server import LiveServer, free_port, running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -280,21 +280,9 @@ def ingest(
     settings: Settings, source: Path, manifest: Path, collection: str, rows: list[list[str]]
 ) -> dict[str, str]:
     """Run the real pipeline; manifest identifier -> item id."""
-    services = Services.from_settings(settings)
-    try:
-        options = IngestOptions(
-            collection=collection,
-            manifest=manifest,
-            workers=1,
-            default_status="draft",
-            institution="wx-centre",
-            agent="pytest",
-            max_image_pixels=10_000_000,
-        )
-        report = run_ingest([source], options, services.store_config, services.index, None)
-    finally:
-        services.close()
-    assert report.failed == 0, report.to_dict()
+    report = ingest_folder(
+        settings, source, manifest, collection, institution="wx-centre", default_status="draft"
+    )
     return {rows[o.row - 1][1]: o.id for o in report.items if o.row and o.id}
 
 

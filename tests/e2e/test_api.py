@@ -18,11 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
-from api.services import Services
 from api.settings import Settings
-from ingest.pipeline import IngestOptions, run_ingest
 from schemas import category_by_code, validate_record
 from tests.e2e.sharing_support import noise_picture
+from tests.support.ingesting import ingest_folder
 
 COLUMNS = [
     "path",
@@ -150,21 +149,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
         writer.writerow(COLUMNS)
         writer.writerows(ROWS)
     settings = make_settings(root / "data")
-    services = Services.from_settings(settings)
-    options = IngestOptions(
-        collection="test-papercuts",
-        manifest=manifest,
-        workers=1,
-        dry_run=False,
-        default_status="draft",
-        default_access="public",
-        institution="test",
-        agent="pytest",
-        max_image_pixels=10_000_000,
+    report = ingest_folder(
+        settings, source, manifest, "test-papercuts", institution="test", default_status="draft"
     )
-    report = run_ingest([source], options, services.store_config, services.index, None)
-    services.close()
-    assert report.failed == 0, report.to_dict()
     ids = {ROWS[outcome.row - 1][1]: outcome.id for outcome in report.items if outcome.row}
     assert set(ids) == VISIBLE | HIDDEN
     with TestClient(create_app(settings)) as client:

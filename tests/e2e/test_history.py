@@ -14,9 +14,8 @@ from lxml import etree
 from typer.testing import CliRunner, Result
 
 from api.cli.commands import app
-from api.services import Services
-from ingest.pipeline import IngestOptions, run_ingest
 from tests.e2e.governance_support import INST_A, Repo, governed_repository
+from tests.support.ingesting import ingest_folder
 
 PUBLIC = {"status": "published", "access": "public"}
 EXTRA = {
@@ -250,19 +249,14 @@ def test_a_re_ingest_does_not_bring_a_deleted_item_back(repo: Repo) -> None:
     item_id = repo.ids["hist-private"]
     assert repo.services.records.tombstone(item_id) is not None  # deleted above
     root = repo.settings.data_dir.parent
-    services = Services.from_settings(repo.settings)
-    try:
-        options = IngestOptions(
-            collection="museum-a-more",
-            manifest=root / "museum-a-more.csv",
-            workers=1,
-            institution=INST_A,
-            agent="pytest-ingest",
-            max_image_pixels=10_000_000,
-        )
-        report = run_ingest([root / "c"], options, services.store_config, services.index, None)
-    finally:
-        services.close()
+    report = ingest_folder(
+        repo.settings,
+        root / "c",
+        root / "museum-a-more.csv",
+        "museum-a-more",
+        institution=INST_A,
+        expect_failures=True,
+    )
     refused = {o.id: o for o in report.items if o.outcome == "failed"}
     assert item_id in refused, report.to_dict()
     assert "was deleted for good on" in (refused[item_id].reason or "")

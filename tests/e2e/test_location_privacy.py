@@ -21,10 +21,9 @@ from fastapi.testclient import TestClient
 from PIL import ExifTags, Image
 
 from api.http.app import create_app
-from api.services import Services
-from ingest.pipeline import IngestOptions, run_ingest
 from repository.apikeys import KeyStore
 from tests.e2e.governance_support import ADMIN_TOKEN, INST_A, INST_B, settings_for
+from tests.support.ingesting import ingest_folder
 
 pillow_heif.register_heif_opener()
 
@@ -66,20 +65,7 @@ def ingest(settings: Any, source: Path) -> dict[str, str]:
         writer.writerow(["path", "identifier", "title_zh", "status", "access"])
         for name, (file, _, _, title) in PHOTOS.items():
             writer.writerow([file, name, title, "published", "public"])
-    services = Services.from_settings(settings)
-    try:
-        options = IngestOptions(
-            collection=COLLECTION,
-            manifest=manifest,
-            workers=1,
-            institution=INST_A,
-            agent="pytest-ingest",
-            max_image_pixels=10_000_000,
-        )
-        report = run_ingest([source], options, services.store_config, services.index, None)
-    finally:
-        services.close()
-    assert report.failed == 0, report.to_dict()
+    report = ingest_folder(settings, source, manifest, COLLECTION, institution=INST_A)
     return {item.source.split(".")[0]: item.id for item in report.items}
 
 
