@@ -44,6 +44,7 @@ from ingest.bags import BagProblem, check_bag, is_bag
 
 __all__ = ["is_bag"]  # also ingest.discover's view of what a bag is
 from ingest.errors import ItemError
+from schemas.errors import InvalidInput
 
 ArchiveKind = Literal["zip", "tar"]
 
@@ -107,9 +108,9 @@ class UnpackLimits:
 
     def __post_init__(self) -> None:
         if min(self.max_members, self.max_total_bytes, self.ratio_floor) < 1:
-            raise ValueError("max_members, max_total_bytes and ratio_floor must be positive")
+            raise InvalidInput("max_members, max_total_bytes and ratio_floor must be positive")
         if self.max_ratio < 1 or self.max_depth < 0:
-            raise ValueError("max_ratio must be at least 1 and max_depth not negative")
+            raise InvalidInput("max_ratio must be at least 1 and max_depth not negative")
 
 
 @dataclass(frozen=True)

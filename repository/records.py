@@ -29,7 +29,7 @@ from repository.keys import (
 )
 from repository.store import ObjectNotFound, ObjectStore
 from schemas import validate_record
-from schemas.errors import Conflict, NotFound, Unavailable
+from schemas.errors import Conflict, InvalidInput, NotFound, Unavailable
 from schemas.record import Event, Record
 
 SCHEMA_VERSION = "1.0"
@@ -188,7 +188,7 @@ class RecordStore:
             if digest not in self._validated:
                 validate_record(record)  # refuses a damaged or hand-edited record
             if record["id"] != item_id:
-                raise ValueError(f"it holds the record of {record['id']!r}")
+                raise InvalidInput(f"it holds the record of {record['id']!r}")
         except ValueError as exc:  # bad UTF-8, bad JSON, SchemaError
             self.damaged[key] = str(exc)
             raise DamagedRecord(item_id, key, str(exc)) from exc
@@ -269,13 +269,13 @@ class RecordStore:
 def _parse(data: bytes) -> dict[str, Any]:
     """A stored JSON object; ValueError saying what is wrong with the bytes."""
     if not data.strip():
-        raise ValueError("the file is empty")
+        raise InvalidInput("the file is empty")
     try:
         parsed = json.loads(data)
     except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise InvalidInput(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc}") from exc
+        raise InvalidInput(f"not valid JSON: {exc}") from exc
     if not isinstance(parsed, dict):
-        raise ValueError(f"a JSON {type(parsed).__name__}, not an object")
+        raise InvalidInput(f"a JSON {type(parsed).__name__}, not an object")
     return parsed

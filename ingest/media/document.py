@@ -29,6 +29,7 @@ from PIL import Image
 
 from ingest.errors import ItemError
 from ingest.media.image import ACCESS_MAX, Derivative, make_image_derivatives, save_pictures
+from schemas.errors import InvalidInput
 
 DocumentKind = Literal["pdf", "tiff", "text"]
 
@@ -58,7 +59,7 @@ class DocumentLimits:
 
     def __post_init__(self) -> None:
         if self.max_text_chars < 1 or self.max_text_pages < 1 or self.text_seconds <= 0:
-            raise ValueError("document limits must be positive")
+            raise InvalidInput("document limits must be positive")
 
 
 @dataclass(frozen=True)

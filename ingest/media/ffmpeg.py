@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 import ffmpeg
 
 from ingest.errors import ItemError
+from schemas.errors import InvalidInput
 
 PROBE_TIMEOUT = 30.0
 CANCEL_POLL = 0.5  # seconds between looks at the cancel event while ffmpeg runs
@@ -109,7 +110,7 @@ class TranscodeSettings:
         if self.timeout_base <= 0 or self.timeout_per_second < 0:
             problems.append("timeout_base must be positive and timeout_per_second not negative")
         if problems:
-            raise ValueError("invalid transcode settings: " + "; ".join(problems))
+            raise InvalidInput("invalid transcode settings: " + "; ".join(problems))
 
     def timeout_for(self, duration: float) -> float:
         return self.timeout_base + self.timeout_per_second * duration
