@@ -7,7 +7,6 @@ from __future__ import annotations
 import html as entities
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,7 +66,9 @@ def edit_form(html: str) -> dict[str, Any]:
     areas = dict(re.findall(r'<textarea id="[^"]+" name="(\w+)"[^>]*>([^<]*)</textarea>', html))
     selects = {
         name: (re.findall(r'value="([^"]*)" selected', body) or [""])[0]
-        for name, body in re.findall(r'<select id="(category|access)".*?>(.*?)</select>', html, re.S)
+        for name, body in re.findall(
+            r'<select id="(category|access)".*?>(.*?)</select>', html, re.S
+        )
     }
     return {
         **{name: entities.unescape(value) for name, value in {**inputs, **areas}.items()},
@@ -127,8 +128,13 @@ def test_bulk_decisions_move_each_selected_item_and_say_so(app: Any, repo: Repo)
     def decide(decision: str, status: str) -> Any:
         page = client.get(f"/workspace/review?status={status}")
         assert all(f'value="{i}" form="bulk-form"' in page.text for i in both)
-        data = {"csrf_token": csrf_of(page.text), "status": status, "item": both,
-                "decision": decision, "reason": "bulk check"}
+        data = {
+            "csrf_token": csrf_of(page.text),
+            "status": status,
+            "item": both,
+            "decision": decision,
+            "reason": "bulk check",
+        }
         answer = client.post("/workspace/review", data=data, follow_redirects=False)
         assert answer.status_code == 303
         return client.get(answer.headers["location"])
@@ -142,8 +148,13 @@ def test_bulk_decisions_move_each_selected_item_and_say_so(app: Any, repo: Repo)
     events = repo.services.records.get(both[0])["events"]
     assert events[-1]["type"] == "publication" and "bulk check" in events[-1]["detail"]
     token = csrf_of(client.get("/workspace/").text)
-    twice = {"csrf_token": token, "status": "review", "item": both[0],
-             "decision": "published", "reason": "twice"}
+    twice = {
+        "csrf_token": token,
+        "status": "review",
+        "item": both[0],
+        "decision": "published",
+        "reason": "twice",
+    }
     refused = client.post("/workspace/review", data=twice)
     assert message("zh", "review.refused", n=1) in refused.text
 
@@ -151,8 +162,13 @@ def test_bulk_decisions_move_each_selected_item_and_say_so(app: Any, repo: Repo)
 def test_a_decision_needs_a_reason(app: Any, repo: Repo) -> None:
     client = signed_in(app, "curator-a")
     page = client.get("/workspace/review?status=draft")
-    data = {"csrf_token": csrf_of(page.text), "status": "draft",
-            "item": repo.ids["public-draft"], "decision": "review", "reason": "  "}
+    data = {
+        "csrf_token": csrf_of(page.text),
+        "status": "draft",
+        "item": repo.ids["public-draft"],
+        "decision": "review",
+        "reason": "  ",
+    }
     shown = client.post("/workspace/review", data=data)
     assert 'id="review-problem"' in shown.text
     assert repo.record("public-draft")["status"] == "draft"
@@ -162,8 +178,13 @@ def test_an_edit_is_saved_and_a_date_is_read(app: Any, repo: Repo) -> None:
     client = signed_in(app, "curator-a")
     item = repo.ids["public-draft"]
     form = edit_form(client.get(f"/workspace/items/{item}").text)
-    form.update(title_en="Tiger shoe, edited", date="清代", person_name=["王大娘"],
-                person_role=["bearer"], subjects="剪纸\n鞋样")
+    form.update(
+        title_en="Tiger shoe, edited",
+        date="清代",
+        person_name=["王大娘"],
+        person_role=["bearer"],
+        subjects="剪纸\n鞋样",
+    )
     answer = client.post(f"/workspace/items/{item}", data=form, follow_redirects=False)
     assert answer.status_code == 303, answer.text
     record = repo.record("public-draft")
@@ -195,8 +216,12 @@ def test_a_conflicting_edit_shows_both_versions_and_overwrites_nothing(
     client = signed_in(app, "curator-a")
     item = repo.ids["public-published"]
     form = edit_form(client.get(f"/workspace/items/{item}").text)
-    theirs = repo.patch("curator-a", f"/api/items/{item}", {"title": {"en": "Their title"}},
-                        **{"If-Match": repo.etag("curator-a", "public-published")})
+    theirs = repo.patch(
+        "curator-a",
+        f"/api/items/{item}",
+        {"title": {"en": "Their title"}},
+        **{"If-Match": repo.etag("curator-a", "public-published")},
+    )
     assert theirs.status_code == 200, theirs.text
     stored = repo.record("public-published")
     form["title_en"] = "My title"

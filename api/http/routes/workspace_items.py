@@ -216,8 +216,7 @@ def _patch(values: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, An
         ),
         "category": values["category"] or None,
         "region": {"name": values["region"]} if values["region"] else None,
-        "people": [{**known.get(n, {}), "name": n, "role": r} for n, r in values["people"]]
-        or None,
+        "people": [{**known.get(n, {}), "name": n, "role": r} for n, r in values["people"]] or None,
         "subjects": [s.strip() for s in values["subjects"].splitlines() if s.strip()] or None,
         "rights": merged("rights", {"license": values["license"], "holder": values["holder"]}),
         "embargo_until": values["embargo_until"] or None,
