@@ -15,8 +15,9 @@ from playwright.sync_api import Browser, expect
 from api.http.i18n import message
 from repository import LocalStore
 from repository.users import UserStore
-from tests.browser.corpus import Corpus, LiveServer, live_server
+from tests.browser.corpus import Corpus, live_server
 from tests.e2e.governance_support import INST_A, ingest_rows, settings_for
+from tests.support.server import LiveServer
 
 PASSWORD = "correct horse battery"
 NEW_TITLE = "重新编目的虎头鞋样"

@@ -144,10 +144,10 @@ def test_bulk_decisions_move_each_selected_item_and_say_so(app: Any, repo: Repo)
     decide("withdrawn", "published")
     decide("review", "withdrawn")
     shown = decide("published", "review")
-    assert all(repo.services.records.get(i)["status"] == "published" for i in both)
+    assert all(repo.services.records.load(i)["status"] == "published" for i in both)
     done = message("zh", "review.done", n=2, status=message("zh", "review.status.published"))
     assert done in shown.text and all(i in shown.text for i in both)
-    events = repo.services.records.get(both[0])["events"]
+    events = repo.services.records.load(both[0])["events"]
     assert events[-1]["type"] == "publication" and "bulk check" in events[-1]["detail"]
     token = csrf_of(client.get("/workspace/").text)
     twice = {

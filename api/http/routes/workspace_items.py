@@ -13,7 +13,7 @@ shows both versions and lets the person re-apply theirs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any, cast, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
@@ -72,16 +72,14 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 
 
 @router.get("/workspace/review")
-def review_page(request: Request, status: str = "review") -> Response:
+def review_page(request: Request, status: Status = "review") -> Response:
     who = _curator(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
-    if status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     lang = choose_language(request)
     owner = None if caller.role == "admin" else caller.institution
-    entries = queue(catalogue(request), status, owner, None)  # type: ignore[arg-type]
+    entries = queue(catalogue(request), status, owner, None)
     records = request.app.state.services.records
     rows = []
     for entry in entries[:MAX_SELECTED]:
@@ -140,13 +138,15 @@ async def review_decide(request: Request) -> Response:
     else:
         outcome.append(("decision", decision))
         for item_id in selected:
-            result = await run_in_threadpool(_decide, request, caller, item_id, decision, reason)
+            result = await run_in_threadpool(
+                _decide, request, caller, item_id, cast(Status, decision), reason
+            )
             outcome.append((result, item_id))
     url = "/workspace/review?" + urlencode(outcome)
     return RedirectResponse(url, status_code=303, headers=PRIVATE)
 
 
-def _decide(request: Request, caller: Caller, item_id: str, status: str, reason: str) -> str:
+def _decide(request: Request, caller: Caller, item_id: str, status: Status, reason: str) -> str:
     """`done`, `refused` (not allowed from the item's status) or `missing` (not this caller's)."""
     try:
         change_item(
@@ -155,7 +155,7 @@ def _decide(request: Request, caller: Caller, item_id: str, status: str, reason:
             item_id,
             write_context(request, caller),
             None,
-            lambda changed: decide(changed, status, reason, caller),  # type: ignore[arg-type]
+            lambda changed: decide(changed, status, reason, caller),
             require_match=False,
         )
     except Conflict:
@@ -191,7 +191,9 @@ def _values(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def _submitted(form: FormData) -> dict[str, Any]:
     """The form's fields as typed (kept as typed when the page must be shown again)."""
-    text = {name: str(form.get(name) or "").strip() for name in _values({}) if name != "people"}
+    text: dict[str, Any] = {
+        name: str(form.get(name) or "").strip() for name in _values({}) if name != "people"
+    }
     names = [str(n).strip() for n in form.getlist("person_name")]
     roles = [str(r) for r in form.getlist("person_role")]
     text["people"] = [(n, r) for n, r in zip(names, roles, strict=False) if n]
