@@ -1,0 +1,306 @@
+"""The curator's workspace pages: the review queue (`/workspace/review`) and the edit form of one
+item (`/workspace/items/{id}`). Server-rendered forms carrying the session's CSRF token; they work
+without JavaScript.
+
+They change items exactly as the JSON API does (`api.operations.items.change_item` with a
+`WriteContext`), so permissions, events, screening and audit are the API's: curators of the
+item's institution and admins; an archivist gets 403, another institution's item 403/404. A
+decision redirects back to the queue with its outcome in the query (PRG). An edit carries the
+ETag the form was rendered with as If-Match: when someone changed the item meanwhile, the page
+shows both versions and lets the person re-apply theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast, get_args
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from api.http.audit import item_locks, write_context
+from api.http.i18n import choose_language, render
+from api.http.routes.account import PRIVATE
+from api.http.routes.review import catalogue
+from api.http.sessions import check_csrf, read_session, session_caller
+from api.labels import text_in
+from api.operations.callers import Caller
+from api.operations.items import (
+    apply_patch,
+    change_item,
+    check_patch,
+    owned_record,
+    record_etag,
+)
+from api.operations.review import TRANSITIONS, Status, decide, queue
+from api.present import file_url
+from schemas import categories
+from schemas.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from search.screening import screen_for
+
+router = APIRouter(tags=["workspace"], include_in_schema=False)
+
+STATUSES: tuple[str, ...] = get_args(Status)
+ROLES = ("bearer", "creator", "performer", "recorder", "photographer", "informant", "contributor")
+ACCESS = ("public", "institution", "restricted")
+MAX_SELECTED = 100
+EMPTY_PEOPLE_ROWS = 2
+
+
+def _curator(request: Request) -> tuple[Caller, str] | Response:
+    """The signed-in curator (or admin) and the session's CSRF token; 303 to sign-in without a
+    session, 403 for an archivist (as the API answers an archivist's key)."""
+    caller = session_caller(request)
+    session = read_session(request)
+    if caller is None or caller.user is None or session is None:
+        return RedirectResponse("/workspace/login", status_code=303, headers=PRIVATE)
+    if caller.role not in ("curator", "admin"):
+        raise HTTPException(403, f"this needs the curator role; {caller.user} is {caller.role}")
+    return caller, session.csrf
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    response = render(request, name, context, status_code=status)
+    response.headers.update(PRIVATE)
+    return response
+
+
+# --- the review queue ----------------------------------------------------------------------------
+
+
+@router.get("/workspace/review")
+def review_page(request: Request, status: Status = "review") -> Response:
+    who = _curator(request)
+    if isinstance(who, Response):
+        return who
+    caller, csrf = who
+    lang = choose_language(request)
+    owner = None if caller.role == "admin" else caller.institution
+    entries = queue(catalogue(request), status, owner, None)
+    records = request.app.state.services.records
+    rows = []
+    for entry in entries[:MAX_SELECTED]:
+        record = records.get(entry.id) or {}
+        has_thumb = any(f.get("role") == "thumbnail" for f in record.get("files", []))
+        rows.append(
+            {
+                "id": entry.id,
+                "title": text_in(entry.title, lang) or entry.id,
+                "collection": entry.collection,
+                "modified": entry.modified[:16].replace("T", " "),
+                "flags": entry.flags,
+                "thumb": file_url(entry.id, "thumbnail") if has_thumb else None,
+            }
+        )
+    query = request.query_params
+    context = {
+        "csrf_token": csrf,
+        "status": status,
+        "statuses": STATUSES,
+        "moves": TRANSITIONS.get(status, ()),
+        "rows": rows,
+        "total": len(entries),
+        "shown": len(rows),
+        "decision": query.get("decision"),
+        "done": query.getlist("done"),
+        "refused": query.getlist("refused"),
+        "missing": query.getlist("missing"),
+        "problem": query.get("problem"),
+    }
+    return _page(request, "workspace/review.html", context)
+
+
+@router.post("/workspace/review")
+async def review_decide(request: Request) -> Response:
+    """Apply one decision (with its reason) to each selected item; each item succeeds or fails
+    alone, and the queue shows what happened to which."""
+    await check_csrf(request)
+    who = _curator(request)
+    if isinstance(who, Response):
+        return who
+    caller, _ = who
+    form = await request.form()
+    back = str(form.get("status") or "review")
+    back = back if back in STATUSES else "review"
+    decision = str(form.get("decision") or "")
+    reason = str(form.get("reason") or "").strip()
+    selected = [str(i) for i in form.getlist("item")][:MAX_SELECTED]
+    outcome: list[tuple[str, str]] = [("status", back)]
+    if decision not in STATUSES:
+        outcome.append(("problem", "decision"))
+    elif not reason:
+        outcome.append(("problem", "reason"))
+    elif not selected:
+        outcome.append(("problem", "selection"))
+    else:
+        outcome.append(("decision", decision))
+        for item_id in selected:
+            result = await run_in_threadpool(
+                _decide, request, caller, item_id, cast(Status, decision), reason
+            )
+            outcome.append((result, item_id))
+    url = "/workspace/review?" + urlencode(outcome)
+    return RedirectResponse(url, status_code=303, headers=PRIVATE)
+
+
+def _decide(request: Request, caller: Caller, item_id: str, status: Status, reason: str) -> str:
+    """`done`, `refused` (not allowed from the item's status) or `missing` (not this caller's)."""
+    try:
+        change_item(
+            request.app.state.services,
+            item_locks(request),
+            item_id,
+            write_context(request, caller),
+            None,
+            lambda changed: decide(changed, status, reason, caller),
+            require_match=False,
+        )
+    except Conflict:
+        return "refused"
+    except (NotFound, Forbidden):
+        return "missing"
+    return "done"
+
+
+# --- the edit form -------------------------------------------------------------------------------
+
+
+def _values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's fields, as the record holds them."""
+    title, description = record.get("title", {}), record.get("description", {})
+    rights, date = record.get("rights", {}), record.get("date", {})
+    return {
+        "title_zh": title.get("zh", ""),
+        "title_en": title.get("en", ""),
+        "description_zh": description.get("zh", ""),
+        "description_en": description.get("en", ""),
+        "category": record.get("category", ""),
+        "region": record.get("region", {}).get("name", ""),
+        "date": date.get("display") or date.get("edtf", ""),
+        "people": [(p["name"], p["role"]) for p in record.get("people", [])],
+        "subjects": "\n".join(record.get("subjects", [])),
+        "license": rights.get("license", ""),
+        "holder": rights.get("holder", ""),
+        "access": record.get("access", "public"),
+        "embargo_until": record.get("embargo_until", ""),
+    }
+
+
+def _submitted(form: FormData) -> dict[str, Any]:
+    """The form's fields as typed (kept as typed when the page must be shown again)."""
+    text: dict[str, Any] = {
+        name: str(form.get(name) or "").strip() for name in _values({}) if name != "people"
+    }
+    names = [str(n).strip() for n in form.getlist("person_name")]
+    roles = [str(r) for r in form.getlist("person_role")]
+    text["people"] = [(n, r) for n, r in zip(names, roles, strict=False) if n]
+    return text
+
+
+def _patch(values: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+    """A merge patch making the record say what the form says; fields the form does not show
+    (other languages, a region's code, a person's English name) are kept."""
+
+    def merged(name: str, fields: dict[str, str]) -> dict[str, str | None] | None:
+        """The object's patch; None (remove it) when nothing would be left in it."""
+        kept = {k: v for k, v in {**record.get(name, {}), **fields}.items() if v}
+        return {k: v or None for k, v in fields.items()} if kept else None
+
+    known = {p["name"]: p for p in record.get("people", [])}
+    date = record.get("date", {})
+    patch: dict[str, Any] = {
+        "title": merged("title", {"zh": values["title_zh"], "en": values["title_en"]}),
+        "description": merged(
+            "description", {"zh": values["description_zh"], "en": values["description_en"]}
+        ),
+        "category": values["category"] or None,
+        "region": {"name": values["region"]} if values["region"] else None,
+        "people": [{**known.get(n, {}), "name": n, "role": r} for n, r in values["people"]] or None,
+        "subjects": [s.strip() for s in values["subjects"].splitlines() if s.strip()] or None,
+        "rights": merged("rights", {"license": values["license"], "holder": values["holder"]}),
+        "embargo_until": values["embargo_until"] or None,
+    }
+    if values["access"]:
+        patch["access"] = values["access"]
+    if values["date"] != (date.get("display") or date.get("edtf", "")):
+        patch["date"] = values["date"] or None  # a changed text is read again (check_patch)
+    return patch
+
+
+def _edit_context(
+    record: Mapping[str, Any], values: dict[str, Any], csrf: str, lang: str
+) -> dict[str, Any]:
+    date = record.get("date", {})
+    return {
+        "item_id": record["id"],
+        "item_title": text_in(record["title"], lang) or record["id"],
+        "item_status": record["status"],
+        "etag": record_etag(record),
+        "csrf_token": csrf,
+        "v": values,
+        "people_rows": values["people"] + [("", "")] * EMPTY_PEOPLE_ROWS,
+        "understood": (date.get("earliest"), date.get("latest"), date.get("edtf")),
+        "categories": [c.code for c in categories()],
+        "roles": ROLES,
+        "access_levels": ACCESS,
+        "error": None,
+        "saved": False,
+        "theirs": None,
+    }
+
+
+@router.get("/workspace/items/{item_id}")
+def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
+    who = _curator(request)
+    if isinstance(who, Response):
+        return who
+    caller, csrf = who
+    record = owned_record(request.app.state.services, item_id, caller)
+    context = _edit_context(record, _values(record), csrf, choose_language(request))
+    context["saved"] = saved
+    return _page(request, "workspace/edit.html", context)
+
+
+@router.post("/workspace/items/{item_id}")
+async def edit_item(request: Request, item_id: str) -> Response:
+    """Apply the form as a merge patch with If-Match = the ETag it was rendered with: an
+    unreadable value shows the form again as typed (422); a change made meanwhile shows both
+    versions (409)."""
+    await check_csrf(request)
+    who = _curator(request)
+    if isinstance(who, Response):
+        return who
+    caller, csrf = who
+    form = await request.form()
+    services = request.app.state.services
+    lang = choose_language(request)
+    record = await run_in_threadpool(owned_record, services, item_id, caller)
+    values = _submitted(form)
+    screen = screen_for(services.settings.sensitive_terms_file)
+    try:
+        patch = check_patch(_patch(values, record))
+        await run_in_threadpool(
+            change_item,
+            services,
+            item_locks(request),
+            item_id,
+            write_context(request, caller),
+            str(form.get("etag") or ""),
+            lambda changed: apply_patch(changed, patch, caller, screen),
+            require_match=True,
+        )
+    except PreconditionFailed:
+        theirs = await run_in_threadpool(owned_record, services, item_id, caller)
+        context = _edit_context(theirs, values, csrf, lang)  # re-applying: theirs' ETag
+        context["theirs"] = _values(theirs)
+        return _page(request, "workspace/edit.html", context, 409)
+    except InvalidInput as exc:
+        context = _edit_context(record, values, csrf, lang)
+        context["etag"] = str(form.get("etag") or "")  # still the version the person edited
+        context["error"] = str(exc)
+        return _page(request, "workspace/edit.html", context, 422)
+    url = f"/workspace/items/{item_id}?saved=1"
+    return RedirectResponse(url, status_code=303, headers=PRIVATE)
