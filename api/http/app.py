@@ -28,6 +28,7 @@ from api.http.routes import (
     review,
     search,
     share,
+    workspace_upload,
 )
 from api.http.templating import STATIC_DIR
 from api.services import Services
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
-    for module in (account,):  # the staff workspace: sign-in and sessions
+    for module in (account, workspace_upload):  # the staff workspace: sign-in and sessions
         app.include_router(module.router)
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)
