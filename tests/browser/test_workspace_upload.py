@@ -19,7 +19,8 @@ from api.http.i18n import message
 from ingest.manifest_template import manifest_template
 from repository import LocalStore
 from repository.users import UserStore
-from tests.browser.corpus import Corpus, LiveServer, live_server
+from tests.browser.corpus import Corpus, live_server
+from tests.support.server import LiveServer
 
 PASSWORD = "correct horse battery"
 FOLDER = "剪纸"

@@ -197,3 +197,23 @@ def test_the_landing_page_links_to_the_upload_form(app: Any) -> None:
     page = signed_in(app, "li.na").get("/workspace/?lang=zh")
     assert 'href="/workspace/upload"' in page.text
     assert message("zh", "workspace.link_upload") in page.text
+
+
+def test_scripts_send_the_token_as_a_header_and_read_errors_as_json(app: Any) -> None:
+    """What `static/upload.js` relies on: `X-CSRF-Token` instead of the field, and a refusal
+    (here: another institution's collection) as the API's JSON error."""
+    app.state.services.records.save_collection({"slug": "library-b-books", "institution": INST_B})
+    client = signed_in(app, "li.na")
+    token = csrf_of(client.get("/workspace/upload").text)
+    body, content_type = form_body(
+        [("collection", None, b"library-b-books"), ("files", "a.jpg", jpeg(7))]
+    )
+    headers = {"Content-Type": content_type, "Accept": "application/json"}
+    wrong = client.post("/workspace/upload", content=body, headers={**headers, "X-CSRF-Token": "x"})
+    assert wrong.status_code == 403 and "does not match" in wrong.json()["error"]["message"]
+    refused = client.post(
+        "/workspace/upload", content=body, headers={**headers, "X-CSRF-Token": token}
+    )
+    assert refused.status_code == 403
+    assert "belongs to institution 'library-b'" in refused.json()["error"]["message"]
+    assert list(app.state.services.settings.uploads_dir.iterdir()) == []
