@@ -64,8 +64,8 @@ def test_an_empty_file_input_is_skipped_and_the_token_field_accepted(tmp_path: P
     """A browser sends a file input left empty as a part with `filename=""` and no bytes."""
     seen: list[tuple[str, str]] = []
     receiver = _Receiver(Upload(tmp_path), b"b", lambda name, value: seen.append((name, value)))
-    tmp_path.mkdir(exist_ok=True)
-    parts = [("csrf_token", None, b"t0ken"), ("collection", None, b"songs")]
+    parts: list[tuple[str, str | None, bytes]] = [("csrf_token", None, b"t0ken")]
+    parts += [("collection", None, b"songs")]
     parts += [("files", "", b""), ("files", "a.jpg", b"jpeg bytes")]
     receiver.feed(_body(parts))
     receiver.close()
