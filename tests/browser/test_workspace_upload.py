@@ -105,6 +105,9 @@ def test_upload_a_folder_with_an_xlsx_manifest_and_watch_the_job(
     expect(page.locator(".job-downloads a")).to_have_count(2)
     page.screenshot(path=str(tmp_path / "job-done.png"), full_page=True)
     assert (tmp_path / "job-done.png").stat().st_size > 0
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
+    page.screenshot(path=str(tmp_path / "job-done-tablet.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820  # no sideways scrolling
     page.locator("#outcome").select_option("stored")
     page.locator(".job-filter button").click()
     expect(page).to_have_url(re.compile(r"outcome=stored"))
