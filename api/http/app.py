@@ -29,6 +29,7 @@ from api.http.routes import (
     search,
     share,
     workspace_items,
+    workspace_upload,
 )
 from api.http.templating import STATIC_DIR
 from api.services import Services
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
-    for module in (account, workspace_items):  # the staff workspace
+    for module in (account, workspace_items, workspace_upload):  # the staff workspace
         app.include_router(module.router)
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)

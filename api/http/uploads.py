@@ -35,7 +35,7 @@ from ingest.unpack import archive_kind
 from schemas.errors import InvalidInput
 
 FILE_FIELDS = ("files", "manifest")
-TEXT_FIELDS = ("collection", "status", "access")
+TEXT_FIELDS = ("collection", "status", "access", "csrf_token")  # the token: workspace form
 TEXT_FIELD_MAX = 1024  # bytes: a slug or a status word
 FEED_BYTES = 1024 * 1024  # parse (and write) in steps of about this size, each in a worker thread
 MAX_NAME_PART_BYTES = 255  # what common file systems allow for one name
@@ -167,6 +167,7 @@ class _Receiver:
         self._target: Path | None = None
         self._out: BinaryIO | None = None
         self._seen: set[str] = set()
+        self._skip = False
 
     def feed(self, data: bytes) -> None:
         try:
@@ -184,6 +185,7 @@ class _Receiver:
         self._field = self._name = ""
         self._text.clear()
         self._target = None
+        self._skip = False
 
     def _header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_name += data[start:end]
@@ -211,6 +213,9 @@ class _Receiver:
         if b"filename" not in options:
             raise HTTPException(422, f"form field {self._field!r} must be sent as a file")
         sent = _decode_name(options[b"filename"])
+        if not sent:  # a form's file input left empty: browsers send it with no name
+            self._skip = True
+            return
         try:
             self._name = safe_relpath(sent)
         except ValueError as exc:
@@ -233,6 +238,10 @@ class _Receiver:
             ) from None
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._skip:
+            if end > start:
+                raise HTTPException(422, f"form field {self._field!r}: a file without a name")
+            return
         if self._out is not None:
             self._out.write(data[start:end])
             return
@@ -243,6 +252,8 @@ class _Receiver:
             )
 
     def _part_end(self) -> None:
+        if self._skip:
+            return
         if self._target is None:
             self._text_field()
             return

@@ -25,7 +25,7 @@ from api.http.auth import ArchivistDep, OptionalCaller
 from api.http.deps import AudienceDep, ServicesDep
 from api.http.errors import not_found
 from api.http.headers import content_disposition
-from api.http.uploads import receive_upload
+from api.http.uploads import FieldCheck, receive_upload
 from api.operations.callers import Caller
 from api.operations.jobs import (
     Job,
@@ -196,10 +196,26 @@ def _job_for(job_id: str, upload: Upload, caller: Caller, services: Services) ->
 async def submit_ingest(
     request: Request, caller: ArchivistDep, services: ServicesDep, runner: RunnerDep
 ) -> JSONResponse:
+    job = await accept_upload(request, caller, services, runner)
+    url = f"/api/jobs/{job.id}"
+    return JSONResponse({"job": job.id, "url": url}, status_code=202, headers={"Location": url})
+
+
+async def accept_upload(
+    request: Request,
+    caller: Caller,
+    services: Services,
+    runner: JobRunner,
+    check: FieldCheck | None = None,
+) -> Job:
+    """Receive the upload, check it and queue its job; `check` sees each text field first (the
+    workspace form checks its CSRF token there). Refused, failed or cancelled: nothing stays."""
     job_id = new_job_id()
     root = runner.uploads / job_id
 
     def check_field(name: str, value: str) -> None:  # refuse before the files, when we can
+        if check is not None:
+            check(name, value)
         if name == "collection":
             acting_institution(services, caller, value)
 
@@ -212,11 +228,10 @@ async def submit_ingest(
         )
         await run_in_threadpool(audit_request, request, caller, None, summary)
         await run_in_threadpool(runner.submit, job, upload)
-    except BaseException:  # refused, failed or cancelled: nothing of it stays
+    except BaseException:
         Upload(root).remove()
         raise
-    url = f"/api/jobs/{job_id}"
-    return JSONResponse({"job": job_id, "url": url}, status_code=202, headers={"Location": url})
+    return job
 
 
 def visible_job(job_id: str, caller: OptionalCaller, runner: RunnerDep) -> Job:
