@@ -282,6 +282,11 @@ def search_command(
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
+    for found in result["understood"]:  # dates read from the words became a year condition
+        years = f"{found['year_from'] if found['year_from'] is not None else '…'}–" + (
+            f"{found['year_to'] if found['year_to'] is not None else '…'}"
+        )
+        out.print(f"read as a date: {found['label']} → {years}", markup=False, highlight=False)
     table = Table(title=f"{result['total']} hits for {query!r}")
     longest_id = max((len(item["id"]) for item in result["items"]), default=2)
     table.add_column("id", no_wrap=True, min_width=longest_id)  # ids are copied: never cut

@@ -332,3 +332,9 @@ def test_manifest_template_command_writes_a_workbook_ingest_reads(
     headers = [cell.value for cell in sheet[1] if cell.value]
     assert "标题" in " ".join(map(str, headers))
     assert heritage("manifest-template", tmp_path / "x.csv").returncode == 2
+
+
+def test_search_says_which_words_it_read_as_a_date(heritage: Run) -> None:
+    result = heritage("search", "清代 剪纸")
+    assert result.returncode == 0, result.stderr
+    assert "read as a date: 清代 → 1644–1912" in result.stdout
