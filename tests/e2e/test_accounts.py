@@ -198,9 +198,11 @@ def test_a_user_gets_the_same_answers_as_a_key_of_its_institution_and_role(
     if "ETag" in read_by_key.headers:
         headers["If-Match"] = read_by_key.headers["ETag"]
     by_session = client.patch(item, json={"rights": {"holder": "pytest"}}, headers=headers)
+    if by_session.status_code == 200:  # the key may make the same write on the new version
+        headers["If-Match"] = repo.get(actor, item).headers["ETag"]
     by_key = repo.patch(actor, item, {"rights": {"holder": "pytest"}}, **headers)
-    if by_session.status_code == 200:  # the write changed the ETag: the key's was stale
-        assert by_key.status_code == 412
+    if by_session.status_code == 200:
+        assert by_key.status_code == 200, by_key.text
     else:
         assert by_session.status_code == by_key.status_code
         assert by_session.status_code in (403, 404)

@@ -59,7 +59,9 @@ def test_every_cli_command_is_documented(command: str) -> None:
 def test_every_http_route_is_documented(tmp_path: Path) -> None:
     routes = http_routes(tmp_path)
     assert len(routes) > 30 and "/api/search" in routes  # the walk really sees the routes
-    missing = [p for p in routes if p not in DOCS]
+    missing = [  # a path named on its own: /items/{item_id} is not found inside /api/items/…
+        p for p in routes if not re.search(rf"(?<![\w/.{{}}-]){re.escape(p)}(?![\w/{{-])", DOCS)
+    ]
     assert not missing, f"routes in no README/docs: {missing}"
 
 

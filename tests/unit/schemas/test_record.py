@@ -4,7 +4,7 @@ TypedDict with the same properties, the same required ones and the same enum val
 from __future__ import annotations
 
 import typing
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, TypedDict, get_args, get_origin, get_type_hints
 
 import pytest
 
@@ -57,11 +57,14 @@ def test_typed_dict_matches_schema(name: str, schema: dict[str, Any], typed: typ
 
 
 def test_the_check_notices_drift() -> None:
-    """A TypedDict missing a property fails the comparison above."""
-
-    class Short(types.Region, total=False):
-        pass
-
-    hints = get_type_hints(Short)
-    assert set(hints) == set(SCHEMA["properties"]["region"]["properties"])
-    assert set(get_type_hints(types.Date)) != set(SCHEMA["properties"]["region"]["properties"])
+    """A TypedDict missing a property, or with an enum value the schema lacks, fails the check."""
+    region = dict(get_type_hints(types.Region, include_extras=True))
+    del region["code"]
+    short = TypedDict("short", region, total=False)  # type: ignore[misc]
+    with pytest.raises(AssertionError, match="properties differ"):
+        test_typed_dict_matches_schema("region", SCHEMA["properties"]["region"], short)
+    tag = dict(get_type_hints(types.Tag, include_extras=True))
+    tag["source"] = typing.Required[Literal["given", "derived", "guessed"]]
+    wider = TypedDict("wider", tag, total=False)  # type: ignore[misc]
+    with pytest.raises(AssertionError, match="enum differs"):
+        test_typed_dict_matches_schema("tag", SCHEMA["properties"]["tags"]["items"], wider)
