@@ -13,6 +13,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http.sessions import SAFE_METHODS
 from api.http.state import shared
 from api.operations.callers import Caller
 from api.operations.items import ItemLocks, WriteContext, audit
@@ -20,7 +21,6 @@ from repository.audit import AuditLog
 
 log = logging.getLogger("heritage.api")
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def item_locks(request: Request) -> ItemLocks:

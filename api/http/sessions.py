@@ -35,6 +35,8 @@ SESSION_COOKIE = "heritage_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+PRIVATE = {"Cache-Control": "private, no-store"}
+"""Headers of every page that depends on who is signed in: never cached by anyone else."""
 _UNSET = object()
 
 

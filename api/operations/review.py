@@ -31,6 +31,7 @@ TRANSITIONS: dict[str, tuple[Status, ...]] = {
     "withdrawn": ("review", "draft"),
 }
 EVENT_OF = {"published": "publication", "withdrawn": "withdrawal"}
+MAX_REASON = 2000  # characters: a reason is kept in the event (its detail holds 4000)
 
 
 def decide(record: dict[str, Any], status: Status, reason: str, caller: Caller) -> str:
@@ -60,6 +61,7 @@ class Entry:
     title: dict[str, str]
     modified: str
     flags: tuple[str, ...]
+    has_thumbnail: bool
 
 
 class Catalogue:
@@ -81,6 +83,7 @@ def _entry(record: Mapping[str, Any]) -> Entry:
         record["title"],
         record["modified"],
         tuple(f["value"].removeprefix(TAG_PREFIX) for f in flags_of(record)),
+        any(f["role"] == "thumbnail" for f in record.get("files", [])),
     )
 
 

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.i18n import render
 from api.http.sessions import (
+    PRIVATE,
     check_csrf,
     end_session,
     form_session,
@@ -31,7 +32,6 @@ from repository.users import MAX_PASSWORD, UserStore
 
 router = APIRouter(tags=["workspace"], include_in_schema=False)
 
-PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 def _throttle(request: Request) -> LoginThrottle:

@@ -24,7 +24,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.http.auth import keyring
-from api.http.deps import AudienceDep, ServicesDep
+from api.http.deps import ServicesDep
 from api.http.i18n import choose_language, render
 from api.http.routes.pages import catalogue_query
 from api.http.sessions import (
@@ -336,16 +336,20 @@ class SettledSearch(BaseModel):
     summary="Log a search the catalogue page settled on (the page calls this; no personal data)",
 )
 def log_settled_search(
-    body: SettledSearch, request: Request, services: ServicesDep, audience: AudienceDep
+    body: SettledSearch, request: Request, services: ServicesDep
 ) -> dict[str, bool]:
     """The live search fetches `/api/search` on every pause in typing; only the search the
-    visitor settles on is logged, with its result count computed here, not taken on trust."""
+    visitor settles on is logged, with its result count computed here for the public, not taken
+    on trust. Staff searches (a key or a session) are not the public's demand: not logged, and
+    answered without asking who they are (the page's beacon carries no CSRF token)."""
+    staff = read_session(request) is not None or any(
+        request.headers.get(name) for name in ("authorization", "x-api-key")
+    )
     query = catalogue_query(parse_qsl(body.query.lstrip("?"), keep_blank_values=False))
-    if not query.is_search or query.params.page != 1:
+    if staff or not query.is_search or query.params.page != 1:
         return {"logged": False}
     params = query.params
     counted = replace(params, size=1, facets=("category", "region"))
-    if audience != Audience.public():  # staff searches are not the public's demand
-        return {"logged": False}
-    result = run_search(services.index, counted, audience, "zh")
-    return {"logged": record_search(request.app.state, params, result, audience, channel="live")}
+    public = Audience.public()
+    result = run_search(services.index, counted, public, "zh")
+    return {"logged": record_search(request.app.state, params, result, public, channel="live")}

@@ -16,7 +16,7 @@ from api.http.deps import LanguageDep
 from api.http.state import shared
 from api.labels import text_in
 from api.operations.items import change_item, record_etag
-from api.operations.review import Catalogue, Status, decide, queue
+from api.operations.review import MAX_REASON, Catalogue, Status, decide, queue
 from api.present import with_file_urls
 
 router = APIRouter(tags=["review"])
@@ -24,7 +24,7 @@ router = APIRouter(tags=["review"])
 
 class Decision(BaseModel):
     status: Status = Field(description="The status to move the item to")
-    reason: str = Field(min_length=1, max_length=2000, description="Why; kept in the event")
+    reason: str = Field(min_length=1, max_length=MAX_REASON, description="Why; kept in the event")
 
 
 @router.post(

@@ -23,9 +23,8 @@ from starlette.datastructures import FormData
 
 from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language, render
-from api.http.routes.account import PRIVATE
 from api.http.routes.review import catalogue
-from api.http.sessions import check_csrf, read_session, session_caller
+from api.http.sessions import PRIVATE, check_csrf, read_session, session_caller
 from api.labels import text_in
 from api.operations.callers import Caller
 from api.operations.items import (
@@ -35,17 +34,19 @@ from api.operations.items import (
     owned_record,
     record_etag,
 )
-from api.operations.review import TRANSITIONS, Status, decide, queue
+from api.operations.review import MAX_REASON, TRANSITIONS, Status, decide, queue
 from api.present import file_url
 from schemas import categories
 from schemas.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from schemas.record import Access, PersonRole
 from search.screening import screen_for
 
 router = APIRouter(tags=["workspace"], include_in_schema=False)
 
 STATUSES: tuple[str, ...] = get_args(Status)
-ROLES = ("bearer", "creator", "performer", "recorder", "photographer", "informant", "contributor")
-ACCESS = ("public", "institution", "restricted")
+ROLES: tuple[str, ...] = get_args(PersonRole)
+ACCESS: tuple[str, ...] = get_args(Access)
+PROBLEMS = ("decision", "reason", "reason_long", "selection")
 MAX_SELECTED = 100
 EMPTY_PEOPLE_ROWS = 2
 
@@ -80,11 +81,8 @@ def review_page(request: Request, status: Status = "review") -> Response:
     lang = choose_language(request)
     owner = None if caller.role == "admin" else caller.institution
     entries = queue(catalogue(request), status, owner, None)
-    records = request.app.state.services.records
     rows = []
     for entry in entries[:MAX_SELECTED]:
-        record = records.get(entry.id) or {}
-        has_thumb = any(f.get("role") == "thumbnail" for f in record.get("files", []))
         rows.append(
             {
                 "id": entry.id,
@@ -92,10 +90,12 @@ def review_page(request: Request, status: Status = "review") -> Response:
                 "collection": entry.collection,
                 "modified": entry.modified[:16].replace("T", " "),
                 "flags": entry.flags,
-                "thumb": file_url(entry.id, "thumbnail") if has_thumb else None,
+                "thumb": file_url(entry.id, "thumbnail") if entry.has_thumbnail else None,
             }
         )
     query = request.query_params
+    decision = query.get("decision") if query.get("decision") in STATUSES else None
+    problem = query.get("problem") if query.get("problem") in PROBLEMS else None
     context = {
         "csrf_token": csrf,
         "status": status,
@@ -104,11 +104,11 @@ def review_page(request: Request, status: Status = "review") -> Response:
         "rows": rows,
         "total": len(entries),
         "shown": len(rows),
-        "decision": query.get("decision"),
-        "done": query.getlist("done"),
-        "refused": query.getlist("refused"),
-        "missing": query.getlist("missing"),
-        "problem": query.get("problem"),
+        "decision": decision,  # outcomes are shown only under a decision this page knows
+        "done": query.getlist("done") if decision else [],
+        "refused": query.getlist("refused") if decision else [],
+        "missing": query.getlist("missing") if decision else [],
+        "problem": problem,
     }
     return _page(request, "workspace/review.html", context)
 
@@ -118,21 +118,23 @@ async def review_decide(request: Request) -> Response:
     """Apply one decision (with its reason) to each selected item; each item succeeds or fails
     alone, and the queue shows what happened to which."""
     await check_csrf(request)
-    who = _curator(request)
+    who = await run_in_threadpool(_curator, request)
     if isinstance(who, Response):
         return who
     caller, _ = who
     form = await request.form()
-    back = str(form.get("status") or "review")
+    back = _text(form, "status") or "review"
     back = back if back in STATUSES else "review"
-    decision = str(form.get("decision") or "")
-    reason = str(form.get("reason") or "").strip()
-    selected = [str(i) for i in form.getlist("item")][:MAX_SELECTED]
+    decision = _text(form, "decision")
+    reason = _text(form, "reason")
+    selected = [i for i in form.getlist("item") if isinstance(i, str)][:MAX_SELECTED]
     outcome: list[tuple[str, str]] = [("status", back)]
     if decision not in STATUSES:
         outcome.append(("problem", "decision"))
     elif not reason:
         outcome.append(("problem", "reason"))
+    elif len(reason) > MAX_REASON:
+        outcome.append(("problem", "reason_long"))
     elif not selected:
         outcome.append(("problem", "selection"))
     else:
@@ -189,13 +191,17 @@ def _values(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _text(form: FormData, name: str) -> str:
+    """A form field as text; a file sent in its place counts as nothing."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _submitted(form: FormData) -> dict[str, Any]:
     """The form's fields as typed (kept as typed when the page must be shown again)."""
-    text: dict[str, Any] = {
-        name: str(form.get(name) or "").strip() for name in _values({}) if name != "people"
-    }
-    names = [str(n).strip() for n in form.getlist("person_name")]
-    roles = [str(r) for r in form.getlist("person_role")]
+    text: dict[str, Any] = {name: _text(form, name) for name in _values({}) if name != "people"}
+    names = [n.strip() for n in form.getlist("person_name") if isinstance(n, str)]
+    roles = [r for r in form.getlist("person_role") if isinstance(r, str)]
     text["people"] = [(n, r) for n, r in zip(names, roles, strict=False) if n]
     return text
 
@@ -270,7 +276,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
     unreadable value shows the form again as typed (422); a change made meanwhile shows both
     versions (409)."""
     await check_csrf(request)
-    who = _curator(request)
+    who = await run_in_threadpool(_curator, request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
@@ -288,7 +294,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
             item_locks(request),
             item_id,
             write_context(request, caller),
-            str(form.get("etag") or ""),
+            _text(form, "etag"),
             lambda changed: apply_patch(changed, patch, caller, screen),
             require_match=True,
         )
@@ -299,7 +305,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
         return _page(request, "workspace/edit.html", context, 409)
     except InvalidInput as exc:
         context = _edit_context(record, values, csrf, lang)
-        context["etag"] = str(form.get("etag") or "")  # still the version the person edited
+        context["etag"] = _text(form, "etag")  # still the version the person edited
         context["error"] = str(exc)
         return _page(request, "workspace/edit.html", context, 422)
     url = f"/workspace/items/{item_id}?saved=1"
