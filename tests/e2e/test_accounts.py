@@ -262,3 +262,12 @@ def test_login_flooding_is_answered_429_with_retry_after(repo: Repo) -> None:
     assert message("zh", "workspace.locked", seconds=retry_after) in locked.text
     assert SESSION_COOKIE in client.cookies  # only the anonymous form session
     assert client.get("/workspace/", follow_redirects=False).status_code == 303
+
+
+def test_the_search_beacon_of_a_signed_in_user_is_answered_not_logged(app: Any) -> None:
+    """The catalogue page sends no CSRF token with its beacon: a session must not turn it into
+    a 403, and a staff search is not the public's demand."""
+    client = signed_in(app, "curator-a")
+    answer = client.post("/api/insights/searches", json={"query": "?q=剪纸"})
+    assert answer.status_code == 202, answer.text
+    assert answer.json() == {"logged": False}

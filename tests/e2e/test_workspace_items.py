@@ -238,3 +238,44 @@ def test_a_conflicting_edit_shows_both_versions_and_overwrites_nothing(
     applied = client.post(f"/workspace/items/{item}", data=again, follow_redirects=False)
     assert applied.status_code == 303
     assert repo.record("public-published")["title"]["en"] == "My title"
+
+
+def test_a_crafted_outcome_link_shows_nothing_it_does_not_know(app: Any) -> None:
+    client = signed_in(app, "curator-a")
+    for query in ("problem=zzz", "decision=zzz&done=x", "done=x&refused=y", "problem=%00"):
+        page = client.get(f"/workspace/review?{query}")
+        assert page.status_code == 200, (query, page.text[:200])
+        assert 'id="review-problem"' not in page.text and 'id="review-outcome"' not in page.text
+
+
+def test_a_long_reason_changes_nothing(app: Any, repo: Repo) -> None:
+    client = signed_in(app, "curator-a")
+    page = client.get("/workspace/review?status=draft")
+    data = {
+        "csrf_token": csrf_of(page.text),
+        "status": "draft",
+        "item": repo.ids["public-draft"],
+        "decision": "review",
+        "reason": "理" * 2001,
+    }
+    shown = client.post("/workspace/review", data=data)
+    assert 'id="review-problem"' in shown.text
+    assert repo.record("public-draft")["status"] == "draft"
+
+
+def test_a_file_sent_as_a_form_field_is_not_stored_as_text(app: Any, repo: Repo) -> None:
+    client = signed_in(app, "curator-a")
+    item = repo.ids["public-draft"]
+    form = edit_form(client.get(f"/workspace/items/{item}").text)
+    before = repo.record("public-draft")["title"]
+    fields = {k: v for k, v in form.items() if k != "title_zh"}
+    answer = client.post(
+        f"/workspace/items/{item}",
+        data=fields,
+        files={"title_zh": ("a.txt", b"not a title", "text/plain")},
+        headers={"X-CSRF-Token": form["csrf_token"]},
+        follow_redirects=False,
+    )
+    assert answer.status_code in (303, 422), answer.text[:200]
+    assert "UploadFile" not in str(repo.record("public-draft")["title"])
+    assert repo.record("public-draft")["title"].get("en") == before.get("en")

@@ -128,6 +128,7 @@ async def review_decide(request: Request) -> Response:
     decision = _text(form, "decision")
     reason = _text(form, "reason")
     selected = [i for i in form.getlist("item") if isinstance(i, str)][:MAX_SELECTED]
+    await form.close()  # a file sent in a field is not kept open
     outcome: list[tuple[str, str]] = [("status", back)]
     if decision not in STATUSES:
         outcome.append(("problem", "decision"))
@@ -284,7 +285,8 @@ async def edit_item(request: Request, item_id: str) -> Response:
     services = request.app.state.services
     lang = choose_language(request)
     record = await run_in_threadpool(owned_record, services, item_id, caller)
-    values = _submitted(form)
+    values, etag = _submitted(form), _text(form, "etag")
+    await form.close()  # a file sent in a field is not kept open
     screen = screen_for(services.settings.sensitive_terms_file)
     try:
         patch = check_patch(_patch(values, record))
@@ -294,7 +296,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
             item_locks(request),
             item_id,
             write_context(request, caller),
-            _text(form, "etag"),
+            etag,
             lambda changed: apply_patch(changed, patch, caller, screen),
             require_match=True,
         )
@@ -305,7 +307,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
         return _page(request, "workspace/edit.html", context, 409)
     except InvalidInput as exc:
         context = _edit_context(record, values, csrf, lang)
-        context["etag"] = _text(form, "etag")  # still the version the person edited
+        context["etag"] = etag  # still the version the person edited
         context["error"] = str(exc)
         return _page(request, "workspace/edit.html", context, 422)
     url = f"/workspace/items/{item_id}?saved=1"
