@@ -40,7 +40,10 @@ MAX_VALUE = 1 << 20  # a GPS value larger than this is not one
 MAX_BLOCK = 16 << 20  # metadata blocks (XMP, PNG chunks) larger than this are left alone
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 _XMP_GPS = re.compile(
-    rb"""[\w.-]+:gps\w*(?:\s*=\s*(?:"([^"]*)"|'([^']*)')|\s*>([^<]*)<)""", re.IGNORECASE
+    # the lookbehind anchors a name at its start: without it a long run of letters is tried
+    # from every position (quadratic time on a hostile XMP block)
+    rb"""(?<![\w.-])[\w.-]+:gps\w*(?:\s*=\s*(?:"([^"]*)"|'([^']*)')|\s*>([^<]*)<)""",
+    re.IGNORECASE,
 )
 _XMP_HEADERS = (b"http://ns.adobe.com/xap/1.0/\x00", b"http://ns.adobe.com/xmp/extension/\x00")
 
@@ -354,10 +357,9 @@ def _heif(read: Read, size: int) -> list[Patch]:
         return []
     kinds = _item_kinds(read, *children[b"iinf"])
     patches: list[Patch] = []
-    for item, extents in _item_extents(read, *children[b"iloc"]).items():
-        if len(extents) != 1 or item not in kinds:
+    for item, (offset, length) in _single_extents(read, *children[b"iloc"]).items():
+        if item not in kinds:
             continue
-        offset, length = extents[0]
         if kinds[item] == "Exif" and length > 4:
             tiff = offset + 4 + struct.unpack(">I", read(offset, 4))[0]
             tiff += 6 if read(tiff, 6) == b"Exif\x00\x00" else 0
@@ -437,8 +439,9 @@ def _item_kinds(read: Read, start: int, end: int) -> dict[int, str]:
     return kinds
 
 
-def _item_extents(read: Read, start: int, end: int) -> dict[int, list[tuple[int, int]]]:
-    """Item id -> [(absolute offset, length)] for items stored in the file (method 0)."""
+def _single_extents(read: Read, start: int, end: int) -> dict[int, tuple[int, int]]:
+    """Item id -> (absolute offset, length) of items stored in the file (method 0) in one
+    extent, the only ones patched; the others are skipped over without being read."""
     data = read(start, min(end - start, MAX_BLOCK))
     version = data[0]
     offset_size, length_size = data[4] >> 4, data[4] & 15
@@ -451,7 +454,7 @@ def _item_extents(read: Read, start: int, end: int) -> dict[int, list[tuple[int,
         position += width
         return value
 
-    items: dict[int, list[tuple[int, int]]] = {}
+    items: dict[int, tuple[int, int]] = {}
     for _ in range(number(2 if version < 2 else 4)):
         if position >= len(data):
             break
@@ -459,13 +462,12 @@ def _item_extents(read: Read, start: int, end: int) -> dict[int, list[tuple[int,
         method = number(2) & 15 if version in (1, 2) else 0
         number(2)  # data_reference_index
         base = number(base_size)
-        extents = []
-        for _ in range(number(2)):
-            if position >= len(data):
-                break
-            number(index_size)
-            extent_offset, extent_length = number(offset_size), number(length_size)
-            extents.append((base + extent_offset, extent_length))
-        if method == 0:
-            items[item] = extents
+        count = number(2)
+        if count != 1:
+            position += count * (index_size + offset_size + length_size)
+            continue
+        number(index_size)
+        extent_offset, extent_length = number(offset_size), number(length_size)
+        if method == 0 and position <= len(data):
+            items[item] = (base + extent_offset, extent_length)
     return items

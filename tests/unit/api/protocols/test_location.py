@@ -240,3 +240,27 @@ def test_a_movie_loses_its_position_and_nothing_else(tmp_path: Path, name: str) 
     assert not {k: v for k, v in tags.items() if "location" in k and v.strip()}
     assert MOVIE_PLACE.encode() not in served.read_bytes()
     assert b"td\x18\x00'\xe7" not in served.read_bytes()  # loci's fixed-point 39.9042, 116.3910
+
+
+@pytest.mark.timeout(20)  # a guard against a hang, not a speed check: it took hours before
+def test_a_hostile_xmp_block_is_scanned_in_one_pass() -> None:
+    """Megabytes of letters before a position: the scanner must not retry the run from every
+    byte (that was quadratic); the position after it is still found."""
+    from api.protocols.location import _XMP_GPS
+
+    hostile = b"<x:xmpmeta>" + b"a" * 2_000_000 + b' exif:GPSLatitude="39,54.254N"></x:xmpmeta>'
+    assert [m.group(1) for m in _XMP_GPS.finditer(hostile)] == [b"39,54.254N"]
+
+
+def test_an_item_location_box_with_many_empty_extents_builds_nothing() -> None:
+    """HEIF `iloc`: 0xFFFF extents of zero width used to become 0xFFFF tuples per item (and
+    millions for a large box); items that are not one extent are skipped over arithmetically."""
+    from api.protocols.location import _single_extents
+
+    box = bytes([1, 0, 0, 0, 0x00, 0x00]) + (2).to_bytes(2, "big")
+    box += (7).to_bytes(2, "big") + (0).to_bytes(2, "big") + (0).to_bytes(2, "big")
+    box += b"\xff\xff"  # 65 535 extents, each 0 bytes wide
+    box += (8).to_bytes(2, "big") + (0).to_bytes(2, "big") + (0).to_bytes(2, "big")
+    box += (1).to_bytes(2, "big")  # one extent of 0-byte fields: offset 0, length 0
+    extents = _single_extents(lambda offset, n: box[offset : offset + n], 0, len(box))
+    assert extents == {8: (0, 0)}
