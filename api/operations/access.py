@@ -64,9 +64,13 @@ def sees_location(record: Mapping[str, Any], audience: Audience) -> bool:
     return audience.restricted and audience.institution == record.get("institution")
 
 
-def view_for(record: Mapping[str, Any], audience: Audience) -> Mapping[str, Any]:
-    """The record as `audience` may read it: without `technical.gps` unless `sees_location`."""
-    if sees_location(record, audience) or "gps" not in (record.get("technical") or {}):
+def view_for(
+    record: Mapping[str, Any], audience: Audience, current: Mapping[str, Any] | None = None
+) -> Mapping[str, Any]:
+    """The record as `audience` may read it: without `technical.gps` unless `sees_location`.
+    For an earlier version, `current` (today's record) decides: the choice is the curator's now."""
+    decides = record if current is None else current
+    if sees_location(decides, audience) or "gps" not in (record.get("technical") or {}):
         return record
     view = copy.deepcopy(dict(record))
     del view["technical"]["gps"]

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from api.operations.access import audience_of, is_owner, is_visible
+from api.operations.access import audience_of, is_owner, is_visible, view_for
 from api.operations.callers import Caller
 from api.operations.items import (
     ItemLocks,
@@ -123,10 +123,12 @@ def version(services: Services, item_id: str, n: int, caller: Caller) -> Mapping
     record = readable_record(services, item_id, caller)
     numbers = services.records.version_numbers(item_id)
     if n == (numbers[-1] + 1 if numbers else 1):
-        return record
-    if n not in numbers:
+        found: Mapping[str, Any] = record
+    elif n in numbers:
+        found = services.records.load_version(item_id, n)
+    else:
         raise NotFound(f"item {item_id!r} has no version {n} (it has 1 to {len(numbers) + 1})")
-    return services.records.load_version(item_id, n)
+    return view_for(found, audience_of(caller), current=record)
 
 
 def diff_records(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

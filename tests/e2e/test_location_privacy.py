@@ -233,3 +233,19 @@ def test_a_re_ingest_keeps_the_curators_choice(photos: Photos) -> None:
     record = photos.client.app.state.services.records.get(photos.ids[name])
     assert record["location_public"] is True
     assert "gps" in photos.get("anonymous", f"/api/items/{photos.ids[name]}").json()["technical"]
+
+
+def test_earlier_versions_keep_the_position_from_whom_the_item_does(photos: Photos) -> None:
+    """History reads (versions, diff) are another way into the record: an archivist of the
+    institution reads the history but, as with the item, not where the photo was taken."""
+    name = "jpeg"
+    url = f"/api/items/{photos.ids[name]}"
+    assert photos.patch("curator-a", name, {"subjects": ["剪纸"]}).status_code == 200
+    for actor in ("archivist-a", "curator-a"):
+        versions = photos.get(actor, f"{url}/versions").json()
+        for entry in versions["versions"]:
+            shown = photos.get(actor, f"{url}/versions/{entry['n']}").json()
+            assert ("gps" in shown["technical"]) == (actor in SEES_LOCATION), (actor, entry)
+        diff = photos.get(actor, f"{url}/diff?from=1&to={versions['total']}")
+        assert diff.status_code == 200, diff.text
+        assert ("39.904" in diff.text) == (actor in SEES_LOCATION and "gps" in diff.text)
