@@ -56,7 +56,9 @@ from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
 from repository.keys import is_valid_slug, report_key
-from schemas import SchemaError, validate_record
+from schemas import validate_record
+from schemas.errors import InvalidInput
+from schemas.text import check_document
 from search.base import SearchIndex
 from search.screening import screen_for, screen_record
 
@@ -532,7 +534,8 @@ class _Run:
             record["events"].append(screened.event)
         try:
             validate_record(record)
-        except SchemaError as exc:
+            check_document(record, what="the record")  # text XML and UTF-8 can carry
+        except InvalidInput as exc:
             reason = self._reason(unit, ItemError(unit.source, f"the record is invalid: {exc}"))
             return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
         self._remember(record)

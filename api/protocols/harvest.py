@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax import SAXException
 
 import langcodes
 import requests
@@ -58,9 +59,10 @@ from repository import (
     now_iso,
 )
 from repository.records import SCHEMA_VERSION
-from schemas import SchemaError, categories, resolve_category, validate_record
+from schemas import categories, resolve_category, validate_record
 from schemas.dates import parse_date
 from schemas.errors import InvalidInput, Unavailable
+from schemas.text import check_document
 from search.base import SearchIndex
 
 AGENT = "heritage-harvest"
@@ -380,7 +382,10 @@ def _take(source: Any, report: HarvestReport, target: Target, http: requests.Ses
                 return
         record["events"] = _events(existing, report.source, identifier, fetched)
         validate_record(record)
-    except (RecordProblem, SchemaError, requests.RequestException, OSError) as exc:
+        check_document(record, what="the record")  # text XML and UTF-8 can carry
+    # ValueError: our refusals (RecordProblem, SchemaError, InvalidInput) and a source's values
+    # that are not what they claim (a width "wide"); SAXException: RDF/XML that does not parse
+    except (ValueError, SAXException, requests.RequestException, OSError) as exc:
         report.failed.append(f"{identifier}: {exc}")
         return
     _save(record, target)

@@ -389,3 +389,32 @@ def test_unusable_input_stops_before_any_work(
             None,
         )
     assert not (tmp_path / "store").exists()
+
+
+def test_a_value_xml_cannot_carry_fails_its_item_alone_and_oai_stays_up(tmp_path: Path) -> None:
+    """A vertical tab pasted into a title (Excel does that) used to be stored, and every OAI-PMH
+    page holding the record then answered 500. Now that item fails naming the field."""
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+    from api.settings import Settings
+    from tests.e2e.sharing_support import noise_picture
+    from tests.support.ingesting import ingest_folder
+
+    source = tmp_path / "src"
+    source.mkdir()
+    noise_picture(source / "a.png", "a")
+    noise_picture(source / "b.png", "b")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,title_zh,status\na.png,剪纸\x0b窗花,published\nb.png,窗花,published\n")
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    report = ingest_folder(
+        settings, source, manifest, "tabs", institution="local", expect_failures=True
+    )
+    outcomes = {item.source: item for item in report.items}
+    assert outcomes["a.png"].outcome == "failed", outcomes["a.png"]
+    assert "$.title.zh" in (outcomes["a.png"].reason or "")
+    assert outcomes["b.png"].outcome == "stored"
+    with TestClient(create_app(settings)) as client:
+        listed = client.get("/oai", params={"verb": "ListRecords", "metadataPrefix": "oai_dc"})
+    assert listed.status_code == 200 and "窗花" in listed.text

@@ -21,18 +21,14 @@ from api.http.audit import item_locks, write_context
 from api.http.auth import CuratorDep
 from api.operations.items import apply_patch, change_item, check_patch, record_etag
 from api.present import with_file_urls
-from api.protocols.oai.verbs import XML_UNSAFE
 from schemas.errors import InvalidInput, TooLarge, UnsupportedType
+from schemas.text import MAX_DEPTH, check_document
 from search.screening import screen_for
 
 router = APIRouter(tags=["items"])
 
 MERGE_PATCH = "application/merge-patch+json"
 MAX_PATCH_BYTES = 4_000_000
-MAX_PATCH_DEPTH = 32
-"""Deepest nesting of objects and arrays in a patch: a record needs a handful of levels; a few
-hundred stored (under `technical`, which takes any keys) made the record unanswerable, as JSON
-serialisers stop at their own depth limits, and 100 000 overflowed the JSON parser's stack."""
 
 
 def parse_patch(body: bytes, content_type: str | None) -> dict[str, Any]:
@@ -46,39 +42,12 @@ def parse_patch(body: bytes, content_type: str | None) -> dict[str, Any]:
     try:
         patch = json.loads(body)
     except RecursionError:
-        message = f"the patch nests objects or arrays deeper than {MAX_PATCH_DEPTH}"
+        message = f"the patch nests objects or arrays deeper than {MAX_DEPTH}"
         raise InvalidInput(message) from None
     except ValueError as exc:
         raise InvalidInput(f"the body is not valid JSON: {exc}") from None
-    check_document(patch)
+    check_document(patch, what="the patch")
     return check_patch(patch)
-
-
-def check_document(patch: Any) -> None:
-    """Refuse a patch nesting deeper than MAX_PATCH_DEPTH, or whose text (names too) holds a
-    character a record cannot keep: a lone surrogate (JSON escapes allow one; UTF-8 has none, so
-    saving failed) or one XML cannot carry (NUL, U+FFFF: stored, then every OAI-PMH response
-    holding the record failed). Walked without recursion; the error names the JSON path."""
-    pending: list[tuple[str, Any, int]] = [("$", patch, 1)]
-    while pending:
-        path, node, depth = pending.pop()
-        if isinstance(node, dict | list) and depth > MAX_PATCH_DEPTH:
-            raise InvalidInput(f"the patch nests objects or arrays deeper than {MAX_PATCH_DEPTH}")
-        if isinstance(node, list):
-            pending.extend((f"{path}[{i}]", child, depth + 1) for i, child in enumerate(node))
-        elif isinstance(node, dict):
-            for name, child in node.items():
-                _check_text(name, f"the name {name!r} at {path}")
-                pending.append((f"{path}.{name}", child, depth + 1))
-        elif isinstance(node, str):
-            _check_text(node, f"the text at {path}")
-
-
-def _check_text(text: str, where: str) -> None:
-    if bad := XML_UNSAFE.search(text):
-        raise InvalidInput(
-            f"{where} holds {bad.group()!r}: a record cannot keep it (UTF-8 or XML cannot carry it)"
-        )
 
 
 @router.patch(

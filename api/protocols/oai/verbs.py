@@ -43,6 +43,7 @@ from api.protocols.rdf import record_graph, serialize
 from repository import DamagedRecord, RecordStore
 from schemas import categories
 from schemas.record import Record
+from schemas.text import XML_UNSAFE
 
 METADATA_FORMATS: dict[str, tuple[str, str]] = {
     "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS),
@@ -63,9 +64,6 @@ VERBS: dict[str, tuple[frozenset[str], frozenset[str], bool]] = {
 }
 """verb -> (required arguments, optional arguments, takes a resumptionToken)."""
 _DOMAIN = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z][a-zA-Z0-9-]*)+$")
-XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-"""A character XML 1.0 cannot carry (NUL and other controls, U+FFFE/U+FFFF, lone surrogates):
-lxml refuses to write one, so neither an argument nor a record's text may hold one."""
 
 
 def parse_datestamp(name: str, value: str) -> tuple[str, str]:

@@ -298,3 +298,19 @@ def test_references_are_unknown_while_a_record_is_unreadable(tmp_path: Path) -> 
     with pytest.raises(Conflict, match="test-damaged-0000 is unreadable"):
         records.blob_references()  # deleting on this answer could remove a file it names
     assert records.blob_references(strict=False) == {minimal_record()["files"][0]["key"]}
+
+
+@pytest.mark.parametrize("bad", ["\x0b", "\x00", "\ufffe", "\ud800"])
+def test_text_xml_cannot_carry_is_refused_on_save_naming_the_field(
+    tmp_path: Path, bad: str
+) -> None:
+    """Every writer goes through save: a manifest, a harvest or an edit that brings a vertical
+    tab or a lone surrogate is refused here, before it could break every OAI-PMH page."""
+    from repository import LocalStore, RecordStore
+    from schemas.errors import InvalidInput
+
+    records = RecordStore(LocalStore(tmp_path))
+    record = minimal_record(title={"zh": f"剪纸{bad}"})
+    with pytest.raises(InvalidInput, match=r"\$\.title\.zh"):
+        records.save(record)
+    assert records.get(record["id"]) is None
