@@ -88,6 +88,8 @@ def check_bag(root: Path) -> dict[str, list[str]]:
             raise _explained(bag, exc, payload, tags, fetch) from None
         except bagit.BagError as exc:
             raise _from_bagit(exc, root) from None
+        except (UnicodeError, LookupError) as exc:  # bagit-python reading a tag file
+            raise BagProblem("bag-info.txt", f"cannot be read as {encoding} text ({exc})") from None
     return {key: value if isinstance(value, list) else [value] for key, value in bag.info.items()}
 
 
@@ -140,11 +142,13 @@ def _declaration(root: Path) -> tuple[tuple[int, int], str]:
         )
     encoding = declared["Tag-File-Character-Encoding"]
     try:
-        codecs.lookup(encoding)
+        text_encoding = codecs.lookup(encoding)._is_text_encoding
     except LookupError:
+        text_encoding = False  # unknown, said below like a codec that is not a text encoding
+    if not text_encoding:  # base64, rot13 … are codecs, not character encodings
         raise BagProblem(
-            "bagit.txt", f"declares the unknown character encoding {encoding!r}"
-        ) from None
+            "bagit.txt", f"declares {encoding!r}, which is not a character encoding"
+        )
     return numbers, encoding
 
 

@@ -34,6 +34,7 @@ from schemas import load_schema
 
 MULTI_FIELDS = frozenset({"path", "people", "bearers", "subjects", "tags", "language"})
 HEADER_SEARCH_ROWS = 10  # rows in which a header with a path column is looked for
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})  # never sniffed as JSON
 _SEPARATORS = re.compile(r"[;；]")
 _HEADER_NOISE = re.compile(r"[\s_\-*]+")
 _HEADER_PARTS = re.compile(r"[\s/|()]+")
@@ -201,10 +202,12 @@ def load_manifest(path: Path) -> Manifest:
         raw_rows = _table_rows(path.name, rows, headers, lambda n, line: f"{sheet}row {line}")
     else:
         text = _decode(data, path.name)
-        if path.suffix.lower() == ".json" or text.lstrip().startswith(("[", "{")):
+        suffix = path.suffix.lower()
+        looks_json = text.lstrip().startswith(("[", "{")) and suffix not in TABLE_SUFFIXES
+        if suffix == ".json" or looks_json:
             raw_rows = _json_rows(text, path.name)
         else:
-            raw_rows = _table_rows(path.name, _csv_rows(text), headers, _csv_position)
+            raw_rows = _table_rows(path.name, _csv_rows(text, path.name), headers, _csv_position)
     manifest = Manifest(path.name)
     identifiers: dict[str, ManifestRow] = {}
     for raw in raw_rows:
@@ -255,7 +258,13 @@ def _raw_paths(values: dict[str, Any]) -> tuple[str, ...]:
 
 def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise IngestError(
+                f"manifest {name}: starts like UTF-16 text but is broken at byte {exc.start}; "
+                "save it again as UTF-8 CSV"
+            ) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -269,14 +278,17 @@ def _decode(data: bytes, name: str) -> str:
         ) from exc
 
 
-def _csv_rows(text: str) -> Iterable[SheetRow]:
+def _csv_rows(text: str, name: str) -> Iterable[SheetRow]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     line = 1
-    for cells in reader:
-        yield SheetRow(line, cells)
-        line = reader.line_num + 1
+    try:
+        for cells in reader:
+            yield SheetRow(line, cells)
+            line = reader.line_num + 1
+    except csv.Error as exc:  # a cell longer than the reader takes, a NUL in the file
+        raise IngestError(f"manifest {name}: line {line} cannot be read: {exc}") from exc
 
 
 def _csv_position(number: int, line: int) -> str:
@@ -387,6 +399,8 @@ def _json_rows(text: str, name: str) -> list[_Raw]:
         raise IngestError(
             f"manifest {name}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except (RecursionError, ValueError) as exc:  # nested thousands deep; a 5000-digit number
+        raise IngestError(f"manifest {name}: not a manifest's JSON ({exc})") from None
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if not isinstance(data, list):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -29,20 +30,35 @@ from ingest.manifest import SheetRow
 SHEET_NAMES = ("manifest", "清单")
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ZERO_PADDED = re.compile(r"^0+$")
+MAX_UNPACKED = 256 * 2**20  # a 10 000-row manifest unpacks to a few MiB
 
 
 def read_xlsx(data: bytes, name: str) -> tuple[str, list[SheetRow]]:
     """(how messages name the sheet: "sheet '清单' " or '' when it is the only one, its rows)."""
     try:
+        _check_size(data, name)
         book = load_workbook(io.BytesIO(data), data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        sheet = _sheet(book, name)
+        formulas = _formulas(data, sheet.title) if _has_formulas(data) else {}
+    # SyntaxError: a worksheet's XML that does not parse (ParseError); zlib.error, EOFError: a
+    # damaged member
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        SyntaxError,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as exc:
+        if isinstance(exc, IngestError):
+            raise
         raise IngestError(
             f"manifest {name}: cannot read it as an Excel workbook (.xlsx): {exc}; "
             "save it again from Excel or WPS as .xlsx, or as CSV UTF-8"
         ) from exc
-    sheet = _sheet(book, name)
     label = f"sheet {sheet.title!r} " if len(book.worksheets) > 1 else ""
-    formulas = _formulas(data, sheet.title) if _has_formulas(data) else {}
     down, across = _merged(sheet)
     rows = []
     for cells in sheet.iter_rows(min_row=1, min_col=1):  # from A1, as letters count
@@ -121,6 +137,17 @@ def _merged(sheet: Worksheet) -> tuple[dict[tuple[int, int], Any], dict[tuple[in
             else:
                 across[(row, merged.min_col)] = merged.coord  # named once per row
     return down, across
+
+
+def _check_size(data: bytes, name: str) -> None:
+    """Refuse a workbook that would unpack to more than MAX_UNPACKED bytes (a zip bomb)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED:
+        raise IngestError(
+            f"manifest {name}: unpacks to {unpacked // 2**20} MiB, more than a manifest needs "
+            f"({MAX_UNPACKED // 2**20} MiB); split it or save it as CSV"
+        )
 
 
 def _has_formulas(data: bytes) -> bool:

@@ -139,13 +139,14 @@ def report_csv(report: IngestReport, lang: str = "zh") -> bytes:
 def report_xlsx(report: IngestReport, lang: str = "zh") -> bytes:
     """One sheet, frozen heading, cells always text (a reason starting with '=' stays text)."""
     from openpyxl import Workbook  # imported here: only spreadsheet reports need it
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     sheet.title = "报告" if lang == "zh" else "report"
-    for row in report_table(report, lang):
-        sheet.append(row)
+    for row in report_table(report, lang):  # a name or reason may hold what XLSX cannot
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell) for cell in row])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.data_type = "s"  # openpyxl reads a leading '=' as a formula otherwise

@@ -58,6 +58,7 @@ _ZIP_METHODS = {
     zipfile.ZIP_BZIP2,
     zipfile.ZIP_LZMA,
 }
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # NUL, tabs, escapes: no file name holds one
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _SNIFF_INPUT = 2 * 1024 * 1024  # a bzip2 block can need ~900 KiB of input before any output
 _READ_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError)
@@ -491,8 +492,8 @@ class _Run:
     def _safe_parts(self, name: str, shown: str, is_dir: bool) -> tuple[str, ...]:
         """The path components to write; empty only for the root folder entry ('./')."""
         clean = _nfc(name).replace("\\", "/")
-        if "\x00" in clean:
-            raise self.fail(shown, "has a NUL character in its name")
+        if control := _CONTROL.search(clean):
+            raise self.fail(shown, f"has the control character {control.group()!r} in its name")
         if clean.startswith("/") or _DRIVE.match(clean):
             raise self.fail(shown, "has an absolute path; members must be relative")
         parts = tuple(p for p in clean.split("/") if p not in ("", "."))

@@ -162,3 +162,50 @@ def test_a_folder_of_suite_bags_refuses_each_bad_one_and_ingests_the_rest(tmp_pa
     kept = {f.bag.relpath for f in found.files if f.bag}
     assert kept == {named(b).removeprefix("v0.97/") for b in VALID if "v0.97" in named(b)}
     assert all(f.bag for f in found.files)  # nothing of a bag ingested as loose files
+
+
+def _bag(root: Path, declaration: bytes, info: bytes = b"Source-Organization: x\n") -> Path:
+    """A minimal bag with one payload file and the given bagit.txt and bag-info.txt bytes."""
+    import hashlib
+
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "a.txt").write_bytes(b"hello\n")
+    digest = hashlib.sha256(b"hello\n").hexdigest()
+    (root / "manifest-sha256.txt").write_text(f"{digest}  data/a.txt\n")
+    (root / "bagit.txt").write_bytes(declaration)
+    (root / "bag-info.txt").write_bytes(info)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("declaration", "info", "file", "said"),
+    [
+        (
+            b"BagIt-Version: 1.0\nTag-File-Character-Encoding: base64\n",
+            b"",
+            "bagit.txt",
+            "not a character encoding",
+        ),
+        (
+            b"BagIt-Version: 1.0\nTag-File-Character-Encoding: no-such-codec\n",
+            b"",
+            "bagit.txt",
+            "not a character encoding",
+        ),
+        (
+            b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+            "Source-Organization: 蔚县文化馆\n".encode("gbk"),
+            "bag-info.txt",
+            "UTF-8",
+        ),
+    ],
+)
+def test_a_hostile_bag_declaration_is_refused_by_name_not_a_traceback(
+    tmp_path: Path, declaration: bytes, info: bytes, file: str, said: str
+) -> None:
+    bag = _bag(tmp_path / "bag", declaration, info)
+    with pytest.raises(UnpackError) as refused:  # a folder bag, as an archivist hands it over
+        unpack(bag, tmp_path / "a")
+    assert refused.value.member == file and said in refused.value.problem
+    in_zip = unpack(zipped(bag, tmp_path), tmp_path / "b")  # inside an upload: refused alone
+    assert [r.member for r in in_zip.refused] == [f"bag/{file}"]

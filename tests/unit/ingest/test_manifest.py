@@ -342,3 +342,30 @@ def test_a_first_row_naming_a_file_called_file_is_data_not_a_second_header(tmp_p
     ]
     two = csv_manifest(tmp_path, "文件,标题\nfile,Title\na.jpg,甲\n")
     assert [r.paths for r in load_manifest(two).rows] == [["a.jpg"]]  # that one is a header row
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "said"),
+    [
+        ("items.csv", "\ufeffpath,title_zh\n".encode("utf-16")[:-1], "UTF-16"),
+        ("items.json", b"[" * 100_000 + b"]" * 100_000, "not a manifest's JSON"),
+        ("items.json", b'[{"path": "a.jpg", "n": ' + b"9" * 5000 + b"}]", "not a manifest's JSON"),
+        ("items.csv", b"path,title_zh\na.jpg," + b"x" * 200_000 + b"\n", "line 2 cannot be read"),
+    ],
+)
+def test_a_hostile_manifest_stops_with_its_name_not_a_traceback(
+    tmp_path: Path, name: str, data: bytes, said: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(IngestError) as refused:
+        load_manifest(path)
+    assert name in str(refused.value) and said in str(refused.value)
+
+
+def test_a_csv_whose_first_header_starts_with_a_bracket_is_still_a_table(tmp_path: Path) -> None:
+    path = tmp_path / "items.csv"
+    path.write_text("[文件],标题\na.jpg,剪纸\n", encoding="utf-8")
+    with pytest.raises(IngestError) as refused:  # a table with an unknown column, not bad JSON
+        load_manifest(path)
+    assert "JSON" not in str(refused.value)

@@ -195,3 +195,30 @@ def test_a_sheet_starting_below_and_right_of_a1_is_named_by_its_real_cells(tmp_p
     sheet["C4"], sheet["D4"], sheet["E4"] = "a.jpg", "甲", "秘密"
     (failure,) = load_manifest(save(book, tmp_path / "m.xlsx")).failures
     assert str(failure.error).startswith("m.xlsx row 4: column E '访问权限': '秘密' is not allowed")
+
+
+def _rewritten(path: Path, member: str, data: bytes) -> None:
+    """The workbook at `path` with one member's bytes replaced (or added)."""
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    members[member] = data
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in members.items():
+            target.writestr(name, content)
+
+
+@pytest.mark.parametrize(
+    ("member", "data", "said"),
+    [
+        ("xl/worksheets/sheet1.xml", b"<worksheet><sheetData><row>", "cannot read it as an Excel"),
+        ("xl/worksheets/stray.xml", b"\0" * (300 * 2**20), "more than a manifest needs"),
+    ],
+)
+def test_a_damaged_or_bloated_workbook_is_refused_by_name(
+    tmp_path: Path, member: str, data: bytes, said: str
+) -> None:
+    path = save(workbook(["path", "title_zh"], ["a.jpg", "剪纸"]), tmp_path / "清单.xlsx")
+    _rewritten(path, member, data)
+    with pytest.raises(IngestError) as refused:
+        load_manifest(path)
+    assert "清单.xlsx" in str(refused.value) and said in str(refused.value)

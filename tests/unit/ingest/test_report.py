@@ -41,3 +41,14 @@ def test_xlsx_holds_the_same_table_as_text() -> None:
     assert rows[1] == ["歌曲/01.wav", "已入库", "1", "songs-1", None, "original, access"]
     assert rows[2][0] == "=HYPERLINK(1).jpg" and sheet["A3"].data_type == "s"  # not a formula
     assert len(rows) == 5 and sheet.freeze_panes == "A2"
+
+
+def test_a_control_character_in_a_name_does_not_break_the_spreadsheet() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    report = IngestReport("j", "c", "2026-01-01T00:00:00Z")
+    report.items.append(ItemOutcome("a\x01b.jpg", "failed", reason="bad\x1bname"))
+    sheet = load_workbook(BytesIO(report_xlsx(report))).active
+    assert sheet.cell(2, 1).value == "a\ufffdb.jpg"

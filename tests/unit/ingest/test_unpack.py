@@ -583,3 +583,16 @@ def test_an_archive_that_is_a_broken_bag_at_its_root_is_refused(tmp_path: Path, 
 
     assert result.members == []
     assert [(e.archive, e.member) for e in result.refused] == [("bag.tar", "data/cover.jpg")]
+
+
+def test_a_member_named_with_a_control_character_is_refused_alone(tmp_path: Path) -> None:
+    """An escape or a NUL in a member's name would reach reports and spreadsheets: refused by
+    name, the rest of the archive unpacks."""
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("good.txt", b"ok")
+        zf.writestr("bad\x1b[2J.txt", b"x")
+    unpacked = unpack(archive, tmp_path / "out")
+    assert [m.relpath for m in unpacked.members] == ["good.txt"]
+    (refused,) = unpacked.refused
+    assert "control character" in refused.problem
