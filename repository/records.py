@@ -31,7 +31,6 @@ from repository.store import ObjectNotFound, ObjectStore
 from schemas import validate_record
 from schemas.errors import Conflict, InvalidInput, NotFound, Unavailable
 from schemas.record import Event, Record
-from schemas.text import check_document
 
 SCHEMA_VERSION = "1.0"
 VALIDATED_CACHE_SIZE = 4096
@@ -93,7 +92,6 @@ class RecordStore:
         """Validate, keep the stored record as a version, then write atomically. Everything the
         record points to must be stored first."""
         validate_record(record)
-        check_document(record, what=f"record {record.get('id')}")
         key = record_key(record["id"])
         data = dump_record(record)
         try:

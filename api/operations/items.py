@@ -42,6 +42,7 @@ from schemas.errors import (
     PreconditionRequired,
 )
 from schemas.record import Record
+from schemas.text import check_document
 from search.base import Audience
 from search.screening import Screen, screen_record
 
@@ -216,6 +217,7 @@ def check_patch(patch: Any) -> dict[str, Any]:
     """The patch if it may be applied to an item; `InvalidInput` naming the field otherwise."""
     if not isinstance(patch, dict):
         raise InvalidInput("a merge patch of an item must be a JSON object ($)")
+    check_document(patch, what="the patch")  # text a record can carry (UTF-8, XML)
     checked: dict[str, Any] = dict(patch)
     for name in checked:
         if name in PROTECTED:

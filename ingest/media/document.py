@@ -38,7 +38,7 @@ _HEAD_BYTES = 1024
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
-_PAGE_BREAK = "\f"  # between pages' text, as pdftotext writes it
+_PAGE_BREAK = "\n\n"  # between pages' text (not pdftotext's form feed: XML cannot carry one)
 _PDF_DATE = re.compile(
     r"^D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?"
     r"(?:(Z)|([+-])(\d{2})'?(\d{2})?'?)?"
@@ -168,7 +168,7 @@ def _render_first_page(pdf: pdfium.PdfDocument, src: Path) -> Image.Image:
 def _pdf_text(
     pdf: pdfium.PdfDocument, pages: int, limits: DocumentLimits
 ) -> tuple[str | None, list[str]]:
-    """Every page's text, joined by form feeds, within the limits; notes say what was cut."""
+    """Every page's text, joined by blank lines, within the limits; notes say what was cut."""
     notes: list[str] = []
     texts: list[str] = []
     room = limits.max_text_chars
@@ -316,5 +316,7 @@ def _decode(data: bytes, *, partial: bool) -> tuple[str, str] | None:
 
 
 def _clean(text: str) -> str:
-    """One newline convention and no control characters (form feeds and tabs stay)."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """One newline convention and no control characters (tabs stay; a form feed becomes a
+    blank line, as between pages)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    return _CONTROL.sub("", text)

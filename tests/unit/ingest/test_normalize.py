@@ -67,7 +67,7 @@ def test_documents_and_transcripts(tmp_path: Path) -> None:
     pdf.write_bytes(build_pdf([Page("one"), Page("two")], info={"Title": "唱本"}))
     made = run(pdf, "docs/b.pdf", tmp_path / "pdf")
     assert (made.media_type, made.original) == ("document", {"pages": 2})
-    assert made.technical["title"] == "唱本" and made.text == "one\ftwo"
+    assert made.technical["title"] == "唱本" and made.text == "one\n\ntwo"
     assert [m.entry["role"] for m in made.derived] == ["access", "thumbnail"]
 
     txt = tmp_path / "唱词.txt"

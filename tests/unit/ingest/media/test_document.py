@@ -54,7 +54,7 @@ def test_pdf_gives_pages_text_metadata_and_first_page_pictures(tmp_path: Path, o
         "created": "2024-01-02T03:04:05+08:00",
     }
     assert result.text is not None
-    first, second = result.text.split("\f")
+    first, second = result.text.split("\n\n")  # pages apart by a blank line
     assert "Kunqu libretto, page one" in first and "昆曲唱本第一页" in first
     assert "Second page" in second and "鄂尔多斯漫瀚调" in second
     assert result.notes == ()
