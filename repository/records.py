@@ -117,11 +117,13 @@ class RecordStore:
 
     def load_version(self, item_id: str, n: int) -> dict[str, Any]:
         """Earlier version `n` as it was stored (not re-validated: history is kept as it was)."""
+        key = version_key(item_id, n)
         try:
-            version: dict[str, Any] = json.loads(self.store.get_bytes(version_key(item_id, n)))
+            return _parse(self.store.get_bytes(key))
         except ObjectNotFound:
             raise NotFound(f"item {item_id!r} has no stored version {n}") from None
-        return version
+        except ValueError as exc:  # cut short, not JSON: named, never a traceback
+            raise DamagedRecord(item_id, key, str(exc)) from exc
 
     def delete_versions(self, item_id: str) -> int:
         """Remove every earlier version of an item (deleting it for good); how many."""

@@ -249,6 +249,9 @@ def delete_for_good(
         records = services.records
         # every other reference first: an unreadable record stops the deletion before any change
         named_elsewhere = records.blob_references(excluding=item_id)
+        candidates = blob_keys(record)  # its own versions too, read before anything changes
+        for n in records.version_numbers(item_id):
+            candidates |= blob_keys(records.load_version(item_id, n))
         tombstone = {
             "id": item_id,
             "collection": record["collection"],
@@ -259,9 +262,6 @@ def delete_for_good(
             "public": was_public(record),
         }
         records.save_tombstone(tombstone)
-        candidates = blob_keys(record)
-        for n in records.version_numbers(item_id):
-            candidates |= blob_keys(records.load_version(item_id, n))
         records.delete(item_id)
         drop_from_index(services, item_id)
         removed_versions = records.delete_versions(item_id)

@@ -24,6 +24,7 @@ EXTRA = {
     "hist-keep": (PUBLIC, ("社火脸谱", "Shehuo face painting")),
     "hist-private": ({"status": "published", "access": "institution"}, ("家谱", "Family tree")),
     "hist-cli": (PUBLIC, ("泥塑", "Clay figurines")),
+    "hist-damaged": (PUBLIC, ("皮影", "Shadow puppets")),
 }
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 PRIVATE_FILES: set[str] = set()  # hist-private's blobs, deleted with it
@@ -268,3 +269,19 @@ def test_a_re_ingest_does_not_bring_a_deleted_item_back(repo: Repo) -> None:
     assert repo.services.records.get(repo.ids["hist-delete"]) is None
     # what the workers stored for it again is removed at the end of the run
     assert PRIVATE_FILES and not any(repo.services.store.stat(key) for key in PRIVATE_FILES)
+
+
+def test_a_damaged_version_stops_a_deletion_before_anything_changes(repo: Repo) -> None:
+    """The item's own versions are read before the tombstone is written: a damaged one used to
+    leave a tombstone beside a live record (and a traceback)."""
+    from repository.keys import version_key
+
+    patch(repo, "hist-damaged", {"subjects": ["皮影"]})
+    item_id = repo.ids["hist-damaged"]
+    repo.services.store.put_bytes(version_key(item_id, 1), b'{"id": "cut sh')
+    answer = delete(repo, "hist-damaged", reason="a bearer asked")
+    assert answer.status_code == 503, answer.text
+    assert repo.services.records.tombstone(item_id) is None
+    assert repo.services.records.get(item_id) is not None
+    listed = repo.get("curator-a", f"{item(repo, 'hist-damaged')}/versions")
+    assert listed.status_code == 503, listed.text  # said, not a traceback

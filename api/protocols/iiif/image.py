@@ -19,7 +19,7 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-from schemas.errors import InvalidInput
+from schemas.errors import InvalidInput, Unavailable
 
 IMAGE_CONTEXT = "http://iiif.io/api/image/3/context.json"
 PROFILE = "level2"
@@ -246,7 +246,19 @@ def stored_copy(request: ImageRequest, source: SourceImage) -> dict[str, Any] | 
 
 def render(data: bytes, request: ImageRequest, full: tuple[int, int]) -> bytes:
     """Region → size → mirror/rotation → quality → format, decoding no more than needed."""
+    try:
+        return _render(data, request, full)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise Unavailable(f"the access copy cannot be rendered ({exc})") from None
+
+
+def _render(data: bytes, request: ImageRequest, full: tuple[int, int]) -> bytes:
     with Image.open(io.BytesIO(data)) as im:
+        if im.size != full:  # the record's size decided what may be asked for: it must be true
+            raise Unavailable(
+                f"the access copy is {im.size[0]}×{im.size[1]}, not the {full[0]}×{full[1]} "
+                "its record says; run `heritage verify`"
+            )
         x, y, w, h = request.region
         scale = request.size[0] / w
         if im.format == "JPEG" and scale <= 0.5:

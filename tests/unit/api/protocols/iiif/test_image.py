@@ -118,3 +118,26 @@ def test_render_cache_is_bounded_and_least_recently_used_goes_first() -> None:
     assert cache.size <= 400
     cache.put(("huge", "x"), b"0" * 300)  # more than a quarter: never cached
     assert cache.get(("huge", "x")) is None
+
+
+def test_a_copy_smaller_than_its_record_says_is_not_blown_up() -> None:
+    """A harvested record may declare 60000×60000 for an 8×8 picture: the size parameter is
+    checked against the declared size, so rendering must check the picture is that size."""
+    import io
+
+    from PIL import Image
+
+    from api.protocols.iiif.image import parse_request, render
+    from schemas.errors import Unavailable
+
+    small = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(small, "JPEG")
+    declared = (8000, 8000)
+    wanted = parse_request(declared, "full", "max", "0", "default.png")
+    with pytest.raises(Unavailable, match="not the 8000×8000"):
+        render(small.getvalue(), wanted, declared)
+    with pytest.raises(Unavailable, match="cannot be rendered"):
+        render(b"not an image", wanted, declared)
+    assert render(
+        small.getvalue(), parse_request((8, 8), "full", "max", "0", "default.png"), (8, 8)
+    )
