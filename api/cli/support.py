@@ -50,10 +50,6 @@ EXIT_USAGE = 2
 action or an unreachable backend. Failed items are counted in reports and exit 1 by the command."""
 
 
-def exit_code_of(exc: HeritageError) -> int:
-    return EXIT_USAGE
-
-
 class HeritageGroup(TyperGroup):
     """The `heritage` command group: the one place where an error from the tree that reaches the
     top of any command (or sub-command) becomes one line on stderr and an exit code."""
@@ -63,7 +59,7 @@ class HeritageGroup(TyperGroup):
             return super().invoke(ctx)
         except HeritageError as exc:
             err.print(f"heritage: error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(exit_code_of(exc)) from None
+            raise typer.Exit(EXIT_USAGE) from None
 
 
 @contextmanager

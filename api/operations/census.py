@@ -7,8 +7,9 @@ kept `CENSUS_SECONDS`: on S3 a listing is one request per thousand records.
 
 Records are stored, then indexed at once, one at a time by each writer (an ingest, an upload
 job, an edit), so the two counts may differ by the records in flight at that moment: up to
-`IN_FLIGHT` is normal. Records are never deleted, so more documents than records means the index
-holds items storage no longer has (storage restored from an older copy).
+`IN_FLIGHT` is normal. A deletion for good drops the document with the record, so more
+documents than records means the index holds items storage no longer has (storage restored from
+an older copy).
 """
 
 from __future__ import annotations
@@ -51,8 +52,13 @@ def documents(index: SearchIndex) -> int | None:
 
 def check_not_empty(index: SearchIndex, records: RecordStore) -> None:
     """`IndexEmpty` when the index holds no document but storage holds a record. For a search
-    that found nothing: costs one index count, and a storage listing only when that is 0."""
-    if documents(index) == 0 and next(records.ids(), None) is not None:
+    that found nothing: costs one count (not a health report), and a storage listing only when
+    that is 0; an index that does not answer is not called empty."""
+    try:
+        empty = index.count() == 0
+    except Unavailable:
+        return
+    if empty and next(records.ids(), None) is not None:
         raise IndexEmpty(f"the search index is empty (being rebuilt, or lost): {REINDEX}")
 
 

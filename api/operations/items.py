@@ -143,7 +143,10 @@ def missing(services: Services, item_id: str, audience: Audience) -> NotFound:
     if tombstone is not None and (
         tombstone.get("public")
         or audience.everyone
-        or audience.institution == tombstone.get("institution")
+        or (
+            audience.institution is not None
+            and audience.institution == tombstone.get("institution")
+        )
     ):
         return Gone(f"item {item_id!r} was deleted for good on {tombstone['deleted'][:10]}")
     return NotFound(f"no item with id {item_id!r}")

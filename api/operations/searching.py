@@ -9,7 +9,6 @@ from typing import Any
 from api.labels import labels_for, text_in
 from api.present import category_fields, file_url
 from search.base import (
-    FACET_FIELDS,
     Audience,
     Hit,
     SearchIndex,
@@ -17,8 +16,6 @@ from search.base import (
     Sort,
     YearSpan,
 )
-
-FILTER_FIELDS = FACET_FIELDS
 
 
 @dataclass(frozen=True)

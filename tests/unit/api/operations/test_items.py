@@ -120,3 +120,23 @@ def test_an_item_lock_lets_one_writer_in_at_a_time_and_cleans_up() -> None:
     assert locks._locks == {}
     with locks.hold("item-1"), locks.hold("item-2"):  # other items are not held up
         assert set(locks._locks) == {"item-1", "item-2"}
+
+
+def test_a_tombstone_without_an_owner_is_not_told_to_the_public(tmp_path) -> None:
+    """The public's audience has no institution; a tombstone with none must not match it and
+    reveal that a never-public item existed."""
+    from types import SimpleNamespace
+
+    from api.operations.items import missing
+    from repository import LocalStore, RecordStore
+    from schemas.errors import Gone
+    from search.base import Audience
+
+    records = RecordStore(LocalStore(tmp_path))
+    item_id = "c-0123456789ab"
+    records.save_tombstone(
+        {"id": item_id, "collection": "c", "deleted": "2026-01-01T00:00:00Z", "public": False}
+    )
+    services = SimpleNamespace(records=records)
+    assert not isinstance(missing(services, item_id, Audience.public()), Gone)  # type: ignore[arg-type]
+    assert isinstance(missing(services, item_id, Audience.all()), Gone)  # type: ignore[arg-type]
