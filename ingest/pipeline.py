@@ -56,7 +56,6 @@ from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
 from repository.keys import is_valid_slug, report_key
-from schemas import validate_record
 from schemas.errors import InvalidInput
 from schemas.text import check_document
 from search.base import SearchIndex
@@ -324,6 +323,8 @@ class _Run:
         self.report = report
         self.progress = progress
         self.scratch = scratch
+        # read before any item: a list that cannot be read stops the run, not its middle
+        self.screen = screen_for(options.sensitive_terms_file)
         described = records.load_collection(options.collection) or {}  # may set default_status
         self.defaults = Defaults(
             options.default_access,
@@ -502,9 +503,7 @@ class _Run:
             if existing
             else ([], [])
         )
-        screened = screen_record(
-            record, screen_for(self.options.sensitive_terms_file), previous=existing
-        )  # a person decides
+        screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         kept = [conflict.describe() for conflict in conflicts]
         if existing is not None and same_content(record, existing):
@@ -533,7 +532,7 @@ class _Run:
         if screened.event:
             record["events"].append(screened.event)
         try:
-            validate_record(record)
+            self.records.check(record)  # remembered: saving it validates nothing again
             check_document(record, what="the record")  # text XML and UTF-8 can carry
         except InvalidInput as exc:
             reason = self._reason(unit, ItemError(unit.source, f"the record is invalid: {exc}"))

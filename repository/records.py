@@ -88,12 +88,21 @@ class RecordStore:
         """Key → problem of every record or collection description this process found damaged
         and has not since read intact: what `/api/health` reports."""
 
+    def check(self, record: Mapping[str, Any]) -> bytes:
+        """Validate `record` (`SchemaError` naming the field) once: its bytes as `save` writes
+        them are remembered, so saving and reading them back validate nothing again."""
+        data = dump_record(record)
+        digest = _digest(data)
+        if digest not in self._validated:
+            validate_record(record)
+            self._remember(digest)
+        return data
+
     def save(self, record: Mapping[str, Any]) -> None:
         """Validate, keep the stored record as a version, then write atomically. Everything the
         record points to must be stored first."""
-        validate_record(record)
+        data = self.check(record)
         key = record_key(record["id"])
-        data = dump_record(record)
         try:
             previous = self.store.get_bytes(key)
         except ObjectNotFound:
@@ -184,7 +193,7 @@ class RecordStore:
         except ObjectNotFound:
             self.damaged.pop(key, None)
             raise RecordNotFound(item_id) from None
-        digest = hashlib.blake2b(data, digest_size=16).digest()
+        digest = _digest(data)
         try:
             record = _parse(data)
             if digest not in self._validated:
@@ -195,11 +204,15 @@ class RecordStore:
             self.damaged[key] = str(exc)
             raise DamagedRecord(item_id, key, str(exc)) from exc
         self.damaged.pop(key, None)
-        if digest not in self._validated:
-            self._validated[digest] = None
-            if len(self._validated) > VALIDATED_CACHE_SIZE:
-                self._validated.popitem(last=False)
+        self._remember(digest)
         return cast(Record, record)  # it passed the schema: the one place a dict becomes a Record
+
+    def _remember(self, digest: bytes) -> None:
+        """Validation is deterministic for the same bytes: keep the digests of recent ones."""
+        self._validated[digest] = None
+        self._validated.move_to_end(digest)
+        if len(self._validated) > VALIDATED_CACHE_SIZE:
+            self._validated.popitem(last=False)
 
     def get(self, item_id: str) -> Record | None:
         """The stored record, None when there is none; a damaged one raises `DamagedRecord`."""
@@ -266,6 +279,10 @@ class RecordStore:
             raise
         self.damaged.pop(key, None)
         return described
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _parse(data: bytes) -> dict[str, Any]:

@@ -163,16 +163,19 @@ def test_validation_is_remembered_for_identical_bytes_only(tmp_path, monkeypatch
     )
     records = RecordStore(LocalStore(tmp_path))
     record = minimal_record()
-    records.save(record)
-    calls.clear()
+    records.save(record)  # validated once, on the way in
     records.load(record["id"])
     records.load(record["id"])
     assert calls == [record["id"]]
     record["title"] = {"zh": "改过的标题"}
     records.save(record)
-    calls.clear()
     assert records.load(record["id"])["title"] == {"zh": "改过的标题"}
-    assert calls == [record["id"]]
+    assert calls == [record["id"]] * 2  # other bytes: validated again, once
+    calls.clear()
+    stored = tmp_path / "records" / f"{record['id']}.json"
+    stored.write_bytes(stored.read_bytes().replace("改过".encode(), "手改".encode()))
+    assert records.load(record["id"])["title"] == {"zh": "手改的标题"}
+    assert calls == [record["id"]]  # bytes changed behind its back: validated on read
 
 
 def test_a_damaged_record_error_survives_pickling() -> None:
