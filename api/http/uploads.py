@@ -42,8 +42,9 @@ MAX_NAME_PART_BYTES = 255  # what common file systems allow for one name
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-FieldCheck = Callable[[str, str], None]
-"""Called with each text field as soon as it has arrived; raises HTTPException to refuse."""
+FieldCheck = Callable[[str, str | None], None]
+"""Called with each text field as soon as it has arrived, and with None as any other part begins
+(before a byte of it is written); raises HTTPException to refuse."""
 
 
 def safe_relpath(name: str) -> str:
@@ -204,6 +205,7 @@ class _Receiver:
         self._field = options.get(b"name", b"").decode("utf-8", "replace")
         if self._field in TEXT_FIELDS:
             return
+        self.on_field(self._field, None)
         if self._field not in FILE_FIELDS:
             raise HTTPException(
                 422,

@@ -213,10 +213,10 @@ async def accept_upload(
     job_id = new_job_id()
     root = runner.uploads / job_id
 
-    def check_field(name: str, value: str) -> None:  # refuse before the files, when we can
+    def check_field(name: str, value: str | None) -> None:  # refuse before the files
         if check is not None:
             check(name, value)
-        if name == "collection":
+        if name == "collection" and value is not None:
             acting_institution(services, caller, value)
 
     try:

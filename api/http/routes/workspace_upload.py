@@ -103,21 +103,22 @@ async def upload(request: Request, services: ServicesDep, runner: RunnerDep) -> 
     if checked:
         await check_csrf(request, session)
 
-    def check(name: str, value: str) -> None:
+    def check(name: str, value: str | None) -> None:
+        """The token must come first: no other field is read, no file written, before it."""
         nonlocal checked
         if name == CSRF_FIELD and not checked:
-            if not hmac.compare_digest(value.encode(), session.csrf.encode()):
+            if not hmac.compare_digest((value or "").encode(), session.csrf.encode()):
                 raise HTTPException(
                     403,
                     f"the CSRF token ('{CSRF_FIELD}') does not match this session: reload "
                     "the page and try again",
                 )
             checked = True
-        elif name == "collection" and not checked:
+        elif not checked:
             raise HTTPException(
                 403,
-                f"the CSRF token is missing: send the form field '{CSRF_FIELD}' before "
-                f"'collection', or the header '{CSRF_HEADER}' (reload the page and try again)",
+                f"the CSRF token is missing: send the form field '{CSRF_FIELD}' first, "
+                f"or the header '{CSRF_HEADER}' (reload the page and try again)",
             )
 
     job = await accept_upload(request, caller, services, runner, check)
