@@ -56,6 +56,7 @@ from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
 from repository.keys import is_valid_slug, report_key
+from repository.store import WriteConflict
 from schemas.errors import InvalidInput
 from schemas.text import check_document
 from search.base import SearchIndex
@@ -482,7 +483,7 @@ class _Run:
             reason = self._reason(unit, ItemError(unit.source, problem))
             return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
         try:
-            existing = self.records.get(result.item_id)
+            existing, read_at = self.records.get_versioned(result.item_id)
         except DamagedRecord as exc:  # never written over: it may hold edits and history
             problem = f"{exc}; restore it (`heritage verify` lists damage), then ingest again"
             reason = self._reason(unit, ItemError(unit.source, problem))
@@ -550,7 +551,12 @@ class _Run:
                 files=roles,
                 conflicts=conflicts,
             )
-        self.records.save(record)  # the commit point: every blob it names is already stored
+        try:  # the commit point: every blob it names is already stored
+            self.records.save(record, if_match=read_at)
+        except WriteConflict:  # a person (or another run) changed it while this one worked
+            problem = "it was changed by someone else while this ran; run the same command again"
+            reason = self._reason(unit, ItemError(unit.source, problem))
+            return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
         note = self._index(record)
         return ItemOutcome(
             unit.source,

@@ -7,13 +7,22 @@ first) or, for a stream, before its copy is fsynced. Leftover temporary files fr
 are harmless and removed on the next open (every `heritage` command and worker opens the store)
 once older than `TEMPORARY_GRACE`: a writer still at work keeps touching its file, so another
 process opening the store never removes it.
+
+Conditional writes (`if_match`, `if_none_match`) hold an exclusive `flock` on one of
+`LOCK_STRIPES` lock files in `<root>/.locks/` (chosen by the key) while they compare and rename,
+so writers in any process on this machine are serialised per key. The ETag is the file's
+modification time and size; a conditional replacement always moves the time forward, so an
+ETag never comes back for different bytes. (On a network file system, flock may not lock across
+machines: several machines share an S3 store, not a LocalStore.)
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,10 +36,13 @@ from repository.store import (
     ObjectNotFound,
     Readable,
     StorageError,
+    WriteConflict,
     hash_seekable,
 )
 
 CHUNK = 1024 * 1024
+LOCK_STRIPES = 256
+HIDDEN = {".tmp", ".locks"}  # the store's own folders, never listed as keys
 TEMPORARY_GRACE = 15 * 60  # seconds a temporary file may sit untouched before it is litter
 
 
@@ -38,8 +50,10 @@ class LocalStore:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()
         self._tmp = self.root / ".tmp"
+        self._locks = self.root / ".locks"
         try:
             self._tmp.mkdir(parents=True, exist_ok=True)
+            self._locks.mkdir(exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create local store at {self.root}: {exc}") from exc
         self.cleanup_temporary(TEMPORARY_GRACE)
@@ -51,14 +65,18 @@ class LocalStore:
         return self.root / check_key(key)
 
     @contextlib.contextmanager
-    def _atomic_file(self, key: str) -> Iterator[BinaryIO]:
-        """Yield a temp file; on clean exit fsync and rename it to `key`'s path."""
+    def _atomic_file(self, key: str, newer_than: int | None = None) -> Iterator[BinaryIO]:
+        """Yield a temp file; on clean exit fsync and rename it to `key`'s path (its mtime made
+        later than `newer_than` ns, so its ETag differs from the one it replaces)."""
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="w-")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
                 yield handle
                 handle.flush()
+                written = os.fstat(handle.fileno())
+                if newer_than is not None and written.st_mtime_ns <= newer_than:
+                    os.utime(handle.fileno(), ns=(written.st_atime_ns, newer_than + 1))
                 os.fsync(handle.fileno())
             target = self._path(key)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -110,21 +128,58 @@ class LocalStore:
             return None
         return Blob(key, sha, size, existed=True) if stored else None
 
-    def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
+    def put_bytes(
+        self, key: str, data: bytes, *, if_match: str | None = None, if_none_match: bool = False
+    ) -> ObjectInfo:
         try:
-            with self._atomic_file(key) as handle:
-                handle.write(data)
+            if if_match is None and not if_none_match:
+                return self._write(key, data, None)
+            with self._key_lock(key):
+                current = self._stat(key)
+                if if_none_match and current is not None:
+                    raise WriteConflict(f"{self.describe()}: {key} exists already")
+                if if_match is not None and (current is None or _etag(current) != if_match):
+                    raise WriteConflict(f"{self.describe()}: {key} changed since it was read")
+                return self._write(key, data, None if current is None else current.st_mtime_ns)
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
+
+    def _write(self, key: str, data: bytes, newer_than: int | None) -> ObjectInfo:
+        with self._atomic_file(key, newer_than) as handle:
+            handle.write(data)
         info = self.stat(key)
         assert info is not None
         return info
+
+    @contextlib.contextmanager
+    def _key_lock(self, key: str) -> Iterator[None]:
+        stripe = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % LOCK_STRIPES
+        fd = os.open(self._locks / f"{stripe:03d}", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def get_bytes(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound(key) from None
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        try:
+            with self._path(key).open("rb") as handle:  # one file, whatever renames follow
+                return handle.read(), _etag(os.fstat(handle.fileno()))
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+
+    def _stat(self, key: str) -> os.stat_result | None:
+        try:
+            st = self._path(key).stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return st if stat.S_ISREG(st.st_mode) else None
 
     def open_range(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         path = self._path(key)
@@ -148,13 +203,8 @@ class LocalStore:
         return chunks()
 
     def stat(self, key: str) -> ObjectInfo | None:
-        try:
-            st = self._path(key).stat()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        if not os.path.isfile(self._path(key)):
-            return None
-        return ObjectInfo(key, st.st_size, f"{st.st_mtime_ns:x}-{st.st_size:x}")
+        found = self._stat(key)
+        return None if found is None else ObjectInfo(key, found.st_size, _etag(found))
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -170,7 +220,7 @@ class LocalStore:
         keys = []
         for dirpath, dirnames, filenames in os.walk(start):
             if Path(dirpath) == self.root:
-                dirnames[:] = [d for d in dirnames if d != ".tmp"]
+                dirnames[:] = [d for d in dirnames if d not in HIDDEN]
             rel_dir = os.path.relpath(dirpath, self.root)
             for name in filenames:
                 key = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
@@ -192,3 +242,7 @@ class LocalStore:
                         leftover.unlink()
                         removed += 1
         return removed
+
+
+def _etag(st: os.stat_result) -> str:
+    return f"{st.st_mtime_ns:x}-{st.st_size:x}"

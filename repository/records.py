@@ -3,9 +3,12 @@
 History: `save` keeps the record it replaces as `versions/<id>/<n>.json` (n = 1, 2, …), written
 BEFORE the new record, so a crash between the two leaves an extra version, never a lost one. All
 versions are kept (a record is a few kB; an item edited a hundred times costs well under a MB).
-Numbering takes the next free n under the caller's per-item lock (`api.operations.items`); two
-processes saving one item at the same instant could pick the same n, as they could overwrite each
-other's record — run one writing process per store.
+Several processes (API replicas, workers) may save one item at once: every write is conditional
+(`ObjectStore.put_bytes` with `if_none_match` / `if_match`), so the version number n is claimed
+by one writer only and the record is replaced only if it is still the one that writer read. The
+loser gets `WriteConflict` and nothing of its change is the current record (at most an extra
+copy of a version it had claimed). A caller that decided on an earlier read passes that read's
+ETag (`load_versioned`) as `if_match`, so a change made in between is never written over.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from repository.keys import (
     version_key,
     versions_prefix,
 )
-from repository.store import ObjectNotFound, ObjectStore
+from repository.store import ObjectNotFound, ObjectStore, WriteConflict
 from schemas import validate_record
 from schemas.errors import Conflict, InvalidInput, NotFound, Unavailable
 from schemas.record import Event, Record
@@ -98,20 +101,27 @@ class RecordStore:
             self._remember(digest)
         return data
 
-    def save(self, record: Mapping[str, Any]) -> None:
-        """Validate, keep the stored record as a version, then write atomically. Everything the
-        record points to must be stored first."""
+    def save(self, record: Mapping[str, Any], *, if_match: str | None = None) -> str:
+        """Validate, keep the stored record as a version, then write atomically; the new ETag.
+        Everything the record points to must be stored first. `if_match`: the ETag the caller
+        read the record at (`WriteConflict` if it has changed since); without it, the record
+        is replaced as this call finds it."""
         data = self.check(record)
-        key = record_key(record["id"])
+        item_id = record["id"]
+        key = record_key(item_id)
         try:
-            previous = self.store.get_bytes(key)
+            previous, etag = self.store.get_versioned(key)
         except ObjectNotFound:
-            previous = None
+            previous, etag = None, None
+        if if_match is not None and etag != if_match:
+            raise WriteConflict(f"record {item_id} has changed since it was read")
         if previous is not None and previous != data:
-            numbers = self.version_numbers(record["id"])
+            numbers = self.version_numbers(item_id)
             n = numbers[-1] + 1 if numbers else 1
-            self.store.put_bytes(version_key(record["id"], n), previous)
-        self.store.put_bytes(key, data)
+            self.store.put_bytes(version_key(item_id, n), previous, if_none_match=True)
+        if etag is None:
+            return self.store.put_bytes(key, data, if_none_match=True).etag
+        return self.store.put_bytes(key, data, if_match=etag).etag
 
     def delete(self, item_id: str) -> None:
         """Remove the record (deleting an item for good; its versions stay until removed)."""
@@ -184,12 +194,16 @@ class RecordStore:
 
     def load(self, item_id: str) -> Record:
         """The stored record; `RecordNotFound`, or `DamagedRecord` naming the key and problem."""
+        return self.load_versioned(item_id)[0]
+
+    def load_versioned(self, item_id: str) -> tuple[Record, str]:
+        """The stored record and its store ETag, for a later `save(..., if_match=)`."""
         try:
             key = record_key(item_id)
         except ValueError:
             raise RecordNotFound(item_id) from None
         try:
-            data = self.store.get_bytes(key)
+            data, etag = self.store.get_versioned(key)
         except ObjectNotFound:
             self.damaged.pop(key, None)
             raise RecordNotFound(item_id) from None
@@ -205,7 +219,7 @@ class RecordStore:
             raise DamagedRecord(item_id, key, str(exc)) from exc
         self.damaged.pop(key, None)
         self._remember(digest)
-        return cast(Record, record)  # it passed the schema: the one place a dict becomes a Record
+        return cast(Record, record), etag  # it passed the schema: where a dict becomes a Record
 
     def _remember(self, digest: bytes) -> None:
         """Validation is deterministic for the same bytes: keep the digests of recent ones."""
@@ -216,10 +230,14 @@ class RecordStore:
 
     def get(self, item_id: str) -> Record | None:
         """The stored record, None when there is none; a damaged one raises `DamagedRecord`."""
+        return self.get_versioned(item_id)[0]
+
+    def get_versioned(self, item_id: str) -> tuple[Record, str] | tuple[None, None]:
+        """`load_versioned`, or (None, None) when there is no record."""
         try:
-            return self.load(item_id)
+            return self.load_versioned(item_id)
         except RecordNotFound:
-            return None
+            return None, None
 
     def exists(self, item_id: str) -> bool:
         try:

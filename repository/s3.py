@@ -34,6 +34,7 @@ from repository.store import (
     ObjectNotFound,
     Readable,
     StorageError,
+    WriteConflict,
     hash_seekable,
 )
 
@@ -46,6 +47,7 @@ MAX_SINGLE_COPY = 5 * 1024**3  # S3's limit for CopyObject; larger objects are c
 CHUNK = 1024 * 1024
 _NOT_FOUND = {"NoSuchKey", "NoSuchObject", "ResourceNotFound"}
 _AUTH_ERRORS = {"SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied"}
+_LOST_RACE = {"PreconditionFailed", "ConditionalRequestConflict"}  # a conditional PUT refused
 
 
 class _HashingReader(io.RawIOBase):
@@ -239,18 +241,41 @@ class S3Store:
         with contextlib.suppress(S3Error, urllib3.exceptions.HTTPError, OSError):
             self._client.remove_object(self.bucket, key)
 
-    def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
+    def put_bytes(
+        self, key: str, data: bytes, *, if_match: str | None = None, if_none_match: bool = False
+    ) -> ObjectInfo:
         check_key(key)
-        result = self._call(
-            f"writing {key}",
-            self._client.put_object,
-            self.bucket,
-            key,
-            io.BytesIO(data),
-            length=len(data),
-            sse=self._sse,
-        )
-        return ObjectInfo(key, len(data), result.etag.strip('"'))
+        if if_match is None and not if_none_match:
+            result = self._call(
+                f"writing {key}",
+                self._client.put_object,
+                self.bucket,
+                key,
+                io.BytesIO(data),
+                length=len(data),
+                sse=self._sse,
+            )
+            return ObjectInfo(key, len(data), result.etag.strip('"'))
+        # S3 conditional writes (If-Match / If-None-Match on PutObject; MinIO has them). The
+        # client's put_object would send these headers as user metadata, so the single-request
+        # PUT it uses underneath is called with them directly.
+        headers: dict[str, str | list[str] | tuple[str]] = {
+            "Content-Type": "application/octet-stream",
+            **(self._sse.headers() if self._sse is not None else {}),
+        }
+        if if_match is not None:
+            headers["If-Match"] = f'"{if_match}"'
+        if if_none_match:
+            headers["If-None-Match"] = "*"
+        try:
+            result = self._client._put_object(self.bucket, key, data, headers)
+        except S3Error as exc:
+            if exc.code in _LOST_RACE or (if_match is not None and exc.code in _NOT_FOUND):
+                raise WriteConflict(f"{self.describe()}: {key} changed since it was read") from None
+            raise self._fail(exc, f"writing {key}") from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._fail(exc, f"writing {key}") from exc
+        return ObjectInfo(key, len(data), (result.etag or "").strip('"'))
 
     def get_bytes(self, key: str) -> bytes:
         check_key(key)
@@ -258,6 +283,16 @@ class S3Store:
         try:
             data: bytes = response.read()
             return data
+        finally:
+            response.close()
+            response.release_conn()
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        check_key(key)
+        response = self._call(f"reading {key}", self._client.get_object, self.bucket, key)
+        try:
+            data: bytes = response.read()
+            return data, (response.headers.get("ETag") or "").strip('"')
         finally:
             response.close()
             response.release_conn()

@@ -6,6 +6,10 @@ Two kinds of object live in a store:
   and atomically (`put_bytes`).
 A reader never sees a partially written object: backends write to a temporary name and rename
 (local) or rely on the server's atomic PUT (S3).
+
+Several processes (API replicas, workers on other machines) may write one store. A document
+write can be made conditional, as S3 does it: `if_match` an ETag read with `get_versioned`, or
+`if_none_match` (create only); the loser of a race gets `WriteConflict`, never a lost update.
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, cast, runtime_checkable
 
-from schemas.errors import NotFound, Unavailable
+from schemas.errors import Conflict, NotFound, Unavailable
 
 
 class StorageError(Unavailable):
     """The backend failed (unreachable, refused, out of space). The message names the backend."""
+
+
+class WriteConflict(Conflict):
+    """A conditional write found the object not as the writer last read it."""
 
 
 class ObjectNotFound(NotFound):
@@ -94,12 +102,21 @@ class ObjectStore(Protocol):
         """
         ...
 
-    def put_bytes(self, key: str, data: bytes) -> ObjectInfo:
-        """Atomically create or replace a small object."""
+    def put_bytes(
+        self, key: str, data: bytes, *, if_match: str | None = None, if_none_match: bool = False
+    ) -> ObjectInfo:
+        """Atomically create or replace a small object; with `if_match` only while the stored
+        one still has that ETag, with `if_none_match` only while there is none (else
+        `WriteConflict`, and nothing is written)."""
         ...
 
     def get_bytes(self, key: str) -> bytes:
         """Raise ObjectNotFound if absent."""
+        ...
+
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        """The object and the ETag of exactly those bytes (for a later `if_match`);
+        ObjectNotFound if absent."""
         ...
 
     def open_range(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:

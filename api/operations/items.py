@@ -3,11 +3,9 @@
 `change_item` holds a per-item lock while it re-reads the stored record, checks that the caller
 may see and change it and that `if_match` names the stored version (the ETag is a hash of the
 stored record), applies the change, validates, writes, re-indexes and audits. Two writers racing
-on one item in one process: exactly one wins, the other gets `PreconditionFailed`.
-
-Limit: the lock is per process. With several API processes on one store, two writes can both
-pass the check in the short window before either writes; run one API process per store for
-writes (`heritage serve` does), or accept last-writer-wins across processes.
+on one item: exactly one wins, the other gets `PreconditionFailed` — in one process by the lock,
+across API replicas by the store's conditional write (the record is replaced only if it is
+still the one that was read; `RecordStore.save(if_match=)`).
 
 Free of HTTP: the web app passes a `WriteContext` saying who acts and through which route; the
 CLI and workers can call the same functions.
@@ -32,6 +30,7 @@ from repository import make_event, now_iso
 from repository.audit import AuditLog
 from repository.keys import is_valid_id
 from repository.records import dump_record
+from repository.store import WriteConflict
 from schemas import SchemaError, validate_record
 from schemas.dates import DateError, record_date
 from schemas.errors import (
@@ -155,11 +154,16 @@ def missing(services: Services, item_id: str, audience: Audience) -> NotFound:
 def owned_record(services: Services, item_id: str, caller: Caller) -> Record:
     """The stored record this caller may change: `NotFound` when it cannot even see it (like an
     unknown id), `Gone` once deleted for good, `Forbidden` when it is another institution's."""
-    record = services.records.get(item_id)
-    if record is None or not is_visible(record, audience_of(caller)):
+    return owned_version(services, item_id, caller)[0]
+
+
+def owned_version(services: Services, item_id: str, caller: Caller) -> tuple[Record, str]:
+    """`owned_record` and the store ETag it was read at (for `RecordStore.save(if_match=)`)."""
+    record, etag = services.records.get_versioned(item_id)
+    if record is None or etag is None or not is_visible(record, audience_of(caller)):
         raise missing(services, item_id, audience_of(caller))
     check_owner(caller, record)
-    return record
+    return record, etag
 
 
 def change_item(
@@ -174,7 +178,7 @@ def change_item(
 ) -> Record:
     """Apply `mutate` to the stored item atomically (see the module docstring); the new record."""
     with locks.hold(item_id):
-        record = owned_record(services, item_id, context.caller)
+        record, read_at = owned_version(services, item_id, context.caller)
         check_if_match(if_match, record_etag(record), required=require_match)
         changed: dict[str, Any] = copy.deepcopy(dict(record))  # a plain dict to change
         summary = mutate(changed)
@@ -185,7 +189,13 @@ def change_item(
             validate_record(changed)
         except SchemaError as exc:
             raise InvalidInput(f"the changed record is invalid at {exc.path}: {exc}") from exc
-        services.records.save(changed)
+        try:
+            services.records.save(changed, if_match=read_at)
+        except WriteConflict:  # another replica wrote it since it was read here
+            raise PreconditionFailed(
+                f"item {item_id} was changed by someone else at the same moment; "
+                "read it again and repeat the change"
+            ) from None
         reindex(services, changed)
         audit(services, context, item_id, summary)
     return cast(Record, changed)  # validated above

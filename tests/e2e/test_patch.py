@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.governance_support import Repo, governed_repository
+from tests.e2e.governance_support import INST_A, Repo, governed_repository
 
 PUBLIC = {"status": "published", "access": "public"}
 EXTRA = {
@@ -20,6 +20,8 @@ EXTRA = {
     "edit-access": (PUBLIC, ("呼麦演唱", "Khoomei singing")),
     "edit-screen": (PUBLIC, ("蒙古族刺绣", "Mongolian embroidery")),
     "edit-date": (PUBLIC, ("剪纸窗花", "Window paper-cut")),
+    "edit-replicas": (PUBLIC, ("四胡演奏", "Sihu playing")),
+    "edit-race-2": (PUBLIC, ("好来宝", "Holboo")),
 }
 
 
@@ -130,6 +132,72 @@ def test_two_concurrent_patches_exactly_one_wins(repo: Repo) -> None:
         thread.join()
     assert sorted(statuses) == [200, 412, 412, 412, 412, 412]
     record = repo.record("edit-race")
+    edits = [e for e in record["events"] if e["type"] == "metadata-modification"]
+    assert len(edits) == 1 and len(record["subjects"]) == 1
+
+
+def test_an_edit_on_another_replica_in_between_is_never_written_over(repo: Repo) -> None:
+    """Two API replicas share a store but not their locks: while this one is changing the item
+    (between its read and its write) the other saves it. This one's write is refused with 412
+    and the other's edit stands."""
+    from api.operations.callers import Caller
+    from api.operations.items import ItemLocks, WriteContext, change_item, record_etag
+    from repository import RecordStore
+    from schemas.errors import PreconditionFailed
+
+    item_id = repo.ids["edit-replicas"]
+    other_replica = RecordStore(repo.services.store)
+    caller = Caller("k", INST_A, "curator")
+
+    def meanwhile_elsewhere(record: dict[str, Any]) -> str:
+        theirs = other_replica.load(item_id)
+        other_replica.save({**theirs, "subjects": ["另一台服务器"]})
+        record["subjects"] = ["这一台"]
+        return "subjects"
+
+    stored = repo.services.records.load(item_id)
+    with pytest.raises(PreconditionFailed, match="someone else"):
+        change_item(
+            repo.services,
+            ItemLocks(),
+            item_id,
+            WriteContext(caller, "pytest"),
+            record_etag(stored),
+            meanwhile_elsewhere,
+            require_match=True,
+        )
+    assert repo.services.records.load(item_id)["subjects"] == ["另一台服务器"]
+
+
+def test_patches_racing_on_two_replicas_exactly_one_wins(repo: Repo) -> None:
+    """The same race as above through HTTP: two apps (two replicas, separate locks) on one
+    store, six PATCHes with the same If-Match."""
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+
+    with TestClient(create_app(repo.settings)) as replica:
+        etag = repo.etag("curator-a", "edit-race-2")
+        start = threading.Barrier(6)
+        statuses: list[int] = []
+
+        def edit(n: int) -> None:
+            client = repo.client if n % 2 else replica
+            headers = {**repo.headers("curator-a"), "If-Match": etag}
+            headers["Content-Type"] = "application/merge-patch+json"
+            start.wait()
+            answer = client.patch(
+                url(repo, "edit-race-2"), json={"subjects": [f"版本{n}"]}, headers=headers
+            )
+            statuses.append(answer.status_code)
+
+        threads = [threading.Thread(target=edit, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(statuses) == [200, 412, 412, 412, 412, 412]
+    record = repo.record("edit-race-2")
     edits = [e for e in record["events"] if e["type"] == "metadata-modification"]
     assert len(edits) == 1 and len(record["subjects"]) == 1
 

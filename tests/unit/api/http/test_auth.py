@@ -28,6 +28,10 @@ class CountingStore:
         self.reads += 1
         return self.inner.get_bytes(key)
 
+    def get_versioned(self, key: str) -> tuple[bytes, str]:
+        self.reads += 1
+        return self.inner.get_versioned(key)
+
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
 

@@ -62,7 +62,7 @@ def _body(parts: list[tuple[str, str | None, bytes]]) -> bytes:
 
 def test_an_empty_file_input_is_skipped_and_the_token_field_accepted(tmp_path: Path) -> None:
     """A browser sends a file input left empty as a part with `filename=""` and no bytes."""
-    seen: list[tuple[str, str]] = []
+    seen: list[tuple[str, str | None]] = []
     receiver = _Receiver(Upload(tmp_path), b"b", lambda name, value: seen.append((name, value)))
     parts: list[tuple[str, str | None, bytes]] = [("csrf_token", None, b"t0ken")]
     parts += [("collection", None, b"songs")]
@@ -70,7 +70,8 @@ def test_an_empty_file_input_is_skipped_and_the_token_field_accepted(tmp_path: P
     receiver.feed(_body(parts))
     receiver.close()
     assert receiver.ended
-    assert seen == [("csrf_token", "t0ken"), ("collection", "songs")]
+    # text fields with their value; each file part announced (None) before it is written
+    assert seen == [("csrf_token", "t0ken"), ("collection", "songs")] + [("files", None)] * 2
     assert receiver.upload.names == ["a.jpg"]
     assert (tmp_path / "files" / "a.jpg").read_bytes() == b"jpeg bytes"
 
