@@ -1,7 +1,7 @@
 """An item's history in a real browser: a curator signs in, edits an item's title twice, opens
 its history from the edit form, compares the first version with the current one, restores version
-1 and finds the old title back in the form. A screenshot of the history page with its diff goes to
-/tmp/ws-history.png."""
+1 and finds the old title back in the form. Screenshots of the history page with its diff go to
+/tmp/ws-history.png (1280 px) and /tmp/ws-history-tablet.png (820 px)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,9 @@ def test_edit_twice_compare_and_restore_the_first_version(
     expect(title_row.locator("td.before")).to_contain_text(FIRST_TITLE)
     expect(title_row.locator("td.after")).to_contain_text(TITLES[1])
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
+    page.screenshot(path=str(SCREENSHOT.with_name("ws-history-tablet.png")), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # restore version 1: a new version 4 with the first title
     version_1 = page.locator("#history-versions tr[data-version='1']")
