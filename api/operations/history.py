@@ -118,6 +118,43 @@ def versions(services: Services, item_id: str, caller: Caller) -> list[Version]:
     return listed
 
 
+@dataclass(frozen=True)
+class Step:
+    """One version and the top-level fields it changed from the version before (none for the
+    first); `events` and `modified` change with every version, so they are not named."""
+
+    version: Version
+    fields: tuple[str, ...]
+
+
+BOOKKEEPING = frozenset({"events", "modified"})
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    """The names `diff_records` finds added, removed or changed, bookkeeping aside."""
+    changes = diff_records(before, after)
+    names = changes["added"].keys() | changes["removed"].keys() | changes["changed"].keys()
+    return tuple(sorted(names - BOOKKEEPING))
+
+
+def timeline(services: Services, item_id: str, caller: Caller) -> list[Step]:
+    """`versions` with what each changed, for a page listing them (each version read once, as
+    `version` shows it to this caller)."""
+    record = readable_record(services, item_id, caller)
+    audience = audience_of(caller)
+    numbers = services.records.version_numbers(item_id)
+    steps: list[Step] = []
+    previous: Mapping[str, Any] | None = None
+    for n in [*numbers, numbers[-1] + 1 if numbers else 1]:
+        current = n not in numbers
+        found = record if current else services.records.load_version(item_id, n)
+        view = view_for(found, audience, current=record)
+        fields = changed_fields(previous, view) if previous is not None else ()
+        steps.append(Step(describe(n, found, current=current), fields))
+        previous = view
+    return steps
+
+
 def version(services: Services, item_id: str, n: int, caller: Caller) -> Mapping[str, Any]:
     """The record as it was at version `n` (the current record for the last n)."""
     record = readable_record(services, item_id, caller)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from api.operations.callers import Caller
-from api.operations.history import describe, diff_records, restore_into
+from api.operations.history import changed_fields, describe, diff_records, restore_into
 from ingest.record import edited_fields
 from schemas import validate_record
 from search.screening import Screen
@@ -64,3 +64,13 @@ def test_restoring_the_same_description_changes_nothing() -> None:
     record = minimal_record(status="published")
     assert restore_into(record, minimal_record(status="draft"), 1, CURATOR, NO_SCREEN) is None
     assert record == minimal_record(status="published")
+
+
+def test_changed_fields_name_what_a_version_changed_not_its_bookkeeping() -> None:
+    before = minimal_record(subjects=["剪纸"], people=[{"name": "王老汉"}])
+    after = copy.deepcopy(before)
+    after.update(title={"zh": "新标题"}, language=["zh"], modified="2030-01-01T00:00:00Z")
+    del after["people"]
+    after["events"] = [*after["events"], {**after["events"][-1], "detail": "edited"}]
+    assert changed_fields(before, after) == ("language", "people", "title")
+    assert changed_fields(before, copy.deepcopy(before)) == ()
