@@ -47,6 +47,7 @@ ARCHIVIST_MAY_GET = {
     "/workspace/upload",
     "/workspace/manifest-template.xlsx",
     "/workspace/jobs/{job_id}",
+    "/workspace/items/{item_id}/history",  # read-only, as GET /api/items/{id}/versions is
 }
 """Pages an archivist of A may open (their own institution's); every other page is for curators
 or admins. A new page lands in one list or the other by a decision, not by default."""
