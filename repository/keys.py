@@ -10,6 +10,7 @@ users/<name>.json                  people who sign in: the argon2 hash of the pa
 audit/YYYY/MM/DD/<time>-<uuid>.json  the audit log of writes: one object per entry, never replaced
 versions/<id>/<n>.json             earlier versions of a record (1 = the first), written before it
 tombstones/<id>.json               items deleted for good: id, collection, when, who, why
+signouts/<sha256>                  browser sessions ended before their cookie expires
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ USERS_PREFIX = "users/"
 AUDIT_PREFIX = "audit/"
 VERSIONS_PREFIX = "versions/"
 TOMBSTONES_PREFIX = "tombstones/"
+SIGNOUTS_PREFIX = "signouts/"
 _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -50,6 +52,12 @@ def check_key(key: str) -> str:
     if len(key) > MAX_KEY_BYTES or any(len(name) > MAX_NAME_BYTES for name in key.split("/")):
         raise InvalidInput(f"object key {key[:60]!r}… is longer than any store can hold")
     return key
+
+
+def signout_key(sha256: str) -> str:
+    if not _SHA256.match(sha256):
+        raise InvalidInput(f"invalid sha256 {sha256!r}")
+    return f"{SIGNOUTS_PREFIX}{sha256}"
 
 
 def blob_key(sha256: str) -> str:

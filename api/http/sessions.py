@@ -6,7 +6,8 @@ key's id and sha256 (never the key). It is signed with HERITAGE_SECRET (itsdange
 HERITAGE_SESSION_SECONDS, and is `Secure` when HERITAGE_BASE_URL (or the request) is https.
 Who it names is re-checked on every request, so disabling a user, changing a password or revoking
 a key ends its sessions at once. Signing in always issues a new session id and CSRF token
-(a session planted before sign-in is never promoted); signing out ends the id in this process.
+(a session planted before sign-in is never promoted); signing out ends the id for every process
+on the store (`repository.signouts`), so no API replica accepts it again.
 
 CSRF: every form carries the session's token in the hidden field `csrf_token`; scripts (and
 multipart uploads, whose bodies are not read here) send it as `X-CSRF-Token`. Every unsafe
@@ -18,8 +19,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
 from dataclasses import asdict, dataclass
 
 from fastapi import HTTPException, Request, Response
@@ -29,6 +28,7 @@ from api.http.state import shared
 from api.operations.accounts import caller_of, session_user
 from api.operations.callers import Caller
 from repository.apikeys import KeyStore, hash_token
+from repository.signouts import SignedOut
 from repository.users import UserStore
 
 SESSION_COOKIE = "heritage_session"
@@ -55,24 +55,6 @@ class Session:
         return cls(secrets.token_urlsafe(18), secrets.token_urlsafe(32), **who)  # type: ignore[arg-type]
 
 
-class EndedSessions:
-    """Session ids signed out in this process, kept until they would have expired anyway."""
-
-    def __init__(self) -> None:
-        self._ended: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def end(self, sid: str, lifetime: float) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._ended = {s: t for s, t in self._ended.items() if t > now}
-            self._ended[sid] = now + lifetime
-
-    def __contains__(self, sid: object) -> bool:
-        with self._lock:
-            return sid in self._ended
-
-
 def _serializer(request: Request) -> URLSafeTimedSerializer:
     """Signs with HERITAGE_SECRET, or with a per-process secret when none is set (sessions then
     end when the server restarts)."""
@@ -87,8 +69,8 @@ def _lifetime(request: Request) -> int:
     return seconds
 
 
-def _ended(request: Request) -> EndedSessions:
-    return shared(request, "ended_sessions", lambda _: EndedSessions())
+def _ended(request: Request) -> SignedOut:
+    return SignedOut(request.app.state.services.store)
 
 
 def read_session(request: Request) -> Session | None:
@@ -133,7 +115,7 @@ def start_session(request: Request, response: Response, **who: str | int | None)
 
 
 def end_session(request: Request, response: Response) -> None:
-    """Sign out: the id is refused from now on (in this process) and the cookie removed."""
+    """Sign out: the id is refused from now on (by every replica) and the cookie removed."""
     session = read_session(request)
     if session is not None:
         _ended(request).end(session.sid, _lifetime(request))
