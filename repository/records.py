@@ -28,9 +28,10 @@ from repository.keys import (
     versions_prefix,
 )
 from repository.store import ObjectNotFound, ObjectStore
-from schemas import validate_record
+from schemas import validate_collection, validate_record
 from schemas.errors import Conflict, InvalidInput, NotFound, Unavailable
 from schemas.record import Event, Record
+from schemas.text import check_document
 
 SCHEMA_VERSION = "1.0"
 VALIDATED_CACHE_SIZE = 4096
@@ -249,7 +250,11 @@ class RecordStore:
     def __iter__(self) -> Iterator[Record]:
         return self.readable()
 
-    def save_collection(self, collection: dict[str, Any]) -> None:
+    def save_collection(self, collection: Mapping[str, Any]) -> None:
+        """Validate (`collection.schema.json`, text a record can carry), then write: every
+        writer (ingest, harvest, the workspace form) stores only a description that reads."""
+        check_document(collection, what=f"collection {collection.get('slug', '?')}")
+        validate_collection(collection)
         data = json.dumps(collection, ensure_ascii=False, indent=1, sort_keys=True).encode()
         self.store.put_bytes(collection_key(collection["slug"]), data)
 

@@ -26,7 +26,7 @@ from repository import (
 )
 from repository.keys import version_key
 from schemas import SchemaError, validate_record
-from schemas.errors import Conflict, Unavailable
+from schemas.errors import Conflict, InvalidInput, Unavailable
 from tests.conftest import require_service
 from tests.unit.support.records import minimal_record
 
@@ -313,3 +313,24 @@ def test_text_xml_cannot_carry_is_refused_naming_the_field(bad: str) -> None:
     with pytest.raises(InvalidInput, match=r"\$\.title\.zh"):
         check_document(minimal_record(title={"zh": f"剪纸{bad}"}))
     check_document(minimal_record(title={"zh": "剪纸\t窗花\n"}))  # tabs and newlines are text
+
+
+@pytest.mark.parametrize(
+    ("description", "named"),
+    [
+        ({"slug": "ok", "title": {}}, "$.title"),
+        ({"slug": "ok", "title": {"en": "x" * 201}}, "$.title.en"),
+        ({"slug": "ok", "title": {"en": "two\nlines"}}, "$.title.en"),
+        ({"slug": "ok", "title": {"en": "ok"}, "colour": "red"}, "colour"),
+        ({"slug": "ok", "title": {"en": "ok"}, "default_status": "lost"}, "$.default_status"),
+        ({"slug": "ok", "description": {"en": "nul \x00"}}, "$.description.en"),
+    ],
+)
+def test_a_collection_description_is_validated_before_it_is_written(
+    tmp_path, description: dict, named: str
+) -> None:
+    records = RecordStore(LocalStore(tmp_path))
+    with pytest.raises(InvalidInput) as refused:
+        records.save_collection(description)
+    assert named in str(refused.value)
+    assert records.load_collection("ok") is None
