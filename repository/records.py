@@ -265,6 +265,14 @@ class RecordStore:
         except (ObjectNotFound, ValueError):
             return None
 
+    def collection_exists(self, slug: str) -> bool:
+        """Is a description stored under this slug (readable or not: a damaged one is still
+        there, and a new collection must not replace it)?"""
+        try:
+            return self.store.stat(collection_key(slug)) is not None
+        except ValueError:
+            return False
+
     def collections(self) -> list[dict[str, Any]]:
         """Every readable collection description (a damaged one is left out and remembered)."""
         result = []

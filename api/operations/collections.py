@@ -234,7 +234,7 @@ def save_description(
             values = {**values, "slug": slug}
             institution = values["institution"] or caller.institution
             problems = check_values({**values, "institution": institution}, slug_given=True)
-            if not problems and services.records.load_collection(slug) is not None:
+            if not problems and services.records.collection_exists(slug):
                 problems.append(("slug", "slug_taken"))
         else:
             current = readable_collection(services.records, slug, caller, operator)

@@ -334,3 +334,11 @@ def test_a_collection_description_is_validated_before_it_is_written(
         records.save_collection(description)
     assert named in str(refused.value)
     assert records.load_collection("ok") is None
+
+
+def test_a_damaged_collection_description_still_exists(tmp_path) -> None:
+    records = RecordStore(LocalStore(tmp_path))
+    assert not records.collection_exists("cut") and not records.collection_exists("Bad/../x")
+    records.save_collection({"slug": "cut", "title": {"en": "Cut"}})
+    records.store.put_bytes("collections/cut.json", b'{"slug": "cu')
+    assert records.load_collection("cut") is None and records.collection_exists("cut")
