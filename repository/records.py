@@ -31,9 +31,10 @@ from repository.keys import (
     versions_prefix,
 )
 from repository.store import ObjectNotFound, ObjectStore, WriteConflict
-from schemas import validate_record
+from schemas import validate_collection, validate_record
 from schemas.errors import Conflict, InvalidInput, NotFound, Unavailable
 from schemas.record import Event, Record
+from schemas.text import check_document
 
 SCHEMA_VERSION = "1.0"
 VALIDATED_CACHE_SIZE = 4096
@@ -267,7 +268,11 @@ class RecordStore:
     def __iter__(self) -> Iterator[Record]:
         return self.readable()
 
-    def save_collection(self, collection: dict[str, Any]) -> None:
+    def save_collection(self, collection: Mapping[str, Any]) -> None:
+        """Validate (`collection.schema.json`, text a record can carry), then write: every
+        writer (ingest, harvest, the workspace form) stores only a description that reads."""
+        check_document(collection, what=f"collection {collection.get('slug', '?')}")
+        validate_collection(collection)
         data = json.dumps(collection, ensure_ascii=False, indent=1, sort_keys=True).encode()
         self.store.put_bytes(collection_key(collection["slug"]), data)
 
@@ -277,6 +282,14 @@ class RecordStore:
             return self._described(collection_key(slug))
         except (ObjectNotFound, ValueError):
             return None
+
+    def collection_exists(self, slug: str) -> bool:
+        """Is a description stored under this slug (readable or not: a damaged one is still
+        there, and a new collection must not replace it)?"""
+        try:
+            return self.store.stat(collection_key(slug)) is not None
+        except ValueError:
+            return False
 
     def collections(self) -> list[dict[str, Any]]:
         """Every readable collection description (a damaged one is left out and remembered)."""

@@ -74,7 +74,7 @@ def _read_json(name: str) -> Any:
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """`name` is 'record' or 'manifest-row'."""
+    """`name` is 'record', 'manifest-row' or 'collection'."""
     schema: dict[str, Any] = _read_json(f"{name}.schema.json")
     return schema
 
@@ -102,6 +102,11 @@ def _validate(name: str, document: Mapping[str, Any], what: str) -> None:
 def validate_record(record: Mapping[str, Any]) -> None:
     """Raise SchemaError naming the first bad field of an item record."""
     _validate("record", record, f"record {record.get('id', '?')}")
+
+
+def validate_collection(description: Mapping[str, Any]) -> None:
+    """Raise SchemaError naming the first bad field of a collection description."""
+    _validate("collection", description, f"collection {description.get('slug', '?')}")
 
 
 def validate_manifest_row(row: dict[str, Any], where: str = "manifest row") -> None:

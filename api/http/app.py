@@ -28,6 +28,7 @@ from api.http.routes import (
     review,
     search,
     share,
+    workspace_collections,
     workspace_history,
     workspace_items,
     workspace_upload,
@@ -57,8 +58,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
-    # the staff workspace
-    for module in (account, workspace_items, workspace_history, workspace_upload):
+    workspace = (
+        account,
+        workspace_items,
+        workspace_history,
+        workspace_upload,
+        workspace_collections,
+    )
+    for module in workspace:  # the staff workspace
         app.include_router(module.router)
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)

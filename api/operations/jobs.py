@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from api.operations.access import is_visible
 from api.operations.callers import Caller
+from api.operations.collections import collection_owner
 from api.operations.ingesting import ingest_options
 from api.services import Services
 from ingest.errors import IngestError
@@ -72,15 +73,6 @@ class Upload:
 def new_job_id() -> str:
     """Sortable by submission time, unguessable enough not to be enumerated."""
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{token_hex(4)}"
-
-
-def collection_owner(records: RecordStore, slug: str, operator: str) -> str | None:
-    """The institution a collection belongs to; None for a new one. A description without an
-    institution (made by the operator's CLI) belongs to the operator's institution."""
-    described = records.load_collection(slug)
-    if described is None:
-        return None
-    return described.get("institution") or operator
 
 
 @dataclass

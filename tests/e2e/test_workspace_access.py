@@ -48,11 +48,13 @@ ARCHIVIST_MAY_GET = {
     "/workspace/manifest-template.xlsx",
     "/workspace/jobs/{job_id}",
     "/workspace/items/{item_id}/history",  # read-only, as GET /api/items/{id}/versions is
+    "/workspace/collections",  # read-only for an archivist
+    "/workspace/collections/{slug}",
 }
 """Pages an archivist of A may open (their own institution's); every other page is for curators
 or admins. A new page lands in one list or the other by a decision, not by default."""
 
-NAMES_A_THING_OF_A = {"item_id", "job_id"}
+NAMES_A_THING_OF_A = {"item_id", "job_id", "slug"}
 """Path parameters naming something that belongs to institution A: another institution's staff
 get 404 there, as if it did not exist."""
 
@@ -132,13 +134,13 @@ def url_of(path: str, values: dict[str, str]) -> str:
 
 
 def snapshot(repo: Repo) -> dict[str, bytes]:
-    """Every stored object but the audit log and sessions' traces: what a refused request must
+    """Every stored object but the audit log and ended sessions: what a refused request must
     leave as it was."""
     store = repo.services.store
     return {
         key: store.get_bytes(key)
         for key in store.list("")
-        if not key.startswith(("audit/", "sessions/", "throttle/"))
+        if not key.startswith(("audit/", "signouts/"))
     }
 
 
@@ -204,10 +206,11 @@ def test_another_institutions_curator_finds_nothing_of_a(app: Any, values: dict[
         for method, path in workspace_routes(app)
         if method == "GET" and NAMES_A_THING_OF_A & set(re.findall(r"\{(\w+)", path))
     ]
-    assert naming, "no workspace page names an item or a job"
+    assert naming, "no workspace page names an item, a job or a collection"
     for _, path in naming:
         answer = client.get(url_of(path, values), follow_redirects=False)
-        missing = client.get(url_of(path, {**values, "item_id": "x" * 12, "job_id": "x" * 12}))
+        unknown = {name: "x" * 12 for name in NAMES_A_THING_OF_A}
+        missing = client.get(url_of(path, {**values, **unknown}))
         assert answer.status_code == 404, (path, answer.status_code)
         assert missing.status_code == 404, (path, missing.status_code)
 

@@ -27,11 +27,11 @@ from api.http.errors import not_found
 from api.http.headers import content_disposition
 from api.http.uploads import FieldCheck, receive_upload
 from api.operations.callers import Caller
+from api.operations.collections import collection_owner
 from api.operations.jobs import (
     Job,
     JobRunner,
     Upload,
-    collection_owner,
     may_read_job,
     new_job_id,
     report_for,

@@ -37,6 +37,7 @@ from api.http.sessions import (
     session_caller,
 )
 from api.operations.callers import Caller
+from api.operations.collections import institution_collections
 from ingest.manifest_template import manifest_template
 from ingest.pipeline import ACCESS_LEVELS
 from ingest.report import REPORT_COLUMNS, Outcome
@@ -64,16 +65,11 @@ def _to_login() -> Response:
     return RedirectResponse("/workspace/login", status_code=303, headers=PRIVATE)
 
 
-
 def _collections(request: Request, institution: str) -> list[str]:
     """Slugs of the collections the institution has (one without an owner is the operator's)."""
     services = request.app.state.services
-    operator = services.settings.institution
-    return sorted(
-        c["slug"]
-        for c in services.records.collections()
-        if (c.get("institution") or operator) == institution and "slug" in c
-    )
+    owned = institution_collections(services.records, institution, services.settings.institution)
+    return [c["slug"] for c in owned]
 
 
 @router.get("/workspace/upload")

@@ -29,7 +29,7 @@ from repository import (
 from repository.keys import version_key
 from repository.store import WriteConflict
 from schemas import SchemaError, validate_record
-from schemas.errors import Conflict, Unavailable
+from schemas.errors import Conflict, InvalidInput, Unavailable
 from tests.conftest import require_service
 from tests.unit.support.records import minimal_record
 
@@ -364,3 +364,32 @@ def test_savers_in_many_processes_lose_no_edit(store: ObjectStore) -> None:
         len(records.load_version(item_id, n)["subjects"]) for n in records.version_numbers(item_id)
     ]
     assert sorted(set(lengths)) == list(range(6))  # every replaced record kept
+
+
+@pytest.mark.parametrize(
+    ("description", "named"),
+    [
+        ({"slug": "ok", "title": {}}, "$.title"),
+        ({"slug": "ok", "title": {"en": "x" * 201}}, "$.title.en"),
+        ({"slug": "ok", "title": {"en": "two\nlines"}}, "$.title.en"),
+        ({"slug": "ok", "title": {"en": "ok"}, "colour": "red"}, "colour"),
+        ({"slug": "ok", "title": {"en": "ok"}, "default_status": "lost"}, "$.default_status"),
+        ({"slug": "ok", "description": {"en": "nul \x00"}}, "$.description.en"),
+    ],
+)
+def test_a_collection_description_is_validated_before_it_is_written(
+    tmp_path, description: dict, named: str
+) -> None:
+    records = RecordStore(LocalStore(tmp_path))
+    with pytest.raises(InvalidInput) as refused:
+        records.save_collection(description)
+    assert named in str(refused.value)
+    assert records.load_collection("ok") is None
+
+
+def test_a_damaged_collection_description_still_exists(tmp_path) -> None:
+    records = RecordStore(LocalStore(tmp_path))
+    assert not records.collection_exists("cut") and not records.collection_exists("Bad/../x")
+    records.save_collection({"slug": "cut", "title": {"en": "Cut"}})
+    records.store.put_bytes("collections/cut.json", b'{"slug": "cu')
+    assert records.load_collection("cut") is None and records.collection_exists("cut")
