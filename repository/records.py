@@ -268,13 +268,32 @@ class RecordStore:
     def __iter__(self) -> Iterator[Record]:
         return self.readable()
 
-    def save_collection(self, collection: Mapping[str, Any]) -> None:
+    def save_collection(
+        self,
+        collection: Mapping[str, Any],
+        *,
+        create: bool = False,
+        over: Mapping[str, Any] | None = None,
+    ) -> None:
         """Validate (`collection.schema.json`, text a record can carry), then write: every
-        writer (ingest, harvest, the workspace form) stores only a description that reads."""
+        writer (ingest, harvest, the workspace form) stores only a description that reads.
+        `create`: only if none is stored; `over`: only while the stored one is still this (a
+        person's edit, across replicas). Otherwise `WriteConflict`, nothing written."""
         check_document(collection, what=f"collection {collection.get('slug', '?')}")
         validate_collection(collection)
         data = json.dumps(collection, ensure_ascii=False, indent=1, sort_keys=True).encode()
-        self.store.put_bytes(collection_key(collection["slug"]), data)
+        key = collection_key(collection["slug"])
+        if over is None:
+            self.store.put_bytes(key, data, if_none_match=create)
+            return
+        try:
+            stored, etag = self.store.get_versioned(key)
+            unchanged = json.loads(stored) == over
+        except (ObjectNotFound, ValueError):
+            unchanged = False
+        if not unchanged:
+            raise WriteConflict(f"collection {collection['slug']} has changed since it was read")
+        self.store.put_bytes(key, data, if_match=etag)
 
     def load_collection(self, slug: str) -> dict[str, Any] | None:
         """The collection's description; None when there is none or it is damaged."""

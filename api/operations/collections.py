@@ -29,7 +29,8 @@ from repository import RecordStore, now_iso
 from repository.apikeys import check_institution
 from repository.keys import is_valid_slug
 from repository.records import dump_record
-from schemas.errors import Forbidden, InvalidInput, NotFound
+from repository.store import WriteConflict
+from schemas.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from schemas.text import XML_UNSAFE
 from search.base import Audience, SearchIndex, SearchQuery
 
@@ -257,7 +258,17 @@ def save_description(
         changed["modified"] = now
         if changed == {**current, "modified": now}:
             return current  # nothing changed: nothing written, nothing audited
-        services.records.save_collection(changed)
+        try:  # conditional: another replica's save in between is never written over
+            services.records.save_collection(
+                changed, create=creating, over=None if creating else current
+            )
+        except WriteConflict:
+            if creating:
+                raise CollectionInputError([("slug", "slug_taken")]) from None
+            raise PreconditionFailed(
+                f"collection {slug} was changed by someone else at the same moment; "
+                "read it again and repeat the change"
+            ) from None
         what = "created" if creating else "changed"
         audit(services, context, None, f"collection {slug} {what}: {_summary(current, changed)}")
     return changed

@@ -393,3 +393,18 @@ def test_a_damaged_collection_description_still_exists(tmp_path) -> None:
     records.save_collection({"slug": "cut", "title": {"en": "Cut"}})
     records.store.put_bytes("collections/cut.json", b'{"slug": "cu')
     assert records.load_collection("cut") is None and records.collection_exists("cut")
+
+
+def test_a_collection_is_created_once_and_changed_only_over_what_was_read(
+    store: ObjectStore,
+) -> None:
+    records = RecordStore(store)
+    first = {"slug": "songs", "title": {"zh": "民歌"}}
+    records.save_collection(first, create=True)
+    with pytest.raises(WriteConflict):
+        records.save_collection({"slug": "songs", "title": {"zh": "另一个"}}, create=True)
+    second = {"slug": "songs", "title": {"zh": "漫瀚调"}}
+    records.save_collection(second, over=first)  # another replica's edit
+    with pytest.raises(WriteConflict):
+        records.save_collection({"slug": "songs", "title": {"zh": "爬山调"}}, over=first)
+    assert records.load_collection("songs") == second
