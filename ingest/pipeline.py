@@ -50,7 +50,14 @@ from ingest.manifest import (
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
-from ingest.record import Defaults, add_events, build_record, keep_curated, same_content
+from ingest.record import (
+    Defaults,
+    add_events,
+    build_record,
+    field_changes,
+    keep_curated,
+    same_content,
+)
 from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
@@ -506,6 +513,7 @@ class _Run:
         screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         kept = [conflict.describe() for conflict in conflicts]
+        changes = field_changes(record, existing, conflicts, replaced) if existing else []
         if existing is not None and same_content(record, existing):
             self._remember(existing)
             self._index(existing)  # a killed run may have stored it without indexing it
@@ -517,6 +525,7 @@ class _Run:
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                changes=changes,
             )
         bag = unit.files[0].bag
         add_events(
@@ -543,12 +552,13 @@ class _Run:
         if self.options.dry_run:
             return ItemOutcome(
                 unit.source,
-                "would-store",
+                "would-update" if existing else "would-store",
                 id=result.item_id,
                 reason="; ".join(notes) or None,
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                changes=changes,
             )
         self.records.save(record)  # the commit point: every blob it names is already stored
         note = self._index(record)
@@ -560,6 +570,7 @@ class _Run:
             row=row,
             files=roles,
             conflicts=conflicts,
+            changes=changes,
         )
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:
