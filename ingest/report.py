@@ -103,9 +103,15 @@ class FieldChange:
         return self.action in ("update", "overwrite-edit")
 
     def describe(self, width: int = SHORT, lang: str = "en") -> str:
-        """One line: `title: '安代' → '安代舞' (kept: edited by a person)`."""
+        """One line: `title (kept: edited by a person): {"zh": "安代"} → {"zh": "安代舞"}`; what
+        happens comes first, so a line cut to a narrow terminal still says it."""
         label = _ACTIONS["zh" if lang == "zh" else "en"][self.action]
-        return f"{self.field}: {short(self.old, width)} → {short(self.new, width)} ({label})"
+        old, new = self.old, self.new
+        if isinstance(old, dict) and isinstance(new, dict):  # a title: only the languages changed
+            keys = [k for k in old.keys() | new.keys() if old.get(k) != new.get(k)]
+            old = {k: old[k] for k in sorted(keys) if k in old}
+            new = {k: new[k] for k in sorted(keys) if k in new}
+        return f"{self.field} ({label}): {short(old, width)} → {short(new, width)}"
 
 
 def short(value: Any, width: int = SHORT) -> str:

@@ -178,7 +178,7 @@ def test_changed_files_and_long_text_are_summarised() -> None:
     assert changes["files"].new == ["original: 剪纸/new.jpg"]
     assert changes["text"].new.endswith("… (5000 characters)") and len(changes["text"].new) < 400
     line = changes["text"].describe()
-    assert "\n" not in line and len(line) < 160 and line.endswith("(update)")
+    assert "\n" not in line and len(line) < 160 and line.startswith("text (update): ")
 
 
 def test_title_from_name() -> None:

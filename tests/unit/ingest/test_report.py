@@ -42,8 +42,8 @@ def test_csv_has_a_bom_chinese_headings_and_no_live_formula() -> None:
     assert rows[3][1] == "已跳过"
     assert rows[4][1] == "将更新（试运行）"
     assert rows[4][6].splitlines() == [
-        'description: {"zh": "旧"} → {"zh": "新"} (将更新)',
-        "status: withdrawn → published (保留：审核决定)",
+        'description (将更新): {"zh": "旧"} → {"zh": "新"}',
+        "status (保留：审核决定): withdrawn → published",
     ]
     assert rows[5] == ["", "批次错误", "", "", "interrupted before the end", "", ""]
     english = list(csv.reader(io.StringIO(report_csv(REPORT, "en").decode("utf-8-sig"))))
@@ -51,7 +51,7 @@ def test_csv_has_a_bom_chinese_headings_and_no_live_formula() -> None:
     assert english[0][6] == "Changes"
     assert (
         english[4][6].splitlines()[1]
-        == "status: withdrawn → published (kept: a curator's decision)"
+        == "status (kept: a curator's decision): withdrawn → published"
     )
 
 
@@ -68,7 +68,7 @@ def test_xlsx_holds_the_same_table_as_text() -> None:
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[1] == ["歌曲/01.wav", "已入库", "1", "songs-1", None, "original, access", None]
     assert rows[2][0] == "=HYPERLINK(1).jpg" and sheet["A3"].data_type == "s"  # not a formula
-    assert rows[4][6].startswith("description: ") and rows[0][6] == "字段变更"
+    assert rows[4][6].startswith("description (") and rows[0][6] == "字段变更"
     assert len(rows) == 6 and sheet.freeze_panes == "A2"
 
 
