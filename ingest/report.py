@@ -106,19 +106,31 @@ class FieldChange:
         """One line: `title (kept: edited by a person): {"zh": "安代"} → {"zh": "安代舞"}`; what
         happens comes first, so a line cut to a narrow terminal still says it."""
         label = _ACTIONS["zh" if lang == "zh" else "en"][self.action]
+        old, new = self.shown(width)
+        return f"{self.field} ({label}): {old} → {new}"
+
+    def shown(self, width: int = SHORT) -> tuple[str, str]:
+        """Old and new value, each on one line; of a language map (a title), only the
+        languages that change."""
         old, new = self.old, self.new
-        if isinstance(old, dict) and isinstance(new, dict):  # a title: only the languages changed
-            keys = [k for k in old.keys() | new.keys() if old.get(k) != new.get(k)]
-            old = {k: old[k] for k in sorted(keys) if k in old}
-            new = {k: new[k] for k in sorted(keys) if k in new}
-        return f"{self.field} ({label}): {short(old, width)} → {short(new, width)}"
+        if isinstance(old, dict) and isinstance(new, dict):
+            keys = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+            old = {k: old[k] for k in keys if k in old}
+            new = {k: new[k] for k in keys if k in new}
+        return short(old, width), short(new, width)
 
 
 def short(value: Any, width: int = SHORT) -> str:
-    """A value on one line of at most `width` characters; `—` for an absent one."""
+    """A value on one line of at most `width` characters; `—` for an absent one. A language map
+    reads `zh: 长调; en: Long song`, a list of words `长调; 民歌`, anything else as JSON."""
     if value is None:
         return "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        text = "; ".join(f"{k}: {v}" for k, v in value.items())
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = "; ".join(value)
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 

@@ -162,7 +162,7 @@ def test_dry_run_prints_each_field_it_would_change_and_stores_nothing(
     lines = result.stdout.splitlines()
     heading = lines.index(f"{changed['id']} (b.jpg)")
     change = lines[heading + 1]  # one line, cut to the width; what happens comes first
-    assert change.startswith('  ~ title (update): {"en": "Shadow puppet figure"} → {"en": "Shad')
+    assert change.startswith("  ~ title (update): en: Shadow puppet figure → en: Shadow puppet")
     assert change.endswith("…") and len(change) <= 80  # only the language that changes
     assert [x for x in lines[heading + 2 :] if x.startswith("  ")] == []  # only that change
     assert heading < next(n for n, x in enumerate(lines) if "Ingest " in x)  # then the summary

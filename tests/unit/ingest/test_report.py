@@ -42,7 +42,7 @@ def test_csv_has_a_bom_chinese_headings_and_no_live_formula() -> None:
     assert rows[3][1] == "已跳过"
     assert rows[4][1] == "将更新（试运行）"
     assert rows[4][6].splitlines() == [
-        'description (将更新): {"zh": "旧"} → {"zh": "新"}',
+        "description (将更新): zh: 旧 → zh: 新",
         "status (保留：审核决定): withdrawn → published",
     ]
     assert rows[5] == ["", "批次错误", "", "", "interrupted before the end", "", ""]
