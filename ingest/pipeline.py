@@ -18,7 +18,6 @@ event that stops running ffmpeg processes; every temporary folder is removed on 
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import shutil
@@ -164,7 +163,7 @@ def run_ingest(
         shutil.rmtree(scratch, ignore_errors=True)
         report.finished = now_iso()
         if not options.dry_run:
-            store.put_bytes(report_key(job_id), _report_json(report))
+            store.put_bytes(report_key(job_id), report.to_json())
     return report
 
 
@@ -304,10 +303,6 @@ def _collection_description(options: IngestOptions) -> dict[str, Any]:
         "institution": options.institution,
         "created": now_iso(),
     }
-
-
-def _report_json(report: IngestReport) -> bytes:
-    return json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
 
 
 class _Run:

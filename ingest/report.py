@@ -172,6 +172,10 @@ class IngestReport:
         data["counts"] = self.counts()
         return data
 
+    def to_json(self) -> bytes:
+        """As stored at `reports/<job>.json` (and written by the CLI)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IngestReport:
         """A report as `to_dict` stored it (counts are worked out again, not read)."""

@@ -173,8 +173,7 @@ class JobStore:
 
     def save_report(self, report: IngestReport) -> None:
         """A dry run's report: the pipeline stores only a real run's (`reports/<id>.json`)."""
-        body = json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
-        self.store.put_bytes(report_key(report.job_id), body)
+        self.store.put_bytes(report_key(report.job_id), report.to_json())
 
     def report(self, job: Job) -> dict[str, Any] | None:
         """The report the job's run stored (the same the CLI writes), once there is one."""
