@@ -75,7 +75,7 @@ class Access(StrEnum):
 def _write_report(settings: Settings, report: IngestReport) -> Path:
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     path = settings.reports_dir / f"{report.job_id}.json"
-    path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_bytes(report.to_json())
     return path
 
 

@@ -8,8 +8,9 @@ and stores nothing twice. Uploaded files are removed when their job ends, when t
 and, for leftovers of a killed process, when it starts.
 
 A dry-run job (a preview) stores no item, only its report, and keeps its uploaded files for
-KEEP_PREVIEW seconds (in this process; a restart removes them), so "apply this import" runs
-exactly those bytes with exactly those options: `claim_preview` hands them to the real job once.
+KEEP_PREVIEW seconds (in this process; a restart removes them; at most KEPT_PREVIEWS at a time),
+so "apply this import" runs exactly those bytes with exactly those options: `claim_preview`
+hands them to the real job once.
 
 Stopping the server while a job runs cancels the run at its next finished item (the progress
 callback raises, and the pipeline then stops its pools and any ffmpeg), so a long transcode in
@@ -50,6 +51,7 @@ JobState = Literal["queued", "running", "done", "failed"]
 INTERRUPTED = "interrupted, submit again: nothing already stored is lost"
 SAVE_EVERY = 2.0  # seconds: how often a running job's counts are written to the store
 KEEP_PREVIEW = 24 * 3600.0  # seconds a dry-run job's files wait to be applied
+KEPT_PREVIEWS = 8  # at most this many wait (the oldest goes first): disk is bounded
 
 
 @dataclass
@@ -273,6 +275,9 @@ class JobRunner:
         """Keep a finished dry run's files (again, when the job applying them was refused)."""
         with self._previews_lock:
             self._previews[job_id] = (upload, time.monotonic())
+            while len(self._previews) > KEPT_PREVIEWS:
+                oldest = min(self._previews, key=lambda kept: self._previews[kept][1])
+                self._previews.pop(oldest)[0].remove()
 
     def _drop_old_previews(self) -> None:
         now = time.monotonic()
