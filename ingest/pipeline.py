@@ -18,7 +18,6 @@ event that stops running ffmpeg processes; every temporary folder is removed on 
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import shutil
@@ -50,7 +49,14 @@ from ingest.manifest import (
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
-from ingest.record import Defaults, add_events, build_record, keep_curated, same_content
+from ingest.record import (
+    Defaults,
+    add_events,
+    build_record,
+    field_changes,
+    keep_curated,
+    same_content,
+)
 from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
@@ -158,7 +164,7 @@ def run_ingest(
         shutil.rmtree(scratch, ignore_errors=True)
         report.finished = now_iso()
         if not options.dry_run:
-            store.put_bytes(report_key(job_id), _report_json(report))
+            store.put_bytes(report_key(job_id), report.to_json())
     return report
 
 
@@ -298,10 +304,6 @@ def _collection_description(options: IngestOptions) -> dict[str, Any]:
         "institution": options.institution,
         "created": now_iso(),
     }
-
-
-def _report_json(report: IngestReport) -> bytes:
-    return json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
 
 
 class _Run:
@@ -507,6 +509,7 @@ class _Run:
         screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         kept = [conflict.describe() for conflict in conflicts]
+        changes = field_changes(record, existing, conflicts, replaced) if existing else []
         if existing is not None and same_content(record, existing):
             self._remember(existing)
             self._index(existing)  # a killed run may have stored it without indexing it
@@ -518,6 +521,7 @@ class _Run:
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                changes=changes,
             )
         bag = unit.files[0].bag
         add_events(
@@ -544,12 +548,13 @@ class _Run:
         if self.options.dry_run:
             return ItemOutcome(
                 unit.source,
-                "would-store",
+                "would-update" if existing else "would-store",
                 id=result.item_id,
                 reason="; ".join(notes) or None,
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                changes=changes,
             )
         try:  # the commit point: every blob it names is already stored
             self.records.save(record, if_match=read_at)
@@ -566,6 +571,7 @@ class _Run:
             row=row,
             files=roles,
             conflicts=conflicts,
+            changes=changes,
         )
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:

@@ -9,7 +9,8 @@ has the outcome "warning" and says what happened.
 A re-run never undoes what people decided about an existing item (`keep_curated`): its status,
 access, embargo and owner stay as review and editing left them, and so does every field a person
 edited since (a PATCH names the fields in its metadata-modification event) unless the run was
-asked to overwrite edits. Each value not applied is a `Conflict` in the report.
+asked to overwrite edits. Each value not applied is a `Conflict` in the report, and every field
+the row would change is a `FieldChange` (`field_changes`): the preview a dry run shows.
 
 An item's media_type is its files' common kind, or "mixed" when they differ (photos and a video
 of one performance); its `technical` facts are its first file's; its `text` is every document's
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from ingest.report import Conflict
+from ingest.report import ChangeAction, Conflict, FieldChange
 from ingest.tag import derive
 from ingest.text import guess_language
 from ingest.worker import FileResult
@@ -180,6 +181,46 @@ def keep_curated(
             conflicts.append(Conflict(name, record.get(name), existing.get(name), EDITED))
             _restore(record, existing, name)
     return conflicts, replaced
+
+
+def field_changes(
+    record: Mapping[str, Any],
+    existing: Mapping[str, Any],
+    conflicts: Sequence[Conflict],
+    replaced: Sequence[str],
+) -> list[FieldChange]:
+    """Every field of `existing` the manifest row would change, by field name: what `record`
+    (after `keep_curated` and screening) changes, and each value kept instead (`conflicts`).
+
+    Events and timestamps are left out (every run changes them); files and extracted text are
+    summarised, so a report does not carry a document's whole text twice."""
+    changes: list[FieldChange] = []
+    for conflict in conflicts:
+        action: ChangeAction = "kept-decision" if conflict.field in DECISIONS else "kept-edited"
+        old, new = (
+            _summary(conflict.field, conflict.kept),
+            _summary(conflict.field, conflict.manifest),
+        )
+        changes.append(FieldChange(conflict.field, old, new, action))
+    for name in sorted(record.keys() | existing.keys()):
+        if name in VOLATILE or record.get(name) == existing.get(name):
+            continue
+        action = "overwrite-edit" if name in replaced else "update"
+        old, new = _summary(name, existing.get(name)), _summary(name, record.get(name))
+        changes.append(FieldChange(name, old, new, action))
+    return sorted(changes, key=lambda change: change.field)
+
+
+SUMMARY_TEXT = 300  # characters of extracted text a change shows
+
+
+def _summary(name: str, value: Any) -> Any:
+    """A value as a change shows it: a file list as `role: name` lines, long text cut short."""
+    if name == "files" and isinstance(value, list):
+        return [f"{f.get('role')}: {f.get('name') or f.get('key')}" for f in value]
+    if name == "text" and isinstance(value, str) and len(value) > SUMMARY_TEXT:
+        return f"{value[:SUMMARY_TEXT]}… ({len(value)} characters)"
+    return value
 
 
 def _restore(record: dict[str, Any], existing: Mapping[str, Any], name: str) -> None:

@@ -7,6 +7,11 @@ that: the pipeline commits item by item, so submitting the same files again fini
 and stores nothing twice. Uploaded files are removed when their job ends, when the server stops
 and, for leftovers of a killed process, when it starts.
 
+A dry-run job (a preview) stores no item, only its report, and keeps its uploaded files for
+KEEP_PREVIEW seconds (in this process; a restart removes them; at most KEPT_PREVIEWS at a time),
+so "apply this import" runs exactly those bytes with exactly those options: `claim_preview`
+hands them to the real job once.
+
 Stopping the server while a job runs cancels the run at its next finished item (the progress
 callback raises, and the pipeline then stops its pools and any ffmpeg), so a long transcode in
 flight delays shutdown until it ends. Limit: like the write routes, this assumes one API process
@@ -35,6 +40,7 @@ from api.operations.ingesting import ingest_options
 from api.services import Services
 from ingest.errors import IngestError
 from ingest.pipeline import run_ingest
+from ingest.report import IngestReport
 from repository import ObjectNotFound, ObjectStore, RecordStore, now_iso
 from repository.keys import JOBS_PREFIX, job_key, report_key
 from schemas.errors import HeritageError
@@ -45,6 +51,8 @@ log = logging.getLogger("heritage.api.jobs")
 JobState = Literal["queued", "running", "done", "failed"]
 INTERRUPTED = "interrupted, submit again: nothing already stored is lost"
 SAVE_EVERY = 2.0  # seconds: how often a running job's counts are written to the store
+KEEP_PREVIEW = 24 * 3600.0  # seconds a dry-run job's files wait to be applied
+KEPT_PREVIEWS = 8  # at most this many wait (the oldest goes first): disk is bounded
 
 
 @dataclass
@@ -93,6 +101,9 @@ class Job:
     counts: dict[str, int] = field(default_factory=dict)
     report: str | None = None  # the pipeline's report: `reports/<report>.json`
     error: str | None = None  # why the job as a whole failed
+    dry_run: bool = False  # a preview: checks everything and says what would change
+    applies: str | None = None  # the preview (dry-run job) whose files this job applies
+    applied_by: str | None = None  # for a preview: the job that applied it
 
     def fail(self, reason: str) -> None:
         self.state = "failed"
@@ -154,6 +165,10 @@ class JobStore:
             if job.state in ("queued", "running"):
                 yield job
 
+    def save_report(self, report: IngestReport) -> None:
+        """A dry run's report: the pipeline stores only a real run's (`reports/<id>.json`)."""
+        self.store.put_bytes(report_key(report.job_id), report.to_json())
+
     def report(self, job: Job) -> dict[str, Any] | None:
         """The report the job's run stored (the same the CLI writes), once there is one."""
         if job.report is None:
@@ -211,6 +226,8 @@ class JobRunner:
         self._queue: queue.SimpleQueue[tuple[Job, Upload] | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._work, name="heritage-jobs", daemon=True)
+        self._previews: dict[str, tuple[Upload, float]] = {}  # dry-run job id -> files, kept at
+        self._previews_lock = threading.Lock()
 
     def start(self) -> None:
         """Forget what a previous process left behind, then take jobs."""
@@ -226,6 +243,40 @@ class JobRunner:
         self._stopping.set()
         self._queue.put(None)
         self._thread.join()
+        with self._previews_lock:
+            for upload, _ in self._previews.values():
+                upload.remove()
+            self._previews.clear()
+
+    def preview_kept(self, job_id: str) -> Upload | None:
+        """The files of dry-run job `job_id`, while they are kept for applying it."""
+        with self._previews_lock:
+            self._drop_old_previews()
+            kept = self._previews.get(job_id)
+            return kept[0] if kept else None
+
+    def claim_preview(self, job_id: str) -> Upload | None:
+        """Take the files of dry-run job `job_id` for the job that applies it: once only, so
+        two clicks on "apply" never queue the import twice (None for the second)."""
+        with self._previews_lock:
+            self._drop_old_previews()
+            kept = self._previews.pop(job_id, None)
+            return kept[0] if kept else None
+
+    def keep_preview(self, job_id: str, upload: Upload) -> None:
+        """Keep a finished dry run's files (again, when the job applying them was refused)."""
+        with self._previews_lock:
+            self._previews[job_id] = (upload, time.monotonic())
+            while len(self._previews) > KEPT_PREVIEWS:
+                oldest = min(self._previews, key=lambda kept: self._previews[kept][1])
+                self._previews.pop(oldest)[0].remove()
+
+    def _drop_old_previews(self) -> None:
+        now = time.monotonic()
+        for job_id, (upload, kept) in list(self._previews.items()):
+            if now - kept > KEEP_PREVIEW:
+                upload.remove()
+                del self._previews[job_id]
 
     def submit(self, job: Job, upload: Upload) -> None:
         self.jobs.save(job)
@@ -244,7 +295,10 @@ class JobRunner:
                 log.exception("ingest job %s failed", job.id)
                 job.fail(f"the ingest stopped: {type(exc).__name__}: {exc}")
             finally:
-                upload.remove()
+                if job.dry_run and job.state == "done":  # kept for "apply this import"
+                    self.keep_preview(job.id, upload)
+                else:
+                    upload.remove()
             try:
                 self.jobs.save(job)
             except Exception:  # the next start reports it interrupted
@@ -267,10 +321,13 @@ class JobRunner:
             status=job.status,
             access=job.access,
             institution=job.institution,
+            dry_run=job.dry_run,
         )
         progress = _Progress(job, self.jobs, self._stopping)
         report = run_ingest(
             upload.paths(), options, self.services.store_config, self.services.index, progress
         )
+        if job.dry_run:
+            self.jobs.save_report(report)
         job.state, job.finished = "done", report.finished
         job.total, job.counts, job.report = len(report.items), report.counts(), report.job_id
