@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(
         20 * 1024**3, ge=1, description="Largest POST /api/ingest body, all its files together."
     )
+    queue: Literal["local", "celery"] = Field(
+        "local", description="Where upload jobs run: in the API process, or on `heritage worker`s."
+    )
+    broker_url: str = Field("", description="The Celery broker (Redis) when queue is celery.")
+    queue_lease_seconds: int = Field(
+        120,
+        ge=5,
+        le=86400,
+        description="A worker renews its claim on a running job this often (x 1/3); a job whose "
+        "claim lapsed (its worker died) is taken over by the next worker.",
+    )
 
     @property
     def api_key_set(self) -> frozenset[str]:

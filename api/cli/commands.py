@@ -241,6 +241,44 @@ def _serve(settings: Settings, host: str, port: int, banner: str, hint: str = ""
     server.run(sockets=[listener])
 
 
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Jobs this worker runs at once.")
+    ] = 1,
+    scratch: Annotated[
+        Path | None,
+        typer.Option(help="Where job files are copied (default: <data dir>/worker-scratch)."),
+    ] = None,
+) -> None:
+    """Run upload jobs from the queue (HERITAGE_QUEUE=celery, HERITAGE_BROKER_URL), on any
+    machine that reaches the store, the index and the broker (docs/deployment.md)."""
+    import os
+
+    from api.operations.queue import QUEUE, configure
+
+    settings = load_settings()
+    if scratch is not None:
+        os.environ["HERITAGE_WORKER_SCRATCH"] = str(scratch.resolve())
+    try:
+        celery = configure(settings)
+    except Exception as exc:  # no broker configured
+        fail(str(exc))
+    out.print(f"worker: taking jobs from {QUEUE!r} ({concurrency} at a time)", markup=False)
+    celery.worker_main(
+        [
+            "worker",
+            "--pool=threads",
+            f"--concurrency={concurrency}",
+            f"--queues={QUEUE}",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+
+
 def _family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 

@@ -43,6 +43,7 @@ from ingest.pipeline import run_ingest
 from ingest.report import IngestReport
 from repository import ObjectNotFound, ObjectStore, RecordStore, now_iso
 from repository.keys import JOBS_PREFIX, job_key, report_key
+from repository.store import WriteConflict
 from schemas.errors import HeritageError
 from search.base import Audience
 
@@ -104,6 +105,8 @@ class Job:
     dry_run: bool = False  # a preview: checks everything and says what would change
     applies: str | None = None  # the preview (dry-run job) whose files this job applies
     applied_by: str | None = None  # for a preview: the job that applied it
+    worker: str | None = None  # HERITAGE_QUEUE=celery: the worker holding the job ...
+    lease_until: float | None = None  # ... until then (epoch seconds), renewed while it runs
 
     def fail(self, reason: str) -> None:
         self.state = "failed"
@@ -151,13 +154,35 @@ class JobStore:
         self.store = store
 
     def save(self, job: Job) -> None:
-        self.store.put_bytes(job_key(job.id), json.dumps(asdict(job), ensure_ascii=False).encode())
+        self.store.put_bytes(job_key(job.id), _dump(job))
 
     def get(self, job_id: str) -> Job | None:
         try:
             return self._load(job_key(job_id))
         except (ObjectNotFound, ValueError):
             return None
+
+    def claim(self, job_id: str, worker: str, lease: float) -> Job | float | None:
+        """Take a queued job, or one whose worker's lease lapsed, for `worker` (a conditional
+        write: of two workers claiming at once, one gets it). The job; the seconds until
+        another worker's live lease ends; or None when there is nothing to do (finished,
+        unknown, or just taken by another)."""
+        try:
+            data, etag = self.store.get_versioned(job_key(job_id))
+        except ObjectNotFound:
+            return None
+        job = Job(**json.loads(data))
+        if job.state in ("done", "failed"):
+            return None
+        now = time.time()
+        if job.worker not in (None, worker) and job.lease_until and job.lease_until > now:
+            return job.lease_until - now
+        job.worker, job.lease_until = worker, now + lease
+        try:
+            self.store.put_bytes(job_key(job.id), _dump(job), if_match=etag)
+        except WriteConflict:
+            return None
+        return job
 
     def unfinished(self) -> Iterator[Job]:
         for key in self.store.list(JOBS_PREFIX):
@@ -183,29 +208,42 @@ class JobStore:
         return Job(**json.loads(self.store.get_bytes(key)))
 
 
+def _dump(job: Job) -> bytes:
+    return json.dumps(asdict(job), ensure_ascii=False).encode()
+
+
 class JobStopped(HeritageError):
     """Raised from the progress callback to end a run when the server stops."""
 
 
 class _Progress:
     """Keeps a running job's counts in the store (at most every SAVE_EVERY seconds) and ends
-    the run when the server stops."""
+    the run when the server stops. `renew` (a queue worker's heartbeat thread) saves too, so
+    both hold one lock."""
 
     def __init__(self, job: Job, jobs: JobStore, stopping: threading.Event):
         self.job = job
         self.jobs = jobs
         self.stopping = stopping
         self.saved = time.monotonic()
+        self._lock = threading.Lock()
 
     def start(self, total: int) -> None:
-        self.job.total = total
-        self._save()
+        with self._lock:
+            self.job.total = total
+            self._save()
 
     def advance(self, name: str, outcome: str) -> None:
         if self.stopping.is_set():
             raise JobStopped(name)
-        self.job.counts[outcome] = self.job.counts.get(outcome, 0) + 1
-        if time.monotonic() - self.saved >= SAVE_EVERY:
+        with self._lock:
+            self.job.counts[outcome] = self.job.counts.get(outcome, 0) + 1
+            if time.monotonic() - self.saved >= SAVE_EVERY:
+                self._save()
+
+    def renew(self, until: float) -> None:
+        with self._lock:
+            self.job.lease_until = until
             self._save()
 
     def _save(self) -> None:
@@ -307,27 +345,30 @@ class JobRunner:
     def _run(self, job: Job, upload: Upload) -> None:
         if self._stopping.is_set():
             raise JobStopped(job.id)
-        settings = self.services.settings
-        owner = collection_owner(self.services.records, job.collection, settings.institution)
-        if owner not in (None, job.institution):
-            raise IngestError(f"collection {job.collection!r} now belongs to institution {owner!r}")
-        job.state, job.started = "running", now_iso()
-        self.jobs.save(job)
-        options = ingest_options(
-            settings,
-            job.collection,
-            agent=job.agent,
-            manifest=upload.manifest,
-            status=job.status,
-            access=job.access,
-            institution=job.institution,
-            dry_run=job.dry_run,
-        )
-        progress = _Progress(job, self.jobs, self._stopping)
-        report = run_ingest(
-            upload.paths(), options, self.services.store_config, self.services.index, progress
-        )
-        if job.dry_run:
-            self.jobs.save_report(report)
-        job.state, job.finished = "done", report.finished
-        job.total, job.counts, job.report = len(report.items), report.counts(), report.job_id
+        execute_job(self.services, job, upload, _Progress(job, self.jobs, self._stopping))
+
+
+def execute_job(services: Services, job: Job, upload: Upload, progress: _Progress) -> None:
+    """Run one job's ingest over its received files (in the API's thread or on a queue
+    worker): the state, counts and report go to the store as it runs."""
+    settings = services.settings
+    owner = collection_owner(services.records, job.collection, settings.institution)
+    if owner not in (None, job.institution):
+        raise IngestError(f"collection {job.collection!r} now belongs to institution {owner!r}")
+    job.state, job.started = "running", job.started or now_iso()
+    progress.jobs.save(job)
+    options = ingest_options(
+        settings,
+        job.collection,
+        agent=job.agent,
+        manifest=upload.manifest,
+        status=job.status,
+        access=job.access,
+        institution=job.institution,
+        dry_run=job.dry_run,
+    )
+    report = run_ingest(upload.paths(), options, services.store_config, services.index, progress)
+    if job.dry_run:
+        progress.jobs.save_report(report)
+    job.state, job.finished = "done", report.finished
+    job.total, job.counts, job.report = len(report.items), report.counts(), report.job_id

@@ -87,9 +87,18 @@ _FORM = {
 }
 
 
+def _runner_for(services: Services) -> JobRunner:
+    """Jobs run in this process (HERITAGE_QUEUE=local) or on `heritage worker`s (celery)."""
+    if services.settings.queue == "celery":
+        from api.operations.queue import QueuedRunner  # Celery is loaded only when used
+
+        return QueuedRunner(services)
+    return JobRunner(services)
+
+
 @asynccontextmanager
 async def job_runner_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    runner = JobRunner(app.state.services)
+    runner = _runner_for(app.state.services)
     await run_in_threadpool(runner.start)
     app.state.job_runner = runner
     try:
