@@ -28,6 +28,7 @@ from api.http.routes import (
     review,
     search,
     share,
+    workspace_admin,
     workspace_items,
     workspace_upload,
 )
@@ -56,7 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
-    for module in (account, workspace_items, workspace_upload):  # the staff workspace
+    workspace = (account, workspace_items, workspace_upload, workspace_admin)  # the staff workspace
+    for module in workspace:
         app.include_router(module.router)
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)
