@@ -256,6 +256,11 @@ async def users_change(request: Request) -> Response:
     return RedirectResponse(url, status_code=303, headers=PRIVATE)
 
 
+def _minute(timestamp: str) -> str:
+    """`2026-12-06T16:53:07.123Z` → `2026-12-06 16:53 UTC`, as the lists show times."""
+    return f"{timestamp[:16].replace('T', ' ')} UTC"
+
+
 # --- API keys ------------------------------------------------------------------------------------
 
 EMPTY_KEY = {"institution": "", "role": "archivist", "label": ""}
@@ -279,8 +284,8 @@ def _keys_page(
             "label": k.label,
             "institution": k.institution,
             "role": k.role,
-            "created": k.created[:16].replace("T", " "),
-            "revoked": (k.revoked or "")[:16].replace("T", " "),
+            "created": _minute(k.created),
+            "revoked": _minute(k.revoked) if k.revoked else "",
         }
         for k in keys
     ]  # the fields a list may show: never the token's hash
