@@ -23,7 +23,9 @@ from repository.apikeys import MAX_LABEL, KeyStore
 from repository.audit import AuditLog
 from repository.users import MAX_PASSWORD, MIN_PASSWORD, UserStore
 from tests.e2e.governance_support import INST_A, INST_B, settings_for
-from tests.e2e.workspace_support import PASSWORD, browser, csrf_of, sign_in, signed_in
+from tests.e2e.workspace_support import PASSWORD, csrf_of, sign_in
+from tests.e2e.workspace_support import browser as any_browser
+from tests.e2e.workspace_support import signed_in as any_signed_in
 
 STAFF = {
     "ada": (INST_A, "admin"),
@@ -50,6 +52,15 @@ def app(data_dir: Path) -> Iterator[Any]:
     app = create_app(settings_for(data_dir))
     yield app
     app.state.services.close()
+
+
+def browser(app: Any, lang: str = "zh") -> TestClient:
+    return any_browser(app, lang)
+
+
+def signed_in(app: Any, name: str, password: str = PASSWORD, lang: str = "zh") -> TestClient:
+    """Signed in with a browser asking for HTML pages in `lang`."""
+    return any_signed_in(app, name, password, lang)
 
 
 def services(app: Any) -> Services:

@@ -13,11 +13,11 @@ from tests.e2e.governance_support import BASE_URL
 PASSWORD = "correct horse battery"
 
 
-def browser(app: Any, lang: str = "zh") -> TestClient:
-    """A client with its own cookie jar, as one browser, asking for pages in `lang`."""
-    return TestClient(
-        app, base_url=BASE_URL, headers={"Accept-Language": lang, "Accept": "text/html"}
-    )
+def browser(app: Any, lang: str | None = None) -> TestClient:
+    """A client with its own cookie jar, as one browser; given `lang`, it asks for HTML pages in
+    that language (error pages included)."""
+    headers = {"Accept-Language": lang, "Accept": "text/html"} if lang else {}
+    return TestClient(app, base_url=BASE_URL, headers=headers)
 
 
 def csrf_of(html: str) -> str:
@@ -33,7 +33,7 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> Any:
     return client.post("/workspace/login", data=data, follow_redirects=False)
 
 
-def signed_in(app: Any, name: str, password: str = PASSWORD, lang: str = "zh") -> TestClient:
+def signed_in(app: Any, name: str, password: str = PASSWORD, lang: str | None = None) -> TestClient:
     client = browser(app, lang)
     answer = sign_in(client, name, password)
     assert answer.status_code == 303 and answer.headers["location"] == "/workspace/", answer.text

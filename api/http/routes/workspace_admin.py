@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -44,6 +44,7 @@ from api.operations.keys import create_key, revoke_key
 from repository.apikeys import (
     MAX_LABEL,
     ROLES,
+    ApiKey,
     KeyNotFound,
     KeyStore,
     check_institution,
@@ -53,6 +54,7 @@ from repository.keys import check_user_name
 from repository.users import (
     MAX_PASSWORD,
     MIN_PASSWORD,
+    User,
     UserExists,
     UserNotFound,
     UserStore,
@@ -63,7 +65,6 @@ from schemas.errors import InvalidInput
 router = APIRouter(tags=["workspace"], include_in_schema=False)
 
 USER_ACTIONS = ("create", "disable", "enable", "role", "password")
-KEY_ACTIONS = ("create", "revoke")
 
 
 @dataclass
@@ -97,7 +98,7 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _institutions(request: Request, users: list[Any], keys: list[Any]) -> list[str]:
+def _institutions(request: Request, users: list[User], keys: list[ApiKey]) -> list[str]:
     """Institutions already named somewhere, offered as suggestions in the forms."""
     known = {request.app.state.services.settings.institution}
     known.update(u.institution for u in users)
@@ -153,13 +154,12 @@ def users_page(request: Request) -> Response:
 def _password_problem(form: FormData) -> Problem | None:
     """The CLI's rule (`repository.users.check_password`), and both fields typed alike (the CLI
     asks twice too). Passwords are not stripped: spaces may be part of one."""
-    password, again = form.get("password"), form.get("password_again")
-    password = password if isinstance(password, str) else ""
+    password = _raw(form, "password")
     try:
         check_password(password)
     except InvalidInput:
         return _problem("password", "admin.error.password", min=MIN_PASSWORD, max=MAX_PASSWORD)
-    if again != password:
+    if _raw(form, "password_again") != password:
         return _problem("password_again", "admin.error.password_again")
     return None
 
@@ -194,10 +194,10 @@ def _change_user(
             problem = _field_problem(typed, "name", "institution", "role")
             problem = problem or _password_problem(form)
             if problem is None:
+                password = _raw(form, "password")
                 create_user(
-                    store, actor, name, typed["institution"], typed["role"], _raw(form, "password"),
-                    client,
-                )  # fmt: skip
+                    store, actor, name, typed["institution"], typed["role"], password, client
+                )
             return problem
         if action == "disable":
             disable_user(store, actor, name, client)
@@ -221,9 +221,9 @@ def _change_user(
         return _problem("name", "admin.error.exists", 409, value=name)
     except UserNotFound:
         return _problem("name", "admin.error.unknown_user", 404, value=name)
-    except SelfChange as exc:
+    except SelfChange:
         key = "admin.error.self_disable" if action == "disable" else "admin.error.self_role"
-        return _problem("name", key, 409, value=exc.args[0] if exc.args else name)
+        return _problem("name", key, 409, value=name)
     except InvalidInput as exc:  # a rule this page does not know in advance: say it as it is
         return _problem("action", "admin.error.other", detail=str(exc))
     return None
@@ -252,7 +252,7 @@ async def users_change(request: Request) -> Response:
         row = None if action == "create" else normalise_name(typed["name"])
         shown = typed if action == "create" else None  # a row's action keeps the new-user form
         return await run_in_threadpool(_users_page, request, caller, session, shown, problem, row)
-    url = f"/workspace/users?done={action}&user={normalise_name(typed['name'])}"
+    url = "/workspace/users?" + urlencode({"done": action, "user": normalise_name(typed["name"])})
     return RedirectResponse(url, status_code=303, headers=PRIVATE)
 
 
@@ -271,7 +271,7 @@ def _keys_page(
     session: Session,
     typed: dict[str, str] | None = None,
     problem: Problem | None = None,
-    new: tuple[Any, str] | None = None,
+    new: tuple[ApiKey, str] | None = None,
 ) -> Response:
     store = request.app.state.services.store
     keys = KeyStore(store).list()
@@ -351,5 +351,5 @@ async def keys_change(request: Request) -> Response:
         problem = _problem("key_id", "admin.error.unknown_key", 404, value=key_id)
         return await run_in_threadpool(_keys_page, request, session, None, problem)
     keyring(request).forget(key.token_sha256)  # refused by this server from the next request
-    url = f"/workspace/keys?done=revoke&key={key.id}"
+    url = "/workspace/keys?" + urlencode({"done": "revoke", "key": key.id})
     return RedirectResponse(url, status_code=303, headers=PRIVATE)
