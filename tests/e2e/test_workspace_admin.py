@@ -228,6 +228,20 @@ def test_a_new_password_ends_the_sessions_and_replaces_the_old_one(app: Any) -> 
     assert audit_entries(app, "users set-password")[-1]["user"] == "li"
 
 
+def test_an_admin_changing_their_own_password_stays_signed_in_here_only(app: Any) -> None:
+    admin = signed_in(app, "ada")
+    elsewhere = signed_in(app, "ada")
+    fields = {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}
+    answer = post(admin, "/workspace/users", action="password", name="ada", **fields)
+    assert answer.status_code == 303
+    assert admin.get("/workspace/users").status_code == 200
+    assert elsewhere.get("/workspace/", follow_redirects=False).status_code == 303
+    assert sign_in(browser(app), "ada").status_code == 401
+    back = {"password": PASSWORD, "password_again": PASSWORD}  # as the other tests know it
+    assert post(admin, "/workspace/users", action="password", name="ada", **back).status_code == 303
+    signed_in(app, "ada")
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_an_admin_cannot_disable_or_demote_themselves(app: Any, lang: str) -> None:
     admin = signed_in(app, "bo", lang=lang)

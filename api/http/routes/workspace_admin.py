@@ -28,7 +28,7 @@ from starlette.datastructures import FormData
 
 from api.http.auth import keyring
 from api.http.i18n import choose_language, message
-from api.http.sessions import PRIVATE, Session, check_csrf
+from api.http.sessions import PRIVATE, Session, check_csrf, start_session
 from api.http.workspace_support import form_text, page, refused, signed_in, to_login
 from api.operations.accounts import (
     SelfChange,
@@ -252,8 +252,13 @@ async def users_change(request: Request) -> Response:
         row = None if action == "create" else normalise_name(typed["name"])
         shown = typed if action == "create" else None  # a row's action keeps the new-user form
         return await run_in_threadpool(_users_page, request, caller, session, shown, problem, row)
-    url = "/workspace/users?" + urlencode({"done": action, "user": normalise_name(typed["name"])})
-    return RedirectResponse(url, status_code=303, headers=PRIVATE)
+    name = normalise_name(typed["name"])
+    url = "/workspace/users?" + urlencode({"done": action, "user": name})
+    response = RedirectResponse(url, status_code=303, headers=PRIVATE)
+    if action == "password" and name == caller.user:  # their other sessions end, not this one
+        user = await run_in_threadpool(UserStore(request.app.state.services.store).require, name)
+        start_session(request, response, user=user.name, epoch=user.epoch)
+    return response
 
 
 def _minute(timestamp: str) -> str:
