@@ -1,5 +1,6 @@
-"""What the staff workspace's page modules share: who is signed in, the way to the sign-in form,
-a private page, a refusal page in the person's language, and reading a form field as text.
+"""What the staff workspace's page modules share: who is signed in (and whether as a curator), the
+way to the sign-in form, a private page, a refusal page in the person's language, and reading a
+form field as text.
 
 The workspace routes (`api/http/routes/workspace_*.py`) import these instead of each other's
 private helpers.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -28,6 +29,18 @@ def signed_in(request: Request) -> tuple[Caller, Session] | None:
     if caller is None or caller.user is None or session is None:
         return None
     return caller, session
+
+
+def curator(request: Request) -> tuple[Caller, str] | Response:
+    """The signed-in curator (or admin) and the session's CSRF token; 303 to sign-in without a
+    session, 403 for an archivist (as the API answers an archivist's key)."""
+    who = signed_in(request)
+    if who is None:
+        return to_login()
+    caller, session = who
+    if caller.role not in ("curator", "admin"):
+        raise HTTPException(403, f"this needs the curator role; {caller.user} is {caller.role}")
+    return caller, session.csrf
 
 
 def to_login() -> Response:

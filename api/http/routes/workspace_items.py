@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, cast, get_args
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -25,7 +25,7 @@ from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language
 from api.http.routes.review import catalogue
 from api.http.sessions import PRIVATE, check_csrf
-from api.http.workspace_support import form_text, page, signed_in, to_login
+from api.http.workspace_support import curator, form_text, page
 from api.labels import text_in
 from api.operations.callers import Caller
 from api.operations.items import (
@@ -52,24 +52,12 @@ MAX_SELECTED = 100
 EMPTY_PEOPLE_ROWS = 2
 
 
-def _curator(request: Request) -> tuple[Caller, str] | Response:
-    """The signed-in curator (or admin) and the session's CSRF token; 303 to sign-in without a
-    session, 403 for an archivist (as the API answers an archivist's key)."""
-    who = signed_in(request)
-    if who is None:
-        return to_login()
-    caller, session = who
-    if caller.role not in ("curator", "admin"):
-        raise HTTPException(403, f"this needs the curator role; {caller.user} is {caller.role}")
-    return caller, session.csrf
-
-
 # --- the review queue ----------------------------------------------------------------------------
 
 
 @router.get("/workspace/review")
 def review_page(request: Request, status: Status = "review") -> Response:
-    who = _curator(request)
+    who = curator(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
@@ -113,7 +101,7 @@ async def review_decide(request: Request) -> Response:
     """Apply one decision (with its reason) to each selected item; each item succeeds or fails
     alone, and the queue shows what happened to which."""
     await check_csrf(request)
-    who = await run_in_threadpool(_curator, request)
+    who = await run_in_threadpool(curator, request)
     if isinstance(who, Response):
         return who
     caller, _ = who
@@ -250,7 +238,7 @@ def _edit_context(
 
 @router.get("/workspace/items/{item_id}")
 def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
-    who = _curator(request)
+    who = curator(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
@@ -266,7 +254,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
     unreadable value shows the form again as typed (422); a change made meanwhile shows both
     versions (409)."""
     await check_csrf(request)
-    who = await run_in_threadpool(_curator, request)
+    who = await run_in_threadpool(curator, request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
