@@ -57,11 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
-    workspace = (account, workspace_items, workspace_upload, workspace_admin)  # the staff workspace
-    for module in workspace:
+    for module in (account, workspace_items, workspace_upload):  # the staff workspace
         app.include_router(module.router)
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)
+    app.include_router(workspace_admin.router)  # the admins' workspace: people and keys
     app.include_router(docs.router)
     app.add_middleware(AuditMiddleware)
     install_error_handlers(app)
