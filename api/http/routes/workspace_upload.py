@@ -28,16 +28,8 @@ from api.http.routes.jobs import (
     readable_report,
     visible_job,
 )
-from api.http.sessions import (
-    CSRF_FIELD,
-    CSRF_HEADER,
-    PRIVATE,
-    Session,
-    check_csrf,
-    read_session,
-    session_caller,
-)
-from api.operations.callers import Caller
+from api.http.sessions import CSRF_FIELD, CSRF_HEADER, PRIVATE, check_csrf
+from api.http.workspace_support import signed_in, to_login
 from api.operations.collections import institution_collections
 from ingest.manifest_template import manifest_template
 from ingest.pipeline import ACCESS_LEVELS
@@ -64,18 +56,6 @@ OutcomeFilter = Literal[
 """`?outcome=`: one of the report's outcomes, `error` for batch problems, empty for all."""
 
 
-def _signed_in(request: Request) -> tuple[Caller, Session] | None:
-    caller = session_caller(request)
-    session = read_session(request)
-    if caller is None or caller.user is None or session is None:
-        return None
-    return caller, session
-
-
-def _to_login() -> Response:
-    return RedirectResponse("/workspace/login", status_code=303, headers=PRIVATE)
-
-
 def _collections(request: Request, institution: str) -> list[str]:
     """Slugs of the collections the institution has (one without an owner is the operator's)."""
     services = request.app.state.services
@@ -85,9 +65,9 @@ def _collections(request: Request, institution: str) -> list[str]:
 
 @router.get("/workspace/upload")
 def upload_form(request: Request) -> Response:
-    who = _signed_in(request)
+    who = signed_in(request)
     if who is None:
-        return _to_login()
+        return to_login()
     caller, session = who
     context = {
         "csrf_token": session.csrf,
@@ -102,9 +82,9 @@ def upload_form(request: Request) -> Response:
 
 @router.post("/workspace/upload")
 async def upload(request: Request, services: ServicesDep, runner: RunnerDep) -> Response:
-    who = await run_in_threadpool(_signed_in, request)
+    who = await run_in_threadpool(signed_in, request)
     if who is None:
-        return _to_login()
+        return to_login()
     caller, session = who
     checked = request.headers.get(CSRF_HEADER) is not None
     if checked:
@@ -134,8 +114,8 @@ async def upload(request: Request, services: ServicesDep, runner: RunnerDep) -> 
 
 @router.get("/workspace/manifest-template.xlsx")
 def template_download(request: Request) -> Response:
-    if _signed_in(request) is None:
-        return _to_login()
+    if signed_in(request) is None:
+        return to_login()
     headers = {**PRIVATE, "Content-Disposition": 'attachment; filename="manifest-template.xlsx"'}
     return Response(manifest_template(), media_type=XLSX, headers=headers)
 
@@ -149,9 +129,9 @@ def job_page(
     audience: AudienceDep,
     outcome: Annotated[OutcomeFilter, Query()] = "",
 ) -> Response:
-    who = _signed_in(request)
+    who = signed_in(request)
     if who is None:
-        return _to_login()
+        return to_login()
     job = visible_job(job_id, who[0], runner)
     report = readable_report(job, runner, services, audience)
     items: list[dict[str, Any]] = report["items"] if report else []
@@ -203,9 +183,9 @@ async def apply(
 ) -> Response:
     """ "Apply this import" on a dry run's page: its kept files and options, ingested for real by
     a new job (checked as a new upload would be); 303 to that job's page."""
-    who = await run_in_threadpool(_signed_in, request)
+    who = await run_in_threadpool(signed_in, request)
     if who is None:
-        return _to_login()
+        return to_login()
     caller, session = who
     await check_csrf(request, session)
     preview = await run_in_threadpool(visible_job, job_id, caller, runner)
