@@ -60,6 +60,7 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)  # what normalization recovered from
     misnamed: str | None = None  # the name says another kind than the bytes
     text: str | None = None  # extracted text (documents, transcripts)
+    text_pages: list[int] = field(default_factory=list)  # where each page's text begins
 
     @property
     def sha256(self) -> str:
@@ -169,6 +170,7 @@ def process(task: Task) -> TaskResult:
             original.notes = normalized.notes
             original.warnings = normalized.warnings
             original.text = normalized.text
+            original.text_pages = normalized.text_pages
     return result
 
 
