@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from api.protocols.iiif.image import IiifError, RenderCache, parse_identifier, parse_request
+from api.protocols.iiif.image import (
+    IiifError,
+    RenderCache,
+    image_identifier,
+    parse_identifier,
+    parse_request,
+)
 
 FULL = (1000, 800)
 BIG = "9" * 400  # float() makes inf of it; dividing an int of it by a width overflows
@@ -99,9 +105,13 @@ def test_canonical_form() -> None:
 
 
 def test_identifiers() -> None:
-    assert parse_identifier("abc-123") == ("abc-123", 1)
-    assert parse_identifier("abc-123~4") == ("abc-123", 4)
-    for bad in ("a/b", "abc~0", "ABC", "[frob]"):
+    assert parse_identifier("abc-123") == ("abc-123", 1, "access")
+    assert parse_identifier("abc-123~4") == ("abc-123", 4, "access")
+    assert parse_identifier("abc-123~p1") == ("abc-123", 1, "page")
+    assert parse_identifier("abc-123~p120000") == ("abc-123", 120000, "page")
+    assert image_identifier("abc-123", 3, "page") == "abc-123~p3"
+    assert image_identifier("abc-123", 3) == "abc-123~3"
+    for bad in ("a/b", "abc~0", "ABC", "[frob]", "abc~p0", "abc~12345", "abc~q2"):
         with pytest.raises(IiifError):
             parse_identifier(bad)
 
