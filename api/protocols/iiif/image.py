@@ -286,8 +286,10 @@ def _render(data: bytes, request: ImageRequest, full: tuple[int, int]) -> bytes:
         scale = request.size[0] / w
         if im.format == "JPEG" and scale <= 0.5:
             im.draft("RGB", (math.ceil(full[0] * scale), math.ceil(full[1] * scale)))
-        ratio = im.size[0] / full[0]
-        box = (x * ratio, y * ratio, (x + w) * ratio, (y + h) * ratio)
+        # A DCT-scaled decode rounds each side up on its own (1583×2048 at 1/8 is 198×256): one
+        # ratio for both would put the box past the bottom edge.
+        across, down = im.size[0] / full[0], im.size[1] / full[1]
+        box = (x * across, y * down, (x + w) * across, (y + h) * down)
         image = im.convert("RGB").resize(request.size, Image.Resampling.LANCZOS, box=box)
     if request.mirror:
         image = ImageOps.mirror(image)

@@ -4,7 +4,10 @@ identifiers, the bounded render cache."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from api.protocols.iiif.image import (
     IiifError,
@@ -12,6 +15,7 @@ from api.protocols.iiif.image import (
     image_identifier,
     parse_identifier,
     parse_request,
+    render,
 )
 
 FULL = (1000, 800)
@@ -151,3 +155,16 @@ def test_a_copy_smaller_than_its_record_says_is_not_blown_up() -> None:
     assert render(
         small.getvalue(), parse_request((8, 8), "full", "max", "0", "default.png"), (8, 8)
     )
+
+
+def test_a_small_rendering_of_an_access_copy_whose_sides_do_not_divide_by_8() -> None:
+    full = (1583, 2048)  # a PDF page drawn at the access size
+    source = io.BytesIO()
+    Image.new("RGB", full, (30, 30, 200)).save(source, "JPEG")
+    request = parse_request(full, "full", "!100,100", "0", "default.jpg")
+
+    data = render(source.getvalue(), request, full)
+
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.size == request.size
+        assert picture.getpixel((10, 10)) == pytest.approx((30, 30, 200), abs=6)
