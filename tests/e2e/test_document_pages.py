@@ -222,3 +222,33 @@ def test_a_page_limit_stores_the_first_pages_with_a_warning(tmp_path: Path) -> N
     assert [f.get("page") for f in record["files"] if f["role"] == "page"] == [1, 2]
     normalization = next(e for e in record["events"] if e["type"] == "normalization")
     assert normalization["outcome"] == "warning" and "first 2 of 3" in normalization["detail"]
+
+
+def test_a_rerun_gives_pages_to_a_document_stored_before_pages_had_images(
+    tmp_path: Path,
+) -> None:
+    manifest = "path,identifier,title_en\nbooklet.pdf,DOC-1,Booklet\n"
+    source = write_sources(tmp_path / "source", manifest)
+    (source / "scan.tif").unlink()
+    (source / "broken.pdf").unlink()
+    settings = make_settings(tmp_path / "data")
+
+    def run() -> IngestReport:
+        return ingest_folder(
+            settings, source, source / "manifest.csv", COLLECTION, institution="local"
+        )
+
+    (first,) = run().items
+    (unchanged,) = run().items
+    assert unchanged.outcome == "unchanged"  # nothing to remake: the pages are there
+    records = RecordStore(open_store(settings.store_config()))
+    old = dict(records.load(str(first.id)))  # as ingest stored a PDF before pages had images
+    old["files"] = [f for f in old["files"] if f["role"] != "page"]
+    del old["text_pages"]
+    records.save(old)
+    (again,) = run().items
+
+    assert again.outcome == "updated"
+    record = records.load(str(first.id))
+    assert [f.get("page") for f in record["files"] if f["role"] == "page"] == [1, 2, 3]
+    assert len(record["text_pages"]) == 3
