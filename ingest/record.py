@@ -146,8 +146,8 @@ def joined_text(files: list[FileResult]) -> str | None:
 def joined_text_pages(files: list[FileResult], joined: str | None) -> list[int] | None:
     """Where each page's text begins in `joined_text(files)`: for an item whose text has one
     paged document (pages of two documents would need two numberings); None otherwise."""
-    paged = [f for f in files if f.text and f.text_pages]
-    if joined is None or len(paged) != 1:
+    paged = [f for f in files if f.text_pages or any(e["role"] == "page" for e in f.entries)]
+    if joined is None or len(paged) != 1 or not paged[0].text or not paged[0].text_pages:
         return None
     shift = 0
     texts = [f for f in files if f.text]

@@ -120,10 +120,12 @@ def _page_match(text: str, starts: list[int], plan: QueryPlan) -> dict[str, str]
     """The fragment of a paged text around its first match, and the page it is on."""
     if not text or not starts:
         return {}
-    ranges = _marked_ranges(text, plan, names=False)
-    if not ranges:
+    # Text before the first page belongs to another file of the item: not a page of this one.
+    matches = _marked_ranges(text, plan, names=False)
+    first = next((low for low, _ in matches if low >= starts[0]), None)
+    if first is None:
         return {}
-    page = max(1, bisect_right(starts, ranges[0][0]))
+    page = bisect_right(starts, first)
     page_text = text[starts[page - 1] : starts[page] if page < len(starts) else len(text)]
     snippet = highlight(page_text.strip(), plan, fragment=FRAGMENT_CHARS)
     return {"text": snippet or "", "page": str(page)}

@@ -157,6 +157,9 @@ def test_page_starts_follow_the_paged_document_into_the_joined_text() -> None:
     other = result("c.pdf", "document", text="x", text_pages=[0])
     assert joined_text_pages([pdf, other], joined_text([pdf, other])) is None  # two numberings
     assert joined_text_pages([result("a.txt", "text", text="唱词")], "唱词") is None
+    scan = result("d.tif", "document")
+    scan.entries.append({"role": "page", "page": 1})
+    assert joined_text_pages([pdf, scan], joined_text([pdf, scan])) is None  # pages of two
 
 
 def test_a_documents_own_title_is_used_when_the_manifest_has_none() -> None:
