@@ -37,6 +37,7 @@ MANIFEST = (
     "booklet.pdf,DOC-1,漫瀚调唱本,Manhan song booklet,published,public\n"
     "scan.tif,DOC-2,唱本扫描,Scanned songbook,published,public\n"
     "broken.pdf,DOC-3,损坏的唱本,Broken booklet,published,public\n"
+    "photo.jpg;notes.pdf,DOC-4,演出照片与笔记,Photo and notes,published,public\n"
 )
 COLOURS = [(200, 30, 30), (30, 30, 200), (30, 160, 30)]
 
@@ -54,7 +55,12 @@ class Ingested:
 
 
 def identifier_of(source: str) -> str:
-    return {"booklet.pdf": "DOC-1", "scan.tif": "DOC-2", "broken.pdf": "DOC-3"}[source]
+    return {
+        "booklet.pdf": "DOC-1",
+        "scan.tif": "DOC-2",
+        "broken.pdf": "DOC-3",
+        "photo.jpg; notes.pdf": "DOC-4",
+    }[source]
 
 
 def write_sources(folder: Path, manifest: str = MANIFEST) -> Path:
@@ -63,7 +69,17 @@ def write_sources(folder: Path, manifest: str = MANIFEST) -> Path:
     frames = [Image.new("RGB", (300, 400), colour) for colour in COLOURS]
     frames[0].save(folder / "scan.tif", "TIFF", save_all=True, append_images=frames[1:])
     (folder / "broken.pdf").write_bytes(build_pdf(PAGES)[:300])  # cut off after the header
+    Image.new("RGB", (320, 240), (90, 60, 30)).save(folder / "photo.jpg", "JPEG")
+    (folder / "notes.pdf").write_bytes(build_pdf([Page("Field notes"), Page("More notes")]))
     (folder / "manifest.csv").write_text(manifest, encoding="utf-8")
+    return folder
+
+
+def booklet_only(folder: Path, manifest: str) -> Path:
+    write_sources(folder, manifest)
+    for path in folder.iterdir():
+        if path.name not in ("booklet.pdf", "manifest.csv"):
+            path.unlink()
     return folder
 
 
@@ -187,6 +203,20 @@ def test_the_item_page_turns_pages_without_javascript(
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
 
 
+def test_an_item_of_a_photo_and_a_pdf_keeps_its_photo_viewer_and_gets_page_canvases(
+    ingested: Ingested, client: TestClient
+) -> None:
+    item_id = ingested.record("DOC-4")["id"]
+    item = html(client, f"/items/{item_id}")
+    links = [a.attrs["href"] for a in item.find("nav", "strip").find_all("a", "strip__item")]
+    assert links == ["?image=1", "?image=2"]  # the photo and the PDF's first page, as before
+    assert not item.find_all("nav", "page-turn")
+    document = client.get(f"/iiif/{item_id}/manifest").json()
+    Manifest(**document)
+    labels = [canvas["label"]["en"][0] for canvas in document["items"]]
+    assert labels == ["Part 1", "p. 1", "p. 2"]
+
+
 def test_a_word_only_on_page_3_finds_the_item_and_points_to_page_3(
     ingested: Ingested, client: TestClient
 ) -> None:
@@ -203,9 +233,7 @@ def test_a_word_only_on_page_3_finds_the_item_and_points_to_page_3(
 
 def test_a_page_limit_stores_the_first_pages_with_a_warning(tmp_path: Path) -> None:
     manifest = "path,identifier,title_en\nbooklet.pdf,DOC-1,Booklet\n"
-    source = write_sources(tmp_path / "source", manifest)
-    (source / "scan.tif").unlink()
-    (source / "broken.pdf").unlink()
+    source = booklet_only(tmp_path / "source", manifest)
     settings = make_settings(tmp_path / "data")
     report = ingest_folder(
         settings,
@@ -228,9 +256,7 @@ def test_a_rerun_gives_pages_to_a_document_stored_before_pages_had_images(
     tmp_path: Path,
 ) -> None:
     manifest = "path,identifier,title_en\nbooklet.pdf,DOC-1,Booklet\n"
-    source = write_sources(tmp_path / "source", manifest)
-    (source / "scan.tif").unlink()
-    (source / "broken.pdf").unlink()
+    source = booklet_only(tmp_path / "source", manifest)
     settings = make_settings(tmp_path / "data")
 
     def run() -> IngestReport:

@@ -25,7 +25,7 @@ from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
 from api.operations.searching import SearchParams, run_search
-from api.present import file_url
+from api.present import file_url, paged_originals
 from api.services import Services
 from schemas import eras
 from search.base import YEARS, Audience, Sort, YearSpan
@@ -522,6 +522,16 @@ def _strip(images: list[dict[str, Any]], current: int, strip_page: int | None) -
     }
 
 
+def _only_documents(record: Mapping[str, Any]) -> bool:
+    """Whether every access image is a paged document's first page: then the pages are what the
+    viewer shows (an item of photos and a PDF keeps its photos, as before pages had images)."""
+    return all(
+        paged
+        for file, paged in zip(record.get("files", []), paged_originals(record), strict=True)
+        if file["role"] == "access"
+    )
+
+
 def _neighbour(
     images: list[dict[str, Any]], current: dict[str, Any] | None, step: int
 ) -> dict[str, Any] | None:
@@ -541,7 +551,7 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
     collection = services.records.load_collection(record["collection"]) or {}
     collection_title = text_in(collection.get("title"), lang) or record["collection"]
     iiif = _has_route(request, "/iiif/image/{identifier}/info.json")
-    pages = _pages(record, iiif)
+    pages = _pages(record, iiif) if _only_documents(record) else []
     images = pages or _images(record, iiif)
     param = "page" if pages else "image"  # ?page=N shows page N of a document
     wanted = _int(request.query_params.get(param)) or (images[0]["n"] if images else 1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from api.present import file_url
+from api.present import file_url, paged_originals
 from api.protocols.iiif.image import NONE, PROFILE, ImageRole, image_identifier
 from api.protocols.rdf import standard_rights_uri
 from schemas import category_by_code
@@ -104,18 +104,6 @@ def _required_statement(record: Mapping[str, Any]) -> dict[str, Any]:
         "label": _both("权利声明", "Attribution"),
         "value": {k: ["; ".join(v)] for k, v in value.items()},
     }
-
-
-def paged_originals(record: Mapping[str, Any]) -> list[bool]:
-    """For each file of the record, whether it belongs to an original that has page images (a
-    file's derivatives follow its original in `files`)."""
-    groups: list[int] = []
-    group = 0
-    for file in record.get("files", []):
-        group += file["role"] == "original"
-        groups.append(group)
-    paged = {g for g, f in zip(groups, record.get("files", []), strict=True) if f["role"] == "page"}
-    return [g in paged for g in groups]
 
 
 def page_label(number: int) -> dict[str, list[str]]:
