@@ -46,6 +46,7 @@ from ingest.manifest import (
     load_manifest,
     pair_rows,
 )
+from ingest.media.document import DocumentLimits
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
@@ -91,6 +92,7 @@ class IngestOptions:
     agent: str = "heritage-ingest"
     max_image_pixels: int = 250_000_000
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
+    documents: DocumentLimits = field(default_factory=DocumentLimits)  # pages and text
     ffmpeg_concurrency: int = field(default_factory=default_ffmpeg_concurrency)
     unpack_limits: UnpackLimits = field(default_factory=UnpackLimits)
     sensitive_terms_file: Path | None = None  # None: the shipped list
@@ -421,7 +423,9 @@ class _Run:
             collection=self.options.collection,
             identifier=unit.fields.get("identifier"),
             store_config=self.store_config,
-            settings=Settings(self.options.max_image_pixels, self.options.transcode),
+            settings=Settings(
+                self.options.max_image_pixels, self.options.transcode, self.options.documents
+            ),
             dry_run=self.options.dry_run,
             scratch=self.scratch,
         )

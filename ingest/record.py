@@ -98,16 +98,20 @@ def build_record(
         record["media_type"] = existing["media_type"]
         technical = existing.get("technical", {})
         text = existing.get("text")
+        text_pages = existing.get("text_pages")
     else:
         record["files"] = [entry for result in files for entry in result.entries]
         technical = files[0].technical
         text = joined_text(files)
+        text_pages = joined_text_pages(files, text)
     if "title" not in record:
         record["title"] = embedded_title(technical) or title_from_name(files[0].relpath)
     if technical:
         record["technical"] = technical
     if text:
         record["text"] = text
+        if text_pages:
+            record["text_pages"] = text_pages
     derived = derive(
         media_type=record["media_type"],
         technical=technical,
@@ -138,6 +142,24 @@ def joined_text(files: list[FileResult]) -> str | None:
         return texts[0][1][:TEXT_MAX]
     joined = "\n\n".join(f"[{relpath}]\n{text}" for relpath, text in texts)
     return joined[:TEXT_MAX] or None
+
+
+def joined_text_pages(files: list[FileResult], joined: str | None) -> list[int] | None:
+    """Where each page's text begins in `joined_text(files)`: for an item whose text has one
+    paged document (pages of two documents would need two numberings); None otherwise."""
+    paged = [f for f in files if f.text_pages or any(e["role"] == "page" for e in f.entries)]
+    if joined is None or len(paged) != 1 or not paged[0].text or not paged[0].text_pages:
+        return None
+    shift = 0
+    texts = [f for f in files if f.text]
+    if len(texts) > 1:
+        for f in texts:
+            shift += len(f"[{f.relpath}]\n")
+            if f is paged[0]:
+                break
+            shift += len(f.text or "") + 2
+    starts = [shift + start for start in paged[0].text_pages if shift + start < len(joined)]
+    return starts or None
 
 
 def embedded_title(technical: dict[str, Any]) -> dict[str, str] | None:
@@ -328,7 +350,11 @@ def _event(kind: str, agent: str, detail: str, warnings: list[str]) -> Event:
 def _normalization(files: list[FileResult]) -> str:
     parts = []
     for result in files:
-        made = ", ".join(_described(e) for e in result.entries[1:]) or "no derivatives"
+        pages = [e for e in result.entries[1:] if e["role"] == "page"]
+        made = ", ".join(_described(e) for e in result.entries[1:] if e["role"] != "page")
+        if pages:
+            made = f"{made}, {len(pages)} page image(s)" if made else f"{len(pages)} page image(s)"
+        made = made or "no derivatives"
         notes = "; ".join(result.notes)
         parts.append(f"{result.relpath}: {made}" + (f" ({notes})" if notes else ""))
     return "; ".join(parts)

@@ -12,6 +12,7 @@ from ingest.record import (
     embedded_title,
     field_changes,
     joined_text,
+    joined_text_pages,
     keep_curated,
     media_type_of,
     same_content,
@@ -205,6 +206,23 @@ def test_texts_of_several_files_are_joined_naming_each() -> None:
     assert joined_text([result("a.txt", "text", text="唱词")]) == "唱词"
     both = [result("a.txt", "text", text="一"), result("b.pdf", "document", text="two")]
     assert joined_text(both) == "[a.txt]\n一\n\n[b.pdf]\ntwo"
+
+
+def test_page_starts_follow_the_paged_document_into_the_joined_text() -> None:
+    pdf = result("b.pdf", "document", text="one\n\ntwo\n\nthree", text_pages=[0, 5, 10])
+    alone = joined_text([pdf])
+    assert alone is not None and joined_text_pages([pdf], alone) == [0, 5, 10]
+    both = [result("a.txt", "text", text="唱词"), pdf]
+    joined = joined_text(both)
+    starts = joined_text_pages(both, joined)
+    assert joined is not None and starts is not None
+    assert [joined[start:].split("\n\n")[0] for start in starts] == ["one", "two", "three"]
+    other = result("c.pdf", "document", text="x", text_pages=[0])
+    assert joined_text_pages([pdf, other], joined_text([pdf, other])) is None  # two numberings
+    assert joined_text_pages([result("a.txt", "text", text="唱词")], "唱词") is None
+    scan = result("d.tif", "document")
+    scan.entries.append({"role": "page", "page": 1})
+    assert joined_text_pages([pdf, scan], joined_text([pdf, scan])) is None  # pages of two
 
 
 def test_a_documents_own_title_is_used_when_the_manifest_has_none() -> None:
