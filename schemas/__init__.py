@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         load_schema,
         reigns,
         resolve_category,
+        validate_authority,
         validate_manifest_row,
         validate_record,
     )
@@ -41,6 +42,7 @@ __all__ = [
     "load_schema",
     "reigns",
     "resolve_category",
+    "validate_authority",
     "validate_manifest_row",
     "validate_record",
 ]

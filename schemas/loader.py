@@ -74,7 +74,7 @@ def _read_json(name: str) -> Any:
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """`name` is 'record' or 'manifest-row'."""
+    """`name` is 'record', 'manifest-row' or 'authority'."""
     schema: dict[str, Any] = _read_json(f"{name}.schema.json")
     return schema
 
@@ -102,6 +102,16 @@ def _validate(name: str, document: Mapping[str, Any], what: str) -> None:
 def validate_record(record: Mapping[str, Any]) -> None:
     """Raise SchemaError naming the first bad field of an item record."""
     _validate("record", record, f"record {record.get('id', '?')}")
+
+
+def validate_authority(authority: Mapping[str, Any]) -> None:
+    """Raise SchemaError naming the first bad field of a project, bearer or institution record;
+    its id must start with its kind (a bearer's id is bearer-…)."""
+    what = f"authority {authority.get('id', '?')}"
+    _validate("authority", authority, what)
+    if not str(authority["id"]).startswith(f"{authority['kind']}-"):
+        message = f"$.id: {authority['id']!r} must start with '{authority['kind']}-'"
+        raise SchemaError(f"{what}: {message}", "$.id", [message])
 
 
 def validate_manifest_row(row: dict[str, Any], where: str = "manifest row") -> None:
