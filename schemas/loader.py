@@ -152,6 +152,14 @@ def resolve_category(value: str) -> Category | None:
 
 
 @cache
+def ich_projects() -> dict[str, Any]:
+    """The seed list of national ICH projects (`vocabularies/ich-projects.json`): its `source`,
+    `categories` (numeral → code) and `projects`, each the fields of a project authority."""
+    data: dict[str, Any] = _read_json("vocabularies/ich-projects.json")
+    return data
+
+
+@cache
 def eras() -> tuple[Era, ...]:
     data = _read_json("vocabularies/eras.json")
     return tuple(
