@@ -100,10 +100,15 @@ def fold_latin(text: str) -> str:
     return _NOT_WORD.sub("", _TONE_NUMBER.sub("", text))
 
 
+def pinyin_words(text: str) -> list[str]:
+    """Toneless pinyin syllables of the Chinese characters in `text` (王桂芳 -> wang gui fang)."""
+    syllables = lazy_pinyin(fold_han(text), style=Style.NORMAL, errors="ignore")
+    return [s for s in (fold_latin(syllable) for syllable in syllables) if s]
+
+
 def pinyin_of(text: str) -> str:
     """Toneless pinyin of the Chinese characters in `text`, joined (剪纸 -> jianzhi)."""
-    simplified = fold_han(text)
-    return fold_latin("".join(lazy_pinyin(simplified, style=Style.NORMAL, errors="ignore")))
+    return "".join(pinyin_words(text))
 
 
 def has_han(text: str) -> bool:

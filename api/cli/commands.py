@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from api.cli.authorities import authorities_app
 from api.cli.governance import keys_app, verify
 from api.cli.history import delete_command, history_command
 from api.cli.sharing import export_command, harvest_command
@@ -40,6 +41,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_app)
 app.add_typer(users_app)
+app.add_typer(authorities_app)
 app.command()(verify)
 app.command("export")(export_command)
 app.command("harvest")(harvest_command)
