@@ -36,6 +36,7 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any, Protocol
 
+from ingest.authorities import Linker
 from ingest.discover import SourceFile, discover
 from ingest.errors import IngestError, ItemError, RowError
 from ingest.identify import HEAD_BYTES, sniff
@@ -55,6 +56,7 @@ from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
+from repository.authorities import AuthorityStore
 from repository.keys import is_valid_slug, report_key
 from schemas.errors import InvalidInput
 from schemas.text import check_document
@@ -111,6 +113,7 @@ class _Unit:
     files: list[SourceFile]
     row: ManifestRow | None
     fields: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)  # names its row links to no authority
 
     @property
     def source(self) -> str:
@@ -140,6 +143,10 @@ def run_ingest(
     run = _Run(options, store_config, records, index, report, progress, scratch)
     try:
         failures, units = _plan(paths, options, manifest, scratch)
+        linker = Linker(AuthorityStore(store))
+        for unit in units:
+            if unit.row is not None:
+                unit.warnings = linker.link(unit.fields, unit.row)
         if progress:
             progress.start(len(failures) + len(units))
         for outcome in failures:
@@ -505,7 +512,7 @@ class _Run:
         )
         screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
-        kept = [conflict.describe() for conflict in conflicts]
+        kept = [conflict.describe() for conflict in conflicts] + unit.warnings
         if existing is not None and same_content(record, existing):
             self._remember(existing)
             self._index(existing)  # a killed run may have stored it without indexing it
@@ -517,6 +524,7 @@ class _Run:
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                warnings=unit.warnings,
             )
         bag = unit.files[0].bag
         add_events(
@@ -549,6 +557,7 @@ class _Run:
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                warnings=unit.warnings,
             )
         self.records.save(record)  # the commit point: every blob it names is already stored
         note = self._index(record)
@@ -560,6 +569,7 @@ class _Run:
             row=row,
             files=roles,
             conflicts=conflicts,
+            warnings=unit.warnings,
         )
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:

@@ -12,9 +12,9 @@ import unicodedata
 from typing import Literal, Required, TypedDict
 
 from schemas.errors import InvalidInput
-from schemas.record import CategoryCode, Date, LangString
+from schemas.record import AuthorityKind, CategoryCode, Date, LangString
 
-Kind = Literal["project", "bearer", "institution"]
+Kind = AuthorityKind
 Level = Literal["national", "provincial", "city", "county"]
 KINDS: tuple[Kind, ...] = ("project", "bearer", "institution")
 LEVELS: tuple[Level, ...] = ("national", "provincial", "city", "county")

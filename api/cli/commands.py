@@ -110,6 +110,11 @@ def _print_summary(report: IngestReport, report_path: Path) -> None:
         )
     if len(kept) > MAX_LISTED_FAILURES:
         out.print(f"… and {len(kept) - MAX_LISTED_FAILURES} more kept values in the report")
+    unlinked = [warning for item in report.items for warning in item.warnings]
+    for warning in unlinked[:MAX_LISTED_FAILURES]:
+        out.print(f"[yellow]not linked[/yellow]: {escape(warning)}", highlight=False)
+    if len(unlinked) > MAX_LISTED_FAILURES:
+        out.print(f"… and {len(unlinked) - MAX_LISTED_FAILURES} more unlinked names in the report")
     if len(failures) > MAX_LISTED_FAILURES:
         out.print(f"… and {len(failures) - MAX_LISTED_FAILURES} more failures in the report")
     out.print(f"Report: {report_path}", markup=False, highlight=False)
