@@ -12,6 +12,7 @@ from api.http.audit import AuditMiddleware
 from api.http.errors import install_error_handlers
 from api.http.routes import (
     account,
+    authorities,
     collections,
     docs,
     edit,
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
+    app.include_router(authorities.router)  # /projects/{id}, /bearers/{id}
     for module in (account, workspace_items, workspace_upload):  # the staff workspace
         app.include_router(module.router)
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance
