@@ -403,3 +403,8 @@ def _linked(record: Mapping[str, Any]) -> LinkedItem | None:
 def bearers_of(authorities: AuthorityStore, project_id: str) -> list[Authority]:
     """The bearer authorities that carry `project_id` (one read per stored bearer)."""
     return [b for b in authorities.list("bearer") if project_id in b.get("projects", [])]
+
+
+def names_of(authority: Mapping[str, Any]) -> dict[str, str]:
+    """Its names by language ({"zh": …, "en": …}), for `api.labels.text_in`."""
+    return {lang: str(name) for lang, name in authority["names"].items()}

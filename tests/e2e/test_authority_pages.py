@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 from api.cli.commands import app
 from api.http.app import create_app
 from api.settings import Settings
+from repository import LocalStore, RecordStore
 from tests.unit.support import images
 
 BEARERS = (
@@ -76,5 +77,10 @@ def test_project_and_bearer_pages_show_only_what_the_public_may_see(tmp_path: Pa
             assert missing.status_code == 404, url
         in_zh = client.get("/projects/project-nope?lang=zh", headers=html)  # ?lang=en stuck
         assert "没有编号为 project-nope 的代表性项目" in in_zh.text
+        items = {r["title"]["zh"]: r["id"] for r in RecordStore(LocalStore(data / "store"))}
+        item = client.get(f"/items/{items['窗花《喜鹊登梅》']}?lang=zh", headers=html).text
+        assert "项目与传承人" in item
+        assert 'href="/projects/project-vii-16"' in item and 'href="/bearers/bearer-huang' in item
+
         empty = client.get("/projects/project-i-1", headers=html)
         assert empty.status_code == 200 and "苗族古歌" in empty.text

@@ -19,7 +19,7 @@ from api.http.errors import not_found
 from api.http.i18n import choose_language, message, render
 from api.http.state import shared
 from api.labels import label_for, text_in
-from api.operations.authorities import AuthorityItems, LinkedItem, bearers_of
+from api.operations.authorities import AuthorityItems, LinkedItem, bearers_of, names_of
 from api.present import file_url
 from repository.authorities import AuthorityStore
 from repository.store import ObjectStore
@@ -58,7 +58,7 @@ def _page(
     authority = authorities.get(authority_id)
     if authority is None or authority["kind"] != kind:
         raise not_found(message(lang, f"authority.not_found.{kind}", id=authority_id))
-    names = {lang: str(name) for lang, name in authority["names"].items()}
+    names = names_of(authority)
     title = text_in(names, lang) or authority["names"]["zh"]
     other = names["en"] if title == names["zh"] and names.get("en") else names["zh"]
     if kind == "project":
