@@ -248,8 +248,7 @@ class AuthorityStore:
             return []
         index = self._index()
         ids: _Found = []
-        if wanted.lower() in {authority_id for _, authority_id in index.get(("id", ""), [])}:
-            ids.append((wanted.lower(), wanted.lower()))
+        ids += index.get(("id", wanted.lower()), [])
         with suppress(InvalidInput):  # not a list number
             ids += index.get(("number", list_number(wanted)), [])
         script = "han" if has_han(wanted) else "latin"
@@ -272,7 +271,7 @@ class AuthorityStore:
         for authority in self.list():
             authority_id = authority["id"]
             self._zh[authority_id] = authority["names"]["zh"]
-            names.setdefault(("id", ""), []).append((authority_id, authority_id))
+            names[("id", authority_id)] = [(authority_id, authority_id)]
             if "list_number" in authority:
                 number = authority["list_number"]
                 names.setdefault(("number", number), []).append((authority_id, number))
