@@ -35,6 +35,7 @@ TEMPLATE_COLUMNS = (
     "region_code",
     "date",
     "bearers",
+    "project",
     "people",
     "subjects",
     "tags",

@@ -121,8 +121,9 @@ def row_fields(row: ManifestRow) -> dict[str, Any]:
     people = _people(row, values)
     if people:
         fields["people"] = people
-    if "subjects" in values:
-        fields["subjects"] = _unique(values["subjects"])
+    subjects = [*values.get("subjects", []), *values.get("project", [])]
+    if subjects:
+        fields["subjects"] = _unique(subjects)
     if "tags" in values:
         fields["tags"] = [
             {"value": tag, "source": "given", "by": "manifest"} for tag in _unique(values["tags"])
@@ -199,19 +200,20 @@ def _coordinate(row: ManifestRow, values: dict[str, Any], axis: str) -> float | 
 
 
 def _people(row: ManifestRow, values: dict[str, Any]) -> list[dict[str, str]]:
-    people = [_person(row, "people", entry, "creator") for entry in values.get("people", [])]
-    people += [_person(row, "bearers", entry, "bearer") for entry in values.get("bearers", [])]
+    people = [person(row, "people", entry, "creator") for entry in values.get("people", [])]
+    people += [person(row, "bearers", entry, "bearer") for entry in values.get("bearers", [])]
     seen: set[tuple[str, str]] = set()
     unique = []
-    for person in people:
-        key = (person["name"], person["role"])
+    for one in people:
+        key = (one["name"], one["role"])
         if key not in seen:
             seen.add(key)
-            unique.append(person)
+            unique.append(one)
     return unique
 
 
-def _person(row: ManifestRow, column: str, entry: str, default_role: str) -> dict[str, str]:
+def person(row: ManifestRow, column: str, entry: str, default_role: str) -> dict[str, str]:
+    """'王五 (国家级传承人)' in `column` -> {name, role, level?}; RowError for an unknown role."""
     match = _PERSON.match(entry)
     if not match:
         return {"name": entry, "role": default_role}

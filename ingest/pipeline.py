@@ -35,6 +35,7 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any, Protocol
 
+from ingest.authorities import Linker
 from ingest.discover import SourceFile, discover
 from ingest.errors import IngestError, ItemError, RowError
 from ingest.identify import HEAD_BYTES, sniff
@@ -62,6 +63,7 @@ from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
+from repository.authorities import AuthorityStore
 from repository.keys import is_valid_slug, report_key
 from repository.store import WriteConflict
 from schemas.errors import InvalidInput
@@ -120,6 +122,7 @@ class _Unit:
     files: list[SourceFile]
     row: ManifestRow | None
     fields: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)  # names its row links to no authority
 
     @property
     def source(self) -> str:
@@ -149,6 +152,10 @@ def run_ingest(
     run = _Run(options, store_config, records, index, report, progress, scratch)
     try:
         failures, units = _plan(paths, options, manifest, scratch)
+        linker = Linker(AuthorityStore(store))
+        for unit in units:
+            if unit.row is not None:
+                unit.warnings = linker.link(unit.fields, unit.row)
         if progress:
             progress.start(len(failures) + len(units))
         for outcome in failures:
@@ -512,7 +519,7 @@ class _Run:
         )
         screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
-        kept = [conflict.describe() for conflict in conflicts]
+        kept = [conflict.describe() for conflict in conflicts] + unit.warnings
         changes = field_changes(record, existing, conflicts, replaced) if existing else []
         if existing is not None and same_content(record, existing):
             self._remember(existing)
@@ -526,6 +533,7 @@ class _Run:
                 files=roles,
                 conflicts=conflicts,
                 changes=changes,
+                warnings=unit.warnings,
             )
         bag = unit.files[0].bag
         add_events(
@@ -559,6 +567,7 @@ class _Run:
                 files=roles,
                 conflicts=conflicts,
                 changes=changes,
+                warnings=unit.warnings,
             )
         try:  # the commit point: every blob it names is already stored
             self.records.save(record, if_match=read_at)
@@ -576,6 +585,7 @@ class _Run:
             files=roles,
             conflicts=conflicts,
             changes=changes,
+            warnings=unit.warnings,
         )
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:

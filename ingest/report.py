@@ -145,6 +145,7 @@ class ItemOutcome:
     files: list[str] = field(default_factory=list)  # stored file roles
     conflicts: list[Conflict] = field(default_factory=list)  # on re-runs over people's changes
     changes: list[FieldChange] = field(default_factory=list)  # an existing item's fields
+    warnings: list[str] = field(default_factory=list)  # names its row links to no authority
 
 
 @dataclass

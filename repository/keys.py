@@ -12,6 +12,8 @@ versions/<id>/<n>.json             earlier versions of a record (1 = the first),
 tombstones/<id>.json               items deleted for good: id, collection, when, who, why
 signouts/<sha256>                  browser sessions ended before their cookie expires
 staging/<job-id>/<n>, …/index.json  an upload's files waiting for a queue worker (then removed)
+authorities/<id>.json              projects, bearers, institutions (id: project-vii-16, bearer-…)
+authorities/versions/<id>/<n>.json earlier versions of an authority (1 = the first)
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ VERSIONS_PREFIX = "versions/"
 TOMBSTONES_PREFIX = "tombstones/"
 SIGNOUTS_PREFIX = "signouts/"
 STAGING_PREFIX = "staging/"
+AUTHORITIES_PREFIX = "authorities/"
+AUTHORITY_VERSIONS_PREFIX = "authorities/versions/"
+_AUTHORITY_ID = re.compile(r"^(project|bearer|institution)-[a-z0-9][a-z0-9-]{0,80}$")
 _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -99,6 +104,24 @@ def version_key(item_id: str, n: int) -> str:
 
 def tombstone_key(item_id: str) -> str:
     return f"{TOMBSTONES_PREFIX}{record_key(item_id)[len(RECORDS_PREFIX) :]}"
+
+
+def authority_key(authority_id: str) -> str:
+    if not _AUTHORITY_ID.match(authority_id):
+        raise InvalidInput(f"invalid authority id {authority_id!r}")
+    return f"{AUTHORITIES_PREFIX}{authority_id}.json"
+
+
+def authority_versions_prefix(authority_id: str) -> str:
+    """`authorities/versions/<id>/`: every earlier version of one authority."""
+    authority_key(authority_id)
+    return f"{AUTHORITY_VERSIONS_PREFIX}{authority_id}/"
+
+
+def authority_version_key(authority_id: str, n: int) -> str:
+    if n < 1:
+        raise InvalidInput(f"invalid version number {n} (versions count from 1)")
+    return f"{authority_versions_prefix(authority_id)}{n}.json"
 
 
 def collection_key(slug: str) -> str:

@@ -74,7 +74,7 @@ def _read_json(name: str) -> Any:
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """`name` is 'record', 'manifest-row' or 'collection'."""
+    """`name` is 'record', 'manifest-row', 'collection' or 'authority'."""
     schema: dict[str, Any] = _read_json(f"{name}.schema.json")
     return schema
 
@@ -107,6 +107,16 @@ def validate_record(record: Mapping[str, Any]) -> None:
 def validate_collection(description: Mapping[str, Any]) -> None:
     """Raise SchemaError naming the first bad field of a collection description."""
     _validate("collection", description, f"collection {description.get('slug', '?')}")
+
+
+def validate_authority(authority: Mapping[str, Any]) -> None:
+    """Raise SchemaError naming the first bad field of a project, bearer or institution record;
+    its id must start with its kind (a bearer's id is bearer-…)."""
+    what = f"authority {authority.get('id', '?')}"
+    _validate("authority", authority, what)
+    if not str(authority["id"]).startswith(f"{authority['kind']}-"):
+        message = f"$.id: {authority['id']!r} must start with '{authority['kind']}-'"
+        raise SchemaError(f"{what}: {message}", "$.id", [message])
 
 
 def validate_manifest_row(row: dict[str, Any], where: str = "manifest row") -> None:
@@ -144,6 +154,14 @@ def resolve_category(value: str) -> Category | None:
         if wanted in (category.code, category.zh.casefold(), category.en.casefold()):
             return category
     return None
+
+
+@cache
+def ich_projects() -> dict[str, Any]:
+    """The seed list of national ICH projects (`vocabularies/ich-projects.json`): its `source`,
+    `categories` (numeral → code) and `projects`, each the fields of a project authority."""
+    data: dict[str, Any] = _read_json("vocabularies/ich-projects.json")
+    return data
 
 
 @cache

@@ -71,6 +71,14 @@ class Person(TypedDict, total=False):
     level: str
 
 
+AuthorityKind = Literal["project", "bearer", "institution"]
+
+
+class AuthorityLink(TypedDict):
+    kind: AuthorityKind
+    id: str  # authorities/<id>.json: project-vii-16, bearer-…
+
+
 class Tag(TypedDict, total=False):
     value: Required[str]
     source: Required[Literal["given", "derived"]]
@@ -137,6 +145,7 @@ class Record(TypedDict, total=False):
     region: Region
     date: Date
     people: list[Person]
+    authorities: list[AuthorityLink]
     subjects: list[str]
     tags: list[Tag]
     language: list[str]

@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from api.cli.authorities import authorities_app
 from api.cli.governance import keys_app, verify
 from api.cli.history import delete_command, history_command
 from api.cli.sharing import export_command, harvest_command
@@ -40,6 +41,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_app)
 app.add_typer(users_app)
+app.add_typer(authorities_app)
 app.command()(verify)
 app.command("export")(export_command)
 app.command("harvest")(harvest_command)
@@ -126,6 +128,11 @@ def _print_summary(report: IngestReport, report_path: Path) -> None:
         )
     if len(kept) > MAX_LISTED_FAILURES:
         out.print(f"… and {len(kept) - MAX_LISTED_FAILURES} more kept values in the report")
+    unlinked = [warning for item in report.items for warning in item.warnings]
+    for warning in unlinked[:MAX_LISTED_FAILURES]:
+        out.print(f"[yellow]not linked[/yellow]: {escape(warning)}", highlight=False)
+    if len(unlinked) > MAX_LISTED_FAILURES:
+        out.print(f"… and {len(unlinked) - MAX_LISTED_FAILURES} more unlinked names in the report")
     if len(failures) > MAX_LISTED_FAILURES:
         out.print(f"… and {len(failures) - MAX_LISTED_FAILURES} more failures in the report")
     out.print(f"Report: {report_path}", markup=False, highlight=False)

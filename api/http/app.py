@@ -12,6 +12,7 @@ from api.http.audit import AuditMiddleware
 from api.http.errors import install_error_handlers
 from api.http.routes import (
     account,
+    authorities,
     collections,
     docs,
     edit,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspace_upload,
         workspace_collections,
     )
+    app.include_router(authorities.router)  # /projects/{id}, /bearers/{id}
     for module in workspace:  # the staff workspace
         app.include_router(module.router)
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance

@@ -21,12 +21,14 @@ from fastapi.responses import Response
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.i18n import choose_language, message, render
 from api.labels import label_for, labels_for, text_in
+from api.operations.authorities import names_of
 from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
 from api.operations.searching import SearchParams, run_search
 from api.present import file_url, paged_originals
 from api.services import Services
+from repository.authorities import AuthorityStore, DamagedAuthority
 from schemas import eras
 from search.base import YEARS, Audience, Sort, YearSpan
 
@@ -45,6 +47,7 @@ STRIP_THUMB = 160  # px, the longest side of a page's picture in the strip
 _STRIP_REQUEST = f"full/!{STRIP_THUMB},{STRIP_THUMB}/0/default.jpg"  # an IIIF image request
 DOWNLOADS_LISTED = 6
 BROWSER_IMAGES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/avif")
+AUTHORITY_PAGES = {"project": "projects", "bearer": "bearers"}  # kind -> its pages' path
 
 
 @dataclass
@@ -506,6 +509,29 @@ def _people(record: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
     return people
 
 
+def _authorities(record: Mapping[str, Any], services: Services, lang: str) -> list[dict[str, str]]:
+    """The projects and bearers the item links to, each with its page (docs/authorities.md).
+    One that is gone or damaged is left out: the item's page never fails for it."""
+    store = AuthorityStore(services.store)
+    links = []
+    for link in record.get("authorities") or []:
+        if link["kind"] not in AUTHORITY_PAGES:
+            continue
+        try:
+            authority = store.get(link["id"])
+        except DamagedAuthority:
+            continue
+        if authority is not None:
+            links.append(
+                {
+                    "name": text_in(names_of(authority), lang),
+                    "kind": message(lang, f"authority.kind.{link['kind']}"),
+                    "url": f"/{AUTHORITY_PAGES[link['kind']]}/{link['id']}",
+                }
+            )
+    return links
+
+
 def _strip(images: list[dict[str, Any]], current: int, strip_page: int | None) -> dict[str, Any]:
     """One page of the thumbnail strip: the page holding the current image unless asked."""
     pages = max(1, math.ceil(len(images) / STRIP_PAGE))
@@ -579,6 +605,7 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         "collection_title": collection_title,
         "facts": _facts(record, lang, collection_title),
         "people": _people(record, lang),
+        "authorities": _authorities(record, services, lang),
         "rights": _rights(record, lang),
         "events": _events(record, lang),
         "images": images,

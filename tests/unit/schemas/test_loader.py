@@ -66,3 +66,38 @@ def test_manifest_row_rejects_unknown_columns() -> None:
         validate_manifest_row({"path": "a.jpg", "titel": "typo"}, where="manifest.csv row 3")
     assert "manifest.csv row 3" in str(excinfo.value)
     assert "titel" in str(excinfo.value)
+
+
+def test_the_seed_list_is_the_first_national_batch_with_its_source() -> None:
+    """ich-projects.json: 518 projects of 2006 (31 of them folk literature, as the State
+    Council's circular counts them), each list number unique and agreeing with its category,
+    with the source and its licence named; entries the other public copies confirm are there."""
+    from collections import Counter
+
+    from schemas import ich_projects
+    from schemas.authority import ROMAN, list_number
+
+    data = ich_projects()
+    assert data["source"]["url"].startswith("https://github.com/")
+    assert data["source"]["license"] and data["source"]["title"]
+    numerals = {c["numeral"]: c["code"] for c in data["categories"]}
+    assert list(numerals) == list(ROMAN)
+    assert list(numerals.values()) == [c.code for c in categories()]
+    projects = data["projects"]
+    assert len(projects) == 518
+    numbers = [p["list_number"] for p in projects]
+    assert len(set(numbers)) == 518
+    for project in projects:
+        assert list_number(project["list_number"]) == project["list_number"]
+        assert numerals[project["list_number"][0]] == project["category"]
+        assert project["batch_year"] == 2006
+        code = project.get("region", {}).get("code")
+        assert code is None or (len(code) == 6 and code.isdigit())
+    assert Counter(p["category"] for p in projects)["folk-literature"] == 31
+    named = {p["list_number"]: p["zh"] for p in projects}
+    assert named["Ⅰ-1"] == "苗族古歌"
+    assert named["Ⅱ-28"] == "侗族大歌"
+    assert named["Ⅳ-12"] == "川剧"
+    assert named["Ⅶ-16"] == "剪纸"
+    papercut = next(p for p in projects if p["list_number"] == "Ⅶ-16")
+    assert "蔚县剪纸" in papercut["alternative_names"]

@@ -33,6 +33,7 @@ PAIRS = [
     ("date", SCHEMA["properties"]["date"], types.Date),
     ("person", SCHEMA["properties"]["people"]["items"], types.Person),
     ("tag", SCHEMA["properties"]["tags"]["items"], types.Tag),
+    ("authority", SCHEMA["properties"]["authorities"]["items"], types.AuthorityLink),
     ("rights", SCHEMA["properties"]["rights"], types.Rights),
     ("technical", SCHEMA["properties"]["technical"], types.Technical),
     ("gps", SCHEMA["properties"]["technical"]["properties"]["gps"], types.Gps),

@@ -1,0 +1,136 @@
+"""Catalogue pages of authority records: `GET /projects/{id}` (an ICH project: what, where, its
+bearers) and `GET /bearers/{id}` (a bearer: who, which projects), each with the items that link
+to it which the visitor may see (docs/authorities.md).
+
+An id of another kind (a bearer's id under /projects/) is the same 404 as an unknown one.
+Server-rendered, zh/en like the item page; every value is escaped by the template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.http.deps import AudienceDep, ServicesDep
+from api.http.errors import not_found
+from api.http.i18n import choose_language, message, render
+from api.http.state import shared
+from api.labels import label_for, text_in
+from api.operations.authorities import AuthorityItems, LinkedItem, bearers_of, names_of
+from api.present import file_url
+from repository.authorities import AuthorityStore
+from repository.store import ObjectStore
+from schemas.authority import Authority
+from search.base import Audience
+
+router = APIRouter(include_in_schema=False)
+NAMES_SHOWN = 12
+ITEMS_SHOWN = 200
+WIKIDATA = "https://www.wikidata.org/wiki/"
+
+
+def _items(request: Request) -> AuthorityItems:
+    return shared(request, "authority_items", lambda services: AuthorityItems(services.records))
+
+
+@router.get("/projects/{project_id}")
+def project_page(
+    request: Request, project_id: str, services: ServicesDep, audience: AudienceDep
+) -> Response:
+    return _page(request, "project", project_id, services.store, audience)
+
+
+@router.get("/bearers/{bearer_id}")
+def bearer_page(
+    request: Request, bearer_id: str, services: ServicesDep, audience: AudienceDep
+) -> Response:
+    return _page(request, "bearer", bearer_id, services.store, audience)
+
+
+def _page(
+    request: Request, kind: str, authority_id: str, store: ObjectStore, audience: Audience
+) -> Response:
+    lang = choose_language(request)
+    authorities = AuthorityStore(store)
+    authority = authorities.get(authority_id)
+    if authority is None or authority["kind"] != kind:
+        raise not_found(message(lang, f"authority.not_found.{kind}", id=authority_id))
+    names = names_of(authority)
+    title = text_in(names, lang) or authority["names"]["zh"]
+    other = names["en"] if title == names["zh"] and names.get("en") else names["zh"]
+    if kind == "project":
+        related = [_link("bearer", b) for b in bearers_of(authorities, authority_id)]
+    else:
+        found = (authorities.get(p) for p in authority.get("projects", []))
+        related = [_link("project", p) for p in found if p is not None]
+    items = _items(request).items_of(authority_id, audience)
+    context = {
+        "title": title,
+        "other_title": other if other != title else None,
+        "kind": kind,
+        "kicker": [
+            v
+            for v in (
+                message(lang, f"authority.kind.{kind}"),
+                authority.get("level") and message(lang, f"authority.level.{authority['level']}"),
+                authority.get("category") and label_for("category", authority["category"], lang),
+            )
+            if v
+        ],
+        "text": text_in(authority.get("description") or authority.get("biography"), lang),
+        "facts": _facts(authority, lang),
+        "related": related,
+        "related_heading": message(
+            lang, "authority.bearers" if kind == "project" else "authority.projects"
+        ),  # fmt: skip
+        "same_as": [(qid, f"{WIKIDATA}{qid}") for qid in authority.get("same_as", [])],
+        "source": authority.get("source"),
+        "items": [_card(item, lang) for item in items[:ITEMS_SHOWN]],
+        "items_total": len(items),
+    }
+    return render(request, "authority.html", context)
+
+
+def _link(kind: str, authority: Mapping[str, Any]) -> dict[str, str]:
+    path = "projects" if kind == "project" else "bearers"
+    return {"name": authority["names"]["zh"], "url": f"/{path}/{authority['id']}"}
+
+
+def _facts(authority: Authority, lang: str) -> list[tuple[str, str]]:
+    facts: list[tuple[str, str]] = []
+
+    def add(key: str, value: Any) -> None:
+        if value:
+            facts.append((message(lang, f"authority.fact.{key}"), str(value)))
+
+    add("list_number", authority.get("list_number"))
+    add("batch_year", authority.get("batch_year"))
+    place: Mapping[str, Any] = authority.get("region") or {}
+    add("region", (lang == "en" and place.get("name_en")) or place.get("name"))
+    dates: Mapping[str, Any] = authority
+    for key in ("birth", "death"):
+        date: Mapping[str, Any] = dates.get(key) or {}
+        add(key, date.get("display") or date.get("edtf"))
+    add("pinyin", authority.get("pinyin"))
+    add("protecting_units", "; ".join(authority.get("protecting_units", [])))
+    others = authority.get("alternative_names", [])
+    shown = "; ".join(others[:NAMES_SHOWN]) + (" …" if len(others) > NAMES_SHOWN else "")
+    add("alternative_names", shown)
+    return facts
+
+
+def _card(item: LinkedItem, lang: str) -> dict[str, Any]:
+    """What `macros.card` shows of an item (as a search hit gives it)."""
+    return {
+        "page_url": f"/items/{item.id}",
+        "title": text_in(dict(item.title), lang) or item.id,
+        "thumbnail_url": file_url(item.id, "thumbnail") if item.has_thumbnail else None,
+        "media_type": item.media_type,
+        "category_label": item.category and label_for("category", item.category, lang),
+        "region": item.region,
+        "date_label": item.date_label,
+        "highlights": {},
+    }

@@ -1,0 +1,410 @@
+"""Importing authority records (projects, bearers, institutions) from a file or the seed list.
+
+A row is one authority, written flat (a CSV row, or a JSON object) or in the stored shape (JSON):
+`kind`, `id`, `zh` (or `names.zh`), `en`, `alternative_names`, `pinyin`, `level`, `list_number`,
+`batch_year`, `category`, `region` + `region_code`, `protecting_units`, `birth`, `death`,
+`biography`, `description`, `projects`, `same_as`, `source_title`/`source_url`/`source_license`.
+Lists in CSV cells are separated by ';' (or '；'). Values are read the way manifests read them:
+levels as national … or 国家级 …, categories as codes or labels, dates through
+`schemas.dates.parse_date`, a bearer's projects by id, list number (Ⅶ-16) or name.
+
+An id not given is made from the row, so importing the same row again updates the same record:
+a project on the national list is `project-<numeral>-<n>` (project-vii-16), anything else the
+kind, its pinyin (given, else of its Chinese name) and, for a bearer, the birth year
+(bearer-wang-guifang-1950, bearer-li-si-1956).
+A made id already held by a record of another name is refused, never merged.
+
+Rows are imported in order, projects first (so bearers in the same file can name them); a bad row
+is reported as `RowProblem` naming the row and the field, and the others are still imported.
+For the catalogue's `/projects/{id}` and `/bearers/{id}` pages, `AuthorityItems` lists the items
+that link to an authority, as an audience may see them, and `bearers_of` a project's bearers.
+Free of HTTP and CLI: the `heritage authorities` commands and the web app share it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from api.operations.record_cache import RecordCache
+from repository.audit import Actor, AuditLog
+from repository.authorities import AuthorityStore, fold_han, pinyin_words
+from repository.records import RecordStore
+from repository.store import ObjectStore
+from schemas import categories, ich_projects, resolve_category
+from schemas.authority import (
+    KINDS,
+    Authority,
+    category_numeral,
+    check_id,
+    list_number,
+    project_id,
+    slug,
+)
+from schemas.dates import record_date
+from schemas.errors import InvalidInput
+from search.base import Audience, is_visible
+
+LEVEL_WORDS: dict[str, tuple[str, ...]] = {
+    "national": ("national", "国家级", "國家級"),
+    "provincial": ("provincial", "省级", "省級", "自治区级", "直辖市级"),
+    "city": ("city", "municipal", "市级", "市級", "地市级", "州级", "盟级"),
+    "county": ("county", "县级", "縣級", "区级", "旗级"),
+}
+_LEVEL_OF = {word.casefold(): level for level, words in LEVEL_WORDS.items() for word in words}
+_LIST_SPLIT = re.compile(r"\s*[;；]\s*")
+_QID = re.compile(r"(?:^|/)(Q[1-9][0-9]*)$")
+FIELDS = (
+    "kind", "id", "zh", "en", "alternative_names", "pinyin", "level", "list_number",
+    "batch_year", "category", "region", "region_code", "protecting_units", "birth", "death",
+    "biography", "description", "projects", "same_as", "source_title", "source_url",
+    "source_license", "names", "source", "schema_version", "created", "modified",
+)  # fmt: skip
+"""Every column or key a row may have; any other is refused, so a typo is never dropped."""
+_LISTS = ("alternative_names", "protecting_units", "projects", "same_as")
+
+
+class RowProblem(InvalidInput):
+    """One row that cannot be imported; the message names the row and the field."""
+
+
+@dataclass
+class ImportSummary:
+    stored: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return (
+            f"{len(self.stored)} stored, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.problems)} refused"
+        )
+
+
+Row = tuple[str, Mapping[str, Any]]
+"""(where, values): where names the row as the person sees it ('people.csv row 3')."""
+
+
+def read_rows(path: Path) -> list[Row]:
+    """The rows of a .json (a list, or an object with `authorities` or `projects`) or .csv
+    (UTF-8, with or without BOM; the first line names the columns) file."""
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    if suffix == ".json":
+        return json_rows(text, path.name)
+    if suffix == ".csv":
+        return csv_rows(text, path.name)
+    raise InvalidInput(f"{path}: an authority file is .json or .csv, not {suffix or 'nameless'}")
+
+
+def json_rows(text: str, name: str) -> list[Row]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name}: not valid JSON: {exc}") from None
+    if isinstance(data, dict):
+        data = data.get("authorities", data.get("projects"))
+    if not isinstance(data, list):
+        raise InvalidInput(f"{name}: a JSON list of authorities, or an object with 'authorities'")
+    rows: list[Row] = []
+    for n, entry in enumerate(data, start=1):
+        if not isinstance(entry, dict):
+            raise InvalidInput(f"{name} entry {n}: an object, not {type(entry).__name__}")
+        rows.append((f"{name} entry {n}", entry))
+    return rows
+
+
+def csv_rows(text: str, name: str) -> list[Row]:
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip() for h in reader.fieldnames or []]
+    unknown = [h for h in headers if h not in FIELDS]
+    if unknown:
+        raise InvalidInput(
+            f"{name}: unknown column(s) {', '.join(map(repr, unknown))}; "
+            f"columns are: {', '.join(f for f in FIELDS if f not in ('names', 'source'))}"
+        )
+    rows: list[Row] = []
+    for n, raw in enumerate(reader, start=2):  # the header is line 1
+        values = {k.strip(): v.strip() for k, v in raw.items() if k and v and v.strip()}
+        if values:
+            rows.append((f"{name} row {n}", values))
+    return rows
+
+
+def seed_rows() -> list[Row]:
+    """The seed list's projects as rows, each naming the list's source."""
+    data = ich_projects()
+    source = {k: data["source"][k] for k in ("title", "url", "license")}
+    return [
+        (f"ich-projects.json {entry['list_number']}", {"kind": "project", "level": "national",
+                                                       **entry, "source": source})
+        for entry in data["projects"]
+    ]  # fmt: skip
+
+
+def import_rows(
+    store: ObjectStore, rows: Iterable[Row], actor: Actor, *, what: str
+) -> ImportSummary:
+    """Save every row that reads as an authority (projects first); the others become problems.
+    One audit entry says what was imported from `what`."""
+    authorities = AuthorityStore(store)
+    summary = ImportSummary()
+    order: dict[str, int] = {kind: n for n, kind in enumerate(KINDS)}
+    ordered = sorted(rows, key=lambda row: order.get(str(row[1].get("kind", "")), 0))
+    for where, values in ordered:
+        try:
+            document = authority_from_row(values, where, authorities)
+            outcome = authorities.save(document)
+        except InvalidInput as exc:
+            summary.problems.append(str(exc) if str(exc).startswith(where) else f"{where}: {exc}")
+            continue
+        getattr(summary, outcome).append(document["id"])
+    if summary.stored or summary.updated:
+        AuditLog(store).append(
+            "authorities import", actor, summary=f"imported {what}: {summary.describe()}"
+        )
+    return summary
+
+
+def authority_from_row(
+    values: Mapping[str, Any], where: str, authorities: AuthorityStore
+) -> dict[str, Any]:
+    """The authority a row describes; `RowProblem` names the row and the field."""
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise RowProblem(f"{where}: unknown field(s) {', '.join(unknown)}")
+
+    def bad(name: str, problem: str) -> RowProblem:
+        return RowProblem(f"{where}, {name}: {problem}")
+
+    names = dict(values.get("names") or {})
+    for lang in ("zh", "en"):
+        if values.get(lang):
+            names[lang] = _text(values[lang])
+    if not names.get("zh"):
+        raise bad("zh", "a Chinese name is needed")
+    document: dict[str, Any] = {"names": names}
+    number = None
+    if values.get("list_number"):
+        try:
+            number = list_number(_text(values["list_number"]))
+        except InvalidInput as exc:
+            raise bad("list_number", str(exc)) from None
+        document["list_number"] = number
+    kind = _text(values.get("kind") or ("project" if number else ""))
+    if kind not in KINDS:
+        raise bad("kind", f"{kind or 'nothing'!r} is not one of {', '.join(KINDS)}")
+    document["kind"] = kind
+    for name in _LISTS:
+        if values.get(name):
+            document[name] = _list(values[name])
+    if values.get("pinyin"):
+        document["pinyin"] = _text(values["pinyin"])
+    if values.get("level"):
+        level = _LEVEL_OF.get(_text(values["level"]).casefold())
+        if level is None:
+            raise bad("level", f"{values['level']!r} is not national, provincial, city or county")
+        document["level"] = level
+    if values.get("batch_year"):
+        try:
+            document["batch_year"] = int(str(values["batch_year"]).strip())
+        except ValueError:
+            raise bad("batch_year", f"{values['batch_year']!r} is not a year") from None
+    category = _category(values, number, bad)
+    if category:
+        document["category"] = category
+    region = _region(values, bad)
+    if region:
+        document["region"] = region
+    for name in ("birth", "death"):
+        if values.get(name):
+            try:
+                document[name] = record_date(values[name])
+            except ValueError as exc:
+                raise bad(name, str(exc)) from None
+    for name in ("biography", "description"):
+        if values.get(name):
+            given = values[name]
+            document[name] = dict(given) if isinstance(given, Mapping) else {"zh": _text(given)}
+    if "same_as" in document:
+        document["same_as"] = [_qid(v, bad) for v in document["same_as"]]
+    if "projects" in document:
+        document["projects"] = [_project_ref(v, authorities, bad) for v in document["projects"]]
+    source = _source(values)
+    if source:
+        document["source"] = source
+    document["id"] = _identifier(values, document, authorities, bad)
+    for name in ("created", "schema_version"):
+        if values.get(name):
+            document[name] = values[name]
+    return document
+
+
+def _text(value: Any) -> str:
+    return str(value).strip()
+
+
+def _list(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else _LIST_SPLIT.split(str(value))
+    return list(dict.fromkeys(_text(v) for v in items if _text(v)))
+
+
+def _category(values: Mapping[str, Any], number: str | None, bad: Any) -> str | None:
+    code = None
+    if values.get("category"):
+        found = resolve_category(_text(values["category"]))
+        if found is None:
+            raise bad("category", f"unknown category {values['category']!r}")
+        code = found.code
+    if number is None:
+        return code
+    implied = categories()[category_numeral(number) - 1].code
+    if code is not None and code != implied:
+        raise bad("category", f"{code} does not agree with list number {number} ({implied})")
+    return implied
+
+
+def _region(values: Mapping[str, Any], bad: Any) -> dict[str, Any] | None:
+    given = values.get("region")
+    region = dict(given) if isinstance(given, Mapping) else {}
+    if given and not isinstance(given, Mapping):
+        region["name"] = _text(given)
+    if values.get("region_code"):
+        region["code"] = _text(values["region_code"])
+    if not region:
+        return None
+    if not region.get("name"):
+        raise bad("region", "a place name is needed with region_code")
+    if "code" in region and not re.fullmatch(r"[0-9]{6}", str(region["code"])):
+        raise bad("region_code", f"{region['code']!r} is not a six-digit GB/T 2260 code")
+    return region
+
+
+def _qid(value: str, bad: Any) -> str:
+    match = _QID.search(value.strip())
+    if not match:
+        raise bad("same_as", f"{value!r} is not a Wikidata item such as Q1190930")
+    return match.group(1)
+
+
+def _project_ref(value: str, authorities: AuthorityStore, bad: Any) -> str:
+    """A bearer's project by id, list number or name: exactly one project, else refused."""
+    found = authorities.find_by_name(value, kind="project")
+    if len(found) == 1:
+        return found[0].id
+    if not found:
+        raise bad("projects", f"no project is named {value!r}; import or seed the project first")
+    listed = "; ".join(f"{m.id} ({m.name})" for m in found[:10])
+    raise bad("projects", f"{value!r} names {len(found)} projects: {listed}; give the id")
+
+
+def _source(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    source = dict(values.get("source") or {})
+    for name in ("title", "url", "license"):
+        if values.get(f"source_{name}"):
+            source[name] = _text(values[f"source_{name}"])
+    return source or None
+
+
+def _identifier(
+    values: Mapping[str, Any], document: dict[str, Any], authorities: AuthorityStore, bad: Any
+) -> str:
+    kind = document["kind"]
+    if values.get("id"):
+        try:
+            return check_id(_text(values["id"]), kind)
+        except InvalidInput as exc:
+            raise bad("id", str(exc)) from None
+    if kind == "project" and "list_number" in document:  # a number on the national list
+        made = project_id(document["list_number"])
+    else:
+        words = slug(document.get("pinyin") or " ".join(pinyin_words(document["names"]["zh"])))
+        if not words:
+            raise bad("id", "no id can be made from the name; give one")
+        year = document.get("birth", {}).get("earliest") if kind == "bearer" else None
+        made = f"{kind}-{words}" + (f"-{year}" if year else "")
+        made = made[:90].rstrip("-")
+    held = authorities.get(made)
+    if held is not None and fold_han(held["names"]["zh"]) != fold_han(document["names"]["zh"]):
+        raise bad(
+            "id",
+            f"{made} already belongs to {held['names']['zh']}; give this row its own id",
+        )
+    return made
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class LinkedItem:
+    """What an authority's page shows of one item that links to it."""
+
+    id: str
+    authorities: frozenset[str]
+    visibility: Mapping[str, Any]  # status, access, institution, embargo_until: is_visible's
+    title: Mapping[str, str]
+    media_type: str
+    category: str | None
+    region: str | None
+    date_label: str | None
+    date_sort: int | None
+    has_thumbnail: bool
+
+
+class AuthorityItems:
+    """The items that link to each authority, from storage (the search index knows nothing of
+    authorities yet): a `RecordCache` re-reads a record only when its stored object changed."""
+
+    def __init__(self, records: RecordStore):
+        self._items = RecordCache(records, _linked)
+
+    def items_of(self, authority_id: str, audience: Audience) -> list[LinkedItem]:
+        """The items linking to `authority_id` that `audience` may see, oldest first."""
+        found = [
+            item
+            for item in self._items.values()
+            if authority_id in item.authorities and is_visible(item.visibility, audience)
+        ]
+        return sorted(found, key=lambda i: (i.date_sort is None, i.date_sort or 0, i.id))
+
+
+def _linked(record: Mapping[str, Any]) -> LinkedItem | None:
+    links = record.get("authorities") or []
+    if not links:
+        return None
+    date = record.get("date") or {}
+    return LinkedItem(
+        id=record["id"],
+        authorities=frozenset(link["id"] for link in links),
+        visibility={k: record.get(k) for k in ("status", "access", "institution", "embargo_until")},
+        title=dict(record["title"]),
+        media_type=record["media_type"],
+        category=record.get("category"),
+        region=(record.get("region") or {}).get("name"),
+        date_label=date.get("display") or date.get("edtf"),
+        date_sort=date.get("earliest"),
+        has_thumbnail=any(f["role"] == "thumbnail" for f in record.get("files") or []),
+    )
+
+
+def bearers_of(authorities: AuthorityStore, project_id: str) -> list[Authority]:
+    """The bearer authorities that carry `project_id` (one read per stored bearer)."""
+    return [b for b in authorities.list("bearer") if project_id in b.get("projects", [])]
+
+
+def names_of(authority: Mapping[str, Any]) -> dict[str, str]:
+    """Its names by language ({"zh": …, "en": …}), for `api.labels.text_in`."""
+    return {lang: str(name) for lang, name in authority["names"].items()}
