@@ -49,6 +49,7 @@ from ingest.manifest import (
 )
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
+from ingest.neardup import Near, NearTable, looks_like, photos_of
 from ingest.normalize import AV_KINDS, Settings
 from ingest.record import Defaults, add_events, build_record, keep_curated, same_content
 from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
@@ -337,6 +338,7 @@ class _Run:
         self.index_failures: list[str] = []
         self.deleted_files: set[str] = set()  # blobs stored for items deleted for good
         self.stage: Callable[[str, str], None] | None = getattr(progress, "stage", None)
+        self.near: NearTable | None = None  # every stored photo's hash, read at the first photo
 
     def record_outcome(self, outcome: ItemOutcome) -> None:
         self.report.items.append(outcome)
@@ -541,6 +543,8 @@ class _Run:
         self._remember(record)
         outcome: Outcome = "updated" if existing else "stored"
         notes = [w for f in result.files for w in [f.misnamed, *f.warnings] if w] + kept
+        similar, named = self._looks_like(unit, record)
+        notes += similar
         if self.options.dry_run:
             return ItemOutcome(
                 unit.source,
@@ -550,6 +554,7 @@ class _Run:
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                looks_like=named,
             )
         try:  # the commit point: every blob it names is already stored
             self.records.save(record, if_match=read_at)
@@ -566,7 +571,33 @@ class _Run:
             row=row,
             files=roles,
             conflicts=conflicts,
+            looks_like=named,
         )
+
+    def _looks_like(self, unit: _Unit, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """(the warning, the ids it names) when a photo of `record` is near one stored before or
+        earlier in this run; the record's photos join the table for the items after it."""
+        photos = photos_of(record)
+        if not photos:
+            return [], []
+        if self.near is None:  # once per run, and only for a run with photos
+            self.near = NearTable()
+            for stored in self.records.readable():
+                for photo in photos_of(stored):
+                    self.near.add(photo)
+        nearest: dict[str, Near] = {}  # one per item, however many of its photos match
+        for photo in photos:
+            for match in self.near.near(photo.phash, exclude=record["id"]):
+                nearest.setdefault(match.photo.item_id, match)
+        matches = sorted(nearest.values(), key=lambda m: (m.distance, m.photo.item_id))
+        for photo in photos:
+            self.near.add(photo)
+        said = looks_like(matches, self.defaults.institution)
+        if said is None:
+            return [], []
+        ours = self.defaults.institution
+        named = [m.photo.item_id for m in matches[:3] if m.photo.institution == ours]
+        return [f"{unit.source}: {said}"], named
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:
         """(first item's id, reason) when an original is already another item's (or renamed)."""
