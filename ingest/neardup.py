@@ -39,6 +39,7 @@ class Photo:
     institution: str | None = None
     collection: str | None = None
     title: str | None = None
+    access: str | None = None  # public, institution, restricted
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def photos_of(record: Mapping[str, Any]) -> list[Photo]:
             record.get("institution"),
             record.get("collection"),
             first_title(record),
+            record.get("access"),
         )
         for value in photo_hashes(record)
     ]
@@ -126,18 +128,26 @@ def _one_bit_away(key: int) -> list[int]:
     return [key, *(key ^ (1 << bit) for bit in range(_BAND_BITS))]
 
 
-def looks_like(matches: list[Near], institution: str | None, limit: int = 3) -> str | None:
-    """The report's warning: the nearest items, named only when they are of `institution`."""
-    if not matches:
-        return None
-    said = []
+def looks_like(
+    matches: list[Near], institution: str | None, limit: int = 3
+) -> tuple[str | None, list[str]]:
+    """The report's warning about the nearest items, and the ids it names: only items of
+    `institution` that are not restricted (the job's report is read by every curator of the
+    institution, not only by those who may see restricted items)."""
+    said, named = [], []
     for match in matches[:limit]:
-        if match.photo.institution == institution:
-            said.append(f"looks like item {match.photo.item_id} (distance {match.distance})")
+        photo, bits = match.photo, match.distance
+        if photo.institution != institution:
+            said.append(f"looks like an item of another institution (distance {bits})")
+        elif photo.access == "restricted":
+            said.append(f"looks like a restricted item (distance {bits})")
         else:
-            said.append(f"looks like an item of another institution (distance {match.distance})")
+            said.append(f"looks like item {photo.item_id} (distance {bits})")
+            named.append(photo.item_id)
     more = len(matches) - limit
-    return "; ".join(said) + (f"; and {more} more" if more > 0 else "")
+    if more > 0:
+        said.append(f"and {more} more")
+    return "; ".join(said) or None, named
 
 
 def clusters(photos: Iterable[Photo], threshold: int = THRESHOLD) -> list[list[tuple[Photo, int]]]:

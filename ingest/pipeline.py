@@ -592,12 +592,8 @@ class _Run:
         matches = sorted(nearest.values(), key=lambda m: (m.distance, m.photo.item_id))
         for photo in photos:
             self.near.add(photo)
-        said = looks_like(matches, self.defaults.institution)
-        if said is None:
-            return [], []
-        ours = self.defaults.institution
-        named = [m.photo.item_id for m in matches[:3] if m.photo.institution == ours]
-        return [f"{unit.source}: {said}"], named
+        said, named = looks_like(matches, self.defaults.institution)
+        return ([f"{unit.source}: {said}"] if said else []), named
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:
         """(first item's id, reason) when an original is already another item's (or renamed)."""

@@ -41,9 +41,7 @@ def phash(picture: Image.Image) -> str:
     across = [[sum(c * p for c, p in zip(cos, row, strict=True)) for cos in basis] for row in rows]
     # … then the HASH_SIZE low vertical frequencies of each of those columns
     coefficients = [
-        sum(cos[y] * across[y][u] for y in range(SAMPLE))
-        for cos in basis
-        for u in range(HASH_SIZE)
+        sum(cos[y] * across[y][u] for y in range(SAMPLE)) for cos in basis for u in range(HASH_SIZE)
     ]
     median = statistics.median(coefficients)
     bits = 0

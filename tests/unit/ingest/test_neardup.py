@@ -54,12 +54,14 @@ def test_the_warning_names_only_items_of_the_same_institution() -> None:
     table = NearTable()
     table.add(Photo("ours-1", 0b1, institution="museum"))
     table.add(Photo("theirs-1", 0b11, institution="library"))
-    said = looks_like(table.near(0), "museum")
-    assert said is not None
+    table.add(Photo("secret-1", 0b111, institution="museum", access="restricted"))
+    said, named = looks_like(table.near(0), "museum")
+    assert said is not None and named == ["ours-1"]
     assert "looks like item ours-1 (distance 1)" in said
-    assert "theirs-1" not in said
+    assert "theirs-1" not in said and "secret-1" not in said
     assert "looks like an item of another institution (distance 2)" in said
-    assert looks_like([], "museum") is None
+    assert "looks like a restricted item (distance 3)" in said
+    assert looks_like([], "museum") == (None, [])
 
 
 def test_clusters_group_near_items_and_leave_singles_out() -> None:
