@@ -49,7 +49,7 @@ from ingest.manifest import (
 )
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
-from ingest.neardup import Near, NearTable, looks_like, photos_of
+from ingest.neardup import Near, NearTable, looks_like, photos_of, stored_photos
 from ingest.normalize import AV_KINDS, Settings
 from ingest.record import Defaults, add_events, build_record, keep_curated, same_content
 from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
@@ -58,7 +58,7 @@ from ingest.worker import Task, TaskResult, init_worker, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
 from repository.keys import is_valid_slug, report_key
 from repository.store import WriteConflict
-from schemas.errors import InvalidInput
+from schemas.errors import HeritageError, InvalidInput
 from schemas.text import check_document
 from search.base import SearchIndex
 from search.screening import screen_for, screen_record
@@ -580,11 +580,14 @@ class _Run:
         photos = photos_of(record)
         if not photos:
             return [], []
+        unchecked = []
         if self.near is None:  # once per run, and only for a run with photos
             self.near = NearTable()
-            for stored in self.records.readable():
-                for photo in photos_of(stored):
+            try:
+                for photo in stored_photos(self.records):
                     self.near.add(photo)
+            except (HeritageError, OSError) as exc:  # a hint only: the item is stored anyway
+                unchecked = [f"near-duplicates among stored items not checked ({exc})"]
         nearest: dict[str, Near] = {}  # one per item, however many of its photos match
         for photo in photos:
             for match in self.near.near(photo.phash, exclude=record["id"]):
@@ -593,7 +596,7 @@ class _Run:
         for photo in photos:
             self.near.add(photo)
         said, named = looks_like(matches, self.defaults.institution)
-        return ([f"{unit.source}: {said}"] if said else []), named
+        return ([f"{unit.source}: {said}"] if said else []) + unchecked, named
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:
         """(first item's id, reason) when an original is already another item's (or renamed)."""

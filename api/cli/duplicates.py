@@ -8,12 +8,12 @@ each photo's `files[].phash`; the grouping is `ingest.neardup.clusters`.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from api.cli.support import err, load_settings, open_services, out
+from api.cli.support import load_settings, open_services, out
 
 
 def duplicates_command(
@@ -29,15 +29,10 @@ def duplicates_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
 ) -> None:
     """List groups of items whose photos look alike, with ids, titles and distances."""
-    from ingest.neardup import clusters, photos_of
+    from ingest.neardup import clusters, stored_photos
 
-    damaged: list[Any] = []
     with open_services(load_settings()) as services:
-        photos = [
-            p for record in services.records.readable(damaged.append) for p in photos_of(record)
-        ]
-    for record in damaged:
-        err.print(f"damaged: {record} (skipped)", markup=False, highlight=False)
+        photos = list(stored_photos(services.records))
     groups = [
         group
         for group in clusters(photos, threshold)

@@ -4,10 +4,11 @@ warning names only items of the caller's institution."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
-from ingest.neardup import NearTable, Photo, clusters, looks_like
+from ingest.neardup import NearTable, Photo, clusters, looks_like, stored_photos
 
 
 def flipped(value: int, bits: list[int]) -> int:
@@ -76,3 +77,21 @@ def test_clusters_group_near_items_and_leave_singles_out() -> None:
         [("a", 0), ("b", 2), ("c", 4)]
     ]
     assert clusters(photos, threshold=0) == []
+
+
+def test_stored_photos_reads_every_record_and_leaves_out_what_does_not_parse(
+    tmp_path: Path,
+) -> None:
+    from repository import LocalStore, RecordStore, record_key
+    from tests.unit.support.records import minimal_record
+
+    records = RecordStore(LocalStore(tmp_path))
+    record = minimal_record(id="test-photo-1", institution="museum", access="institution")
+    record["files"][0]["phash"] = "00000000000000ff"
+    records.save(record)
+    records.save(minimal_record(id="test-no-photo"))  # no hash: not a photo
+    records.store.put_bytes(record_key("test-broken"), b"{not json")
+    found = list(stored_photos(records))
+    assert found == [
+        Photo("test-photo-1", 0xFF, "museum", "test", "剪纸《窗花》", "institution"),
+    ]
