@@ -11,6 +11,7 @@ audit/YYYY/MM/DD/<time>-<uuid>.json  the audit log of writes: one object per ent
 versions/<id>/<n>.json             earlier versions of a record (1 = the first), written before it
 tombstones/<id>.json               items deleted for good: id, collection, when, who, why
 signouts/<sha256>                  browser sessions ended before their cookie expires
+staging/<job-id>/<n>, …/index.json  an upload's files waiting for a queue worker (then removed)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ AUDIT_PREFIX = "audit/"
 VERSIONS_PREFIX = "versions/"
 TOMBSTONES_PREFIX = "tombstones/"
 SIGNOUTS_PREFIX = "signouts/"
+STAGING_PREFIX = "staging/"
 _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -52,6 +54,18 @@ def check_key(key: str) -> str:
     if len(key) > MAX_KEY_BYTES or any(len(name) > MAX_NAME_BYTES for name in key.split("/")):
         raise InvalidInput(f"object key {key[:60]!r}… is longer than any store can hold")
     return key
+
+
+def staging_prefix(job_id: str) -> str:
+    return check_key(f"{STAGING_PREFIX}{job_id}") + "/"
+
+
+def staging_key(job_id: str, n: int) -> str:
+    return check_key(f"{STAGING_PREFIX}{job_id}/{n}")
+
+
+def staging_index_key(job_id: str) -> str:
+    return check_key(f"{STAGING_PREFIX}{job_id}/index.json")
 
 
 def signout_key(sha256: str) -> str:

@@ -112,6 +112,7 @@ class StoredFile(TypedDict, total=False):
     height: int
     duration: float
     pages: int
+    page: int
     format: str
     phash: str  # 64-bit perceptual hash of a photo, 16 hex digits (ingest.media.phash)
 
@@ -147,6 +148,7 @@ class Record(TypedDict, total=False):
     location_public: bool
     technical: Technical
     text: str
+    text_pages: list[int]
     files: Required[list[StoredFile]]
     events: Required[list[Event]]
     created: Required[str]
