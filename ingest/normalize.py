@@ -81,7 +81,11 @@ def _image(
     technical = made.technical
     return Normalized(
         media_type="image",
-        original={"width": technical.width, "height": technical.height},
+        original={
+            "width": technical.width,
+            "height": technical.height,
+            **({"phash": made.phash} if made.phash else {}),
+        },
         derived=_pictures(made.access, made.thumbnail),
         # One name per format across the record: the one identify gave the original.
         technical={**technical.to_record(), "format": fmt.name},

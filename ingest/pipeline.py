@@ -50,6 +50,7 @@ from ingest.manifest import (
 from ingest.media.document import DocumentLimits
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
+from ingest.neardup import Near, NearTable, looks_like, photos_of, stored_photos
 from ingest.normalize import AV_KINDS, Settings
 from ingest.record import (
     Defaults,
@@ -66,7 +67,7 @@ from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_st
 from repository.authorities import AuthorityStore
 from repository.keys import is_valid_slug, report_key
 from repository.store import WriteConflict
-from schemas.errors import InvalidInput
+from schemas.errors import HeritageError, InvalidInput
 from schemas.text import check_document
 from search.base import SearchIndex
 from search.screening import screen_for, screen_record
@@ -348,6 +349,7 @@ class _Run:
         self.index_failures: list[str] = []
         self.deleted_files: set[str] = set()  # blobs stored for items deleted for good
         self.stage: Callable[[str, str], None] | None = getattr(progress, "stage", None)
+        self.near: NearTable | None = None  # every stored photo's hash, read at the first photo
 
     def record_outcome(self, outcome: ItemOutcome) -> None:
         self.report.items.append(outcome)
@@ -557,6 +559,8 @@ class _Run:
         self._remember(record)
         outcome: Outcome = "updated" if existing else "stored"
         notes = [w for f in result.files for w in [f.misnamed, *f.warnings] if w] + kept
+        similar, named = self._looks_like(unit, record)
+        notes += similar
         if self.options.dry_run:
             return ItemOutcome(
                 unit.source,
@@ -566,6 +570,7 @@ class _Run:
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                looks_like=named,
                 changes=changes,
                 warnings=unit.warnings,
             )
@@ -584,9 +589,34 @@ class _Run:
             row=row,
             files=roles,
             conflicts=conflicts,
+            looks_like=named,
             changes=changes,
             warnings=unit.warnings,
         )
+
+    def _looks_like(self, unit: _Unit, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """(the warning, the ids it names) when a photo of `record` is near one stored before or
+        earlier in this run; the record's photos join the table for the items after it."""
+        photos = photos_of(record)
+        if not photos:
+            return [], []
+        unchecked = []
+        if self.near is None:  # once per run, and only for a run with photos
+            self.near = NearTable()
+            try:
+                for photo in stored_photos(self.records):
+                    self.near.add(photo)
+            except (HeritageError, OSError) as exc:  # a hint only: the item is stored anyway
+                unchecked = [f"near-duplicates among stored items not checked ({exc})"]
+        nearest: dict[str, Near] = {}  # one per item, however many of its photos match
+        for photo in photos:
+            for match in self.near.near(photo.phash, exclude=record["id"]):
+                nearest.setdefault(match.photo.item_id, match)
+        matches = sorted(nearest.values(), key=lambda m: (m.distance, m.photo.item_id))
+        for photo in photos:
+            self.near.add(photo)
+        said, named = looks_like(matches, self.defaults.institution)
+        return ([f"{unit.source}: {said}"] if said else []) + unchecked, named
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:
         """(first item's id, reason) when an original is already another item's (or renamed)."""

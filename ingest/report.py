@@ -144,6 +144,7 @@ class ItemOutcome:
     row: int | None = None  # manifest row number (1 = first data row), if any
     files: list[str] = field(default_factory=list)  # stored file roles
     conflicts: list[Conflict] = field(default_factory=list)  # on re-runs over people's changes
+    looks_like: list[str] = field(default_factory=list)  # near-duplicate items named in `reason`
     changes: list[FieldChange] = field(default_factory=list)  # an existing item's fields
     warnings: list[str] = field(default_factory=list)  # names its row links to no authority
 

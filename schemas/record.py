@@ -122,6 +122,7 @@ class StoredFile(TypedDict, total=False):
     pages: int
     page: int
     format: str
+    phash: str  # 64-bit perceptual hash of a photo, 16 hex digits (ingest.media.phash)
 
 
 class Event(TypedDict):

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.cli.authorities import authorities_app
+from api.cli.duplicates import duplicates_command
 from api.cli.governance import keys_app, verify
 from api.cli.history import delete_command, history_command
 from api.cli.sharing import export_command, harvest_command
@@ -47,6 +48,7 @@ app.command("export")(export_command)
 app.command("harvest")(harvest_command)
 app.command("history")(history_command)
 app.command("delete")(delete_command)
+app.command("duplicates")(duplicates_command)
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 DEMO_COLLECTION = "samples"

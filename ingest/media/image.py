@@ -16,6 +16,9 @@ TIFF while decoding, so what is left to do is read after decoding); CMYK (Adobe 
 CMYK JPEGs included) and embedded ICC profiles converted to sRGB; 16-bit greys scaled to 8 bits,
 not clipped; palette and alpha composited on white; the first frame of animations; the pixel
 count checked against `max_pixels` from the header, before any decoding; truncated data refused.
+
+Near-duplicates: the perceptual hash (`ingest.media.phash`) is taken of the thumbnail still in
+memory, whichever path made it, so the same photo as a JPEG and as a TIFF hashes alike.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import pyvips
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
 from ingest.errors import ImageError, ItemError
+from ingest.media.phash import phash
 
 pillow_heif.register_heif_opener()
 # Every call reads a different file: libvips' operation cache would only hold on to decoded
@@ -125,6 +129,7 @@ class ImageResult:
     thumbnail: Derivative
     technical: ImageTechnical
     notes: tuple[str, ...] = ()  # what normalisation did, for the provenance event
+    phash: str | None = None  # 64-bit perceptual hash of the thumbnail, 16 hex digits
 
 
 def make_image_derivatives(src: Path, out_dir: Path, *, max_pixels: int) -> ImageResult:
@@ -139,7 +144,7 @@ def make_image_derivatives(src: Path, out_dir: Path, *, max_pixels: int) -> Imag
             icc = im.info.get("icc_profile") or None
             if im.format in _DCT_SCALED and im.mode == "RGB" and (icc is None or _is_srgb(icc)):
                 pending = _pending_orientation(im)  # a JPEG decoder never turns the picture
-                pictures = _libvips_pictures(src, out_dir, pending)
+                made = _libvips_pictures(src, out_dir, pending)
             else:
                 decoded = _decode_fitted(im)
                 pending = _pending_orientation(im)
@@ -149,7 +154,7 @@ def make_image_derivatives(src: Path, out_dir: Path, *, max_pixels: int) -> Imag
                     technical = replace(technical, icc_profile=converted_from)
                 if pending is not None:
                     access = access.transpose(_TRANSPOSE[pending])
-                pictures = None
+                made = _write_pictures(access, out_dir)
     except ItemError:
         raise  # already names the file and the problem (ours are ValueErrors too)
     except _DECODE_ERRORS as exc:
@@ -158,19 +163,32 @@ def make_image_derivatives(src: Path, out_dir: Path, *, max_pixels: int) -> Imag
         technical = replace(technical, width=technical.height, height=technical.width)
     if technical.orientation not in (None, 1):
         notes.append(f"EXIF orientation {technical.orientation} applied")
-    return ImageResult(*(pictures or save_pictures(access, out_dir)), technical, tuple(notes))
+    access_copy, thumbnail, small = made
+    return ImageResult(access_copy, thumbnail, technical, tuple(notes), phash(small))
 
 
 def save_pictures(picture: Image.Image, out_dir: Path) -> tuple[Derivative, Derivative]:
     """Write `access.jpg` (longest side ≤ ACCESS_MAX) and `thumbnail.jpg` (≤ THUMBNAIL_MAX)
     from an RGB/L picture: a photo's decoded pixels or a document's first page."""
+    access, thumbnail, _ = _write_pictures(picture, out_dir)
+    return access, thumbnail
+
+
+def _write_pictures(
+    picture: Image.Image, out_dir: Path
+) -> tuple[Derivative, Derivative, Image.Image]:
+    """`save_pictures`, and the thumbnail's pixels too."""
     access = _resize(picture, ACCESS_MAX, Image.Resampling.LANCZOS)
     thumbnail = _resize(access, THUMBNAIL_MAX, Image.Resampling.LANCZOS)
     out_dir.mkdir(parents=True, exist_ok=True)
     access_path, thumbnail_path = out_dir / "access.jpg", out_dir / "thumbnail.jpg"
     access.save(access_path, "JPEG", quality=ACCESS_QUALITY)
     thumbnail.save(thumbnail_path, "JPEG", quality=THUMBNAIL_QUALITY)
-    return Derivative(access_path, *access.size), Derivative(thumbnail_path, *thumbnail.size)
+    return (
+        Derivative(access_path, *access.size),
+        Derivative(thumbnail_path, *thumbnail.size),
+        thumbnail,
+    )
 
 
 def save_page(picture: Image.Image, out_dir: Path, number: int) -> Derivative:
@@ -234,8 +252,8 @@ def _page_picture(im: Image.Image) -> Image.Image:
 
 def _libvips_pictures(
     src: Path, out_dir: Path, pending: int | None
-) -> tuple[Derivative, Derivative]:
-    """`save_pictures` for an RGB JPEG in sRGB, by libvips: decoded once, at the access size."""
+) -> tuple[Derivative, Derivative, Image.Image]:
+    """`_write_pictures` for an RGB JPEG in sRGB, by libvips: decoded once, at the access size."""
     try:
         access = pyvips.Image.thumbnail(
             str(src), ACCESS_MAX, size="down", no_rotate=True, fail_on="truncated"
@@ -253,6 +271,7 @@ def _libvips_pictures(
     return (
         Derivative(access_path, access.width, access.height),
         Derivative(thumbnail_path, thumbnail.width, thumbnail.height),
+        Image.frombytes("RGB", (thumbnail.width, thumbnail.height), thumbnail.write_to_memory()),
     )
 
 

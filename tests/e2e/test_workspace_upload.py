@@ -276,3 +276,43 @@ def test_a_dry_run_previews_the_changes_and_its_apply_button_imports_those_files
     assert "data-action=" not in failed
     tiger = next(r for r in records if r.get("identifier") == "tiger")
     assert tiger["title"] == {"zh": "虎头鞋样"}  # the preview changed nothing
+
+
+def test_a_near_duplicate_photo_says_what_it_looks_like_and_links_it(app: Any) -> None:
+    """The same picture uploaded at half size and re-encoded is stored, with the warning and a
+    link to the edit page of the item it looks like."""
+    from PIL import Image
+
+    from tests.unit.support import images
+
+    picture = images.scene(31, (1200, 900))
+    full, half = io.BytesIO(), io.BytesIO()
+    picture.save(full, "JPEG", quality=92)
+    picture.resize((600, 450), Image.Resampling.BICUBIC).save(half, "JPEG", quality=60)
+    client = signed_in(app, "li.na")
+    token = csrf_of(client.get("/workspace/upload").text)
+    parts: list[tuple[str, str | None, bytes]] = [
+        ("csrf_token", None, token.encode()),
+        ("collection", None, b"museum-a-papercuts"),
+        ("status", None, b"draft"),
+        ("access", None, b""),
+        ("files", "1-scan.jpg", full.getvalue()),
+        ("files", "2-small.jpg", half.getvalue()),
+    ]
+    body, content_type = form_body(parts)
+    answer = client.post(
+        "/workspace/upload",
+        content=body,
+        headers={"Content-Type": content_type},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    html = wait_for_page(client, answer.headers["location"] + "?lang=en")
+    job = client.get("/api/jobs/" + answer.headers["location"].rsplit("/", 1)[1]).json()
+    outcomes = {item["source"]: item for item in job["items"]}
+    first, second = outcomes["1-scan.jpg"], outcomes["2-small.jpg"]
+    assert (first["outcome"], second["outcome"]) == ("stored", "stored")
+    assert f"looks like item {first['id']} (distance" in second["reason"]
+    assert f"looks like item {first['id']}" in html
+    assert f'<a href="/workspace/items/{first["id"]}">{first["id"]}</a>' in html
+    assert message("en", "job.looks_like") in html

@@ -5,12 +5,13 @@ Shared by the unit tests and tests/e2e/test_ingest_cli_free.py.
 
 from __future__ import annotations
 
+import random
 import struct
 import zlib
 from pathlib import Path
 
 import pillow_heif
-from PIL import Image
+from PIL import Image, ImageDraw
 
 pillow_heif.register_heif_opener()
 
@@ -216,3 +217,17 @@ def swapped_primaries_icc(description: str = "Test RGB with red and green swappe
     )
     assert len(header) == 128
     return header + table + body
+
+
+def scene(seed: int, size: tuple[int, int] = (1200, 800)) -> Image.Image:
+    """A photo-like picture: a plain ground and overlapping coloured ellipses, different for
+    every seed (for perceptual hashes: near-duplicates are made from one, strangers from two)."""
+    rng = random.Random(seed)
+    picture = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(picture)
+    width, height = size
+    for _ in range(40):
+        x, y = rng.randrange(width), rng.randrange(height)
+        w, h = rng.randrange(width // 24, width // 2), rng.randrange(height // 16, height // 2)
+        draw.ellipse([x, y, x + w, y + h], fill=tuple(rng.randrange(256) for _ in range(3)))
+    return picture
