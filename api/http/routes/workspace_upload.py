@@ -113,7 +113,7 @@ async def upload(request: Request, services: ServicesDep, runner: RunnerDep) -> 
                     "the page and try again",
                 )
             checked = True
-        elif name == "collection" and not checked:
+        elif name in ("collection", "uploads") and not checked:
             raise HTTPException(
                 403,
                 f"the CSRF token is missing: send the form field '{CSRF_FIELD}' before "
