@@ -3,7 +3,9 @@
 `GET /workspace/jobs/{id}` (state, counts and, once done, the report table) and
 `GET /workspace/manifest-template.xlsx`.
 
-The form is plain multipart, so it works without JavaScript: its CSRF token is the first form
+With scripts, the page sends each file as a resumable upload first (`/api/uploads/`, tus) and
+then this form with their ids in `uploads`. The form is plain multipart, so it works without
+JavaScript: its CSRF token is the first form
 field and must arrive before `collection` (scripts may send `X-CSRF-Token` instead); nothing is
 queued without it. Permissions are the API's: archivists and above; a job page for its submitter,
 its institution's curators and admins, 404 for anyone else. No session: 303 to the sign-in form.
@@ -37,6 +39,7 @@ from api.http.sessions import (
     session_caller,
 )
 from api.operations.callers import Caller
+from api.operations.resumable import KEEP_DAYS
 from ingest.manifest_template import manifest_template
 from ingest.pipeline import ACCESS_LEVELS
 from ingest.report import REPORT_COLUMNS, Outcome
@@ -44,6 +47,7 @@ from ingest.report import REPORT_COLUMNS, Outcome
 router = APIRouter(tags=["workspace"], include_in_schema=False)
 
 REFRESH_SECONDS = 3
+CHUNK_BYTES = 8 * 1024 * 1024  # one PATCH of the page's resumable uploads (tus-js-client)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 OutcomeFilter = Literal[
@@ -87,6 +91,8 @@ def upload_form(request: Request) -> Response:
         "collections": _collections(request, caller.institution),
         "statuses": [s for s in INGEST_STATUSES if s != "published" or caller.has_role("curator")],
         "access_levels": ACCESS_LEVELS,
+        "chunk_bytes": CHUNK_BYTES,
+        "keep_days": KEEP_DAYS,
     }
     response = render(request, "workspace/upload.html", context)
     response.headers.update(PRIVATE)
