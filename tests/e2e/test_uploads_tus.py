@@ -311,6 +311,9 @@ def test_a_refused_batch_keeps_the_upload_and_termination_removes_it(env: Env) -
     assert half.status_code == 422 and "not finished" in half.text
     assert client.delete(path, headers={**TUS, **who}).status_code == 204
     assert client.head(path, headers={**TUS, **who}).status_code == 404
+    caller = env.app.state.keyring.resolve(who["Authorization"].removeprefix("Bearer "))
+    folder = owner_folder(env.api.settings.resumable_dir, caller)
+    assert not list(folder.glob(f"{upload_id}*"))  # the data, the library's and our sidecar
     assert list(env.api.settings.uploads_dir.iterdir()) == []  # refused jobs left nothing
 
 

@@ -38,7 +38,14 @@ from api.http.auth import require_api_key
 from api.http.errors import not_found
 from api.http.uploads import safe_relpath, too_large
 from api.operations.callers import Caller
-from api.operations.resumable import KEEP_DAYS, is_upload_id, mark_finished, owner_folder, sweep
+from api.operations.resumable import (
+    KEEP_DAYS,
+    discard,
+    is_upload_id,
+    mark_finished,
+    owner_folder,
+    sweep,
+)
 from api.settings import Settings
 
 PREFIX = "/api/uploads"
@@ -63,6 +70,11 @@ async def upload_folder(
         raise not_found(f"no upload with id {upload_id!r}")
     if request.method == "POST":
         _check_creation(request)
+    if request.method == "DELETE" and upload_id is not None:
+        yield folder
+        if not (folder / upload_id).exists():  # terminated: the library leaves our mark
+            await run_in_threadpool(discard, folder, upload_id)
+        return
     if request.method != "PATCH":
         yield folder
         return

@@ -207,7 +207,9 @@
       });
       current = upload;
       shown.show("sending", "0%", 0);
-      upload.findPreviousUploads().then(function (previous) {
+      upload.findPreviousUploads().catch(function () {
+        return [];  // no localStorage here: nothing to resume from, start afresh
+      }).then(function (previous) {
         if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
         upload.start();
       });
