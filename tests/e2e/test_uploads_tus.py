@@ -331,3 +331,16 @@ def test_expired_uploads_are_swept(env: Env) -> None:
     assert sweep(settings.resumable_dir, later) >= 1
     assert not any(p.name.startswith(upload_id) for p in folder.iterdir())
     assert client.head(path, headers={**TUS, **who}).status_code == 404
+
+
+def test_creation_and_termination_are_audited_the_chunks_are_not(env: Env) -> None:
+    client, who = env.api.client, key(env, "archivist-a")
+    path = upload_path(create(client, who, 4, name="audited.bin"))
+    assert patch(client, who, path, 0, b"abcd").status_code == 204
+    assert client.delete(path, headers={**TUS, **who}).status_code == 204
+    log = client.get("/api/audit", params={"size": 500}, headers=key(env, "admin")).json()
+    about = [
+        e for e in log["entries"] if path in str(e.get("path")) or e.get("path") == "/api/uploads/"
+    ]
+    actions = {e["action"].split(" ")[0] for e in about}
+    assert {"POST", "DELETE"} <= actions and "PATCH" not in actions, about
