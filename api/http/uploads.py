@@ -184,7 +184,9 @@ class _Receiver:
 
     Runs in worker threads, one `feed` at a time."""
 
-    def __init__(self, upload: Upload, boundary: bytes, on_field: FieldCheck, scratch: Path | None):
+    def __init__(
+        self, upload: Upload, boundary: bytes, on_field: FieldCheck, scratch: Path | None = None
+    ):
         self.upload = upload
         self.on_field = on_field
         self.scratch = scratch

@@ -186,6 +186,7 @@ def valid_path_values(corpus: Corpus, token: str) -> dict[str, str]:
         "job_id": "20260101T000000Z-nothing-000000",
         "n": "1",
         "path": "style.css",
+        "uuid": "0123456789abcdef0123456789abcdef",  # a resumable upload's id (none such)
     }
 
 
