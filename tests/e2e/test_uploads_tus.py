@@ -7,11 +7,14 @@ batch (which must not lose the upload) each answer as the protocol and the API s
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 
@@ -83,11 +86,18 @@ def offset_of(client: TestClient, headers: dict[str, str], path: str) -> int:
     return int(head.headers["Upload-Offset"])
 
 
-def cut_patch(
-    client: TestClient, headers: dict[str, str], path: str, data: bytes, total: int
-) -> int:
-    """A PATCH whose connection drops after `data` of the `total` bytes it announced: the
-    server keeps what arrived. Driven at the ASGI level, where a client can vanish mid-body."""
+def asgi_patch(
+    client: TestClient,
+    headers: dict[str, str],
+    path: str,
+    data: bytes,
+    total: int,
+    hang: bool = False,
+) -> Future[None]:
+    """A PATCH announcing `total` bytes that sends `data`, then its connection drops (the server
+    hears of it) or, with `hang`, goes silent (a half-open connection: the server hears
+    nothing). Driven at the ASGI level, where a client can vanish mid-body; returns when the
+    server is waiting for more, with the request's future."""
     raw = {
         **TUS,
         **headers,
@@ -111,25 +121,28 @@ def cut_patch(
         "server": ("heritage.test", 80),
         "state": {},
     }
-    messages: list[dict[str, Any]] = [
-        {"type": "http.request", "body": data, "more_body": True},
-        {"type": "http.disconnect"},
-    ]
-    statuses: list[int] = []
+    sent = threading.Event()
 
     async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
+        if not sent.is_set():
+            sent.set()
+            return {"type": "http.request", "body": data, "more_body": True}
+        if hang:
+            await anyio.sleep_forever()
+        return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
+        pass
 
     async def call() -> None:
         await client.app(scope, receive, send)  # type: ignore[arg-type]
 
     assert client.portal is not None
-    client.portal.call(call)
-    return statuses[0] if statuses else 0
+    future = client.portal.start_task_soon(call)
+    if not hang:
+        future.result()
+    assert sent.wait(10)
+    return future
 
 
 def key(env: Env, actor: str) -> dict[str, str]:
@@ -154,7 +167,7 @@ def test_a_dropped_upload_resumes_from_its_offset_and_its_batch_ingests(env: Env
     sixty = len(photo) * 6 // 10
     path = upload_path(create(client, who, len(photo)))
     assert offset_of(client, who, path) == 0
-    cut_patch(client, who, path, photo[:sixty], len(photo))  # the network drops at 60 %
+    asgi_patch(client, who, path, photo[:sixty], len(photo))  # the network drops at 60 %
     assert offset_of(client, who, path) == sixty  # what arrived is kept
     resumed = patch(client, who, path, sixty, photo[sixty:])
     assert resumed.status_code == 204, resumed.text
@@ -344,3 +357,20 @@ def test_creation_and_termination_are_audited_the_chunks_are_not(env: Env) -> No
     ]
     actions = {e["action"].split(" ")[0] for e in about}
     assert {"POST", "DELETE"} <= actions and "PATCH" not in actions, about
+
+
+def test_a_silent_connection_is_released_when_its_client_resumes(env: Env) -> None:
+    """The old PATCH waits for bytes that never come (no FIN reached the server); the resume
+    releases it, its bytes are kept, and the client goes on from the offset it then learns."""
+    client, who = env.api.client, key(env, "archivist-a")
+    photo = jpeg(5)
+    half = len(photo) // 2
+    path = upload_path(create(client, who, len(photo), name="半.jpg"))
+    stuck = asgi_patch(client, who, path, photo[:half], len(photo), hang=True)
+    assert offset_of(client, who, path) == 0  # the stuck PATCH has not saved its offset yet
+    stale = patch(client, who, path, 0, photo)  # the client resumes from what HEAD said
+    assert stale.status_code == 409  # the released PATCH kept its half first
+    stuck.result(timeout=10)
+    assert offset_of(client, who, path) == half
+    rest = patch(client, who, path, half, photo[half:])
+    assert rest.status_code == 204 and rest.headers["Upload-Offset"] == str(len(photo))

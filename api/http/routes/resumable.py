@@ -13,9 +13,10 @@ Guards around the library (each one a gap found reading its source, 4.4.3):
   (HEAD needs both); no deferred length, no body on POST (the library would read it into memory
   unchecked), no concatenation (it would copy gigabytes on the event loop). `OPTIONS` says so.
 - PATCH: its `Tus-Resumable` and `Content-Type` are checked before a byte is written (the library
-  checks them after), and a second PATCH of an upload already being written answers 423 (tus
-  clients retry it) instead of waiting for the library's file lock, which sleeps on the event
-  loop; one process per data dir, as for the rest of the API.
+  checks them after). A second PATCH of an upload already being written releases the first (see
+  `_Writer`) and waits for it to end, at most RELEASE_SECONDS, then 423 (tus clients retry it),
+  never the library's file lock, which would sleep on the event loop; one process per data dir,
+  as for the rest of the API.
 - A finished upload is marked for `POST /api/ingest` and `POST /workspace/upload` (field
   `uploads`), which take it into an ingest job.
 Writes are audited: creation and termination here, the batch where it is submitted; the PATCHes
@@ -24,6 +25,7 @@ that carry the bytes are not each an audit line.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +34,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Message, Receive
 from tuspyserver import create_tus_router
 
 from api.http.auth import require_api_key
@@ -52,6 +55,7 @@ PREFIX = "/api/uploads"
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,expiration,termination"
 PATCH_TYPE = "application/offset+octet-stream"
+RELEASE_SECONDS = 5.0  # how long a resuming PATCH waits for the one it released to end
 
 
 def _settings(request: Request) -> Settings:
@@ -80,17 +84,50 @@ async def upload_folder(
         return
     request.state.writer = None  # one chunk of an upload; the batch that ingests it is audited
     _check_patch(request)
-    writing: set[str] = request.app.state.__dict__.setdefault("tus_writing", set())
+    writers: dict[str, _Writer] = request.app.state.__dict__.setdefault("tus_writers", {})
     key = f"{folder.name}/{upload_id}"
-    if key in writing:
-        raise HTTPException(
-            423, f"upload {upload_id!r} is being written by another request; try again shortly"
-        )
-    writing.add(key)
+    if (older := writers.get(key)) is not None:
+        older.release.set()  # its client has come back on a new connection: the old one is dead
+        try:
+            await asyncio.wait_for(older.ended.wait(), RELEASE_SECONDS)
+        except TimeoutError:
+            raise HTTPException(
+                423, f"upload {upload_id!r} is being written by another request; try again shortly"
+            ) from None
+    writer = writers[key] = _Writer()
+    request._receive = writer.releasable(request.receive)  # what the library's PATCH reads
     try:
         yield folder
     finally:
-        writing.discard(key)
+        if writers.get(key) is writer:
+            del writers[key]
+        writer.ended.set()
+
+
+class _Writer:
+    """The PATCH writing an upload now. A connection that died without a word (a county network
+    dropping, a laptop changing Wi-Fi) leaves its request waiting for bytes that never come, for
+    hours; when its client resumes, the new PATCH releases the old one, which then ends as a
+    dropped connection does: the bytes it got are kept and its offset saved (as tusd does)."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.ended = asyncio.Event()
+
+    def releasable(self, receive: Receive) -> Receive:
+        async def receive_or_release() -> Message:
+            if self.release.is_set():
+                return {"type": "http.disconnect"}
+            message = asyncio.ensure_future(receive())
+            released = asyncio.ensure_future(self.release.wait())
+            await asyncio.wait({message, released}, return_when=asyncio.FIRST_COMPLETED)
+            if message.done():
+                released.cancel()
+                return message.result()
+            message.cancel()
+            return {"type": "http.disconnect"}
+
+        return receive_or_release
 
 
 def _check_creation(request: Request) -> None:
