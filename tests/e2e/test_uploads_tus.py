@@ -367,10 +367,13 @@ def test_a_silent_connection_is_released_when_its_client_resumes(env: Env) -> No
     half = len(photo) // 2
     path = upload_path(create(client, who, len(photo), name="半.jpg"))
     stuck = asgi_patch(client, who, path, photo[:half], len(photo), hang=True)
-    assert offset_of(client, who, path) == 0  # the stuck PATCH has not saved its offset yet
-    stale = patch(client, who, path, 0, photo)  # the client resumes from what HEAD said
-    assert stale.status_code == 409  # the released PATCH kept its half first
-    stuck.result(timeout=10)
+    try:
+        assert offset_of(client, who, path) == 0  # the stuck PATCH has not saved its offset
+        stale = patch(client, who, path, 0, photo)  # the client resumes from what HEAD said
+        assert stale.status_code == 409, stale.text  # the released PATCH kept its half first
+        stuck.result(timeout=10)
+    finally:
+        stuck.cancel()  # a failure here must not leave the app waiting for it
     assert offset_of(client, who, path) == half
     rest = patch(client, who, path, half, photo[half:])
     assert rest.status_code == 204 and rest.headers["Upload-Offset"] == str(len(photo))
