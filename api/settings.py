@@ -84,7 +84,10 @@ class Settings(BaseSettings):
         None, description="A JSON word list replacing the shipped sensitive-terms list."
     )
     upload_max_bytes: int = Field(
-        20 * 1024**3, ge=1, description="Largest POST /api/ingest body, all its files together."
+        20 * 1024**3,
+        ge=1,
+        description="Largest POST /api/ingest body, all its files together; also the largest "
+        "resumable upload (one file).",
     )
     queue: Literal["local", "celery"] = Field(
         "local", description="Where upload jobs run: in the API process, or on `heritage worker`s."
@@ -119,6 +122,11 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         """Where `POST /api/ingest` receives files, one folder per job, removed after it."""
         return self.data_dir / "uploads"
+
+    @property
+    def resumable_dir(self) -> Path:
+        """Where resumable (tus) uploads are received: kept across restarts, swept when expired."""
+        return self.data_dir / "resumable"
 
     def store_config(self) -> StoreConfig:
         from repository.config import StoreConfig

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const vendor = join(here, "..", "api", "static", "vendor");
+const vendor = join(here, "..", "api", "http", "static", "vendor");
 
 const packages = [
   {
@@ -15,6 +15,13 @@ const packages = [
       ["build/openseadragon/openseadragon.min.js", "openseadragon.min.js"],
       ["build/openseadragon/images", "images"],
       ["LICENSE.txt", "LICENSE.txt"],
+    ],
+  },
+  {
+    name: "tus-js-client",  // the workspace upload page's resumable uploads (tus 1.0)
+    files: [
+      ["dist/tus.min.js", "tus.min.js"],
+      ["LICENSE", "LICENSE.txt"],
     ],
   },
 ];

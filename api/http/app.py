@@ -26,6 +26,7 @@ from api.http.routes import (
     jobs,
     oai,
     pages,
+    resumable,
     review,
     search,
     share,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)
     app.include_router(workspace_admin.router)  # the admins' workspace: people and keys
+    app.include_router(resumable.tus_router(services.settings))  # tus: /api/uploads/
     app.include_router(docs.router)
     app.add_middleware(AuditMiddleware)
     install_error_handlers(app)

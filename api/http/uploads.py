@@ -9,6 +9,10 @@ File names come from the client, so each is checked before a byte of it is writt
 path of plain names (`歌曲/01.jpg` keeps its folder, Chinese names stay as they are), never `..`,
 an absolute path, a drive letter, NUL or another control character.
 
+A text field `uploads` (repeatable) names a finished resumable upload of the caller
+(`api.http.routes.resumable`): its file joins the job as if it had been in the form, linked in
+from the scratch folder. A form whose files all went that way may be sent urlencoded.
+
 One job's folder:
   files/<name>           plain files at the names sent: ingested as one folder, so a manifest
                          names them as sent
@@ -23,6 +27,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request
 from python_multipart.exceptions import MultipartParseError
@@ -30,13 +35,17 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
 from api.operations.jobs import Upload
+from api.operations.resumable import finished, take
 from ingest.discover import normalise_relpath
 from ingest.unpack import archive_kind
 from schemas.errors import InvalidInput
 
 FILE_FIELDS = ("files", "manifest")
-TEXT_FIELDS = ("collection", "status", "access", "dry_run", "csrf_token")  # token: workspace
+TEXT_FIELDS = ("collection", "status", "access", "dry_run", "csrf_token", "uploads")  # token: form
+REPEATABLE = ("uploads",)  # the id of a finished resumable upload, once per file
 TEXT_FIELD_MAX = 1024  # bytes: a slug or a status word
+FIELDS_MAX = 64 * 1024  # bytes: a form of text fields only (collection, uploads …)
+URLENCODED = "application/x-www-form-urlencoded"
 FEED_BYTES = 1024 * 1024  # parse (and write) in steps of about this size, each in a worker thread
 MAX_NAME_PART_BYTES = 255  # what common file systems allow for one name
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -81,13 +90,18 @@ def _binary_units(size: int) -> str:
     return ""
 
 
-async def receive_upload(request: Request, root: Path, limit: int, on_field: FieldCheck) -> Upload:
+async def receive_upload(
+    request: Request, root: Path, limit: int, on_field: FieldCheck, scratch: Path | None = None
+) -> Upload:
     """Stream the request's form (at most `limit` bytes) into `root`, made here. On any error
-    the caller removes `root`."""
+    the caller removes `root`. A field `uploads` names a finished resumable upload in the
+    caller's `scratch` folder: it joins the job as if its file had been in the form."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
-    receiver = _Receiver(Upload(root), _boundary(request), on_field)
+    if request.headers.get("content-type", "").startswith(URLENCODED):
+        return await _receive_fields(request, Upload(root), on_field, scratch)
+    receiver = _Receiver(Upload(root), _boundary(request), on_field, scratch)
     root.mkdir(parents=True)
     received = 0
     pending: list[bytes] = []
@@ -110,12 +124,42 @@ async def receive_upload(request: Request, root: Path, limit: int, on_field: Fie
     return receiver.upload
 
 
+async def _receive_fields(
+    request: Request, upload: Upload, on_field: FieldCheck, scratch: Path | None
+) -> Upload:
+    """A form of text fields only (`uploads` naming every file): what an API client sends
+    when all its files went ahead as resumable uploads."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FIELDS_MAX:
+            raise HTTPException(413, f"a form without files is at most {FIELDS_MAX} bytes")
+    try:
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise HTTPException(422, "the form is not UTF-8 text") from None
+    receiver = _Receiver(upload, b"-", on_field, scratch)
+    upload.root.mkdir(parents=True)
+    for name, value in fields:
+        if name not in TEXT_FIELDS:
+            on_field(name, None)  # as a multipart part would be: the CSRF check comes first
+            raise HTTPException(
+                422,
+                f"form field {name!r}: send files as multipart/form-data, or name finished "
+                f"resumable uploads in 'uploads'; expected {', '.join(TEXT_FIELDS)}",
+            )
+        await run_in_threadpool(receiver.text_field, name, value.strip())
+    return upload
+
+
 def _boundary(request: Request) -> bytes:
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise HTTPException(
-            415, "send the upload as multipart/form-data (fields collection, files, manifest)"
+            415,
+            "send the upload as multipart/form-data (fields collection, files, manifest), or "
+            f"as {URLENCODED} when 'uploads' names every file",
         )
     return boundary
 
@@ -142,9 +186,12 @@ class _Receiver:
 
     Runs in worker threads, one `feed` at a time."""
 
-    def __init__(self, upload: Upload, boundary: bytes, on_field: FieldCheck):
+    def __init__(
+        self, upload: Upload, boundary: bytes, on_field: FieldCheck, scratch: Path | None = None
+    ):
         self.upload = upload
         self.on_field = on_field
+        self.scratch = scratch
         self.ended = False
         self.parser = MultipartParser(
             boundary,
@@ -222,22 +269,28 @@ class _Receiver:
             self._name = safe_relpath(sent)
         except ValueError as exc:
             raise HTTPException(422, f"file name {sent!r}: {exc}") from None
-        if self._field == "manifest":
-            if self.upload.manifest is not None:
-                raise HTTPException(422, "send one manifest only")
-            self._target = self.upload.root / "manifest" / self._name.rsplit("/", 1)[-1]
-        else:
-            if self._name in self._seen:
-                raise HTTPException(422, f"file name {self._name!r} is sent twice")
-            self._seen.add(self._name)
-            self._target = self.upload.files_dir / self._name
+        self._target = self._place(self._field, self._name)
         try:
-            self._target.parent.mkdir(parents=True, exist_ok=True)
             self._out = self._target.open("xb")
         except OSError as exc:
-            raise HTTPException(
-                422, f"file name {self._name!r} clashes with another file of this upload ({exc})"
-            ) from None
+            raise _clash(self._name, exc) from None
+
+    def _place(self, field: str, name: str) -> Path:
+        """Where a file of `field` named `name` (checked) goes; its folder made."""
+        if field == "manifest":
+            if self.upload.manifest is not None:
+                raise HTTPException(422, "send one manifest only")
+            target = self.upload.root / "manifest" / name.rsplit("/", 1)[-1]
+        else:
+            if name in self._seen:
+                raise HTTPException(422, f"file name {name!r} is sent twice")
+            self._seen.add(name)
+            target = self.upload.files_dir / name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _clash(name, exc) from None
+        return target
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._skip:
@@ -263,23 +316,55 @@ class _Receiver:
         if self._field == "manifest":
             self.upload.manifest = self._target
             return
-        self.upload.names.append(self._name)
-        if _is_archive(self._target):
+        self._arrived(self._target, self._name)
+
+    def _arrived(self, target: Path, name: str) -> None:
+        """A file of field `files` is complete at `target`: an archive goes on its own shelf."""
+        self.upload.names.append(name)
+        if _is_archive(target):
             shelf = self.upload.root / "archives" / str(len(self.upload.archives))
             shelf.mkdir(parents=True)
-            self.upload.archives.append(self._target.rename(shelf / self._target.name))
+            self.upload.archives.append(target.rename(shelf / target.name))
         else:
             self.upload.plain_files += 1
+
+    def _take(self, upload_id: str) -> None:
+        """Field `uploads`: the caller's finished resumable upload joins the job's files."""
+        try:
+            if self.scratch is None:
+                raise InvalidInput("resumable uploads are not taken here")
+            done = finished(self.scratch, upload_id)
+            name = safe_relpath(done.name)
+        except ValueError as exc:
+            raise HTTPException(422, f"form field 'uploads': {exc}") from None
+        target = self._place("files", name)
+        try:
+            take(done, target)
+        except OSError as exc:
+            raise _clash(name, exc) from None
+        self.upload.resumed.append(upload_id)
+        self._arrived(target, name)
 
     def _text_field(self) -> None:
         try:
             value = self._text.decode("utf-8").strip()
         except UnicodeDecodeError:
             raise HTTPException(422, f"form field {self._field!r} is not UTF-8 text") from None
-        if self._field in self.upload.fields:
-            raise HTTPException(422, f"form field {self._field!r} is sent twice")
-        self.upload.fields[self._field] = value
-        self.on_field(self._field, value)
+        self.text_field(self._field, value)
+
+    def text_field(self, name: str, value: str) -> None:
+        if name in self.upload.fields and name not in REPEATABLE:
+            raise HTTPException(422, f"form field {name!r} is sent twice")
+        self.upload.fields[name] = value
+        self.on_field(name, value)
+        if name == "uploads":
+            self._take(value)
 
     def _end(self) -> None:
         self.ended = True
+
+
+def _clash(name: str, exc: OSError) -> HTTPException:
+    return HTTPException(
+        422, f"file name {name!r} clashes with another file of this upload ({exc})"
+    )

@@ -66,6 +66,7 @@ class Upload:
     archives: list[Path] = field(default_factory=list)
     manifest: Path | None = None
     plain_files: int = 0
+    resumed: list[str] = field(default_factory=list)  # finished resumable uploads it took (ids)
 
     @property
     def files_dir(self) -> Path:

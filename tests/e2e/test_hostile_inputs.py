@@ -188,6 +188,7 @@ def valid_path_values(corpus: Corpus, token: str) -> dict[str, str]:
         "path": "style.css",
         "project_id": "project-vii-16",
         "bearer_id": "bearer-wang-1950",
+        "uuid": "0123456789abcdef0123456789abcdef",  # a resumable upload's id (none such)
     }
 
 

@@ -38,6 +38,7 @@ from api.operations.jobs import (
     new_job_id,
     report_for,
 )
+from api.operations.resumable import discard, owner_folder
 from api.services import Services
 from ingest.errors import IngestError
 from ingest.manifest import load_manifest
@@ -57,7 +58,7 @@ _FORM = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "required": ["collection", "files"],
+                    "required": ["collection"],
                     "properties": {
                         "collection": {"type": "string", "description": "Collection slug"},
                         "files": {
@@ -65,6 +66,12 @@ _FORM = {
                             "items": {"type": "string", "format": "binary"},
                             "description": "Images, media, documents, ZIP/TAR archives or bags; "
                             "a name may hold folders (歌曲/01.wav), never '..'",
+                        },
+                        "uploads": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Ids of finished resumable uploads "
+                            "(`/api/uploads/`, tus) of this caller: their files join the job",
                         },
                         "manifest": {
                             "type": "string",
@@ -178,7 +185,11 @@ def _job_for(job_id: str, upload: Upload, caller: Caller, services: Services) ->
     if not collection:
         raise HTTPException(422, "form field 'collection' (a collection slug) is required")
     if not upload.names:
-        raise HTTPException(422, "send at least one file in the form field 'files'")
+        raise HTTPException(
+            422,
+            "send at least one file in the form field 'files' "
+            "(or a finished resumable upload's id in 'uploads')",
+        )
     status = _choice(upload, "status", INGEST_STATUSES)
     access = _choice(upload, "access", ACCESS_LEVELS)
     dry_run = _choice(upload, "dry_run", DRY_RUN_VALUES) in ("1", "on")
@@ -241,12 +252,15 @@ async def accept_upload(
 
     try:
         limit = services.settings.upload_max_bytes
-        upload = await receive_upload(request, root, limit, check_field)
+        scratch = owner_folder(services.settings.resumable_dir, caller)
+        upload = await receive_upload(request, root, limit, check_field, scratch)
         job = await run_in_threadpool(_job_for, job_id, upload, caller, services)
         await run_in_threadpool(_submit, request, caller, runner, job, upload)
     except BaseException:
-        Upload(root).remove()
+        Upload(root).remove()  # resumable uploads it took stay where they were
         raise
+    for upload_id in upload.resumed:  # queued: the job's folder holds their files now
+        await run_in_threadpool(discard, scratch, upload_id)
     return job
 
 

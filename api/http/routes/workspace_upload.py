@@ -3,7 +3,9 @@
 `GET /workspace/jobs/{id}` (state, counts and, once done, the report table) and
 `GET /workspace/manifest-template.xlsx`.
 
-The form is plain multipart, so it works without JavaScript: its CSRF token is the first form
+With scripts, the page sends each file as a resumable upload first (`/api/uploads/`, tus) and
+then this form with their ids in `uploads`. The form is plain multipart, so it works without
+JavaScript: its CSRF token is the first form
 field and must arrive before `collection` (scripts may send `X-CSRF-Token` instead); nothing is
 queued without it. Permissions are the API's: archivists and above; a job page for its submitter,
 its institution's curators and admins, 404 for anyone else. No session: 303 to the sign-in form.
@@ -28,9 +30,15 @@ from api.http.routes.jobs import (
     readable_report,
     visible_job,
 )
-from api.http.sessions import CSRF_FIELD, CSRF_HEADER, PRIVATE, check_csrf
+from api.http.sessions import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    PRIVATE,
+    check_csrf,
+)
 from api.http.workspace_support import signed_in, to_login
 from api.operations.collections import institution_collections
+from api.operations.resumable import KEEP_DAYS
 from ingest.manifest_template import manifest_template
 from ingest.pipeline import ACCESS_LEVELS
 from ingest.report import REPORT_COLUMNS, FieldChange, Outcome
@@ -39,6 +47,7 @@ router = APIRouter(tags=["workspace"], include_in_schema=False)
 
 REFRESH_SECONDS = 3
 CHANGE_VALUE = 200  # characters of one value in the changes table
+CHUNK_BYTES = 8 * 1024 * 1024  # one PATCH of the page's resumable uploads (tus-js-client)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 OutcomeFilter = Literal[
@@ -74,6 +83,8 @@ def upload_form(request: Request) -> Response:
         "collections": _collections(request, caller.institution),
         "statuses": [s for s in INGEST_STATUSES if s != "published" or caller.has_role("curator")],
         "access_levels": ACCESS_LEVELS,
+        "chunk_bytes": CHUNK_BYTES,
+        "keep_days": KEEP_DAYS,
     }
     response = render(request, "workspace/upload.html", context)
     response.headers.update(PRIVATE)
