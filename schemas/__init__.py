@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         reigns,
         resolve_category,
         validate_collection,
+        validate_comment,
         validate_manifest_row,
         validate_record,
     )
@@ -43,6 +44,7 @@ __all__ = [
     "reigns",
     "resolve_category",
     "validate_collection",
+    "validate_comment",
     "validate_manifest_row",
     "validate_record",
 ]

@@ -74,7 +74,7 @@ def _read_json(name: str) -> Any:
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """`name` is 'record', 'manifest-row' or 'collection'."""
+    """`name` is 'record', 'manifest-row', 'collection' or 'comment'."""
     schema: dict[str, Any] = _read_json(f"{name}.schema.json")
     return schema
 
@@ -107,6 +107,11 @@ def validate_record(record: Mapping[str, Any]) -> None:
 def validate_collection(description: Mapping[str, Any]) -> None:
     """Raise SchemaError naming the first bad field of a collection description."""
     _validate("collection", description, f"collection {description.get('slug', '?')}")
+
+
+def validate_comment(comment: Mapping[str, Any]) -> None:
+    """Raise SchemaError naming the first bad field of a visitor's comment."""
+    _validate("comment", comment, f"comment {comment.get('id', '?')}")
 
 
 def validate_manifest_row(row: dict[str, Any], where: str = "manifest row") -> None:
