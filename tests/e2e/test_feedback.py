@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from api.http.i18n import message
-from repository.comments import CommentStore
+from repository.comments import CommentStore, RatingStore
 from repository.users import UserStore
 from tests.e2e.governance_support import INST_A, INST_B, Repo, governed_repository
 
@@ -284,3 +284,31 @@ def test_a_cross_site_arrival_keeps_the_visitors_session(app: Any, item: str) ->
     page = client.get(f"/items/{item}", headers={"Sec-Fetch-Site": "cross-site"})
     assert page.status_code == 200 and "set-cookie" not in page.headers
     assert 'id="feedback-open"' in page.text and "csrf_token" not in page.text
+
+
+def section(html: str, element_id: str) -> str:
+    start = html.index(f'id="{element_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_insights_show_the_most_valued_and_most_corrected(repo: Repo, app: Any) -> None:
+    valued, corrected = repo.ids["b-public"], repo.ids["public-published"]
+    for _ in range(3):
+        client, csrf = visitor(app, valued)
+        client.post(f"/items/{valued}/rating", data={"stars": "5", "csrf_token": csrf})
+    hidden = repo.ids["public-draft"]  # ratings stored for a hidden item never show
+    for rater in "abc":
+        RatingStore(repo.services.store).rate(hidden, rater * 64, 5)
+    client, csrf = visitor(app, corrected)
+    send(client, corrected, csrf, kind="correction", text="年代应为 1950 年代")
+    send(client, valued, csrf, kind="correction", text="还没审核的纠错")
+    curator = signed_in(app, "curator-a")
+    decide(curator, corrected, stored(repo, corrected, "年代应为 1950 年代")["id"], "approve")
+
+    page = curator.get("/insights?lang=zh")
+    assert page.status_code == 200
+    best = section(page.text, "insights-valued")
+    assert repo.title("b-public") in best and repo.title("public-draft") not in best
+    most = section(page.text, "insights-corrected")
+    assert repo.title("public-published") in most
+    assert repo.title("b-public") not in most  # its correction is still pending
