@@ -32,6 +32,18 @@ def nth_file(record: Mapping[str, Any], role: str, n: int) -> dict[str, Any] | N
     return files[n - 1] if 1 <= n <= len(files) else None
 
 
+def paged_originals(record: Mapping[str, Any]) -> list[bool]:
+    """For each file of the record, whether it belongs to an original that has page images (a
+    file's derivatives follow its original in `files`)."""
+    groups: list[int] = []
+    group = 0
+    for file in record.get("files", []):
+        group += file["role"] == "original"
+        groups.append(group)
+    paged = {g for g, f in zip(groups, record.get("files", []), strict=True) if f["role"] == "page"}
+    return [g in paged for g in groups]
+
+
 def category_fields(category: str | None, lang: str) -> dict[str, Any]:
     if not category:
         return {"category_label": None, "category_labels": None}

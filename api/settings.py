@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     default_access: Literal["public", "institution", "restricted"] = "public"
     institution: str = "local"
     max_image_pixels: int = Field(250_000_000, description="Refuse larger images (bombs).")
+    document_max_pages: int = Field(
+        500, ge=1, le=100_000, description="Pages of a PDF or TIFF given a page image."
+    )
+    document_pages_seconds: float = Field(
+        300.0, gt=0, description="Time one document's page images may take."
+    )
     video_max_side: int = Field(1280, ge=16, description="Longest side of video access copies.")
     video_crf: int = Field(23, ge=0, le=51, description="x264 quality (lower is better).")
     video_preset: X264_PRESETS = "veryfast"
@@ -85,6 +91,17 @@ class Settings(BaseSettings):
     )
     upload_max_bytes: int = Field(
         20 * 1024**3, ge=1, description="Largest POST /api/ingest body, all its files together."
+    )
+    queue: Literal["local", "celery"] = Field(
+        "local", description="Where upload jobs run: in the API process, or on `heritage worker`s."
+    )
+    broker_url: str = Field("", description="The Celery broker (Redis) when queue is celery.")
+    queue_lease_seconds: int = Field(
+        120,
+        ge=5,
+        le=86400,
+        description="A worker renews its claim on a running job this often (x 1/3); a job whose "
+        "claim lapsed (its worker died) is taken over by the next worker.",
     )
 
     @property

@@ -40,6 +40,7 @@ class Normalized:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # problems recovered from
     text: str | None = None
+    text_pages: list[int] = field(default_factory=list)  # where each page's text begins
 
 
 @dataclass(frozen=True)
@@ -126,11 +127,34 @@ def _document(
     return Normalized(
         media_type=result.media_type,
         original=original,
-        derived=_pictures(result.access, result.thumbnail),
+        derived=_pictures(result.access, result.thumbnail) + _pages(result.pages),
         technical=technical,
         notes=list(result.notes),
+        warnings=list(result.warnings),
         text=result.text,
+        text_pages=list(result.page_starts),
     )
+
+
+def _pages(pages: tuple[Derivative, ...]) -> list[Made]:
+    """A `page` entry for each page picture of a document of more than one page (page 1's is
+    the access copy's blob again: stored once, as the store is content-addressed)."""
+    if len(pages) < 2:
+        return []
+    return [
+        Made(
+            picture.path,
+            {
+                "role": "page",
+                "media_type": picture.media_type,
+                "format": "JPEG",
+                "width": picture.width,
+                "height": picture.height,
+                "page": number,
+            },
+        )
+        for number, picture in enumerate(pages, start=1)
+    ]
 
 
 # identify has read the bytes already; the document maker need not sniff them again.

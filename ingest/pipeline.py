@@ -18,7 +18,6 @@ event that stops running ffmpeg processes; every temporary folder is removed on 
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import shutil
@@ -47,10 +46,18 @@ from ingest.manifest import (
     load_manifest,
     pair_rows,
 )
+from ingest.media.document import DocumentLimits
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.normalize import AV_KINDS, Settings
-from ingest.record import Defaults, add_events, build_record, keep_curated, same_content
+from ingest.record import (
+    Defaults,
+    add_events,
+    build_record,
+    field_changes,
+    keep_curated,
+    same_content,
+)
 from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
 from ingest.worker import Task, TaskResult, init_worker, process
@@ -85,6 +92,7 @@ class IngestOptions:
     agent: str = "heritage-ingest"
     max_image_pixels: int = 250_000_000
     transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
+    documents: DocumentLimits = field(default_factory=DocumentLimits)  # pages and text
     ffmpeg_concurrency: int = field(default_factory=default_ffmpeg_concurrency)
     unpack_limits: UnpackLimits = field(default_factory=UnpackLimits)
     sensitive_terms_file: Path | None = None  # None: the shipped list
@@ -158,7 +166,7 @@ def run_ingest(
         shutil.rmtree(scratch, ignore_errors=True)
         report.finished = now_iso()
         if not options.dry_run:
-            store.put_bytes(report_key(job_id), _report_json(report))
+            store.put_bytes(report_key(job_id), report.to_json())
     return report
 
 
@@ -300,10 +308,6 @@ def _collection_description(options: IngestOptions) -> dict[str, Any]:
     }
 
 
-def _report_json(report: IngestReport) -> bytes:
-    return json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
-
-
 class _Run:
     """The state of one run in the main process: what was seen, decided and stored."""
 
@@ -419,7 +423,9 @@ class _Run:
             collection=self.options.collection,
             identifier=unit.fields.get("identifier"),
             store_config=self.store_config,
-            settings=Settings(self.options.max_image_pixels, self.options.transcode),
+            settings=Settings(
+                self.options.max_image_pixels, self.options.transcode, self.options.documents
+            ),
             dry_run=self.options.dry_run,
             scratch=self.scratch,
         )
@@ -507,6 +513,7 @@ class _Run:
         screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         kept = [conflict.describe() for conflict in conflicts]
+        changes = field_changes(record, existing, conflicts, replaced) if existing else []
         if existing is not None and same_content(record, existing):
             self._remember(existing)
             self._index(existing)  # a killed run may have stored it without indexing it
@@ -518,6 +525,7 @@ class _Run:
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                changes=changes,
             )
         bag = unit.files[0].bag
         add_events(
@@ -544,12 +552,13 @@ class _Run:
         if self.options.dry_run:
             return ItemOutcome(
                 unit.source,
-                "would-store",
+                "would-update" if existing else "would-store",
                 id=result.item_id,
                 reason="; ".join(notes) or None,
                 row=row,
                 files=roles,
                 conflicts=conflicts,
+                changes=changes,
             )
         try:  # the commit point: every blob it names is already stored
             self.records.save(record, if_match=read_at)
@@ -566,6 +575,7 @@ class _Run:
             row=row,
             files=roles,
             conflicts=conflicts,
+            changes=changes,
         )
 
     def _duplicate_of(self, unit: _Unit, result: TaskResult) -> tuple[str, str] | None:

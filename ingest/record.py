@@ -9,7 +9,8 @@ has the outcome "warning" and says what happened.
 A re-run never undoes what people decided about an existing item (`keep_curated`): its status,
 access, embargo and owner stay as review and editing left them, and so does every field a person
 edited since (a PATCH names the fields in its metadata-modification event) unless the run was
-asked to overwrite edits. Each value not applied is a `Conflict` in the report.
+asked to overwrite edits. Each value not applied is a `Conflict` in the report, and every field
+the row would change is a `FieldChange` (`field_changes`): the preview a dry run shows.
 
 An item's media_type is its files' common kind, or "mixed" when they differ (photos and a video
 of one performance); its `technical` facts are its first file's; its `text` is every document's
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from ingest.report import Conflict
+from ingest.report import ChangeAction, Conflict, FieldChange
 from ingest.tag import derive
 from ingest.text import guess_language
 from ingest.worker import FileResult
@@ -97,16 +98,20 @@ def build_record(
         record["media_type"] = existing["media_type"]
         technical = existing.get("technical", {})
         text = existing.get("text")
+        text_pages = existing.get("text_pages")
     else:
         record["files"] = [entry for result in files for entry in result.entries]
         technical = files[0].technical
         text = joined_text(files)
+        text_pages = joined_text_pages(files, text)
     if "title" not in record:
         record["title"] = embedded_title(technical) or title_from_name(files[0].relpath)
     if technical:
         record["technical"] = technical
     if text:
         record["text"] = text
+        if text_pages:
+            record["text_pages"] = text_pages
     derived = derive(
         media_type=record["media_type"],
         technical=technical,
@@ -137,6 +142,24 @@ def joined_text(files: list[FileResult]) -> str | None:
         return texts[0][1][:TEXT_MAX]
     joined = "\n\n".join(f"[{relpath}]\n{text}" for relpath, text in texts)
     return joined[:TEXT_MAX] or None
+
+
+def joined_text_pages(files: list[FileResult], joined: str | None) -> list[int] | None:
+    """Where each page's text begins in `joined_text(files)`: for an item whose text has one
+    paged document (pages of two documents would need two numberings); None otherwise."""
+    paged = [f for f in files if f.text_pages or any(e["role"] == "page" for e in f.entries)]
+    if joined is None or len(paged) != 1 or not paged[0].text or not paged[0].text_pages:
+        return None
+    shift = 0
+    texts = [f for f in files if f.text]
+    if len(texts) > 1:
+        for f in texts:
+            shift += len(f"[{f.relpath}]\n")
+            if f is paged[0]:
+                break
+            shift += len(f.text or "") + 2
+    starts = [shift + start for start in paged[0].text_pages if shift + start < len(joined)]
+    return starts or None
 
 
 def embedded_title(technical: dict[str, Any]) -> dict[str, str] | None:
@@ -180,6 +203,46 @@ def keep_curated(
             conflicts.append(Conflict(name, record.get(name), existing.get(name), EDITED))
             _restore(record, existing, name)
     return conflicts, replaced
+
+
+def field_changes(
+    record: Mapping[str, Any],
+    existing: Mapping[str, Any],
+    conflicts: Sequence[Conflict],
+    replaced: Sequence[str],
+) -> list[FieldChange]:
+    """Every field of `existing` the manifest row would change, by field name: what `record`
+    (after `keep_curated` and screening) changes, and each value kept instead (`conflicts`).
+
+    Events and timestamps are left out (every run changes them); files and extracted text are
+    summarised, so a report does not carry a document's whole text twice."""
+    changes: list[FieldChange] = []
+    for conflict in conflicts:
+        action: ChangeAction = "kept-decision" if conflict.field in DECISIONS else "kept-edited"
+        old, new = (
+            _summary(conflict.field, conflict.kept),
+            _summary(conflict.field, conflict.manifest),
+        )
+        changes.append(FieldChange(conflict.field, old, new, action))
+    for name in sorted(record.keys() | existing.keys()):
+        if name in VOLATILE or record.get(name) == existing.get(name):
+            continue
+        action = "overwrite-edit" if name in replaced else "update"
+        old, new = _summary(name, existing.get(name)), _summary(name, record.get(name))
+        changes.append(FieldChange(name, old, new, action))
+    return sorted(changes, key=lambda change: change.field)
+
+
+SUMMARY_TEXT = 300  # characters of extracted text a change shows
+
+
+def _summary(name: str, value: Any) -> Any:
+    """A value as a change shows it: a file list as `role: name` lines, long text cut short."""
+    if name == "files" and isinstance(value, list):
+        return [f"{f.get('role')}: {f.get('name') or f.get('key')}" for f in value]
+    if name == "text" and isinstance(value, str) and len(value) > SUMMARY_TEXT:
+        return f"{value[:SUMMARY_TEXT]}… ({len(value)} characters)"
+    return value
 
 
 def _restore(record: dict[str, Any], existing: Mapping[str, Any], name: str) -> None:
@@ -287,7 +350,11 @@ def _event(kind: str, agent: str, detail: str, warnings: list[str]) -> Event:
 def _normalization(files: list[FileResult]) -> str:
     parts = []
     for result in files:
-        made = ", ".join(_described(e) for e in result.entries[1:]) or "no derivatives"
+        pages = [e for e in result.entries[1:] if e["role"] == "page"]
+        made = ", ".join(_described(e) for e in result.entries[1:] if e["role"] != "page")
+        if pages:
+            made = f"{made}, {len(pages)} page image(s)" if made else f"{len(pages)} page image(s)"
+        made = made or "no derivatives"
         notes = "; ".join(result.notes)
         parts.append(f"{result.relpath}: {made}" + (f" ({notes})" if notes else ""))
     return "; ".join(parts)

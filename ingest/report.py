@@ -5,17 +5,34 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["stored", "updated", "unchanged", "duplicate", "failed", "would-store", "skipped"]
+Outcome = Literal[
+    "stored",
+    "updated",
+    "unchanged",
+    "duplicate",
+    "failed",
+    "would-store",
+    "would-update",
+    "skipped",
+]
 """updated: a re-run changed an existing item (its manifest metadata or its files).
+would-store / would-update: what a dry run would have done to a new / an existing item.
 skipped: operating-system litter or a hidden file, left out on purpose (the reason says which)."""
 
-REPORT_COLUMNS = ("source", "outcome", "row", "id", "reason", "files")
+ChangeAction = Literal["update", "kept-edited", "kept-decision", "overwrite-edit"]
+"""What a run does with one field of an existing item the manifest row would change: applies it
+(`update`), keeps the value a person edited (`kept-edited`) or a curator decided
+(`kept-decision`: status, access, embargo, owner), or replaces an edit (`overwrite-edit`, only
+with --overwrite-edits)."""
+
+REPORT_COLUMNS = ("source", "outcome", "row", "id", "reason", "files", "changes")
 _HEADINGS = {
-    "zh": ("文件", "结果", "清单行", "条目编号", "说明", "已存文件"),
-    "en": ("Source", "Outcome", "Manifest row", "Item id", "Reason", "Stored files"),
+    "zh": ("文件", "结果", "清单行", "条目编号", "说明", "已存文件", "字段变更"),
+    "en": ("Source", "Outcome", "Manifest row", "Item id", "Reason", "Stored files", "Changes"),
 }
 _OUTCOMES_ZH = {
     "stored": "已入库",
@@ -24,10 +41,12 @@ _OUTCOMES_ZH = {
     "duplicate": "重复",
     "failed": "失败",
     "would-store": "将入库（试运行）",
+    "would-update": "将更新（试运行）",
     "skipped": "已跳过",
     "error": "批次错误",
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TABLE_VALUE = 200  # characters of one value in a spreadsheet's changes cell
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,72 @@ def _shown(value: Any) -> str:
     return "nothing" if value is None else repr(value)
 
 
+_ACTIONS = {
+    "en": {
+        "update": "update",
+        "kept-edited": "kept: edited by a person",
+        "kept-decision": "kept: a curator's decision",
+        "overwrite-edit": "overwrites a person's edit",
+    },
+    "zh": {
+        "update": "将更新",
+        "kept-edited": "保留：已被人工修改",
+        "kept-decision": "保留：审核决定",
+        "overwrite-edit": "覆盖人工修改",
+    },
+}
+SHORT = 60  # characters of one value in a one-line change
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an existing item the manifest row would change, and what the run does.
+
+    `old` is the item's value, `new` the manifest's (None: the field is absent there); large
+    values (files, extracted text) are summarised, see `ingest.record.field_changes`."""
+
+    field: str
+    old: Any
+    new: Any
+    action: ChangeAction
+
+    @property
+    def applied(self) -> bool:
+        return self.action in ("update", "overwrite-edit")
+
+    def describe(self, width: int = SHORT, lang: str = "en") -> str:
+        """One line: `title (kept: edited by a person): {"zh": "安代"} → {"zh": "安代舞"}`; what
+        happens comes first, so a line cut to a narrow terminal still says it."""
+        label = _ACTIONS["zh" if lang == "zh" else "en"][self.action]
+        old, new = self.shown(width)
+        return f"{self.field} ({label}): {old} → {new}"
+
+    def shown(self, width: int = SHORT) -> tuple[str, str]:
+        """Old and new value, each on one line; of a language map (a title), only the
+        languages that change."""
+        old, new = self.old, self.new
+        if isinstance(old, dict) and isinstance(new, dict):
+            keys = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+            old = {k: old[k] for k in keys if k in old}
+            new = {k: new[k] for k in keys if k in new}
+        return short(old, width), short(new, width)
+
+
+def short(value: Any, width: int = SHORT) -> str:
+    """A value on one line of at most `width` characters; `—` for an absent one. A language map
+    reads `zh: 长调; en: Long song`, a list of words `长调; 民歌`, anything else as JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        text = "; ".join(f"{k}: {v}" for k, v in value.items())
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = "; ".join(value)
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @dataclass
 class ItemOutcome:
     source: str  # relative path(s) of the item's files, or "manifest row N"
@@ -59,6 +144,7 @@ class ItemOutcome:
     row: int | None = None  # manifest row number (1 = first data row), if any
     files: list[str] = field(default_factory=list)  # stored file roles
     conflicts: list[Conflict] = field(default_factory=list)  # on re-runs over people's changes
+    changes: list[FieldChange] = field(default_factory=list)  # an existing item's fields
 
 
 @dataclass
@@ -86,13 +172,18 @@ class IngestReport:
         data["counts"] = self.counts()
         return data
 
+    def to_json(self) -> bytes:
+        """As stored at `reports/<job>.json` (and written by the CLI)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IngestReport:
         """A report as `to_dict` stored it (counts are worked out again, not read)."""
         items = [
             ItemOutcome(
-                **{k: v for k, v in item.items() if k != "conflicts"},
+                **{k: v for k, v in item.items() if k not in ("conflicts", "changes")},
                 conflicts=[Conflict(**c) for c in item.get("conflicts", [])],
+                changes=[FieldChange(**c) for c in item.get("changes", [])],
             )
             for item in data.get("items", [])
         ]
@@ -122,9 +213,12 @@ def report_table(report: IngestReport, lang: str = "zh") -> list[list[str]]:
                 item.id or "",
                 item.reason or "",
                 ", ".join(item.files),
+                "\n".join(change.describe(TABLE_VALUE, lang) for change in item.changes),
             ]
         )
-    rows += [["", _outcome_label("error", lang), "", "", problem, ""] for problem in report.errors]
+    rows += [
+        ["", _outcome_label("error", lang), "", "", problem, "", ""] for problem in report.errors
+    ]
     return rows
 
 
@@ -152,7 +246,7 @@ def report_xlsx(report: IngestReport, lang: str = "zh") -> bytes:
             cell.data_type = "s"  # openpyxl reads a leading '=' as a formula otherwise
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEF", (40, 12, 8, 36, 80, 24), strict=True):
+    for letter, width in zip("ABCDEFG", (40, 12, 8, 36, 80, 24, 80), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

@@ -26,11 +26,19 @@ from typing import Any, Protocol
 
 from ingest.discover import SourceFile
 from ingest.errors import ItemError
-from ingest.identify import Format, identify, name_mismatch, require_supported
+from ingest.identify import (
+    MULTIPAGE_TIFF,
+    PDF,
+    Format,
+    identify,
+    name_mismatch,
+    require_supported,
+)
 from ingest.media import ffmpeg
 from ingest.media.ffmpeg import OnStage
 from ingest.normalize import AV_KINDS, Settings, normalize
 from repository import ObjectStore, RecordStore, StoreConfig, blob_key, open_store
+from schemas.record import StoredFile
 
 LONG_KINDS = AV_KINDS | {"document"}
 """Kinds whose steps are announced on the stage queue (images are too quick to bother)."""
@@ -60,6 +68,7 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)  # what normalization recovered from
     misnamed: str | None = None  # the name says another kind than the bytes
     text: str | None = None  # extracted text (documents, transcripts)
+    text_pages: list[int] = field(default_factory=list)  # where each page's text begins
 
     @property
     def sha256(self) -> str:
@@ -169,6 +178,7 @@ def process(task: Task) -> TaskResult:
             original.notes = normalized.notes
             original.warnings = normalized.warnings
             original.text = normalized.text
+            original.text_pages = normalized.text_pages
     return result
 
 
@@ -211,9 +221,21 @@ def _put(store: ObjectStore | None, path: Path) -> dict[str, Any]:
 
 
 def _already_stored(store: ObjectStore, result: TaskResult) -> bool:
-    """A record with this id already holds exactly these originals: derivatives exist too."""
+    """A record with this id already holds exactly these originals: derivatives exist too —
+    unless it is a paged document stored before pages had images (then they are made now)."""
     record = RecordStore(store).get(result.item_id)
     if record is None:
         return False
-    stored = [f["sha256"] for f in record["files"] if f["role"] == "original"]
-    return stored == [f.sha256 for f in result.files]
+    originals = [f for f in record["files"] if f["role"] == "original"]
+    if [f["sha256"] for f in originals] != [f.sha256 for f in result.files]:
+        return False
+    return not _lacks_pages(record["files"])
+
+
+_PAGED = frozenset({PDF.name, MULTIPAGE_TIFF.name})
+
+
+def _lacks_pages(files: list[StoredFile]) -> bool:
+    """A PDF or multi-page TIFF of several pages whose record has no page image at all."""
+    paged = any(f.get("format") in _PAGED and f.get("pages", 1) > 1 for f in files)
+    return paged and not any(f["role"] == "page" for f in files)

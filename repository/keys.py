@@ -13,6 +13,7 @@ tombstones/<id>.json               items deleted for good: id, collection, when,
 signouts/<sha256>                  browser sessions ended before their cookie expires
 comments/<id>/<comment-id>.json    visitors' comments and corrections on an item, and replies
 ratings/<id>.json                  visitors' star ratings of an item: count, sum, one per session
+staging/<job-id>/<n>, …/index.json  an upload's files waiting for a queue worker (then removed)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ SIGNOUTS_PREFIX = "signouts/"
 COMMENTS_PREFIX = "comments/"
 RATINGS_PREFIX = "ratings/"
 _COMMENT_ID = re.compile(r"^[0-9]{14}-[0-9a-f]{12}$")
+STAGING_PREFIX = "staging/"
 _KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -57,6 +59,18 @@ def check_key(key: str) -> str:
     if len(key) > MAX_KEY_BYTES or any(len(name) > MAX_NAME_BYTES for name in key.split("/")):
         raise InvalidInput(f"object key {key[:60]!r}… is longer than any store can hold")
     return key
+
+
+def staging_prefix(job_id: str) -> str:
+    return check_key(f"{STAGING_PREFIX}{job_id}") + "/"
+
+
+def staging_key(job_id: str, n: int) -> str:
+    return check_key(f"{STAGING_PREFIX}{job_id}/{n}")
+
+
+def staging_index_key(job_id: str) -> str:
+    return check_key(f"{STAGING_PREFIX}{job_id}/index.json")
 
 
 def signout_key(sha256: str) -> str:

@@ -144,6 +144,17 @@ class LocalStore:
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
 
+    def put_file(self, key: str, source: Readable) -> ObjectInfo:
+        try:
+            with self._atomic_file(key) as handle:
+                while chunk := source.read(CHUNK):
+                    handle.write(chunk)
+        except OSError as exc:
+            raise StorageError(f"{self.describe()}: cannot write {key}: {exc}") from exc
+        info = self.stat(key)
+        assert info is not None
+        return info
+
     def _write(self, key: str, data: bytes, newer_than: int | None) -> ObjectInfo:
         with self._atomic_file(key, newer_than) as handle:
             handle.write(data)

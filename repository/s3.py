@@ -277,6 +277,23 @@ class S3Store:
             raise self._fail(exc, f"writing {key}") from exc
         return ObjectInfo(key, len(data), (result.etag or "").strip('"'))
 
+    def put_file(self, key: str, source: Readable) -> ObjectInfo:
+        check_key(key)
+        self._call(
+            f"writing {key}",
+            self._client.put_object,
+            self.bucket,
+            key,
+            source,
+            length=-1,
+            part_size=PART_SIZE,
+            sse=self._sse,
+        )
+        info = self.stat(key)
+        if info is None:
+            raise StorageError(f"{self.describe()}: {key} is missing right after it was written")
+        return info
+
     def get_bytes(self, key: str) -> bytes:
         check_key(key)
         response = self._call(f"reading {key}", self._client.get_object, self.bucket, key)

@@ -110,6 +110,11 @@ class ObjectStore(Protocol):
         `WriteConflict`, and nothing is written)."""
         ...
 
+    def put_file(self, key: str, source: Readable) -> ObjectInfo:
+        """Stream the rest of `source` to `key`, replacing it atomically (files of any size
+        that are not blobs: an upload staged for a worker on another machine)."""
+        ...
+
     def get_bytes(self, key: str) -> bytes:
         """Raise ObjectNotFound if absent."""
         ...

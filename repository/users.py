@@ -88,7 +88,8 @@ def _matches(password_hash: str, password: str) -> bool:
 
 
 class UserStore:
-    """Makes, finds, lists, disables and re-passwords users in an ObjectStore."""
+    """Makes, finds, lists, disables, enables, re-roles and re-passwords users in an
+    ObjectStore."""
 
     def __init__(self, store: ObjectStore):
         self.store = store
@@ -146,6 +147,24 @@ class UserStore:
         user = self.require(name)
         if user.active:
             user = replace(user, disabled=now_iso(), epoch=user.epoch + 1)
+            self.store.put_bytes(user_key(name), user.to_json())
+        return user
+
+    def enable(self, name: str) -> User:
+        """Accept the user's sign-ins again. The epoch stays where disabling left it, so the
+        sessions that disabling ended stay ended."""
+        user = self.require(name)
+        if not user.active:
+            user = replace(user, disabled=None)
+            self.store.put_bytes(user_key(name), user.to_json())
+        return user
+
+    def set_role(self, name: str, role: str) -> User:
+        """A new role; it applies from the user's next request (sessions re-read the user)."""
+        user = self.require(name)
+        changed = check_role(role)
+        if changed != user.role:
+            user = replace(user, role=changed)
             self.store.put_bytes(user_key(name), user.to_json())
         return user
 

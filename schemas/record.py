@@ -112,6 +112,7 @@ class StoredFile(TypedDict, total=False):
     height: int
     duration: float
     pages: int
+    page: int
     format: str
 
 
@@ -146,6 +147,7 @@ class Record(TypedDict, total=False):
     location_public: bool
     technical: Technical
     text: str
+    text_pages: list[int]
     files: Required[list[StoredFile]]
     events: Required[list[Event]]
     created: Required[str]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real servers for the test suite: MinIO (S3), Elasticsearch 8.19, OpenSearch 2.19.
+# Real servers for the test suite: MinIO (S3), Elasticsearch 8.19, OpenSearch 2.19, and Redis
+# (Debian's redis-server, installed by scripts/system-deps.sh) as the queue's broker.
 #
 #   scripts/services.sh install   fetch/build everything into the cache (no-op when cached)
 #   scripts/services.sh up        install, then (re)start all three on 127.0.0.1 and wait for health
@@ -17,6 +18,7 @@
 #   HERITAGE_ES_PORT (19200)     HERITAGE_ES_TRANSPORT_PORT (19300)
 #   HERITAGE_OPENSEARCH_BASE_PORT (19400; HTTP on base+1)
 #   HERITAGE_OPENSEARCH_TRANSPORT_PORT (19500)
+#   HERITAGE_REDIS_PORT (19379)
 #   HERITAGE_SERVICES_HEAP (512m)  HERITAGE_SERVICES_TIMEOUT (180 s to become healthy)
 set -euo pipefail
 
@@ -42,12 +44,13 @@ OS_BASE_PORT="${HERITAGE_OPENSEARCH_BASE_PORT:-19400}"
 OS_PORT=$((OS_BASE_PORT + 1)) # the runner adds the node number (1) to the base port
 OS_TRANSPORT_PORT="${HERITAGE_OPENSEARCH_TRANSPORT_PORT:-19500}"
 HEAP="${HERITAGE_SERVICES_HEAP:-512m}"
+REDIS_PORT="${HERITAGE_REDIS_PORT:-19379}"
 START_TIMEOUT="${HERITAGE_SERVICES_TIMEOUT:-180}"
 STOP_TIMEOUT=30
 
 # Elasticsearch refuses to run as root, so as root it runs as this system user.
 ES_USER="heritage-es"
-SERVICES=(minio elasticsearch opensearch)
+SERVICES=(minio elasticsearch opensearch redis)
 # Exported into every server's environment; `down` only signals processes that
 # carry it, so a stale pid file can never make us kill somebody else's process.
 TAG="HERITAGE_SERVICES_TAG=$RUN_DIR"
@@ -327,9 +330,11 @@ cluster_healthy() {
   body=$(curl -fsS --max-time 2 "http://127.0.0.1:$1/_cluster/health" 2>/dev/null) || return 1
   [[ $body =~ \"status\":\"(green|yellow)\" ]]
 }
+redis_healthy() { [[ "$(redis-cli -p "$1" ping 2>/dev/null)" == PONG ]]; }
 service_healthy() { # service_healthy NAME PORT
   case $1 in
     minio) minio_healthy "$2" ;;
+    redis) redis_healthy "$2" ;;
     *) cluster_healthy "$2" ;;
   esac
 }
@@ -338,6 +343,7 @@ service_port() {
     minio) echo "$MINIO_PORT" ;;
     elasticsearch) echo "$ES_PORT" ;;
     opensearch) echo "$OS_PORT" ;;
+    redis) echo "$REDIS_PORT" ;;
   esac
 }
 
@@ -418,6 +424,14 @@ start_opensearch() {
     -basePath "$dir/cluster" -numOfNode 1 -baseHttpPort "$OS_BASE_PORT" -clusterName heritage-test
 }
 
+start_redis() {
+  command -v redis-server >/dev/null || die "redis-server is missing: run scripts/system-deps.sh"
+  mkdir -p "$RUN_DIR/redis"
+  # In the foreground (spawn keeps its process group); no persistence: a test broker.
+  spawn redis "$RUN_DIR/redis" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
+    --save '' --appendonly no --dir "$RUN_DIR/redis"
+}
+
 write_env() {
   cat >"$RUN_DIR/env.tmp" <<EOF
 export HERITAGE_TEST_S3_ENDPOINT=127.0.0.1:$MINIO_PORT
@@ -425,6 +439,7 @@ export HERITAGE_TEST_S3_ACCESS_KEY=$MINIO_ACCESS_KEY
 export HERITAGE_TEST_S3_SECRET_KEY=$MINIO_SECRET_KEY
 export HERITAGE_TEST_ELASTICSEARCH_URL=http://127.0.0.1:$ES_PORT
 export HERITAGE_TEST_OPENSEARCH_URL=http://127.0.0.1:$OS_PORT
+export HERITAGE_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
 EOF
   mv "$RUN_DIR/env.tmp" "$RUN_DIR/env"
 }
@@ -434,7 +449,7 @@ cmd_up() {
   ((${#MINIO_SECRET_KEY} >= 8)) || die "HERITAGE_MINIO_SECRET_KEY must have at least 8 characters"
   cmd_install
   [[ -d $RUN_DIR ]] && stop_all
-  local port ports=("$MINIO_PORT" "$ES_PORT" "$ES_TRANSPORT_PORT" "$OS_PORT" "$OS_TRANSPORT_PORT")
+  local port ports=("$MINIO_PORT" "$ES_PORT" "$ES_TRANSPORT_PORT" "$OS_PORT" "$OS_TRANSPORT_PORT" "$REDIS_PORT")
   [[ $(printf '%s\n' "${ports[@]}" | sort -u | wc -l) -eq ${#ports[@]} ]] ||
     die "two services were given the same port: ${ports[*]}"
   for port in "${ports[@]}"; do
@@ -444,6 +459,7 @@ cmd_up() {
   start_minio
   start_elasticsearch
   start_opensearch
+  start_redis
 
   local pending=("${SERVICES[@]}") deadline=$((SECONDS + START_TIMEOUT)) name
   log "waiting up to ${START_TIMEOUT} s for ${pending[*]}"
@@ -492,6 +508,8 @@ cmd_status() {
     MINIO_PORT=${HERITAGE_TEST_S3_ENDPOINT##*:}
     ES_PORT=${HERITAGE_TEST_ELASTICSEARCH_URL##*:}
     OS_PORT=${HERITAGE_TEST_OPENSEARCH_URL##*:}
+    REDIS_PORT=${HERITAGE_TEST_REDIS_URL##*:}
+    REDIS_PORT=${REDIS_PORT%%/*}
   fi
   local name rc=0 pid
   for name in "${SERVICES[@]}"; do

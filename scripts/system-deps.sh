@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the Debian packages heritage needs: ffmpeg/ffprobe (transcoding) and Chromium
-# (the catalogue page's browser tests). Skips what is already there, so a warm machine pays nothing.
+# Install the Debian packages heritage needs: ffmpeg/ffprobe (transcoding), Chromium
+# (the catalogue page's browser tests) and Redis (the queue's broker in the tests). Skips what
+# is already there, so a warm machine pays nothing.
 set -euo pipefail
 
 missing=()
@@ -8,6 +9,7 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpe
 command -v chromium >/dev/null || missing+=(chromium)
 fc-list ':lang=zh' family 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)  # CJK in screenshots
 ldconfig -p | grep -q libmagic.so.1 || missing+=(libmagic1)  # python-magic (iiif-validator)
+command -v redis-server >/dev/null || missing+=(redis-server)  # the queue's broker (services.sh)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

@@ -11,8 +11,9 @@ What every backend must do with it (the conformance suite checks the observable 
   as "1950"). Numbers: `year_min`, `year_max`, `date_sort` (= year_min). `modified` (ISO text),
   `title_sort` (keyword). Text: `t_title`, `t_people`, `t_places`, `t_subjects`,
   `t_description`, `t_text`, whitespace-split, weighted by FIELD_BOOSTS. Stored only:
-  `summary` (returned as Hit.summary) and `display` (original title/description, for
-  `search.highlight.highlights_for`).
+  `summary` (returned as Hit.summary) and `display` (original title/description and, for a
+  paged document, its text up to DISPLAY_TEXT_CHARS with where each page begins, for
+  `search.highlight.highlights_for`, which says on which page the text matched).
 - Matching: `search.analysis.analyze_query(q).must` must all match. A `Phrase` is adjacent
   tokens inside one t_* field (one token = a term), `AllOf` = and, `AnyOf` = or; different
   clauses may match in different fields. An empty plan matches everything.
@@ -60,6 +61,10 @@ filtering by "1950s" wants things from the 1950s, not everything from the Qing o
 The year-range filter still finds such items, by overlap."""
 
 SUMMARY_DESCRIPTION_CHARS = 240
+DISPLAY_TEXT_CHARS = 200_000
+"""How much of a paged document's text is kept beside the index to tell on which page a query
+matched: highlighting reads it at query time (about 50 ms for this much on a hit that matched
+elsewhere), so a match past it finds the item but names no page."""
 
 
 def _texts(value: dict[str, str] | None) -> list[str]:
@@ -171,6 +176,19 @@ def to_document(record: Mapping[str, Any]) -> dict[str, Any]:
         ) from error
 
 
+def _display(record: Mapping[str, Any]) -> dict[str, Any]:
+    display: dict[str, Any] = {
+        "title": dict(record["title"]),
+        "description": dict(record.get("description") or {}),
+    }
+    text, starts = record.get("text") or "", record.get("text_pages") or []
+    if text and starts:
+        kept = text[:DISPLAY_TEXT_CHARS]
+        display["text"] = kept
+        display["text_pages"] = [start for start in starts if start < len(kept)]
+    return display
+
+
 def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
     low, high = year_range(record)
     region = record.get("region") or {}
@@ -206,9 +224,6 @@ def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
         "t_subjects": _tokens(_join(subjects), chars=True),
         "t_description": _tokens(_join(_texts(record.get("description")))),
         "t_text": _tokens(record.get("text") or ""),
-        "display": {
-            "title": dict(record["title"]),
-            "description": dict(record.get("description") or {}),
-        },
+        "display": _display(record),
         "summary": summary_of(record),
     }

@@ -9,6 +9,7 @@ escaped pieces, so a title such as `<script>` is shown, never run.
 from __future__ import annotations
 
 import html
+from bisect import bisect_right
 from typing import Any
 
 from search.analysis import QueryPlan, token_streams
@@ -100,7 +101,9 @@ def _best(texts: dict[str, str], plan: QueryPlan, *, names: bool, fragment: int 
 
 def highlights_for(display: dict[str, Any], plan: QueryPlan) -> dict[str, str]:
     """{'title': …, 'description': …} for a document's `display` field; fields without a match
-    are left out. Of several languages, the one with the most matches is shown."""
+    are left out. Of several languages, the one with the most matches is shown. A paged
+    document's text adds 'text' (a fragment around its first match) and 'page' (the number of
+    the page that match is on, as text: "3")."""
     if plan.empty:
         return {}
     found = {
@@ -109,4 +112,20 @@ def highlights_for(display: dict[str, Any], plan: QueryPlan) -> dict[str, str]:
             display.get("description") or {}, plan, names=False, fragment=FRAGMENT_CHARS
         ),
     }
+    found |= _page_match(display.get("text") or "", display.get("text_pages") or [], plan)
     return {name: snippet for name, snippet in found.items() if snippet}
+
+
+def _page_match(text: str, starts: list[int], plan: QueryPlan) -> dict[str, str]:
+    """The fragment of a paged text around its first match, and the page it is on."""
+    if not text or not starts:
+        return {}
+    # Text before the first page belongs to another file of the item: not a page of this one.
+    matches = _marked_ranges(text, plan, names=False)
+    first = next((low for low, _ in matches if low >= starts[0]), None)
+    if first is None:
+        return {}
+    page = bisect_right(starts, first)
+    page_text = text[starts[page - 1] : starts[page] if page < len(starts) else len(text)]
+    snippet = highlight(page_text.strip(), plan, fragment=FRAGMENT_CHARS)
+    return {"text": snippet or "", "page": str(page)}

@@ -75,11 +75,30 @@ class Access(StrEnum):
 def _write_report(settings: Settings, report: IngestReport) -> Path:
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     path = settings.reports_dir / f"{report.job_id}.json"
-    path.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_bytes(report.to_json())
     return path
 
 
+def _print_changes(report: IngestReport) -> None:
+    """A dry run's preview: each existing item the manifest would change, then one line per
+    field (old → new, and whether it applies or is kept)."""
+    changed = [item for item in report.items if item.changes]
+    colours = {"update": "green", "overwrite-edit": "red"}
+    for item in changed[:MAX_LISTED_FAILURES]:
+        heading = f"[bold]{escape(item.id or item.source)}[/bold] ({escape(item.source)})"
+        out.print(heading, highlight=False)
+        for change in item.changes:  # one line each, cut to the terminal's width
+            colour = colours.get(change.action, "yellow")
+            line = f"  [{colour}]{'~' if change.applied else '='}[/{colour}] "
+            line += escape(change.describe())
+            out.print(line, highlight=False, overflow="ellipsis", no_wrap=True)
+    if len(changed) > MAX_LISTED_FAILURES:
+        out.print(f"… and {len(changed) - MAX_LISTED_FAILURES} more changed items in the report")
+
+
 def _print_summary(report: IngestReport, report_path: Path) -> None:
+    if report.dry_run:
+        _print_changes(report)
     counts = report.counts()
     table = Table(
         title=f"Ingest {report.job_id} into {report.collection}"
@@ -96,11 +115,10 @@ def _print_summary(report: IngestReport, report_path: Path) -> None:
     for problem in report.errors:
         out.print(f"[red]error[/red]: {escape(problem)}", highlight=False)
     for item in failures[:MAX_LISTED_FAILURES]:
-        out.print(
-            f"[red]failed[/red]: {escape(item.source)}: {escape(item.reason or '?')}",
-            highlight=False,
-        )
-    kept = [(item, c) for item in report.items for c in item.conflicts]
+        reason = item.reason or "?"  # most reasons begin with the file or row already
+        said = reason if item.source in reason else f"{item.source}: {reason}"
+        out.print(f"[red]failed[/red]: {escape(said)}", highlight=False)
+    kept = [] if report.dry_run else [(i, c) for i in report.items for c in i.conflicts]
     for item, conflict in kept[:MAX_LISTED_FAILURES]:
         out.print(
             f"[yellow]kept[/yellow]: {escape(item.source)}: {escape(conflict.describe())}",
@@ -221,6 +239,44 @@ def _serve(settings: Settings, host: str, port: int, banner: str, hint: str = ""
     )
     server = uvicorn.Server(uvicorn.Config(application, log_level="info"))
     server.run(sockets=[listener])
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Jobs this worker runs at once.")
+    ] = 1,
+    scratch: Annotated[
+        Path | None,
+        typer.Option(help="Where job files are copied (default: <data dir>/worker-scratch)."),
+    ] = None,
+) -> None:
+    """Run upload jobs from the queue (HERITAGE_QUEUE=celery, HERITAGE_BROKER_URL), on any
+    machine that reaches the store, the index and the broker (docs/deployment.md)."""
+    import os
+
+    from api.operations.queue import QUEUE, configure
+
+    settings = load_settings()
+    if scratch is not None:
+        os.environ["HERITAGE_WORKER_SCRATCH"] = str(scratch.resolve())
+    try:
+        celery = configure(settings)
+    except Exception as exc:  # no broker configured
+        fail(str(exc))
+    out.print(f"worker: taking jobs from {QUEUE!r} ({concurrency} at a time)", markup=False)
+    celery.worker_main(
+        [
+            "worker",
+            "--pool=threads",
+            f"--concurrency={concurrency}",
+            f"--queues={QUEUE}",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
 
 
 def _family(host: str) -> socket.AddressFamily:

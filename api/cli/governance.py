@@ -55,18 +55,9 @@ def create_key(
     label: Annotated[str, typer.Option(help="Who or what holds the key (for the list).")] = "",
 ) -> None:
     """Make a key; its token is printed once and stored nowhere (only its sha256 is)."""
-    from repository.apikeys import KeyStore
-    from repository.audit import AuditLog
+    from api.operations.keys import create_key as create
 
-    store = _store()
-    key, token = KeyStore(store).create(institution, role, label)
-    AuditLog(store).append(
-        "keys create",
-        _operator(),
-        summary=f"created key {key.id}: {key.role} of {key.institution}"
-        + (f" ({key.label})" if key.label else ""),
-        key=key.id,
-    )
+    key, token = create(_store(), _operator(), institution, role, label)
     out.print(f"Key {key.id}: {key.role} of {key.institution}", markup=False, highlight=False)
     out.print("Token (shown once; keep it secret):", highlight=False)
     typer.echo(token)
@@ -95,17 +86,9 @@ def list_keys(
 @keys_app.command("revoke")
 def revoke_key(key_id: Annotated[str, typer.Argument(help="The id from `keys list`.")]) -> None:
     """Revoke a key: refused by running servers within seconds (their lookup cache)."""
-    from repository.apikeys import KeyStore
-    from repository.audit import AuditLog
+    from api.operations.keys import revoke_key as revoke
 
-    store = _store()
-    key = KeyStore(store).revoke(key_id)
-    AuditLog(store).append(
-        "keys revoke",
-        _operator(),
-        summary=f"revoked key {key.id}: {key.role} of {key.institution}",
-        key=key.id,
-    )
+    key = revoke(_store(), _operator(), key_id)
     out.print(f"Revoked key {key.id} ({key.role} of {key.institution}) at {key.revoked}.")
 
 

@@ -1,4 +1,5 @@
-"""`heritage users create|list|disable|set-password`: the people who sign in to the workspace.
+"""`heritage users create|list|disable|enable|set-role|set-password`: the people who sign in to
+the workspace (admins also manage them at `/workspace/users`).
 
 Registered on the `heritage` app by `api.cli.commands`. Like `heritage keys`, works on storage
 alone and writes each change to the audit log as the local operator. Passwords are asked for
@@ -96,6 +97,27 @@ def disable_user(name: Annotated[str, typer.Argument(help="The user name.")]) ->
 
     user = disable(_store(), _operator(), name)
     out.print(f"Disabled user {user.name} ({user.role} of {user.institution}) at {user.disabled}.")
+
+
+@users_app.command("enable")
+def enable_user(name: Annotated[str, typer.Argument(help="The user name.")]) -> None:
+    """Accept a disabled user's sign-ins again (the sessions disabling ended stay ended)."""
+    from api.operations.accounts import enable_user as enable
+
+    user = enable(_store(), _operator(), name)
+    out.print(f"Enabled user {user.name} ({user.role} of {user.institution}).", markup=False)
+
+
+@users_app.command("set-role")
+def set_role(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    role: Annotated[str, typer.Option(help="archivist, curator or admin.")],
+) -> None:
+    """Give the user another role; it applies from their next request."""
+    from api.operations.accounts import set_role as change
+
+    user = change(_store(), _operator(), name, role)
+    out.print(f"User {user.name}: {user.role} of {user.institution}", markup=False)
 
 
 @users_app.command("set-password")

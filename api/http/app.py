@@ -29,6 +29,7 @@ from api.http.routes import (
     review,
     search,
     share,
+    workspace_admin,
     workspace_collections,
     workspace_history,
     workspace_items,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for module in (edit, review, events, jobs, history):  # governance: writes and provenance
         app.include_router(module.router)
+    app.include_router(workspace_admin.router)  # the admins' workspace: people and keys
     app.include_router(docs.router)
     app.add_middleware(AuditMiddleware)
     install_error_handlers(app)

@@ -35,7 +35,7 @@ from ingest.unpack import archive_kind
 from schemas.errors import InvalidInput
 
 FILE_FIELDS = ("files", "manifest")
-TEXT_FIELDS = ("collection", "status", "access", "csrf_token")  # the token: workspace form
+TEXT_FIELDS = ("collection", "status", "access", "dry_run", "csrf_token")  # token: workspace
 TEXT_FIELD_MAX = 1024  # bytes: a slug or a status word
 FEED_BYTES = 1024 * 1024  # parse (and write) in steps of about this size, each in a worker thread
 MAX_NAME_PART_BYTES = 255  # what common file systems allow for one name

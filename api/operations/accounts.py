@@ -1,8 +1,10 @@
-"""People's accounts: signing in (rate-limited), and making, disabling and re-passwording users.
+"""People's accounts: signing in (rate-limited), and making, disabling, enabling, re-roling and
+re-passwording users.
 
 A signed-in user becomes the same `Caller` as an API key (institution and role, see
 `api.operations.callers`), so every permission check applies unchanged. Free of HTTP: the web app
-and the CLI share it. Each change to a user is written to the audit log.
+and the CLI share it. Each change to a user is written to the audit log. An admin signed in as a
+user may not disable their own account or change their own role (`SelfChange`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from api.operations.callers import Caller
+from repository.apikeys import check_role
 from repository.audit import Actor, AuditLog
 from repository.keys import check_user_name
 from repository.store import ObjectStore
@@ -138,36 +141,95 @@ def session_user(users: UserStore, name: str, epoch: int) -> User | None:
     return user if user is not None and user.active and user.epoch == epoch else None
 
 
+class SelfChange(Forbidden):
+    """An admin disabling or demoting their own account: refused, so nobody locks themselves
+    (and perhaps everyone) out by a slip of the hand."""
+
+    def __init__(self, name: str, change: str):
+        super().__init__(f"you cannot {change} your own account ({name}); ask another admin")
+        self.change = change
+
+
+def _refuse_self(actor: Actor, name: str, change: str) -> None:
+    if actor.user is not None and actor.user == name:
+        raise SelfChange(name, change)
+
+
 def create_user(
-    store: ObjectStore, actor: Actor, name: str, institution: str, role: str, password: str
+    store: ObjectStore,
+    actor: Actor,
+    name: str,
+    institution: str,
+    role: str,
+    password: str,
+    client: str | None = None,
 ) -> User:
     user = UserStore(store).create(normalise_name(name), institution, role, password)
     AuditLog(store).append(
         "users create",
         actor,
         summary=f"created user {user.name}: {user.role} of {user.institution}",
+        client=client,
         user=user.name,
     )
     return user
 
 
-def disable_user(store: ObjectStore, actor: Actor, name: str) -> User:
-    user = UserStore(store).disable(normalise_name(name))
+def disable_user(store: ObjectStore, actor: Actor, name: str, client: str | None = None) -> User:
+    name = normalise_name(name)
+    _refuse_self(actor, name, "disable")
+    user = UserStore(store).disable(name)
     AuditLog(store).append(
         "users disable",
         actor,
         summary=f"disabled user {user.name}: {user.role} of {user.institution}",
+        client=client,
         user=user.name,
     )
     return user
 
 
-def set_password(store: ObjectStore, actor: Actor, name: str, password: str) -> User:
+def enable_user(store: ObjectStore, actor: Actor, name: str, client: str | None = None) -> User:
+    user = UserStore(store).enable(normalise_name(name))
+    AuditLog(store).append(
+        "users enable",
+        actor,
+        summary=f"enabled user {user.name}: {user.role} of {user.institution}",
+        client=client,
+        user=user.name,
+    )
+    return user
+
+
+def set_role(
+    store: ObjectStore, actor: Actor, name: str, role: str, client: str | None = None
+) -> User:
+    """A new role for the user; an admin may not lower their own (another admin must)."""
+    name = normalise_name(name)
+    users = UserStore(store)
+    before = users.require(name)
+    if check_role(role) != before.role:
+        _refuse_self(actor, name, "change the role of")
+    user = users.set_role(name, role)
+    AuditLog(store).append(
+        "users set-role",
+        actor,
+        summary=f"changed the role of user {user.name} from {before.role} to {user.role}",
+        client=client,
+        user=user.name,
+    )
+    return user
+
+
+def set_password(
+    store: ObjectStore, actor: Actor, name: str, password: str, client: str | None = None
+) -> User:
     user = UserStore(store).set_password(normalise_name(name), password)
     AuditLog(store).append(
         "users set-password",
         actor,
         summary=f"changed the password of user {user.name}; their sessions ended",
+        client=client,
         user=user.name,
     )
     return user

@@ -5,7 +5,8 @@ Keys are made with `heritage keys create` and stored hashed (`repository.apikeys
 one institution with one role. `HERITAGE_API_KEYS` (comma-separated) are bootstrap admin keys for
 the operator, acting for `HERITAGE_INSTITUTION`; they never touch storage. Lookups are cached for
 `KEY_CACHE_SECONDS`, so revoking takes effect within that time without a storage read on every
-request. Free of HTTP: the web app, the CLI and workers share it.
+request (at once in the process that revoked it, which calls `KeyRing.forget`). Free of HTTP: the
+web app, the CLI and workers share it.
 """
 
 from __future__ import annotations
@@ -91,3 +92,9 @@ class KeyRing:
             while len(self._cache) > MAX_CACHED_KEYS:
                 self._cache.popitem(last=False)
         return caller
+
+    def forget(self, token_sha256: str) -> None:
+        """Drop a key's cached lookup (its token's sha256), so a key this process revoked is
+        refused at once rather than when the cache entry expires."""
+        with self._lock:
+            self._cache.pop(token_sha256, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.settings import Settings
+from ingest.media.document import DocumentLimits
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.pipeline import IngestOptions
 
@@ -33,6 +34,9 @@ def ingest_options(
         institution=institution or settings.institution,
         agent=agent,
         max_image_pixels=settings.max_image_pixels,
+        documents=DocumentLimits(
+            max_pages=settings.document_max_pages, pages_seconds=settings.document_pages_seconds
+        ),
         transcode=transcode_settings(settings),
         ffmpeg_concurrency=settings.ffmpeg_concurrency,
         overwrite_edits=overwrite_edits,

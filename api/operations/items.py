@@ -55,6 +55,7 @@ PROTECTED = {
     "id": "an item's id never changes",
     "collection": "an item stays in its collection",
     "files": "files change only by ingest",
+    "text_pages": "page boundaries are read from the document by ingest",
     "events": "events are appended by the repository, never edited",
     "created": "set by the repository",
     "modified": "set by the repository",
@@ -254,6 +255,8 @@ def apply_patch(
         return None
     record.clear()
     record.update(patched)
+    if "text" in changed:  # the offsets were into the text as extracted
+        record.pop("text_pages", None)
     summary = f"changed {', '.join(changed)}"
     add_event(record, "metadata-modification", caller, person_edit_detail(changed))
     finding = screen_record(record, screen, previous=before)

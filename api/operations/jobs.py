@@ -7,6 +7,11 @@ that: the pipeline commits item by item, so submitting the same files again fini
 and stores nothing twice. Uploaded files are removed when their job ends, when the server stops
 and, for leftovers of a killed process, when it starts.
 
+A dry-run job (a preview) stores no item, only its report, and keeps its uploaded files for
+KEEP_PREVIEW seconds (in this process; a restart removes them; at most KEPT_PREVIEWS at a time),
+so "apply this import" runs exactly those bytes with exactly those options: `claim_preview`
+hands them to the real job once.
+
 Stopping the server while a job runs cancels the run at its next finished item (the progress
 callback raises, and the pipeline then stops its pools and any ffmpeg), so a long transcode in
 flight delays shutdown until it ends. Limit: like the write routes, this assumes one API process
@@ -35,8 +40,10 @@ from api.operations.ingesting import ingest_options
 from api.services import Services
 from ingest.errors import IngestError
 from ingest.pipeline import run_ingest
+from ingest.report import IngestReport
 from repository import ObjectNotFound, ObjectStore, RecordStore, now_iso
 from repository.keys import JOBS_PREFIX, job_key, report_key
+from repository.store import WriteConflict
 from schemas.errors import HeritageError
 from search.base import Audience
 
@@ -45,6 +52,8 @@ log = logging.getLogger("heritage.api.jobs")
 JobState = Literal["queued", "running", "done", "failed"]
 INTERRUPTED = "interrupted, submit again: nothing already stored is lost"
 SAVE_EVERY = 2.0  # seconds: how often a running job's counts are written to the store
+KEEP_PREVIEW = 24 * 3600.0  # seconds a dry-run job's files wait to be applied
+KEPT_PREVIEWS = 8  # at most this many wait (the oldest goes first): disk is bounded
 
 
 @dataclass
@@ -93,6 +102,11 @@ class Job:
     counts: dict[str, int] = field(default_factory=dict)
     report: str | None = None  # the pipeline's report: `reports/<report>.json`
     error: str | None = None  # why the job as a whole failed
+    dry_run: bool = False  # a preview: checks everything and says what would change
+    applies: str | None = None  # the preview (dry-run job) whose files this job applies
+    applied_by: str | None = None  # for a preview: the job that applied it
+    worker: str | None = None  # HERITAGE_QUEUE=celery: the worker holding the job ...
+    lease_until: float | None = None  # ... until then (epoch seconds), renewed while it runs
 
     def fail(self, reason: str) -> None:
         self.state = "failed"
@@ -140,7 +154,7 @@ class JobStore:
         self.store = store
 
     def save(self, job: Job) -> None:
-        self.store.put_bytes(job_key(job.id), json.dumps(asdict(job), ensure_ascii=False).encode())
+        self.store.put_bytes(job_key(job.id), _dump(job))
 
     def get(self, job_id: str) -> Job | None:
         try:
@@ -148,11 +162,37 @@ class JobStore:
         except (ObjectNotFound, ValueError):
             return None
 
+    def claim(self, job_id: str, worker: str, lease: float) -> Job | float | None:
+        """Take a queued job, or one whose worker's lease lapsed, for `worker` (a conditional
+        write: of two workers claiming at once, one gets it). The job; the seconds until
+        another worker's live lease ends; or None when there is nothing to do (finished,
+        unknown, or just taken by another)."""
+        try:
+            data, etag = self.store.get_versioned(job_key(job_id))
+        except ObjectNotFound:
+            return None
+        job = Job(**json.loads(data))
+        if job.state in ("done", "failed"):
+            return None
+        now = time.time()
+        if job.worker not in (None, worker) and job.lease_until and job.lease_until > now:
+            return job.lease_until - now
+        job.worker, job.lease_until = worker, now + lease
+        try:
+            self.store.put_bytes(job_key(job.id), _dump(job), if_match=etag)
+        except WriteConflict:
+            return None
+        return job
+
     def unfinished(self) -> Iterator[Job]:
         for key in self.store.list(JOBS_PREFIX):
             job = self._load(key)
             if job.state in ("queued", "running"):
                 yield job
+
+    def save_report(self, report: IngestReport) -> None:
+        """A dry run's report: the pipeline stores only a real run's (`reports/<id>.json`)."""
+        self.store.put_bytes(report_key(report.job_id), report.to_json())
 
     def report(self, job: Job) -> dict[str, Any] | None:
         """The report the job's run stored (the same the CLI writes), once there is one."""
@@ -168,29 +208,42 @@ class JobStore:
         return Job(**json.loads(self.store.get_bytes(key)))
 
 
+def _dump(job: Job) -> bytes:
+    return json.dumps(asdict(job), ensure_ascii=False).encode()
+
+
 class JobStopped(HeritageError):
     """Raised from the progress callback to end a run when the server stops."""
 
 
 class _Progress:
     """Keeps a running job's counts in the store (at most every SAVE_EVERY seconds) and ends
-    the run when the server stops."""
+    the run when the server stops. `renew` (a queue worker's heartbeat thread) saves too, so
+    both hold one lock."""
 
     def __init__(self, job: Job, jobs: JobStore, stopping: threading.Event):
         self.job = job
         self.jobs = jobs
         self.stopping = stopping
         self.saved = time.monotonic()
+        self._lock = threading.Lock()
 
     def start(self, total: int) -> None:
-        self.job.total = total
-        self._save()
+        with self._lock:
+            self.job.total = total
+            self._save()
 
     def advance(self, name: str, outcome: str) -> None:
         if self.stopping.is_set():
             raise JobStopped(name)
-        self.job.counts[outcome] = self.job.counts.get(outcome, 0) + 1
-        if time.monotonic() - self.saved >= SAVE_EVERY:
+        with self._lock:
+            self.job.counts[outcome] = self.job.counts.get(outcome, 0) + 1
+            if time.monotonic() - self.saved >= SAVE_EVERY:
+                self._save()
+
+    def renew(self, until: float) -> None:
+        with self._lock:
+            self.job.lease_until = until
             self._save()
 
     def _save(self) -> None:
@@ -211,6 +264,8 @@ class JobRunner:
         self._queue: queue.SimpleQueue[tuple[Job, Upload] | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._work, name="heritage-jobs", daemon=True)
+        self._previews: dict[str, tuple[Upload, float]] = {}  # dry-run job id -> files, kept at
+        self._previews_lock = threading.Lock()
 
     def start(self) -> None:
         """Forget what a previous process left behind, then take jobs."""
@@ -226,6 +281,40 @@ class JobRunner:
         self._stopping.set()
         self._queue.put(None)
         self._thread.join()
+        with self._previews_lock:
+            for upload, _ in self._previews.values():
+                upload.remove()
+            self._previews.clear()
+
+    def preview_kept(self, job_id: str) -> Upload | None:
+        """The files of dry-run job `job_id`, while they are kept for applying it."""
+        with self._previews_lock:
+            self._drop_old_previews()
+            kept = self._previews.get(job_id)
+            return kept[0] if kept else None
+
+    def claim_preview(self, job_id: str) -> Upload | None:
+        """Take the files of dry-run job `job_id` for the job that applies it: once only, so
+        two clicks on "apply" never queue the import twice (None for the second)."""
+        with self._previews_lock:
+            self._drop_old_previews()
+            kept = self._previews.pop(job_id, None)
+            return kept[0] if kept else None
+
+    def keep_preview(self, job_id: str, upload: Upload) -> None:
+        """Keep a finished dry run's files (again, when the job applying them was refused)."""
+        with self._previews_lock:
+            self._previews[job_id] = (upload, time.monotonic())
+            while len(self._previews) > KEPT_PREVIEWS:
+                oldest = min(self._previews, key=lambda kept: self._previews[kept][1])
+                self._previews.pop(oldest)[0].remove()
+
+    def _drop_old_previews(self) -> None:
+        now = time.monotonic()
+        for job_id, (upload, kept) in list(self._previews.items()):
+            if now - kept > KEEP_PREVIEW:
+                upload.remove()
+                del self._previews[job_id]
 
     def submit(self, job: Job, upload: Upload) -> None:
         self.jobs.save(job)
@@ -244,7 +333,10 @@ class JobRunner:
                 log.exception("ingest job %s failed", job.id)
                 job.fail(f"the ingest stopped: {type(exc).__name__}: {exc}")
             finally:
-                upload.remove()
+                if job.dry_run and job.state == "done":  # kept for "apply this import"
+                    self.keep_preview(job.id, upload)
+                else:
+                    upload.remove()
             try:
                 self.jobs.save(job)
             except Exception:  # the next start reports it interrupted
@@ -253,24 +345,30 @@ class JobRunner:
     def _run(self, job: Job, upload: Upload) -> None:
         if self._stopping.is_set():
             raise JobStopped(job.id)
-        settings = self.services.settings
-        owner = collection_owner(self.services.records, job.collection, settings.institution)
-        if owner not in (None, job.institution):
-            raise IngestError(f"collection {job.collection!r} now belongs to institution {owner!r}")
-        job.state, job.started = "running", now_iso()
-        self.jobs.save(job)
-        options = ingest_options(
-            settings,
-            job.collection,
-            agent=job.agent,
-            manifest=upload.manifest,
-            status=job.status,
-            access=job.access,
-            institution=job.institution,
-        )
-        progress = _Progress(job, self.jobs, self._stopping)
-        report = run_ingest(
-            upload.paths(), options, self.services.store_config, self.services.index, progress
-        )
-        job.state, job.finished = "done", report.finished
-        job.total, job.counts, job.report = len(report.items), report.counts(), report.job_id
+        execute_job(self.services, job, upload, _Progress(job, self.jobs, self._stopping))
+
+
+def execute_job(services: Services, job: Job, upload: Upload, progress: _Progress) -> None:
+    """Run one job's ingest over its received files (in the API's thread or on a queue
+    worker): the state, counts and report go to the store as it runs."""
+    settings = services.settings
+    owner = collection_owner(services.records, job.collection, settings.institution)
+    if owner not in (None, job.institution):
+        raise IngestError(f"collection {job.collection!r} now belongs to institution {owner!r}")
+    job.state, job.started = "running", job.started or now_iso()
+    progress.jobs.save(job)
+    options = ingest_options(
+        settings,
+        job.collection,
+        agent=job.agent,
+        manifest=upload.manifest,
+        status=job.status,
+        access=job.access,
+        institution=job.institution,
+        dry_run=job.dry_run,
+    )
+    report = run_ingest(upload.paths(), options, services.store_config, services.index, progress)
+    if job.dry_run:
+        progress.jobs.save_report(report)
+    job.state, job.finished = "done", report.finished
+    job.total, job.counts, job.report = len(report.items), report.counts(), report.job_id

@@ -64,6 +64,11 @@ def hit_item(hit: Hit, lang: str) -> dict[str, Any]:
         "url": f"/api/items/{hit.id}",
         "page_url": f"/items/{hit.id}",
         "highlights": hit.highlights,
+        # the text matched on this page of a paged document: the item page opens there
+        "hit_page": int(hit.highlights["page"]) if "page" in hit.highlights else None,
+        "hit_page_url": f"/items/{hit.id}?page={hit.highlights['page']}#p{hit.highlights['page']}"
+        if "page" in hit.highlights
+        else None,
         "score": hit.score,
     }
 

@@ -1,16 +1,20 @@
-"""Documents: a first-page picture for the catalogue and the full text for search.
+"""Documents: a picture of every page for the viewer, the first page's for the catalogue, and
+the full text for search, with where each page's text begins.
 
-PDFs are read with PDFium (`pypdfium2`): page count, the first page rendered at the access size
-(vector pages are drawn at that size, never scaled from a bitmap), the text of every page up to
-`DocumentLimits`, and the Info dictionary's title, author and creation date. Multi-page TIFF
-scans go through the image stage for their first page (so 1-bit, 16-bit, CMYK and ICC handling
-is the same as for photos) and add their page count; they carry no text. Plain-text and Markdown
-transcripts give text only, read as UTF-8 (with or without BOM) or GBK/GB18030.
+PDFs are read with PDFium (`pypdfium2`, already the project's PDF reader; poppler's `pdftoppm`
+is not a dependency): page count, every page rendered at the access size (vector pages are
+drawn at that size, never scaled from a bitmap), the first page also as the item's access copy
+and thumbnail, the text of every page up to `DocumentLimits`, and the Info dictionary's title,
+author and creation date. Multi-page TIFF scans go through the image stage for their first page
+(so 1-bit, 16-bit, CMYK and ICC handling is the same as for photos), then page by page through
+the same conversions; they carry no text. Plain-text and Markdown transcripts give text only,
+read as UTF-8 (with or without BOM) or GBK/GB18030.
 
 PDFium runs in-process and cannot be interrupted inside one call, so the bounds are on work:
-one page rendered, at most `max_text_pages` pages read, the text capped at `max_text_chars`, and
-the page loop stopped after `text_seconds`. A hard wall-clock timeout belongs to the worker
-process that calls this.
+at most `max_pages` page pictures, made within `pages_seconds`; at most `max_text_pages` pages
+read, the text capped at `max_text_chars`, and the text loop stopped after `text_seconds`. A
+page-picture limit reached is a warning: the item is stored, the report says what is missing.
+A hard wall-clock timeout belongs to the worker process that calls this.
 """
 
 from __future__ import annotations
@@ -28,7 +32,14 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from ingest.errors import ItemError
-from ingest.media.image import ACCESS_MAX, Derivative, make_image_derivatives, save_pictures
+from ingest.media.image import (
+    ACCESS_MAX,
+    Derivative,
+    make_image_derivatives,
+    save_page,
+    save_pictures,
+    tiff_page_pictures,
+)
 from schemas.errors import InvalidInput
 
 DocumentKind = Literal["pdf", "tiff", "text"]
@@ -56,9 +67,17 @@ class DocumentLimits:
     max_text_chars: int = 2_000_000  # the record's `text` holds at most this many characters
     max_text_pages: int = 5_000  # pages whose text is extracted
     text_seconds: float = 120.0  # the page-by-page text loop stops after this long
+    max_pages: int = 500  # pages rendered as pictures (PDF) or converted (TIFF)
+    pages_seconds: float = 300.0  # the page-picture loop stops after this long
 
     def __post_init__(self) -> None:
-        if self.max_text_chars < 1 or self.max_text_pages < 1 or self.text_seconds <= 0:
+        if (
+            self.max_text_chars < 1
+            or self.max_text_pages < 1
+            or self.text_seconds <= 0
+            or self.max_pages < 1
+            or self.pages_seconds <= 0
+        ):
             raise InvalidInput("document limits must be positive")
 
 
@@ -73,6 +92,9 @@ class DocumentResult:
     technical: dict[str, Any]  # format, pages, title, author, created, encoding …
     text: str | None  # extracted text, at most `max_text_chars`
     notes: tuple[str, ...] = ()  # what was cut short or converted, for the provenance event
+    pages: tuple[Derivative, ...] = ()  # a picture of each page, in order (page 1 = access)
+    page_starts: tuple[int, ...] = ()  # where each page's text begins in `text`
+    warnings: tuple[str, ...] = ()  # limits reached: the item is stored, but not whole
 
 
 def make_document_derivatives(
@@ -95,7 +117,7 @@ def make_document_derivatives(
     if kind == "pdf":
         return _pdf(src, out_dir, limits)
     if kind == "tiff":
-        return _tiff(src, out_dir, max_pixels)
+        return _tiff(src, out_dir, max_pixels, limits)
     return _transcript(src, limits)
 
 
@@ -133,12 +155,73 @@ def _pdf(src: Path, out_dir: Path, limits: DocumentLimits) -> DocumentResult:
             raise DocumentError(src.name, "the PDF has no pages")
         first = _render_first_page(pdf, src)
         access, thumbnail = save_pictures(first, out_dir)
-        text, notes = _pdf_text(pdf, pages, limits)
+        pictures, warnings = _pdf_pages(pdf, pages, access, out_dir, limits)
+        text, starts, notes = _pdf_text(pdf, pages, limits)
         technical: dict[str, Any] = {"format": _pdf_version(pdf), "pages": pages}
         technical |= _pdf_info(pdf.get_metadata_dict(skip_empty=True))
     if notes:
         technical["text_truncated"] = True
-    return DocumentResult("pdf", "document", access, thumbnail, technical, text, tuple(notes))
+    return DocumentResult(
+        "pdf",
+        "document",
+        access,
+        thumbnail,
+        technical,
+        text,
+        tuple(notes),
+        pictures,
+        starts,
+        tuple(warnings),
+    )
+
+
+class _PageBudget:
+    """The page-picture limits of one document: how many, and until when."""
+
+    def __init__(self, pages: int, limits: DocumentLimits):
+        self.pages, self.limits = pages, limits
+        self.deadline = time.monotonic() + limits.pages_seconds
+        self.warnings: list[str] = []
+        if pages > limits.max_pages:
+            self.warnings.append(
+                f"page images made for the first {limits.max_pages} of {pages} pages only "
+                f"(page limit HERITAGE_DOCUMENT_MAX_PAGES={limits.max_pages})"
+            )
+
+    @property
+    def count(self) -> int:
+        return min(self.pages, self.limits.max_pages)
+
+    def expired(self, index: int) -> bool:
+        """True (and a warning) when the time limit is up before page `index` (from 0)."""
+        if time.monotonic() <= self.deadline:
+            return False
+        self.warnings.append(
+            f"page images stopped after {self.limits.pages_seconds:g} s, at page {index + 1} "
+            f"of {self.pages} (time limit HERITAGE_DOCUMENT_PAGES_SECONDS)"
+        )
+        return True
+
+
+def _pdf_pages(
+    pdf: pdfium.PdfDocument,
+    pages: int,
+    first: Derivative,
+    out_dir: Path,
+    limits: DocumentLimits,
+) -> tuple[tuple[Derivative, ...], list[str]]:
+    """A picture of every page within the limits; page 1 is the access copy already made."""
+    budget = _PageBudget(pages, limits)
+    pictures = [first]
+    for index in range(1, budget.count):
+        if budget.expired(index):
+            break
+        picture = _render_page(pdf, index)
+        if picture is None:
+            budget.warnings.append(f"page {index + 1} cannot be rendered; the page images stop")
+            break
+        pictures.append(save_page(picture, out_dir, index + 1))
+    return tuple(pictures), budget.warnings
 
 
 def _open_problem(exc: pdfium.PdfiumError) -> str:
@@ -158,19 +241,43 @@ def _render_first_page(pdf: pdfium.PdfDocument, src: Path) -> Image.Image:
         width, height = page.get_size()
         if not (width > 0 and height > 0):
             raise DocumentError(src.name, f"the first page has no area ({width}×{height} pt)")
-        bitmap = page.render(scale=ACCESS_MAX / max(width, height))
-        picture: Image.Image = bitmap.to_pil().convert("RGB")
-        return picture
+        return _drawn(page, width, height)
     finally:
         page.close()
 
 
+def _render_page(pdf: pdfium.PdfDocument, index: int) -> Image.Image | None:
+    """Page `index` (from 0) drawn at the access size; None when PDFium cannot read it."""
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        return None
+    try:
+        width, height = page.get_size()
+        if not (width > 0 and height > 0):
+            return None
+        return _drawn(page, width, height)
+    except pdfium.PdfiumError:
+        return None
+    finally:
+        page.close()
+
+
+def _drawn(page: pdfium.PdfPage, width: float, height: float) -> Image.Image:
+    bitmap = page.render(scale=ACCESS_MAX / max(width, height))
+    picture: Image.Image = bitmap.to_pil().convert("RGB")
+    return picture
+
+
 def _pdf_text(
     pdf: pdfium.PdfDocument, pages: int, limits: DocumentLimits
-) -> tuple[str | None, list[str]]:
-    """Every page's text, joined by blank lines, within the limits; notes say what was cut."""
+) -> tuple[str | None, tuple[int, ...], list[str]]:
+    """Every page's text, joined by blank lines, within the limits, and where each page's text
+    begins (a page's own blank lines make the joined text ambiguous); notes say what was cut."""
     notes: list[str] = []
     texts: list[str] = []
+    starts: list[int] = []
+    position = 0
     room = limits.max_text_chars
     deadline = time.monotonic() + limits.text_seconds
     readable = min(pages, limits.max_text_pages)
@@ -184,14 +291,21 @@ def _pdf_text(
             )
             break
         text = (_PAGE_BREAK if texts else "") + _page_text(pdf, index, notes)
+        start = position + (len(_PAGE_BREAK) if texts else 0)
         if len(text) > room:
             texts.append(text[:room])
+            if start < limits.max_text_chars:
+                starts.append(start)
             notes.append(f"text cut at {limits.max_text_chars} characters, on page {index + 1}")
             break
         texts.append(text)
+        starts.append(start)
         room -= len(text)
+        position += len(text)
     joined = "".join(texts)
-    return (joined if joined.strip() else None), notes
+    if not joined.strip():
+        return None, (), notes
+    return joined, tuple(starts), notes
 
 
 def _page_text(pdf: pdfium.PdfDocument, index: int, notes: list[str]) -> str:
@@ -255,11 +369,30 @@ def pdf_date(value: str) -> str | None:
 # -- TIFF scans --------------------------------------------------------------------------------
 
 
-def _tiff(src: Path, out_dir: Path, max_pixels: int) -> DocumentResult:
+def _tiff(src: Path, out_dir: Path, max_pixels: int, limits: DocumentLimits) -> DocumentResult:
     image = make_image_derivatives(src, out_dir, max_pixels=max_pixels)
-    technical = image.technical.to_record() | {"pages": tiff_pages(src)}
+    pages = tiff_pages(src)
+    technical = image.technical.to_record() | {"pages": pages}
+    budget = _PageBudget(pages, limits)
+    pictures = [image.access]
+    if budget.count > 1:
+        made, problem = tiff_page_pictures(
+            src, out_dir, max_pixels=max_pixels, count=budget.count, expired=budget.expired
+        )
+        pictures += made
+        if problem:
+            budget.warnings.append(problem)
     return DocumentResult(
-        "tiff", "document", image.access, image.thumbnail, technical, None, image.notes
+        "tiff",
+        "document",
+        image.access,
+        image.thumbnail,
+        technical,
+        None,
+        image.notes,
+        tuple(pictures),
+        (),
+        tuple(budget.warnings),
     )
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import math
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -171,6 +171,65 @@ def save_pictures(picture: Image.Image, out_dir: Path) -> tuple[Derivative, Deri
     access.save(access_path, "JPEG", quality=ACCESS_QUALITY)
     thumbnail.save(thumbnail_path, "JPEG", quality=THUMBNAIL_QUALITY)
     return Derivative(access_path, *access.size), Derivative(thumbnail_path, *thumbnail.size)
+
+
+def save_page(picture: Image.Image, out_dir: Path, number: int) -> Derivative:
+    """Write `page-NNNN.jpg` (longest side ≤ ACCESS_MAX) from an RGB/L picture of page `number`."""
+    page = _resize(picture, ACCESS_MAX, Image.Resampling.LANCZOS)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"page-{number:04d}.jpg"
+    page.save(path, "JPEG", quality=ACCESS_QUALITY)
+    return Derivative(path, *page.size)
+
+
+def tiff_page_pictures(
+    src: Path,
+    out_dir: Path,
+    *,
+    max_pixels: int,
+    count: int,
+    expired: Callable[[int], bool],
+) -> tuple[list[Derivative], str | None]:
+    """Pages 2…`count` of a multi-page TIFF, each converted as a photo is (modes, ICC, alpha,
+    orientation) and saved by `save_page`. Stops at the first page that is over `max_pixels`
+    or cannot be decoded, or when `expired(index)` says the time is up; the problem, if any,
+    is returned (the pages before it stand)."""
+    made: list[Derivative] = []
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # each page's size is checked below, before it is decoded
+    try:
+        with Image.open(src) as im:
+            for index in range(1, count):
+                if expired(index):
+                    return made, None
+                try:
+                    im.seek(index)
+                    width, height = im.size
+                    if width * height > max_pixels:
+                        return made, (
+                            f"page {index + 1} declares {width}×{height} pixels, more than the "
+                            f"limit of {max_pixels / 1e6:.0f} MP; the page images stop there"
+                        )
+                    made.append(save_page(_page_picture(im), out_dir, index + 1))
+                except _DECODE_ERRORS as exc:
+                    return made, (
+                        f"page {index + 1} cannot be decoded ({exc}); the page images stop there"
+                    )
+    except _DECODE_ERRORS as exc:
+        return made, f"the TIFF's pages cannot be read ({exc}); only page 1 has an image"
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+    return made, None
+
+
+def _page_picture(im: Image.Image) -> Image.Image:
+    """The current frame, decoded and converted to an sRGB picture as `make_image_derivatives`
+    converts a photo."""
+    im.load()
+    pending = _pending_orientation(im)
+    picture = _resize(_resizable(im.copy()), ACCESS_MAX, Image.Resampling.BICUBIC)
+    picture, _ = _to_srgb(_flatten(picture), im.info.get("icc_profile") or None, [])
+    return picture.transpose(_TRANSPOSE[pending]) if pending is not None else picture
 
 
 def _libvips_pictures(

@@ -242,6 +242,20 @@ def test_etag_changes_with_content(store: ObjectStore) -> None:
 
 
 @pytest.mark.slow
+def test_a_file_is_streamed_to_a_key_of_its_own(store: ObjectStore) -> None:
+    size = 3 * 1024 * 1024 + 17  # more than one chunk, not a whole number of them
+    info = store.put_file("staging/job/0", _ChunkedSource(size))
+    assert info.size == size
+    expected = hashlib.sha256()
+    source = _ChunkedSource(size)
+    while chunk := source.read(1 << 20):
+        expected.update(chunk)
+    got = hashlib.sha256(b"".join(store.open_range("staging/job/0"))).hexdigest()
+    assert got == expected.hexdigest()
+    store.put_file("staging/job/0", io.BytesIO(b"short"))  # replaced whole
+    assert store.get_bytes("staging/job/0") == b"short"
+
+
 def test_conditional_writes_refuse_a_stale_reader(store: ObjectStore) -> None:
     store.put_bytes("docs/c.json", b"one", if_none_match=True)
     with pytest.raises(WriteConflict):

@@ -193,6 +193,28 @@ def test_highlights(corpus_index: SearchIndex) -> None:
     )
 
 
+def test_a_hit_in_a_paged_documents_text_names_its_page(empty_index: SearchIndex) -> None:
+    pages = [
+        "Opening words of the libretto",
+        "Middle verses\n\nwith a blank line",  # a page's own blank line is no page break
+        "唱到<最后> zygodactyl",
+    ]
+    text = "\n\n".join(pages)
+    starts = [0, len(pages[0]) + 2, len(pages[0]) + len(pages[1]) + 4]
+    booklet = make_record(
+        "doc-001", "c", {"en": "Booklet"}, media_type="document", text=text, text_pages=starts
+    )
+    assert empty_index.index([booklet]) == 1
+
+    (hit,) = empty_index.search(SearchQuery(q="zygodactyl")).hits
+    assert hit.highlights["page"] == "3"
+    assert hit.highlights["text"] == "唱到&lt;最后&gt; <mark>zygodactyl</mark>"
+    (hit,) = empty_index.search(SearchQuery(q="verses")).hits
+    assert hit.highlights["page"] == "2"
+    (hit,) = empty_index.search(SearchQuery(q="booklet")).hits
+    assert "page" not in hit.highlights  # the title matched, the text did not
+
+
 def test_markup_in_titles_is_escaped(corpus_index: SearchIndex) -> None:
     (hit,) = corpus_index.search(SearchQuery(q="notes")).hits
     title = hit.highlights["title"]

@@ -4,7 +4,6 @@ a user of institution A reaching for B's items (the same answers as A's keys), l
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from api.operations.accounts import disable_user, set_password
 from repository.audit import Actor
 from repository.users import UserStore
 from tests.e2e.governance_support import INST_A, INST_B, SECRET, Repo, governed_repository
+from tests.e2e.workspace_support import PASSWORD, browser, csrf_of, sign_in, signed_in
 
-PASSWORD = "correct horse battery"
 OPERATOR = Actor("pytest operator")
 USERS = {  # name -> (institution, role); one per key actor of the governed repository
     "archivist-a": (INST_A, "archivist"),
@@ -45,34 +44,9 @@ def app(repo: Repo) -> Any:
     return create_app(repo.settings)
 
 
-def browser(app: Any) -> TestClient:
-    """A client with its own cookie jar, as one browser."""
-    return TestClient(app, base_url="http://heritage.test")
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
 def session_of(cookie: str) -> dict[str, Any]:
     data: dict[str, Any] = URLSafeTimedSerializer(SECRET, salt="heritage-session").loads(cookie)
     return data
-
-
-def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> Any:
-    form = client.get("/workspace/login")
-    assert form.status_code == 200, form.text
-    data = {"name": name, "password": password, "csrf_token": csrf_of(form.text)}
-    return client.post("/workspace/login", data=data, follow_redirects=False)
-
-
-def signed_in(app: Any, name: str) -> TestClient:
-    client = browser(app)
-    answer = sign_in(client, name)
-    assert answer.status_code == 303 and answer.headers["location"] == "/workspace/", answer.text
-    return client
 
 
 def landing_csrf(client: TestClient) -> str:

@@ -129,7 +129,44 @@ def test_failed_items_exit_1_naming_the_file(heritage: Run, tmp_path: Path) -> N
     assert report["counts"] == {"stored": 1, "failed": 1}
     failed = [i for i in report["items"] if i["outcome"] == "failed"]
     assert [i["source"] for i in failed] == ["broken.jpg"]
-    assert "broken.jpg" in result.stdout
+    line = next(x for x in result.stdout.splitlines() if x.startswith("failed: "))
+    assert line.count("broken.jpg") == 1, line  # the reason names the file; not said twice
+
+
+def test_dry_run_prints_each_field_it_would_change_and_stores_nothing(
+    heritage: Run, tmp_path: Path, data_dir: Path
+) -> None:
+    manifest = _collection(tmp_path / "photos", ROWS)
+    args = [
+        "ingest",
+        tmp_path / "photos",
+        "-c",
+        "test-cuts",
+        "--manifest",
+        manifest,
+        "--workers",
+        "1",
+    ]
+    assert heritage(*args).returncode == 0
+    stored = sorted((data_dir / "store" / "records").rglob("*.json"))
+    before = {path: path.read_bytes() for path in stored}
+    corrected = [ROWS[0], {**ROWS[1], "title_en": "Shadow puppet of Mu Guiying " + "x" * 200}]
+    manifest = _collection(tmp_path / "photos", corrected)
+
+    result = heritage(*args, "--dry-run")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    _, report = _report(result)
+    assert report["counts"] == {"unchanged": 1, "would-update": 1}
+    changed = next(i for i in report["items"] if i["changes"])
+    lines = result.stdout.splitlines()
+    heading = lines.index(f"{changed['id']} (b.jpg)")
+    change = lines[heading + 1]  # one line, cut to the width; what happens comes first
+    assert change.startswith("  ~ title (update): en: Shadow puppet figure → en: Shadow puppet")
+    assert change.endswith("…") and len(change) <= 80  # only the language that changes
+    assert [x for x in lines[heading + 2 :] if x.startswith("  ")] == []  # only that change
+    assert heading < next(n for n, x in enumerate(lines) if "Ingest " in x)  # then the summary
+    assert {p: p.read_bytes() for p in stored} == before  # nothing stored
 
 
 @pytest.mark.parametrize(

@@ -407,3 +407,39 @@ def test_the_report_downloads_as_a_spreadsheet(api: Api, photos_job: dict[str, A
     assert [c.value for c in sheet[1]][:2] == ["Source", "Outcome"]
     assert sheet.max_row == 1 + len(photos_job["items"])
     assert api.get("archivist-a", url, format="pdf").status_code == 422
+
+
+def test_a_dry_run_stores_nothing_keeps_its_files_and_is_applied_once(tmp_path: Path) -> None:
+    """`dry_run=1`: a report of what would happen and no item; `POST /api/jobs/{id}/apply` runs
+    the kept files for real as a new job, once; stopping the server drops unapplied files."""
+    settings = small_settings(tmp_path / "data")
+    with TestClient(create_app(settings)) as client:
+        api = Api(client, settings, make_tokens(client))
+        files = [(name, jpeg(seed)) for seed, name in enumerate(PHOTOS)]
+        manifest = ("著录.csv", gbk_manifest(PHOTOS))
+        bad = api.submit("archivist-a", "museum-a-uploads", files, manifest, dry_run="maybe")
+        assert bad.status_code == 422 and "dry_run" in bad.json()["error"]["message"]
+        sent = api.submit("archivist-a", "museum-a-uploads", files, manifest, dry_run="1")
+        preview = api.wait("archivist-a", sent.json()["url"])
+        assert preview["dry_run"] is True and preview["counts"] == {"would-store": 3}
+        assert list(client.app.state.services.records.ids()) == []
+        assert len(api.leftovers()) == 1  # its files, kept to be applied
+        url = f"{sent.json()['url']}/apply"
+        assert client.post(url, headers=api.headers("archivist-b")).status_code == 404
+        applied = client.post(url, headers=api.headers("curator-a"))
+        assert applied.status_code == 202, applied.text
+        job = api.wait("curator-a", applied.json()["url"])
+        assert job["counts"] == {"stored": 3} and job["applies"] == preview["id"]
+        assert sorted(job["files"]) == sorted(preview["files"])
+        assert api.get("curator-a", sent.json()["url"]).json()["applied_by"] == job["id"]
+        again = client.post(url, headers=api.headers("curator-a"))
+        assert again.status_code == 409 and job["id"] in again.json()["error"]["message"]
+        assert (
+            client.post(f"/api/jobs/{job['id']}/apply", headers=api.headers("admin")).status_code
+            == 409
+        )
+        assert api.leftovers() == []  # the real job's end removed them
+        kept = api.submit("archivist-a", "museum-a-uploads", files, manifest, dry_run="1")
+        assert api.wait("archivist-a", kept.json()["url"])["counts"] == {"unchanged": 3}
+        assert len(api.leftovers()) == 1
+    assert list(settings.uploads_dir.iterdir()) == []  # not kept across a stop

@@ -9,6 +9,7 @@ row then applies. An item that fails leaves no blob behind.
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from api.services import Services
 from ingest import IngestOptions, IngestReport, run_ingest
 from ingest.worker import item_id
 from repository import LocalStore, RecordStore, StoreConfig
+from repository.apikeys import KeyStore
 from repository.fixity import audit
 from tests.e2e.governance_support import ADMIN_TOKEN, settings_for
 from tests.e2e.sharing_support import noise_picture
@@ -244,3 +246,116 @@ def test_a_failed_item_leaves_no_blob_and_a_rerun_stores_nothing_twice(tmp_path:
 
     assert ingest().counts() == {"unchanged": 1, "failed": 2}
     assert list(store.list("blobs/")) == blobs
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def sample_rows(count: int) -> tuple[list[str], list[dict[str, str]]]:
+    """The sample manifest's columns and its first `count` rows (pictures: no transcoding)."""
+    with (SAMPLES / "manifest.csv").open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = [row for _, row in zip(range(count), reader, strict=False)]
+        return list(reader.fieldnames or []), rows
+
+
+def test_a_dry_run_previews_each_field_and_the_real_run_applies_only_what_it_showed(
+    tmp_path: Path,
+) -> None:
+    """Samples ingested; a curator retitles one item (PATCH) and withdraws another; the sample
+    manifest with one corrected description, dry run: exactly three changes, nothing stored;
+    then for real: only the description changes."""
+    columns, rows = sample_rows(4)
+    assert [r["status"] for r in rows] == ["published"] * 4  # the manifest says so every time
+    source = tmp_path / "collection"
+    for row in rows:
+        (source / row["path"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLES / "collection" / row["path"], source / row["path"])
+    manifest = tmp_path / "manifest.csv"
+    with manifest.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    settings = settings_for(tmp_path / "data")
+    with TestClient(create_app(settings)) as client:
+        services = client.app.state.services
+
+        def ingest(**extra: Any) -> IngestReport:
+            options = IngestOptions(
+                "samples", manifest=manifest, workers=1, institution="operator", **extra
+            )
+            return run_ingest([source], options, services.store_config, services.index)
+
+        assert ingest().counts() == {"stored": 4}
+        ids = {row["identifier"]: item_id("samples", row["identifier"]) for row in rows}
+        curator = KeyStore(services.store).create("operator", "curator", "pytest curator")[1]
+        auth = {"Authorization": f"Bearer {curator}"}
+        url = f"/api/items/{ids['XLG-MTQ-002']}"
+        etag = client.get(url, headers=auth).headers["ETag"]
+        edited = client.patch(
+            url,
+            json={"title": {"zh": "马头琴（老艺人旧藏）"}},
+            headers={**auth, "Content-Type": "application/merge-patch+json", "If-Match": etag},
+        )
+        assert edited.status_code == 200, edited.text
+        withdrawn = client.post(
+            f"/api/items/{ids['XLG-CD-001']}/review",
+            json={"status": "withdrawn", "reason": "the singer asked us"},
+            headers=auth,
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+        rows[3]["description_en"] = rows[3]["description_en"].replace("twenty", "about twenty")
+        with manifest.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        records = services.records
+        versions = {i: records.version_numbers(i) for i in ids.values()}
+        before = {i: records.load(i) for i in ids.values()}
+
+        preview = ingest(dry_run=True)
+
+        changes = {
+            (item.id, change.field): (change.action, change.old, change.new)
+            for item in preview.items
+            for change in item.changes
+        }
+        horse_zh = rows[1]["title_zh"]
+        old_description = before[ids["HLBE-NDM-004"]]["description"]
+        assert "about twenty" not in old_description["en"]
+        assert changes == {
+            (ids["HLBE-NDM-004"], "description"): (
+                "update",
+                old_description,
+                {"zh": rows[3]["description_zh"], "en": rows[3]["description_en"]},
+            ),
+            (ids["XLG-MTQ-002"], "title"): (
+                "kept-edited",
+                {"zh": "马头琴（老艺人旧藏）", "en": rows[1]["title_en"]},
+                {"zh": horse_zh, "en": rows[1]["title_en"]},
+            ),
+            (ids["XLG-CD-001"], "status"): ("kept-decision", "withdrawn", "published"),
+        }
+        assert preview.counts() == {"would-update": 1, "unchanged": 3}
+        assert {i: records.version_numbers(i) for i in ids.values()} == versions  # nothing stored
+        assert {i: records.load(i) for i in ids.values()} == before
+        stored = preview.to_dict()["items"]
+        assert {c["action"] for i in stored for c in i["changes"]} == {
+            "update", "kept-edited", "kept-decision"
+        }  # fmt: skip
+
+        applied = ingest()
+
+        assert applied.counts() == {"updated": 1, "unchanged": 3}
+        assert [(c.field, c.action) for i in applied.items for c in i.changes if c.applied] == [
+            ("description", "update")
+        ]
+        after = {i: records.load(i) for i in ids.values()}
+        horse = ids["HLBE-NDM-004"]
+        assert after[horse]["description"]["en"] == rows[3]["description_en"]
+        assert {k: v for k, v in after.items() if k != horse} == {
+            k: v for k, v in before.items() if k != horse
+        }
+        assert after[ids["XLG-MTQ-002"]]["title"]["zh"] == "马头琴（老艺人旧藏）"
+        assert after[ids["XLG-CD-001"]]["status"] == "withdrawn"
+        assert "changed description" in after[horse]["events"][-2]["detail"]

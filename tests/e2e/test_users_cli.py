@@ -95,3 +95,25 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
                         stdin=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")  # fmt: skip
     assert mismatch.exit_code == 0, mismatch.output  # asked again until both entries match
     assert json.loads(heritage(data, "users", "list", "--json").stdout)[0]["name"] == "y"
+
+
+def test_enable_and_set_role_are_audited_and_take_effect(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    made = heritage(data, "users", "create", "--institution", "museum-a", "--role", "archivist",
+                    "--password-stdin", "li.na", stdin=f"{PASSWORD}\n")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert heritage(data, "users", "disable", "li.na").exit_code == 0
+    enabled = heritage(data, "users", "enable", "li.na")
+    assert enabled.exit_code == 0 and "Enabled user li.na" in enabled.stdout
+    role = heritage(data, "users", "set-role", "li.na", "--role", "curator")
+    assert role.exit_code == 0 and "User li.na: curator of museum-a" in role.stdout
+    bad = heritage(data, "users", "set-role", "li.na", "--role", "owner")
+    assert bad.exit_code == 2 and "owner" in bad.output
+    listed = json.loads(heritage(data, "users", "list", "--json").stdout)
+    assert [(u["name"], u["role"], u["disabled"]) for u in listed] == [("li.na", "curator", None)]
+    settings = Settings(data_dir=data, storage="local", search="sqlite", _env_file=None)
+    with TestClient(create_app(settings)) as client:
+        assert sign_in(client, "li.na", PASSWORD) == 303
+    entries = AuditLog(LocalStore(data / "store")).day(datetime.now(UTC).date())
+    actions = [e["action"] for e in entries]
+    assert actions[-2:] == ["users enable", "users set-role"]

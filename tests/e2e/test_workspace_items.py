@@ -16,8 +16,8 @@ from api.http.app import create_app
 from api.http.i18n import message
 from repository.users import UserStore
 from tests.e2e.governance_support import INST_A, INST_B, Repo, governed_repository
+from tests.e2e.workspace_support import PASSWORD, csrf_of, signed_in
 
-PASSWORD = "correct horse battery"
 USERS = {
     "archivist-a": (INST_A, "archivist"),
     "curator-a": (INST_A, "curator"),
@@ -37,21 +37,6 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
 @pytest.fixture
 def app(repo: Repo) -> Any:
     return create_app(repo.settings)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def signed_in(app: Any, name: str) -> TestClient:
-    client = TestClient(app, base_url="http://heritage.test")
-    form = client.get("/workspace/login")
-    data = {"name": name, "password": PASSWORD, "csrf_token": csrf_of(form.text)}
-    answer = client.post("/workspace/login", data=data, follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return client
 
 
 def field(html: str, name: str) -> str:

@@ -59,12 +59,12 @@ def signed_in(app: Any, name: str) -> TestClient:
     return client
 
 
-def manifest_csv() -> bytes:
+def manifest_csv(photos: dict[str, tuple[str, str]] = PHOTOS) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(["path", "identifier", "title_zh", "status"])
     writer.writerows(
-        [path, identifier, title, "draft"] for path, (identifier, title) in PHOTOS.items()
+        [path, identifier, title, "draft"] for path, (identifier, title) in photos.items()
     )
     return text.getvalue().encode()
 
@@ -84,17 +84,24 @@ def form_body(parts: list[tuple[str, str | None, bytes]]) -> tuple[bytes, str]:
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
-def upload(client: TestClient, token: str | None, collection: str = "museum-a-papercuts") -> Any:
+def upload(
+    client: TestClient,
+    token: str | None,
+    collection: str = "museum-a-papercuts",
+    *,
+    dry_run: bool = False,
+    photos: dict[str, tuple[str, str]] = PHOTOS,
+) -> Any:
     """The form as a browser without scripts sends it: the token first, then the fields, the
     files, an empty folder input and the manifest."""
     parts: list[tuple[str, str | None, bytes]] = []
     if token is not None:
         parts.append(("csrf_token", None, token.encode()))
     parts += [("collection", None, collection.encode()), ("status", None, b"draft")]
-    parts += [("access", None, b"")]
+    parts += [("access", None, b"")] + ([("dry_run", None, b"1")] if dry_run else [])
     parts += [("files", name, jpeg(seed)) for seed, name in enumerate(PHOTOS)]
     parts += [("files", "broken.jpg", NOT_A_JPEG), ("files", "", b"")]
-    parts += [("manifest", "著录.csv", manifest_csv())]
+    parts += [("manifest", "著录.csv", manifest_csv(photos))]
     body, content_type = form_body(parts)
     return client.post(
         "/workspace/upload",
@@ -217,3 +224,55 @@ def test_scripts_send_the_token_as_a_header_and_read_errors_as_json(app: Any) ->
     assert refused.status_code == 403
     assert "belongs to institution 'library-b'" in refused.json()["error"]["message"]
     assert list(app.state.services.settings.uploads_dir.iterdir()) == []
+
+
+def test_a_dry_run_previews_the_changes_and_its_apply_button_imports_those_files(app: Any) -> None:
+    """Preview a new batch (nothing stored), apply it (stored by a new job, once), then preview
+    a corrected manifest: the changes table under the item, kept through the outcome filter."""
+    records = app.state.services.records
+    client = signed_in(app, "li.na")
+    token = csrf_of(client.get("/workspace/upload").text)
+    assert 'name="dry_run"' in client.get("/workspace/upload").text
+    before = sorted(records.ids())
+    answer = upload(client, token, "museum-a-preview", dry_run=True)
+    assert answer.status_code == 303, answer.text
+    preview_url = answer.headers["location"]
+    html = wait_for_page(client, preview_url + "?lang=en")
+    assert sorted(rows_of(html)) == [
+        ("failed", "broken.jpg"), ("would-store", "b.jpg"), ("would-store", "鹤舞.jpg")
+    ]  # fmt: skip
+    assert 'id="job-dry-run"' in html and sorted(records.ids()) == before  # nothing stored
+    assert client.get(f"/api/jobs/{preview_url.rsplit('/', 1)[1]}").json()["dry_run"] is True
+
+    applied = client.post(
+        preview_url + "/apply", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert applied.status_code == 303, applied.text
+    real_url = applied.headers["location"]
+    html = wait_for_page(client, real_url + "?lang=en")
+    assert sorted(rows_of(html)) == [
+        ("failed", "broken.jpg"), ("stored", "b.jpg"), ("stored", "鹤舞.jpg")
+    ]  # fmt: skip
+    assert f'href="{preview_url}"' in html  # the real job names the preview it applies
+    preview_page = client.get(preview_url).text
+    assert f'href="{real_url}"' in preview_page and 'id="job-apply"' not in preview_page
+    again = client.post(preview_url + "/apply", data={"csrf_token": token})
+    assert again.status_code == 409  # applied once only
+    forged = client.post(preview_url + "/apply", data={"csrf_token": "x"})
+    assert forged.status_code == 403
+
+    retitled = {**PHOTOS, "b.jpg": ("tiger", "虎头鞋样（清代）")}
+    answer = upload(client, token, "museum-a-preview", dry_run=True, photos=retitled)
+    html = wait_for_page(client, answer.headers["location"] + "?lang=en")
+    assert sorted(rows_of(html)) == [
+        ("failed", "broken.jpg"), ("unchanged", "鹤舞.jpg"), ("would-update", "b.jpg")
+    ]  # fmt: skip
+    changes = re.findall(r'<tr data-action="([^"]+)"><td>([^<]*)</td><td>([^<]*)</td>', html)
+    assert changes == [("update", "title", "zh: 虎头鞋样")]
+    assert "虎头鞋样（清代）" in html and 'id="job-apply"' in html
+    filtered = client.get(answer.headers["location"], params={"outcome": "would-update"}).text
+    assert rows_of(filtered) == [("would-update", "b.jpg")] and 'data-action="update"' in filtered
+    failed = client.get(answer.headers["location"], params={"outcome": "failed"}).text
+    assert "data-action=" not in failed
+    tiger = next(r for r in records if r.get("identifier") == "tiger")
+    assert tiger["title"] == {"zh": "虎头鞋样"}  # the preview changed nothing

@@ -20,7 +20,6 @@ from starlette.concurrency import run_in_threadpool
 from api.http.audit import write_context
 from api.http.errors import error_response
 from api.http.i18n import choose_language, message
-from api.http.routes.workspace_items import _curator, _page, _text
 from api.http.sessions import (
     PRIVATE,
     Session,
@@ -29,6 +28,7 @@ from api.http.sessions import (
     server_secret,
 )
 from api.http.state import shared
+from api.http.workspace_support import curator, form_text, page
 from api.labels import text_in
 from api.operations.access import is_visible
 from api.operations.feedback import (
@@ -112,8 +112,8 @@ def comment_problem(kind: str, text: str, name: str, contact: str) -> str | None
 async def send_comment(request: Request, item_id: str) -> Response:
     await check_csrf(request)
     form = await request.form()
-    kind, text = _text(form, "kind"), _text(form, "text")
-    name, contact = _text(form, "name"), _text(form, "contact")
+    kind, text = form_text(form, "kind"), form_text(form, "text")
+    name, contact = form_text(form, "name"), form_text(form, "contact")
     await form.close()
     problem = comment_problem(kind, text, name, contact)
     if problem:  # nothing is echoed back: the visitor's text stays in their form (history back)
@@ -147,7 +147,7 @@ async def send_rating(request: Request, item_id: str) -> Response:
     await check_csrf(request, session)
     assert session is not None  # check_csrf refuses a request without one
     form = await request.form()
-    stars = _text(form, "stars")
+    stars = form_text(form, "stars")
     await form.close()
     if stars not in ("1", "2", "3", "4", "5"):
         return _back(item_id, "rating", feedback="stars")
@@ -206,7 +206,7 @@ def item_feedback(request: Request, record: Any) -> tuple[dict[str, Any], Sessio
 
 @router.get("/workspace/comments")
 def moderation_page(request: Request, status: str = "pending") -> Response:
-    who = _curator(request)
+    who = curator(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
@@ -229,20 +229,20 @@ def moderation_page(request: Request, status: str = "pending") -> Response:
         "outcome": outcome if outcome in OUTCOMES else None,
         "max_text": MAX_TEXT,
     }
-    return _page(request, "workspace/comments.html", context)
+    return page(request, "workspace/comments.html", context)
 
 
 @router.post("/workspace/comments")
 async def moderation_decide(request: Request) -> Response:
     await check_csrf(request)
-    who = await run_in_threadpool(_curator, request)
+    who = await run_in_threadpool(curator, request)
     if isinstance(who, Response):
         return who
     caller, _ = who
     form = await request.form()
-    item_id, comment_id = _text(form, "item"), _text(form, "comment")
-    action, reply = _text(form, "action"), _text(form, "reply")
-    back = _text(form, "status")
+    item_id, comment_id = form_text(form, "item"), form_text(form, "comment")
+    action, reply = form_text(form, "action"), form_text(form, "reply")
+    back = form_text(form, "status")
     await form.close()
     back = back if back in MODERATION_STATUSES else "pending"
     if action not in ACTIONS:

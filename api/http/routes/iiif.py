@@ -20,10 +20,10 @@ from api.protocols.iiif.image import (
     RenderCache,
     SourceImage,
     image_info,
-    images_of,
     parse_identifier,
     parse_request,
     render,
+    sources_of,
     stored_copy,
 )
 from api.protocols.iiif.presentation import Urls, collection, manifest
@@ -113,16 +113,17 @@ def get_collection(
 
 def _source(
     services: Services, identifier: str, audience: Audience
-) -> tuple[Record, SourceImage, int]:
+) -> tuple[Record, SourceImage, str]:
+    """The record, the image and its service URL."""
     try:
-        item_id, n = parse_identifier(identifier)
+        item_id, n, role = parse_identifier(identifier)
     except IiifError as exc:
         raise _error(exc.status, str(exc)) from None
     record = _record(services, item_id, audience)
-    images = images_of(record)
+    images = sources_of(record, role)
     if n > len(images):
         raise _error(404, f"no image with identifier {identifier!r}")
-    return record, images[n - 1], n
+    return record, images[n - 1], Urls(services.settings.base_url).image_service(item_id, n, role)
 
 
 def _cache(request: Request) -> RenderCache:
@@ -142,8 +143,7 @@ def image_information(
     audience: AudienceDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    record, source, n = _source(services, identifier, audience)
-    service_id = Urls(services.settings.base_url).image_service(record["id"], n)
+    record, source, service_id = _source(services, identifier, audience)
     rights = standard_rights_uri((record.get("rights") or {}).get("license"))
     info = image_info(service_id, source, rights)
     response = _json(info, accept, "http://iiif.io/api/image/3/context.json")
@@ -165,12 +165,11 @@ def image(
     services: ServicesDep,
     audience: AudienceDep,
 ) -> Response:
-    record, source, n = _source(services, identifier, audience)
+    record, source, service_id = _source(services, identifier, audience)
     try:
         wanted = parse_request(source.size, region, size, rotation, quality_format)
     except IiifError as exc:
         raise _error(exc.status, str(exc)) from None
-    service_id = Urls(services.settings.base_url).image_service(record["id"], n)
     canonical = f"{service_id}/{wanted.canonical(source.size)}"
     headers = {
         **CORS,

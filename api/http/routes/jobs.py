@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ from api.http.uploads import FieldCheck, receive_upload
 from api.operations.callers import Caller
 from api.operations.collections import collection_owner
 from api.operations.jobs import (
+    KEEP_PREVIEW,
     Job,
     JobRunner,
     Upload,
@@ -46,6 +48,7 @@ from repository.keys import is_valid_slug
 from search.base import Audience
 
 INGEST_STATUSES = ("draft", "review", "published")
+DRY_RUN_VALUES = ("", "0", "1", "on")  # `on`: what an HTML checkbox without a value sends
 
 _FORM = {
     "requestBody": {
@@ -70,6 +73,12 @@ _FORM = {
                         },
                         "status": {"type": "string", "enum": list(INGEST_STATUSES)},
                         "access": {"type": "string", "enum": list(ACCESS_LEVELS)},
+                        "dry_run": {
+                            "type": "string",
+                            "enum": list(DRY_RUN_VALUES),
+                            "description": "1: a preview that stores nothing and reports what "
+                            "would change (apply it with POST /api/jobs/{id}/apply)",
+                        },
                     },
                 }
             }
@@ -78,9 +87,18 @@ _FORM = {
 }
 
 
+def _runner_for(services: Services) -> JobRunner:
+    """Jobs run in this process (HERITAGE_QUEUE=local) or on `heritage worker`s (celery)."""
+    if services.settings.queue == "celery":
+        from api.operations.queue import QueuedRunner  # Celery is loaded only when used
+
+        return QueuedRunner(services)
+    return JobRunner(services)
+
+
 @asynccontextmanager
 async def job_runner_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    runner = JobRunner(app.state.services)
+    runner = _runner_for(app.state.services)
     await run_in_threadpool(runner.start)
     app.state.job_runner = runner
     try:
@@ -163,6 +181,7 @@ def _job_for(job_id: str, upload: Upload, caller: Caller, services: Services) ->
         raise HTTPException(422, "send at least one file in the form field 'files'")
     status = _choice(upload, "status", INGEST_STATUSES)
     access = _choice(upload, "access", ACCESS_LEVELS)
+    dry_run = _choice(upload, "dry_run", DRY_RUN_VALUES) in ("1", "on")
     institution = acting_institution(services, caller, collection)
     if status == "published":
         _may_publish(caller, "form field 'status'")
@@ -178,6 +197,7 @@ def _job_for(job_id: str, upload: Upload, caller: Caller, services: Services) ->
         manifest=upload.manifest.name if upload.manifest else None,
         status=status,
         access=access,
+        dry_run=dry_run,
     )
 
 
@@ -223,15 +243,56 @@ async def accept_upload(
         limit = services.settings.upload_max_bytes
         upload = await receive_upload(request, root, limit, check_field)
         job = await run_in_threadpool(_job_for, job_id, upload, caller, services)
-        summary = f"ingest job {job_id} into {job.collection}: {len(job.files)} file(s)" + (
-            f", manifest {job.manifest}" if job.manifest else ""
-        )
-        await run_in_threadpool(audit_request, request, caller, None, summary)
-        await run_in_threadpool(runner.submit, job, upload)
+        await run_in_threadpool(_submit, request, caller, runner, job, upload)
     except BaseException:
         Upload(root).remove()
         raise
     return job
+
+
+def _submit(request: Request, caller: Caller, runner: JobRunner, job: Job, upload: Upload) -> None:
+    summary = f"ingest job {job.id} into {job.collection}: {len(job.files)} file(s)" + (
+        f", manifest {job.manifest}" if job.manifest else ""
+    )
+    summary += " (dry run)" if job.dry_run else ""
+    summary += f", applying dry run {job.applies}" if job.applies else ""
+    audit_request(request, caller, None, summary)
+    runner.submit(job, upload)
+
+
+def apply_preview(request: Request, caller: Caller, services: Services, runner: JobRunner,
+                  preview: Job) -> Job:  # fmt: skip
+    """Queue the real run of dry-run job `preview`: its kept files, its options, checked again
+    for `caller` as a new upload would be (409 when it is no preview, not done, already applied
+    or its files are no longer kept). Blocking: call it in a worker thread."""
+    if not preview.dry_run or preview.state != "done":
+        raise HTTPException(409, f"job {preview.id!r} is not a finished dry run")
+    if preview.applied_by:
+        raise HTTPException(
+            409, f"dry run {preview.id!r} was applied by job {preview.applied_by!r}"
+        )
+    upload = runner.claim_preview(preview.id)
+    if upload is None:
+        raise HTTPException(
+            409,
+            f"the files of dry run {preview.id!r} are no longer kept (they wait "
+            f"{KEEP_PREVIEW / 3600:.0f} hours and not across a restart): upload them again",
+        )
+    try:
+        job = _job_for(new_job_id(), _applying(upload), caller, services)
+        job.applies = preview.id
+        _submit(request, caller, runner, job, upload)
+    except BaseException:
+        runner.keep_preview(preview.id, upload)
+        raise
+    preview.applied_by = job.id
+    runner.jobs.save(preview)
+    return job
+
+
+def _applying(upload: Upload) -> Upload:
+    """The preview's upload as a real run's: the same files and fields, dry_run off."""
+    return replace(upload, fields={**upload.fields, "dry_run": ""})
 
 
 def visible_job(job_id: str, caller: OptionalCaller, runner: RunnerDep) -> Job:
@@ -274,7 +335,12 @@ def job_status(
         "manifest": job.manifest,
         "total": job.total,
         "counts": job.counts,
+        "dry_run": job.dry_run,
     }
+    if job.applies:
+        body["applies"] = job.applies
+    if job.applied_by:
+        body["applied_by"] = job.applied_by
     if job.error:
         body["error"] = job.error
     report = readable_report(job, runner, services, audience)
@@ -316,3 +382,23 @@ def job_report(
         media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     name = content_disposition(f"ingest-{job.id}.{format}")
     return Response(body, media_type=media_type, headers={"Content-Disposition": name})
+
+
+@router.post(
+    "/api/jobs/{job_id}/apply",
+    status_code=202,
+    summary="Apply a dry run: the same files and options, ingested for real by a new job",
+    responses={
+        202: {"description": "Accepted: `{job, url}` of the new job"},
+        403: {"description": "Not an archivist, or the checks of a new upload refuse it"},
+        404: {"description": "Unknown, or a job the caller may not read"},
+        409: {"description": "Not a finished dry run, already applied, or its files are gone"},
+    },
+)
+async def apply_job(
+    job_id: str, request: Request, caller: ArchivistDep, services: ServicesDep, runner: RunnerDep
+) -> JSONResponse:
+    preview = visible_job(job_id, caller, runner)
+    job = await run_in_threadpool(apply_preview, request, caller, services, runner, preview)
+    url = f"/api/jobs/{job.id}"
+    return JSONResponse({"job": job.id, "url": url}, status_code=202, headers={"Location": url})

@@ -27,7 +27,7 @@ from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
 from api.operations.searching import SearchParams, run_search
-from api.present import file_url
+from api.present import file_url, paged_originals
 from api.services import Services
 from schemas import eras
 from search.base import YEARS, Audience, Sort, YearSpan
@@ -43,6 +43,8 @@ MAX_QUERY_CHARS = 500
 MAX_PAGE = 1000
 FACET_SHOWN = 8
 STRIP_PAGE = 24
+STRIP_THUMB = 160  # px, the longest side of a page's picture in the strip
+_STRIP_REQUEST = f"full/!{STRIP_THUMB},{STRIP_THUMB}/0/default.jpg"  # an IIIF image request
 DOWNLOADS_LISTED = 6
 BROWSER_IMAGES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/avif")
 
@@ -326,12 +328,40 @@ def _files(record: Mapping[str, Any], role: str) -> list[tuple[int, dict[str, An
     return list(enumerate((f for f in record.get("files", []) if f["role"] == role), start=1))
 
 
-def _info_url(item_id: str, n: int) -> str:
+def _iiif_url(item_id: str, n: int, role: str = "access", request: str = "info.json") -> str:
     from api.protocols.iiif.image import (
         image_identifier,  # only called when the IIIF image route is served
     )
 
-    return f"/iiif/image/{image_identifier(item_id, n)}/info.json"
+    identifier = image_identifier(item_id, n, "page" if role == "page" else "access")
+    return f"/iiif/image/{identifier}/{request}"
+
+
+def _pages(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
+    """A paged document's page images, as `_images` describes images, each with its page
+    number, the text of that page (`text_pages`) and, with IIIF, a small rendering for the
+    strip (a page image is an access-sized JPEG)."""
+    text, starts = record.get("text") or "", record.get("text_pages") or []
+    ends = [*starts[1:], len(text)]
+    pages = []
+    for n, file in _files(record, "page"):
+        if file["media_type"] not in BROWSER_IMAGES:
+            continue
+        number = file.get("page", n)
+        page_text = text[starts[number - 1] : ends[number - 1]] if number <= len(starts) else ""
+        pages.append(
+            {
+                "n": n,
+                "page": number,
+                "url": file_url(record["id"], "page", n),
+                "thumb": _iiif_url(record["id"], n, "page", _STRIP_REQUEST) if iiif else None,
+                "info": _iiif_url(record["id"], n, "page") if iiif else None,
+                "width": file.get("width"),
+                "height": file.get("height"),
+                "text": page_text.strip(),
+            }
+        )
+    return pages
 
 
 def _images(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
@@ -346,7 +376,7 @@ def _images(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
                     "n": n,
                     "url": file_url(record["id"], "access", n),
                     "thumb": file_url(record["id"], "thumbnail", n) if n in thumbs else None,
-                    "info": _info_url(record["id"], n) if iiif else None,
+                    "info": _iiif_url(record["id"], n) if iiif else None,
                     "width": file.get("width"),
                     "height": file.get("height"),
                 }
@@ -494,6 +524,25 @@ def _strip(images: list[dict[str, Any]], current: int, strip_page: int | None) -
     }
 
 
+def _only_documents(record: Mapping[str, Any]) -> bool:
+    """Whether every access image is a paged document's first page: then the pages are what the
+    viewer shows (an item of photos and a PDF keeps its photos, as before pages had images)."""
+    return all(
+        paged
+        for file, paged in zip(record.get("files", []), paged_originals(record), strict=True)
+        if file["role"] == "access"
+    )
+
+
+def _neighbour(
+    images: list[dict[str, Any]], current: dict[str, Any] | None, step: int
+) -> dict[str, Any] | None:
+    if current is None:
+        return None
+    index = images.index(current) + step
+    return images[index] if 0 <= index < len(images) else None
+
+
 @router.get("/items/{item_id}")
 def item_page(request: Request, record: VisibleRecord, services: ServicesDep) -> Response:
     lang = choose_language(request)
@@ -503,8 +552,11 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
     other_title = record["title"].get(other)
     collection = services.records.load_collection(record["collection"]) or {}
     collection_title = text_in(collection.get("title"), lang) or record["collection"]
-    images = _images(record, _has_route(request, "/iiif/image/{identifier}/info.json"))
-    wanted = _int(request.query_params.get("image")) or (images[0]["n"] if images else 1)
+    iiif = _has_route(request, "/iiif/image/{identifier}/info.json")
+    pages = _pages(record, iiif) if _only_documents(record) else []
+    images = pages or _images(record, iiif)
+    param = "page" if pages else "image"  # ?page=N shows page N of a document
+    wanted = _int(request.query_params.get(param)) or (images[0]["n"] if images else 1)
     current = next(
         (image for image in images if image["n"] == wanted), images[0] if images else None
     )
@@ -532,7 +584,11 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         "rights": _rights(record, lang),
         "events": _events(record, lang),
         "images": images,
+        "paged": bool(pages),
+        "param": param,
         "current": current,
+        "previous": _neighbour(images, current, -1),
+        "next": _neighbour(images, current, 1),
         "strip": _strip(images, current["n"], _int(request.query_params.get("strip")))
         if current
         else None,
@@ -540,7 +596,7 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         "audio": audio,
         "poster_url": poster[0] if poster else None,
         "waveform_url": waveform[0] if waveform else None,
-        "downloads": _downloads(record, lang, current["n"] if current else 1),
+        "downloads": _downloads(record, lang, current["n"] if current and not pages else 1),
         "json_url": f"/api/items/{item_id}",
         "manifest_url": f"/iiif/{item_id}/manifest"
         if (images or video or audio) and _has_route(request, "/iiif/{item_id}/manifest")

@@ -25,9 +25,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language, message
-from api.http.routes.workspace_items import _curator, _page, _text
-from api.http.routes.workspace_upload import _signed_in, _to_login
 from api.http.sessions import PRIVATE, check_csrf
+from api.http.workspace_support import curator, form_text, page, signed_in, to_login
 from api.labels import text_in
 from api.operations import history
 from api.operations.callers import Caller
@@ -152,18 +151,18 @@ def _history_page(
     except Gone:
         tombstone = request.app.state.services.records.tombstone(item_id) or {}
         gone = message(lang, "history.gone", id=item_id, date=tombstone.get("deleted", "")[:10])
-        return _page(request, "workspace/history.html", {"item_id": item_id, "gone": gone}, 410)
+        return page(request, "workspace/history.html", {"item_id": item_id, "gone": gone}, 410)
     context.update(extra)
     if context["errors"] and status == 200:
         status = 422
-    return _page(request, "workspace/history.html", context, status)
+    return page(request, "workspace/history.html", context, status)
 
 
 @router.get("/workspace/items/{item_id}/history")
 def history_page(request: Request, item_id: str) -> Response:
-    who = _signed_in(request)
+    who = signed_in(request)
     if who is None:
-        return _to_login()
+        return to_login()
     caller, session = who
     return _history_page(request, item_id, caller, session.csrf)
 
@@ -172,12 +171,12 @@ def history_page(request: Request, item_id: str) -> Response:
 async def restore_version(request: Request, item_id: str) -> Response:
     """Restore the form's `version` with If-Match = the form's `etag`; 303 back saying which."""
     await check_csrf(request)
-    who = await run_in_threadpool(_curator, request)
+    who = await run_in_threadpool(curator, request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
     form = await request.form()
-    wanted, etag = _text(form, "version"), _text(form, "etag")
+    wanted, etag = form_text(form, "version"), form_text(form, "etag")
     await form.close()
     services = request.app.state.services
     lang = choose_language(request)
@@ -212,16 +211,17 @@ async def delete_item(request: Request, item_id: str) -> Response:
     """Delete for good (admins): the form's `reason` is required and `confirm` must repeat the
     item id; anything else shows the page again (422) with nothing deleted."""
     await check_csrf(request)
-    who = _signed_in(request)
+    who = signed_in(request)
     if who is None:
-        return _to_login()
+        return to_login()
     caller, session = who
     if caller.role != "admin":
         raise HTTPException(
             403, f"deleting for good needs the admin role; {caller.user} is {caller.role}"
         )
     form = await request.form()
-    reason, confirm, etag = _text(form, "reason"), _text(form, "confirm"), _text(form, "etag")
+    reason, confirm = form_text(form, "reason"), form_text(form, "confirm")
+    etag = form_text(form, "etag")
     await form.close()
     lang = choose_language(request)
     errors = []

@@ -16,15 +16,16 @@ from collections.abc import Mapping
 from typing import Any, cast, get_args
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.http.audit import item_locks, write_context
-from api.http.i18n import choose_language, render
+from api.http.i18n import choose_language
 from api.http.routes.review import catalogue
-from api.http.sessions import PRIVATE, check_csrf, read_session, session_caller
+from api.http.sessions import PRIVATE, check_csrf
+from api.http.workspace_support import curator, form_text, page
 from api.labels import text_in
 from api.operations.callers import Caller
 from api.operations.items import (
@@ -51,30 +52,12 @@ MAX_SELECTED = 100
 EMPTY_PEOPLE_ROWS = 2
 
 
-def _curator(request: Request) -> tuple[Caller, str] | Response:
-    """The signed-in curator (or admin) and the session's CSRF token; 303 to sign-in without a
-    session, 403 for an archivist (as the API answers an archivist's key)."""
-    caller = session_caller(request)
-    session = read_session(request)
-    if caller is None or caller.user is None or session is None:
-        return RedirectResponse("/workspace/login", status_code=303, headers=PRIVATE)
-    if caller.role not in ("curator", "admin"):
-        raise HTTPException(403, f"this needs the curator role; {caller.user} is {caller.role}")
-    return caller, session.csrf
-
-
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    response = render(request, name, context, status_code=status)
-    response.headers.update(PRIVATE)
-    return response
-
-
 # --- the review queue ----------------------------------------------------------------------------
 
 
 @router.get("/workspace/review")
 def review_page(request: Request, status: Status = "review") -> Response:
-    who = _curator(request)
+    who = curator(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
@@ -110,7 +93,7 @@ def review_page(request: Request, status: Status = "review") -> Response:
         "missing": query.getlist("missing") if decision else [],
         "problem": problem,
     }
-    return _page(request, "workspace/review.html", context)
+    return page(request, "workspace/review.html", context)
 
 
 @router.post("/workspace/review")
@@ -118,15 +101,15 @@ async def review_decide(request: Request) -> Response:
     """Apply one decision (with its reason) to each selected item; each item succeeds or fails
     alone, and the queue shows what happened to which."""
     await check_csrf(request)
-    who = await run_in_threadpool(_curator, request)
+    who = await run_in_threadpool(curator, request)
     if isinstance(who, Response):
         return who
     caller, _ = who
     form = await request.form()
-    back = _text(form, "status") or "review"
+    back = form_text(form, "status") or "review"
     back = back if back in STATUSES else "review"
-    decision = _text(form, "decision")
-    reason = _text(form, "reason")
+    decision = form_text(form, "decision")
+    reason = form_text(form, "reason")
     selected = [i for i in form.getlist("item") if isinstance(i, str)][:MAX_SELECTED]
     await form.close()  # a file sent in a field is not kept open
     outcome: list[tuple[str, str]] = [("status", back)]
@@ -192,15 +175,9 @@ def _values(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _text(form: FormData, name: str) -> str:
-    """A form field as text; a file sent in its place counts as nothing."""
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _submitted(form: FormData) -> dict[str, Any]:
     """The form's fields as typed (kept as typed when the page must be shown again)."""
-    text: dict[str, Any] = {name: _text(form, name) for name in _values({}) if name != "people"}
+    text: dict[str, Any] = {name: form_text(form, name) for name in _values({}) if name != "people"}
     names = [n.strip() for n in form.getlist("person_name") if isinstance(n, str)]
     roles = [r for r in form.getlist("person_role") if isinstance(r, str)]
     text["people"] = [(n, r) for n, r in zip(names, roles, strict=False) if n]
@@ -261,14 +238,14 @@ def _edit_context(
 
 @router.get("/workspace/items/{item_id}")
 def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
-    who = _curator(request)
+    who = curator(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
     record = owned_record(request.app.state.services, item_id, caller)
     context = _edit_context(record, _values(record), csrf, choose_language(request))
     context["saved"] = saved
-    return _page(request, "workspace/edit.html", context)
+    return page(request, "workspace/edit.html", context)
 
 
 @router.post("/workspace/items/{item_id}")
@@ -277,7 +254,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
     unreadable value shows the form again as typed (422); a change made meanwhile shows both
     versions (409)."""
     await check_csrf(request)
-    who = await run_in_threadpool(_curator, request)
+    who = await run_in_threadpool(curator, request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
@@ -285,7 +262,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
     services = request.app.state.services
     lang = choose_language(request)
     record = await run_in_threadpool(owned_record, services, item_id, caller)
-    values, etag = _submitted(form), _text(form, "etag")
+    values, etag = _submitted(form), form_text(form, "etag")
     await form.close()  # a file sent in a field is not kept open
     screen = screen_for(services.settings.sensitive_terms_file)
     try:
@@ -304,11 +281,11 @@ async def edit_item(request: Request, item_id: str) -> Response:
         theirs = await run_in_threadpool(owned_record, services, item_id, caller)
         context = _edit_context(theirs, values, csrf, lang)  # re-applying: theirs' ETag
         context["theirs"] = _values(theirs)
-        return _page(request, "workspace/edit.html", context, 409)
+        return page(request, "workspace/edit.html", context, 409)
     except InvalidInput as exc:
         context = _edit_context(record, values, csrf, lang)
         context["etag"] = etag  # still the version the person edited
         context["error"] = str(exc)
-        return _page(request, "workspace/edit.html", context, 422)
+        return page(request, "workspace/edit.html", context, 422)
     url = f"/workspace/items/{item_id}?saved=1"
     return RedirectResponse(url, status_code=303, headers=PRIVATE)

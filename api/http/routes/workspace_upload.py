@@ -24,45 +24,36 @@ from api.http.routes.jobs import (
     INGEST_STATUSES,
     RunnerDep,
     accept_upload,
+    apply_preview,
     readable_report,
     visible_job,
 )
-from api.http.sessions import (
-    CSRF_FIELD,
-    CSRF_HEADER,
-    PRIVATE,
-    Session,
-    check_csrf,
-    read_session,
-    session_caller,
-)
-from api.operations.callers import Caller
+from api.http.sessions import CSRF_FIELD, CSRF_HEADER, PRIVATE, check_csrf
+from api.http.workspace_support import signed_in, to_login
 from api.operations.collections import institution_collections
 from ingest.manifest_template import manifest_template
 from ingest.pipeline import ACCESS_LEVELS
-from ingest.report import REPORT_COLUMNS, Outcome
+from ingest.report import REPORT_COLUMNS, FieldChange, Outcome
 
 router = APIRouter(tags=["workspace"], include_in_schema=False)
 
 REFRESH_SECONDS = 3
+CHANGE_VALUE = 200  # characters of one value in the changes table
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 OutcomeFilter = Literal[
-    "", "stored", "updated", "unchanged", "duplicate", "failed", "skipped", "error"
+    "",
+    "stored",
+    "updated",
+    "unchanged",
+    "duplicate",
+    "failed",
+    "would-store",
+    "would-update",
+    "skipped",
+    "error",
 ]
 """`?outcome=`: one of the report's outcomes, `error` for batch problems, empty for all."""
-
-
-def _signed_in(request: Request) -> tuple[Caller, Session] | None:
-    caller = session_caller(request)
-    session = read_session(request)
-    if caller is None or caller.user is None or session is None:
-        return None
-    return caller, session
-
-
-def _to_login() -> Response:
-    return RedirectResponse("/workspace/login", status_code=303, headers=PRIVATE)
 
 
 def _collections(request: Request, institution: str) -> list[str]:
@@ -74,9 +65,9 @@ def _collections(request: Request, institution: str) -> list[str]:
 
 @router.get("/workspace/upload")
 def upload_form(request: Request) -> Response:
-    who = _signed_in(request)
+    who = signed_in(request)
     if who is None:
-        return _to_login()
+        return to_login()
     caller, session = who
     context = {
         "csrf_token": session.csrf,
@@ -91,9 +82,9 @@ def upload_form(request: Request) -> Response:
 
 @router.post("/workspace/upload")
 async def upload(request: Request, services: ServicesDep, runner: RunnerDep) -> Response:
-    who = await run_in_threadpool(_signed_in, request)
+    who = await run_in_threadpool(signed_in, request)
     if who is None:
-        return _to_login()
+        return to_login()
     caller, session = who
     checked = request.headers.get(CSRF_HEADER) is not None
     if checked:
@@ -123,8 +114,8 @@ async def upload(request: Request, services: ServicesDep, runner: RunnerDep) -> 
 
 @router.get("/workspace/manifest-template.xlsx")
 def template_download(request: Request) -> Response:
-    if _signed_in(request) is None:
-        return _to_login()
+    if signed_in(request) is None:
+        return to_login()
     headers = {**PRIVATE, "Content-Disposition": 'attachment; filename="manifest-template.xlsx"'}
     return Response(manifest_template(), media_type=XLSX, headers=headers)
 
@@ -138,22 +129,27 @@ def job_page(
     audience: AudienceDep,
     outcome: Annotated[OutcomeFilter, Query()] = "",
 ) -> Response:
-    who = _signed_in(request)
+    who = signed_in(request)
     if who is None:
-        return _to_login()
+        return to_login()
     job = visible_job(job_id, who[0], runner)
     report = readable_report(job, runner, services, audience)
     items: list[dict[str, Any]] = report["items"] if report else []
     errors: list[str] = report["errors"] if report else []
     running = job.state in ("queued", "running")
+    preview = job.dry_run and job.state == "done" and job.applied_by is None
     context = {
         "job": job,
+        "csrf_token": who[1].csrf,
+        "can_apply": preview and runner.preview_kept(job.id) is not None,
+        "preview_gone": preview and runner.preview_kept(job.id) is None,
+        "changes": {n: _shown(item) for n, item in enumerate(items) if item.get("changes")},
         "running": running,
         "refresh": REFRESH_SECONDS,
         "report": report,
         "outcome": outcome,
         "outcomes": [o for o in OUTCOMES if any(i["outcome"] == o for i in items)],
-        "items": [i for i in items if outcome in ("", i["outcome"])],
+        "items": [(n, i) for n, i in enumerate(items) if outcome in ("", i["outcome"])],
         "errors": errors if outcome in ("", "error") else [],
         "columns": REPORT_COLUMNS[:5],
         "report_lang": choose_language(request),
@@ -161,3 +157,37 @@ def job_page(
     response = render(request, "workspace/upload_job.html", context)
     response.headers.update(PRIVATE)
     return response
+
+
+def _shown(item: dict[str, Any]) -> list[dict[str, str | None]]:
+    """An item's field changes as the table shows them: each value on one line, None for an
+    absent one."""
+    rows: list[dict[str, str | None]] = []
+    for stored in item["changes"]:
+        change = FieldChange(**stored)
+        old, new = change.shown(CHANGE_VALUE)
+        rows.append(
+            {
+                "field": change.field,
+                "old": None if change.old is None else old,
+                "new": None if change.new is None else new,
+                "action": change.action,
+            }
+        )
+    return rows
+
+
+@router.post("/workspace/jobs/{job_id}/apply")
+async def apply(
+    request: Request, job_id: str, services: ServicesDep, runner: RunnerDep
+) -> Response:
+    """ "Apply this import" on a dry run's page: its kept files and options, ingested for real by
+    a new job (checked as a new upload would be); 303 to that job's page."""
+    who = await run_in_threadpool(signed_in, request)
+    if who is None:
+        return to_login()
+    caller, session = who
+    await check_csrf(request, session)
+    preview = await run_in_threadpool(visible_job, job_id, caller, runner)
+    job = await run_in_threadpool(apply_preview, request, caller, services, runner, preview)
+    return RedirectResponse(f"/workspace/jobs/{job.id}", status_code=303, headers=PRIVATE)

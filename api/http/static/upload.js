@@ -18,6 +18,8 @@
       var field = form.elements.namedItem(name);
       if (field && field.value) data.append(name, field.value);
     });
+    var preview = form.elements.namedItem("dry_run");
+    if (preview && preview.checked) data.append("dry_run", preview.value);
     form.querySelectorAll("input[type=file][name=files]").forEach(function (input) {
       Array.prototype.forEach.call(input.files, function (file) {
         data.append("files", file, file.webkitRelativePath || file.name);

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from PIL import Image, ImageOps
 
@@ -39,7 +39,7 @@ _ROTATION = re.compile(rf"(!)?({_NUMBER})")
 _PCT_REGION = re.compile(rf"pct:({_NUMBER}),({_NUMBER}),({_NUMBER}),({_NUMBER})")
 _PX_REGION = re.compile(r"([0-9]+),([0-9]+),([0-9]+),([0-9]+)")
 _SIZE = re.compile(rf"(\^)?(?:(max)|pct:({_NUMBER})|(!)?([0-9]+)?,([0-9]+)?)")
-_IDENT = re.compile(r"([a-z0-9][a-z0-9-]{2,80})(?:~([1-9][0-9]{0,3}))?")
+_IDENT = re.compile(r"([a-z0-9][a-z0-9-]{2,80})(?:~(p?)([1-9][0-9]{0,5}))?")
 MAX_DIGITS = 9
 """Whole digits a number may have: no image is a billion pixels wide, and a number bounded so
 keeps every computation with it finite (int() refuses 4300 digits, float() makes inf)."""
@@ -53,16 +53,23 @@ class IiifError(InvalidInput):
         self.status = status
 
 
-def image_identifier(item_id: str, n: int = 1) -> str:
-    """`{id}` for an item's first image, `{id}~{n}` for the n-th (n from 1)."""
+ImageRole = Literal["access", "page"]
+
+
+def image_identifier(item_id: str, n: int = 1, role: ImageRole = "access") -> str:
+    """`{id}` for an item's first image, `{id}~{n}` for the n-th (n from 1), `{id}~p{n}` for
+    its n-th page image (a document's page n)."""
+    if role == "page":
+        return f"{item_id}~p{n}"
     return item_id if n == 1 else f"{item_id}~{n}"
 
 
-def parse_identifier(identifier: str) -> tuple[str, int]:
+def parse_identifier(identifier: str) -> tuple[str, int, ImageRole]:
+    """(item id, n, role) of an identifier `image_identifier` made."""
     match = _IDENT.fullmatch(identifier)
-    if not match:
+    if not match or (not match.group(2) and len(match.group(3) or "") > 4):
         raise IiifError(f"no image with identifier {identifier!r}", 404)
-    return match.group(1), int(match.group(2) or 1)
+    return match.group(1), int(match.group(3) or 1), "page" if match.group(2) else "access"
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,22 @@ def images_of(record: Mapping[str, Any]) -> list[SourceImage]:
             thumb = thumbs[index] if index < len(thumbs) else None
             images.append(SourceImage(file, thumb if thumb and "width" in thumb else None))
     return images
+
+
+def pages_of(record: Mapping[str, Any]) -> list[SourceImage]:
+    """The item's page images (a document's pages, in order), without thumbnails."""
+    return [
+        SourceImage(file, None)
+        for file in record.get("files", [])
+        if file["role"] == "page"
+        and file["media_type"].startswith("image/")
+        and "width" in file
+        and "height" in file
+    ]
+
+
+def sources_of(record: Mapping[str, Any], role: ImageRole) -> list[SourceImage]:
+    return pages_of(record) if role == "page" else images_of(record)
 
 
 def image_info(service_id: str, source: SourceImage, rights: str | None) -> dict[str, Any]:
@@ -263,8 +286,10 @@ def _render(data: bytes, request: ImageRequest, full: tuple[int, int]) -> bytes:
         scale = request.size[0] / w
         if im.format == "JPEG" and scale <= 0.5:
             im.draft("RGB", (math.ceil(full[0] * scale), math.ceil(full[1] * scale)))
-        ratio = im.size[0] / full[0]
-        box = (x * ratio, y * ratio, (x + w) * ratio, (y + h) * ratio)
+        # A DCT-scaled decode rounds each side up on its own (1583×2048 at 1/8 is 198×256): one
+        # ratio for both would put the box past the bottom edge.
+        across, down = im.size[0] / full[0], im.size[1] / full[1]
+        box = (x * across, y * down, (x + w) * across, (y + h) * down)
         image = im.convert("RGB").resize(request.size, Image.Resampling.LANCZOS, box=box)
     if request.mirror:
         image = ImageOps.mirror(image)

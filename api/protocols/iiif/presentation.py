@@ -1,13 +1,14 @@
-"""IIIF Presentation API 3.0: a manifest per item (a canvas per image, video or sound) and a
-collection per collection, pointing at the image service of `api.protocols.iiif.image`."""
+"""IIIF Presentation API 3.0: a manifest per item (a canvas per image, video or sound, and per
+page of a paged document: labelled "p. N" / "第N页") and a collection per collection, pointing at
+the image service of `api.protocols.iiif.image` (`{id}~pN` for page images)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from api.present import file_url
-from api.protocols.iiif.image import NONE, PROFILE, image_identifier
+from api.present import file_url, paged_originals
+from api.protocols.iiif.image import NONE, PROFILE, ImageRole, image_identifier
 from api.protocols.rdf import standard_rights_uri
 from schemas import category_by_code
 
@@ -38,8 +39,8 @@ class Urls:
     def collection(self, slug: str) -> str:
         return f"{self.base}/iiif/collection/{slug}"
 
-    def image_service(self, item_id: str, n: int = 1) -> str:
-        return f"{self.base}/iiif/image/{image_identifier(item_id, n)}"
+    def image_service(self, item_id: str, n: int = 1, role: ImageRole = "access") -> str:
+        return f"{self.base}/iiif/image/{image_identifier(item_id, n, role)}"
 
     def file(self, item_id: str, role: str, n: int = 1) -> str:
         return self.base + file_url(item_id, role, n)
@@ -105,29 +106,38 @@ def _required_statement(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def page_label(number: int) -> dict[str, list[str]]:
+    return _both(f"第{number}页", f"p. {number}")
+
+
 def _canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
     item_id = record["id"]
     canvases: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     thumbs = [f for f in record.get("files", []) if f["role"] == "thumbnail"]
-    for file in record.get("files", []):
-        if file["role"] != "access":
+    for file, paged in zip(record.get("files", []), paged_originals(record), strict=True):
+        role = file["role"]
+        if role not in ("access", "page"):
             continue
-        counts["access"] = n = counts.get("access", 0) + 1
+        counts[role] = n = counts.get(role, 0) + 1
+        if role == "access" and paged:
+            continue  # its pages are the canvases
         kind = _KIND.get(file["media_type"].split("/")[0])
-        if kind is None:
+        if kind is None or (role == "page" and kind != "Image"):
             continue
         number = len(canvases) + 1
         canvas_id = f"{urls.base}/iiif/{item_id}/canvas/{number}"
         body: dict[str, Any] = {
-            "id": urls.file(item_id, "access", n),
+            "id": urls.file(item_id, role, n),
             "type": kind,
             "format": file["media_type"],
         }
         canvas: dict[str, Any] = {
             "id": canvas_id,
             "type": "Canvas",
-            "label": _both(f"第 {number} 件", f"Part {number}"),
+            "label": page_label(file.get("page", n))
+            if role == "page"
+            else _both(f"第 {number} 件", f"Part {number}"),
         }
         if kind in ("Image", "Video"):
             if "width" not in file or "height" not in file:
@@ -141,10 +151,14 @@ def _canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
             body["duration"] = canvas["duration"] = float(file["duration"])
         if kind == "Image":
             body["service"] = [
-                {"id": urls.image_service(item_id, n), "type": "ImageService3", "profile": PROFILE}
+                {
+                    "id": urls.image_service(item_id, n, role),
+                    "type": "ImageService3",
+                    "profile": PROFILE,
+                }
             ]
-            if n <= len(thumbs) and thumbs[n - 1]["media_type"].startswith("image/"):
-                thumb = thumbs[n - 1]
+            thumb = thumbs[n - 1] if role == "access" and n <= len(thumbs) else None
+            if thumb is not None and thumb["media_type"].startswith("image/"):
                 canvas["thumbnail"] = [
                     {
                         "id": urls.file(item_id, "thumbnail", n),

@@ -68,7 +68,10 @@ def test_documents_and_transcripts(tmp_path: Path) -> None:
     made = run(pdf, "docs/b.pdf", tmp_path / "pdf")
     assert (made.media_type, made.original) == ("document", {"pages": 2})
     assert made.technical["title"] == "唱本" and made.text == "one\n\ntwo"
-    assert [m.entry["role"] for m in made.derived] == ["access", "thumbnail"]
+    roles = [(m.entry["role"], m.entry.get("page")) for m in made.derived]
+    assert roles == [("access", None), ("thumbnail", None), ("page", 1), ("page", 2)]
+    assert made.derived[2].path == made.derived[0].path  # page 1 is the access copy
+    assert made.text_pages == [0, 5]
 
     txt = tmp_path / "唱词.txt"
     txt.write_bytes("第一段".encode("gbk"))
@@ -84,6 +87,7 @@ def test_documents_and_transcripts(tmp_path: Path) -> None:
         "height": 60,
         "pages": 2,
     }
+    assert [m.entry.get("page") for m in made.derived if m.entry["role"] == "page"] == [1, 2]
 
 
 def test_errors_and_warnings_name_the_relative_path_not_the_scratch_copy(

@@ -10,12 +10,15 @@ from ingest.record import (
     build_record,
     edited_fields,
     embedded_title,
+    field_changes,
     joined_text,
+    joined_text_pages,
     keep_curated,
     media_type_of,
     same_content,
     title_from_name,
 )
+from ingest.report import FieldChange
 from ingest.worker import FileResult
 from repository import make_event
 from schemas import validate_record
@@ -118,6 +121,67 @@ def test_a_rerun_keeps_decisions_and_edits_and_names_what_it_did_not_apply() -> 
     assert edited_fields(record["events"]) == set()  # the manifest's again from now on
 
 
+def edited_and_withdrawn(manifest: dict[str, Any]) -> dict[str, Any]:
+    """An item ingested from `manifest`, then retitled by a person and withdrawn by a curator."""
+    existing = build(manifest)
+    add_events(existing, existing=None, files=files(), reused_files=False, job_id="j", agent="a")
+    existing.update(title={"en": "Long song"}, status="withdrawn")
+    existing["events"].append(
+        make_event(
+            "metadata-modification", "m/curator", "success", "changed title (JSON Merge Patch)"
+        )
+    )
+    return existing
+
+
+def test_field_changes_name_each_field_the_row_would_change_and_what_happens_to_it() -> None:
+    manifest = {"title": {"en": "Song"}, "description": {"en": "Sung"}, "status": "published"}
+    existing = edited_and_withdrawn(manifest)
+    rerun = {**manifest, "description": {"en": "Sung at dusk"}}
+
+    record = build(rerun, existing=existing)
+    conflicts, replaced = keep_curated(record, existing, rerun, overwrite_edits=False)
+    assert field_changes(record, existing, conflicts, replaced) == [
+        FieldChange("description", {"en": "Sung"}, {"en": "Sung at dusk"}, "update"),
+        FieldChange("status", "withdrawn", "published", "kept-decision"),
+        FieldChange("title", {"en": "Long song"}, {"en": "Song"}, "kept-edited"),
+    ]
+
+    record = build(rerun, existing=existing)
+    conflicts, replaced = keep_curated(record, existing, rerun, overwrite_edits=True)
+    assert [(c.field, c.action) for c in field_changes(record, existing, conflicts, replaced)] == [
+        ("description", "update"),
+        ("status", "kept-decision"),
+        ("title", "overwrite-edit"),
+    ]
+
+
+def test_the_same_row_again_changes_nothing_and_a_removed_value_is_a_change_to_none() -> None:
+    manifest = {"title": {"en": "Song"}, "description": {"en": "Sung"}}
+    existing = build(manifest)
+    record = build(manifest, existing=existing)
+    assert field_changes(record, existing, [], []) == []  # timestamps and events do not count
+
+    record = build({"title": {"en": "Song"}}, existing=existing)
+    assert field_changes(record, existing, [], []) == [
+        FieldChange("description", {"en": "Sung"}, None, "update")
+    ]
+
+
+def test_changed_files_and_long_text_are_summarised() -> None:
+    existing = build({"title": {"en": "Song"}})
+    existing["text"] = "歌" * 5000
+    record = build({"title": {"en": "Song"}}, existing=existing)
+    record["files"] = [{**record["files"][0], "name": "剪纸/new.jpg"}]
+    record["text"] = "词" * 5000
+    changes = {c.field: c for c in field_changes(record, existing, [], [])}
+    assert changes["files"].old == ["original: 剪纸/红_双喜.jpg"]
+    assert changes["files"].new == ["original: 剪纸/new.jpg"]
+    assert changes["text"].new.endswith("… (5000 characters)") and len(changes["text"].new) < 400
+    line = changes["text"].describe()
+    assert "\n" not in line and len(line) < 160 and line.startswith("text (update): ")
+
+
 def test_title_from_name() -> None:
     assert title_from_name("a/long_song-1.tif") == {"en": "long song-1"}
     assert title_from_name("长调.jpg") == {"zh": "长调"}
@@ -142,6 +206,23 @@ def test_texts_of_several_files_are_joined_naming_each() -> None:
     assert joined_text([result("a.txt", "text", text="唱词")]) == "唱词"
     both = [result("a.txt", "text", text="一"), result("b.pdf", "document", text="two")]
     assert joined_text(both) == "[a.txt]\n一\n\n[b.pdf]\ntwo"
+
+
+def test_page_starts_follow_the_paged_document_into_the_joined_text() -> None:
+    pdf = result("b.pdf", "document", text="one\n\ntwo\n\nthree", text_pages=[0, 5, 10])
+    alone = joined_text([pdf])
+    assert alone is not None and joined_text_pages([pdf], alone) == [0, 5, 10]
+    both = [result("a.txt", "text", text="唱词"), pdf]
+    joined = joined_text(both)
+    starts = joined_text_pages(both, joined)
+    assert joined is not None and starts is not None
+    assert [joined[start:].split("\n\n")[0] for start in starts] == ["one", "two", "three"]
+    other = result("c.pdf", "document", text="x", text_pages=[0])
+    assert joined_text_pages([pdf, other], joined_text([pdf, other])) is None  # two numberings
+    assert joined_text_pages([result("a.txt", "text", text="唱词")], "唱词") is None
+    scan = result("d.tif", "document")
+    scan.entries.append({"role": "page", "page": 1})
+    assert joined_text_pages([pdf, scan], joined_text([pdf, scan])) is None  # pages of two
 
 
 def test_a_documents_own_title_is_used_when_the_manifest_has_none() -> None:

@@ -85,3 +85,24 @@ def test_a_name_is_made_once_and_unknown_names_are_not_found(users: UserStore) -
     with pytest.raises(UserNotFound, match="no user named 'nobody'"):
         users.disable("nobody")
     assert users.get("../../keys/x") is None  # a hostile name finds nothing
+
+
+def test_enabling_lets_the_user_in_again_but_not_their_old_sessions(users: UserStore) -> None:
+    made = users.create("wang.li", "museum-a", "curator", PASSWORD)
+    disabled = users.disable("wang.li")
+    enabled = users.enable("wang.li")
+    assert enabled.active and enabled.epoch == disabled.epoch > made.epoch
+    assert users.authenticate("wang.li", PASSWORD) == enabled
+    assert users.enable("wang.li") == enabled  # enabling an active user changes nothing
+    with pytest.raises(UserNotFound):
+        users.enable("nobody")
+
+
+def test_a_new_role_is_checked_and_kept_without_ending_sessions(users: UserStore) -> None:
+    made = users.create("wang.li", "museum-a", "archivist", PASSWORD)
+    changed = users.set_role("wang.li", "curator")
+    assert (changed.role, changed.epoch) == ("curator", made.epoch)
+    assert users.require("wang.li").role == "curator"
+    with pytest.raises(InvalidInput, match="superuser"):
+        users.set_role("wang.li", "superuser")
+    assert users.require("wang.li").role == "curator"

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from schemas import validate_record
-from search.documents import FIELD_BOOSTS, decades, summary_of, to_document, year_range
+from search.documents import (
+    DISPLAY_TEXT_CHARS,
+    FIELD_BOOSTS,
+    decades,
+    summary_of,
+    to_document,
+    year_range,
+)
 
 
 def record(**fields: Any) -> dict[str, Any]:
@@ -163,3 +170,15 @@ def test_an_unindexable_record_is_refused_naming_its_id() -> None:
     del broken["title"]
     with pytest.raises(ValueError, match="kq-001.*cannot be indexed"):
         to_document(broken)
+
+
+def test_a_paged_documents_text_is_kept_for_the_highlighter_up_to_a_cap() -> None:
+    assert "text" not in to_document(record())["display"]  # not paged: the index keeps no text
+    long = "第一页\n\n" + "页" * DISPLAY_TEXT_CHARS
+    paged = record(text=long, text_pages=[0, 5, DISPLAY_TEXT_CHARS + 2])
+    validate_record(paged)
+
+    display = to_document(paged)["display"]
+
+    assert display["text"] == long[:DISPLAY_TEXT_CHARS]
+    assert display["text_pages"] == [0, 5]  # a page past the kept text cannot be told

@@ -63,3 +63,15 @@ def test_highlights_for_picks_the_language_with_matches_and_skips_the_rest() -> 
         "description": "<mark>马头琴</mark>伴奏。",
     }
     assert highlights_for(display, analyze_query("")) == {}
+
+
+def test_a_paged_text_says_on_which_page_it_matched() -> None:
+    text = "[a.txt]\nunicorn first\n\n[b.pdf]\none\n\ntwo unicorn\n\nthree"
+    starts = [text.index("one"), text.index("two"), text.index("three")]
+    display = {"title": {"en": "Book"}, "text": text, "text_pages": starts}
+
+    found = highlights_for(display, analyze_query("unicorn"))  # a.txt's match is on no page
+
+    assert found == {"text": "two <mark>unicorn</mark>", "page": "2"}
+    assert "page" not in highlights_for(display, analyze_query("first"))
+    assert highlights_for({**display, "text_pages": []}, analyze_query("unicorn")) == {}

@@ -3,13 +3,24 @@ and the address out for a doubling while, right password or not."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from api.operations.accounts import LoginThrottle, TooManyAttempts, caller_of, sign_in
+from api.operations.accounts import (
+    LoginThrottle,
+    SelfChange,
+    TooManyAttempts,
+    caller_of,
+    disable_user,
+    enable_user,
+    set_role,
+    sign_in,
+)
 from api.operations.callers import Caller
 from repository import LocalStore
+from repository.audit import Actor, AuditLog
 from repository.users import UserStore
 
 PASSWORD = "correct horse battery"
@@ -82,3 +93,34 @@ def test_malformed_names_count_as_failures(users: UserStore) -> None:
     assert sign_in(users, throttle, "../keys/x", PASSWORD, "10.0.0.9") is None
     with pytest.raises(TooManyAttempts):
         sign_in(users, throttle, "wang.li", PASSWORD, "10.0.0.9")
+
+
+def _actions(users: UserStore) -> list[tuple[str, str, str | None]]:
+    day = AuditLog(users.store).day(datetime.now(UTC).date())
+    return [(e["action"], e["user"], e["actor"].get("user")) for e in day]
+
+
+def test_an_admin_cannot_disable_or_demote_their_own_account(users: UserStore) -> None:
+    users.create("ada", "museum-a", "admin", PASSWORD)
+    ada = caller_of(users.require("ada")).actor()
+    with pytest.raises(SelfChange):
+        disable_user(users.store, ada, "ADA")  # the name as typed, any case
+    with pytest.raises(SelfChange):
+        set_role(users.store, ada, "ada", "curator")
+    assert set_role(users.store, ada, "ada", "admin").role == "admin"  # no change is no demotion
+    assert users.require("ada").active and users.require("ada").role == "admin"
+    assert [a for a in _actions(users) if a[0] != "users set-role"] == []
+
+
+def test_changes_to_users_are_audited_with_their_actor(users: UserStore) -> None:
+    users.create("ada", "museum-a", "admin", PASSWORD)
+    ada = caller_of(users.require("ada")).actor()
+    disable_user(users.store, ada, "wang.li", client="10.0.0.7")
+    enable_user(users.store, ada, "wang.li")
+    set_role(users.store, Actor("heritage-cli (ops)"), "wang.li", "archivist")
+    assert _actions(users) == [
+        ("users disable", "wang.li", "ada"),
+        ("users enable", "wang.li", "ada"),
+        ("users set-role", "wang.li", None),
+    ]
+    assert users.require("wang.li").role == "archivist"

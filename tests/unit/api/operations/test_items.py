@@ -11,8 +11,16 @@ import pytest
 
 from api.http.errors import status_of
 from api.http.routes.edit import parse_patch
-from api.operations.items import ItemLocks, check_if_match, merge_patch, record_etag
+from api.operations.callers import Caller
+from api.operations.items import (
+    ItemLocks,
+    apply_patch,
+    check_if_match,
+    merge_patch,
+    record_etag,
+)
 from schemas.errors import HeritageError, PreconditionFailed, PreconditionRequired
+from search.screening import screen_for
 from tests.unit.support.records import minimal_record
 
 MERGE = "application/merge-patch+json"
@@ -46,13 +54,25 @@ def test_merge_patch_follows_rfc_7396(target: object, patch: object, result: obj
 
 
 @pytest.mark.parametrize(
-    "field", ["id", "collection", "files", "events", "created", "status", "institution"]
+    "field",
+    ["id", "collection", "files", "events", "created", "status", "institution", "text_pages"],
 )
 def test_repository_fields_cannot_be_patched(field: str) -> None:
     with pytest.raises(HeritageError) as raised:
         parse_patch(json.dumps({"title": {"zh": "x"}, field: None}).encode(), MERGE)
     assert status_of(raised.value) == 422
     assert f"field '{field}' ($.{field}) cannot be patched" in str(raised.value)
+
+
+def test_editing_the_text_drops_its_page_starts_and_other_edits_keep_them() -> None:
+    caller = Caller(None, "local", "curator", user="wang")
+    screen = screen_for(None)
+    record = minimal_record(text="one\n\ntwo", text_pages=[0, 5])
+
+    apply_patch(record, {"title": {"zh": "新标题"}}, caller, screen)
+    assert record["text_pages"] == [0, 5]
+    apply_patch(record, {"text": "one page now"}, caller, screen)
+    assert "text_pages" not in record and record["text"] == "one page now"
 
 
 @pytest.mark.parametrize(

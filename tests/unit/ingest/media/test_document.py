@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from ingest.errors import ItemError
+from ingest.media import document
 from ingest.media.document import (
     DocumentError,
     DocumentLimits,
@@ -97,6 +98,64 @@ def test_pdf_text_is_capped_by_characters_and_pages(tmp_path: Path, out: Path) -
     assert one_page.notes == ("text read from the first 1 of 2 pages only",)
 
 
+THREE = [Page("Opening words"), Page("Middle words"), Page("Closing unicorn", "结尾")]
+
+
+def test_every_pdf_page_gets_a_picture_and_its_text_a_start(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "three.pdf", build_pdf(THREE))
+
+    result = make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert result.access is not None and len(result.pages) == 3
+    assert result.pages[0] == result.access  # page 1 is the access copy, stored once
+    for page in result.pages:
+        with Image.open(page.path) as picture:
+            assert picture.format == "JPEG" and picture.size == (page.width, page.height)
+            assert max(picture.size) == pytest.approx(ACCESS_MAX, abs=2)
+    assert result.text is not None and len(result.page_starts) == 3
+    texts = [result.text[start:].split("\n\n")[0] for start in result.page_starts]
+    assert [t.strip() for t in texts] == ["Opening words", "Middle words", "Closing unicorn\n结尾"]
+    assert result.warnings == ()
+
+
+def test_page_limit_keeps_the_first_pages_and_warns(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "three.pdf", build_pdf(THREE))
+
+    result = make_document_derivatives(
+        src, out, max_pixels=MAX_PIXELS, limits=DocumentLimits(max_pages=2)
+    )
+
+    assert len(result.pages) == 2
+    (warning,) = result.warnings
+    assert "first 2 of 3 pages" in warning and "HERITAGE_DOCUMENT_MAX_PAGES" in warning
+    assert result.text is not None and "Closing unicorn" in result.text  # text is not cut
+    assert len(result.page_starts) == 3
+
+
+def test_page_time_limit_stops_the_pictures_and_warns(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = write(tmp_path / "three.pdf", build_pdf(THREE))
+    clock = iter(range(0, 1000, 10))  # every look at the clock is 10 s later
+    monkeypatch.setattr(document.time, "monotonic", lambda: float(next(clock)))
+
+    result = make_document_derivatives(
+        src, out, max_pixels=MAX_PIXELS, limits=DocumentLimits(pages_seconds=5, text_seconds=1e6)
+    )
+
+    assert len(result.pages) == 1
+    (warning,) = result.warnings
+    assert "stopped after 5 s, at page 2 of 3" in warning
+
+
+@pytest.mark.parametrize("limit", [0, -1])
+def test_page_limits_must_be_positive(limit: int) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        DocumentLimits(max_pages=limit)
+    with pytest.raises(ValueError, match="positive"):
+        DocumentLimits(pages_seconds=limit)
+
+
 def test_pdf_without_text_layer_has_no_text(tmp_path: Path, out: Path) -> None:
     src = tmp_path / "scan.pdf"
     Image.new("RGB", (300, 400), (200, 180, 150)).save(src, "PDF")
@@ -178,6 +237,38 @@ def test_multipage_tiff_gives_page_count_and_first_page(tmp_path: Path, out: Pat
         red, green, blue = access.getpixel((300, 400))
         assert red > 240 and green < 20 and blue < 20
     assert max(result.thumbnail.width, result.thumbnail.height) == THUMBNAIL_MAX
+
+
+def test_every_tiff_page_gets_a_picture_within_the_page_limit(tmp_path: Path, out: Path) -> None:
+    colours = [(255, 0, 0), (0, 0, 255), (0, 128, 0)]
+    cyan = Image.new("CMYK", (300, 400), (255, 0, 0, 0))
+    modes = [Image.new("RGB", (300, 400), colours[0]), cyan]
+    src = save_tiff(tmp_path / "scan.tif", [*modes, Image.new("RGB", (300, 400), colours[2])])
+
+    whole = make_document_derivatives(src, out / "all", max_pixels=MAX_PIXELS)
+    cut = make_document_derivatives(
+        src, out / "cut", max_pixels=MAX_PIXELS, limits=DocumentLimits(max_pages=2)
+    )
+
+    assert len(whole.pages) == 3 and whole.pages[0] == whole.access and whole.warnings == ()
+    expected = [colours[0], (0, 255, 255), colours[2]]  # the CMYK page converted as photos are
+    for page, colour in zip(whole.pages, expected, strict=True):
+        with Image.open(page.path) as picture:
+            assert picture.mode == "RGB" and picture.size == (300, 400)
+            assert picture.getpixel((150, 200)) == pytest.approx(colour, abs=3)
+    assert len(cut.pages) == 2 and "first 2 of 3 pages" in cut.warnings[0]
+
+
+def test_a_tiff_page_over_the_pixel_limit_stops_the_pages_with_a_warning(
+    tmp_path: Path, out: Path
+) -> None:
+    pages = [Image.new("L", (100, 100)), Image.new("L", (100, 100)), Image.new("L", (400, 400))]
+    src = save_tiff(tmp_path / "scan.tif", pages)
+
+    result = make_document_derivatives(src, out, max_pixels=50_000)
+
+    assert len(result.pages) == 2
+    assert "page 3 declares 400×400 pixels" in result.warnings[0]
 
 
 @pytest.mark.parametrize(

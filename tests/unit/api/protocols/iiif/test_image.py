@@ -4,9 +4,19 @@ identifiers, the bounded render cache."""
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from api.protocols.iiif.image import IiifError, RenderCache, parse_identifier, parse_request
+import pytest
+from PIL import Image
+
+from api.protocols.iiif.image import (
+    IiifError,
+    RenderCache,
+    image_identifier,
+    parse_identifier,
+    parse_request,
+    render,
+)
 
 FULL = (1000, 800)
 BIG = "9" * 400  # float() makes inf of it; dividing an int of it by a width overflows
@@ -99,9 +109,13 @@ def test_canonical_form() -> None:
 
 
 def test_identifiers() -> None:
-    assert parse_identifier("abc-123") == ("abc-123", 1)
-    assert parse_identifier("abc-123~4") == ("abc-123", 4)
-    for bad in ("a/b", "abc~0", "ABC", "[frob]"):
+    assert parse_identifier("abc-123") == ("abc-123", 1, "access")
+    assert parse_identifier("abc-123~4") == ("abc-123", 4, "access")
+    assert parse_identifier("abc-123~p1") == ("abc-123", 1, "page")
+    assert parse_identifier("abc-123~p120000") == ("abc-123", 120000, "page")
+    assert image_identifier("abc-123", 3, "page") == "abc-123~p3"
+    assert image_identifier("abc-123", 3) == "abc-123~3"
+    for bad in ("a/b", "abc~0", "ABC", "[frob]", "abc~p0", "abc~12345", "abc~q2"):
         with pytest.raises(IiifError):
             parse_identifier(bad)
 
@@ -141,3 +155,16 @@ def test_a_copy_smaller_than_its_record_says_is_not_blown_up() -> None:
     assert render(
         small.getvalue(), parse_request((8, 8), "full", "max", "0", "default.png"), (8, 8)
     )
+
+
+def test_a_small_rendering_of_an_access_copy_whose_sides_do_not_divide_by_8() -> None:
+    full = (1583, 2048)  # a PDF page drawn at the access size
+    source = io.BytesIO()
+    Image.new("RGB", full, (30, 30, 200)).save(source, "JPEG")
+    request = parse_request(full, "full", "!100,100", "0", "default.jpg")
+
+    data = render(source.getvalue(), request, full)
+
+    with Image.open(io.BytesIO(data)) as picture:
+        assert picture.size == request.size
+        assert picture.getpixel((10, 10)) == pytest.approx((30, 30, 200), abs=6)

@@ -1,0 +1,239 @@
+"""Upload jobs on a real queue (`HERITAGE_QUEUE=celery`): Celery over Redis, workers anywhere.
+
+The API receives an upload as before, then stages its files in the object store
+(`staging/<job>/<n>`, and `staging/<job>/index.json` naming them) and enqueues the job's id.
+Any `heritage worker` that reaches the store and the broker takes it, copies the files to its
+own scratch folder, runs the same `run_ingest` (`jobs.execute_job`) and writes the job's state,
+counts and report to the store, where every API replica reads them. The staged copy is removed
+when the job ends, whatever the outcome.
+
+Delivery is acknowledged late: a worker killed mid-job leaves its message unacknowledged and
+Redis hands it to another worker once the visibility timeout (HERITAGE_QUEUE_LEASE_SECONDS)
+passes. The pipeline commits item by item and recognises what is stored, so the job run again
+finishes the rest and stores nothing twice.
+
+A long job outlives the visibility timeout, so the message can come back while its first worker
+is still transcoding. A worker therefore holds a lease on the job (`Job.worker`,
+`Job.lease_until`, renewed every third of the lease by a heartbeat thread); a delivery that finds
+a live lease is put back with a delay instead of running the job twice, and the first delivery
+after a lease lapses (its worker died) takes the job over.
+
+One job runs on one worker (its items fan out to that worker's process pools); many jobs run on
+many workers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task
+
+from api.operations.jobs import (
+    INTERRUPTED,
+    Job,
+    JobRunner,
+    JobStopped,
+    JobStore,
+    Upload,
+    _Progress,
+    execute_job,
+)
+from api.services import Services
+from api.settings import Settings
+from ingest.errors import IngestError
+from repository import ObjectStore
+from repository.keys import staging_index_key, staging_key, staging_prefix
+from schemas.errors import Unavailable
+
+log = logging.getLogger("heritage.queue")
+
+TASK = "heritage.ingest_job"
+QUEUE = "ingest"
+
+app = Celery("heritage", set_as_current=False)
+app.conf.update(
+    task_acks_late=True,  # a message is done when its job is, not when a worker took it
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,  # a busy worker does not hoard jobs others could run
+    task_serializer="json",
+    accept_content=["json"],
+    task_default_queue=QUEUE,
+    task_ignore_result=True,  # the job's state lives in the store
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+
+
+def configure(settings: Settings) -> Celery:
+    """The Celery app for these settings (broker, visibility timeout = the lease)."""
+    if not settings.broker_url:
+        raise Unavailable("HERITAGE_QUEUE=celery needs HERITAGE_BROKER_URL (e.g. redis://host/0)")
+    app.conf.broker_url = settings.broker_url
+    app.conf.broker_transport_options = {"visibility_timeout": settings.queue_lease_seconds}
+    return app
+
+
+# --- staging: an upload's files in the store, for a worker on any machine -------------------------
+
+
+def stage(store: ObjectStore, job_id: str, upload: Upload) -> None:
+    """Copy the upload's files to the store, the index last (a worker reads only a whole one)."""
+    entries: list[dict[str, Any]] = []
+
+    def put(kind: str, path: Path, name: str) -> None:
+        with path.open("rb") as source:
+            store.put_file(staging_key(job_id, len(entries)), source)
+        entries.append({"kind": kind, "name": name})
+
+    for name in upload.names:
+        path = upload.files_dir / name
+        if path.is_file():
+            put("file", path, name)
+    for archive in upload.archives:
+        put("archive", archive, archive.name)
+    if upload.manifest is not None:
+        put("manifest", upload.manifest, upload.manifest.name)
+    index = {"entries": entries, "fields": upload.fields, "plain_files": upload.plain_files}
+    store.put_bytes(staging_index_key(job_id), json.dumps(index, ensure_ascii=False).encode())
+
+
+def unstage(store: ObjectStore, job_id: str, root: Path) -> Upload:
+    """The staged files of `job_id`, copied into `root` as the API had received them."""
+    index = json.loads(store.get_bytes(staging_index_key(job_id)))
+    upload = Upload(root, fields=dict(index["fields"]), plain_files=int(index["plain_files"]))
+    for n, entry in enumerate(index["entries"]):
+        kind, name = entry["kind"], entry["name"]
+        if kind == "file":
+            target = upload.files_dir / name
+            upload.names.append(name)
+        elif kind == "archive":
+            target = root / "archives" / str(len(upload.archives)) / name
+            upload.archives.append(target)
+        else:
+            target = root / "manifest" / name
+            upload.manifest = target
+        if not target.resolve().is_relative_to(root.resolve()):  # names were checked on upload
+            raise IngestError(f"staged file name {name!r} leaves the scratch folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            for chunk in store.open_range(staging_key(job_id, n)):
+                out.write(chunk)
+    return upload
+
+
+def drop_staging(store: ObjectStore, job_id: str) -> None:
+    for key in list(store.list(staging_prefix(job_id))):
+        store.delete(key)
+
+
+# --- the API side ---------------------------------------------------------------------------------
+
+
+class QueuedRunner(JobRunner):
+    """`JobRunner` for HERITAGE_QUEUE=celery: jobs are staged and enqueued, not run here; a
+    dry run's files are not kept for "apply this import" (the page asks to upload again)."""
+
+    def __init__(self, services: Services):
+        super().__init__(services)
+        self.celery = configure(services.settings)
+
+    def start(self) -> None:
+        self.uploads.mkdir(parents=True, exist_ok=True)  # jobs running on workers go on
+
+    def stop(self) -> None:
+        pass
+
+    def keep_preview(self, job_id: str, upload: Upload) -> None:
+        upload.remove()
+
+    def submit(self, job: Job, upload: Upload) -> None:
+        self.jobs.save(job)
+        try:
+            stage(self.services.store, job.id, upload)
+            self.celery.send_task(TASK, args=[job.id], queue=QUEUE)
+        except Exception as exc:
+            drop_staging(self.services.store, job.id)
+            job.fail(f"the job could not be queued: {type(exc).__name__}: {exc}")
+            self.jobs.save(job)
+            raise Unavailable(f"the ingest queue cannot take job {job.id}: {exc}") from exc
+        finally:
+            upload.remove()
+
+
+# --- the worker side ------------------------------------------------------------------------------
+
+_services: Services | None = None
+_services_lock = threading.Lock()
+
+
+def _worker_services() -> Services:
+    """One Services per worker process (its store, index and settings from the environment)."""
+    global _services
+    with _services_lock:
+        if _services is None:
+            _services = Services.from_settings(Settings())
+        return _services
+
+
+def scratch_root() -> Path:
+    """Where this worker copies a job's files: HERITAGE_WORKER_SCRATCH (set by `heritage
+    worker --scratch`), else `<data dir>/worker-scratch`."""
+    given = os.environ.get("HERITAGE_WORKER_SCRATCH")
+    return Path(given) if given else _worker_services().settings.data_dir / "worker-scratch"
+
+
+def ingest_job(self: Task, job_id: str) -> None:
+    """Claim the job, run it with a heartbeat on its lease, record how it ended."""
+    services = _worker_services()
+    jobs = JobStore(services.store)
+    lease = float(services.settings.queue_lease_seconds)
+    me = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+    claimed = jobs.claim(job_id, me, lease)
+    if claimed is None:
+        return  # finished, unknown, or another worker has just taken it
+    if isinstance(claimed, float):  # another worker's lease is live: look again when it ends
+        raise self.retry(countdown=max(1.0, claimed + 1.0))
+    run_claimed(services, claimed, lease)
+
+
+app.task(name=TASK, bind=True, max_retries=None)(ingest_job)
+
+
+def run_claimed(services: Services, job: Job, lease: float) -> None:
+    jobs = JobStore(services.store)
+    stopping = threading.Event()
+    progress = _Progress(job, jobs, stopping)
+    done = threading.Event()
+
+    def heartbeat() -> None:
+        while not done.wait(lease / 3):
+            progress.renew(time.time() + lease)
+
+    beat = threading.Thread(target=heartbeat, name=f"lease-{job.id}", daemon=True)
+    beat.start()
+    root = scratch_root() / job.id
+    try:
+        upload = unstage(services.store, job.id, root)
+        execute_job(services, job, upload, progress)
+    except JobStopped:
+        job.fail(INTERRUPTED)
+    except IngestError as exc:
+        job.fail(str(exc))
+    except Exception as exc:  # storage down, a bug: the job fails, the worker goes on
+        log.exception("ingest job %s failed", job.id)
+        job.fail(f"the ingest stopped: {type(exc).__name__}: {exc}")
+    finally:
+        done.set()
+        beat.join()
+        Upload(root).remove()
+    job.lease_until = None
+    jobs.save(job)
+    drop_staging(services.store, job.id)
