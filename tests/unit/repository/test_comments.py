@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from repository import LocalStore
+from repository import LocalStore, ObjectInfo
 from repository.comments import CommentNotFound, CommentStore, RatingStore, client_hash
 from schemas import SchemaError, validate_comment
 from schemas.errors import InvalidInput
@@ -115,3 +115,30 @@ def test_a_repeat_rating_replaces_the_raters_earlier_one(store: LocalStore) -> N
         with pytest.raises(InvalidInput, match="stars"):
             ratings.rate(ITEM, "c" * 64, bad)
     assert ratings.summary(ITEM) == (2, 2.5)
+
+
+class Racing(LocalStore):
+    """A store where another writer's rating lands between this writer's read and write, once."""
+
+    raced = False
+
+    def put_bytes(
+        self, key: str, data: bytes, *, if_match: str | None = None, if_none_match: bool = False
+    ) -> ObjectInfo:
+        if key.startswith("ratings/") and not self.raced:
+            self.raced = True
+            RatingStore(LocalStore(self.root)).rate(ITEM, "z" * 64, 1)
+        return super().put_bytes(key, data, if_match=if_match, if_none_match=if_none_match)
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_two_raters_at_once_both_count(tmp_path: Path, first: bool) -> None:
+    if not first:
+        RatingStore(LocalStore(tmp_path)).rate(ITEM, "y" * 64, 4)
+    racing = Racing(tmp_path)
+    RatingStore(racing).rate(ITEM, "a" * 64, 5)
+    assert racing.raced
+    rating = RatingStore(LocalStore(tmp_path)).get(ITEM)
+    expected = {"a" * 64: 5, "z" * 64: 1} | ({} if first else {"y" * 64: 4})
+    assert rating["by"] == expected
+    assert rating["count"] == len(expected) and rating["sum"] == sum(expected.values())
