@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     login_lockout_seconds: float = Field(
         30.0, gt=0, description="First lockout; it doubles with each further failure (max 15 min)."
     )
+    comments_per_burst: int = Field(
+        5, ge=1, description="Comments one address may send per burst window (then 429)."
+    )
+    comment_burst_seconds: float = Field(600.0, gt=0, description="The burst window of comments.")
+    comments_per_day: int = Field(20, ge=1, description="Comments one address may send per day.")
+    ratings_per_day: int = Field(100, ge=1, description="Ratings one address may send per day.")
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL, for links and RDF.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     default_status: Literal["draft", "review", "published"] = "draft"

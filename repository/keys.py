@@ -11,6 +11,8 @@ audit/YYYY/MM/DD/<time>-<uuid>.json  the audit log of writes: one object per ent
 versions/<id>/<n>.json             earlier versions of a record (1 = the first), written before it
 tombstones/<id>.json               items deleted for good: id, collection, when, who, why
 signouts/<sha256>                  browser sessions ended before their cookie expires
+comments/<id>/<comment-id>.json    visitors' comments and corrections on an item, and replies
+ratings/<id>.json                  visitors' star ratings of an item: count, sum, one per session
 staging/<job-id>/<n>, …/index.json  an upload's files waiting for a queue worker (then removed)
 authorities/<id>.json              projects, bearers, institutions (id: project-vii-16, bearer-…)
 authorities/versions/<id>/<n>.json earlier versions of an authority (1 = the first)
@@ -39,6 +41,9 @@ AUDIT_PREFIX = "audit/"
 VERSIONS_PREFIX = "versions/"
 TOMBSTONES_PREFIX = "tombstones/"
 SIGNOUTS_PREFIX = "signouts/"
+COMMENTS_PREFIX = "comments/"
+RATINGS_PREFIX = "ratings/"
+_COMMENT_ID = re.compile(r"^[0-9]{14}-[0-9a-f]{12}$")
 STAGING_PREFIX = "staging/"
 AUTHORITIES_PREFIX = "authorities/"
 AUTHORITY_VERSIONS_PREFIX = "authorities/versions/"
@@ -122,6 +127,21 @@ def authority_version_key(authority_id: str, n: int) -> str:
     if n < 1:
         raise InvalidInput(f"invalid version number {n} (versions count from 1)")
     return f"{authority_versions_prefix(authority_id)}{n}.json"
+
+
+def comments_prefix(item_id: str) -> str:
+    """`comments/<id>/`: every comment on one item, oldest first (ids start with the time)."""
+    return f"{COMMENTS_PREFIX}{record_key(item_id)[len(RECORDS_PREFIX) : -len('.json')]}/"
+
+
+def comment_key(item_id: str, comment_id: str) -> str:
+    if not _COMMENT_ID.match(comment_id):
+        raise InvalidInput(f"invalid comment id {comment_id!r}")
+    return f"{comments_prefix(item_id)}{comment_id}.json"
+
+
+def rating_key(item_id: str) -> str:
+    return f"{RATINGS_PREFIX}{record_key(item_id)[len(RECORDS_PREFIX) :]}"
 
 
 def collection_key(slug: str) -> str:

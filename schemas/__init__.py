@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         resolve_category,
         validate_authority,
         validate_collection,
+        validate_comment,
         validate_manifest_row,
         validate_record,
     )
@@ -47,6 +48,7 @@ __all__ = [
     "resolve_category",
     "validate_authority",
     "validate_collection",
+    "validate_comment",
     "validate_manifest_row",
     "validate_record",
 ]

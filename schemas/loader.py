@@ -74,7 +74,7 @@ def _read_json(name: str) -> Any:
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """`name` is 'record', 'manifest-row', 'collection' or 'authority'."""
+    """`name` is 'record', 'manifest-row', 'collection', 'authority' or 'comment'."""
     schema: dict[str, Any] = _read_json(f"{name}.schema.json")
     return schema
 
@@ -117,6 +117,11 @@ def validate_authority(authority: Mapping[str, Any]) -> None:
     if not str(authority["id"]).startswith(f"{authority['kind']}-"):
         message = f"$.id: {authority['id']!r} must start with '{authority['kind']}-'"
         raise SchemaError(f"{what}: {message}", "$.id", [message])
+
+
+def validate_comment(comment: Mapping[str, Any]) -> None:
+    """Raise SchemaError naming the first bad field of a visitor's comment."""
+    _validate("comment", comment, f"comment {comment.get('id', '?')}")
 
 
 def validate_manifest_row(row: dict[str, Any], where: str = "manifest row") -> None:

@@ -17,6 +17,7 @@ from api.http.routes import (
     docs,
     edit,
     events,
+    feedback,
     files,
     health,
     history,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
+    app.include_router(feedback.router)  # visitors' comments and ratings, and their moderation
     workspace = (
         account,
         workspace_items,

@@ -55,13 +55,18 @@ class Session:
         return cls(secrets.token_urlsafe(18), secrets.token_urlsafe(32), **who)  # type: ignore[arg-type]
 
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    """Signs with HERITAGE_SECRET, or with a per-process secret when none is set (sessions then
-    end when the server restarts)."""
-    secret = request.app.state.services.settings.secret.get_secret_value()
+def server_secret(request: Request) -> str:
+    """HERITAGE_SECRET, or a per-process secret when none is set (sessions then end, and hashes
+    made with it change, when the server restarts)."""
+    secret: str = request.app.state.services.settings.secret.get_secret_value()
     if not secret:
         secret = shared(request, "session_secret", lambda _: secrets.token_hex(32))
-    return URLSafeTimedSerializer(secret, salt="heritage-session")
+    return secret
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    """Signs with `server_secret`."""
+    return URLSafeTimedSerializer(server_secret(request), salt="heritage-session")
 
 
 def _lifetime(request: Request) -> int:

@@ -36,11 +36,13 @@ from api.http.sessions import (
     set_session,
     start_session,
 )
-from api.labels import label_for
+from api.labels import label_for, text_in
 from api.operations.callers import Caller
+from api.operations.feedback import MIN_RATINGS, most_corrected, most_valued
 from api.operations.insights import FEW_RESULTS, Period, SearchLog, record_search, recorder_for
 from api.operations.searching import run_search
 from api.protocols.exports import csv_cell
+from api.services import Services
 from repository.apikeys import Role, hash_token
 from search.base import Audience
 
@@ -199,6 +201,28 @@ def trend_chart(trend: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def feedback_tables(services: Services, lang: str) -> dict[str, Any]:
+    """The visitors' verdicts: the best-rated items and the most corrected ones. Only what the
+    public sees, as the rest of the map: every institution's curators read it."""
+    public = Audience.public()
+    return {
+        "valued": [
+            {
+                "id": r["id"],
+                "title": text_in(r["title"], lang) or r["id"],
+                "n": n,
+                "avg": f"{a:.1f}",
+            }
+            for r, n, a in most_valued(services, public)
+        ],
+        "corrected": [
+            {"id": r["id"], "title": text_in(r["title"], lang) or r["id"], "n": n}
+            for r, n in most_corrected(services, public)
+        ],
+        "min_ratings": MIN_RATINGS,
+    }
+
+
 # --- routes ------------------------------------------------------------------------------------
 
 
@@ -219,6 +243,7 @@ def insights_page(request: Request, days: DaysQuery = 30) -> Response:
         "top_chart": bar_chart(data["top_queries"][:10], "searches", "query"),
         "dropped": recorder_for(request.app.state).dropped,
         "csrf_token": session.csrf if (session := read_session(request)) else "",
+        **feedback_tables(request.app.state.services, lang),
     }
     response = render(request, "insights.html", context)
     response.headers["Cache-Control"] = "private, no-store"

@@ -20,6 +20,8 @@ from fastapi.responses import Response
 
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.i18n import choose_language, message, render
+from api.http.routes.feedback import item_feedback
+from api.http.sessions import PRIVATE, set_session
 from api.labels import label_for, labels_for, text_in
 from api.operations.authorities import names_of
 from api.operations.census import IndexEmpty, check_not_empty
@@ -631,4 +633,11 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         if _has_route(request, "/api/items/{item_id}/share", method="post")
         else None,
     }
-    return render(request, "item.html", context)
+    feedback, fresh = item_feedback(request, record)
+    context["feedback"], context["feedback_item"] = feedback, item_id
+    response = render(request, "item.html", context)
+    if feedback["csrf_token"]:  # the page carries this visitor's token: never shared
+        response.headers.update(PRIVATE)
+    if fresh is not None:
+        set_session(request, response, fresh)
+    return response
