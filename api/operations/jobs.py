@@ -14,8 +14,9 @@ hands them to the real job once.
 
 Stopping the server while a job runs cancels the run at its next finished item (the progress
 callback raises, and the pipeline then stops its pools and any ffmpeg), so a long transcode in
-flight delays shutdown until it ends. Limit: like the write routes, this assumes one API process
-per store; a second one starting would mark the first one's running jobs failed.
+flight delays shutdown until it ends. Limit: this runner assumes one API process per store (a
+second one starting would mark the first one's running jobs failed); with several replicas, set
+HERITAGE_QUEUE=celery and the jobs run on workers instead (`api.operations.queue`).
 """
 
 from __future__ import annotations
