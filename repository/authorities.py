@@ -36,7 +36,7 @@ from repository.keys import (
     authority_versions_prefix,
 )
 from repository.records import now_iso
-from repository.store import ObjectNotFound, ObjectStore
+from repository.store import ObjectNotFound, ObjectStore, WriteConflict
 from schemas import validate_authority
 from schemas.authority import KINDS, Authority, check_id, list_number
 from schemas.errors import InvalidInput, NotFound, Unavailable
@@ -153,12 +153,16 @@ class AuthorityStore:
 
     def load(self, authority_id: str) -> Authority:
         """The stored authority; `AuthorityNotFound`, or `DamagedAuthority` naming the problem."""
+        return self.load_versioned(authority_id)[0]
+
+    def load_versioned(self, authority_id: str) -> tuple[Authority, str]:
+        """The stored authority and its store ETag, for a later `save(..., if_match=)`."""
         try:
             key = authority_key(authority_id)
         except ValueError:
             raise AuthorityNotFound(authority_id) from None
         try:
-            data = self.store.get_bytes(key)
+            data, etag = self.store.get_versioned(key)
         except ObjectNotFound:
             raise AuthorityNotFound(authority_id) from None
         try:
@@ -172,7 +176,7 @@ class AuthorityStore:
             self.damaged[key] = str(exc)
             raise DamagedAuthority(authority_id, key, str(exc)) from exc
         self.damaged.pop(key, None)
-        return cast(Authority, found)  # it passed the schema
+        return cast(Authority, found), etag  # it passed the schema
 
     def get(self, authority_id: str) -> Authority | None:
         try:
@@ -209,18 +213,22 @@ class AuthorityStore:
 
     # -------------------------------------------------------------------- writing
 
-    def save(self, authority: Mapping[str, Any]) -> Saved:
+    def save(self, authority: Mapping[str, Any], *, if_match: str | None = None) -> Saved:
         """Validate and write `authority`; the stored one is kept as a version first. `created`
         is the first save's, `modified` now; nothing is written when only `modified` would
-        change. `SchemaError` (an `InvalidInput`) names the bad field."""
+        change. `SchemaError` (an `InvalidInput`) names the bad field. `if_match`: the ETag the
+        caller read it at (`load_versioned`); `WriteConflict` if it changed since."""
         document = dict(authority)
         document.setdefault("schema_version", SCHEMA_VERSION)
         check_id(str(document.get("id", "")), document.get("kind"))
         key = authority_key(document["id"])
+        etag: str | None
         try:
-            previous_bytes: bytes | None = self.store.get_bytes(key)
+            previous_bytes, etag = self.store.get_versioned(key)
         except ObjectNotFound:
-            previous_bytes = None
+            previous_bytes, etag = None, None
+        if if_match is not None and etag != if_match:
+            raise WriteConflict(f"authority {document['id']} has changed since it was read")
         previous = _readable(previous_bytes)
         now = now_iso()
         document["created"] = (previous or {}).get("created") or document.get("created") or now
@@ -230,11 +238,18 @@ class AuthorityStore:
         document["modified"] = now
         validate_authority(document)
         check_document(document, what=f"authority {document['id']}")
+        # Conditional, as records are (`repository.records`): of two processes saving one
+        # authority at once, one wins and the other gets `WriteConflict`; no version is lost.
         if previous_bytes is not None:
             numbers = self.version_numbers(document["id"])
             n = numbers[-1] + 1 if numbers else 1
-            self.store.put_bytes(authority_version_key(document["id"], n), previous_bytes)
-        self.store.put_bytes(key, dump_authority(document))
+            version = authority_version_key(document["id"], n)
+            self.store.put_bytes(version, previous_bytes, if_none_match=True)
+        data = dump_authority(document)
+        if etag is None:
+            self.store.put_bytes(key, data, if_none_match=True)
+        else:
+            self.store.put_bytes(key, data, if_match=etag)
         self._names = None
         return "updated" if previous_bytes is not None else "stored"
 

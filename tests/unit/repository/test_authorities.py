@@ -161,3 +161,36 @@ def test_the_index_follows_saves(authorities: AuthorityStore) -> None:
     assert authorities.find_by_name("剪纸") == []
     authorities.save(papercut())
     assert [m.id for m in authorities.find_by_name("剪纸")] == ["project-vii-16"]
+
+
+def test_two_processes_saving_at_once_lose_no_edit(tmp_path: Path) -> None:
+    """Eight writers, each with its own AuthorityStore (as separate processes have), add an
+    alternative name by read + save(if_match), retrying when refused: every name lands, every
+    replaced record is kept as a version."""
+    import threading
+
+    from repository.store import WriteConflict
+
+    AuthorityStore(LocalStore(tmp_path)).save(papercut())
+
+    def add(name: str) -> None:
+        store = AuthorityStore(LocalStore(tmp_path))
+        while True:
+            current, read_at = store.load_versioned("project-vii-16")
+            names = [*current.get("alternative_names", []), name]
+            try:
+                store.save({**current, "alternative_names": names}, if_match=read_at)
+                return
+            except WriteConflict:
+                continue
+
+    threads = [threading.Thread(target=add, args=(f"剪纸{n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store = AuthorityStore(LocalStore(tmp_path))
+    assert sorted(store.load("project-vii-16")["alternative_names"]) == sorted(
+        f"剪纸{n}" for n in range(8)
+    )
+    assert len(store.version_numbers("project-vii-16")) >= 8
