@@ -483,8 +483,12 @@ def _gregorian(match: re.Match[str]) -> str:
     """EDTF for a year (astronomical: a BCE year is negative) with a month and day or a season."""
     found = match.groupdict()
     if found.get("bce"):
+        if int(found["bce"]) == 0:
+            raise _Unreadable("there is no year 0; 公元前1年 is followed by 公元1年")
         year = _end_edtf(_astronomical(-int(found["bce"])), False)
     else:
+        if int(found.get("year") or found["year4"]) == 0:
+            raise _Unreadable("there is no year 0; 公元前1年 is followed by 公元1年")
         year = f"{int(found.get('year') or found['year4']):04d}"
     if found.get("season"):
         return f"{year}-{_SEASONS[found['season']]}"

@@ -270,11 +270,15 @@ group_members() {
   return 0
 }
 
-# True if group $1 is alive and was started by this script for this run dir.
+# True if group $1 is alive and was started by this script for this run dir: a member carries
+# our tag in its environment or (Redis rewrites its environment area for its process title)
+# works in a folder of this run dir.
 group_is_ours() {
-  local p
+  local p cwd
   for p in $(group_members "$1"); do
     grep -qzxF "$TAG" "/proc/$p/environ" 2>/dev/null && return 0
+    cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
+    [[ $cwd == "$RUN_DIR"/* ]] && return 0
   done
   return 1
 }

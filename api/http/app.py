@@ -14,6 +14,7 @@ from api.http.routes import (
     account,
     authorities,
     collections,
+    dates,
     docs,
     edit,
     events,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     for module in (search, items, files, collections, health, oai, iiif, share, insights, pages):
         app.include_router(module.router)
+    app.include_router(dates.router)  # how a written date is read (the edit form asks as you type)
     app.include_router(feedback.router)  # visitors' comments and ratings, and their moderation
     workspace = (
         account,

@@ -1,7 +1,8 @@
 """The whole day of a culture centre's one member of staff, in a real browser and nothing else:
 sign in, upload a folder of photos with the template filled in Chinese, fix two records (a date
-typed as 清代 is read at once), publish both from the review queue, find them in the public
-catalogue; then withdraw one, upload the same folder and manifest again, and it stays withdrawn.
+typed as 清代 reads 1644–1912 before anything is saved), publish both from the review queue,
+find them in the public catalogue; then withdraw one, upload the same folder and manifest again,
+and it stays withdrawn.
 
 Recorded: a Playwright trace of the session (`playwright show-trace test-artifacts/story/trace.zip`:
 every action with a screenshot and the page as it was) and a screenshot of every step go to
@@ -100,6 +101,9 @@ def test_a_day_in_the_workspace_from_upload_to_the_public_catalogue(
         page.goto(f"/workspace/items/{ids[identifier]}")
         page.locator("#title_zh").fill(title)
         page.locator("#date").fill(date)
+        expect(page.locator("#date-understood")).to_contain_text(  # read as typed, unsaved
+            {"清代": "1644–1912", "1950年代": "1950–1959"}[date]
+        )
         page.locator(".edit-form > button").click()
         expect(page.locator("#edit-saved")).to_have_text(message("zh", "edit.saved"))
         expect(page.locator("#title_zh")).to_have_value(title)

@@ -134,6 +134,9 @@ def test_forms(
         ("嘉庆至乾隆", "ends before it starts"),
         ("", "the date is empty"),
         ("年" * 101, "at most 100 characters"),
+        ("公元前0年", "there is no year 0; 公元前1年 is followed by 公元1年"),  # was 1 CE
+        ("公元0年", "there is no year 0"),  # was 1 BCE
+        ("0000年", "there is no year 0"),
     ],
 )
 def test_errors_say_what_is_wrong(text: str, message: str) -> None:
