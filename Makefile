@@ -26,7 +26,7 @@ system-deps:
 demo: install system-deps
 	$(BIN)/heritage demo
 
-## The whole test suite, real services included (MinIO, Elasticsearch, OpenSearch, ffmpeg, Chromium).
+## The whole test suite, real services included (MinIO, Elasticsearch, OpenSearch, Redis, ffmpeg, Chromium).
 test: install system-deps lint
 	scripts/services.sh up
 	. $(SERVICES_DIR)/env && $(BIN)/python -m pytest; status=$$?; scripts/services.sh down; exit $$status
