@@ -67,7 +67,7 @@ from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_st
 from repository.authorities import AuthorityStore
 from repository.keys import is_valid_slug, report_key
 from repository.store import WriteConflict
-from schemas.errors import HeritageError, InvalidInput
+from schemas.errors import HeritageError, InvalidInput, Unavailable
 from schemas.text import check_document
 from search.base import SearchIndex
 from search.screening import screen_for, screen_record
@@ -174,7 +174,10 @@ def run_ingest(
         shutil.rmtree(scratch, ignore_errors=True)
         report.finished = now_iso()
         if not options.dry_run:
-            store.put_bytes(report_key(job_id), report.to_json())
+            try:
+                store.put_bytes(report_key(job_id), report.to_json())
+            except Unavailable as exc:  # the store went away: the caller still gets the report
+                report.errors.append(f"the report could not be stored ({exc}); run again")
     return report
 
 
@@ -478,7 +481,12 @@ class _Run:
                 reason=self._reason(unit, ItemError(unit.source, f"{type(exc).__name__}: {exc}")),
                 row=row,
             )
-        return self._commit(unit, result, row)
+        try:
+            return self._commit(unit, result, row)
+        except Unavailable as exc:  # the store or index went away: this item fails, by name
+            problem = f"{exc}; run the same command again"
+            reason = self._reason(unit, ItemError(unit.source, problem))
+            return ItemOutcome(unit.source, "failed", id=result.item_id, reason=reason, row=row)
 
     def _reason(self, unit: _Unit, exc: ItemError) -> str:
         return f"{unit.row.where}: {exc}" if unit.row else str(exc)
