@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 SERVICES_DIR ?= /tmp/heritage-services
 export HERITAGE_SERVICES_DIR := $(SERVICES_DIR)
 
-.PHONY: install system-deps demo test test-fast lint services-up services-down bench clean
+.PHONY: install system-deps demo test test-fast lint services-up services-down bench bench-ocr clean
 
 $(BIN)/heritage: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ bench: install system-deps
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_images.py --workers 2
 	$(BIN)/python bench/bench_search.py
+
+## OCR engines on the labelled page set (Tesseract from Debian, RapidOCR's wheel with its models).
+bench-ocr: install
+	scripts/system-deps.sh --ocr
+	$(BIN)/pip install --quiet -e '.[ocr]'
+	$(BIN)/python bench/bench_ocr.py
 
 clean:
 	rm -rf $(VENV) heritage-data .pytest_cache .ruff_cache
