@@ -17,6 +17,16 @@ def file_url(item_id: str, role: str, n: int = 1, base: str | None = None) -> st
     return url if n == 1 else f"{url}?n={n}"
 
 
+AUTHORITY_PAGES = {"project": "projects", "bearer": "bearers"}
+"""Kinds of authority with a public page (`api/http/routes/authorities.py`)."""
+
+
+def authority_path(kind: str, authority_id: str) -> str:
+    """`/projects/{id}` or `/bearers/{id}`; `/authorities/{id}` for a kind with no page yet (an
+    institution): the one place the RDF, IIIF and page links get an authority's address from."""
+    return f"/{AUTHORITY_PAGES.get(kind, 'authorities')}/{quote(authority_id)}"
+
+
 def with_file_urls(record: Mapping[str, Any], base: str | None = None) -> dict[str, Any]:
     """The record exactly as stored, each file gaining its download `url` (under `base`)."""
     result = copy.deepcopy(dict(record))

@@ -39,7 +39,9 @@ def export_command(
     ] = None,
 ) -> None:
     """Export a collection's public records as RDF (EDM + schema.org)."""
+    from api.operations.authorities import authority_lookup
     from api.protocols.exports import export_collection
+    from repository.authorities import AuthorityStore
     from search.base import Audience
 
     _require_slug(collection)
@@ -50,6 +52,7 @@ def export_command(
             format.value,
             services.settings.base_url,
             Audience.public(),
+            authority_lookup(AuthorityStore(services.store)),
         )
     if count == 0:
         fail(f"collection {collection!r} has no public records to export")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, HTTPException, Query, Response
 
-from api.protocols.rdf import FORMATS, record_graph, serialize
+from api.protocols.rdf import FORMATS, AuthorityLookup, record_graph, serialize
 
 JSON = "json"
 OFFERS: dict[str, str] = {"application/json": JSON} | {
@@ -92,9 +92,14 @@ def item_format(
 ItemFormat = Annotated[str, Depends(item_format)]
 
 
-def rdf_response(record: Mapping[str, Any], fmt: str, base_url: str) -> Response:
+def rdf_response(
+    record: Mapping[str, Any],
+    fmt: str,
+    base_url: str,
+    authorities: AuthorityLookup | None = None,
+) -> Response:
     """The record's EDM + schema.org graph in `fmt` (turtle, jsonld or rdfxml)."""
-    body = serialize(record_graph(record, base_url), fmt)
+    body = serialize(record_graph(record, base_url, authorities=authorities), fmt)
     media_type = FORMATS[fmt][1]
     return Response(
         body,

@@ -27,14 +27,14 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from api.operations.record_cache import RecordCache
 from repository.audit import Actor, AuditLog
-from repository.authorities import AuthorityStore, fold_han, pinyin_words
+from repository.authorities import AuthorityStore, DamagedAuthority, fold_han, pinyin_words
 from repository.records import RecordStore
 from repository.store import ObjectStore
 from schemas import categories, ich_projects, resolve_category
@@ -403,6 +403,23 @@ def _linked(record: Mapping[str, Any]) -> LinkedItem | None:
 def bearers_of(authorities: AuthorityStore, project_id: str) -> list[Authority]:
     """The bearer authorities that carry `project_id` (one read per stored bearer)."""
     return [b for b in authorities.list("bearer") if project_id in b.get("projects", [])]
+
+
+def authority_lookup(authorities: AuthorityStore) -> Callable[[str], Authority | None]:
+    """`authorities.get`, remembering each answer, for one response, export or OAI record (the
+    RDF and IIIF labels of linked authorities): a damaged authority is left unlabelled, its URI
+    still linked, rather than failing a whole harvest."""
+    seen: dict[str, Authority | None] = {}
+
+    def lookup(authority_id: str) -> Authority | None:
+        if authority_id not in seen:
+            try:
+                seen[authority_id] = authorities.get(authority_id)
+            except DamagedAuthority:
+                seen[authority_id] = None
+        return seen[authority_id]
+
+    return lookup
 
 
 def names_of(authority: Mapping[str, Any]) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from api.operations.access import is_visible
 from api.operations.searching import SearchParams
-from api.protocols.rdf import collection_graph, serialize
+from api.protocols.rdf import AuthorityLookup, collection_graph, serialize
 from repository import RecordStore
 from schemas.record import Record
 from search.base import Audience, SearchIndex
@@ -91,9 +91,7 @@ def csv_lines(
         page += 1
 
 
-def visible_records(
-    records: RecordStore, collection: str, audience: Audience
-) -> Iterator[Record]:
+def visible_records(records: RecordStore, collection: str, audience: Audience) -> Iterator[Record]:
     """Records of a collection that `audience` may see, read from storage in id order."""
     for record in records:
         if record["collection"] == collection and is_visible(record, audience):
@@ -101,9 +99,16 @@ def visible_records(
 
 
 def export_collection(
-    records: RecordStore, collection: str, fmt: str, base_url: str, audience: Audience
+    records: RecordStore,
+    collection: str,
+    fmt: str,
+    base_url: str,
+    audience: Audience,
+    authorities: AuthorityLookup | None = None,
 ) -> tuple[bytes, int]:
-    """(RDF of the collection in `fmt`, number of records in it)."""
+    """(RDF of the collection in `fmt`, number of records in it); linked authorities labelled
+    from `authorities` when given."""
     chosen = list(visible_records(records, collection, audience))
-    graph = collection_graph(chosen, base_url, records.load_collection(collection))
+    described = records.load_collection(collection)
+    graph = collection_graph(chosen, base_url, described, authorities)
     return serialize(graph, fmt), len(chosen)

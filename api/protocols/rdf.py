@@ -9,13 +9,14 @@ with a space or a Chinese path can never produce a graph that a parser rejects.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DC, DCMITYPE, DCTERMS, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.namespace import DC, DCMITYPE, DCTERMS, OWL, RDF, RDFS, SDO, SKOS, XSD
 
+from api.present import authority_path
 from schemas import category_by_code, eras
 from schemas.loader import unesco_domains
 
@@ -29,6 +30,11 @@ VOCAB = "https://heritage.example.org/vocab/"
 """Project vocabularies (the same host as the schemas' `$id`), shared by every installation so
 concepts from different institutions merge in a harvester's graph."""
 EDTF = URIRef("http://id.loc.gov/datatypes/edtf/EDTF")
+WIKIDATA = "http://www.wikidata.org/entity/"
+
+AuthorityLookup = Callable[[str], Mapping[str, Any] | None]
+"""An authority record by id, None when there is none (`AuthorityStore.get`): where the labels of
+an item's linked projects and bearers come from. Without one, only their URIs and types."""
 
 PREFIXES: dict[str, Namespace] = {
     "edm": EDM,
@@ -40,6 +46,7 @@ PREFIXES: dict[str, Namespace] = {
     "ebucore": EBUCORE,
     "wgs84": WGS84,
     "her": HER,
+    "owl": Namespace(str(OWL)),
     "xsd": Namespace(str(XSD)),
 }
 
@@ -155,22 +162,37 @@ def new_graph() -> Graph:
     return graph
 
 
-def record_graph(record: Mapping[str, Any], base_url: str, graph: Graph | None = None) -> Graph:
-    """The EDM + schema.org description of one record (added to `graph` when given)."""
+def authority_uri(base_url: str, kind: str, authority_id: str) -> URIRef:
+    """The page of a project or bearer (`/projects/{id}`, `/bearers/{id}`), which is also its
+    URI; an institution, with no page yet, is `/authorities/{id}`."""
+    return safe_iri(base_url.rstrip("/") + authority_path(kind, authority_id))
+
+
+def record_graph(
+    record: Mapping[str, Any],
+    base_url: str,
+    graph: Graph | None = None,
+    authorities: AuthorityLookup | None = None,
+) -> Graph:
+    """The EDM + schema.org description of one record (added to `graph` when given); its linked
+    authorities are labelled from `authorities` when given."""
     g = graph if graph is not None else new_graph()
-    _Mapper(g, record, base_url).map()
+    _Mapper(g, record, base_url, authorities).map()
     return g
 
 
 def collection_graph(
-    records: Iterable[Mapping[str, Any]], base_url: str, description: dict[str, Any] | None = None
+    records: Iterable[Mapping[str, Any]],
+    base_url: str,
+    description: dict[str, Any] | None = None,
+    authorities: AuthorityLookup | None = None,
 ) -> Graph:
     """Every record of a collection in one graph, plus the collection itself when described and
     `records` (those the reader may see) holds one: without, its title is as hidden as they are."""
     g = new_graph()
     mapped = False
     for record in records:
-        record_graph(record, base_url, g)
+        record_graph(record, base_url, g, authorities)
         mapped = True
     if description and mapped:
         node = collection_uri(base_url, description["slug"])
@@ -194,8 +216,15 @@ def _duration(seconds: float) -> str:
 
 
 class _Mapper:
-    def __init__(self, graph: Graph, record: Mapping[str, Any], base_url: str):
+    def __init__(
+        self,
+        graph: Graph,
+        record: Mapping[str, Any],
+        base_url: str,
+        authorities: AuthorityLookup | None = None,
+    ):
         self.g = graph
+        self.lookup = authorities
         self.record = record
         self.base = base_url.rstrip("/")
         self.cho = item_uri(base_url, record["id"])
@@ -237,6 +266,7 @@ class _Mapper:
         self._region()
         self._date()
         self._people()
+        self._authorities()
         self._aggregation()
         self._files()
 
@@ -320,6 +350,50 @@ class _Mapper:
             self.add(agent, HER.role, Literal(person["role"]))
             if person.get("level"):
                 self.add(agent, HER.level, Literal(person["level"]))
+
+    def _authorities(self) -> None:
+        """Linked projects as subjects (skos:Concept, schema:CreativeWork the item is about),
+        bearers as contributors (edm:Agent, schema:Person), institutions as related agents;
+        each by the URI of its page, so items of several repositories meet on one node."""
+        for link in self.record.get("authorities") or []:
+            kind, authority_id = link["kind"], link["id"]
+            node = authority_uri(self.base, kind, authority_id)
+            if kind == "project":
+                links, types = (DC.subject, SDO.about), (SKOS.Concept, SDO.CreativeWork)
+            elif kind == "bearer":
+                links, types = (DC.contributor, SDO.contributor), (EDM.Agent, SDO.Person)
+                self.add(node, HER.role, Literal("bearer"))
+            else:
+                links, types = (DC.relation, SDO.mentions), (EDM.Agent, SDO.Organization)
+            for predicate in links:
+                self.add(self.cho, predicate, node)
+            for rdf_type in types:
+                self.add(node, RDF.type, rdf_type)
+            self.add(node, DCTERMS.identifier, Literal(authority_id))
+            found = self.lookup(authority_id) if self.lookup is not None else None
+            if found is not None and found.get("kind") == kind:
+                self._describe_authority(node, found)
+
+    def _describe_authority(self, node: URIRef, authority: Mapping[str, Any]) -> None:
+        names = authority["names"]
+        self.lang_texts(node, (SKOS.prefLabel, SDO.name), names)
+        for other in authority.get("alternative_names", []):
+            self.add(node, SKOS.altLabel, Literal(other))
+        if authority.get("list_number"):
+            self.add(node, SKOS.notation, Literal(authority["list_number"]))
+        if authority.get("level"):
+            self.add(node, HER.level, Literal(authority["level"]))
+        for qid in authority.get("same_as", []):
+            self.add(node, OWL.sameAs, URIRef(f"{WIKIDATA}{qid}"))
+            self.add(node, SDO.sameAs, URIRef(f"{WIKIDATA}{qid}"))
+        if authority["kind"] != "bearer":
+            return
+        for n, person in enumerate(self.record.get("people", []), start=1):
+            same_name = person["name"] == names["zh"] or (
+                bool(person.get("name_en")) and person.get("name_en") == names.get("en")
+            )
+            if person["role"] == "bearer" and same_name:  # the item's own entry for the bearer
+                self.add(URIRef(f"{self.cho}#agent-{n}"), OWL.sameAs, node)
 
     def _rights(self) -> tuple[URIRef, URIRef | None]:
         """(edm:rights value, the licence as given when it is some other URI)."""

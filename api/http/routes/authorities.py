@@ -20,7 +20,7 @@ from api.http.i18n import choose_language, message, render
 from api.http.state import shared
 from api.labels import label_for, text_in
 from api.operations.authorities import AuthorityItems, LinkedItem, bearers_of, names_of
-from api.present import file_url
+from api.present import authority_path, file_url
 from repository.authorities import AuthorityStore
 from repository.store import ObjectStore
 from schemas.authority import Authority
@@ -95,8 +95,7 @@ def _page(
 
 
 def _link(kind: str, authority: Mapping[str, Any]) -> dict[str, str]:
-    path = "projects" if kind == "project" else "bearers"
-    return {"name": authority["names"]["zh"], "url": f"/{path}/{authority['id']}"}
+    return {"name": authority["names"]["zh"], "url": authority_path(kind, authority["id"])}
 
 
 def _facts(authority: Authority, lang: str) -> list[tuple[str, str]]:

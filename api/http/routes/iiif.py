@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.http.deps import AudienceDep, ServicesDep
 from api.http.state import shared
 from api.operations.access import is_visible
+from api.operations.authorities import authority_lookup
 from api.operations.items import missing
 from api.protocols.iiif.image import (
     PROFILE_URI,
@@ -29,6 +30,7 @@ from api.protocols.iiif.image import (
 from api.protocols.iiif.presentation import Urls, collection, manifest
 from api.protocols.rdf import standard_rights_uri
 from api.services import Services
+from repository.authorities import AuthorityStore
 from schemas.errors import Gone
 from schemas.record import Record
 from search.base import Audience, SearchQuery
@@ -70,7 +72,8 @@ def get_manifest(
 ) -> Response:
     record = _record(services, item_id, audience)
     described = services.records.load_collection(record["collection"]) or {}
-    document = manifest(record, services.settings.base_url, described.get("title"))
+    lookup = authority_lookup(AuthorityStore(services.store))
+    document = manifest(record, services.settings.base_url, described.get("title"), lookup)
     if document is None:
         raise _error(404, f"item {item_id!r} has no image, video or audio to present")
     return _json(document, accept, "http://iiif.io/api/presentation/3/context.json")

@@ -9,7 +9,9 @@ from fastapi import APIRouter
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.negotiation import JSON, ItemFormat, rdf_response
 from api.operations.access import view_for
+from api.operations.authorities import authority_lookup
 from api.present import with_file_urls
+from repository.authorities import AuthorityStore
 
 router = APIRouter(tags=["items"])
 
@@ -24,5 +26,6 @@ def get_item(
 ) -> Any:
     shown = view_for(record, audience)  # where a photo was taken: staff only, unless chosen
     if fmt != JSON:
-        return rdf_response(shown, fmt, services.settings.base_url)
+        lookup = authority_lookup(AuthorityStore(services.store))
+        return rdf_response(shown, fmt, services.settings.base_url, lookup)
     return with_file_urls(shown)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.http.state import shared
 from api.protocols.oai import PAGE_SIZE, OaiRepository
 from api.services import Services
+from repository.authorities import AuthorityStore
 
 router = APIRouter(tags=["sharing"])
 
@@ -24,6 +25,7 @@ def make_repository(services: Services, page_size: int = PAGE_SIZE) -> OaiReposi
         secret=settings.secret.get_secret_value(),
         name=f"Heritage ({settings.institution})",
         page_size=page_size,
+        authorities=AuthorityStore(services.store),
     )
 
 

@@ -4,12 +4,13 @@ the image service of `api.protocols.iiif.image` (`{id}~pN` for page images)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
 from api.present import file_url, paged_originals
 from api.protocols.iiif.image import NONE, PROFILE, ImageRole, image_identifier
-from api.protocols.rdf import standard_rights_uri
+from api.protocols.rdf import AuthorityLookup, authority_uri, standard_rights_uri
 from schemas import category_by_code
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -61,7 +62,32 @@ def _thumbnail(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _metadata(record: Mapping[str, Any], collection_title: dict[str, str] | None
+_AUTHORITY_LABELS = {"project": ("项目", "Project"), "bearer": ("传承人", "Bearer")}
+
+
+def _authority_links(
+    record: Mapping[str, Any], base_url: str, kind: str, lookup: AuthorityLookup | None
+) -> dict[str, list[str]]:
+    """The names of the item's linked authorities of `kind`, each an `<a>` to its page (HTML
+    that IIIF allows in a metadata value), by language; the id stands in for an unknown name."""
+    value: dict[str, list[str]] = {}
+    for link in record.get("authorities") or []:
+        if link["kind"] != kind:
+            continue
+        found = lookup(link["id"]) if lookup is not None else None
+        names = dict(found["names"]) if found and found.get("kind") == kind else {}
+        href = html.escape(str(authority_uri(base_url, kind, link["id"])), quote=True)
+        for lang in ("zh", "en"):
+            name = names.get(lang) or names.get("zh") or link["id"]
+            value.setdefault(lang, []).append(f'<a href="{href}">{html.escape(name)}</a>')
+    return value
+
+
+def _metadata(
+    record: Mapping[str, Any],
+    collection_title: dict[str, str] | None,
+    base_url: str = "",
+    authorities: AuthorityLookup | None = None,
 ) -> list[dict[str, Any]]:
     entries = []
 
@@ -79,6 +105,9 @@ def _metadata(record: Mapping[str, Any], collection_title: dict[str, str] | None
     for person in record.get("people", []):
         names = {"zh": person["name"], **({"en": person["name_en"]} if "name_en" in person else {})}
         add("人物", "Person", lang_map(names))
+    for kind, (zh, en) in _AUTHORITY_LABELS.items():
+        if linked := _authority_links(record, base_url, kind, authorities):
+            add(zh, en, linked)
     if record.get("subjects"):
         add("主题", "Subjects", {NONE: ["; ".join(record["subjects"])]})
     add("专题", "Collection", lang_map(collection_title) or {NONE: [record["collection"]]})
@@ -190,9 +219,13 @@ def _canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def manifest(
-    record: Mapping[str, Any], base_url: str, collection_title: dict[str, str] | None = None
+    record: Mapping[str, Any],
+    base_url: str,
+    collection_title: dict[str, str] | None = None,
+    authorities: AuthorityLookup | None = None,
 ) -> dict[str, Any] | None:
-    """The Presentation 3.0 manifest of a record; None when it has nothing to show."""
+    """The Presentation 3.0 manifest of a record; None when it has nothing to show. Its linked
+    projects and bearers are named from `authorities` when given."""
     urls = Urls(base_url)
     canvases = _canvases(urls, record)
     if not canvases:
@@ -207,7 +240,7 @@ def manifest(
     }
     if record.get("description"):
         result["summary"] = lang_map(record["description"])
-    result["metadata"] = _metadata(record, collection_title)
+    result["metadata"] = _metadata(record, collection_title, urls.base, authorities)
     if rights := standard_rights_uri((record.get("rights") or {}).get("license")):
         result["rights"] = rights
     result["requiredStatement"] = _required_statement(record)

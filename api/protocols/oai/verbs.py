@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from api.operations.authorities import authority_lookup
 from api.protocols.oai.catalogue import Entry, RecordCatalogue, entry_of, utc_seconds
 from api.protocols.oai.errors import (
     BadArgument,
@@ -41,6 +42,7 @@ from api.protocols.oai.response import (
 from api.protocols.oai.tokens import TokenSigner
 from api.protocols.rdf import record_graph, serialize
 from repository import DamagedRecord, RecordStore
+from repository.authorities import AuthorityStore
 from schemas import categories
 from schemas.record import Record
 from schemas.text import XML_UNSAFE
@@ -93,8 +95,10 @@ class OaiRepository:
         name: str = "Heritage",
         admin_email: str | None = None,
         page_size: int = PAGE_SIZE,
+        authorities: AuthorityStore | None = None,
     ):
         self.records = records
+        self.authorities = authorities  # labels the projects and bearers an `edm` record links
         self.catalogue = RecordCatalogue(records)
         self.base_url = base_url.rstrip("/")
         self.endpoint = f"{self.base_url}/oai"
@@ -352,7 +356,8 @@ class OaiRepository:
             return
         metadata = sub(node, "metadata")
         if prefix == "edm":
-            graph = record_graph(record, self.base_url)
+            lookup = authority_lookup(self.authorities) if self.authorities else None
+            graph = record_graph(record, self.base_url, authorities=lookup)
             metadata.append(etree.fromstring(serialize(graph, "rdfxml")))
         else:
             metadata.append(oai_dc(record, self.base_url))

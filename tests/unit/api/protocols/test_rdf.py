@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DC, DCTERMS, RDF, SDO, SKOS
+from rdflib.namespace import DC, DCTERMS, OWL, RDF, SDO, SKOS
 
 from api.protocols.rdf import (
     EBUCORE,
@@ -271,3 +271,81 @@ def test_collection_graph_holds_every_record_and_the_collection(fmt: str) -> Non
     }
     node = URIRef(f"{BASE}/collections/test")
     assert Literal("测试专题", lang="zh") in set(back.objects(node, DCTERMS.title))
+
+
+# --- linked authorities ----------------------------------------------------------------------
+
+PROJECT = {
+    "id": "project-vii-16",
+    "kind": "project",
+    "names": {"zh": "剪纸", "en": "Paper cutting"},
+    "alternative_names": ["蔚县剪纸"],
+    "list_number": "Ⅶ-16",
+    "level": "national",
+}
+BEARER = {
+    "id": "bearer-wang-laohan-1930",
+    "kind": "bearer",
+    "names": {"zh": "王老汉", "en": "Wang Laohan"},
+    "same_as": ["Q42"],
+}
+LINKS = [
+    {"kind": "project", "id": "project-vii-16"},
+    {"kind": "bearer", "id": "bearer-wang-laohan-1930"},
+    {"kind": "institution", "id": "institution-yu-xian-wen-hua-guan"},
+]
+
+
+def test_linked_authorities_are_uris_typed_and_labelled_from_the_lookup() -> None:
+    record = full_record(authorities=LINKS)
+    validate_record(record)
+    known = {a["id"]: a for a in (PROJECT, BEARER)}
+    asked: list[str] = []
+
+    def lookup(authority_id: str) -> dict[str, Any] | None:
+        asked.append(authority_id)
+        return known.get(authority_id)
+
+    for fmt in ("turtle", "jsonld"):
+        g = Graph().parse(data=serialize(record_graph(record, BASE, authorities=lookup), fmt),
+                          format=FORMATS[fmt][0])  # fmt: skip
+        cho = item_uri(BASE, record["id"])
+        project = URIRef(f"{BASE}/projects/project-vii-16")
+        bearer = URIRef(f"{BASE}/bearers/bearer-wang-laohan-1930")
+        institution = URIRef(f"{BASE}/authorities/institution-yu-xian-wen-hua-guan")
+        assert (cho, SDO.about, project) in g and (cho, DC.subject, project) in g
+        assert {SKOS.Concept, SDO.CreativeWork} <= set(g.objects(project, RDF.type))
+        assert set(g.objects(project, SKOS.prefLabel)) == {
+            Literal("剪纸", lang="zh"), Literal("Paper cutting", lang="en")
+        }  # fmt: skip
+        assert (project, SKOS.notation, Literal("Ⅶ-16")) in g
+        assert (project, SKOS.altLabel, Literal("蔚县剪纸")) in g
+        assert (cho, DC.contributor, bearer) in g and (cho, SDO.contributor, bearer) in g
+        assert {EDM.Agent, SDO.Person} <= set(g.objects(bearer, RDF.type))
+        assert (bearer, SDO.name, Literal("王老汉", lang="zh")) in g
+        assert (bearer, HER.role, Literal("bearer")) in g
+        assert (bearer, OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q42")) in g
+        # the item's own `people` entry for the bearer is the same person
+        assert (URIRef(f"{cho}#agent-1"), OWL.sameAs, bearer) in g
+        # an institution with no page (and no record here) is linked, typed, not labelled
+        assert (cho, DC.relation, institution) in g
+        assert (institution, RDF.type, SDO.Organization) in g
+        assert not list(g.objects(institution, SKOS.prefLabel))
+    assert set(asked) == {a["id"] for a in LINKS}
+
+
+def test_without_a_lookup_linked_authorities_are_uris_only() -> None:
+    record = full_record(authorities=LINKS[:2])
+    g = record_graph(record, BASE)
+    project = URIRef(f"{BASE}/projects/project-vii-16")
+    assert (item_uri(BASE, record["id"]), SDO.about, project) in g
+    assert (project, DCTERMS.identifier, Literal("project-vii-16")) in g
+    assert not list(g.objects(project, SKOS.prefLabel))
+    assert not list(g.subject_objects(OWL.sameAs))
+
+
+def test_a_lookup_answering_another_kind_labels_nothing() -> None:
+    """A link naming a project id that holds a bearer (a stale link) gets no borrowed names."""
+    record = full_record(authorities=[{"kind": "project", "id": "project-vii-16"}])
+    g = record_graph(record, BASE, authorities=lambda _: BEARER)
+    assert not list(g.objects(URIRef(f"{BASE}/projects/project-vii-16"), SDO.name))

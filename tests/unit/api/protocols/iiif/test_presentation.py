@@ -33,3 +33,41 @@ def test_a_photo_keeps_its_canvas_and_each_page_gets_one() -> None:
     ]
     services = [b["service"][0]["id"].rsplit("/", 1)[1] for b in bodies]
     assert services == ["test-0123456789ab", *(f"test-0123456789ab~p{n}" for n in (1, 2, 3))]
+
+
+def test_linked_projects_and_bearers_are_named_with_links_to_their_pages() -> None:
+    record = photo_and_booklet() | {
+        "authorities": [
+            {"kind": "project", "id": "project-vii-16"},
+            {"kind": "bearer", "id": "bearer-a-1950"},
+            {"kind": "bearer", "id": "bearer-b-1960"},
+            {"kind": "institution", "id": "institution-x"},
+        ]
+    }
+    known = {
+        "project-vii-16": {"kind": "project", "names": {"zh": "剪纸", "en": "Paper cutting"}},
+        "bearer-a-1950": {"kind": "bearer", "names": {"zh": "<b>甲</b>"}},
+    }
+    document = manifest(record, BASE, authorities=known.get)
+    assert document is not None
+    Manifest(**document)
+    metadata = {e["label"]["en"][0]: e for e in document["metadata"]}
+    assert metadata["Project"] == {
+        "label": {"zh": ["项目"], "en": ["Project"]},
+        "value": {
+            "zh": [f'<a href="{BASE}/projects/project-vii-16">剪纸</a>'],
+            "en": [f'<a href="{BASE}/projects/project-vii-16">Paper cutting</a>'],
+        },
+    }
+    # a name is escaped, a missing English name is the Chinese one, an unknown bearer its id
+    first = f'<a href="{BASE}/bearers/bearer-a-1950">&lt;b&gt;甲&lt;/b&gt;</a>'
+    second = f'<a href="{BASE}/bearers/bearer-b-1960">bearer-b-1960</a>'
+    assert metadata["Bearer"]["value"] == {"zh": [first, second], "en": [first, second]}
+    assert "institution-x" not in str(document["metadata"])
+
+
+def test_without_authority_links_there_is_no_project_or_bearer_entry() -> None:
+    document = manifest(photo_and_booklet(), BASE, authorities=lambda _: None)
+    assert document is not None
+    labels = {e["label"]["en"][0] for e in document["metadata"]}
+    assert not labels & {"Project", "Bearer"}
