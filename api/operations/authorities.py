@@ -27,14 +27,16 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from api.operations.record_cache import RecordCache
 from repository.audit import Actor, AuditLog
-from repository.authorities import AuthorityStore, fold_han, pinyin_words
+from repository.authorities import AuthorityStore, DamagedAuthority, fold_han, pinyin_words
 from repository.records import RecordStore
 from repository.store import ObjectStore
 from schemas import categories, ich_projects, resolve_category
@@ -403,6 +405,45 @@ def _linked(record: Mapping[str, Any]) -> LinkedItem | None:
 def bearers_of(authorities: AuthorityStore, project_id: str) -> list[Authority]:
     """The bearer authorities that carry `project_id` (one read per stored bearer)."""
     return [b for b in authorities.list("bearer") if project_id in b.get("projects", [])]
+
+
+class AuthorityNames:
+    """Names of authority ids, for the labels of the `project` and `bearer` search facets.
+
+    A search page shows up to `facet_size` ids per facet: each is read from the store once and
+    kept `ttl` seconds (a renamed authority shows its new name within that), at most `limit`
+    ids (then the cache starts again), so a page of facets costs no reads when warm."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        *,
+        ttl: float = 300.0,
+        limit: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._authorities = AuthorityStore(store)
+        self._ttl, self._limit, self._clock = ttl, limit, clock
+        self._known: dict[str, tuple[float, dict[str, str] | None]] = {}
+        self._lock = threading.Lock()
+
+    def names(self, authority_id: str) -> dict[str, str] | None:
+        """{"zh": …, "en": …} of the authority, or None when there is none (or it is damaged)."""
+        now = self._clock()
+        with self._lock:
+            kept = self._known.get(authority_id)
+        if kept is not None and now - kept[0] < self._ttl:
+            return kept[1]
+        try:
+            found = self._authorities.get(authority_id)
+        except DamagedAuthority:
+            found = None
+        names = None if found is None else names_of(found)
+        with self._lock:
+            if len(self._known) >= self._limit:
+                self._known.clear()
+            self._known[authority_id] = (now, names)
+        return names
 
 
 def names_of(authority: Mapping[str, Any]) -> dict[str, str]:
