@@ -22,6 +22,7 @@ from search.base import (
     SearchResult,
     YearSpan,
 )
+from search.cluster import ClusterIndex, index_body
 from tests.conformance.conftest import CORPUS, make_record
 
 PUBLIC_IDS = {r["id"] for r in CORPUS} - {"kq-003", "pc-004", "ct-003"}
@@ -475,6 +476,22 @@ def test_project_facet_drills_sideways_and_follows_the_audience(
     theirs = linked_index.search(SearchQuery(filters={"project": (PAPER_CUT,)}, audience=shaanxi))
     assert theirs.total == 4  # with its restricted pc-004
     assert facet(theirs, "bearer") == {"bearer-ku-shulan-1920": 2}
+
+
+def test_a_cluster_index_made_before_the_authority_fields_takes_linked_items(
+    empty_index: SearchIndex, corpus: list[dict[str, Any]]
+) -> None:
+    if isinstance(empty_index, ClusterIndex):  # as an earlier version made it: no project/bearer
+        body = index_body() | {"aliases": {empty_index.alias: {}}}
+        for name in ("project", "bearer"):
+            del body["mappings"]["properties"][name]
+        empty_index.client.indices.create(index=f"{empty_index.alias}-v1", body=body)
+    record = next(r for r in corpus if r["id"] == "pc-001")
+    record["authorities"] = [{"kind": "project", "id": PAPER_CUT}]
+    assert empty_index.index(corpus) == len(corpus)  # not refused by a strict mapping
+    result = empty_index.search(SearchQuery(filters={"project": (PAPER_CUT,)}, facets=("project",)))
+    assert ids(result) == ["pc-001"]
+    assert facet(result, "project") == {PAPER_CUT: 1}
 
 
 # ---------------------------------------------------------------------------------- visibility
