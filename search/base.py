@@ -24,9 +24,12 @@ FACET_FIELDS: tuple[str, ...] = (
     "region",
     "access",
     "decade",
+    "project",
+    "bearer",
 )
 """Fields that can be filtered on and counted. `decade` is the start year of each decade the
-item's date range touches (1950 for the 1950s)."""
+item's date range touches (1950 for the 1950s); `project` and `bearer` the ids of the authority
+records the item links to (docs/authorities.md)."""
 
 Sort = Literal["relevance", "date", "-date", "title", "modified"]
 SORTS: tuple[str, ...] = get_args(Sort)

@@ -62,6 +62,8 @@ KEYWORD_FIELDS: tuple[str, ...] = (
     "institution",
     "embargo_until",
     "decade",
+    "project",
+    "bearer",
     "modified",
     "title_sort",
 )
@@ -481,13 +483,21 @@ class ClusterIndex:
         return f"{self.alias}-v{datetime.now(UTC):%Y%m%d%H%M%S%f}"
 
     def _ensure(self) -> None:
-        """Create the first versioned index with the alias, unless the alias exists."""
+        """Create the first versioned index with the alias, unless the alias exists.
+
+        An index made by an earlier version gets the keyword fields added since (`project`,
+        `bearer`) put into its mapping, so that writes of the new documents are not refused by
+        the strict mapping; its older documents lack them until `heritage reindex`."""
         if self._ready:
             return
         with self._calling("creating the index"):
-            if not self._indices():
+            existing = self._indices()
+            if not existing:
                 body = index_body() | {"aliases": {self.alias: {}}}
                 self.client.indices.create(index=self._new_index_name(), body=body)
+            else:
+                keywords = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
+                self.client.indices.put_mapping(index=existing, body={"properties": keywords})
         self._ready = True
 
     def _bulk(self, target: str, actions: Iterable[dict[str, Any]]) -> int:

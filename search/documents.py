@@ -7,12 +7,13 @@ keyword values, year range and analysed token strings (`t_*`: space-separated to
 What every backend must do with it (the conformance suite checks the observable parts):
 
 - Fields. Keywords: `id`, `collection`, `category`, `media_type`, `region`, `access`, `status`,
-  `institution`, `embargo_until` (date or null), `decade` (list of ints, a facet of strings such
-  as "1950"). Numbers: `year_min`, `year_max`, `date_sort` (= year_min). `modified` (ISO text),
-  `title_sort` (keyword). Text: `t_title`, `t_people`, `t_places`, `t_subjects`,
-  `t_description`, `t_text`, whitespace-split, weighted by FIELD_BOOSTS. Stored only:
-  `summary` (returned as Hit.summary) and `display` (original title/description and, for a
-  paged document, its text up to DISPLAY_TEXT_CHARS with where each page begins, for
+  `institution`, `embargo_until` (date or null), `decade` (list of ints, a facet of strings such as
+  "1950"), `project` and `bearer` (lists: the ids of the authority records the item links to,
+  `authorities` in the record, per kind; sorted). Numbers: `year_min`, `year_max`, `date_sort` (=
+  year_min). `modified` (ISO text), `title_sort` (keyword). Text: `t_title`, `t_people`, `t_places`,
+  `t_subjects`, `t_description`, `t_text`, whitespace-split, weighted by FIELD_BOOSTS. Stored only:
+  `summary` (returned as Hit.summary) and `display` (original title/description and, for a paged
+  document, its text up to DISPLAY_TEXT_CHARS with where each page begins, for
   `search.highlight.highlights_for`, which says on which page the text matched).
 - Matching: `search.analysis.analyze_query(q).must` must all match. A `Phrase` is adjacent
   tokens inside one t_* field (one token = a term), `AllOf` = and, `AnyOf` = or; different
@@ -189,6 +190,15 @@ def _display(record: Mapping[str, Any]) -> dict[str, Any]:
     return display
 
 
+LINKED_KINDS: tuple[str, ...] = ("project", "bearer")
+"""Authority kinds whose linked ids are facets (institutions have their own `institution`)."""
+
+
+def linked(record: Mapping[str, Any], kind: str) -> list[str]:
+    """The ids of the record's authority links of `kind`, sorted, each once."""
+    return sorted({link["id"] for link in record.get("authorities") or [] if link["kind"] == kind})
+
+
 def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
     low, high = year_range(record)
     region = record.get("region") or {}
@@ -213,6 +223,8 @@ def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
         "institution": record.get("institution"),
         "embargo_until": record.get("embargo_until"),
         "decade": decades(low, high),
+        "project": linked(record, "project"),
+        "bearer": linked(record, "bearer"),
         "year_min": low,
         "year_max": high,
         "date_sort": low,

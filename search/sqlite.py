@@ -7,7 +7,8 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
   `tokenize='ascii'`: tokens are already normalised by `search.analysis` and made of letters and
   digits, and the ascii tokenizer splits on nothing but ASCII punctuation and space.
 - `c_g`  facet *combinations*: every distinct (collection, category, media type, region, access,
-  published?, institution, embargo date, first/last decade) tuple gets a small integer code and
+  published?, institution, embargo date, first/last decade, linked projects, linked bearers)
+  tuple gets a small integer code and
   a live-document count `n`; visibility (`search.base.is_visible`) is decided per combination.
 - `k_g`  one narrow row per document (id, years, sort keys); `d_g` the summary and display
   JSON and the token strings, compressed (the tokens are needed to delete a row from a
@@ -54,7 +55,7 @@ from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
 from search.understand import resolve_dates
 
-SCHEMA = 2
+SCHEMA = 3
 """Layout version. A file written with another layout is emptied on open (the index is derived
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
@@ -468,7 +469,7 @@ class SqliteIndex:
             return known
         columns = (
             "code, collection, category, media_type, region, access, published, institution,"
-            " embargo, dlo, dhi"
+            " embargo, dlo, dhi, project, bearer"
         )
         if missing is None:
             rows = conn.execute(f"SELECT {columns} FROM c_{gen}").fetchall()
@@ -491,6 +492,8 @@ class SqliteIndex:
                 emb,
                 lo,
                 hi,
+                projects,
+                bearers,
             ) in rows:
                 if code in known:
                     continue
@@ -501,6 +504,8 @@ class SqliteIndex:
                     "region": self._one(region),
                     "access": self._one(access),
                     "decade": self._decade_values(lo, hi),
+                    "project": self._many(projects),
+                    "bearer": self._many(bearers),
                 }
                 keys = {name: self._facet_keys(name, vs) for name, vs in values.items()}
                 item = {
@@ -524,6 +529,15 @@ class SqliteIndex:
         found = self._tuples.get(value)
         if found is None:
             found = self._tuples[value] = (value,)
+        return found
+
+    def _many(self, joined: str | None) -> tuple[str, ...]:
+        """The values of a list field stored joined by _SEP; one shared tuple per list."""
+        if not joined:
+            return ()
+        found = self._tuples.get(joined)
+        if found is None:
+            found = self._tuples[joined] = tuple(joined.split(_SEP))
         return found
 
     def _decade_values(self, lo: int | None, hi: int | None) -> tuple[str, ...]:
@@ -804,6 +818,8 @@ def _combo_key(doc: dict[str, Any]) -> tuple[Any, ...]:
         doc["embargo_until"],
         decades[0] if decades else None,
         decades[-1] if decades else None,
+        _SEP.join(doc["project"]) or None,
+        _SEP.join(doc["bearer"]) or None,
     )
 
 
@@ -821,7 +837,8 @@ def _combo_code(
             )
         conn.execute(
             f"INSERT INTO c_{gen} (code, key, collection, category, media_type, region, access,"
-            f" published, institution, embargo, dlo, dhi, n) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            f" published, institution, embargo, dlo, dhi, project, bearer, n)"
+            f" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
             (code, key, *values),
         )
         codes[key] = code
@@ -1013,7 +1030,7 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
         f"CREATE TABLE IF NOT EXISTS c_{gen} (code INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"
         " collection TEXT, category TEXT, media_type TEXT, region TEXT, access TEXT,"
         " published INTEGER, institution TEXT, embargo TEXT, dlo INTEGER, dhi INTEGER,"
-        " n INTEGER NOT NULL)"
+        " project TEXT, bearer TEXT, n INTEGER NOT NULL)"
     )
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS t_{gen} (term TEXT NOT NULL, code INTEGER NOT NULL,"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Query, Request
 
-from api.operations.searching import SearchParams
+from api.http.state import shared
+from api.operations.authorities import AuthorityNames
+from api.operations.searching import Names, SearchParams
 from schemas import eras
 from schemas.errors import InvalidInput
 from search.base import FACET_FIELDS, MAX_PAGE, MAX_PAGE_SIZE, YEARS, Sort, YearSpan
@@ -42,6 +44,8 @@ def search_params(
     region: Annotated[list[str] | None, _many("Region name")] = None,
     access: Annotated[list[str] | None, _many("public, institution, restricted")] = None,
     decade: Annotated[list[str] | None, _many("Start year of a decade (1950)")] = None,
+    project: Annotated[list[str] | None, _many("Linked ICH project id (project-vii-16)")] = None,
+    bearer: Annotated[list[str] | None, _many("Linked bearer id (bearer-…)")] = None,
     era: Annotated[
         str | None, Query(description="A period code from schemas/vocabularies/eras.json (qing)")
     ] = None,
@@ -67,6 +71,8 @@ def search_params(
         "region": region,
         "access": access,
         "decade": decade,
+        "project": project,
+        "bearer": bearer,
     }
     filters = {
         field: tuple(dict.fromkeys(v for v in values if v))
@@ -84,6 +90,11 @@ def search_params(
         facets=_facet_names(facets),
         periods=period_of(era),
     )
+
+
+def authority_names(request: Request) -> Names:
+    """The app's one `AuthorityNames` (its cache shared by every request), as a lookup."""
+    return shared(request, "authority_names", lambda s: AuthorityNames(s.store)).names
 
 
 def period_of(code: str | None) -> tuple[YearSpan, ...]:

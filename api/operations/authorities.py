@@ -16,8 +16,8 @@ A made id already held by a record of another name is refused, never merged.
 
 Rows are imported in order, projects first (so bearers in the same file can name them); a bad row
 is reported as `RowProblem` naming the row and the field, and the others are still imported.
-For the catalogue's `/projects/{id}` and `/bearers/{id}` pages, `AuthorityItems` lists the items
-that link to an authority, as an audience may see them, and `bearers_of` a project's bearers.
+For the catalogue's `/projects/{id}` and `/bearers/{id}` pages, `bearers_of` lists a project's
+bearers (their items come from the search index); `AuthorityNames` labels the search facets.
 Free of HTTP and CLI: the `heritage authorities` commands and the web app share it.
 """
 
@@ -27,15 +27,15 @@ import csv
 import io
 import json
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.operations.record_cache import RecordCache
 from repository.audit import Actor, AuditLog
 from repository.authorities import AuthorityStore, DamagedAuthority, fold_han, pinyin_words
-from repository.records import RecordStore
 from repository.store import ObjectStore
 from schemas import categories, ich_projects, resolve_category
 from schemas.authority import (
@@ -49,7 +49,6 @@ from schemas.authority import (
 )
 from schemas.dates import record_date
 from schemas.errors import InvalidInput
-from search.base import Audience, is_visible
 
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     "national": ("national", "国家级", "國家級"),
@@ -348,58 +347,6 @@ def _identifier(
 # ---------------------------------------------------------------------------- pages
 
 
-@dataclass(frozen=True)
-class LinkedItem:
-    """What an authority's page shows of one item that links to it."""
-
-    id: str
-    authorities: frozenset[str]
-    visibility: Mapping[str, Any]  # status, access, institution, embargo_until: is_visible's
-    title: Mapping[str, str]
-    media_type: str
-    category: str | None
-    region: str | None
-    date_label: str | None
-    date_sort: int | None
-    has_thumbnail: bool
-
-
-class AuthorityItems:
-    """The items that link to each authority, from storage (the search index knows nothing of
-    authorities yet): a `RecordCache` re-reads a record only when its stored object changed."""
-
-    def __init__(self, records: RecordStore):
-        self._items = RecordCache(records, _linked)
-
-    def items_of(self, authority_id: str, audience: Audience) -> list[LinkedItem]:
-        """The items linking to `authority_id` that `audience` may see, oldest first."""
-        found = [
-            item
-            for item in self._items.values()
-            if authority_id in item.authorities and is_visible(item.visibility, audience)
-        ]
-        return sorted(found, key=lambda i: (i.date_sort is None, i.date_sort or 0, i.id))
-
-
-def _linked(record: Mapping[str, Any]) -> LinkedItem | None:
-    links = record.get("authorities") or []
-    if not links:
-        return None
-    date = record.get("date") or {}
-    return LinkedItem(
-        id=record["id"],
-        authorities=frozenset(link["id"] for link in links),
-        visibility={k: record.get(k) for k in ("status", "access", "institution", "embargo_until")},
-        title=dict(record["title"]),
-        media_type=record["media_type"],
-        category=record.get("category"),
-        region=(record.get("region") or {}).get("name"),
-        date_label=date.get("display") or date.get("edtf"),
-        date_sort=date.get("earliest"),
-        has_thumbnail=any(f["role"] == "thumbnail" for f in record.get("files") or []),
-    )
-
-
 def bearers_of(authorities: AuthorityStore, project_id: str) -> list[Authority]:
     """The bearer authorities that carry `project_id` (one read per stored bearer)."""
     return [b for b in authorities.list("bearer") if project_id in b.get("projects", [])]
@@ -420,6 +367,45 @@ def authority_lookup(authorities: AuthorityStore) -> Callable[[str], Authority |
         return seen[authority_id]
 
     return lookup
+
+
+class AuthorityNames:
+    """Names of authority ids, for the labels of the `project` and `bearer` search facets.
+
+    A search page shows up to `facet_size` ids per facet: each is read from the store once and
+    kept `ttl` seconds (a renamed authority shows its new name within that), at most `limit`
+    ids (then the cache starts again), so a page of facets costs no reads when warm."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        *,
+        ttl: float = 300.0,
+        limit: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._authorities = AuthorityStore(store)
+        self._ttl, self._limit, self._clock = ttl, limit, clock
+        self._known: dict[str, tuple[float, dict[str, str] | None]] = {}
+        self._lock = threading.Lock()
+
+    def names(self, authority_id: str) -> dict[str, str] | None:
+        """{"zh": …, "en": …} of the authority, or None when there is none (or it is damaged)."""
+        now = self._clock()
+        with self._lock:
+            kept = self._known.get(authority_id)
+        if kept is not None and now - kept[0] < self._ttl:
+            return kept[1]
+        try:
+            found = self._authorities.get(authority_id)
+        except DamagedAuthority:
+            found = None
+        names = None if found is None else names_of(found)
+        with self._lock:
+            if len(self._known) >= self._limit:
+                self._known.clear()
+            self._known[authority_id] = (now, names)
+        return names
 
 
 def names_of(authority: Mapping[str, Any]) -> dict[str, str]:

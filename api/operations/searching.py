@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from api.labels import labels_for, text_in
+from api.labels import LANGUAGES, labels_for, text_in
 from api.present import category_fields, file_url
 from search.base import (
     Audience,
@@ -73,15 +74,36 @@ def hit_item(hit: Hit, lang: str) -> dict[str, Any]:
     }
 
 
+AUTHORITY_FACETS = ("project", "bearer")
+"""Facets whose values are authority ids, labelled with the authority's names."""
+Names = Callable[[str], Mapping[str, str] | None]
+"""An authority id → its names by language (`AuthorityNames.names`), None if unknown."""
+
+
+def facet_labels(name: str, value: str, names: Names | None = None) -> dict[str, str]:
+    """{"zh": …, "en": …} for a facet value: an authority's names for `project` and `bearer`
+    (either language standing in for the other, the id when unknown), else `labels_for`."""
+    if name in AUTHORITY_FACETS and names is not None:
+        found = names(value)
+        if found:
+            return {lang: text_in(dict(found), lang) or value for lang in LANGUAGES}
+    return labels_for(name, value)
+
+
 def run_search(
-    index: SearchIndex, params: SearchParams, audience: Audience, lang: str
+    index: SearchIndex,
+    params: SearchParams,
+    audience: Audience,
+    lang: str,
+    names: Names | None = None,
 ) -> dict[str, Any]:
+    """The response for `params`; `names` labels the project and bearer facets (else ids)."""
     result = index.search(params.to_query(audience))
     facets = {
         name: [
             {
                 "value": fv.value,
-                "label": (labels := labels_for(name, fv.value))[lang],
+                "label": (labels := facet_labels(name, fv.value, names))[lang],
                 "labels": labels,
                 "count": fv.count,
             }

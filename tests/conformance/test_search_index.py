@@ -22,6 +22,7 @@ from search.base import (
     SearchResult,
     YearSpan,
 )
+from search.cluster import ClusterIndex, index_body
 from tests.conformance.conftest import CORPUS, make_record
 
 PUBLIC_IDS = {r["id"] for r in CORPUS} - {"kq-003", "pc-004", "ct-003"}
@@ -403,6 +404,94 @@ def test_an_era_period_and_typed_years_apply_together(era_index: SearchIndex) ->
     # typed years keep their plain overlap: 1912 takes in the Republic
     assert "republic-pc" in found(era_index, "", year_from=1912, year_to=1912)
     assert "republic-pc" not in found(era_index, "", periods=(YearSpan(None, 1912, era=True),))
+
+
+# ---------------------------------------------------------------------------------- authorities
+
+KUNQU = "project-iv-1"
+PAPER_CUT = "project-vii-16"
+LINKS: dict[str, list[tuple[str, str]]] = {
+    "kq-001": [("project", KUNQU), ("bearer", "bearer-yu-zhenfei-1902")],
+    "kq-002": [("project", KUNQU), ("institution", "institution-suzhou-kunqu-museum")],
+    "kq-003": [("project", KUNQU), ("bearer", "bearer-yu-zhenfei-1902")],  # a draft
+    "pc-001": [("project", PAPER_CUT), ("bearer", "bearer-ku-shulan-1920")],
+    "pc-002": [("project", PAPER_CUT), ("project", PAPER_CUT)],  # linked twice: counted once
+    "pc-004": [("project", PAPER_CUT), ("bearer", "bearer-ku-shulan-1920")],  # restricted
+    "ft-001": [("project", PAPER_CUT), ("project", KUNQU)],
+}
+
+
+@pytest.fixture
+def linked_index(empty_index: SearchIndex, corpus: list[dict[str, Any]]) -> SearchIndex:
+    """The corpus with some items linked to ICH projects and bearers (`authorities`)."""
+    for record in corpus:
+        links = LINKS.get(record["id"], [])
+        if links:
+            record["authorities"] = [{"kind": kind, "id": id_} for kind, id_ in links]
+    assert empty_index.index(corpus) == len(corpus)
+    return empty_index
+
+
+def test_linked_projects_and_bearers_are_facets(linked_index: SearchIndex) -> None:
+    result = linked_index.search(SearchQuery(facets=("project", "bearer")))
+    # the draft kq-003 and the restricted pc-004 are never counted for the public
+    assert facet(result, "project") == {PAPER_CUT: 3, KUNQU: 3}
+    assert facet(result, "bearer") == {"bearer-ku-shulan-1920": 1, "bearer-yu-zhenfei-1902": 1}
+    assert [v.value for v in result.facets["project"]] == [KUNQU, PAPER_CUT]  # ties by value
+
+
+def test_filter_by_project_and_bearer(linked_index: SearchIndex) -> None:
+    assert found(linked_index, "", filters={"project": (PAPER_CUT,)}) == {
+        "pc-001",
+        "pc-002",
+        "ft-001",
+    }
+    assert found(linked_index, "", filters={"project": (KUNQU, PAPER_CUT)}) == {
+        "kq-001",
+        "kq-002",
+        "pc-001",
+        "pc-002",
+        "ft-001",
+    }
+    assert found(linked_index, "", filters={"bearer": ("bearer-ku-shulan-1920",)}) == {"pc-001"}
+    assert found(
+        linked_index, "昆曲", filters={"project": (KUNQU,), "bearer": ("bearer-yu-zhenfei-1902",)}
+    ) == {"kq-001"}
+    assert found(linked_index, "", filters={"project": ("project-i-1",)}) == set()
+
+
+def test_project_facet_drills_sideways_and_follows_the_audience(
+    linked_index: SearchIndex,
+) -> None:
+    query = SearchQuery(filters={"project": (KUNQU,)}, facets=("project", "bearer"))
+    result = linked_index.search(query)
+    assert result.total == 3
+    assert facet(result, "project") == {PAPER_CUT: 3, KUNQU: 3}  # its own filter left out
+    assert facet(result, "bearer") == {"bearer-yu-zhenfei-1902": 1}
+    suzhou = Audience(institution="suzhou-kunqu-museum")
+    mine = linked_index.search(SearchQuery(facets=("project", "bearer"), audience=suzhou))
+    assert facet(mine, "project") == {KUNQU: 4, PAPER_CUT: 3}  # and its draft kq-003
+    assert facet(mine, "bearer") == {"bearer-yu-zhenfei-1902": 2, "bearer-ku-shulan-1920": 1}
+    shaanxi = Audience(institution="shaanxi-library")
+    theirs = linked_index.search(SearchQuery(filters={"project": (PAPER_CUT,)}, audience=shaanxi))
+    assert theirs.total == 4  # with its restricted pc-004
+    assert facet(theirs, "bearer") == {"bearer-ku-shulan-1920": 2}
+
+
+def test_a_cluster_index_made_before_the_authority_fields_takes_linked_items(
+    empty_index: SearchIndex, corpus: list[dict[str, Any]]
+) -> None:
+    if isinstance(empty_index, ClusterIndex):  # as an earlier version made it: no project/bearer
+        body = index_body() | {"aliases": {empty_index.alias: {}}}
+        for name in ("project", "bearer"):
+            del body["mappings"]["properties"][name]
+        empty_index.client.indices.create(index=f"{empty_index.alias}-v1", body=body)
+    record = next(r for r in corpus if r["id"] == "pc-001")
+    record["authorities"] = [{"kind": "project", "id": PAPER_CUT}]
+    assert empty_index.index(corpus) == len(corpus)  # not refused by a strict mapping
+    result = empty_index.search(SearchQuery(filters={"project": (PAPER_CUT,)}, facets=("project",)))
+    assert ids(result) == ["pc-001"]
+    assert facet(result, "project") == {PAPER_CUT: 1}
 
 
 # ---------------------------------------------------------------------------------- visibility

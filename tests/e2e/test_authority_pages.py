@@ -35,7 +35,9 @@ def heritage(data_dir: Path, *args: str) -> Result:
     return CliRunner().invoke(app, list(args), env=env)
 
 
-def test_project_and_bearer_pages_show_only_what_the_public_may_see(tmp_path: Path) -> None:
+def _catalogue(tmp_path: Path) -> Path:
+    """Seeded projects, one bearer, and three items linked to both (published, draft,
+    restricted), ingested with the CLI; the data directory."""
     data = tmp_path / "data"
     assert heritage(data, "authorities", "seed").exit_code == 0
     (tmp_path / "bearers.csv").write_text(BEARERS, encoding="utf-8")
@@ -48,7 +50,11 @@ def test_project_and_bearer_pages_show_only_what_the_public_may_see(tmp_path: Pa
     ran = heritage(data, "ingest", str(folder), "-c", "papercuts", "--manifest",
                    str(tmp_path / "items.csv"), "--workers", "1")  # fmt: skip
     assert ran.exit_code == 0, ran.output
+    return data
 
+
+def test_project_and_bearer_pages_show_only_what_the_public_may_see(tmp_path: Path) -> None:
+    data = _catalogue(tmp_path)
     settings = Settings(data_dir=data, storage="local", search="sqlite", _env_file=None)
     html = {"accept": "text/html"}
     with TestClient(create_app(settings)) as client:
@@ -84,3 +90,34 @@ def test_project_and_bearer_pages_show_only_what_the_public_may_see(tmp_path: Pa
 
         empty = client.get("/projects/project-i-1", headers=html)
         assert empty.status_code == 200 and "苗族古歌" in empty.text
+
+
+def test_search_filters_and_counts_by_project_and_bearer_with_their_names(tmp_path: Path) -> None:
+    data = _catalogue(tmp_path)
+    settings = Settings(data_dir=data, storage="local", search="sqlite", _env_file=None)
+    bearer = "bearer-huang-lihua-1950"
+    with TestClient(create_app(settings)) as client:
+        found = client.get(
+            "/api/search",
+            params={"project": "project-vii-16", "bearer": bearer, "facets": "project,bearer"},
+        ).json()
+        assert [i["title"] for i in found["items"]] == ["窗花《喜鹊登梅》"]  # not the draft
+        assert [(f["value"], f["label"], f["count"]) for f in found["facets"]["project"]] == [
+            ("project-vii-16", "剪纸", 1)  # the seed list has no English name: Chinese stands in
+        ]
+        assert [(f["value"], f["label"], f["count"]) for f in found["facets"]["bearer"]] == [
+            (bearer, "黄丽华", 1)
+        ]
+        english = client.get("/api/search", params={"facets": "bearer", "lang": "en"}).json()
+        assert english["facets"]["bearer"][0]["labels"] == {"zh": "黄丽华", "en": "Huang Lihua"}
+        assert english["facets"]["bearer"][0]["label"] == "Huang Lihua"
+        none = client.get("/api/search", params={"project": "project-i-1"}).json()
+        assert none["total"] == 0
+        bad = client.get("/api/search", params={"facets": "projects"})
+        assert bad.status_code == 422 and "projects" in bad.text
+
+        html = {"accept": "text/html"}
+        page = client.get("/", params={"project": "project-vii-16"}, headers=html).text
+        assert 'data-facet="project"' in page and 'data-facet="bearer"' in page
+        assert "非遗项目" in page and "剪纸" in page and "黄丽华" in page
+        assert "窗花《喜鹊登梅》" in page and "未审草稿" not in page

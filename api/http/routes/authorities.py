@@ -1,6 +1,7 @@
 """Catalogue pages of authority records: `GET /projects/{id}` (an ICH project: what, where, its
 bearers) and `GET /bearers/{id}` (a bearer: who, which projects), each with the items that link
-to it which the visitor may see (docs/authorities.md).
+to it which the visitor may see, found by the search index's `project`/`bearer` filter with the
+visitor's audience (docs/authorities.md).
 
 An id of another kind (a bearer's id under /projects/) is the same 404 as an unknown one.
 Server-rendered, zh/en like the item page; every value is escaped by the template.
@@ -17,44 +18,40 @@ from fastapi.responses import Response
 from api.http.deps import AudienceDep, ServicesDep
 from api.http.errors import not_found
 from api.http.i18n import choose_language, message, render
-from api.http.state import shared
 from api.labels import label_for, text_in
-from api.operations.authorities import AuthorityItems, LinkedItem, bearers_of, names_of
-from api.present import authority_path, file_url
+from api.operations.authorities import bearers_of, names_of
+from api.operations.searching import hit_item
+from api.present import authority_path
+from api.services import Services
 from repository.authorities import AuthorityStore
-from repository.store import ObjectStore
 from schemas.authority import Authority
-from search.base import Audience
+from search.base import MAX_PAGE_SIZE, Audience, SearchQuery
 
 router = APIRouter(include_in_schema=False)
 NAMES_SHOWN = 12
-ITEMS_SHOWN = 200
+ITEMS_SHOWN = MAX_PAGE_SIZE  # one page of the index; the rest are a link to the catalogue
 WIKIDATA = "https://www.wikidata.org/wiki/"
-
-
-def _items(request: Request) -> AuthorityItems:
-    return shared(request, "authority_items", lambda services: AuthorityItems(services.records))
 
 
 @router.get("/projects/{project_id}")
 def project_page(
     request: Request, project_id: str, services: ServicesDep, audience: AudienceDep
 ) -> Response:
-    return _page(request, "project", project_id, services.store, audience)
+    return _page(request, "project", project_id, services, audience)
 
 
 @router.get("/bearers/{bearer_id}")
 def bearer_page(
     request: Request, bearer_id: str, services: ServicesDep, audience: AudienceDep
 ) -> Response:
-    return _page(request, "bearer", bearer_id, services.store, audience)
+    return _page(request, "bearer", bearer_id, services, audience)
 
 
 def _page(
-    request: Request, kind: str, authority_id: str, store: ObjectStore, audience: Audience
+    request: Request, kind: str, authority_id: str, services: Services, audience: Audience
 ) -> Response:
     lang = choose_language(request)
-    authorities = AuthorityStore(store)
+    authorities = AuthorityStore(services.store)
     authority = authorities.get(authority_id)
     if authority is None or authority["kind"] != kind:
         raise not_found(message(lang, f"authority.not_found.{kind}", id=authority_id))
@@ -66,7 +63,15 @@ def _page(
     else:
         found = (authorities.get(p) for p in authority.get("projects", []))
         related = [_link("project", p) for p in found if p is not None]
-    items = _items(request).items_of(authority_id, audience)
+    linked = services.index.search(
+        SearchQuery(
+            filters={kind: (authority_id,)},
+            sort="date",  # oldest first, undated last
+            size=ITEMS_SHOWN,
+            facets=(),
+            audience=audience,
+        )
+    )
     context = {
         "title": title,
         "other_title": other if other != title else None,
@@ -88,8 +93,9 @@ def _page(
         ),  # fmt: skip
         "same_as": [(qid, f"{WIKIDATA}{qid}") for qid in authority.get("same_as", [])],
         "source": authority.get("source"),
-        "items": [_card(item, lang) for item in items[:ITEMS_SHOWN]],
-        "items_total": len(items),
+        "items": [hit_item(hit, lang) for hit in linked.hits],
+        "items_total": linked.total,
+        "items_url": f"/?{kind}={authority_id}",
     }
     return render(request, "authority.html", context)
 
@@ -119,17 +125,3 @@ def _facts(authority: Authority, lang: str) -> list[tuple[str, str]]:
     shown = "; ".join(others[:NAMES_SHOWN]) + (" …" if len(others) > NAMES_SHOWN else "")
     add("alternative_names", shown)
     return facts
-
-
-def _card(item: LinkedItem, lang: str) -> dict[str, Any]:
-    """What `macros.card` shows of an item (as a search hit gives it)."""
-    return {
-        "page_url": f"/items/{item.id}",
-        "title": text_in(dict(item.title), lang) or item.id,
-        "thumbnail_url": file_url(item.id, "thumbnail") if item.has_thumbnail else None,
-        "media_type": item.media_type,
-        "category_label": item.category and label_for("category", item.category, lang),
-        "region": item.region,
-        "date_label": item.date_label,
-        "highlights": {},
-    }

@@ -21,13 +21,14 @@ from fastapi.responses import Response
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.i18n import choose_language, message, render
 from api.http.routes.feedback import item_feedback
+from api.http.searching import authority_names
 from api.http.sessions import PRIVATE, set_session
 from api.labels import label_for, labels_for, text_in
 from api.operations.authorities import names_of
 from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
-from api.operations.searching import SearchParams, run_search
+from api.operations.searching import Names, SearchParams, facet_labels, run_search
 from api.present import file_url, paged_originals
 from api.services import Services
 from repository.authorities import AuthorityStore, DamagedAuthority
@@ -37,7 +38,7 @@ from search.base import YEARS, Audience, Sort, YearSpan
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("heritage.pages")
 
-PAGE_FILTERS = ("category", "media_type", "region", "collection", "decade")
+PAGE_FILTERS = ("category", "media_type", "region", "collection", "decade", "project", "bearer")
 """Facets the public page offers, in display order (`access` means nothing to the public)."""
 SORTS: tuple[Sort, ...] = ("relevance", "-date", "date", "title")
 PAGE_SIZES = (24, 48, 96)
@@ -182,7 +183,11 @@ def _collection_titles(services: Services, audience: Audience) -> dict[str, dict
 
 
 def _facet_groups(
-    result: dict[str, Any], query: CatalogueQuery, titles: dict[str, dict[str, str]], lang: str
+    result: dict[str, Any],
+    query: CatalogueQuery,
+    titles: dict[str, dict[str, str]],
+    lang: str,
+    names: Names,
 ) -> list[dict[str, Any]]:
     """Facets for the sidebar: chosen values always shown (even at count 0), the rest by count."""
     groups = []
@@ -191,7 +196,7 @@ def _facet_groups(
         values = list(result["facets"].get(name, []))
         present = {v["value"] for v in values}
         values += [
-            {"value": v, "label": labels_for(name, v)[lang], "count": 0}
+            {"value": v, "label": facet_labels(name, v, names)[lang], "count": 0}
             for v in chosen
             if v not in present
         ]
@@ -265,7 +270,8 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
     failure = None
     try:
         titles = _collection_titles(services, audience)
-        result = run_search(services.index, query.params, audience, lang)
+        names = authority_names(request)
+        result = run_search(services.index, query.params, audience, lang, names)
         if result["total"] == 0:
             check_not_empty(services.index, services.records)
     except IndexEmpty as exc:
@@ -281,7 +287,7 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
         query.notices.append("notice.ranked_window")
     if failure is None and query.is_search and query.params.page == 1:
         record_search(request.app.state, query.params, result, audience, channel="page")
-    groups = _facet_groups(result, query, titles, lang)
+    groups = _facet_groups(result, query, titles, lang, authority_names(request))
     pages = max(1, math.ceil(result["total"] / query.params.size))
     context = {
         "q": query.params.q,

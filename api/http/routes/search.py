@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.http.deps import AudienceDep, LanguageDep, ServicesDep
 from api.http.headers import content_disposition
-from api.http.searching import search_params
+from api.http.searching import authority_names, search_params
 from api.operations.census import check_not_empty
 from api.operations.searching import SearchParams, run_search
 from api.protocols.exports import csv_lines
@@ -20,6 +20,7 @@ router = APIRouter(tags=["search"])
 
 @router.get("/api/search", summary="Search items visible to the caller")
 def search(
+    request: Request,
     params: Annotated[SearchParams, Depends(search_params)],
     services: ServicesDep,
     audience: AudienceDep,
@@ -30,7 +31,7 @@ def search(
 ) -> Any:
     if format == "csv":
         return csv_response(services.index, params, audience, services.settings.base_url)
-    result = run_search(services.index, params, audience, lang)
+    result = run_search(services.index, params, audience, lang, authority_names(request))
     if result["total"] == 0:  # nothing found, or nothing to find in? (IndexEmpty: 503)
         check_not_empty(services.index, services.records)
     return result
