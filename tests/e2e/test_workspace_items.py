@@ -161,6 +161,19 @@ def test_a_decision_needs_a_reason(app: Any, repo: Repo) -> None:
     assert repo.record("public-draft")["status"] == "draft"
 
 
+def test_the_region_picker_offers_the_places_the_curator_may_see(app: Any, repo: Repo) -> None:
+    page = signed_in(app, "curator-a").get(f"/workspace/items/{repo.ids['public-draft']}")
+    assert page.status_code == 200
+    offered = set(
+        re.findall(r'<option value="([^"]*)"></option>', page.text.split('id="regions"')[1])
+    )
+    assert 'list="regions"' in page.text
+    seen = {"public-draft", "restricted", "institution", "b-public"}  # A's items, B's public one
+    assert {repo.region(name) for name in seen} <= offered
+    assert repo.region("b-restricted") not in offered  # only a hidden item of B names it
+    assert repo.region("b-review") not in offered
+
+
 def test_an_edit_is_saved_and_a_date_is_read(app: Any, repo: Repo) -> None:
     client = signed_in(app, "curator-a")
     item = repo.ids["public-draft"]

@@ -27,6 +27,7 @@ from api.http.routes.review import catalogue
 from api.http.sessions import PRIVATE, check_csrf
 from api.http.workspace_support import curator, form_text, page
 from api.labels import text_in
+from api.operations.access import audience_of
 from api.operations.callers import Caller
 from api.operations.items import (
     apply_patch,
@@ -38,8 +39,16 @@ from api.operations.items import (
 from api.operations.review import MAX_REASON, TRANSITIONS, Status, decide, queue
 from api.present import file_url
 from schemas import categories
-from schemas.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from schemas.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    Unavailable,
+)
 from schemas.record import Access, PersonRole
+from search.base import SearchQuery
 from search.screening import screen_for
 
 router = APIRouter(tags=["workspace"], include_in_schema=False)
@@ -236,6 +245,26 @@ def _edit_context(
     }
 
 
+REGION_CHOICES = 1000  # places offered by the form's region picker
+
+
+def _edit_page(
+    request: Request, caller: Caller, context: dict[str, Any], status: int = 200
+) -> Response:
+    """The form, its region field offering the places the caller's items already name (the
+    index's region facet under the caller's audience: a place only a hidden item names is not
+    offered to someone who may not see it), most used first; any other place may be typed."""
+    query = SearchQuery(
+        size=1, facets=("region",), facet_size=REGION_CHOICES, audience=audience_of(caller)
+    )
+    try:
+        found = request.app.state.services.index.search(query).facets.get("region", [])
+        context["regions"] = [facet.value for facet in found]
+    except Unavailable:  # the index is down: the form works without suggestions
+        context["regions"] = []
+    return page(request, "workspace/edit.html", context, status)
+
+
 @router.get("/workspace/items/{item_id}")
 def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
     who = curator(request)
@@ -245,7 +274,7 @@ def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
     record = owned_record(request.app.state.services, item_id, caller)
     context = _edit_context(record, _values(record), csrf, choose_language(request))
     context["saved"] = saved
-    return page(request, "workspace/edit.html", context)
+    return _edit_page(request, caller, context)
 
 
 @router.post("/workspace/items/{item_id}")
@@ -281,11 +310,11 @@ async def edit_item(request: Request, item_id: str) -> Response:
         theirs = await run_in_threadpool(owned_record, services, item_id, caller)
         context = _edit_context(theirs, values, csrf, lang)  # re-applying: theirs' ETag
         context["theirs"] = _values(theirs)
-        return page(request, "workspace/edit.html", context, 409)
+        return _edit_page(request, caller, context, 409)
     except InvalidInput as exc:
         context = _edit_context(record, values, csrf, lang)
         context["etag"] = etag  # still the version the person edited
         context["error"] = str(exc)
-        return page(request, "workspace/edit.html", context, 422)
+        return _edit_page(request, caller, context, 422)
     url = f"/workspace/items/{item_id}?saved=1"
     return RedirectResponse(url, status_code=303, headers=PRIVATE)
