@@ -155,6 +155,14 @@ def _refuse_self(actor: Actor, name: str, change: str) -> None:
         raise SelfChange(name, change)
 
 
+def _audited(
+    store: ObjectStore, action: str, actor: Actor, user: User, summary: str, client: str | None
+) -> User:
+    """Every change to a person goes in the audit log, by whom and from where; the user."""
+    AuditLog(store).append(action, actor, summary=summary, client=client, user=user.name)
+    return user
+
+
 def create_user(
     store: ObjectStore,
     actor: Actor,
@@ -165,40 +173,40 @@ def create_user(
     client: str | None = None,
 ) -> User:
     user = UserStore(store).create(normalise_name(name), institution, role, password)
-    AuditLog(store).append(
+    return _audited(
+        store,
         "users create",
         actor,
-        summary=f"created user {user.name}: {user.role} of {user.institution}",
-        client=client,
-        user=user.name,
+        user,
+        f"created user {user.name}: {user.role} of {user.institution}",
+        client,
     )
-    return user
 
 
 def disable_user(store: ObjectStore, actor: Actor, name: str, client: str | None = None) -> User:
     name = normalise_name(name)
     _refuse_self(actor, name, "disable")
     user = UserStore(store).disable(name)
-    AuditLog(store).append(
+    return _audited(
+        store,
         "users disable",
         actor,
-        summary=f"disabled user {user.name}: {user.role} of {user.institution}",
-        client=client,
-        user=user.name,
+        user,
+        f"disabled user {user.name}: {user.role} of {user.institution}",
+        client,
     )
-    return user
 
 
 def enable_user(store: ObjectStore, actor: Actor, name: str, client: str | None = None) -> User:
     user = UserStore(store).enable(normalise_name(name))
-    AuditLog(store).append(
+    return _audited(
+        store,
         "users enable",
         actor,
-        summary=f"enabled user {user.name}: {user.role} of {user.institution}",
-        client=client,
-        user=user.name,
+        user,
+        f"enabled user {user.name}: {user.role} of {user.institution}",
+        client,
     )
-    return user
 
 
 def set_role(
@@ -211,25 +219,25 @@ def set_role(
     if check_role(role) != before.role:
         _refuse_self(actor, name, "change the role of")
     user = users.set_role(name, role)
-    AuditLog(store).append(
+    return _audited(
+        store,
         "users set-role",
         actor,
-        summary=f"changed the role of user {user.name} from {before.role} to {user.role}",
-        client=client,
-        user=user.name,
+        user,
+        f"changed the role of user {user.name} from {before.role} to {user.role}",
+        client,
     )
-    return user
 
 
 def set_password(
     store: ObjectStore, actor: Actor, name: str, password: str, client: str | None = None
 ) -> User:
     user = UserStore(store).set_password(normalise_name(name), password)
-    AuditLog(store).append(
+    return _audited(
+        store,
         "users set-password",
         actor,
-        summary=f"changed the password of user {user.name}; their sessions ended",
-        client=client,
-        user=user.name,
+        user,
+        f"changed the password of user {user.name}; their sessions ended",
+        client,
     )
-    return user

@@ -218,7 +218,7 @@ class JobStopped(HeritageError):
     """Raised from the progress callback to end a run when the server stops."""
 
 
-class _Progress:
+class Progress:
     """Keeps a running job's counts in the store (at most every SAVE_EVERY seconds) and ends
     the run when the server stops. `renew` (a queue worker's heartbeat thread) saves too, so
     both hold one lock."""
@@ -347,10 +347,10 @@ class JobRunner:
     def _run(self, job: Job, upload: Upload) -> None:
         if self._stopping.is_set():
             raise JobStopped(job.id)
-        execute_job(self.services, job, upload, _Progress(job, self.jobs, self._stopping))
+        execute_job(self.services, job, upload, Progress(job, self.jobs, self._stopping))
 
 
-def execute_job(services: Services, job: Job, upload: Upload, progress: _Progress) -> None:
+def execute_job(services: Services, job: Job, upload: Upload, progress: Progress) -> None:
     """Run one job's ingest over its received files (in the API's thread or on a queue
     worker): the state, counts and report go to the store as it runs."""
     settings = services.settings

@@ -42,8 +42,8 @@ from api.operations.jobs import (
     JobRunner,
     JobStopped,
     JobStore,
+    Progress,
     Upload,
-    _Progress,
     execute_job,
 )
 from api.services import Services
@@ -210,7 +210,7 @@ app.task(name=TASK, bind=True, max_retries=None)(ingest_job)
 def run_claimed(services: Services, job: Job, lease: float) -> None:
     jobs = JobStore(services.store)
     stopping = threading.Event()
-    progress = _Progress(job, jobs, stopping)
+    progress = Progress(job, jobs, stopping)
     done = threading.Event()
 
     def heartbeat() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,22 @@ def shoot() -> Shoot:
         return path
 
     return take
+
+
+@contextmanager
+def signed_in_page(browser: Browser, server_url: str, name: str, password: str) -> Iterator[Page]:
+    """A fresh Chinese profile at 1280 px, signed in through the workspace's form; any script
+    error in its pages fails the test when the block ends."""
+    context = browser.new_context(
+        base_url=server_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/workspace/login")
+    page.locator("#name").fill(name)
+    page.locator("#password").fill(password)
+    page.locator(".login-form button").click()
+    yield page
+    context.close()
+    assert not errors, f"errors in the page: {errors}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -62,5 +60,5 @@ def test_a_missing_or_overlong_text_is_422(client: TestClient, params: dict[str,
     assert client.get("/api/dates", params=params).status_code == 422
 
 
-def test_unused_path_is_not_a_write(tmp_path: Path, client: TestClient) -> None:
+def test_the_reader_takes_no_writes(client: TestClient) -> None:
     assert client.post("/api/dates", params={"text": "清代"}).status_code == 405

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -49,10 +48,6 @@ def sign_in(server: LiveServer) -> httpx.Client:
     data = {"name": "wang.li", "password": PASSWORD, "csrf_token": token.group(1)}
     assert client.post("/workspace/login", data=data).status_code in (200, 303)
     return client
-
-
-def test_the_store_is_where_the_test_thinks(corpus: Corpus) -> None:
-    assert (Path(corpus.data_dir) / "store" / "users" / "wang.li.json").is_file()
 
 
 def test_a_session_works_on_either_replica_and_a_sign_out_on_one_ends_it_on_both(
