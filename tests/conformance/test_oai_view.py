@@ -74,6 +74,7 @@ def test_an_embargo_ends_on_its_day(oai_index: SearchIndex) -> None:
 def test_bounds_and_sets(oai_index: SearchIndex) -> None:
     window = OaiSlice(start="2026-01-02T00:00:00Z", end="2026-01-10T00:00:00Z", today=TODAY)
     assert ids(headers(oai_index, window)) == ["2", "3", "a"]
+    assert oai_index.oai_count(window) == 3
     songs = OaiSlice(set_field="collection", set_value="songs", today=TODAY)
     assert ids(headers(oai_index, songs)) == ["2", "a"]
     assert oai_index.oai_count(songs) == 2
