@@ -26,7 +26,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -118,6 +118,12 @@ class ProgressCallback(Protocol):
         """One item is done: `name` is its file(s) or manifest row, `outcome` as in the report."""
 
 
+ExecutorFactory = Callable[[str, int], Executor]
+"""Makes the executor of a lane (`"general"` or `"av"`, and the lane's width) that runs
+`ingest.worker.process` on each item's `Task`. None: process pools on this machine;
+`api.operations.queue.ItemFanout`: each item a message to queue workers on any machine."""
+
+
 @dataclass
 class _Unit:
     files: list[SourceFile]
@@ -136,6 +142,7 @@ def run_ingest(
     store_config: StoreConfig,
     index: SearchIndex | None,
     progress: ProgressCallback | None = None,
+    executors: ExecutorFactory | None = None,
 ) -> IngestReport:
     """Ingest files and folders into `options.collection`; return (and store) the report.
 
@@ -150,7 +157,7 @@ def run_ingest(
     job_id = f"{started:%Y%m%dT%H%M%SZ}-{options.collection}-{token_hex(3)}"
     report = IngestReport(job_id, options.collection, now_iso(), dry_run=options.dry_run)
     scratch = Path(tempfile.mkdtemp(prefix="heritage-ingest-"))
-    run = _Run(options, store_config, records, index, report, progress, scratch)
+    run = _Run(options, store_config, records, index, report, progress, scratch, executors)
     try:
         failures, units = _plan(paths, options, manifest, scratch)
         linker = Linker(AuthorityStore(store))
@@ -331,8 +338,10 @@ class _Run:
         report: IngestReport,
         progress: ProgressCallback | None,
         scratch: Path,
+        executors: ExecutorFactory | None = None,
     ):
         self.options = options
+        self.executors = executors
         self.store_config = store_config
         self.records = records
         self.index = index
@@ -364,25 +373,34 @@ class _Run:
             return
         self._load_existing()
         context = multiprocessing.get_context("spawn")
-        stages = context.SimpleQueue() if self.stage else None
+        remote = self.executors is not None
+        stages = context.SimpleQueue() if self.stage and not remote else None
         cancel = context.Event()
         general: list[_Unit] = []
         av: list[_Unit] = []
         for unit in units:
             (av if _needs_ffmpeg(unit) else general).append(unit)
-        groups = ((general, self.options.workers), (av, self.options.ffmpeg_concurrency))
-        pools: list[ProcessPoolExecutor] = []
+        groups = (
+            ("general", general, self.options.workers),
+            ("av", av, self.options.ffmpeg_concurrency),
+        )
+        pools: list[Executor] = []
         try:
             lanes: list[deque[tuple[_Unit, Future[TaskResult]]]] = []
             with _spawning_workers():
-                for group, size in groups:
+                for lane, group, size in groups:
                     if not group:
                         continue
-                    pool = ProcessPoolExecutor(
-                        max_workers=min(size, len(group)),
-                        mp_context=context,
-                        initializer=init_worker,
-                        initargs=(stages, cancel),
+                    width = min(size, len(group))
+                    pool = (
+                        self.executors(lane, width)
+                        if self.executors is not None
+                        else ProcessPoolExecutor(
+                            max_workers=width,
+                            mp_context=context,
+                            initializer=init_worker,
+                            initargs=(stages, cancel),
+                        )
                     )
                     pools.append(pool)
                     submitted = [(unit, pool.submit(process, self._task(unit))) for unit in group]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import signal
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,8 +35,10 @@ from ingest.identify import (
     require_supported,
 )
 from ingest.media import ffmpeg
-from ingest.media.ffmpeg import OnStage
+from ingest.media.document import DocumentLimits
+from ingest.media.ffmpeg import OnStage, TranscodeSettings
 from ingest.normalize import AV_KINDS, Settings, normalize
+from ingest.unpack import BagInfo
 from repository import ObjectStore, RecordStore, StoreConfig, blob_key, open_store
 from schemas.record import StoredFile
 
@@ -80,6 +82,51 @@ class TaskResult:
     item_id: str
     files: list[FileResult]
     reused: bool = False  # a stored record already has these originals; no derivatives made
+
+
+# --- tasks and results as queue messages (plain JSON: a broker never carries code or secrets) ---
+
+
+def task_message(task: Task) -> dict[str, Any]:
+    """What a worker on another machine needs of a task, as JSON-ready data. Not the store
+    config (the worker opens its own store, with its own credentials) nor the paths (the sender
+    stages the files; the worker names its copies)."""
+    return {
+        "files": [
+            {"relpath": f.relpath, "bag": asdict(f.bag) if f.bag else None} for f in task.files
+        ],
+        "collection": task.collection,
+        "identifier": task.identifier,
+        "settings": asdict(task.settings),
+        "dry_run": task.dry_run,
+    }
+
+
+def task_of(message: dict[str, Any], paths: list[Path], store: StoreConfig, scratch: Path) -> Task:
+    """The task of a `task_message`, its files at `paths` (in the message's order)."""
+    files = tuple(
+        SourceFile(path, f["relpath"], BagInfo(**f["bag"]) if f["bag"] else None)
+        for path, f in zip(paths, message["files"], strict=True)
+    )
+    given = message["settings"]
+    transcode = dict(given["transcode"])
+    transcode["waveform_size"] = tuple(transcode["waveform_size"])
+    settings = Settings(
+        given["max_pixels"], TranscodeSettings(**transcode), DocumentLimits(**given["documents"])
+    )
+    identifier = message["identifier"]
+    return Task(
+        files, message["collection"], identifier, store, settings, message["dry_run"], scratch
+    )
+
+
+def result_message(result: TaskResult) -> dict[str, Any]:
+    return asdict(result)
+
+
+def result_of(message: dict[str, Any]) -> TaskResult:
+    files = [FileResult(**f) for f in message["files"]]
+    return TaskResult(message["item_id"], files, bool(message["reused"]))
 
 
 class _Queue(Protocol):

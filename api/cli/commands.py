@@ -148,13 +148,25 @@ def _ingest(paths: list[Path], options: IngestOptions, services: Services) -> In
     from ingest.report import IngestInterrupted
 
     interrupted: IngestReport | None = None
+    fanout, run = None, None
+    if services.settings.queue == "celery":  # this command coordinates, queue workers make
+        from api.operations.jobs import new_job_id
+        from api.operations.queue import ItemFanout, configure, drop_staging
+
+        run = f"cli-{new_job_id()}"
+        fanout = ItemFanout(services.store, run, configure(services.settings))
     with ingest_progress(err) as progress:
         try:
-            return run_ingest(paths, options, services.store_config, services.index, progress)
+            return run_ingest(
+                paths, options, services.store_config, services.index, progress, fanout
+            )
         except IngestInterrupted as stop:
             interrupted = stop.report
         except KeyboardInterrupt:
             pass
+        finally:
+            if run is not None:
+                drop_staging(services.store, run)
     if interrupted is not None:
         _print_summary(interrupted, _write_report(services.settings, interrupted))
     err.print("interrupted: finished items are kept; run the same command again to go on")
@@ -253,39 +265,91 @@ def _serve(settings: Settings, host: str, port: int, banner: str, hint: str = ""
 @app.command()
 def worker(
     concurrency: Annotated[
-        int, typer.Option(min=1, max=64, help="Jobs this worker runs at once.")
-    ] = 1,
+        int | None,
+        typer.Option(min=1, max=64, help="Items made at once, one process each (default: cores)."),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option(min=1, max=64, help="Jobs coordinated at once (threads).")
+    ] = 2,
+    queues: Annotated[
+        str,
+        typer.Option(
+            help="What this machine takes: ingest (jobs), images (photos, documents), av "
+            "(video and audio), comma-separated."
+        ),
+    ] = "ingest,images,av",
     scratch: Annotated[
         Path | None,
         typer.Option(help="Where job files are copied (default: <data dir>/worker-scratch)."),
     ] = None,
 ) -> None:
-    """Run upload jobs from the queue (HERITAGE_QUEUE=celery, HERITAGE_BROKER_URL), on any
-    machine that reaches the store, the index and the broker (docs/deployment.md)."""
+    """Run upload jobs and their items from the queue (HERITAGE_QUEUE=celery,
+    HERITAGE_BROKER_URL), on any machine that reaches the store, the index and the broker
+    (docs/deployment.md). Jobs run in threads, items in processes of their own, so a job
+    waiting for its items never holds the places they need."""
     import os
+    import subprocess
+    import sys
 
-    from api.operations.queue import QUEUE, configure
+    from api.operations.queue import ITEM_QUEUES, QUEUE, configure
 
     settings = load_settings()
+    wanted = [q.strip() for q in queues.split(",") if q.strip()]
+    known = [QUEUE, *ITEM_QUEUES.values()]
+    if not wanted or any(q not in known for q in wanted):
+        fail(f"--queues {queues!r}: name some of {', '.join(known)}")
     if scratch is not None:
         os.environ["HERITAGE_WORKER_SCRATCH"] = str(scratch.resolve())
     try:
         celery = configure(settings)
     except Exception as exc:  # no broker configured
         fail(str(exc))
-    out.print(f"worker: taking jobs from {QUEUE!r} ({concurrency} at a time)", markup=False)
-    celery.worker_main(
-        [
+    items = [q for q in wanted if q != QUEUE]
+    width = concurrency or os.cpu_count() or 1
+    common = ["--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    if QUEUE not in wanted:  # an item machine: a pool of processes
+        out.print(f"worker: making items from {', '.join(items)} ({width} at a time)", markup=False)
+        celery.worker_main(
+            [
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={width}",
+                f"--queues={','.join(items)}",
+                f"--hostname=items.{os.getpid()}@%h",
+                *common,
+            ]
+        )
+        return
+    helper = None
+    if items:  # the items in a process group of our own making: stopped with us
+        command = [
+            sys.executable,
+            "-m",
+            "api.cli",
             "worker",
-            "--pool=threads",
-            f"--concurrency={concurrency}",
-            f"--queues={QUEUE}",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
+            f"--queues={','.join(items)}",
+            f"--concurrency={width}",
         ]
-    )
+        helper = subprocess.Popen(command)
+    out.print(f"worker: coordinating jobs from {QUEUE!r} ({jobs} at a time)", markup=False)
+    try:
+        celery.worker_main(
+            [
+                "worker",
+                "--pool=threads",
+                f"--concurrency={jobs}",
+                f"--queues={QUEUE}",
+                f"--hostname=jobs.{os.getpid()}@%h",
+                *common,
+            ]
+        )
+    finally:
+        if helper is not None:
+            helper.terminate()
+            try:
+                helper.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                helper.kill()
 
 
 def _family(host: str) -> socket.AddressFamily:

@@ -40,7 +40,7 @@ from api.operations.collections import collection_owner
 from api.operations.ingesting import ingest_options
 from api.services import Services
 from ingest.errors import IngestError
-from ingest.pipeline import run_ingest
+from ingest.pipeline import ExecutorFactory, run_ingest
 from ingest.report import IngestReport
 from repository import ObjectNotFound, ObjectStore, RecordStore, now_iso
 from repository.keys import JOBS_PREFIX, job_key, report_key
@@ -350,9 +350,16 @@ class JobRunner:
         execute_job(self.services, job, upload, Progress(job, self.jobs, self._stopping))
 
 
-def execute_job(services: Services, job: Job, upload: Upload, progress: Progress) -> None:
+def execute_job(
+    services: Services,
+    job: Job,
+    upload: Upload,
+    progress: Progress,
+    executors: ExecutorFactory | None = None,
+) -> None:
     """Run one job's ingest over its received files (in the API's thread or on a queue
-    worker): the state, counts and report go to the store as it runs."""
+    worker, whose `executors` fan the items out): the state, counts and report go to the store
+    as it runs."""
     settings = services.settings
     owner = collection_owner(services.records, job.collection, settings.institution)
     if owner not in (None, job.institution):
@@ -369,7 +376,9 @@ def execute_job(services: Services, job: Job, upload: Upload, progress: Progress
         institution=job.institution,
         dry_run=job.dry_run,
     )
-    report = run_ingest(upload.paths(), options, services.store_config, services.index, progress)
+    report = run_ingest(
+        upload.paths(), options, services.store_config, services.index, progress, executors
+    )
     if job.dry_run:
         progress.jobs.save_report(report)
     job.state, job.finished = "done", report.finished

@@ -18,8 +18,16 @@ is still transcoding. A worker therefore holds a lease on the job (`Job.worker`,
 a live lease is put back with a delay instead of running the job twice, and the first delivery
 after a lease lapses (its worker died) takes the job over.
 
-One job runs on one worker (its items fan out to that worker's process pools); many jobs run on
-many workers at once.
+Items fan out (`ItemFanout`): the job's coordinator (a worker's job thread, or `heritage ingest`
+itself) stages each item's files under `staging/<job>/items/<unit>/` and sends one message per
+item to the `images` or `av` queue; any worker's item processes run the unchanged
+`ingest.worker.process` on its own copies and send back the result (JSON through the Redis
+result backend); the coordinator commits records in plan order, as with local pools. Item
+messages are acknowledged late too: an item whose worker died is delivered again after the
+visibility timeout and made again (blobs are content-addressed, only the coordinator writes
+records, so nothing is stored twice). Jobs run in threads of their own and items in processes
+of their own (`heritage worker` starts both), so coordinators waiting for items never hold
+the slots the items need.
 """
 
 from __future__ import annotations
@@ -27,14 +35,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import socket
 import threading
 import time
 import uuid
-from pathlib import Path
+from concurrent.futures import Executor, Future
+from concurrent.futures import wait as futures_wait
+from contextlib import suppress
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from celery import Celery, Task
+from celery.result import AsyncResult
 
 from api.operations.jobs import (
     INTERRUPTED,
@@ -48,15 +61,20 @@ from api.operations.jobs import (
 )
 from api.services import Services
 from api.settings import Settings
-from ingest.errors import IngestError
+from ingest.errors import IngestError, ItemError
+from ingest.worker import TaskResult, process, result_message, result_of, task_message, task_of
 from repository import ObjectStore
-from repository.keys import staging_index_key, staging_key, staging_prefix
+from repository.keys import staging_index_key, staging_item_key, staging_key, staging_prefix
 from schemas.errors import Unavailable
 
 log = logging.getLogger("heritage.queue")
 
 TASK = "heritage.ingest_job"
 QUEUE = "ingest"
+ITEM_TASK = "heritage.ingest_item"
+ITEM_QUEUES = {"general": "images", "av": "av"}
+"""Lane of `ingest.pipeline` → the queue its items go to (a machine may take only one)."""
+RESULT_POLL = 0.2  # seconds between looks at the results of the items in flight
 
 app = Celery("heritage", set_as_current=False)
 app.conf.update(
@@ -73,10 +91,12 @@ app.conf.update(
 
 
 def configure(settings: Settings) -> Celery:
-    """The Celery app for these settings (broker, visibility timeout = the lease)."""
+    """The Celery app for these settings (broker and result backend, visibility timeout = the
+    lease)."""
     if not settings.broker_url:
         raise Unavailable("HERITAGE_QUEUE=celery needs HERITAGE_BROKER_URL (e.g. redis://host/0)")
     app.conf.broker_url = settings.broker_url
+    app.conf.result_backend = settings.broker_url  # item results only; jobs keep theirs in store
     app.conf.broker_transport_options = {"visibility_timeout": settings.queue_lease_seconds}
     return app
 
@@ -132,6 +152,110 @@ def unstage(store: ObjectStore, job_id: str, root: Path) -> Upload:
 def drop_staging(store: ObjectStore, job_id: str) -> None:
     for key in list(store.list(staging_prefix(job_id))):
         store.delete(key)
+
+
+# --- items fanned out to the workers -------------------------------------------------------------
+
+
+class ItemFanout:
+    """`ingest.pipeline.ExecutorFactory` for the queue: each lane's items become messages.
+
+    One watcher thread per lane looks at the results of the items in flight every RESULT_POLL
+    seconds and completes their futures; an item's staged files are removed once its result
+    is in (whatever it was), and everything under the job's staging prefix when the job ends."""
+
+    def __init__(self, store: ObjectStore, job_id: str, celery: Celery):
+        self.store = store
+        self.job_id = job_id
+        self.celery = celery
+
+    def __call__(self, lane: str, width: int) -> Executor:
+        return _RemoteLane(self, ITEM_QUEUES[lane])
+
+
+class _RemoteLane(Executor):
+    def __init__(self, fanout: ItemFanout, queue: str):
+        self.fanout = fanout
+        self.queue = queue
+        self._flying: dict[str, tuple[AsyncResult, Future[TaskResult], list[str]]] = {}
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name=f"items-{queue}", daemon=True)
+        self._watcher.start()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        (task,) = args  # always `ingest.worker.process(task)`: that is what workers run
+        unit = uuid.uuid4().hex
+        store, job = self.fanout.store, self.fanout.job_id
+        future: Future[TaskResult] = Future()
+        future.set_running_or_notify_cancel()
+        keys: list[str] = []
+        try:
+            for n, source in enumerate(task.files):
+                keys.append(staging_item_key(job, unit, n))
+                with source.path.open("rb") as data:
+                    store.put_file(keys[-1], data)
+            message = {"job": job, "unit": unit, "task": task_message(task)}
+            sent = self.fanout.celery.send_task(ITEM_TASK, args=[message], queue=self.queue)
+        except Exception as exc:  # the store or broker is down: this item fails, by name
+            future.set_exception(Unavailable(f"it could not be sent to the queue workers: {exc}"))
+            return future
+        with self._lock:
+            self._flying[unit] = (sent, future, keys)
+        return future
+
+    def _watch(self) -> None:
+        while not self._closed.wait(RESULT_POLL):
+            with self._lock:
+                flying = list(self._flying.items())
+            for unit, (sent, future, keys) in flying:
+                try:
+                    if not sent.ready():
+                        continue
+                    # the coordinator may run inside a job task: asked for a finished result only
+                    answer = sent.get(propagate=False, disable_sync_subtasks=False)
+                    sent.forget()
+                except Exception as exc:  # noqa: BLE001 - the backend is down: retried next look
+                    log.warning("item %s: the result backend failed: %s", unit, exc)
+                    continue
+                with self._lock:
+                    del self._flying[unit]
+                self._settle(future, answer)
+                for key in keys:
+                    with suppress(Exception):  # what is left goes with the job's staging
+                        self.fanout.store.delete(key)
+
+    @staticmethod
+    def _settle(future: Future[TaskResult], answer: Any) -> None:
+        if isinstance(answer, dict) and "result" in answer:
+            future.set_result(result_of(answer["result"]))
+        elif isinstance(answer, dict) and "failed" in answer:
+            subject, problem = answer["failed"]
+            future.set_exception(ItemError(subject, problem))
+        else:  # the task raised (a worker-side bug): Celery hands back the exception
+            future.set_exception(
+                Unavailable(f"the queue worker could not make the item: {answer!r}")
+            )
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            with self._lock:
+                for sent, future, _ in self._flying.values():
+                    with suppress(Exception):
+                        sent.revoke()
+                    future.set_exception(
+                        IngestError("the ingest run stopped before this item came back")
+                    )
+                self._flying.clear()
+        elif wait:
+            while True:
+                with self._lock:
+                    pending = [future for _, future, _ in self._flying.values()]
+                if not pending:
+                    break
+                futures_wait(pending)
+        self._closed.set()
+        self._watcher.join()
 
 
 # --- the API side ---------------------------------------------------------------------------------
@@ -207,6 +331,34 @@ def ingest_job(self: Task, job_id: str) -> None:
 app.task(name=TASK, bind=True, max_retries=None)(ingest_job)
 
 
+def ingest_item(message: dict[str, Any]) -> dict[str, Any]:
+    """Make one item: copy its staged files here, run `ingest.worker.process`, answer with
+    the result, or with the item's failure (file and reason) as data."""
+    services = _worker_services()
+    job, unit, wanted = message["job"], message["unit"], message["task"]
+    root = scratch_root() / "items" / unit
+    try:
+        paths = []
+        for n, entry in enumerate(wanted["files"]):
+            name = PurePosixPath(entry["relpath"]).name  # kept: identify reads the suffix
+            target = root / str(n) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as out:
+                for chunk in services.store.open_range(staging_item_key(job, unit, n)):
+                    out.write(chunk)
+            paths.append(target)
+        task = task_of(wanted, paths, services.store_config, root / "work")
+        try:
+            return {"result": result_message(process(task))}
+        except ItemError as exc:
+            return {"failed": [exc.subject, exc.problem]}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+app.task(name=ITEM_TASK, ignore_result=False)(ingest_item)
+
+
 def run_claimed(services: Services, job: Job, lease: float) -> None:
     jobs = JobStore(services.store)
     stopping = threading.Event()
@@ -222,7 +374,7 @@ def run_claimed(services: Services, job: Job, lease: float) -> None:
     root = scratch_root() / job.id
     try:
         upload = unstage(services.store, job.id, root)
-        execute_job(services, job, upload, progress)
+        execute_job(services, job, upload, progress, ItemFanout(services.store, job.id, app))
     except JobStopped:
         job.fail(INTERRUPTED)
     except IngestError as exc:

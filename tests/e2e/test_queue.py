@@ -1,10 +1,13 @@
 """Upload jobs through the real queue (HERITAGE_QUEUE=celery) on a real Redis: `heritage worker`
 processes with scratch folders of their own, as if on other machines; the job followed from
 another API replica; a worker killed with SIGKILL mid-transcode, its job finished by another,
-nothing stored twice, nothing lost, staging emptied."""
+nothing stored twice, nothing lost, staging emptied. Items fan out: one `heritage ingest`
+batch made by two item-only workers, and an item whose worker died mid-transcode made by
+the other."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.http.app import create_app
+from api.services import Services
 from api.settings import Settings
 from tests.conftest import require_service
 from tests.e2e.governance_support import ADMIN_TOKEN, settings_for
@@ -45,10 +49,8 @@ def queued_settings(data_dir: Path, broker: str) -> Settings:
     )
 
 
-@contextmanager
-def worker(settings: Settings, scratch: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`heritage worker` in a process group of its own (so SIGKILL reaches its children)."""
-    env = {
+def queue_env(settings: Settings) -> dict[str, str]:
+    return {
         **os.environ,
         "HERITAGE_DATA_DIR": str(settings.data_dir),
         "HERITAGE_STORAGE": "local",
@@ -60,10 +62,23 @@ def worker(settings: Settings, scratch: Path) -> Iterator[subprocess.Popen[bytes
         "HERITAGE_BROKER_URL": settings.broker_url,
         "HERITAGE_QUEUE_LEASE_SECONDS": str(LEASE),
     }
+
+
+HERITAGE = str(Path(sys.executable).parent / "heritage")
+
+
+@contextmanager
+def worker(settings: Settings, scratch: Path, *options: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`heritage worker` in a process group of its own (so SIGKILL reaches its children);
+    its log beside its scratch folder."""
     log = (scratch.parent / f"{scratch.name}.log").open("wb")
-    command = [str(Path(sys.executable).parent / "heritage"), "worker", "--scratch", str(scratch)]
+    command = [HERITAGE, "worker", "--scratch", str(scratch), *options]
     process = subprocess.Popen(
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        env=queue_env(settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         yield process
@@ -155,3 +170,99 @@ def test_a_worker_killed_mid_transcode_leaves_its_job_to_another(
         assert list(store.list(f"staging/{job_id}/")) == []
         video_record = next(r for r in records if r["media_type"] == "video")
         assert {f["role"] for f in video_record["files"]} >= {"original", "access"}
+
+
+# --- items fanned out to item-only workers ------------------------------------------------------
+
+
+def log_of(scratch: Path) -> str:
+    return (scratch.parent / f"{scratch.name}.log").read_text(errors="replace")
+
+
+def wait_in_log(scratch: Path, text: str) -> None:
+    for _ in range(POLLS):
+        if text in log_of(scratch):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{text!r} never appeared in the log of {scratch.name}:\n{log_of(scratch)}")
+
+
+MADE = "Task heritage.ingest_item["  # … succeeded in …s: the item worker's own log line
+
+
+def made_by(scratch: Path) -> int:
+    return sum(1 for line in log_of(scratch).splitlines() if MADE in line and "succeeded" in line)
+
+
+def ingest_batch(settings: Settings, folder: Path) -> subprocess.Popen[str]:
+    """`heritage ingest` as an archivist runs it, with the queue configured: it coordinates."""
+    return subprocess.Popen(
+        [HERITAGE, "ingest", str(folder), "-c", "fanned"],
+        env=queue_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def outcomes(output: str) -> list[str]:
+    """The items' outcomes in the report the command wrote (and named on its last line)."""
+    named = [line for line in output.splitlines() if line.startswith("Report: ")]
+    assert named, output
+    report = json.loads(Path(named[-1].removeprefix("Report: ")).read_text())
+    return [item["outcome"] for item in report["items"]]
+
+
+def stored_once(settings: Settings, count: int) -> None:
+    """`count` records, each original stored once, nothing left in staging."""
+    services = Services.from_settings(settings)
+    try:
+        records = list(services.records)
+        assert len(records) == count
+        originals = [f["sha256"] for r in records for f in r["files"] if f["role"] == "original"]
+        assert len(originals) == len(set(originals)) == count
+        assert list(services.store.list("staging/")) == []
+    finally:
+        services.close()
+
+
+def test_one_batch_is_made_by_every_item_worker(tmp_path: Path, broker: str) -> None:
+    settings = queued_settings(tmp_path / "data", broker)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for n in range(8):
+        (folder / f"p{n}.jpg").write_bytes(jpeg(100 + n))
+    a, b = tmp_path / "scratch-a", tmp_path / "scratch-b"
+    items_only = ("--queues", "images,av", "--concurrency", "1")
+    with worker(settings, a, *items_only), worker(settings, b, *items_only):
+        wait_in_log(a, "ready.")
+        wait_in_log(b, "ready.")
+        run = ingest_batch(settings, folder)
+        output, _ = run.communicate(timeout=600)
+    assert outcomes(output) == ["stored"] * 8
+    assert made_by(a) + made_by(b) == 8
+    assert made_by(a) >= 1 and made_by(b) >= 1  # both machines made some of the batch
+    stored_once(settings, 8)
+
+
+def test_an_item_whose_worker_dies_mid_transcode_is_made_by_another(
+    tmp_path: Path, broker: str
+) -> None:
+    settings = queued_settings(tmp_path / "data", broker)
+    folder = tmp_path / "films"
+    folder.mkdir()
+    video(folder / "festival.mp4", 24)
+    first, second = tmp_path / "scratch-1", tmp_path / "scratch-2"
+    items_only = ("--queues", "images,av", "--concurrency", "1")
+    with worker(settings, first, *items_only) as doomed:
+        wait_in_log(first, "ready.")
+        run = ingest_batch(settings, folder)
+        wait_in_log(first, "Task heritage.ingest_item[")  # received: it is transcoding
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait()
+    assert made_by(first) == 0
+    with worker(settings, second, *items_only):
+        output, _ = run.communicate(timeout=900)
+    assert outcomes(output) == ["stored"]
+    assert made_by(second) == 1
+    stored_once(settings, 1)
