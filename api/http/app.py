@@ -14,6 +14,7 @@ from api.http.routes import (
     account,
     authorities,
     collections,
+    contribute,
     dates,
     docs,
     edit,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(dates.router)  # how a written date is read (the edit form asks as you type)
     app.include_router(feedback.router)  # visitors' comments and ratings, and their moderation
+    app.include_router(contribute.router)  # public contributions, and the curators' answer
     workspace = (
         account,
         workspace_items,
