@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html as entities
 import io
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from PIL import ExifTags, Image
 from api.http.app import create_app
 from api.http.i18n import message
 from api.operations.contributions import COLLECTION, ContributionStore, solve
+from repository.keys import AUDIT_PREFIX
 from repository.users import UserStore
 from tests.e2e.governance_support import settings_for
 from tests.e2e.workspace_support import PASSWORD, browser, csrf_of, signed_in
@@ -174,7 +176,10 @@ def public_views(client: TestClient, item_id: str, words: str) -> list[str]:
 # --- the flow ------------------------------------------------------------------------------------
 
 
-def test_a_contribution_lands_in_review_and_is_published_with_credit(app: Any) -> None:
+def test_a_contribution_lands_in_review_and_is_published_with_credit(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     visitor, status, item_id = contributed(
         app, name="<b>Zhao</b>", story='<script>alert("x")</script> 花灯'
     )
@@ -204,6 +209,17 @@ def test_a_contribution_lands_in_review_and_is_published_with_credit(app: Any) -
         assert CONTACT not in view and "zhao.contact" not in view
     assert any("村里的花灯节" in v for v in public_views(public, item_id, "花灯节")[5:7])
     assert gps_in(public.get(f"/api/items/{item_id}/files/original").content) == {}
+    store = app.state.services.store
+    for key in [*store.list(AUDIT_PREFIX), *store.list("reports/"), *store.list("jobs/")]:
+        assert CONTACT.encode() not in store.get_bytes(key), key
+    assert CONTACT not in caplog.text
+
+
+def test_a_contribution_is_screened_for_sensitive_terms(app: Any) -> None:
+    _, _, item_id = contributed(app, title="老屋", story="墙下发现了人类遗骸，村里重新安葬。")
+    page = signed_in(app, CURATOR, lang="en").get("/workspace/contributions").text
+    entry = page.split(f'href="/workspace/items/{item_id}"', 1)[1].split("</li>", 1)[0]
+    assert "needs-review:human-remains" in entry
 
 
 def test_keep_my_location_keeps_the_gps_of_the_public_original(app: Any) -> None:
