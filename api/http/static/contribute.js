@@ -17,19 +17,23 @@
     0xc67178f2];
   var W = new Int32Array(64);
 
-  function sha256(bytes) { // -> Int32Array(8), the digest as big-endian words
-    var n = bytes.length, blocks = ((n + 9 + 63) >> 6) << 6;
-    var m = new Uint8Array(blocks);
-    m.set(bytes);
-    m[n] = 0x80;
+  var M = new Uint8Array(256); // the padded message, reused: no allocation per hash
+  var H = new Int32Array(8);
+
+  function sha256(bytes, n) { // the first n bytes -> H, the digest as big-endian words
+    var blocks = ((n + 9 + 63) >> 6) << 6;
+    if (blocks > M.length) M = new Uint8Array(blocks);
+    M.set(n === bytes.length ? bytes : bytes.subarray(0, n));
+    M.fill(0, n, blocks);
+    M[n] = 0x80;
     var bits = n * 8;
-    m[blocks - 4] = bits >>> 24; m[blocks - 3] = bits >>> 16; m[blocks - 2] = bits >>> 8; m[blocks - 1] = bits;
-    var h = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c,
-      0x1f83d9ab, 0x5be0cd19]);
+    M[blocks - 4] = bits >>> 24; M[blocks - 3] = bits >>> 16; M[blocks - 2] = bits >>> 8; M[blocks - 1] = bits;
+    H[0] = 0x6a09e667; H[1] = 0xbb67ae85; H[2] = 0x3c6ef372; H[3] = 0xa54ff53a;
+    H[4] = 0x510e527f; H[5] = 0x9b05688c; H[6] = 0x1f83d9ab; H[7] = 0x5be0cd19;
     for (var off = 0; off < blocks; off += 64) {
       for (var i = 0; i < 16; i++) {
         var j = off + i * 4;
-        W[i] = (m[j] << 24) | (m[j + 1] << 16) | (m[j + 2] << 8) | m[j + 3];
+        W[i] = (M[j] << 24) | (M[j + 1] << 16) | (M[j + 2] << 8) | M[j + 3];
       }
       for (i = 16; i < 64; i++) {
         var a0 = W[i - 15], a1 = W[i - 2];
@@ -37,7 +41,7 @@
         var s1 = ((a1 >>> 17) | (a1 << 15)) ^ ((a1 >>> 19) | (a1 << 13)) ^ (a1 >>> 10);
         W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
       }
-      var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+      var a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], k = H[7];
       for (i = 0; i < 64; i++) {
         var S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
         var t1 = (k + S1 + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
@@ -45,9 +49,9 @@
         var t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
         k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0;
       }
-      h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+      H[0] += a; H[1] += b; H[2] += c; H[3] += d; H[4] += e; H[5] += f; H[6] += g; H[7] += k;
     }
-    return h;
+    return H;
   }
 
   function zeroBits(h) {
@@ -68,10 +72,15 @@
   question.hidden = true; // the script answers the challenge; the question is the no-script way
 
   function solve(done) {
+    var prefix = encoder.encode(challenge + ":");
+    var buffer = new Uint8Array(prefix.length + 16); // the prefix, then the counter's digits
+    buffer.set(prefix);
     var counter = 0;
     (function slice() {
-      for (var end = counter + 20000; counter < end; counter++) {
-        if (zeroBits(sha256(encoder.encode(challenge + ":" + counter))) >= bits) {
+      for (var end = counter + 50000; counter < end; counter++) {
+        var digits = String(counter), n = prefix.length;
+        for (var i = 0; i < digits.length; i++) buffer[n++] = digits.charCodeAt(i);
+        if (zeroBits(sha256(buffer, n)) >= bits) {
           done(String(counter));
           return;
         }
