@@ -260,12 +260,18 @@ def test_a_status_link_that_is_not_ours_is_not_found(app: Any) -> None:
 
 
 def test_without_the_csrf_token_nothing_is_received(app: Any) -> None:
+    before = len(list(app.state.services.store.list("contributions/")))
     client = browser(app, "en")
     page = form_page(client)
     assert send(client, [("a.jpg", photo(1))], page=page, csrf_token=None).status_code == 403
     assert send(client, [("a.jpg", photo(1))], page=page, csrf_token="x" * 43).status_code == 403
-    stranger = browser(app, "en")  # no session cookie at all
-    assert send(stranger, [("a.jpg", photo(1))], page=page).status_code == 403
+    refused = send(client, [("a.jpg", photo(1))], page=page, csrf_token="x" * 43)
+    assert message("en", "contribute.problem.csrf") in entities.unescape(refused.text)
+    stranger = browser(app, "zh")  # no session cookie at all
+    alone = send(stranger, [("a.jpg", photo(1))], page=page)
+    assert alone.status_code == 403 and "set-cookie" not in alone.headers
+    assert message("zh", "contribute.problem.csrf") in entities.unescape(alone.text)
+    assert len(list(app.state.services.store.list("contributions/"))) == before  # none taken
 
 
 def test_an_unanswered_or_replayed_challenge_is_refused(app: Any) -> None:

@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.http.audit import audit_request, item_locks, write_context
-from api.http.errors import not_found
+from api.http.errors import error_response, not_found
 from api.http.i18n import choose_language, message, render
 from api.http.routes.feedback import DAY, client_key, too_many
 from api.http.routes.jobs import get_runner
@@ -171,9 +171,9 @@ async def contribute(request: Request) -> Response:
     services = request.app.state.services
     settings = services.settings
     session = read_session(request)
-    if session is None:
-        raise HTTPException(403, "the CSRF token is missing: reload the page and try again")
     lang = choose_language(request)
+    if session is None:  # no new session here: a cross-site post must not sign anyone out
+        return error_response(request, 403, message(lang, "contribute.problem.csrf"), PRIVATE)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.contribution_max_bytes:
         mib = settings.contribution_max_bytes // 2**20
@@ -202,11 +202,14 @@ async def contribute(request: Request) -> Response:
             text = message(lang, "contribute.problem.files_many", n=exc.limit)
             return _form(request, session, error=text, status=422)
         except HTTPException as exc:
-            if exc.status_code != 413:
-                raise
-            mib = settings.contribution_max_bytes // 2**20
-            text = message(lang, "contribute.problem.too_large", mib=mib)
-            return _form(request, session, error=text, status=413)
+            if exc.status_code == 403:  # the CSRF token: nothing else was read
+                text = message(lang, "contribute.problem.csrf")
+            elif exc.status_code == 413:
+                mib = settings.contribution_max_bytes // 2**20
+                text = message(lang, "contribute.problem.too_large", mib=mib)
+            else:  # a malformed form or a file name no file system takes
+                text = message(lang, "contribute.problem.form", detail=exc.detail)
+            return _form(request, session, error=text, status=exc.status_code)
         return await _received(request, session, runner, job_id, upload)
     finally:
         if not getattr(request.state, "contribution_queued", False):
