@@ -351,3 +351,22 @@ def test_a_flood_from_one_address_gets_429_in_the_visitors_language(
         assert flood.status_code == 429
         assert int(flood.headers["retry-after"]) > 0
         assert "请" in flood.text and "分钟" in flood.text
+
+
+def test_one_published_from_the_review_queue_cannot_be_declined_and_hides_its_gps(
+    app: Any,
+) -> None:
+    visitor, status, item_id = contributed(app, keep_location="1", title="从队列发布的投稿")
+    curator = signed_in(app, CURATOR, lang="en")
+    token = csrf_of(curator.get("/workspace/review", params={"status": "draft"}).text)
+    for current, move in (("draft", "review"), ("review", "published")):
+        form = {"csrf_token": token, "status": current, "decision": move, "reason": "好"}
+        answer = curator.post(
+            "/workspace/review", data={**form, "item": item_id}, follow_redirects=False
+        )
+        assert f"done={item_id}" in answer.headers["location"], answer.headers["location"]
+    refused = decide(app, item_id, "decline", "太晚了")
+    assert refused.headers["location"].endswith("done=done_already")
+    assert status_state(visitor, status) == "published"
+    original = browser(app).get(f"/api/items/{item_id}/files/original")
+    assert gps_in(original.content) == {}  # only accepting here applies "keep my location"

@@ -398,7 +398,13 @@ def _decide(request: Request, caller: Caller, wanted: str, action: str, text: st
         return "done_already"
     if len(text) > MAX_MESSAGE or (action == "decline" and not text):
         return "message"
-    context = write_context(request, caller)
+    record = services.records.get(found.item_id)
+    if record is None:  # not ingested (yet): nothing to decide on
+        return "missing"
+    if caller.role != "admin" and record.get("institution") != caller.institution:
+        return "missing"
+    if record["status"] == "published":  # published through the review queue already
+        return "done_already"
     try:
         if action == "accept":
             reason = text or "contribution accepted"
@@ -406,20 +412,13 @@ def _decide(request: Request, caller: Caller, wanted: str, action: str, text: st
                 services,
                 item_locks(request),
                 found.item_id,
-                context,
+                write_context(request, caller),
                 None,
-                lambda record: accept(record, found, reason, caller),
+                lambda changed: accept(changed, found, reason, caller),
                 require_match=False,
             )
             accepted(store, found, caller.agent)
             return "accepted"
-        record = services.records.get(found.item_id)  # the curator must own it (or admin)
-        if (
-            record is not None
-            and caller.role != "admin"
-            and record.get("institution") != caller.institution
-        ):
-            return "missing"
         decline(store, found, text, caller.agent)
         audit_request(request, caller, found.item_id, f"contribution {found.id} declined")
         return "declined"
