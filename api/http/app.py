@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(workspace_admin.router)  # the admins' workspace: people and keys
     app.include_router(resumable.tus_router(services.settings))  # tus: /api/uploads/
+    app.include_router(contribute.tus_router(services.settings))  # visitors' tus
     app.include_router(docs.router)
     app.add_middleware(AuditMiddleware)
     install_error_handlers(app)

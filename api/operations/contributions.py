@@ -100,6 +100,25 @@ class Described:
     problems: list[str] = field(default_factory=list)
 
 
+def visitor_folder(root: Path, session_id: str) -> Path:
+    """A visitor's scratch folder of resumable uploads, by their session (beside the staff's)."""
+    return root / hashlib.sha256(f"visitor:{session_id}".encode()).hexdigest()[:32]
+
+
+def held_uploads(folder: Path) -> tuple[int, int]:
+    """How many uploads a scratch folder holds, and their declared bytes together."""
+    if not folder.is_dir():
+        return 0, 0
+    count = total = 0
+    for info in folder.glob("*.info"):
+        count += 1
+        try:
+            total += int(json.loads(info.read_text(encoding="utf-8")).get("size") or 0)
+        except (OSError, ValueError, TypeError):
+            continue
+    return count, total
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -1,5 +1,6 @@
 """A resident's contribution from a phone (390×844) in a real browser: the form filled in, the
-page's own script solving the proof of work (at the default difficulty), a small photo uploaded,
+page's own script solving the proof of work (at the default difficulty), a small photo uploaded
+(resumable, tus),
 the private status link shown; a curator signs in and accepts it; the item page credits the
 contributor and shows the contact nowhere. Screenshot of the phone form: /tmp/contribute.png."""
 
@@ -60,6 +61,8 @@ def test_a_contribution_from_a_phone_is_published_with_credit(
     )
     visitor = phone.new_page()
     visitor.on("pageerror", lambda error: errors.append(str(error)))
+    sent: list[str] = []
+    visitor.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
     visitor.goto("/contribute")
     expect(visitor.locator("h1")).to_have_text(message("zh", "contribute.title"))
     expect(visitor.locator("#contribute-question")).to_be_hidden()  # the script answers
@@ -84,6 +87,7 @@ def test_a_contribution_from_a_phone_is_published_with_credit(
     link = visitor.locator("#contribute-link")
     expect(link).to_contain_text("/contribute/status/")
     status_url = link.inner_text()
+    assert any(s.startswith("PATCH ") and "/contribute/uploads/" in s for s in sent), sent
     assert state_after_reloads(visitor, "review") == "review"
 
     staff = browser.new_context(base_url=contribute_server.url, locale="zh-CN")

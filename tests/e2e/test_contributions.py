@@ -6,6 +6,7 @@ are not what their names say and HTML in the fields are refused or kept as text.
 
 from __future__ import annotations
 
+import base64
 import html as entities
 import io
 import logging
@@ -25,7 +26,7 @@ from api.http.i18n import message
 from api.operations.contributions import COLLECTION, ContributionStore, solve
 from repository.keys import AUDIT_PREFIX
 from repository.users import UserStore
-from tests.e2e.governance_support import settings_for
+from tests.e2e.governance_support import BASE_URL, settings_for
 from tests.e2e.workspace_support import PASSWORD, browser, csrf_of, signed_in
 
 CURATOR = "wang.li"
@@ -370,3 +371,69 @@ def test_one_published_from_the_review_queue_cannot_be_declined_and_hides_its_gp
     assert status_state(visitor, status) == "published"
     original = browser(app).get(f"/api/items/{item_id}/files/original")
     assert gps_in(original.content) == {}  # only accepting here applies "keep my location"
+
+
+# --- resumable uploads of visitors ---------------------------------------------------------------
+
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def tus_create(client: TestClient, token: str | None, size: int, name: str = "灯.jpg") -> Any:
+    names = [base64.b64encode(v.encode()).decode() for v in (name, "image/jpeg")]
+    headers = {**TUS, "Upload-Length": str(size)}
+    headers["Upload-Metadata"] = f"filename {names[0]},filetype {names[1]}"
+    if token is not None:
+        headers["X-CSRF-Token"] = token
+    return client.post("/contribute/uploads/", headers=headers)
+
+
+def tus_send(client: TestClient, token: str, body: bytes) -> str:
+    """A finished resumable upload of `body` in two PATCHes (as after a dropped connection)."""
+    created = tus_create(client, token, len(body))
+    assert created.status_code == 201, created.text
+    path: str = created.headers["location"].removeprefix(BASE_URL)
+    assert path.startswith("/contribute/uploads/")
+    half = len(body) // 2
+    for offset, part in ((0, body[:half]), (half, body[half:])):
+        headers = {
+            **TUS,
+            "X-CSRF-Token": token,
+            "Upload-Offset": str(offset),
+            "Content-Type": "application/offset+octet-stream",
+        }
+        assert client.patch(path, headers=headers, content=part).status_code == 204
+    return path.rsplit("/", 1)[1]
+
+
+def test_a_resumable_upload_joins_the_contribution(app: Any) -> None:
+    client = browser(app, "en")
+    page = form_page(client)
+    token = csrf_of(page)
+    upload_id = tus_send(client, token, photo(20))
+    stranger = browser(app, "en")
+    stranger_page = form_page(stranger)
+    taken = send(stranger, [], page=stranger_page, uploads=upload_id)  # not the stranger's
+    assert taken.status_code == 422 and "uploads" in entities.unescape(taken.text)
+    assert stranger.head(f"/contribute/uploads/{upload_id}", headers=TUS).status_code == 404
+    answer = send(client, [], page=page, uploads=upload_id, title="断点续传的照片")
+    assert answer.status_code == 303, answer.text
+    token_of_status = answer.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    contribution = ContributionStore(app.state.services).by_token(token_of_status)
+    assert contribution is not None and contribution.files == ["灯.jpg"]
+
+
+def test_resumable_uploads_of_visitors_are_capped(app: Any) -> None:
+    client = browser(app, "en")
+    token = csrf_of(form_page(client))
+    assert tus_create(client, None, 10).status_code == 403  # the form's token on every write
+    assert browser(app).post("/contribute/uploads/", headers=TUS).status_code == 403  # no form
+    assert tus_create(client, token, 200_001).status_code == 413  # one file's cap
+    assert client.options("/contribute/uploads/").headers["tus-max-size"] == "200000"
+    for _ in range(3):
+        assert tus_create(client, token, 150_000).status_code == 201
+    assert tus_create(client, token, 10).status_code == 422  # the count of files
+    other = browser(app, "en")
+    other_token = csrf_of(form_page(other))
+    for _ in range(3):
+        assert tus_create(other, other_token, 200_000).status_code == 201
+    assert tus_create(other, other_token, 1).status_code == 422

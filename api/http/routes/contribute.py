@@ -13,20 +13,31 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from tuspyserver import create_tus_router
 
 from api.http.audit import audit_request, item_locks, write_context
 from api.http.errors import error_response, not_found
 from api.http.i18n import choose_language, message, render
 from api.http.routes.feedback import DAY, client_key, too_many
 from api.http.routes.jobs import get_runner
+from api.http.routes.resumable import (
+    EXTENSIONS,
+    TUS_VERSION,
+    declared_size,
+    finished,
+    guarded,
+)
 from api.http.sessions import (
     PRIVATE,
+    SAFE_METHODS,
     Session,
     check_csrf,
     read_session,
@@ -57,14 +68,18 @@ from api.operations.contributions import (
     check_files,
     decline,
     describe,
+    held_uploads,
     manifest_row,
     new_challenge,
     new_contribution,
     state_of,
+    visitor_folder,
 )
 from api.operations.feedback import RateLimit, TooManyRequests
 from api.operations.items import change_item
 from api.operations.jobs import Job, Upload, new_job_id
+from api.operations.resumable import KEEP_DAYS, discard, sweep
+from api.settings import Settings
 from repository import now_iso
 from schemas.errors import Conflict, InvalidInput, NotFound
 
@@ -87,6 +102,7 @@ TEXT_FIELDS = (
     "work",
     "answer",
     "website",  # a honeypot: people never see it, form-filling robots fill it
+    "uploads",  # a finished resumable upload of this visitor (`/contribute/uploads/`), per file
 )
 TEXT_MAX = 4 * MAX_STORY + 64  # bytes: the story in UTF-8, 4 bytes a character at most
 HOUR = 3600.0
@@ -180,6 +196,7 @@ async def contribute(request: Request) -> Response:
         text = message(lang, "contribute.problem.too_large", mib=mib)
         return _form(request, session, error=text, status=413)
     runner = get_runner(request)
+    scratch = visitor_folder(settings.resumable_dir, session.sid)
     job_id = new_job_id()
     root = runner.uploads / job_id
     shape = FormShape(
@@ -192,7 +209,7 @@ async def contribute(request: Request) -> Response:
     try:
         try:
             upload = await receive_upload(
-                request, root, settings.contribution_max_bytes, csrf_first(session), None, shape
+                request, root, settings.contribution_max_bytes, csrf_first(session), scratch, shape
             )
         except FileTooLarge as exc:
             mib = max(1, exc.limit // 2**20)
@@ -210,7 +227,11 @@ async def contribute(request: Request) -> Response:
             else:  # a malformed form or a file name no file system takes
                 text = message(lang, "contribute.problem.form", detail=exc.detail)
             return _form(request, session, error=text, status=exc.status_code)
-        return await _received(request, session, runner, job_id, upload)
+        answer = await _received(request, session, runner, job_id, upload)
+        if getattr(request.state, "contribution_queued", False):
+            for upload_id in upload.resumed:  # the job's folder holds their files now
+                await run_in_threadpool(discard, scratch, upload_id)
+        return answer
     finally:
         if not getattr(request.state, "contribution_queued", False):
             upload.remove()
@@ -238,6 +259,9 @@ async def _received(
     except (ChallengeFailed, ValueError):
         text = message(lang, "contribute.problem.challenge")
         return _form(request, session, values, error=text, status=403)
+    if len(upload.names) > settings.contribution_max_files:  # resumable ones count too
+        text = message(lang, "contribute.problem.files_many", n=settings.contribution_max_files)
+        return _form(request, session, values, error=text, status=422)
     codes = {code for code, _ in _categories(lang)}
     described = describe(fields, codes)
     if not upload.names:
@@ -424,3 +448,102 @@ def _decide(request: Request, caller: Caller, wanted: str, action: str, text: st
         return "declined"
     except (NotFound, Conflict, InvalidInput):
         return "missing"
+
+
+# --- resumable uploads of visitors ---------------------------------------------------------------
+
+UPLOADS = "/contribute/uploads"
+
+
+async def visitor_uploads(request: Request) -> AsyncIterator[Path]:
+    """The visitor's scratch folder (by their session; `X-CSRF-Token` on every write), guarded
+    as the staff's uploads are (`api.http.routes.resumable.guarded`)."""
+    session = read_session(request)
+    if session is None:
+        raise HTTPException(403, "open the contribution form first: its session is missing")
+    if request.method not in SAFE_METHODS:
+        await check_csrf(request, session)
+    root = request.app.state.services.settings.resumable_dir
+    async with guarded(request, visitor_folder(root, session.sid)) as folder:
+        yield folder
+
+
+VisitorFolder = Annotated[Path, Depends(visitor_uploads)]
+
+
+def _visitor_files(folder: VisitorFolder) -> Callable[[dict[str, Any]], dict[str, str]]:
+    return lambda _metadata: {"files_dir": str(folder)}
+
+
+async def _visitor_guard(folder: VisitorFolder) -> None:
+    """tuspyserver's `auth`: the visitor's session and token (FastAPI runs it once)."""
+
+
+def _upload_limit(request: Request) -> RateLimit:
+    def make(services: Any) -> RateLimit:
+        s = services.settings
+        per_hour = s.contributions_per_hour * s.contribution_max_files
+        return RateLimit(
+            [(per_hour, HOUR), (s.contributions_per_day * s.contribution_max_files, DAY)]
+        )
+
+    return shared(request, "contribution_upload_limit", make)
+
+
+def _visitor_creation(
+    request: Request, folder: VisitorFolder
+) -> Callable[[dict[str, Any], dict[str, Any]], Coroutine[Any, Any, None]]:
+    """A visitor's new upload: within the contribution caps and the address's share."""
+    settings = request.app.state.services.settings
+
+    async def check(metadata: dict[str, Any], info: dict[str, Any]) -> None:
+        size = declared_size(metadata, info)
+        if size > settings.contribution_file_max_bytes:
+            limit = settings.contribution_file_max_bytes
+            raise HTTPException(413, f"a file of a contribution is at most {limit} bytes")
+        count, total = await run_in_threadpool(held_uploads, folder)
+        if count >= settings.contribution_max_files:
+            raise HTTPException(
+                422, f"at most {settings.contribution_max_files} uploads per contribution"
+            )
+        if total + size > settings.contribution_max_bytes:
+            limit = settings.contribution_max_bytes
+            raise HTTPException(413, f"a contribution's files are at most {limit} bytes together")
+        try:
+            _upload_limit(request).take(f"contribution-upload:{client_key(request)}")
+        except TooManyRequests as exc:
+            raise HTTPException(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
+        await run_in_threadpool(sweep, settings.resumable_dir)
+
+    return check
+
+
+def tus_router(settings: Settings) -> APIRouter:
+    """`/contribute/uploads/`: tus for visitors, with the contribution caps."""
+    router = APIRouter(include_in_schema=False)
+    capabilities = {
+        "Tus-Resumable": TUS_VERSION,
+        "Tus-Version": TUS_VERSION,
+        "Tus-Extension": EXTENSIONS,
+        "Tus-Max-Size": str(settings.contribution_file_max_bytes),
+    }
+
+    def options() -> Response:
+        return Response(status_code=204, headers=capabilities)
+
+    for path in (UPLOADS, f"{UPLOADS}/"):  # before the library's, so ours answers
+        router.add_api_route(path, options, methods=["OPTIONS"], status_code=204)
+    router.include_router(
+        create_tus_router(
+            prefix=UPLOADS,
+            files_dir=str(settings.resumable_dir),
+            max_size=settings.contribution_file_max_bytes,
+            auth=cast(Any, _visitor_guard),
+            days_to_keep=KEEP_DAYS,
+            on_upload_complete=finished,
+            pre_create_dep=cast(Any, _visitor_creation),
+            file_dep=cast(Any, _visitor_files),
+            tags=["contribute"],
+        )
+    )
+    return router

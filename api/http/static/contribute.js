@@ -1,7 +1,11 @@
 /* The contribution form's proof of work: find a counter whose SHA-256 over
    "<challenge>:<counter>" starts with `data-bits` zero bits, then send the form. Written here
    (no library): a small synchronous SHA-256, run in slices so the page stays responsive.
-   Without scripts the form shows a question instead. */
+   Without scripts the form shows a question instead.
+   With tus-js-client (vendored), each file goes first as a resumable upload to
+   /contribute/uploads/ (a dropped mobile connection resumes), and the form names them in
+   `uploads`; if that fails, the form is sent with its files as plain multipart, whose answer
+   says what is wrong in the visitor's language. */
 (function () {
   "use strict";
   var form = document.getElementById("contribute-form");
@@ -89,6 +93,37 @@
     })();
   }
 
+  var input = document.getElementById("contribute-files");
+  var waiting = working.textContent;
+
+  function sendResumable(done) {
+    var files = Array.prototype.slice.call(input.files || []);
+    if (!window.tus || !window.tus.isSupported || !files.length) { done(null); return; }
+    var ids = [], index = 0;
+    (function next() {
+      if (index >= files.length) { done(ids); return; }
+      var file = files[index];
+      var upload = new window.tus.Upload(file, {
+        endpoint: "/contribute/uploads/",
+        chunkSize: 4 * 1024 * 1024,
+        retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
+        metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
+        headers: { "X-CSRF-Token": form.elements.csrf_token.value },
+        onProgress: function (sent, total) {
+          var percent = total ? Math.floor((100 * sent) / total) : 100;
+          working.textContent = waiting + " " + file.name + " " + percent + "%";
+        },
+        onSuccess: function () {
+          ids.push(upload.url.split("/").pop());
+          index += 1;
+          next();
+        },
+        onError: function () { done(null); }  // the plain form's answer names the problem
+      });
+      upload.start();
+    })();
+  }
+
   form.addEventListener("submit", function (event) {
     if (work.value) return;
     event.preventDefault();
@@ -97,7 +132,19 @@
     form.querySelector("button[type=submit]").disabled = true;
     solve(function (counter) {
       work.value = counter;
-      form.submit();
+      sendResumable(function (ids) {
+        if (ids) {
+          ids.forEach(function (id) {
+            var field = document.createElement("input");
+            field.type = "hidden";
+            field.name = "uploads";
+            field.value = id;
+            form.appendChild(field);
+          });
+          input.disabled = true;  // the files went ahead: the form names them
+        }
+        form.submit();
+      });
     });
   });
 })();
