@@ -166,7 +166,7 @@ def _form(
         },
     }
     response = render(request, "contribute.html", context, status_code=status)
-    response.headers.update(NO_INDEX)
+    response.headers.update(PRIVATE)  # it carries the session's token: nobody else may cache it
     return response
 
 
