@@ -58,6 +58,27 @@ class Settings(BaseSettings):
     comment_burst_seconds: float = Field(600.0, gt=0, description="The burst window of comments.")
     comments_per_day: int = Field(20, ge=1, description="Comments one address may send per day.")
     ratings_per_day: int = Field(100, ge=1, description="Ratings one address may send per day.")
+    contributions_per_hour: int = Field(
+        3, ge=1, description="Public contributions one address may send per hour (then 429)."
+    )
+    contributions_per_day: int = Field(
+        10, ge=1, description="Public contributions one address may send per day."
+    )
+    contribution_file_max_bytes: int = Field(
+        512 * 1024**2, ge=1, description="Largest file of one public contribution."
+    )
+    contribution_max_bytes: int = Field(
+        1024**3, ge=1, description="Largest public contribution, all its files together."
+    )
+    contribution_max_files: int = Field(
+        10, ge=1, le=100, description="Most files in one public contribution."
+    )
+    contribution_challenge_bits: int = Field(
+        18, ge=0, le=28, description="Leading zero bits of the contribution form's proof of work."
+    )
+    contribution_challenge_seconds: int = Field(
+        3600, ge=60, description="How long a contribution form's challenge may be answered."
+    )
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL, for links and RDF.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     default_status: Literal["draft", "review", "published"] = "draft"

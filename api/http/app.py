@@ -14,6 +14,7 @@ from api.http.routes import (
     account,
     authorities,
     collections,
+    contribute,
     dates,
     docs,
     edit,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(dates.router)  # how a written date is read (the edit form asks as you type)
     app.include_router(feedback.router)  # visitors' comments and ratings, and their moderation
+    app.include_router(contribute.router)  # public contributions, and the curators' answer
     workspace = (
         account,
         workspace_items,
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(workspace_admin.router)  # the admins' workspace: people and keys
     app.include_router(resumable.tus_router(services.settings))  # tus: /api/uploads/
+    app.include_router(contribute.tus_router(services.settings))  # visitors' tus
     app.include_router(docs.router)
     app.add_middleware(AuditMiddleware)
     install_error_handlers(app)

@@ -23,8 +23,10 @@ One job's folder:
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import parse_qsl
@@ -34,6 +36,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
+from api.http.sessions import CSRF_FIELD, CSRF_HEADER, Session
 from api.operations.jobs import Upload
 from api.operations.resumable import finished, take
 from ingest.discover import normalise_relpath
@@ -54,6 +57,58 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 FieldCheck = Callable[[str, str | None], None]
 """Called with each text field as soon as it has arrived, and with None as any other part begins
 (before a byte of it is written); raises HTTPException to refuse."""
+
+
+@dataclass(frozen=True)
+class FormShape:
+    """Which fields a form may hold and how much: the ingest form's by default; the public
+    contribution form names its own text fields and caps each file and the count of files."""
+
+    text_fields: tuple[str, ...] = TEXT_FIELDS
+    text_max: int = TEXT_FIELD_MAX
+    file_max: int | None = None  # bytes of one file
+    files_max: int | None = None
+
+
+INGEST_FORM = FormShape()
+
+
+class FileTooLarge(HTTPException):
+    """One file of the form passed `FormShape.file_max`; `name` as the client sent it."""
+
+    def __init__(self, name: str, limit: int):
+        super().__init__(413, f"file {name!r} is larger than {limit} bytes{_binary_units(limit)}")
+        self.name, self.limit = name, limit
+
+
+class TooManyFiles(HTTPException):
+    def __init__(self, limit: int):
+        super().__init__(422, f"send at most {limit} files")
+        self.limit = limit
+
+
+def csrf_first(session: Session, checked: bool = False) -> FieldCheck:
+    """A `FieldCheck` that wants the session's CSRF token as the first field (unless a header
+    already carried it: `checked`): no other field is read, no file written, before it."""
+
+    def check(name: str, value: str | None) -> None:
+        nonlocal checked
+        if name == CSRF_FIELD and not checked:
+            if not hmac.compare_digest((value or "").encode(), session.csrf.encode()):
+                raise HTTPException(
+                    403,
+                    f"the CSRF token ('{CSRF_FIELD}') does not match this session: reload "
+                    "the page and try again",
+                )
+            checked = True
+        elif not checked:
+            raise HTTPException(
+                403,
+                f"the CSRF token is missing: send the form field '{CSRF_FIELD}' first, "
+                f"or the header '{CSRF_HEADER}' (reload the page and try again)",
+            )
+
+    return check
 
 
 def safe_relpath(name: str) -> str:
@@ -91,7 +146,12 @@ def _binary_units(size: int) -> str:
 
 
 async def receive_upload(
-    request: Request, root: Path, limit: int, on_field: FieldCheck, scratch: Path | None = None
+    request: Request,
+    root: Path,
+    limit: int,
+    on_field: FieldCheck,
+    scratch: Path | None = None,
+    shape: FormShape = INGEST_FORM,
 ) -> Upload:
     """Stream the request's form (at most `limit` bytes) into `root`, made here. On any error
     the caller removes `root`. A field `uploads` names a finished resumable upload in the
@@ -100,8 +160,8 @@ async def receive_upload(
     if declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     if request.headers.get("content-type", "").startswith(URLENCODED):
-        return await _receive_fields(request, Upload(root), on_field, scratch)
-    receiver = _Receiver(Upload(root), _boundary(request), on_field, scratch)
+        return await _receive_fields(request, Upload(root), on_field, scratch, shape)
+    receiver = _Receiver(Upload(root), _boundary(request), on_field, scratch, shape)
     root.mkdir(parents=True)
     received = 0
     pending: list[bytes] = []
@@ -125,7 +185,11 @@ async def receive_upload(
 
 
 async def _receive_fields(
-    request: Request, upload: Upload, on_field: FieldCheck, scratch: Path | None
+    request: Request,
+    upload: Upload,
+    on_field: FieldCheck,
+    scratch: Path | None,
+    shape: FormShape = INGEST_FORM,
 ) -> Upload:
     """A form of text fields only (`uploads` naming every file): what an API client sends
     when all its files went ahead as resumable uploads."""
@@ -138,15 +202,15 @@ async def _receive_fields(
         fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         raise HTTPException(422, "the form is not UTF-8 text") from None
-    receiver = _Receiver(upload, b"-", on_field, scratch)
+    receiver = _Receiver(upload, b"-", on_field, scratch, shape)
     upload.root.mkdir(parents=True)
     for name, value in fields:
-        if name not in TEXT_FIELDS:
+        if name not in shape.text_fields:
             on_field(name, None)  # as a multipart part would be: the CSRF check comes first
             raise HTTPException(
                 422,
                 f"form field {name!r}: send files as multipart/form-data, or name finished "
-                f"resumable uploads in 'uploads'; expected {', '.join(TEXT_FIELDS)}",
+                f"resumable uploads in 'uploads'; expected {', '.join(shape.text_fields)}",
             )
         await run_in_threadpool(receiver.text_field, name, value.strip())
     return upload
@@ -187,9 +251,16 @@ class _Receiver:
     Runs in worker threads, one `feed` at a time."""
 
     def __init__(
-        self, upload: Upload, boundary: bytes, on_field: FieldCheck, scratch: Path | None = None
+        self,
+        upload: Upload,
+        boundary: bytes,
+        on_field: FieldCheck,
+        scratch: Path | None = None,
+        shape: FormShape = INGEST_FORM,
     ):
         self.upload = upload
+        self.shape = shape
+        self._written = 0
         self.on_field = on_field
         self.scratch = scratch
         self.ended = False
@@ -234,6 +305,7 @@ class _Receiver:
         self._text.clear()
         self._target = None
         self._skip = False
+        self._written = 0
 
     def _header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_name += data[start:end]
@@ -250,14 +322,14 @@ class _Receiver:
     def _headers_finished(self) -> None:
         _, options = parse_options_header(self._disposition)
         self._field = options.get(b"name", b"").decode("utf-8", "replace")
-        if self._field in TEXT_FIELDS:
+        if self._field in self.shape.text_fields:
             return
         self.on_field(self._field, None)
         if self._field not in FILE_FIELDS:
             raise HTTPException(
                 422,
                 f"unknown form field {self._field!r}; "
-                f"expected {', '.join(TEXT_FIELDS + FILE_FIELDS)}",
+                f"expected {', '.join(self.shape.text_fields + FILE_FIELDS)}",
             )
         if b"filename" not in options:
             raise HTTPException(422, f"form field {self._field!r} must be sent as a file")
@@ -265,6 +337,8 @@ class _Receiver:
         if not sent:  # a form's file input left empty: browsers send it with no name
             self._skip = True
             return
+        if self.shape.files_max is not None and len(self.upload.names) >= self.shape.files_max:
+            raise TooManyFiles(self.shape.files_max)
         try:
             self._name = safe_relpath(sent)
         except ValueError as exc:
@@ -298,12 +372,15 @@ class _Receiver:
                 raise HTTPException(422, f"form field {self._field!r}: a file without a name")
             return
         if self._out is not None:
+            self._written += end - start
+            if self.shape.file_max is not None and self._written > self.shape.file_max:
+                raise FileTooLarge(self._name, self.shape.file_max)
             self._out.write(data[start:end])
             return
         self._text += data[start:end]
-        if len(self._text) > TEXT_FIELD_MAX:
+        if len(self._text) > self.shape.text_max:
             raise HTTPException(
-                422, f"form field {self._field!r} is longer than {TEXT_FIELD_MAX} bytes"
+                422, f"form field {self._field!r} is longer than {self.shape.text_max} bytes"
             )
 
     def _part_end(self) -> None:

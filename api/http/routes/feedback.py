@@ -72,7 +72,7 @@ def _rating_limit(request: Request) -> RateLimit:
     )
 
 
-def _client(request: Request) -> str:
+def client_key(request: Request) -> str:
     """The address hash: the rate limit's key and what a comment keeps of its sender."""
     address = request.client.host if request.client else "unknown"
     return client_hash(server_secret(request), f"address:{address}")
@@ -83,7 +83,7 @@ def _back(item_id: str, fragment: str, **query: str) -> Response:
     return RedirectResponse(url, status_code=303, headers=PRIVATE)
 
 
-def _too_many(request: Request, exc: TooManyRequests) -> Response:
+def too_many(request: Request, exc: TooManyRequests) -> Response:
     lang = choose_language(request)
     minutes = max(1, -(-exc.retry_after // 60))
     text = message(lang, "feedback.too_many", minutes=minutes)
@@ -132,10 +132,10 @@ async def send_comment(request: Request, item_id: str) -> Response:
             text=text,
             name=name,
             contact=contact,
-            client=_client(request),
+            client=client_key(request),
         )
     except TooManyRequests as exc:
-        return _too_many(request, exc)
+        return too_many(request, exc)
     except InvalidInput:
         return _back(item_id, "feedback", feedback="characters")
     return _back(item_id, "feedback", feedback="thanks")
@@ -160,10 +160,10 @@ async def send_rating(request: Request, item_id: str) -> Response:
             item_id,
             int(stars),
             rater,
-            _client(request),
+            client_key(request),
         )
     except TooManyRequests as exc:
-        return _too_many(request, exc)
+        return too_many(request, exc)
     return _back(item_id, "rating", rated=stars)
 
 

@@ -68,7 +68,15 @@ async def upload_folder(
 ) -> AsyncIterator[Path]:
     """The caller's scratch folder, after the checks the library makes too late or not at all;
     for a PATCH, held as "being written" until it ends."""
-    folder = owner_folder(_settings(request).resumable_dir, caller)
+    async with guarded(request, owner_folder(_settings(request).resumable_dir, caller)) as folder:
+        yield folder
+
+
+@asynccontextmanager
+async def guarded(request: Request, folder: Path) -> AsyncIterator[Path]:
+    """`folder` (an owner's scratch folder) once the request passed the checks the library
+    makes too late or not at all; for a PATCH, held as "being written" until it ends. Shared
+    with the visitors' uploads of `/contribute`."""
     upload_id = request.path_params.get("uuid")
     if upload_id is not None and not is_upload_id(upload_id):
         raise not_found(f"no upload with id {upload_id!r}")
@@ -171,31 +179,34 @@ def creation_check(
     settings = _settings(request)
 
     async def check(metadata: dict[str, Any], info: dict[str, Any]) -> None:
-        size = info.get("size")
-        if size is None or size < 0:
-            raise HTTPException(
-                400, "send the header 'Upload-Length' (the file's size in bytes)"
-            )
-        if size > settings.upload_max_bytes:
+        if declared_size(metadata, info) > settings.upload_max_bytes:
             raise too_large(settings.upload_max_bytes)
-        name = metadata.get("filename")
-        if not name:
-            raise HTTPException(
-                422, "Upload-Metadata must carry 'filename' (the file's name, base64-encoded)"
-            )
-        try:
-            safe_relpath(str(name))
-        except ValueError as exc:
-            raise HTTPException(422, f"Upload-Metadata 'filename' {name!r}: {exc}") from None
-        if not metadata.get("filetype"):
-            raise HTTPException(
-                422,
-                "Upload-Metadata must carry 'filetype' (a media type; "
-                "application/octet-stream when unknown)",
-            )
         await run_in_threadpool(sweep, settings.resumable_dir)
 
     return check
+
+
+def declared_size(metadata: dict[str, Any], info: dict[str, Any]) -> int:
+    """What a new upload must declare (its size, file name and type); its size."""
+    size = info.get("size")
+    if size is None or size < 0:
+        raise HTTPException(400, "send the header 'Upload-Length' (the file's size in bytes)")
+    name = metadata.get("filename")
+    if not name:
+        raise HTTPException(
+            422, "Upload-Metadata must carry 'filename' (the file's name, base64-encoded)"
+        )
+    try:
+        safe_relpath(str(name))
+    except ValueError as exc:
+        raise HTTPException(422, f"Upload-Metadata 'filename' {name!r}: {exc}") from None
+    if not metadata.get("filetype"):
+        raise HTTPException(
+            422,
+            "Upload-Metadata must carry 'filetype' (a media type; "
+            "application/octet-stream when unknown)",
+        )
+    return int(size)
 
 
 def finished(data_path: str, metadata: dict[str, Any]) -> None:

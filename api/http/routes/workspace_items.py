@@ -29,6 +29,7 @@ from api.http.workspace_support import curator, form_text, page
 from api.labels import text_in
 from api.operations.access import audience_of
 from api.operations.callers import Caller
+from api.operations.contributions import COLLECTION as CONTRIBUTIONS
 from api.operations.items import (
     apply_patch,
     change_item,
@@ -83,6 +84,7 @@ def review_page(request: Request, status: Status = "review") -> Response:
                 "modified": entry.modified[:16].replace("T", " "),
                 "flags": entry.flags,
                 "thumb": file_url(entry.id, "thumbnail") if entry.has_thumbnail else None,
+                "contribution": entry.collection == CONTRIBUTIONS,
             }
         )
     query = request.query_params

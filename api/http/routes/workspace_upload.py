@@ -13,10 +13,9 @@ its institution's curators and admins, 404 for anyone else. No session: 303 to t
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -31,11 +30,11 @@ from api.http.routes.jobs import (
     visible_job,
 )
 from api.http.sessions import (
-    CSRF_FIELD,
     CSRF_HEADER,
     PRIVATE,
     check_csrf,
 )
+from api.http.uploads import csrf_first
 from api.http.workspace_support import signed_in, to_login
 from api.operations.collections import institution_collections
 from api.operations.resumable import KEEP_DAYS
@@ -100,26 +99,7 @@ async def upload(request: Request, services: ServicesDep, runner: RunnerDep) -> 
     checked = request.headers.get(CSRF_HEADER) is not None
     if checked:
         await check_csrf(request, session)
-
-    def check(name: str, value: str | None) -> None:
-        """The token must come first: no other field is read, no file written, before it."""
-        nonlocal checked
-        if name == CSRF_FIELD and not checked:
-            if not hmac.compare_digest((value or "").encode(), session.csrf.encode()):
-                raise HTTPException(
-                    403,
-                    f"the CSRF token ('{CSRF_FIELD}') does not match this session: reload "
-                    "the page and try again",
-                )
-            checked = True
-        elif not checked:
-            raise HTTPException(
-                403,
-                f"the CSRF token is missing: send the form field '{CSRF_FIELD}' first, "
-                f"or the header '{CSRF_HEADER}' (reload the page and try again)",
-            )
-
-    job = await accept_upload(request, caller, services, runner, check)
+    job = await accept_upload(request, caller, services, runner, csrf_first(session, checked))
     return RedirectResponse(f"/workspace/jobs/{job.id}", status_code=303, headers=PRIVATE)
 
 
