@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
-from pathlib import PurePosixPath
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
 
+from ingest.discover import SourceFile, normalise_relpath
 from ingest.errors import ItemError
 
 MAX_BYTES = 5_000_000
@@ -294,3 +297,122 @@ def _write_vtt(cues: list[Cue]) -> bytes:
     for cue in cues:
         parts += [f"{_Shown.of(cue.start)} --> {_Shown.of(cue.end)}", cue.text, ""]
     return "\n".join(parts).encode()
+
+
+# --- which item a caption file belongs to, and what ingest keeps of it -----------------------
+
+
+@dataclass(frozen=True)
+class CaptionSource:
+    """A caption file planned for an item; `language` None: the item's language, else zh."""
+
+    source: SourceFile
+    language: str | None
+
+
+@dataclass
+class CaptionPlan:
+    by_unit: list[list[CaptionSource]]  # the captions of each unit, in the units' order
+    notes: list[list[str]]  # per unit: captions its row names that are not there
+    orphans: list[SourceFile]  # caption files no item claims
+
+
+def plan_captions(
+    units: Sequence[tuple[Sequence[SourceFile], Sequence[str]]], captions: Sequence[SourceFile]
+) -> CaptionPlan:
+    """Give each unit — (its files, the caption paths its manifest row names) — its captions:
+    those the row names, and those named like one of its files (festival.mp4 + festival.zh.vtt,
+    festival.srt). A caption file goes to one item only, the first that claims it."""
+    by_path = {c.relpath: c for c in captions}
+    by_stem: dict[str, list[SourceFile]] = {}
+    for caption in captions:
+        by_stem.setdefault(caption_name_parts(caption.relpath)[0], []).append(caption)
+    claimed: set[str] = set()
+    plan = CaptionPlan([], [], [])
+    for files, named in units:
+        mine: list[CaptionSource] = []
+        notes: list[str] = []
+        wanted = [normalise_relpath(p) for p in named]
+        for relpath in wanted:
+            if relpath not in by_path:
+                notes.append(f"{relpath}: caption file not found in the ingested folder")
+        for source in files:
+            stem = str(PurePosixPath(source.relpath).with_suffix(""))
+            wanted += [c.relpath for c in by_stem.get(stem, [])]
+        for relpath in dict.fromkeys(wanted):
+            if relpath in by_path and relpath not in claimed:
+                claimed.add(relpath)
+                mine.append(CaptionSource(by_path[relpath], caption_name_parts(relpath)[1]))
+        plan.by_unit.append(mine)
+        plan.notes.append(notes)
+    plan.orphans = [c for c in captions if c.relpath not in claimed]
+    return plan
+
+
+ORPHAN = (
+    "a caption file with no video or audio of the same name beside it (festival.mp4 + "
+    "festival.zh.vtt) and named in no manifest row's captions column; it was not ingested"
+)
+
+
+@dataclass
+class CaptionResult:
+    """A caption file read and stored: its `files` entry and the cues the record keeps."""
+
+    entry: dict[str, Any]
+    cues: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_caption_file(path: Path, name: str) -> Captions:
+    """`parse_captions` of a file on disk; a file over `MAX_BYTES` is refused unread."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise CaptionError(
+                name, f"is {size:,} bytes; caption files may be at most {MAX_BYTES:,} bytes"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CaptionError(name, f"cannot be read ({exc.strerror or exc})") from None
+    return parse_captions(data, name)
+
+
+def caption_entry(
+    captions: Captions, name: str, language: str, kind: str, stored: dict[str, Any]
+) -> CaptionResult:
+    """The record's view of a stored caption file; `stored` is its key, sha256 and bytes."""
+    entry = {
+        "role": "captions",
+        "name": name,
+        "media_type": "text/vtt",
+        **stored,
+        "language": language,
+        "kind": kind,
+        "cues": len(captions.cues),
+    }
+    cues = [
+        {"file": stored["sha256"], "start": cue.start, "end": cue.end, "text": plain}
+        for cue in captions.cues
+        if (plain := cue.plain[:MAX_CUE_CHARS])
+    ]
+    return CaptionResult(entry, cues)
+
+
+def merge_captions(
+    record: dict[str, Any], captions: Sequence[CaptionResult], kept_cues: Sequence[Any] = ()
+) -> None:
+    """Add caption files (each once, by content) to `record`'s files and their cues to its
+    `cues`, after `kept_cues` (those of captions it already had)."""
+    files: list[dict[str, Any]] = list(record["files"])  # may be a stored record's own list
+    record["files"] = files
+    have = {f["sha256"] for f in files if f["role"] == "captions"}
+    cues = [dict(cue) for cue in kept_cues if cue["file"] in have]
+    for caption in captions:
+        if caption.entry["sha256"] not in have:
+            have.add(caption.entry["sha256"])
+            files.append(caption.entry)
+            cues += caption.cues
+    if cues:
+        record["cues"] = cues
+    else:
+        record.pop("cues", None)

@@ -32,7 +32,9 @@ from ingest.discover import SourceFile, normalise_relpath
 from ingest.errors import IngestError, RowError
 from schemas import load_schema
 
-MULTI_FIELDS = frozenset({"path", "people", "bearers", "project", "subjects", "tags", "language"})
+MULTI_FIELDS = frozenset(
+    {"path", "captions", "people", "bearers", "project", "subjects", "tags", "language"}
+)
 HEADER_SEARCH_ROWS = 10  # rows in which a header with a path column is looked for
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})  # never sniffed as JSON
 _SEPARATORS = re.compile(r"[;；]")

@@ -103,7 +103,8 @@ def highlights_for(display: dict[str, Any], plan: QueryPlan) -> dict[str, str]:
     """{'title': …, 'description': …} for a document's `display` field; fields without a match
     are left out. Of several languages, the one with the most matches is shown. A paged
     document's text adds 'text' (a fragment around its first match) and 'page' (the number of
-    the page that match is on, as text: "3")."""
+    the page that match is on, as text: "3"); else, for captions, 'text' (the first cue that
+    matches) and 't' (its start in seconds, as text: "12.5")."""
     if plan.empty:
         return {}
     found = {
@@ -113,7 +114,19 @@ def highlights_for(display: dict[str, Any], plan: QueryPlan) -> dict[str, str]:
         ),
     }
     found |= _page_match(display.get("text") or "", display.get("text_pages") or [], plan)
+    if "page" not in found:
+        found |= _cue_match(display.get("cues") or [], plan)
     return {name: snippet for name, snippet in found.items() if snippet}
+
+
+def _cue_match(cues: list[list[Any]], plan: QueryPlan) -> dict[str, str]:
+    """The first caption cue whose words match, and its start in seconds ("12.5"): the hit's
+    'text' and 't'. A phrase split across two cues is not found here (the item still is)."""
+    for start, text in cues:
+        snippet = highlight(text, plan, fragment=FRAGMENT_CHARS)
+        if snippet:
+            return {"text": snippet, "t": f"{float(start):.3f}".rstrip("0").rstrip(".")}
+    return {}
 
 
 def _page_match(text: str, starts: list[int], plan: QueryPlan) -> dict[str, str]:
