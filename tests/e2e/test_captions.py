@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from iiif_prezi3 import Manifest
 
 from api.http.app import create_app
 from api.settings import Settings
@@ -163,3 +164,55 @@ def test_restricted_captions_are_not_found_by_the_public(
     assert client.get("/api/search?q=secretword").json()["items"] == []
     staff = client.get("/api/search?q=secretword", headers={"X-API-Key": API_KEY}).json()
     assert [h["id"] for h in staff["items"]] == [ingested.record("CAP-3")["id"]]
+
+
+def test_the_item_page_has_the_track_and_a_transcript(
+    ingested: Ingested, client: TestClient
+) -> None:
+    item_id = ingested.record("CAP-1")["id"]
+    page = html(client, f"/items/{item_id}")
+    (track,) = page.find("video").find_all("track")
+    assert track.attrs["kind"] == "captions" and track.attrs["srclang"] == "zh"
+    assert track.attrs["label"] == "Chinese" and "default" in track.attrs
+    assert track.attrs["src"] == f"/api/items/{item_id}/files/captions"
+    cues = page.find("section", "transcript").find_all("a", "transcript__cue")
+    assert [(a.attrs["href"], a.attrs["data-start"]) for a in cues] == [
+        ("#t=0", "0"),
+        ("#t=1.25", "1.25"),
+    ]
+    assert cues[1].text() == f"0:01 the {ONLY_IN_A_CUE} song"
+    assert "中文" in html(client, f"/items/{item_id}", lang="zh").find("track").attrs["label"]
+    served = client.get(track.attrs["src"])
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "text/vtt; charset=utf-8"
+    assert served.content == FESTIVAL_VTT.encode()
+
+
+def test_an_item_without_captions_has_no_transcript(ingested: Ingested, client: TestClient) -> None:
+    page = html(client, f"/items/{ingested.record('CAP-2')['id']}")
+    assert not page.find_all("track") and not page.find_all("section", "transcript")
+
+
+def test_the_iiif_manifest_carries_the_captions(ingested: Ingested, client: TestClient) -> None:
+    item_id = ingested.record("CAP-1")["id"]
+    document = client.get(f"/iiif/{item_id}/manifest").json()
+    Manifest(**document)
+    (canvas,) = document["items"]
+    (page,) = canvas["annotations"]
+    assert page["type"] == "AnnotationPage"
+    (annotation,) = page["items"]
+    assert annotation["motivation"] == "supplementing"
+    assert annotation["target"] == canvas["id"]
+    body = annotation["body"]
+    assert (body["type"], body["format"], body["language"]) == ("Text", "text/vtt", "zh")
+    assert body["id"].endswith(f"/api/items/{item_id}/files/captions")
+
+
+def test_restricted_captions_are_not_served_to_the_public(
+    ingested: Ingested, client: TestClient
+) -> None:
+    item_id = ingested.record("CAP-3")["id"]
+    url = f"/api/items/{item_id}/files/captions"
+    assert client.get(url).status_code == 404
+    staff = client.get(url, headers={"X-API-Key": API_KEY})
+    assert staff.status_code == 200 and staff.content == SECRET_VTT.encode()
