@@ -216,3 +216,30 @@ def test_restricted_captions_are_not_served_to_the_public(
     assert client.get(url).status_code == 404
     staff = client.get(url, headers={"X-API-Key": API_KEY})
     assert staff.status_code == 200 and staff.content == SECRET_VTT.encode()
+
+
+def test_a_rerun_adds_captions_given_later_and_then_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "samples").mkdir()
+    source = tmp_path / "source"
+    source.mkdir()
+    shutil.copy(Samples(tmp_path / "samples")["clip.mp4"], source / "festival.mp4")
+    settings = make_settings(tmp_path / "data")
+
+    def run() -> tuple[str, dict]:
+        report = ingest_folder(settings, source, None, COLLECTION, institution="local")
+        (item,) = report.items
+        record = RecordStore(open_store(settings.store_config())).load(str(item.id))
+        return item.outcome, dict(record)
+
+    outcome, record = run()
+    assert outcome == "stored" and "cues" not in record
+    (source / "festival.en.srt").write_text(
+        "1\n00:00:00,100 --> 00:00:00,500\nhello\n", encoding="utf-8"
+    )
+    outcome, record = run()
+    assert outcome == "updated"
+    (captions,) = [f for f in record["files"] if f["role"] == "captions"]
+    assert (captions["name"], captions["language"]) == ("festival.en.srt", "en")
+    assert [c["text"] for c in record["cues"]] == ["hello"]
+    outcome, again = run()
+    assert outcome == "unchanged" and again["files"] == record["files"]
