@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from ingest.captions import (
     MAX_BYTES,
     MAX_CUES,
     CaptionError,
+    caption_entry,
     caption_name_parts,
     is_caption_name,
+    merge_captions,
     parse_captions,
+    plan_captions,
 )
+from ingest.discover import SourceFile
 
 GOOD_VTT = """WEBVTT - festival
 
@@ -153,3 +160,44 @@ def test_caption_names(relpath: str, parts: tuple[str, str | None]) -> None:
 
 def test_media_names_are_not_captions() -> None:
     assert not is_caption_name("festival.mp4")
+
+
+def _sources(*relpaths: str) -> list[SourceFile]:
+    return [SourceFile(Path("/nowhere") / relpath, relpath) for relpath in relpaths]
+
+
+def test_captions_go_to_the_item_named_like_them_or_naming_them() -> None:
+    festival, song, photo = _sources("a/festival.mp4", "song.wav", "photo.jpg")
+    captions = _sources(
+        "a/festival.zh.vtt", "a/festival.srt", "lyrics/song.en.srt", "b/festival.vtt", "x.vtt"
+    )
+    plan = plan_captions(
+        [([festival], []), ([song], ["lyrics/song.en.srt", "missing.vtt"]), ([photo], [])],
+        captions,
+    )
+    assert [[(c.source.relpath, c.language) for c in mine] for mine in plan.by_unit] == [
+        [("a/festival.zh.vtt", "zh"), ("a/festival.srt", None)],
+        [("lyrics/song.en.srt", "en")],
+        [],
+    ]
+    assert plan.notes == [[], ["missing.vtt: caption file not found in the ingested folder"], []]
+    assert [c.relpath for c in plan.orphans] == ["b/festival.vtt", "x.vtt"]
+
+
+def test_a_caption_file_goes_to_the_first_item_claiming_it() -> None:
+    one, two = _sources("one.mp4", "two.mp4")
+    (shared,) = _sources("one.vtt")
+    plan = plan_captions([([one], []), ([two], ["one.vtt"])], [shared])
+    assert [len(mine) for mine in plan.by_unit] == [1, 0] and plan.orphans == []
+
+
+def test_merging_keeps_each_file_once_and_the_cues_of_files_kept() -> None:
+    captions = parse_captions(GOOD_VTT.encode(), "festival.zh.vtt")
+    stored = {"key": "blobs/sha256/aa/aa/" + "a" * 64, "sha256": "a" * 64, "bytes": 10}
+    result = caption_entry(captions, "festival.zh.vtt", "zh", "captions", stored)
+    record: dict[str, Any] = {"files": [{"role": "original", "sha256": "b" * 64}]}
+    merge_captions(record, [result])
+    merge_captions(record, [result], record["cues"])
+    assert [f["role"] for f in record["files"]] == ["original", "captions"]
+    assert [c["start"] for c in record["cues"]] == [1.0, 62.25]
+    assert record["files"][1]["cues"] == 2 and record["files"][1]["kind"] == "captions"
