@@ -206,6 +206,12 @@ def test_the_iiif_manifest_carries_the_captions(ingested: Ingested, client: Test
     body = annotation["body"]
     assert (body["type"], body["format"], body["language"]) == ("Text", "text/vtt", "zh")
     assert body["id"].endswith(f"/api/items/{item_id}/files/captions")
+    for fmt in ("turtle", "jsonld"):  # the other views of the record take a captions file too
+        assert client.get(f"/api/items/{item_id}?format={fmt}").status_code == 200
+    item = client.get(f"/api/items/{item_id}").json()
+    assert [f["url"] for f in item["files"] if f["role"] == "captions"] == [
+        f"/api/items/{item_id}/files/captions"
+    ]
 
 
 def test_restricted_captions_are_not_served_to_the_public(
