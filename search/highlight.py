@@ -120,13 +120,29 @@ def highlights_for(display: dict[str, Any], plan: QueryPlan) -> dict[str, str]:
 
 
 def _cue_match(cues: list[list[Any]], plan: QueryPlan) -> dict[str, str]:
-    """The first caption cue whose words match, and its start in seconds ("12.5"): the hit's
-    'text' and 't'. A phrase split across two cues is not found here (the item still is)."""
-    for start, text in cues:
-        snippet = highlight(text, plan, fragment=FRAGMENT_CHARS)
-        if snippet:
-            return {"text": snippet, "t": f"{float(start):.3f}".rstrip("0").rstrip(".")}
-    return {}
+    """The caption cue that matches most of the query (the first of equals), and its start in
+    seconds ("12.5"): the hit's 'text' and 't'. The cues are analysed as one text, once (tens of
+    milliseconds for the most `DISPLAY_TEXT_CHARS` keeps). A phrase split across two cues is not
+    found here (the item still is)."""
+    if not cues:
+        return {}
+    starts: list[int] = []
+    position = 0
+    for _, text in cues:
+        starts.append(position)
+        position += len(text) + 1
+    joined = "\n".join(text for _, text in cues)
+    found: dict[int, set[str]] = {}
+    for low, high in _marked_ranges(joined, plan, names=False):
+        cue = bisect_right(starts, low) - 1
+        found.setdefault(cue, set()).add(joined[low:high].casefold())
+    if not found:
+        return {}
+    best = max(found, key=lambda cue: (len(found[cue]), -cue))
+    snippet = highlight(cues[best][1], plan, fragment=FRAGMENT_CHARS)
+    if not snippet:
+        return {}
+    return {"text": snippet, "t": f"{float(cues[best][0]):.3f}".rstrip("0").rstrip(".")}
 
 
 def _page_match(text: str, starts: list[int], plan: QueryPlan) -> dict[str, str]:

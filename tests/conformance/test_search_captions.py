@@ -42,3 +42,17 @@ def test_a_hit_in_caption_cues_gives_the_time(empty_index: SearchIndex) -> None:
 
     staff = empty_index.search(SearchQuery(q="zygodactyl", audience=Audience.all()))
     assert {h.id for h in staff.hits} == {"vid-001", "vid-002"}
+
+
+def test_the_cue_holding_most_of_the_query_is_the_one_named(empty_index: SearchIndex) -> None:
+    video = make_record(
+        "vid-003",
+        "c",
+        {"en": "Rehearsal"},
+        media_type="video",
+        cues=_cues((10.0, "the drummer waits"), (20.0, "drummer and singer together")),
+    )
+    empty_index.index([video])
+    (hit,) = empty_index.search(SearchQuery(q="singer drummer")).hits
+    assert hit.highlights["t"] == "20"
+    assert hit.highlights["text"] == "<mark>drummer</mark> and <mark>singer</mark> together"
