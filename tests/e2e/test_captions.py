@@ -249,3 +249,15 @@ def test_a_rerun_adds_captions_given_later_and_then_changes_nothing(tmp_path: Pa
     assert [c["text"] for c in record["cues"]] == ["hello"]
     outcome, again = run()
     assert outcome == "unchanged" and again["files"] == record["files"]
+
+
+def test_a_long_transcript_lists_its_first_cues_and_links_the_file(
+    ingested: Ingested, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("api.http.routes.pages.TRANSCRIPT_CUES", 1)
+    item_id = ingested.record("CAP-1")["id"]
+    section = html(client, f"/items/{item_id}").find("section", "transcript")
+    assert len(section.find_all("a", "transcript__cue")) == 1
+    more = section.find("p", "transcript__more")
+    assert more.text().startswith("The first 1 of 2 cues.")
+    assert more.find("a").attrs["href"] == f"/api/items/{item_id}/files/captions"

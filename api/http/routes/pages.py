@@ -600,6 +600,11 @@ def _tracks(record: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
     return tracks
 
 
+TRANSCRIPT_CUES = 3000
+"""Cues the item page lists under the player (a few hours of speech); the rest are in the track
+file it links to, and search finds them all."""
+
+
 def _transcript(record: Mapping[str, Any], tracks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The cues of the default track: start (seconds, for the player), time as shown, text."""
     chosen = next((t for t in tracks if t["default"]), None)
@@ -638,6 +643,7 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
     poster = _first_url(record, "poster", "image/")
     waveform = _first_url(record, "waveform", "image/")
     tracks = _tracks(record, lang) if video or audio else []
+    transcript = _transcript(record, tracks)
     context = {
         "title": title,
         "other_title": other_title if other_title and other_title != title else None,
@@ -672,7 +678,9 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         "poster_url": poster[0] if poster else None,
         "waveform_url": waveform[0] if waveform else None,
         "tracks": tracks,
-        "transcript": _transcript(record, tracks),
+        "transcript": transcript[:TRANSCRIPT_CUES],
+        "transcript_total": len(transcript),
+        "transcript_file": next((t["url"] for t in tracks if t["default"]), None),
         "downloads": _downloads(record, lang, current["n"] if current and not pages else 1),
         "json_url": f"/api/items/{item_id}",
         "manifest_url": f"/iiif/{item_id}/manifest"
