@@ -33,6 +33,16 @@ _FIXED_LABELS: dict[str, dict[str, dict[str, str]]] = {
         "institution": {"zh": "机构内部", "en": "Institution only"},
         "restricted": {"zh": "受限", "en": "Restricted"},
     },
+    "language": {  # of captions; a tag not listed is shown as written
+        "zh": {"zh": "中文", "en": "Chinese"},
+        "zh-Hans": {"zh": "简体中文", "en": "Chinese (simplified)"},
+        "zh-Hant": {"zh": "繁体中文", "en": "Chinese (traditional)"},
+        "en": {"zh": "英文", "en": "English"},
+        "mn": {"zh": "蒙古文", "en": "Mongolian"},
+        "bo": {"zh": "藏文", "en": "Tibetan"},
+        "ug": {"zh": "维吾尔文", "en": "Uyghur"},
+        "yue": {"zh": "粤语", "en": "Cantonese"},
+    },
 }
 
 

@@ -146,9 +146,7 @@ def _declaration(root: Path) -> tuple[tuple[int, int], str]:
     except LookupError:
         text_encoding = False  # unknown, said below like a codec that is not a text encoding
     if not text_encoding:  # base64, rot13 … are codecs, not character encodings
-        raise BagProblem(
-            "bagit.txt", f"declares {encoding!r}, which is not a character encoding"
-        )
+        raise BagProblem("bagit.txt", f"declares {encoding!r}, which is not a character encoding")
     return numbers, encoding
 
 

@@ -28,11 +28,14 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from ingest.captions import is_caption_name
 from ingest.discover import SourceFile, normalise_relpath
 from ingest.errors import IngestError, RowError
 from schemas import load_schema
 
-MULTI_FIELDS = frozenset({"path", "people", "bearers", "project", "subjects", "tags", "language"})
+MULTI_FIELDS = frozenset(
+    {"path", "captions", "people", "bearers", "project", "subjects", "tags", "language"}
+)
 HEADER_SEARCH_ROWS = 10  # rows in which a header with a path column is looked for
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})  # never sniffed as JSON
 _SEPARATORS = re.compile(r"[;；]")
@@ -599,6 +602,12 @@ def _files_of(
     matched = []
     for relpath in row.paths:
         source = by_path.get(relpath)
+        if source is None and is_caption_name(relpath):
+            raise RowError(
+                row.where,
+                f"file {relpath!r} is a caption file, not an item's file: name it in the "
+                f"captions column (字幕) of its video's or audio's row",
+            )
         if source is None:
             hint = by_folded.get(relpath.casefold())
             extra = f" (did you mean {hint!r}? paths are case-sensitive)" if hint else ""

@@ -40,6 +40,7 @@ TEMPLATE_COLUMNS = (
     "subjects",
     "tags",
     "language",
+    "captions",
     "access",
     "status",
     "embargo_until",

@@ -36,6 +36,7 @@ from secrets import token_hex
 from typing import Any, Protocol
 
 from ingest.authorities import Linker
+from ingest.captions import ORPHAN, CaptionSource, is_caption_name, plan_captions
 from ingest.discover import SourceFile, discover
 from ingest.errors import IngestError, ItemError, RowError
 from ingest.identify import HEAD_BYTES, sniff
@@ -130,6 +131,7 @@ class _Unit:
     row: ManifestRow | None
     fields: dict[str, Any]
     warnings: list[str] = field(default_factory=list)  # names its row links to no authority
+    captions: list[CaptionSource] = field(default_factory=list)
 
     @property
     def source(self) -> str:
@@ -163,7 +165,7 @@ def run_ingest(
         linker = Linker(AuthorityStore(store))
         for unit in units:
             if unit.row is not None:
-                unit.warnings = linker.link(unit.fields, unit.row)
+                unit.warnings += linker.link(unit.fields, unit.row)
         if progress:
             progress.start(len(failures) + len(units))
         for outcome in failures:
@@ -195,9 +197,11 @@ def _plan(
     files no row names."""
     exclude = [options.manifest] if options.manifest else []
     discovery = discover(paths, scratch, exclude=exclude, limits=options.unpack_limits)
-    pairing = pair_rows(manifest, discovery.files) if manifest else Pairing()
+    captions = [f for f in discovery.files if is_caption_name(f.relpath)]
+    media = [f for f in discovery.files if not is_caption_name(f.relpath)]
+    pairing = pair_rows(manifest, media) if manifest else Pairing()
     if manifest is None:
-        pairing.unmatched = discovery.files
+        pairing.unmatched = media
     failures = [
         ItemOutcome(r.relpath, "failed", reason=f"{r.relpath}: {r.reason}")
         for r in discovery.refused
@@ -213,9 +217,19 @@ def _plan(
     units: list[_Unit] = []
     planned: list[tuple[ManifestRow | None, list[SourceFile]]] = [*pairing.items]
     planned += [(None, [source]) for source in pairing.unmatched]
-    for row, files in planned:
+    caption_plan = plan_captions(
+        [(files, row.values.get("captions", []) if row else []) for row, files in planned],
+        captions,
+    )
+    failures += [
+        ItemOutcome(c.relpath, "failed", reason=f"{c.relpath}: {ORPHAN}")
+        for c in caption_plan.orphans
+    ]
+    for (row, files), mine, notes in zip(
+        planned, caption_plan.by_unit, caption_plan.notes, strict=True
+    ):
         try:
-            units.append(_Unit(files, row, _fields(row, files[0])))
+            units.append(_Unit(files, row, _fields(row, files[0]), notes, mine))
         except RowError as exc:  # a value the row (or a bag-info.txt) gives cannot be read
             source = _row_source(row, row.number) if row else files[0].relpath
             failures.append(
@@ -458,6 +472,8 @@ class _Run:
             ),
             dry_run=self.options.dry_run,
             scratch=self.scratch,
+            captions=tuple(unit.captions),
+            caption_language=(unit.fields.get("language") or ["zh"])[0],
         )
 
     def _load_existing(self) -> None:
@@ -537,6 +553,7 @@ class _Run:
             stored_files=existing["files"] if result.reused and existing else None,
             existing=existing,
             defaults=self.defaults,
+            captions=result.captions,
         )
         conflicts, replaced = (
             keep_curated(
@@ -548,6 +565,7 @@ class _Run:
         screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         kept = [conflict.describe() for conflict in conflicts] + unit.warnings
+        kept += result.caption_notes
         changes = field_changes(record, existing, conflicts, replaced) if existing else []
         if existing is not None and same_content(record, existing):
             self._remember(existing)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from ingest.captions import CaptionResult, merge_captions
 from ingest.report import ChangeAction, Conflict, FieldChange
 from ingest.tag import derive
 from ingest.text import guess_language
@@ -75,8 +76,10 @@ def build_record(
     stored_files: Sequence[Mapping[str, Any]] | None,
     existing: Mapping[str, Any] | None,
     defaults: Defaults,
+    captions: Sequence[CaptionResult] = (),
 ) -> dict[str, Any]:
-    """The record without events. `stored_files` (with `existing`) reuses its files unchanged."""
+    """The record without events. `stored_files` (with `existing`) reuses its files unchanged
+    (and the cues of its captions); `captions` are added unless already there."""
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "id": item_id,
@@ -104,6 +107,8 @@ def build_record(
         technical = files[0].technical
         text = joined_text(files)
         text_pages = joined_text_pages(files, text)
+    kept_cues = existing.get("cues", []) if stored_files is not None and existing else []
+    merge_captions(record, captions, kept_cues)
     if "title" not in record:
         record["title"] = embedded_title(technical) or title_from_name(files[0].relpath)
     if technical:

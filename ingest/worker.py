@@ -17,6 +17,7 @@ interrupted run sets, so running ffmpeg processes stop instead of finishing long
 from __future__ import annotations
 
 import hashlib
+import io
 import signal
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from ingest.captions import (
+    CaptionError,
+    CaptionResult,
+    CaptionSource,
+    caption_entry,
+    read_caption_file,
+)
 from ingest.discover import SourceFile
 from ingest.errors import ItemError
 from ingest.identify import (
@@ -55,6 +63,8 @@ class Task:
     settings: Settings
     dry_run: bool
     scratch: Path  # parent of this task's temporary folder
+    captions: tuple[CaptionSource, ...] = ()  # caption files of the item's video or audio
+    caption_language: str = "zh"  # of a caption file whose name says none
 
 
 @dataclass
@@ -82,6 +92,8 @@ class TaskResult:
     item_id: str
     files: list[FileResult]
     reused: bool = False  # a stored record already has these originals; no derivatives made
+    captions: list[CaptionResult] = field(default_factory=list)
+    caption_notes: list[str] = field(default_factory=list)  # caption files dropped, and why
 
 
 # --- tasks and results as queue messages (plain JSON: a broker never carries code or secrets) ---
@@ -194,6 +206,7 @@ def process(task: Task) -> TaskResult:
             if store.stat(original.entries[0]["key"]) is None:  # lost since: `verify` says so
                 _store_original(store, source, original)
         result.reused = True
+        _read_captions(store, task, result)
         return result
     task.scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="item-", dir=task.scratch) as tmp:
@@ -226,7 +239,39 @@ def process(task: Task) -> TaskResult:
             original.warnings = normalized.warnings
             original.text = normalized.text
             original.text_pages = normalized.text_pages
+    _read_captions(store, task, result)
     return result
+
+
+def _read_captions(store: ObjectStore | None, task: Task, result: TaskResult) -> None:
+    """Read, convert and store the item's caption files. A bad one is dropped with a note
+    naming it; the item is stored without it."""
+    owner = next((f for f in result.files if f.media_type in AV_KINDS), None)
+    for caption in task.captions:
+        name = caption.source.relpath
+        if owner is None:
+            result.caption_notes.append(
+                f"{name}: the captions were dropped: the item has no video or audio"
+            )
+            continue
+        try:
+            captions = read_caption_file(caption.source.path, name)
+        except CaptionError as exc:
+            result.caption_notes.append(f"{exc}; the captions were dropped")
+            continue
+        stored = _put_bytes(store, captions.vtt)
+        kind = "transcript" if owner.media_type == "audio" else "captions"
+        language = caption.language or task.caption_language
+        result.captions.append(caption_entry(captions, name, language, kind, stored))
+
+
+def _put_bytes(store: ObjectStore | None, data: bytes) -> dict[str, Any]:
+    """Like `_put`, for bytes made in memory."""
+    if store is None:
+        sha = hashlib.sha256(data).hexdigest()
+        return {"key": blob_key(sha), "sha256": sha, "bytes": len(data)}
+    blob = store.put_blob(io.BytesIO(data))
+    return {"key": blob.key, "sha256": blob.sha256, "bytes": blob.size}
 
 
 def _original_entry(source: SourceFile, fmt: Format) -> dict[str, Any]:

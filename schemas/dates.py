@@ -580,9 +580,7 @@ def _simple_span(value: str) -> _Span | None:
             return None
         if first is None and last is None:
             return None
-        return _Span(
-            first.start if first else None, last.end if last else None, edtf=value
-        )
+        return _Span(first.start if first else None, last.end if last else None, edtf=value)
     match = _SIMPLE.fullmatch(value)
     if match is None:
         return None

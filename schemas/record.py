@@ -30,8 +30,9 @@ PersonRole = Literal[
     "bearer", "creator", "performer", "recorder", "photographer", "informant", "contributor"
 ]
 FileRole = Literal[
-    "original", "access", "thumbnail", "poster", "preview", "waveform", "page", "text"
+    "original", "access", "thumbnail", "poster", "preview", "waveform", "page", "text", "captions"
 ]
+CaptionKind = Literal["captions", "subtitles", "transcript"]
 EventType = Literal[
     "ingestion",
     "identification",
@@ -123,6 +124,18 @@ class StoredFile(TypedDict, total=False):
     page: int
     format: str
     phash: str  # 64-bit perceptual hash of a photo, 16 hex digits (ingest.media.phash)
+    language: str  # a captions file's language (BCP 47)
+    kind: CaptionKind  # a captions file's kind
+    cues: int  # how many cues a captions file holds
+
+
+class CaptionCue(TypedDict):
+    """One cue of a captions file, as the record keeps it for search (`Record.cues`)."""
+
+    file: str  # sha256 of its captions file
+    start: float
+    end: float
+    text: str
 
 
 class Event(TypedDict):
@@ -158,6 +171,7 @@ class Record(TypedDict, total=False):
     technical: Technical
     text: str
     text_pages: list[int]
+    cues: list[CaptionCue]
     files: Required[list[StoredFile]]
     events: Required[list[Event]]
     created: Required[str]

@@ -14,8 +14,9 @@ What every backend must do with it (the conformance suite checks the observable 
   ordered and bounded by), `title_sort` (keyword). Text: `t_title`, `t_people`, `t_places`,
   `t_subjects`, `t_description`, `t_text`, whitespace-split, weighted by FIELD_BOOSTS. Stored only:
   `summary` (returned as Hit.summary) and `display` (original title/description and, for a paged
-  document, its text up to DISPLAY_TEXT_CHARS with where each page begins, for
-  `search.highlight.highlights_for`, which says on which page the text matched).
+  document, its text up to DISPLAY_TEXT_CHARS with where each page begins, and the cues of its
+  captions as [start seconds, text], for `search.highlight.highlights_for`, which says on which
+  page or at which time the text matched). Cue text is indexed in `t_text`.
 - Matching: `search.analysis.analyze_query(q).must` must all match. A `Phrase` is adjacent
   tokens inside one t_* field (one token = a term), `AllOf` = and, `AnyOf` = or; different
   clauses may match in different fields. An empty plan matches everything.
@@ -191,7 +192,20 @@ def _display(record: Mapping[str, Any]) -> dict[str, Any]:
         kept = text[:DISPLAY_TEXT_CHARS]
         display["text"] = kept
         display["text_pages"] = [start for start in starts if start < len(kept)]
+    cues, size = [], 0
+    for cue in record.get("cues") or []:
+        size += len(cue["text"])
+        if size > DISPLAY_TEXT_CHARS:
+            break
+        cues.append([cue["start"], cue["text"]])
+    if cues:
+        display["cues"] = cues
     return display
+
+
+def cue_text(record: Mapping[str, Any]) -> str:
+    """The words of the record's captions, one cue a line (indexed with its text)."""
+    return "\n".join(cue["text"] for cue in record.get("cues") or [])
 
 
 LINKED_KINDS: tuple[str, ...] = ("project", "bearer")
@@ -251,7 +265,7 @@ def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
         "t_places": _tokens(places, names=True, chars=True),
         "t_subjects": _tokens(_join(subjects), chars=True),
         "t_description": _tokens(_join(_texts(record.get("description")))),
-        "t_text": _tokens(record.get("text") or ""),
+        "t_text": _tokens(_join([record.get("text") or "", cue_text(record)])),
         "display": _display(record),
         "summary": summary_of(record),
     }

@@ -103,7 +103,8 @@ def highlights_for(display: dict[str, Any], plan: QueryPlan) -> dict[str, str]:
     """{'title': …, 'description': …} for a document's `display` field; fields without a match
     are left out. Of several languages, the one with the most matches is shown. A paged
     document's text adds 'text' (a fragment around its first match) and 'page' (the number of
-    the page that match is on, as text: "3")."""
+    the page that match is on, as text: "3"); else, for captions, 'text' (the first cue that
+    matches) and 't' (its start in seconds, as text: "12.5")."""
     if plan.empty:
         return {}
     found = {
@@ -113,7 +114,35 @@ def highlights_for(display: dict[str, Any], plan: QueryPlan) -> dict[str, str]:
         ),
     }
     found |= _page_match(display.get("text") or "", display.get("text_pages") or [], plan)
+    if "page" not in found:
+        found |= _cue_match(display.get("cues") or [], plan)
     return {name: snippet for name, snippet in found.items() if snippet}
+
+
+def _cue_match(cues: list[list[Any]], plan: QueryPlan) -> dict[str, str]:
+    """The caption cue that matches most of the query (the first of equals), and its start in
+    seconds ("12.5"): the hit's 'text' and 't'. The cues are analysed as one text, once (tens of
+    milliseconds for the most `DISPLAY_TEXT_CHARS` keeps). A phrase split across two cues is not
+    found here (the item still is)."""
+    if not cues:
+        return {}
+    starts: list[int] = []
+    position = 0
+    for _, text in cues:
+        starts.append(position)
+        position += len(text) + 1
+    joined = "\n".join(text for _, text in cues)
+    found: dict[int, set[str]] = {}
+    for low, high in _marked_ranges(joined, plan, names=False):
+        cue = bisect_right(starts, low) - 1
+        found.setdefault(cue, set()).add(joined[low:high].casefold())
+    if not found:
+        return {}
+    best = max(found, key=lambda cue: (len(found[cue]), -cue))
+    snippet = highlight(cues[best][1], plan, fragment=FRAGMENT_CHARS)
+    if not snippet:
+        return {}
+    return {"text": snippet, "t": f"{float(cues[best][0]):.3f}".rstrip("0").rstrip(".")}
 
 
 def _page_match(text: str, starts: list[int], plan: QueryPlan) -> dict[str, str]:

@@ -56,6 +56,7 @@ PROTECTED = {
     "collection": "an item stays in its collection",
     "files": "files change only by ingest",
     "text_pages": "page boundaries are read from the document by ingest",
+    "cues": "cues are read from the item's caption files (add one in the workspace)",
     "events": "events are appended by the repository, never edited",
     "created": "set by the repository",
     "modified": "set by the repository",

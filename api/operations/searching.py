@@ -70,8 +70,23 @@ def hit_item(hit: Hit, lang: str) -> dict[str, Any]:
         "hit_page_url": f"/items/{hit.id}?page={hit.highlights['page']}#p{hit.highlights['page']}"
         if "page" in hit.highlights
         else None,
+        # the text matched in a caption cue: the item page's player starts at its time
+        "hit_time": hit_time(hit.highlights.get("t")),
+        "hit_time_url": f"/items/{hit.id}#t={hit.highlights['t']}"
+        if "t" in hit.highlights
+        else None,
         "score": hit.score,
     }
+
+
+def hit_time(seconds: str | None) -> str | None:
+    """A cue's start ("75.5") as a player shows it ("1:15"; "1:02:03" past an hour)."""
+    if seconds is None:
+        return None
+    whole = int(float(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 AUTHORITY_FACETS = ("project", "bearer")
@@ -112,16 +127,20 @@ def run_search(
         for name, values in result.facets.items()
     }
     understood = result.understood
-    dates = [] if understood is None else [
-        {
-            "label": found.label,
-            "year_from": found.year_from,
-            "year_to": found.year_to,
-            "era": found.era,
-            "without": understood.without(found),  # the query with this date removed
-        }
-        for found in understood.dates
-    ]
+    dates = (
+        []
+        if understood is None
+        else [
+            {
+                "label": found.label,
+                "year_from": found.year_from,
+                "year_to": found.year_to,
+                "era": found.era,
+                "without": understood.without(found),  # the query with this date removed
+            }
+            for found in understood.dates
+        ]
+    )
     return {
         "total": result.total,
         "items": [hit_item(hit, lang) for hit in result.hits],

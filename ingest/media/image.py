@@ -346,8 +346,10 @@ def _resizable(im: Image.Image) -> Image.Image:
     """A mode `resize` filters correctly: palettes expanded, 16-bit and float scaled to 8 bits."""
     mode = im.mode
     if mode in ("P", "PA"):
-        transparent = mode == "PA" or "transparency" in im.info or (
-            im.palette is not None and im.palette.mode == "RGBA"
+        transparent = (
+            mode == "PA"
+            or "transparency" in im.info
+            or (im.palette is not None and im.palette.mode == "RGBA")
         )
         return im.convert("RGBA" if transparent else "RGB")
     if mode == "1":

@@ -28,7 +28,7 @@ from api.operations.authorities import names_of
 from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
-from api.operations.searching import Names, SearchParams, facet_labels, run_search
+from api.operations.searching import Names, SearchParams, facet_labels, hit_time, run_search
 from api.present import file_url, paged_originals
 from api.services import Services
 from repository.authorities import AuthorityStore, DamagedAuthority
@@ -120,7 +120,8 @@ def catalogue_query(pairs: list[tuple[str, str]]) -> CatalogueQuery:
         page=min(max(page, 1), MAX_PAGE),
         size=size if size in PAGE_SIZES else PAGE_SIZES[0],
         facets=PAGE_FILTERS,
-        periods=() if era is None or year_from is not None or year_to is not None
+        periods=()
+        if era is None or year_from is not None or year_to is not None
         else (YearSpan(era.start, era.end, era=True),),
     )
     return CatalogueQuery(params, era.code if era else None, notices)
@@ -575,6 +576,51 @@ def _neighbour(
     return images[index] if 0 <= index < len(images) else None
 
 
+TRACK_KINDS = {"captions": "captions", "subtitles": "subtitles", "transcript": "captions"}
+"""The <track kind> of each captions kind (a transcript of audio has no track kind of its own)."""
+
+
+def _tracks(record: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The item's captions files as <track>s, the one in the page's language (else the first)
+    marked default: its cues are the transcript under the player."""
+    tracks = [
+        {
+            "url": file_url(record["id"], "captions", n),
+            "srclang": file.get("language", "zh"),
+            "label": label_for("language", file.get("language", "zh"), lang),
+            "kind": TRACK_KINDS.get(file.get("kind", "captions"), "captions"),
+            "sha256": file["sha256"],
+            "default": False,
+        }
+        for n, file in _files(record, "captions")
+    ]
+    if tracks:
+        chosen = next((t for t in tracks if t["srclang"].split("-")[0] == lang), tracks[0])
+        chosen["default"] = True
+    return tracks
+
+
+TRANSCRIPT_CUES = 3000
+"""Cues the item page lists under the player (a few hours of speech); the rest are in the track
+file it links to, and search finds them all."""
+
+
+def _transcript(record: Mapping[str, Any], tracks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The cues of the default track: start (seconds, for the player), time as shown, text."""
+    chosen = next((t for t in tracks if t["default"]), None)
+    if chosen is None:
+        return []
+    return [
+        {
+            "start": f"{cue['start']:.3f}".rstrip("0").rstrip("."),
+            "time": hit_time(str(cue["start"])),
+            "text": cue["text"],
+        }
+        for cue in record.get("cues") or []
+        if cue["file"] == chosen["sha256"]
+    ]
+
+
 @router.get("/items/{item_id}")
 def item_page(request: Request, record: VisibleRecord, services: ServicesDep) -> Response:
     lang = choose_language(request)
@@ -596,6 +642,8 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
     audio = _first_url(record, "access", "audio/")
     poster = _first_url(record, "poster", "image/")
     waveform = _first_url(record, "waveform", "image/")
+    tracks = _tracks(record, lang) if video or audio else []
+    transcript = _transcript(record, tracks)
     context = {
         "title": title,
         "other_title": other_title if other_title and other_title != title else None,
@@ -629,6 +677,10 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         "audio": audio,
         "poster_url": poster[0] if poster else None,
         "waveform_url": waveform[0] if waveform else None,
+        "tracks": tracks,
+        "transcript": transcript[:TRANSCRIPT_CUES],
+        "transcript_total": len(transcript),
+        "transcript_file": next((t["url"] for t in tracks if t["default"]), None),
         "downloads": _downloads(record, lang, current["n"] if current and not pages else 1),
         "json_url": f"/api/items/{item_id}",
         "manifest_url": f"/iiif/{item_id}/manifest"

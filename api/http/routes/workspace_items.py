@@ -12,23 +12,25 @@ shows both versions and lets the person re-apply theirs.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from typing import Any, cast, get_args
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language
 from api.http.routes.review import catalogue
-from api.http.sessions import PRIVATE, check_csrf
+from api.http.sessions import CSRF_FIELD, PRIVATE, check_csrf
 from api.http.workspace_support import curator, form_text, page
-from api.labels import text_in
+from api.labels import label_for, text_in
 from api.operations.access import audience_of
 from api.operations.callers import Caller
+from api.operations.captions import add_captions, caption_file_name, has_av
 from api.operations.contributions import COLLECTION as CONTRIBUTIONS
 from api.operations.items import (
     apply_patch,
@@ -39,6 +41,8 @@ from api.operations.items import (
 )
 from api.operations.review import MAX_REASON, TRANSITIONS, Status, decide, queue
 from api.present import file_url
+from ingest.captions import KINDS as CAPTION_KINDS
+from ingest.captions import MAX_BYTES as CAPTION_MAX_BYTES
 from schemas import categories
 from schemas.errors import (
     Conflict,
@@ -244,6 +248,30 @@ def _edit_context(
         "error": None,
         "saved": False,
         "theirs": None,
+        "captions": _captions(record, lang),
+        "caption_kinds": CAPTION_KINDS,
+        "caption_error": None,
+        "captions_added": False,
+        "caption_language": "zh",
+    }
+
+
+def _captions(record: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
+    """The item's caption files for the edit page; None when it has no video or audio."""
+    if not has_av(record):
+        return None
+    files = [f for f in record.get("files", []) if f["role"] == "captions"]
+    return {
+        "files": [
+            {
+                "name": f.get("name", ""),
+                "language": label_for("language", f.get("language", "zh"), lang),
+                "kind": f.get("kind", "captions"),
+                "cues": f.get("cues", 0),
+                "url": file_url(record["id"], "captions", n),
+            }
+            for n, f in enumerate(files, start=1)
+        ]
     }
 
 
@@ -268,7 +296,9 @@ def _edit_page(
 
 
 @router.get("/workspace/items/{item_id}")
-def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
+def edit_page(
+    request: Request, item_id: str, saved: bool = False, captions_added: bool = False
+) -> Response:
     who = curator(request)
     if isinstance(who, Response):
         return who
@@ -276,7 +306,65 @@ def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
     record = owned_record(request.app.state.services, item_id, caller)
     context = _edit_context(record, _values(record), csrf, choose_language(request))
     context["saved"] = saved
+    context["captions_added"] = captions_added
     return _edit_page(request, caller, context)
+
+
+CAPTION_FORM_SLACK = 64 * 1024  # bytes of a caption upload's form besides the file
+
+
+@router.post("/workspace/items/{item_id}/captions")
+async def add_captions_form(request: Request, item_id: str) -> Response:
+    """Add a .vtt or .srt to the item (multipart: csrf_token, captions, language, kind). A file
+    that cannot be read shows the edit page again with the reason (file, line, cue), 422."""
+    who = await run_in_threadpool(curator, request)
+    if isinstance(who, Response):
+        return who
+    caller, csrf = who
+    services = request.app.state.services
+    lang = choose_language(request)
+    problem: str | None = None
+    data, name, language, kind = b"", "", "zh", "captions"
+    if int(request.headers.get("content-length") or 0) > CAPTION_MAX_BYTES + CAPTION_FORM_SLACK:
+        problem = f"caption files may be at most {CAPTION_MAX_BYTES:,} bytes"  # left unread
+    else:
+        async with request.form(max_files=1, max_fields=8) as form:
+            token = form.get(CSRF_FIELD)
+            if not isinstance(token, str) or not hmac.compare_digest(token.encode(), csrf.encode()):
+                raise HTTPException(
+                    403,
+                    f"the CSRF token ('{CSRF_FIELD}') is missing or does not match this "
+                    "session: reload the page and try again",
+                )
+            upload = form.get("captions")
+            language = form_text(form, "language") or "zh"
+            kind = form_text(form, "kind") or "captions"
+            if isinstance(upload, UploadFile):
+                data = await upload.read(CAPTION_MAX_BYTES + 1)
+                name = upload.filename or ""
+    try:
+        if problem is not None:
+            raise InvalidInput(problem)
+        name = caption_file_name(name)
+        await run_in_threadpool(
+            add_captions,
+            services,
+            item_locks(request),
+            item_id,
+            write_context(request, caller),
+            data=data,
+            name=name,
+            language=language,
+            kind=kind,
+        )
+    except InvalidInput as exc:
+        record = await run_in_threadpool(owned_record, services, item_id, caller)
+        context = _edit_context(record, _values(record), csrf, lang)
+        context["caption_error"] = str(exc)
+        context["caption_language"] = language
+        return _edit_page(request, caller, context, 422)
+    url = f"/workspace/items/{item_id}?captions_added=1#captions"
+    return RedirectResponse(url, status_code=303, headers=PRIVATE)
 
 
 @router.post("/workspace/items/{item_id}")

@@ -215,7 +215,46 @@ def _canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
             }
         ]
         canvases.append(canvas)
+    _add_captions(urls, record, canvases)
     return canvases
+
+
+_CAPTION_LABELS = {
+    "captions": ("字幕", "Captions"),
+    "subtitles": ("字幕（译文）", "Subtitles"),
+    "transcript": ("文字稿", "Transcript"),
+}
+
+
+def _add_captions(urls: Urls, record: Mapping[str, Any], canvases: list[dict[str, Any]]) -> None:
+    """The item's captions files as `supplementing` annotations with a text/vtt body on its
+    first video or sound canvas (the IIIF cookbook's recipe 0219, "Using Caption and Subtitle
+    Files"), so a IIIF AV viewer offers them as tracks."""
+    files = [f for f in record.get("files", []) if f["role"] == "captions"]
+    canvas = next((c for c in canvases if "duration" in c), None)
+    if not files or canvas is None:
+        return
+    page_id = f"{canvas['id']}/captions"
+    items = []
+    for n, file in enumerate(files, start=1):
+        zh, en = _CAPTION_LABELS.get(file.get("kind", "captions"), _CAPTION_LABELS["captions"])
+        language = file.get("language", "zh")
+        items.append(
+            {
+                "id": f"{page_id}/{n}",
+                "type": "Annotation",
+                "motivation": "supplementing",
+                "body": {
+                    "id": urls.file(record["id"], "captions", n),
+                    "type": "Text",
+                    "format": "text/vtt",
+                    "language": language,
+                    "label": _both(f"{zh}（{language}）", f"{en} ({language})"),
+                },
+                "target": canvas["id"],
+            }
+        )
+    canvas["annotations"] = [{"id": page_id, "type": "AnnotationPage", "items": items}]
 
 
 def manifest(

@@ -143,6 +143,17 @@ def test_missing_path_fails_that_row_only_naming_row_and_path(tmp_path: Path) ->
     assert [f.relpath for f in pairing.unmatched] == ["photos/b.jpg"]
 
 
+def test_a_caption_file_in_the_path_column_says_where_it_belongs(tmp_path: Path) -> None:
+    path = tmp_path / "items.csv"
+    path.write_text("path,captions\nfestival.mp4;festival.vtt\nb.mp4,b.srt\n", encoding="utf-8")
+    pairing = pair_rows(load_manifest(path), files("festival.mp4", "b.mp4"))
+    (failure,) = pairing.failures
+    assert "file 'festival.vtt' is a caption file" in str(failure.error)
+    assert "captions column (字幕)" in str(failure.error)
+    ((row, matched),) = pairing.items
+    assert row.values["captions"] == ["b.srt"] and [f.relpath for f in matched] == ["b.mp4"]
+
+
 def test_a_file_claimed_by_two_rows_fails_the_second(tmp_path: Path) -> None:
     path = tmp_path / "items.csv"
     path.write_text("path\na.jpg\na.jpg\n", encoding="utf-8")

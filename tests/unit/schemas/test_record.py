@@ -39,6 +39,7 @@ PAIRS = [
     ("gps", SCHEMA["properties"]["technical"]["properties"]["gps"], types.Gps),
     ("file", SCHEMA["$defs"]["file"], types.StoredFile),
     ("event", SCHEMA["$defs"]["event"], types.Event),
+    ("cue", SCHEMA["properties"]["cues"]["items"], types.CaptionCue),
 ]
 
 
