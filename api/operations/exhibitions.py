@@ -71,7 +71,6 @@ PROBLEMS = {
     "clip_order": "the end must come after the start",
     "clip_no_media": "this item has no video or sound to take a clip of",
     "clip_beyond": "the clip starts after the recording ends",
-    "position_invalid": "a position is a whole number",
 }
 """Problem codes a page shows in its language (`exhibitions.problem.<code>`), English here."""
 
@@ -209,29 +208,21 @@ class Composition:
     sections: list[SectionInput] = field(default_factory=list)
 
 
-def _position(fields: Mapping[str, str], name: str, default: int) -> tuple[int, bool]:
+def _position(fields: Mapping[str, str], name: str, default: int) -> int:
+    """The position typed (a number input); blank or not a number: where it stands now."""
     text = fields.get(name, "").strip()
-    if not text:
-        return default, True
-    try:
-        return int(text), True
-    except ValueError:
-        return default, False
+    return int(text) if re.fullmatch(r"-?[0-9]{1,6}", text) else default
 
 
 def _langs(fields: Mapping[str, str], prefix: str) -> dict[str, str]:
     return {lang: fields.get(f"{prefix}_{lang}", "") for lang in LANGUAGES}
 
 
-def composition_from_form(
-    fields: Mapping[str, str],
-) -> tuple[Composition, list[tuple[str, str]]]:
+def composition_from_form(fields: Mapping[str, str]) -> Composition:
     """Read the edit form: `title_zh`…, `intro_zh`…, sections `s{i}_heading_zh`, `s{i}_text_zh`,
     `s{i}_pos`, `s{i}_remove`; their entries `s{i}_e{j}_item`, `_region`, `_start`, `_end`,
     `_caption_zh`, `_caption_en`, `_pos`, `_remove`. A section or entry is kept in the order of
-    its position (ties: as on the form); removed or blank ones are dropped. The problems with
-    positions, as (field, code)."""
-    problems: list[tuple[str, str]] = []
+    its position (ties: as on the form); removed or blank ones are dropped."""
     composition = Composition(_langs(fields, "title"), _langs(fields, "intro"))
     section_numbers = sorted(
         {int(m.group(1)) for name in fields if (m := re.fullmatch(r"s([0-9]{1,4})_.*", name))}
@@ -255,7 +246,7 @@ def composition_from_form(
                 continue
             entry = EntryInput(
                 fields.get(f"{prefix}_item", "").strip(),
-                fields.get(f"{prefix}_region", "").strip().replace(" ", ""),
+                fields.get(f"{prefix}_region", "").strip(),
                 fields.get(f"{prefix}_start", "").strip(),
                 fields.get(f"{prefix}_end", "").strip(),
                 _langs(fields, f"{prefix}_caption"),
@@ -264,19 +255,13 @@ def composition_from_form(
                 entry.caption.values()
             ):
                 continue  # the blank row for a new entry
-            position, ok = _position(fields, f"{prefix}_pos", j)
-            if not ok:
-                problems.append((f"{prefix}_pos", "position_invalid"))
-            entries.append((position, j, entry))
+            entries.append((_position(fields, f"{prefix}_pos", j), j, entry))
         section.entries = [entry for _, _, entry in sorted(entries, key=lambda t: t[:2])]
         if not (any(section.heading.values()) or any(section.text.values()) or section.entries):
             continue  # the blank section for a new one
-        position, ok = _position(fields, f"s{i}_pos", i)
-        if not ok:
-            problems.append((f"s{i}_pos", "position_invalid"))
-        placed.append((position, i, section))
+        placed.append((_position(fields, f"s{i}_pos", i), i, section))
     composition.sections = [section for _, _, section in sorted(placed, key=lambda t: t[:2])]
-    return composition, problems
+    return composition
 
 
 def _check_texts(
@@ -315,19 +300,21 @@ def _check_entry(
             problems.append((f"{name}_item", "item_unknown"))
             record = None
     clip = bool(entry.start or entry.end)
-    if entry.region and clip:
+    region = entry.region.replace(" ", "")  # "10, 20, 30, 40" as people type it
+    if region and clip:
         problems.append((f"{name}_region", "region_and_clip"))
-    elif entry.region:
+    elif region:
         image = first_image(record) if record is not None else None
-        if not (_PX_REGION.fullmatch(entry.region) or _PCT_REGION.fullmatch(entry.region)):
+        percent = _PCT_REGION.fullmatch(region)
+        if not (_PX_REGION.fullmatch(region) or percent) or (
+            percent and max(float(v) for v in percent.groups()) > 100
+        ):
             problems.append((f"{name}_region", "region_invalid"))
         elif record is not None and image is None:
             problems.append((f"{name}_region", "region_no_image"))
-        elif (
-            image is not None and region_box(entry.region, image["width"], image["height"]) is None
-        ):
+        elif image is not None and region_box(region, image["width"], image["height"]) is None:
             problems.append((f"{name}_region", "region_outside"))
-        stored["region"] = entry.region
+        stored["region"] = region
     elif clip:
         start, end = _seconds(entry.start), _seconds(entry.end)
         timed = first_timed(record) if record is not None else None
@@ -390,26 +377,52 @@ def check_composition(
     return content, problems
 
 
-def form_fields(exhibition: Mapping[str, Any]) -> dict[str, str]:
-    """The edit form's fields as an exhibition holds them (what `composition_from_form` reads)."""
+def composition_of(exhibition: Mapping[str, Any]) -> Composition:
+    """A stored exhibition's content as the form shows it."""
+    return Composition(
+        dict(exhibition.get("title") or {}),
+        dict(exhibition.get("introduction") or {}),
+        [
+            SectionInput(
+                dict(section.get("heading") or {}),
+                dict(section.get("text") or {}),
+                [
+                    EntryInput(
+                        entry["item"],
+                        entry.get("region", ""),
+                        _written(entry.get("start")),
+                        _written(entry.get("end")),
+                        dict(entry.get("caption") or {}),
+                    )
+                    for entry in section.get("entries") or []
+                ],
+            )
+            for section in exhibition.get("sections") or []
+        ],
+    )
+
+
+def form_fields(composition: Composition) -> dict[str, str]:
+    """The edit form's fields (what `composition_from_form` reads), sections and entries
+    numbered from 1 as they now stand: the names problems are reported under."""
     fields: dict[str, str] = {}
     for lang in LANGUAGES:
-        fields[f"title_{lang}"] = (exhibition.get("title") or {}).get(lang, "")
-        fields[f"intro_{lang}"] = (exhibition.get("introduction") or {}).get(lang, "")
-    for i, section in enumerate(exhibition.get("sections") or [], start=1):
+        fields[f"title_{lang}"] = composition.title.get(lang, "")
+        fields[f"intro_{lang}"] = composition.introduction.get(lang, "")
+    for i, section in enumerate(composition.sections, start=1):
         fields[f"s{i}_pos"] = str(i)
         for lang in LANGUAGES:
-            fields[f"s{i}_heading_{lang}"] = (section.get("heading") or {}).get(lang, "")
-            fields[f"s{i}_text_{lang}"] = (section.get("text") or {}).get(lang, "")
-        for j, entry in enumerate(section.get("entries") or [], start=1):
+            fields[f"s{i}_heading_{lang}"] = section.heading.get(lang, "")
+            fields[f"s{i}_text_{lang}"] = section.text.get(lang, "")
+        for j, entry in enumerate(section.entries, start=1):
             prefix = f"s{i}_e{j}"
             fields[f"{prefix}_pos"] = str(j)
-            fields[f"{prefix}_item"] = entry["item"]
-            fields[f"{prefix}_region"] = entry.get("region", "")
-            fields[f"{prefix}_start"] = _written(entry.get("start"))
-            fields[f"{prefix}_end"] = _written(entry.get("end"))
+            fields[f"{prefix}_item"] = entry.item
+            fields[f"{prefix}_region"] = entry.region
+            fields[f"{prefix}_start"] = entry.start
+            fields[f"{prefix}_end"] = entry.end
             for lang in LANGUAGES:
-                fields[f"{prefix}_caption_{lang}"] = (entry.get("caption") or {}).get(lang, "")
+                fields[f"{prefix}_caption_{lang}"] = entry.caption.get(lang, "")
     return fields
 
 

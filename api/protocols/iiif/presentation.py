@@ -218,6 +218,11 @@ def _canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
     return canvases
 
 
+def item_canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An item's canvases (an exhibition's manifest takes its entries' canvases from here)."""
+    return _canvases(urls, record)
+
+
 def manifest(
     record: Mapping[str, Any],
     base_url: str,
