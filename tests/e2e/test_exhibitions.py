@@ -66,7 +66,9 @@ def _ingest_video(repo: Repo, folder: Path) -> str:
             ]
         )
     report = ingest_folder(repo.settings, folder, manifest, "museum-a-media", institution=INST_A)
-    return report.items[0].id
+    item_id = report.items[0].id
+    assert item_id is not None
+    return item_id
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +160,12 @@ def compose(repo: Repo, client: TestClient, slug: str, hidden: str = "restricted
     assert answer.status_code == 303, answer.text
 
 
+def stored(repo: Repo, slug: str) -> dict[str, Any]:
+    exhibition = ExhibitionStore(repo.services.store).load(slug)
+    assert exhibition is not None, slug
+    return exhibition
+
+
 def test_compose_publish_and_the_public_story_in_order(repo: Repo, app: Any) -> None:
     curator = signed_in(app, "curator-a", lang="en")
     archivist = signed_in(app, "archivist-a", lang="en")
@@ -243,8 +251,8 @@ def test_hidden_items_never_leak_on_the_page_or_in_the_manifest(repo: Repo, app:
     )
     assert answer.status_code == 200, answer.text
     try:
-        page = public.get("/exhibitions/hidden-check").text
-        assert repo.ids["public-published"] not in page and "crane" not in page.lower()
+        shown = public.get("/exhibitions/hidden-check").text
+        assert repo.ids["public-published"] not in shown and "crane" not in shown.lower()
         manifest = public.get("/iiif/exhibitions/hidden-check/manifest")
         assert repo.ids["public-published"] not in manifest.text
         assert len(manifest.json()["items"]) == 1
@@ -349,7 +357,7 @@ def test_a_stale_form_is_a_conflict_not_a_silent_overwrite(repo: Repo, app: Any)
     )
     assert answer.status_code == 409
     assert 'id="exhibition-conflict"' in answer.text
-    assert ExhibitionStore(repo.services.store).load("stale")["introduction"] == {"en": "First"}
+    assert stored(repo, "stale")["introduction"] == {"en": "First"}
 
 
 def test_another_institutions_staff_cannot_see_or_change_it(repo: Repo, app: Any) -> None:
@@ -391,13 +399,13 @@ def test_reordering_and_removing(repo: Repo, app: Any) -> None:
     data = {**form_of(page.text), "s1_pos": "2", "s2_pos": "1"}
     data |= {"s2_e2_item": first}  # and a second entry in the section "Two"
     assert curator.post("/workspace/exhibitions/order", data=data).status_code == 200
-    sections = ExhibitionStore(repo.services.store).load("order")["sections"]
+    sections = stored(repo, "order")["sections"]
     assert [s["heading"]["en"] for s in sections] == ["Two", "One"]
     assert [e["item"] for e in sections[0]["entries"]] == [late, first]
     page = curator.get("/workspace/exhibitions/order")
     data = {**form_of(page.text), "s1_e1_pos": "5", "s2_remove": "1"}
     assert curator.post("/workspace/exhibitions/order", data=data).status_code == 200
-    sections = ExhibitionStore(repo.services.store).load("order")["sections"]
+    sections = stored(repo, "order")["sections"]
     assert [s["heading"]["en"] for s in sections] == ["Two"]
     assert [e["item"] for e in sections[0]["entries"]] == [first, late]
 

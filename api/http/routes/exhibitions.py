@@ -108,8 +108,10 @@ def _entry_view(shown: Shown, lang: str) -> dict[str, Any]:
 
 
 def _time(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
+    """1:05, or 1:05.5 for a clip that starts or ends between seconds."""
+    minutes, rest = divmod(float(seconds), 60)
+    text = f"{int(minutes)}:{int(rest):02d}"
+    return text if rest.is_integer() else f"{text}{str(round(rest % 1, 3))[1:]}"
 
 
 @router.get("/exhibitions", include_in_schema=False)
