@@ -13,7 +13,21 @@ from typing import Any
 from repository.keys import EXHIBITIONS_PREFIX, exhibition_key, is_valid_slug
 from repository.store import ObjectNotFound, ObjectStore
 from schemas import validate_exhibition
+from schemas.errors import Unavailable
 from schemas.text import check_document
+
+
+def _read(slug: str, data: bytes) -> dict[str, Any]:
+    """A stored exhibition, validated as on write: one edited by hand into something the pages
+    cannot show is `Unavailable` (503 naming it), never a half-drawn page or a 500."""
+    try:
+        parsed = json.loads(data)
+        if not isinstance(parsed, dict):
+            raise ValueError("not a JSON object")
+        validate_exhibition(parsed)
+    except ValueError as exc:  # not JSON, not UTF-8, or a SchemaError
+        raise Unavailable(f"exhibition {slug} is stored damaged: {exc}") from None
+    return parsed
 
 
 def dump_exhibition(exhibition: Mapping[str, Any]) -> bytes:
@@ -48,10 +62,7 @@ class ExhibitionStore:
             data, etag = self.store.get_versioned(exhibition_key(slug))
         except ObjectNotFound:
             return None
-        parsed = json.loads(data)
-        if not isinstance(parsed, dict):
-            raise ValueError(f"exhibition {slug}: not a JSON object")
-        return parsed, etag
+        return _read(slug, data), etag
 
     def load(self, slug: str) -> dict[str, Any] | None:
         found = self.load_versioned(slug)
@@ -61,15 +72,14 @@ class ExhibitionStore:
         return is_valid_slug(slug) and self.store.stat(exhibition_key(slug)) is not None
 
     def all(self) -> list[dict[str, Any]]:
-        """Every readable exhibition, by slug (one that cannot be read is left out)."""
+        """Every readable exhibition, by slug (a damaged one is left out of lists)."""
         found = []
         for key in self.store.list(EXHIBITIONS_PREFIX):
             if not key.endswith(".json"):
                 continue
+            slug = key[len(EXHIBITIONS_PREFIX) : -len(".json")]
             try:
-                parsed = json.loads(self.store.get_bytes(key))
-            except (ObjectNotFound, ValueError):
+                found.append(_read(slug, self.store.get_bytes(key)))
+            except (ObjectNotFound, Unavailable):
                 continue
-            if isinstance(parsed, dict) and isinstance(parsed.get("slug"), str):
-                found.append(parsed)
         return sorted(found, key=lambda e: str(e["slug"]))

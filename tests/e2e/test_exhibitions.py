@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from iiif_prezi3 import Collection, Manifest
 
 from api.http.app import create_app
 from api.http.i18n import message
@@ -269,6 +270,7 @@ def test_the_manifest_has_ranges_in_order_and_fragment_targets(repo: Repo, app: 
     move(curator, "iiif-shape", "review")
     move(curator, "iiif-shape", "published")
     document = anonymous(app).get("/iiif/exhibitions/iiif-shape/manifest").json()
+    Manifest(**document)  # the IIIF community's Presentation 3 models accept it
     base = "http://heritage.test/iiif/exhibitions/iiif-shape"
     assert document["@context"] == "http://iiif.io/api/presentation/3/context.json"
     assert document["type"] == "Manifest" and document["id"] == f"{base}/manifest"
@@ -296,6 +298,7 @@ def test_the_manifest_has_ranges_in_order_and_fragment_targets(repo: Repo, app: 
     assert detail["selector"]["value"] == "xywh=24,16,48,32"
     assert second["items"][0]["selector"]["value"] == "t=1,2.5"
     collection = anonymous(app).get("/iiif/exhibitions").json()
+    Collection(**collection)
     assert collection["type"] == "Collection"
     assert f"{base}/manifest" in [m["id"] for m in collection["items"]]
 
