@@ -175,6 +175,10 @@ def test_compose_publish_and_the_public_story_in_order(repo: Repo, app: Any) -> 
     assert public.get("/exhibitions/spring-papercuts").status_code == 404  # a draft
     assert "spring-papercuts" not in public.get("/exhibitions").text
     assert "spring-papercuts" not in public.get("/api/exhibitions").text
+    preview = archivist.get("/workspace/exhibitions/spring-papercuts/preview")
+    assert preview.status_code == 200 and "private" in preview.headers["cache-control"]
+    assert "Window flowers" in preview.text and 'id="exhibition-preview"' in preview.text
+    assert "DRAFT-CAPTION" not in preview.text  # what the public will see: no hidden item
 
     assert move(archivist, "spring-papercuts", "published").status_code == 409  # not reviewed
     assert move(archivist, "spring-papercuts", "review").status_code == 303

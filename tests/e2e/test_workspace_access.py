@@ -53,6 +53,7 @@ ARCHIVIST_MAY_GET = {
     "/workspace/collections/{slug}",
     "/workspace/exhibitions",  # archivists compose exhibitions and submit them for review
     "/workspace/exhibitions/{slug}",
+    "/workspace/exhibitions/{slug}/preview",
 }
 """Pages an archivist of A may open (their own institution's); every other page is for curators
 or admins. A new page lands in one list or the other by a decision, not by default."""

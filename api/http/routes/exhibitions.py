@@ -11,6 +11,7 @@ picture, no gap in the numbering)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -132,8 +133,17 @@ def exhibitions_page(request: Request) -> Response:
 @router.get("/exhibitions/{slug}", include_in_schema=False)
 def exhibition_page(request: Request, slug: str) -> Response:
     services: Services = request.app.state.services
+    return story_page(request, public_exhibition(_store(services), slug))
+
+
+def story_page(
+    request: Request, exhibition: Mapping[str, Any], *, preview: bool = False
+) -> Response:
+    """The story page of an exhibition as the public sees it (or will, once it is published:
+    the workspace's preview shows the same page, hidden items left out alike)."""
+    services: Services = request.app.state.services
     lang = choose_language(request)
-    exhibition = public_exhibition(_store(services), slug)
+    slug = exhibition["slug"]
     sections = [
         {
             "heading": text_in(shown.section.get("heading"), lang),
@@ -149,6 +159,7 @@ def exhibition_page(request: Request, slug: str) -> Response:
         "institution": exhibition.get("institution", ""),
         "sections": sections,
         "manifest": f"/iiif/exhibitions/{slug}/manifest",
+        "preview": preview,
     }
     return render(request, "exhibition.html", context)
 

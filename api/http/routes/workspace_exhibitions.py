@@ -1,7 +1,8 @@
 """Online exhibitions in the staff workspace: `GET|POST /workspace/exhibitions` (the institution's
 exhibitions; start one), `GET|POST /workspace/exhibitions/{slug}` (compose: title, introduction,
 sections and their entries — an item, a detail of its image or a clip of its video/sound — with a
-search for items to pick) and `POST /workspace/exhibitions/{slug}/status` (submit, publish, send
+search for items to pick), `GET /workspace/exhibitions/{slug}/preview` (the story page as the
+public will see it) and `POST /workspace/exhibitions/{slug}/status` (submit, publish, send
 back, withdraw).
 
 Server-rendered forms carrying the session's CSRF token; they work without JavaScript (order is
@@ -22,6 +23,7 @@ from starlette.datastructures import FormData
 
 from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language, message
+from api.http.routes.exhibitions import story_page
 from api.http.sessions import PRIVATE, check_csrf
 from api.http.workspace_support import form_text, page, signed_in, to_login
 from api.labels import text_in
@@ -258,6 +260,20 @@ async def save(request: Request, slug: str) -> Response:
         )
     url = f"/workspace/exhibitions/{slug}?saved=1"
     return RedirectResponse(url, status_code=303, headers=PRIVATE)
+
+
+@router.get("/workspace/exhibitions/{slug}/preview")
+def preview(request: Request, slug: str) -> Response:
+    """The story page as the public will see it once published (whatever its status now)."""
+    who = _member(request)
+    if isinstance(who, Response):
+        return who
+    caller, _ = who
+    store = ExhibitionStore(request.app.state.services.store)
+    exhibition, _etag = readable_exhibition(store, slug, caller)
+    response = story_page(request, exhibition, preview=True)
+    response.headers.update(PRIVATE)
+    return response
 
 
 @router.post("/workspace/exhibitions/{slug}/status")
