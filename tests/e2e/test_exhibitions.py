@@ -424,3 +424,28 @@ def test_the_search_offers_items_to_pick(repo: Repo, app: Any) -> None:
     assert page.status_code == 200
     assert f'<option value="{repo.ids["public-published"]}">' in page.text
     assert repo.ids["b-restricted"] not in page.text
+
+
+def test_markup_is_shown_as_text_and_control_characters_are_named(repo: Repo, app: Any) -> None:
+    curator = signed_in(app, "curator-a", lang="en")
+    assert create(curator, "markup").status_code == 303
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    answer = save(
+        curator,
+        "markup",
+        title_en=f"Title {hostile}",
+        intro_en=f"Intro {hostile}",
+        s1_heading_en=f"Heading {hostile}",
+        s1_e1_item=repo.ids["public-published"],
+        s1_e1_caption_en=f"Caption {hostile}",
+    )
+    assert answer.status_code == 303
+    move(curator, "markup", "review")
+    move(curator, "markup", "published")
+    for url in ("/exhibitions/markup", "/exhibitions", "/workspace/exhibitions/markup"):
+        client = curator if url.startswith("/workspace") else anonymous(app)
+        page = client.get(url).text
+        assert "<script>alert" not in page and "<img src=x" not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+    answer = save(curator, "markup", s1_heading_en="bell\x07")
+    assert answer.status_code == 422 and 'id="problem-s1_heading_en"' in answer.text

@@ -196,8 +196,13 @@ def _json(document: dict[str, Any], accept: str | None) -> Response:
 def iiif_collection(
     services: ServicesDep, accept: Annotated[str | None, Header()] = None
 ) -> Response:
-    published = published_exhibitions(_store(services))
-    return _json(exhibitions_collection(published, services.settings.base_url), accept)
+    base = services.settings.base_url
+    presentable = [  # only those whose manifest exists: one whose items are all hidden is not
+        e
+        for e in published_exhibitions(_store(services))
+        if exhibition_manifest(e, shown_sections(services, e, Audience.public()), base)
+    ]
+    return _json(exhibitions_collection(presentable, base), accept)
 
 
 @router.get(
