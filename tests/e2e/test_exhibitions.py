@@ -183,6 +183,8 @@ def test_compose_publish_and_the_public_story_in_order(repo: Repo, app: Any) -> 
     assert move(archivist, "spring-papercuts", "published").status_code == 409  # not reviewed
     assert move(archivist, "spring-papercuts", "review").status_code == 303
     assert move(archivist, "spring-papercuts", "published").status_code == 403  # a curator's
+    listed = curator.get("/workspace/exhibitions").text
+    assert 'id="exhibitions-waiting"' in listed and 'data-status="review"' in listed
     assert public.get("/exhibitions/spring-papercuts").status_code == 404  # under review
     # Once submitted, the archivist can no longer change it; the curator can.
     assert save(archivist, "spring-papercuts", title_en="Changed").status_code == 403

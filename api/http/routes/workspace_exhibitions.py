@@ -109,8 +109,10 @@ def _list_page(
         }
         for e in staff_exhibitions(store, caller)
     ]
+    waiting = sum(1 for row in rows if row["status"] == "review")
     context = {
         "rows": rows,
+        "waiting": waiting if caller.has_role("curator") else 0,
         "csrf_token": csrf,
         "v": values,
         "problems": problems,
