@@ -451,3 +451,14 @@ def test_markup_is_shown_as_text_and_control_characters_are_named(repo: Repo, ap
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
     answer = save(curator, "markup", s1_heading_en="bell\x07")
     assert answer.status_code == 422 and 'id="problem-s1_heading_en"' in answer.text
+
+
+def test_too_many_entries_are_named_not_a_500(repo: Repo, app: Any) -> None:
+    curator = signed_in(app, "curator-a", lang="en")
+    assert create(curator, "crowded").status_code == 303
+    page = curator.get("/workspace/exhibitions/crowded")
+    many = {f"s1_e{j}_item": repo.ids["public-published"] for j in range(1, 52)}
+    answer = curator.post("/workspace/exhibitions/crowded", data={**form_of(page.text), **many})
+    assert answer.status_code == 422
+    assert 'id="problem-s1"' in answer.text
+    assert message("en", "exhibitions.problem.too_many") in entities.unescape(answer.text)
