@@ -3,6 +3,7 @@
 blobs/sha256/ab/cd/abcd…           file contents (originals and derivatives)
 records/<id>.json                  item records: written last, the commit point of an item
 collections/<slug>.json            collection descriptions
+exhibitions/<slug>.json            online exhibitions: sections of items, details and clips
 reports/<job-id>.json              ingest job reports
 jobs/<job-id>.json                 HTTP ingest jobs (`POST /api/ingest`): state, counts, report id
 keys/<key-id>.json                 API keys: the sha256 of the token and its metadata, not the token
@@ -34,6 +35,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 RECORDS_PREFIX = "records/"
 BLOBS_PREFIX = "blobs/sha256/"
 COLLECTIONS_PREFIX = "collections/"
+EXHIBITIONS_PREFIX = "exhibitions/"
 REPORTS_PREFIX = "reports/"
 JOBS_PREFIX = "jobs/"
 KEYS_PREFIX = "keys/"
@@ -154,6 +156,12 @@ def collection_key(slug: str) -> str:
     if not _SLUG.match(slug):
         raise InvalidInput(f"invalid collection slug {slug!r}")
     return f"{COLLECTIONS_PREFIX}{slug}.json"
+
+
+def exhibition_key(slug: str) -> str:
+    if not _SLUG.match(slug):
+        raise InvalidInput(f"invalid exhibition slug {slug!r}")
+    return f"{EXHIBITIONS_PREFIX}{slug}.json"
 
 
 def report_key(job_id: str) -> str:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         validate_authority,
         validate_collection,
         validate_comment,
+        validate_exhibition,
         validate_manifest_row,
         validate_record,
     )
@@ -49,6 +50,7 @@ __all__ = [
     "validate_authority",
     "validate_collection",
     "validate_comment",
+    "validate_exhibition",
     "validate_manifest_row",
     "validate_record",
 ]

@@ -74,7 +74,7 @@ def _read_json(name: str) -> Any:
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """`name` is 'record', 'manifest-row', 'collection', 'authority' or 'comment'."""
+    """`name` is 'record', 'manifest-row', 'collection', 'exhibition', 'authority' or 'comment'."""
     schema: dict[str, Any] = _read_json(f"{name}.schema.json")
     return schema
 
@@ -107,6 +107,11 @@ def validate_record(record: Mapping[str, Any]) -> None:
 def validate_collection(description: Mapping[str, Any]) -> None:
     """Raise SchemaError naming the first bad field of a collection description."""
     _validate("collection", description, f"collection {description.get('slug', '?')}")
+
+
+def validate_exhibition(exhibition: Mapping[str, Any]) -> None:
+    """Raise SchemaError naming the first bad field of an online exhibition."""
+    _validate("exhibition", exhibition, f"exhibition {exhibition.get('slug', '?')}")
 
 
 def validate_authority(authority: Mapping[str, Any]) -> None:

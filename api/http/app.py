@@ -19,6 +19,7 @@ from api.http.routes import (
     docs,
     edit,
     events,
+    exhibitions,
     feedback,
     files,
     health,
@@ -35,6 +36,7 @@ from api.http.routes import (
     share,
     workspace_admin,
     workspace_collections,
+    workspace_exhibitions,
     workspace_history,
     workspace_items,
     workspace_upload,
@@ -67,12 +69,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dates.router)  # how a written date is read (the edit form asks as you type)
     app.include_router(feedback.router)  # visitors' comments and ratings, and their moderation
     app.include_router(contribute.router)  # public contributions, and the curators' answer
+    app.include_router(exhibitions.router)  # online exhibitions: story pages, IIIF, JSON
     workspace = (
         account,
         workspace_items,
         workspace_history,
         workspace_upload,
         workspace_collections,
+        workspace_exhibitions,
     )
     app.include_router(authorities.router)  # /projects/{id}, /bearers/{id}
     for module in workspace:  # the staff workspace

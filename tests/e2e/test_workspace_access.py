@@ -25,6 +25,7 @@ from api.http.app import create_app
 from api.operations.callers import Caller
 from api.operations.jobs import Job, JobStore, new_job_id
 from repository import now_iso
+from repository.exhibitions import ExhibitionStore
 from repository.users import UserStore
 from tests.e2e.governance_support import INST_A, INST_B, LEVELS, Repo, governed_repository
 from tests.support.routes import every_route
@@ -50,6 +51,9 @@ ARCHIVIST_MAY_GET = {
     "/workspace/items/{item_id}/history",  # read-only, as GET /api/items/{id}/versions is
     "/workspace/collections",  # read-only for an archivist
     "/workspace/collections/{slug}",
+    "/workspace/exhibitions",  # archivists compose exhibitions and submit them for review
+    "/workspace/exhibitions/{slug}",
+    "/workspace/exhibitions/{slug}/preview",
 }
 """Pages an archivist of A may open (their own institution's); every other page is for curators
 or admins. A new page lands in one list or the other by a decision, not by default."""
@@ -90,6 +94,10 @@ def values(repo: Repo) -> dict[str, str]:
         state="done",
     )
     JobStore(repo.services.store).save(job)
+    exhibition = {"slug": "museum-a-items", "institution": INST_A, "status": "draft"}
+    ExhibitionStore(repo.services.store).save(
+        {**exhibition, "title": {"zh": "甲馆展览"}, "sections": []}, create=True
+    )
     return {
         "item_id": repo.ids["public-draft"],  # A's staff see it; the public and B do not
         "job_id": job.id,

@@ -255,6 +255,9 @@ def _add_captions(urls: Urls, record: Mapping[str, Any], canvases: list[dict[str
             }
         )
     canvas["annotations"] = [{"id": page_id, "type": "AnnotationPage", "items": items}]
+def item_canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """An item's canvases (an exhibition's manifest takes its entries' canvases from here)."""
+    return _canvases(urls, record)
 
 
 def manifest(
