@@ -21,6 +21,7 @@ for a point of the record's own.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,6 +109,14 @@ def map_place(region: Mapping[str, Any] | None) -> MapPlace | None:
     if found is None:
         return None
     return MapPlace(found[0], found[1], found[2], found[0])
+
+
+_KEY = re.compile(r"[0-9]{6}|@-?[0-9]{1,2}\.[0-9]{2},-?[0-9]{1,3}\.[0-9]{2}")
+
+
+def is_place_key(text: str) -> bool:
+    """Whether `text` is written as a place key: six digits, or "@lat,lon" with two decimals."""
+    return _KEY.fullmatch(text) is not None
 
 
 def parse_key(key: str) -> MapPlace | None:

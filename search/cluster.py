@@ -64,6 +64,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (
     "decade",
     "project",
     "bearer",
+    "place",
     "modified",
     "title_sort",
 )

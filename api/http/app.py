@@ -26,6 +26,7 @@ from api.http.routes import (
     insights,
     items,
     jobs,
+    maps,
     oai,
     pages,
     resumable,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(dates.router)  # how a written date is read (the edit form asks as you type)
     app.include_router(feedback.router)  # visitors' comments and ratings, and their moderation
+    app.include_router(maps.router)  # /map and /api/map: items by place (docs/map.md)
     workspace = (
         account,
         workspace_items,
