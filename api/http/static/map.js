@@ -42,7 +42,11 @@
       for (const feature of outlines.features) {
         const icon = L.divIcon({ className: "map-label", html: "", iconSize: null });
         const label = L.marker(feature.properties.label, { icon, interactive: false, keyboard: false });
-        label.on("add", () => { label.getElement().textContent = feature.properties.name; });
+        label.on("add", () => {
+          const name = document.createElement("span");
+          name.textContent = feature.properties.name;
+          label.getElement().replaceChildren(name);
+        });
         labels.addLayer(label);
       }
       labels.addTo(map);
