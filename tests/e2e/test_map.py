@@ -154,3 +154,18 @@ def test_the_catalogue_links_to_the_map_and_takes_a_place(site: tuple[TestClient
     placed = client.get("/?place=130726", headers={"accept": "text/html"}).text
     assert "河北省张家口市蔚县" in placed  # the chip names the place
     assert "条目 map-3" in placed and "条目 map-4" not in placed
+
+
+def test_a_sensitive_places_coordinates_stay_with_its_institution(
+    site: tuple[TestClient, str],
+) -> None:
+    client, token = site
+    public = client.get("/api/items/map-3").json()["region"]
+    assert public == {"name": "黄家", "code": "130726", "sensitive": True}
+    own = client.get("/api/items/map-3", headers={"Authorization": f"Bearer {token}"}).json()
+    assert (own["region"]["lat"], own["region"]["lon"]) == (HOME["lat"], HOME["lon"])
+    turtle = client.get("/api/items/map-3", headers={"Accept": "text/turtle"}).text
+    assert "schema:latitude" not in turtle and "schema:longitude" not in turtle
+    assert "130726" in turtle  # the county stays
+    other = client.get("/api/items/map-4", headers={"Accept": "text/turtle"}).text
+    assert "schema:latitude" in other  # a place not marked sensitive keeps its coordinates
