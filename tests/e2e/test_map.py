@@ -5,6 +5,7 @@ parameters a 422 naming the parameter, never a 500."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,8 +15,11 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.settings import Settings
 from repository.apikeys import KeyStore
+from repository.users import UserStore
 from schemas.places import gazetteer
 from tests.conformance.conftest import make_record
+from tests.e2e.test_workspace_items import edit_form
+from tests.e2e.workspace_support import PASSWORD, signed_in
 
 MUSEUM = "weixian-museum"
 HOME = {"lat": 39.91234, "lon": 114.71234}  # a bearer's home: must never be sent
@@ -169,3 +173,44 @@ def test_a_sensitive_places_coordinates_stay_with_its_institution(
     assert "130726" in turtle  # the county stays
     other = client.get("/api/items/map-4", headers={"Accept": "text/turtle"}).text
     assert "schema:latitude" in other  # a place not marked sensitive keeps its coordinates
+
+
+def test_a_curator_marks_a_place_sensitive_in_the_edit_form(
+    site: tuple[TestClient, str],
+) -> None:
+    client, token = site
+    app: Any = client.app
+    services = app.state.services
+    record = make_record(
+        "map-9", "weixian", {"zh": "宝塔区的老艺人"}, institution=MUSEUM, status="draft",
+        region={"name": "宝塔区", "lat": 36.61234, "lon": 109.51234},
+    )  # fmt: skip
+    services.records.save(record)
+    services.index.index([record])
+    staff = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def place_of_item() -> set[str]:
+        body = client.get("/api/map?q=老艺人", headers=staff).json()
+        return {place["key"] for place in body["places"]}
+
+    assert place_of_item() == {"@36.61,109.51"}
+    UserStore(services.store).create("map-curator", MUSEUM, "curator", PASSWORD)
+    curator = signed_in(app, "map-curator")
+    page = curator.get("/workspace/items/map-9").text
+    assert re.search(r'id="region_sensitive"[^>]*value="on">', page)  # not checked yet
+    sent = curator.post(
+        "/workspace/items/map-9",
+        data={**edit_form(page), "region_sensitive": "on"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    region = services.records.get("map-9")["region"]
+    assert region["sensitive"] is True and region["lat"] == 36.61234  # kept, for the staff
+    assert place_of_item() == {"610602"}  # the county's centroid only
+    page = curator.get("/workspace/items/map-9").text
+    assert re.search(r'id="region_sensitive"[^>]*checked', page)
+    form = edit_form(page)
+    sent = curator.post("/workspace/items/map-9", data=form, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    assert "sensitive" not in services.records.get("map-9")["region"]
+    assert place_of_item() == {"@36.61,109.51"}
