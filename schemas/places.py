@@ -24,7 +24,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -48,9 +48,13 @@ class Gazetteer:
     by_name: dict[str, str]  # an unambiguous name or full name -> code
     source: str
     licence: str
+    full_names: dict[str, str] = field(default_factory=dict)  # code -> `full_name(code)`
 
     def full_name(self, code: str) -> str:
         """河北省张家口市蔚县: the names of the province, prefecture and county the code lies in."""
+        known = self.full_names.get(code)
+        if known is not None:
+            return known
         levels = (code[:2] + "0000", code[:4] + "00", code)
         names: list[str] = []
         for level in dict.fromkeys(levels):
@@ -76,14 +80,15 @@ def gazetteer() -> Gazetteer:
         code: (name, float(lat), float(lon)) for code, (name, lat, lon) in data["places"].items()
     }
     partial = Gazetteer(places, {}, data["source"], data["licence"])
+    full_names = {code: partial.full_name(code) for code in places}
     names: Counter[str] = Counter()
     codes: dict[str, str] = {}
     for code, (name, _, _) in places.items():
-        for written in {name, partial.full_name(code)} - PLACEHOLDERS:
+        for written in {name, full_names[code]} - PLACEHOLDERS:
             names[written] += 1
             codes[written] = code
     by_name = {name: codes[name] for name, n in names.items() if n == 1}
-    return Gazetteer(places, by_name, partial.source, partial.licence)
+    return Gazetteer(places, by_name, partial.source, partial.licence, full_names)
 
 
 def county_code(code: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from api.labels import labels_for
 from api.operations.searching import SearchParams, hit_item
@@ -82,25 +82,29 @@ def map_places(
             )
     counted = result.facets.get("place", [])
     base = [pair for pair in filter_pairs(params, era) if pair[0] != "place"]
+    prefix = "/?" + "".join(f"{part}&" for part in [urlencode(base)] if part) + "place="
+    known = gazetteer()
     places = []
     for value in counted[:MAX_PLACES]:
         place = parse_key(value.value)
         if place is None:  # a code the gazetteer has lost since the item was indexed
             continue
-        label = labels_for("place", value.value)[lang]
+        if place.code is not None:
+            label = known.full_name(place.code)
+        else:  # a point of the record's own: its region's name, else its coordinates
+            label = names.get(value.value) or labels_for("place", value.value)[lang]
         places.append(
             {
                 "key": value.value,
                 "lat": place.lat,
                 "lon": place.lon,
-                "label": label if place.code else names.get(value.value) or label,
+                "label": label,
                 "centroid": place.code is not None,  # a division's centroid, not its own point
                 "count": value.count,
                 "items": shown.get(value.value, []),
-                "search_url": "/?" + urlencode([*base, ("place", value.value)]),
+                "search_url": prefix + quote(value.value, safe=""),
             }
         )
-    known = gazetteer()
     return {
         "total": result.total,
         "placed": sum(place["count"] for place in places),
