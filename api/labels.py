@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from schemas import categories
+from schemas.places import gazetteer, parse_key
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -88,9 +89,26 @@ def labels_for(field: str, value: str) -> dict[str, str]:
         known = _category_labels().get(value)
     elif field == "decade" and value.lstrip("-").isdigit():
         known = {"zh": f"{value}年代", "en": f"{value}s"}
+    elif field == "place":
+        known = place_labels(value)
     else:
         known = _FIXED_LABELS.get(field, {}).get(value)
     return known or {"zh": value, "en": value}
+
+
+def place_labels(key: str) -> dict[str, str] | None:
+    """A map place's name: the gazetteer's full name of a code (河北省张家口市蔚县; it has no
+    English names), the coordinates of a point of the record's own; None for a bad key."""
+    place = parse_key(key)
+    if place is None:
+        return None
+    if place.code is not None:
+        name = gazetteer().full_name(place.code)
+        return {"zh": name, "en": name}
+    return {
+        "zh": f"北纬{place.lat:.2f}°，东经{place.lon:.2f}°",
+        "en": f"{place.lat:.2f}°N, {place.lon:.2f}°E",
+    }
 
 
 def label_for(field: str, value: Any, lang: str) -> str:

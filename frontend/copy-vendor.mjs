@@ -24,6 +24,24 @@ const packages = [
       ["LICENSE", "LICENSE.txt"],
     ],
   },
+  {
+    name: "leaflet",  // the map page (/map): province outlines shipped with the site, no tiles
+    files: [
+      ["dist/leaflet.js", "leaflet.js"],
+      ["dist/leaflet.css", "leaflet.css"],
+      ["dist/images", "images"],
+      ["LICENSE", "LICENSE.txt"],
+    ],
+  },
+  {
+    name: "leaflet.markercluster",  // the map page's clusters
+    files: [
+      ["dist/leaflet.markercluster.js", "leaflet.markercluster.js"],
+      ["dist/MarkerCluster.css", "MarkerCluster.css"],
+      ["dist/MarkerCluster.Default.css", "MarkerCluster.Default.css"],
+      ["MIT-LICENCE.txt", "LICENSE.txt"],
+    ],
+  },
 ];
 
 for (const { name, files } of packages) {

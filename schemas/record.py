@@ -55,6 +55,7 @@ class Region(TypedDict, total=False):
     code: str  # GB/T 2260
     lat: float
     lon: float
+    sensitive: bool  # maps show only the county (schemas/places.py)
 
 
 class Date(TypedDict, total=False):

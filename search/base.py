@@ -26,10 +26,13 @@ FACET_FIELDS: tuple[str, ...] = (
     "decade",
     "project",
     "bearer",
+    "place",
 )
 """Fields that can be filtered on and counted. `decade` is the start year of each decade the
 item's date range touches (1950 for the 1950s); `project` and `bearer` the ids of the authority
-records the item links to (docs/authorities.md)."""
+records the item links to (docs/authorities.md); `place` where the item goes on the map
+(`schemas.places.map_place`: a GB/T 2260 code for a centroid, "@lat,lon" for its own point; a
+sensitive place only its county), so the map's per-place counts obey visibility and filters."""
 
 Sort = Literal["relevance", "date", "-date", "title", "modified"]
 SORTS: tuple[str, ...] = get_args(Sort)

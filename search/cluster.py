@@ -66,6 +66,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (
     "decade",
     "project",
     "bearer",
+    "place",
     "modified",
     "datestamp",
     "title_sort",

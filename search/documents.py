@@ -9,7 +9,8 @@ What every backend must do with it (the conformance suite checks the observable 
 - Fields. Keywords: `id`, `collection`, `category`, `media_type`, `region`, `access`, `status`,
   `institution`, `embargo_until` (date or null), `decade` (list of ints, a facet of strings such as
   "1950"), `project` and `bearer` (lists: the ids of the authority records the item links to,
-  `authorities` in the record, per kind; sorted). Numbers: `year_min`, `year_max`, `date_sort` (=
+  `authorities` in the record, per kind; sorted), `place` (the map place's key or null,
+  `schemas.places.map_place`). Numbers: `year_min`, `year_max`, `date_sort` (=
   year_min). `modified` (ISO text), `datestamp` (`oai_datestamp`: what OAI-PMH lists are
   ordered and bounded by), `title_sort` (keyword). Text: `t_title`, `t_people`, `t_places`,
   `t_subjects`, `t_description`, `t_text`, whitespace-split, weighted by FIELD_BOOSTS. Stored only:
@@ -47,6 +48,7 @@ from typing import Any
 from schemas import category_by_code
 from schemas.dates import DateError, read_date
 from schemas.errors import InvalidInput
+from schemas.places import map_place
 from search.analysis import field_tokens, sort_key
 
 FIELD_BOOSTS: dict[str, float] = {
@@ -160,6 +162,7 @@ def summary_of(record: Mapping[str, Any]) -> dict[str, Any]:
         "category_label": _category_label(record.get("category")),
         "media_type": record["media_type"],
         "region": (record.get("region") or {}).get("name"),
+        "place": _place_key(record),
         "date": {"display": date.get("display") or date["edtf"], "earliest": low, "latest": high}
         if date
         else None,
@@ -228,6 +231,12 @@ def oai_datestamp(record: Mapping[str, Any]) -> str:
     return stamp
 
 
+def _place_key(record: Mapping[str, Any]) -> str | None:
+    """The map place's key (`schemas.places`): a code, or "@lat,lon"; None when off the map."""
+    place = map_place(record.get("region"))
+    return place.key if place else None
+
+
 def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
     low, high = year_range(record)
     region = record.get("region") or {}
@@ -254,6 +263,7 @@ def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
         "decade": decades(low, high),
         "project": linked(record, "project"),
         "bearer": linked(record, "bearer"),
+        "place": _place_key(record),
         "year_min": low,
         "year_max": high,
         "date_sort": low,

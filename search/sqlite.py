@@ -7,7 +7,8 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
   `tokenize='ascii'`: tokens are already normalised by `search.analysis` and made of letters and
   digits, and the ascii tokenizer splits on nothing but ASCII punctuation and space.
 - `c_g`  facet *combinations*: every distinct (collection, category, media type, region, access,
-  published?, institution, embargo date, first/last decade, linked projects, linked bearers)
+  published?, institution, embargo date, first/last decade, linked projects, linked bearers,
+  map place)
   tuple gets a small integer code and
   a live-document count `n`; visibility (`search.base.is_visible`) is decided per combination.
 - `k_g`  one narrow row per document (id, years, sort keys); `d_g` the summary and display
@@ -61,7 +62,7 @@ from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
 from search.understand import resolve_dates
 
-SCHEMA = 4
+SCHEMA = 5
 """Layout version. A file written with another layout is emptied on open (the index is derived
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
@@ -507,7 +508,7 @@ class SqliteIndex:
             return known
         columns = (
             "code, collection, category, media_type, region, access, published, institution,"
-            " embargo, dlo, dhi, project, bearer"
+            " embargo, dlo, dhi, project, bearer, place"
         )
         if missing is None:
             rows = conn.execute(f"SELECT {columns} FROM c_{gen}").fetchall()
@@ -532,6 +533,7 @@ class SqliteIndex:
                 hi,
                 projects,
                 bearers,
+                place,
             ) in rows:
                 if code in known:
                     continue
@@ -544,6 +546,7 @@ class SqliteIndex:
                     "decade": self._decade_values(lo, hi),
                     "project": self._many(projects),
                     "bearer": self._many(bearers),
+                    "place": self._one(place),
                 }
                 keys = {name: self._facet_keys(name, vs) for name, vs in values.items()}
                 item = {
@@ -885,6 +888,7 @@ def _combo_key(doc: dict[str, Any]) -> tuple[Any, ...]:
         decades[-1] if decades else None,
         _SEP.join(doc["project"]) or None,
         _SEP.join(doc["bearer"]) or None,
+        doc["place"],
     )
 
 
@@ -902,8 +906,8 @@ def _combo_code(
             )
         conn.execute(
             f"INSERT INTO c_{gen} (code, key, collection, category, media_type, region, access,"
-            f" published, institution, embargo, dlo, dhi, project, bearer, n)"
-            f" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
+            f" published, institution, embargo, dlo, dhi, project, bearer, place, n)"
+            f" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)",
             (code, key, *values),
         )
         codes[key] = code
@@ -1112,7 +1116,7 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
         f"CREATE TABLE IF NOT EXISTS c_{gen} (code INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL,"
         " collection TEXT, category TEXT, media_type TEXT, region TEXT, access TEXT,"
         " published INTEGER, institution TEXT, embargo TEXT, dlo INTEGER, dhi INTEGER,"
-        " project TEXT, bearer TEXT, n INTEGER NOT NULL)"
+        " project TEXT, bearer TEXT, place TEXT, n INTEGER NOT NULL)"
     )
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS t_{gen} (term TEXT NOT NULL, code INTEGER NOT NULL,"

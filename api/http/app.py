@@ -28,6 +28,7 @@ from api.http.routes import (
     insights,
     items,
     jobs,
+    maps,
     oai,
     pages,
     resumable,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback.router)  # visitors' comments and ratings, and their moderation
     app.include_router(contribute.router)  # public contributions, and the curators' answer
     app.include_router(exhibitions.router)  # online exhibitions: story pages, IIIF, JSON
+    app.include_router(maps.router)  # /map and /api/map: items by place (docs/map.md)
     workspace = (
         account,
         workspace_items,

@@ -11,6 +11,7 @@ from api.operations.authorities import AuthorityNames
 from api.operations.searching import Names, SearchParams
 from schemas import eras
 from schemas.errors import InvalidInput
+from schemas.places import is_place_key
 from search.base import FACET_FIELDS, MAX_PAGE, MAX_PAGE_SIZE, YEARS, Sort, YearSpan
 
 
@@ -46,6 +47,9 @@ def search_params(
     decade: Annotated[list[str] | None, _many("Start year of a decade (1950)")] = None,
     project: Annotated[list[str] | None, _many("Linked ICH project id (project-vii-16)")] = None,
     bearer: Annotated[list[str] | None, _many("Linked bearer id (bearer-…)")] = None,
+    place: Annotated[
+        list[str] | None, _many("Map place: a GB/T 2260 code (130726) or @lat,lon (@36.12,109.30)")
+    ] = None,
     era: Annotated[
         str | None, Query(description="A period code from schemas/vocabularies/eras.json (qing)")
     ] = None,
@@ -73,6 +77,7 @@ def search_params(
         "decade": decade,
         "project": project,
         "bearer": bearer,
+        "place": _places(place),
     }
     filters = {
         field: tuple(dict.fromkeys(v for v in values if v))
@@ -90,6 +95,17 @@ def search_params(
         facets=_facet_names(facets),
         periods=period_of(era),
     )
+
+
+def _places(values: list[str] | None) -> list[str] | None:
+    """Map place keys (`schemas.places`), checked so that a typo is a 422, not an empty map."""
+    for value in values or []:
+        if value and not is_place_key(value):
+            raise InvalidInput(
+                f"query parameter 'place': {value[:40]!r} is not a place; write a six-digit "
+                "GB/T 2260 code (130726) or @latitude,longitude with two decimals (@36.12,109.30)"
+            )
+    return values
 
 
 def authority_names(request: Request) -> Names:

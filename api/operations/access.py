@@ -67,11 +67,24 @@ def sees_location(record: Mapping[str, Any], audience: Audience) -> bool:
 def view_for(
     record: Mapping[str, Any], audience: Audience, current: Mapping[str, Any] | None = None
 ) -> Mapping[str, Any]:
-    """The record as `audience` may read it: without `technical.gps` unless `sees_location`.
-    For an earlier version, `current` (today's record) decides: the choice is the curator's now."""
+    """The record as `audience` may read it: without `technical.gps` unless `sees_location`,
+    and without a sensitive place's lat/lon (`region.sensitive`: docs/map.md) outside its
+    institution. For an earlier version, `current` (today's record) decides: the choice is the
+    curator's now."""
     decides = record if current is None else current
-    if sees_location(decides, audience) or "gps" not in (record.get("technical") or {}):
+    hide_gps = not sees_location(decides, audience) and "gps" in (record.get("technical") or {})
+    region = record.get("region") or {}
+    hide_place = (
+        region.get("sensitive") is True
+        and ("lat" in region or "lon" in region)
+        and not (audience.everyone or audience.institution == decides.get("institution"))
+    )
+    if not hide_gps and not hide_place:
         return record
     view = copy.deepcopy(dict(record))
-    del view["technical"]["gps"]
+    if hide_gps:
+        del view["technical"]["gps"]
+    if hide_place:
+        view["region"].pop("lat", None)
+        view["region"].pop("lon", None)
     return view

@@ -313,7 +313,7 @@ class _Mapper:
             ("lat", WGS84.lat, SDO.latitude),
             ("lon", WGS84.long, SDO.longitude),
         ):
-            if key in region:
+            if key in region and region.get("sensitive") is not True:  # docs/map.md
                 self.add(place, predicate, Literal(float(region[key]), datatype=XSD.double))
                 self.add(place, schema_predicate, Literal(float(region[key]), datatype=XSD.double))
 

@@ -28,6 +28,7 @@ from api.operations.authorities import names_of
 from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
+from api.operations.map_places import filter_pairs
 from api.operations.searching import Names, SearchParams, facet_labels, hit_time, run_search
 from api.present import file_url, paged_originals
 from api.services import Services
@@ -40,6 +41,8 @@ log = logging.getLogger("heritage.pages")
 
 PAGE_FILTERS = ("category", "media_type", "region", "collection", "decade", "project", "bearer")
 """Facets the public page offers, in display order (`access` means nothing to the public)."""
+HIDDEN_FILTERS = ("place",)
+"""Filters the page takes but offers no facet for: `place`, a map place (links from /map)."""
 SORTS: tuple[Sort, ...] = ("relevance", "-date", "date", "title")
 PAGE_SIZES = (24, 48, 96)
 MAX_QUERY_CHARS = 500
@@ -97,7 +100,7 @@ def catalogue_query(pairs: list[tuple[str, str]]) -> CatalogueQuery:
         notices.append("notice.query_truncated")
     filters = {
         name: tuple(dict.fromkeys(v for v in values.get(name, []) if v))
-        for name in PAGE_FILTERS
+        for name in (*PAGE_FILTERS, *HIDDEN_FILTERS)
         if any(values.get(name, []))
     }
     era_code = first("era") or None
@@ -160,6 +163,12 @@ def _links(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
+def map_link(query: CatalogueQuery) -> str:
+    """/map with the search's words, filters and era or years: the same items, on the map."""
+    pairs = filter_pairs(query.params, query.era if query.params.periods else None)
+    return f"/map?{urlencode(pairs)}" if pairs else "/map"
+
+
 def _page_numbers(page: int, pages: int) -> list[int | None]:
     """1 … 4 5 [6] 7 8 … 20: None marks a gap."""
     wanted = {1, pages, *range(page - 2, page + 3)}
@@ -213,11 +222,17 @@ def _facet_groups(
     return groups
 
 
-def _chips(query: CatalogueQuery, groups: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _chips(
+    query: CatalogueQuery, groups: list[dict[str, Any]], lang: str
+) -> list[dict[str, str]]:
     """The chosen filters as removable chips, in the visitor's language."""
     labels = {(g["name"], v["value"]): v["label"] for g in groups for v in g["values"]}
     return [
-        {"name": name, "value": value, "label": labels.get((name, value), value)}
+        {
+            "name": name,
+            "value": value,
+            "label": labels.get((name, value)) or labels_for(name, value)[lang],
+        }
         for name, chosen in query.params.filters.items()
         for value in chosen
     ]
@@ -248,7 +263,10 @@ def _config(lang: str, titles: dict[str, dict[str, str]]) -> dict[str, Any]:
         "lang": lang,
         "messages": {k: message(lang, k) for k in keys},
         "siteName": message(lang, "site.name"),
-        "facetNames": {name: message(lang, f"facet.{name}") for name in (*PAGE_FILTERS, "time")},
+        "facetNames": {
+            name: message(lang, f"facet.{name}")
+            for name in (*PAGE_FILTERS, *HIDDEN_FILTERS, "time")
+        },
         "mediaTypes": {
             v: labels_for("media_type", v)[lang]
             for v in ("image", "video", "audio", "document", "text", "mixed")
@@ -256,6 +274,7 @@ def _config(lang: str, titles: dict[str, dict[str, str]]) -> dict[str, Any]:
         "collections": {slug: t[lang] for slug, t in titles.items()},
         "eras": {e.code: [e.start, e.end] for e in eras()},
         "filters": list(PAGE_FILTERS),
+        "hiddenFilters": list(HIDDEN_FILTERS),
         "sorts": list(SORTS),
         "pageSizes": list(PAGE_SIZES),
         "facetShown": FACET_SHOWN,
@@ -296,7 +315,8 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
         "result": result,
         "failure": failure,
         "groups": groups,
-        "chips": _chips(query, groups),
+        "chips": _chips(query, groups, lang),
+        "map_link": map_link(query),
         "pages": pages,
         "page_numbers": _page_numbers(min(query.params.page, pages), pages),
         "eras": eras(),

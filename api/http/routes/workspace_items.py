@@ -180,6 +180,8 @@ def _values(record: Mapping[str, Any]) -> dict[str, Any]:
         "description_en": description.get("en", ""),
         "category": record.get("category", ""),
         "region": record.get("region", {}).get("name", ""),
+        # a checkbox: "on" or "" (the map shows a sensitive place only at its county)
+        "region_sensitive": "on" if record.get("region", {}).get("sensitive") else "",
         "date": date.get("display") or date.get("edtf", ""),
         "people": [(p["name"], p["role"]) for p in record.get("people", [])],
         "subjects": "\n".join(record.get("subjects", [])),
@@ -216,7 +218,9 @@ def _patch(values: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, An
             "description", {"zh": values["description_zh"], "en": values["description_en"]}
         ),
         "category": values["category"] or None,
-        "region": {"name": values["region"]} if values["region"] else None,
+        "region": {"name": values["region"], "sensitive": bool(values["region_sensitive"]) or None}
+        if values["region"]
+        else None,
         "people": [{**known.get(n, {}), "name": n, "role": r} for n, r in values["people"]] or None,
         "subjects": [s.strip() for s in values["subjects"].splitlines() if s.strip()] or None,
         "rights": merged("rights", {"license": values["license"], "holder": values["holder"]}),

@@ -28,6 +28,8 @@
   const timeForm = $("time-form");
   const sortForm = $("sort-form");
 
+  // the filters the page offers a facet for, then those it only carries (a map place)
+  const allFilters = [...config.filters, ...(config.hiddenFilters || [])];
   const TYPE_DELAY = 280;      // ms of quiet before a keystroke searches
   const SETTLE_DELAY = 1500;   // ms of quiet before a typed search counts as "settled"
   const SLOW_AFTER = 300;      // ms before the busy indicator shows
@@ -38,7 +40,7 @@
   function stateFrom(search) {
     const params = new URLSearchParams(search);
     const filters = {};
-    for (const name of config.filters) {
+    for (const name of allFilters) {
       const values = params.getAll(name).filter(Boolean);
       if (values.length) filters[name] = [...new Set(values)];
     }
@@ -60,7 +62,7 @@
     const s = Object.assign({}, state, overrides);
     const params = new URLSearchParams();
     if (s.q) params.append("q", s.q);
-    for (const name of config.filters) {
+    for (const name of allFilters) {
       for (const value of s.filters[name] || []) params.append(name, value);
     }
     if (s.era) params.append("era", s.era);
@@ -237,7 +239,7 @@
       for (const v of facetValues(state, data, name)) labels[`${name}\u0000${v.value}`] = v.label;
     }
     const items = [];
-    for (const name of config.filters) {
+    for (const name of allFilters) {
       for (const value of state.filters[name] || []) {
         items.push(chip(pageUrl(state, toggled(state, name, value)), config.facetNames[name],
           labels[`${name}\u0000${value}`] || value));
@@ -257,6 +259,11 @@
     chips.replaceChildren(...items);
     chips.hidden = !items.length;
     filtersClear.hidden = !items.length;
+    const mapLink = document.getElementById("map-link");  // the same search, on the map
+    if (mapLink) {
+      const query = new URLSearchParams(pageQuery(state, { sort: "relevance", size: config.pageSizes[0], page: 1 }));
+      mapLink.href = query.toString() ? `/map?${query}` : "/map";
+    }
     filtersClear.querySelector("a").href = pageUrl({ q: state.q, filters: {}, era: "", yearFrom: "", yearTo: "", sort: state.sort, size: state.size, page: 1 });
   }
 
