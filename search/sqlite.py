@@ -41,14 +41,20 @@ from typing import Any
 from search.analysis import AllOf, AnyOf, Node, Phrase, QueryPlan, analyze_query
 from search.base import (
     FACET_FIELDS,
+    RELATED_REASONS,
     Audience,
     FacetValue,
     Hit,
+    RelatedItem,
+    RelatedReason,
     SearchQuery,
     SearchResult,
     YearSpan,
     check_query,
+    check_related_limit,
     is_visible,
+    related_reason,
+    related_terms,
     year_spans,
 )
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
@@ -450,6 +456,65 @@ class SqliteIndex:
         return SearchResult(
             counts.total, hits, facets, query.page, query.size, understood, ranked_window=window
         )
+
+    def related(
+        self, record: Mapping[str, Any], audience: Audience, limit: int = 8
+    ) -> list[RelatedItem]:
+        """See `SearchIndex.related`. The combinations decide visibility and the first three
+        reasons (bearer, project, place are part of each); one page query per reason, then an
+        FTS query any of the title/subject words in titles or subjects, ranked by bm25()."""
+        check_related_limit(limit)
+        today = date.today().isoformat()
+        with self._read() as (conn, gen, _):
+            terms = related_terms(record, _tracked_terms(conn, gen))
+            combos = self._reader_combos(conn, gen)
+            verdicts: dict[int, bool] = {}
+            visible: list[int] = []
+            by_reason: dict[str, list[int]] = {}
+            for code, combo in combos.items():
+                seen = verdicts.get(combo.visibility)
+                if seen is None:
+                    seen = verdicts[combo.visibility] = is_visible(combo.item, audience, today)
+                if not seen:
+                    continue
+                visible.append(code)
+                values = combo.values
+                doc = {
+                    "bearer": values["bearer"],
+                    "project": values["project"],
+                    "region": values["region"][0] if values["region"] else None,
+                }
+                by_reason.setdefault(related_reason(doc, terms), []).append(code)
+            chosen: list[tuple[int, RelatedReason]] = []
+            for reason in RELATED_REASONS[:-1]:
+                codes = by_reason.get(reason)
+                if codes and len(chosen) < limit:
+                    rows = conn.execute(
+                        f"SELECT rowid FROM k_{gen} WHERE (rowid & {CODE_MASK}) IN"
+                        " (SELECT value FROM json_each(?)) AND id != ? ORDER BY id LIMIT ?",
+                        (json.dumps(codes), terms.id, limit - len(chosen)),
+                    )
+                    chosen += [(rowid, reason) for (rowid,) in rows]
+            if len(chosen) < limit and terms.words and visible:
+                words = " OR ".join(f'"{word}"' for word in terms.words)
+                weights = ", ".join(str(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
+                rows = conn.execute(
+                    f"SELECT f.rowid FROM f_{gen} f JOIN k_{gen} k ON k.rowid = f.rowid"
+                    f" WHERE f_{gen} MATCH ? AND (f.rowid & {CODE_MASK}) IN"
+                    " (SELECT value FROM json_each(?)) AND k.id != ?"
+                    " AND f.rowid NOT IN (SELECT value FROM json_each(?))"
+                    f" ORDER BY bm25(f_{gen}, {weights}), k.id LIMIT ?",
+                    (
+                        f"{{t_title t_subjects}} : ({words})",
+                        json.dumps(by_reason.get(RELATED_REASONS[-1], [])),
+                        terms.id,
+                        json.dumps([rowid for rowid, _ in chosen]),
+                        limit - len(chosen),
+                    ),
+                )
+                chosen += [(rowid, "similar_text") for (rowid,) in rows]
+            stored = _stored(conn, gen, [rowid for rowid, _ in chosen])
+        return [RelatedItem(stored[r][0]["id"], reason, stored[r][0]) for r, reason in chosen]
 
     def _reader_combos(
         self, conn: sqlite3.Connection, gen: int, codes: Iterable[int] | None = None
