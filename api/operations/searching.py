@@ -12,6 +12,7 @@ from api.present import category_fields, file_url
 from search.base import (
     Audience,
     Hit,
+    RelatedItem,
     SearchIndex,
     SearchQuery,
     Sort,
@@ -74,6 +75,29 @@ def hit_item(hit: Hit, lang: str) -> dict[str, Any]:
     }
 
 
+RELATED_ON_PAGE = 8
+"""Related items an item page shows (the API takes up to `search.base.MAX_RELATED`)."""
+
+
+def related_item(item: RelatedItem, lang: str) -> dict[str, Any]:
+    """One related item for display: as a search hit (`hit_item`) plus its `reason`."""
+    shown = hit_item(Hit(item.id, 0.0, item.summary), lang)
+    for key in ("score", "highlights", "hit_page", "hit_page_url"):
+        shown.pop(key)
+    return shown | {"reason": item.reason, "highlights": {}}
+
+
+def related_items(
+    index: SearchIndex,
+    record: Mapping[str, Any],
+    audience: Audience,
+    lang: str,
+    limit: int = RELATED_ON_PAGE,
+) -> list[dict[str, Any]]:
+    """Items related to `record` that `audience` may see, for a page or the API, best first."""
+    return [related_item(item, lang) for item in index.related(record, audience, limit)]
+
+
 AUTHORITY_FACETS = ("project", "bearer")
 """Facets whose values are authority ids, labelled with the authority's names."""
 Names = Callable[[str], Mapping[str, str] | None]
@@ -112,16 +136,20 @@ def run_search(
         for name, values in result.facets.items()
     }
     understood = result.understood
-    dates = [] if understood is None else [
-        {
-            "label": found.label,
-            "year_from": found.year_from,
-            "year_to": found.year_to,
-            "era": found.era,
-            "without": understood.without(found),  # the query with this date removed
-        }
-        for found in understood.dates
-    ]
+    dates = (
+        []
+        if understood is None
+        else [
+            {
+                "label": found.label,
+                "year_from": found.year_from,
+                "year_to": found.year_to,
+                "era": found.era,
+                "without": understood.without(found),  # the query with this date removed
+            }
+            for found in understood.dates
+        ]
+    )
     return {
         "total": result.total,
         "items": [hit_item(hit, lang) for hit in result.hits],

@@ -28,11 +28,18 @@ from api.operations.authorities import names_of
 from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
-from api.operations.searching import Names, SearchParams, facet_labels, run_search
+from api.operations.searching import (
+    Names,
+    SearchParams,
+    facet_labels,
+    related_items,
+    run_search,
+)
 from api.present import file_url, paged_originals
 from api.services import Services
 from repository.authorities import AuthorityStore, DamagedAuthority
 from schemas import eras
+from schemas.errors import Unavailable
 from search.base import YEARS, Audience, Sort, YearSpan
 
 router = APIRouter(include_in_schema=False)
@@ -120,7 +127,8 @@ def catalogue_query(pairs: list[tuple[str, str]]) -> CatalogueQuery:
         page=min(max(page, 1), MAX_PAGE),
         size=size if size in PAGE_SIZES else PAGE_SIZES[0],
         facets=PAGE_FILTERS,
-        periods=() if era is None or year_from is not None or year_to is not None
+        periods=()
+        if era is None or year_from is not None or year_to is not None
         else (YearSpan(era.start, era.end, era=True),),
     )
     return CatalogueQuery(params, era.code if era else None, notices)
@@ -575,8 +583,21 @@ def _neighbour(
     return images[index] if 0 <= index < len(images) else None
 
 
+def _related(
+    services: Services, record: Mapping[str, Any], audience: Audience, lang: str
+) -> list[dict[str, Any]]:
+    """The item's related items; none while the index cannot answer (the item still shows)."""
+    try:
+        return related_items(services.index, record, audience, lang)
+    except Unavailable as error:
+        log.warning("related items of %s not shown: %s", record["id"], error)
+        return []
+
+
 @router.get("/items/{item_id}")
-def item_page(request: Request, record: VisibleRecord, services: ServicesDep) -> Response:
+def item_page(
+    request: Request, record: VisibleRecord, services: ServicesDep, audience: AudienceDep
+) -> Response:
     lang = choose_language(request)
     item_id = record["id"]
     other = "en" if lang == "zh" else "zh"
@@ -615,6 +636,7 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         "people": _people(record, lang),
         "authorities": _authorities(record, services, lang),
         "rights": _rights(record, lang),
+        "related": _related(services, record, audience, lang),
         "events": _events(record, lang),
         "images": images,
         "paged": bool(pages),
