@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from api.labels import text_in
+from api.present import authority_path
 from repository.audit import Actor, AuditLog
 from repository.authorities import AuthorityStore, DamagedAuthority, fold_han, pinyin_words
 from repository.store import ObjectStore
@@ -411,3 +413,88 @@ class AuthorityNames:
 def names_of(authority: Mapping[str, Any]) -> dict[str, str]:
     """Its names by language ({"zh": …, "en": …}), for `api.labels.text_in`."""
     return {lang: str(name) for lang, name in authority["names"].items()}
+
+
+MAX_AUTHORITY_CARDS = 6
+"""Project and bearer cards shown above a search's results, at most."""
+_QUERY_WORDS = 4  # besides the whole query, each of its first words is tried as a name
+_QUERY_CHARS = 100  # a name is shorter than this; longer text is no name
+
+
+class AuthorityFinder:
+    """The projects and bearers a search box names, for the cards above the results.
+
+    Names are matched by `AuthorityStore.find_by_name` — the same rule manifests are linked by
+    (简繁, pinyin with or without tones, ids, list numbers) — not by the search index, which holds
+    items only: so the cards are the same on every backend. The store's name index is built on
+    first use (one read per authority) and rebuilt after `ttl` seconds, or at once after
+    `forget()` (this process made an authority)."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        *,
+        ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store, self._ttl, self._clock = store, ttl, clock
+        self._authorities: AuthorityStore | None = None
+        self._made = 0.0
+        self._lock = threading.Lock()
+
+    def _current(self) -> AuthorityStore:
+        now = self._clock()
+        with self._lock:
+            if self._authorities is None or now - self._made >= self._ttl:
+                self._authorities, self._made = AuthorityStore(self._store), now
+            return self._authorities
+
+    def forget(self) -> None:
+        with self._lock:
+            self._authorities = None
+
+    def find(self, q: str) -> list[Authority]:
+        """The project and bearer authorities `q` (or one of its first words) names, up to
+        MAX_AUTHORITY_CARDS, those named by the whole query first."""
+        text = q.strip()
+        if not text or len(text) > _QUERY_CHARS:
+            return []
+        words = text.split()
+        names = [text, *(words[:_QUERY_WORDS] if len(words) > 1 else [])]
+        authorities = self._current()
+        found: dict[str, Authority] = {}
+        for name in names:
+            for match in authorities.find_by_name(name):
+                if match.kind not in LINKED_KINDS or match.id in found:
+                    continue
+                if len(found) >= MAX_AUTHORITY_CARDS:
+                    return list(found.values())
+                try:
+                    authority = authorities.get(match.id)
+                except DamagedAuthority:
+                    continue
+                if authority is not None:
+                    found[match.id] = authority
+        return list(found.values())
+
+
+LINKED_KINDS = ("project", "bearer")
+"""Authority kinds items link to that have pages (`/projects/{id}`, `/bearers/{id}`)."""
+
+
+def authority_card(authority: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """What a card (and the search JSON's `authorities`) shows of an authority."""
+    names = names_of(authority)
+    name = text_in(names, lang) or authority["names"]["zh"]
+    other = [value for value in names.values() if value != name]
+    return {
+        "id": authority["id"],
+        "kind": authority["kind"],
+        "name": name,
+        "other_name": other[0] if other else None,
+        "names": names,
+        "level": authority.get("level"),
+        "list_number": authority.get("list_number"),
+        "region": (authority.get("region") or {}).get("name"),
+        "url": authority_path(authority["kind"], authority["id"]),
+    }

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.i18n import choose_language, message, render
 from api.http.routes.feedback import item_feedback
-from api.http.searching import authority_names
+from api.http.searching import authority_cards, authority_names
 from api.http.sessions import PRIVATE, set_session
 from api.labels import label_for, labels_for, text_in
 from api.operations.authorities import names_of
@@ -296,11 +296,14 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
     if failure is None and query.is_search and query.params.page == 1:
         record_search(request.app.state, query.params, result, audience, channel="page")
     groups = _facet_groups(result, query, titles, lang, authority_names(request))
+    named = query.params.q and query.params.page == 1 and not failure
+    authorities = authority_cards(request, query.params.q, lang) if named else []
     pages = max(1, math.ceil(result["total"] / query.params.size))
     context = {
         "q": query.params.q,
         "query": query,
         "result": result,
+        "authorities": authorities,
         "failure": failure,
         "groups": groups,
         "chips": _chips(query, groups),
