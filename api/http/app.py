@@ -33,6 +33,7 @@ from api.http.routes import (
     search,
     share,
     workspace_admin,
+    workspace_authorities,
     workspace_collections,
     workspace_history,
     workspace_items,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspace_history,
         workspace_upload,
         workspace_collections,
+        workspace_authorities,
     )
     app.include_router(authorities.router)  # /projects/{id}, /bearers/{id}
     for module in workspace:  # the staff workspace

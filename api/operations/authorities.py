@@ -35,9 +35,18 @@ from pathlib import Path
 from typing import Any
 
 from api.labels import text_in
+from api.operations.callers import Caller
 from api.present import authority_path
+from repository import make_event
 from repository.audit import Actor, AuditLog
-from repository.authorities import AuthorityStore, DamagedAuthority, fold_han, pinyin_words
+from repository.authorities import (
+    AuthorityStore,
+    DamagedAuthority,
+    Match,
+    fold_han,
+    has_han,
+    pinyin_words,
+)
 from repository.store import ObjectStore
 from schemas import categories, ich_projects, resolve_category
 from schemas.authority import (
@@ -50,7 +59,7 @@ from schemas.authority import (
     slug,
 )
 from schemas.dates import record_date
-from schemas.errors import InvalidInput
+from schemas.errors import Conflict, InvalidInput
 
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     "national": ("national", "国家级", "國家級"),
@@ -498,3 +507,112 @@ def authority_card(authority: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "region": (authority.get("region") or {}).get("name"),
         "url": authority_path(authority["kind"], authority["id"]),
     }
+
+
+# ---------------------------------------------------------------------------- the workspace
+
+NEW_FIELDS = ("kind", "zh", "en", "pinyin", "level", "birth", "region")
+"""What the workspace's "new authority" form asks (the rest: `heritage authorities import`)."""
+MAX_NAME = 200
+
+
+class NewAuthorityError(InvalidInput):
+    """The new-authority form's values cannot make one: `problems` are (field, code) pairs, a
+    code the page says in the person's language (`authorities.problem.<code>`)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{name}: {code}" for name, code in problems))
+        self.problems = problems
+
+
+class AuthorityExists(Conflict):
+    """The new authority's name names one of its kind already: link that one, not a duplicate."""
+
+    def __init__(self, kind: str, name: str, matches: list[str]):
+        super().__init__(
+            f"a {kind} authority named {name!r} exists already: {', '.join(matches)}; "
+            "link that one instead of making a duplicate"
+        )
+        self.kind, self.name, self.matches = kind, name, matches
+
+
+def create_authority(
+    store: ObjectStore, values: Mapping[str, str], actor: Actor, *, client: str | None = None
+) -> dict[str, Any]:
+    """A new project or bearer from the workspace form, made as an import row is (the same id
+    rule, checks and audit), and never a second one of a name: `AuthorityExists` names the one
+    the name (or its English name) already finds, in any script or pinyin."""
+    given = {name: str(values.get(name) or "").strip() for name in NEW_FIELDS}
+    problems: list[tuple[str, str]] = []
+    if given["kind"] not in LINKED_KINDS:
+        problems.append(("kind", "kind"))
+    if not given["zh"]:
+        problems.append(("zh", "name_missing"))
+    elif not has_han(given["zh"]):
+        problems.append(("zh", "name_not_chinese"))
+    for name in NEW_FIELDS:
+        if len(given[name]) > MAX_NAME:
+            problems.append((name, "too_long"))
+    if given["level"] and given["level"] not in LEVEL_WORDS:
+        problems.append(("level", "level"))
+    if problems:
+        raise NewAuthorityError(problems)
+    authorities = AuthorityStore(store)
+    kind = given["kind"]
+    born = None
+    if kind == "bearer" and given["birth"]:
+        try:
+            born = record_date(given["birth"]).get("earliest")
+        except ValueError:
+            raise NewAuthorityError([("birth", "birth")]) from None
+    for name in (given["zh"], given["en"]):
+        found = same_name(authorities, kind, name, born) if name else []
+        if found:
+            raise AuthorityExists(kind, name, [f"{m.id} ({m.name})" for m in found])
+    row = {name: value for name, value in given.items() if value}
+    if kind != "bearer":
+        row.pop("birth", None)
+    document = authority_from_row(row, "the form", authorities)
+    if authorities.save(document) != "stored":  # its made id is held under the same name
+        raise AuthorityExists(kind, given["zh"], [document["id"]])
+    AuditLog(store).append(
+        "authorities create",
+        actor,
+        summary=f"created {kind} authority {document['id']} ({given['zh']})",
+        client=client,
+    )
+    return document
+
+
+def same_name(authorities: AuthorityStore, kind: str, name: str, born: int | None) -> list[Match]:
+    """The authorities of `kind` that `name` names and a new one could be confused with: for a
+    bearer born in `born`, only those of that birth year or none recorded (two people may share
+    a name; their birth years tell them apart, as their ids do)."""
+    found = authorities.find_by_name(name, kind=kind)
+    if kind != "bearer" or born is None:
+        return found
+    clashing = []
+    for match in found:
+        try:
+            held = authorities.get(match.id)
+        except DamagedAuthority:
+            held = None
+        year = held["birth"].get("earliest") if held and "birth" in held else None
+        if year is None or year == born:
+            clashing.append(match)
+    return clashing
+
+
+def link_authority(
+    record: dict[str, Any], kind: str, authority_id: str, caller: Caller
+) -> str | None:
+    """Add `{kind, id}` to the record's `authorities` (a `change_item` mutation, so audited and
+    an event); None when it is linked already."""
+    link = {"kind": kind, "id": authority_id}
+    links = record.setdefault("authorities", [])
+    if link in links:
+        return None
+    links.append(link)
+    detail = f"linked {kind} authority {authority_id}"
+    record["events"].append(make_event("metadata-modification", caller.agent, "success", detail))
+    return f"linked {kind} authority {authority_id}"

@@ -37,7 +37,7 @@ from api.operations.items import (
     record_etag,
 )
 from api.operations.review import MAX_REASON, TRANSITIONS, Status, decide, queue
-from api.present import file_url
+from api.present import authority_path, file_url
 from schemas import categories
 from schemas.errors import (
     Conflict,
@@ -242,6 +242,11 @@ def _edit_context(
         "error": None,
         "saved": False,
         "theirs": None,
+        "linked": None,
+        "authority_links": [
+            {**link, "url": authority_path(link["kind"], link["id"])}
+            for link in record.get("authorities", [])
+        ],
     }
 
 
@@ -266,7 +271,7 @@ def _edit_page(
 
 
 @router.get("/workspace/items/{item_id}")
-def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
+def edit_page(request: Request, item_id: str, saved: bool = False, linked: str = "") -> Response:
     who = curator(request)
     if isinstance(who, Response):
         return who
@@ -274,6 +279,8 @@ def edit_page(request: Request, item_id: str, saved: bool = False) -> Response:
     record = owned_record(request.app.state.services, item_id, caller)
     context = _edit_context(record, _values(record), csrf, choose_language(request))
     context["saved"] = saved
+    if any(link["id"] == linked for link in record.get("authorities", [])):
+        context["linked"] = linked  # said only when it is so
     return _edit_page(request, caller, context)
 
 
