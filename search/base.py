@@ -243,6 +243,38 @@ def related_reason(doc: Mapping[str, Any], terms: RelatedTerms) -> RelatedReason
 def check_related_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_RELATED:
         raise InvalidInput(f"limit must be between 1 and {MAX_RELATED}, not {limit}")
+@dataclass(frozen=True)
+class OaiHeader:
+    """One record as an OAI-PMH list shows it (docs: api/protocols/oai)."""
+
+    datestamp: str  # search.documents.oai_datestamp: YYYY-MM-DDThh:mm:ssZ
+    id: str
+    collection: str
+    category: str | None
+    deleted: bool  # withdrawn after it was public: listed as a deleted header
+
+
+@dataclass(frozen=True)
+class OaiSlice:
+    """Which headers an OAI-PMH list asks for. Listed are the records the public may see and
+    the withdrawn ones it could see before (access public, embargo over), nothing else.
+
+    `set_field`/`set_value`: the set as a condition (collection = slug, category = code; value
+    None = the record has one at all); `start`/`end`: datestamp bounds, both inclusive."""
+
+    start: str | None = None
+    end: str | None = None
+    set_field: Literal["collection", "category"] | None = None
+    set_value: str | None = None
+    today: date | None = None
+
+
+def oai_listed(item: Mapping[str, Any], *, today: str) -> bool:
+    """True when an OAI-PMH list shows the record or document (see `OaiSlice`)."""
+    if item.get("access") != "public" or item.get("status") not in ("published", "withdrawn"):
+        return False
+    embargo = item.get("embargo_until")
+    return not embargo or embargo <= today
 
 
 @runtime_checkable
@@ -275,6 +307,21 @@ class SearchIndex(Protocol):
 
     def health(self) -> dict[str, Any]:
         """{'ok': bool, 'backend': name, ...}; never raises."""
+        ...
+
+    def oai_headers(
+        self, where: OaiSlice, after: tuple[str, str] | None, limit: int
+    ) -> list[OaiHeader]:
+        """Up to `limit` headers in (datestamp, id) order, after the cursor `after`: a page
+        costs the same however many records the index holds."""
+        ...
+
+    def oai_count(self, where: OaiSlice) -> int:
+        """How many headers the list has (OAI-PMH's completeListSize)."""
+        ...
+
+    def oai_collections(self, today: date | None = None) -> list[str]:
+        """The collections that have at least one listed header, sorted."""
         ...
 
     def close(self) -> None: ...

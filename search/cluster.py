@@ -37,6 +37,8 @@ from search.base import (
     Audience,
     FacetValue,
     Hit,
+    OaiHeader,
+    OaiSlice,
     RelatedItem,
     RelatedTerms,
     SearchQuery,
@@ -70,6 +72,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (
     "project",
     "bearer",
     "modified",
+    "datestamp",
     "title_sort",
 )
 """Exact-value fields. No lowercase normalizer: SQLite filters and counts them verbatim, and a
@@ -304,6 +307,33 @@ def _any_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------- search
+
+
+def oai_filter(where: OaiSlice) -> dict[str, Any]:
+    """`search.base.oai_listed` and the slice's bounds and set as a query. Documents indexed
+    before `datestamp` existed are left out until `heritage reindex`."""
+    today = (where.today or date.today()).isoformat()
+    clauses: list[dict[str, Any]] = [
+        {"term": {"access": "public"}},
+        {"terms": {"status": ["published", "withdrawn"]}},
+        {"exists": {"field": "datestamp"}},
+        _any_of(
+            [
+                {"bool": {"must_not": {"exists": {"field": "embargo_until"}}}},
+                {"range": {"embargo_until": {"lte": today}}},
+            ]
+        ),
+    ]
+    bounds = {op: v for op, v in (("gte", where.start), ("lte", where.end)) if v is not None}
+    if bounds:
+        clauses.append({"range": {"datestamp": bounds}})
+    if where.set_field is not None:
+        clauses.append(
+            {"exists": {"field": where.set_field}}
+            if where.set_value is None
+            else {"term": {where.set_field: where.set_value}}
+        )
+    return _all_of(clauses)
 
 
 def sort_spec(sort: str, *, relevance: bool) -> list[Any]:
@@ -706,6 +736,51 @@ class ClusterIndex:
             )
             for h in found
         ]
+
+    # ------------------------------------------------------------------ OAI-PMH
+
+    def oai_headers(
+        self, where: OaiSlice, after: tuple[str, str] | None, limit: int
+    ) -> list[OaiHeader]:
+        self._ensure()
+        body: dict[str, Any] = {
+            "query": oai_filter(where),
+            "sort": [{"datestamp": "asc"}, {"id": "asc"}],
+            "size": limit,
+            "track_total_hits": False,
+            "_source": ["id", "datestamp", "collection", "category", "status"],
+        }
+        if after is not None:
+            body["search_after"] = list(after)
+        with self._calling("listing OAI-PMH headers"):
+            found = self.client.search(index=self.alias, body=body)["hits"]["hits"]
+        return [
+            OaiHeader(
+                s["datestamp"],
+                s["id"],
+                s["collection"],
+                s.get("category"),
+                s["status"] == "withdrawn",
+            )
+            for s in (h["_source"] for h in found)
+        ]
+
+    def oai_count(self, where: OaiSlice) -> int:
+        self._ensure()
+        with self._calling("counting OAI-PMH headers"):
+            answer = self.client.count(index=self.alias, body={"query": oai_filter(where)})
+        return int(answer["count"])
+
+    def oai_collections(self, today: date | None = None) -> list[str]:
+        self._ensure()
+        body = {
+            "query": oai_filter(OaiSlice(today=today)),
+            "size": 0,
+            "aggs": {"c": {"terms": {"field": "collection", "size": 65536}}},
+        }
+        with self._calling("listing OAI-PMH sets"):
+            answer = self.client.search(index=self.alias, body=body)
+        return sorted(b["key"] for b in answer["aggregations"]["c"]["buckets"])
 
     def _jump_to_page(
         self, body: dict[str, Any], key: SortKey, offset: int, size: int

@@ -10,7 +10,8 @@ What every backend must do with it (the conformance suite checks the observable 
   `institution`, `embargo_until` (date or null), `decade` (list of ints, a facet of strings such as
   "1950"), `project` and `bearer` (lists: the ids of the authority records the item links to,
   `authorities` in the record, per kind; sorted). Numbers: `year_min`, `year_max`, `date_sort` (=
-  year_min). `modified` (ISO text), `title_sort` (keyword). Text: `t_title`, `t_people`, `t_places`,
+  year_min). `modified` (ISO text), `datestamp` (`oai_datestamp`: what OAI-PMH lists are
+  ordered and bounded by), `title_sort` (keyword). Text: `t_title`, `t_people`, `t_places`,
   `t_subjects`, `t_description`, `t_text`, whitespace-split, weighted by FIELD_BOOSTS. Stored only:
   `summary` (returned as Hit.summary) and `display` (original title/description and, for a paged
   document, its text up to DISPLAY_TEXT_CHARS with where each page begins, for
@@ -31,6 +32,9 @@ What every backend must do with it (the conformance suite checks the observable 
   `periods` (`search.base.YearSpan`: overlap, or for an era its boundary rule); undated items
   never match. Dates in `q` are read first (`search.understand.resolve_dates`).
 - Paging: 1 <= size <= 100 and page >= 1, else ValueError; pages past 10 000 hits work.
+- OAI-PMH lists (`oai_headers`, `oai_count`, `oai_collections`): the documents
+  `search.base.oai_listed` admits, in (datestamp, id) order from a cursor, by an ordered view
+  the backend keeps, so a page costs the same at any size.
 """
 
 from __future__ import annotations
@@ -199,6 +203,17 @@ def linked(record: Mapping[str, Any], kind: str) -> list[str]:
     return sorted({link["id"] for link in record.get("authorities") or [] if link["kind"] == kind})
 
 
+def oai_datestamp(record: Mapping[str, Any]) -> str:
+    """The record's OAI-PMH datestamp: its last change in UTC seconds, or the day its embargo
+    ends when that is later (the day it appears to the public, so an incremental harvester whose
+    `from` is its last harvest gets it)."""
+    moment = datetime.datetime.fromisoformat(record["modified"].replace("Z", "+00:00"))
+    stamp = moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if embargo := record.get("embargo_until"):
+        stamp = max(stamp, f"{embargo}T00:00:00Z")
+    return stamp
+
+
 def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
     low, high = year_range(record)
     region = record.get("region") or {}
@@ -229,6 +244,7 @@ def _to_document(record: Mapping[str, Any]) -> dict[str, Any]:
         "year_max": high,
         "date_sort": low,
         "modified": record["modified"],
+        "datestamp": oai_datestamp(record),
         "title_sort": sort_key(preferred(record["title"])),
         "t_title": _tokens(titles, names=True, chars=True),
         "t_people": _tokens(names, names=True, chars=True),

@@ -13,6 +13,9 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
 - `k_g`  one narrow row per document (id, years, sort keys); `d_g` the summary and display
   JSON and the token strings, compressed (the tokens are needed to delete a row from a
   contentless FTS table).
+- `o_g`  the OAI-PMH view: (datestamp, id) of every document an OAI list shows
+  (`search.base.oai_listed`), with its collection, category and embargo, clustered on
+  (datestamp, id) and indexed per set, so a list page is one range read from its cursor.
 - `t_g`  for the frequent terms listed in `tt_g` (chosen by a rebuild, see FREQUENT_TERM_DOCS):
   documents per (term, combination), and those with the term in the title.
 
@@ -45,6 +48,8 @@ from search.base import (
     Audience,
     FacetValue,
     Hit,
+    OaiHeader,
+    OaiSlice,
     RelatedItem,
     RelatedReason,
     RelatedTerms,
@@ -54,6 +59,7 @@ from search.base import (
     check_query,
     check_related_limit,
     is_visible,
+    oai_listed,
     related_reason,
     related_terms,
     year_spans,
@@ -62,7 +68,7 @@ from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
 from search.understand import resolve_dates
 
-SCHEMA = 3
+SCHEMA = 4
 """Layout version. A file written with another layout is emptied on open (the index is derived
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
@@ -523,6 +529,37 @@ class SqliteIndex:
                 chosen += [(rowid, "similar_text") for rowid in ranked[: limit - len(chosen)]]
             stored = _stored(conn, gen, [rowid for rowid, _ in chosen])
         return [RelatedItem(stored[r][0]["id"], reason, stored[r][0]) for r, reason in chosen]
+    # ------------------------------------------------------------------ OAI-PMH
+
+    def oai_headers(
+        self, where: OaiSlice, after: tuple[str, str] | None, limit: int
+    ) -> list[OaiHeader]:
+        sql, args = _oai_where(where)
+        if after is not None:
+            sql += " AND (datestamp, id) > (?, ?)"
+            args += list(after)
+        with self._read() as (conn, gen, _):
+            rows = conn.execute(
+                f"SELECT datestamp, id, collection, category, deleted FROM o_{gen}"
+                f" WHERE {sql} ORDER BY datestamp, id LIMIT ?",
+                [*args, limit],
+            ).fetchall()
+        return [OaiHeader(ds, i, coll, cat, bool(gone)) for ds, i, coll, cat, gone in rows]
+
+    def oai_count(self, where: OaiSlice) -> int:
+        sql, args = _oai_where(where)
+        with self._read() as (conn, gen, _):
+            return int(
+                conn.execute(f"SELECT count(*) FROM o_{gen} WHERE {sql}", args).fetchone()[0]
+            )
+
+    def oai_collections(self, today: date | None = None) -> list[str]:
+        sql, args = _oai_where(OaiSlice(today=today))
+        with self._read() as (conn, gen, _):
+            rows = conn.execute(
+                f"SELECT DISTINCT collection FROM o_{gen} WHERE {sql} ORDER BY collection", args
+            )
+            return [collection for (collection,) in rows]
 
     def _reader_combos(
         self, conn: sqlite3.Connection, gen: int, codes: Iterable[int] | None = None
@@ -915,6 +952,33 @@ def _stored(
     return {rowid: tuple(json.loads(zlib.decompress(shown))) for rowid, shown in rows}
 
 
+def _in_set(combo: _Combo, where: OaiSlice) -> bool:
+    if where.set_field is None:
+        return True
+    values = combo.values[where.set_field]
+    return bool(values) if where.set_value is None else where.set_value in values
+
+
+def _oai_where(where: OaiSlice) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its arguments) of an OAI slice over o_g."""
+    today = (where.today or date.today()).isoformat()
+    sql = "(embargo IS NULL OR embargo <= ?)"
+    args: list[Any] = [today]
+    if where.start is not None:
+        sql += " AND datestamp >= ?"
+        args.append(where.start)
+    if where.end is not None:
+        sql += " AND datestamp <= ?"
+        args.append(where.end)
+    if where.set_field is not None:  # a fixed column name, never user text
+        if where.set_value is None:
+            sql += f" AND {where.set_field} IS NOT NULL"
+        else:
+            sql += f" AND {where.set_field} = ?"
+            args.append(where.set_value)
+    return sql, args
+
+
 # ---------------------------------------------------------------------------------- writing SQL
 
 
@@ -1002,6 +1066,20 @@ def _upsert(
     )
     conn.execute(f"UPDATE c_{gen} SET n = n + 1 WHERE code = ?", (code,))
     _count_terms(conn, gen, texts, code, tracked, 1)
+    # the embargo is checked when listing (it ends some day); here only access and status
+    if oai_listed(doc, today="9999-12-31"):
+        conn.execute(
+            f"INSERT INTO o_{gen} (datestamp, id, collection, category, embargo, deleted)"
+            " VALUES (?,?,?,?,?,?)",
+            (
+                doc["datestamp"],
+                doc["id"],
+                doc["collection"],
+                doc["category"],
+                doc["embargo_until"],
+                doc["status"] == "withdrawn",
+            ),
+        )
 
 
 def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int, tracked: frozenset[str]) -> None:
@@ -1012,6 +1090,9 @@ def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int, tracked: frozens
     conn.execute(
         f"INSERT INTO f_{gen} (f_{gen}, rowid, {columns}) VALUES ('delete', ?{', ?' * len(texts)})",
         (rowid, *texts),
+    )
+    conn.execute(
+        f"DELETE FROM o_{gen} WHERE id = (SELECT id FROM k_{gen} WHERE rowid = ?)", (rowid,)
     )
     conn.execute(f"DELETE FROM k_{gen} WHERE rowid = ?", (rowid,))
     conn.execute(f"DELETE FROM d_{gen} WHERE rowid = ?", (rowid,))
@@ -1150,7 +1231,15 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
         " n INTEGER NOT NULL, n_title INTEGER NOT NULL, PRIMARY KEY (term, code)) WITHOUT ROWID"
     )
     conn.execute(f"CREATE TABLE IF NOT EXISTS tt_{gen} (term TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS o_{gen} (datestamp TEXT NOT NULL, id TEXT NOT NULL,"
+        " collection TEXT NOT NULL, category TEXT, embargo TEXT, deleted INTEGER NOT NULL,"
+        " PRIMARY KEY (datestamp, id)) WITHOUT ROWID"
+    )
     conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS k_{gen}_id ON k_{gen} (id)")
+    # the OAI view's indexes are needed while loading too: a replaced row is found by id
+    for name, columns in _OAI_INDEXES:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS o_{gen}_{name} ON o_{gen} {columns}")
     if with_indexes:
         _create_indexes(conn, gen)
 
@@ -1164,10 +1253,20 @@ _SORT_INDEXES = (
 )
 
 
+_OAI_INDEXES = (
+    ("id", "(id)"),
+    ("collection", "(collection, datestamp, id)"),
+    ("category", "(category, datestamp, id)"),
+    ("deleted", "(collection, category, embargo) WHERE deleted = 1"),  # the few withdrawn, to count
+)
+_TABLES = ("f", "k", "d", "c", "t", "tt", "o")
+
+
 def _layout_names(gen: int) -> set[str]:
     """The tables and indexes a ready generation has."""
-    tables = {f"{prefix}_{gen}" for prefix in ("f", "k", "d", "c", "t", "tt")}
-    return tables | {f"k_{gen}_id"} | {f"k_{gen}_{name}" for name, _ in _SORT_INDEXES}
+    tables = {f"{prefix}_{gen}" for prefix in _TABLES}
+    oai = {f"o_{gen}_{name}" for name, _ in _OAI_INDEXES}
+    return tables | oai | {f"k_{gen}_id"} | {f"k_{gen}_{name}" for name, _ in _SORT_INDEXES}
 
 
 def _create_indexes(conn: sqlite3.Connection, gen: int) -> None:
@@ -1176,5 +1275,5 @@ def _create_indexes(conn: sqlite3.Connection, gen: int) -> None:
 
 
 def _drop_generation(conn: sqlite3.Connection, gen: int) -> None:
-    for prefix in ("f", "k", "d", "c", "t", "tt"):
+    for prefix in _TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {prefix}_{gen}")

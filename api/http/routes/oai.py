@@ -21,6 +21,7 @@ def make_repository(services: Services, page_size: int = PAGE_SIZE) -> OaiReposi
     settings = services.settings
     return OaiRepository(
         services.records,
+        services.index,
         base_url=settings.base_url,
         secret=settings.secret.get_secret_value(),
         name=f"Heritage ({settings.institution})",
@@ -30,7 +31,7 @@ def make_repository(services: Services, page_size: int = PAGE_SIZE) -> OaiReposi
 
 
 def oai_repository(request: Request) -> OaiRepository:
-    """The app's repository (`app.state.oai`), made on first use: its header cache lives as
+    """The app's repository (`app.state.oai`), made on first use: its tombstone cache lives as
     long as the app."""
     return shared(request, "oai", make_repository)
 

@@ -2,12 +2,11 @@
 deleted header per withdrawn item that was public, and per item deleted for good that was (its
 tombstone says so; tombstones never change, so each is read once per process).
 
-List source: the record store, not the search index. Deleted records must be listed, and the
-index only holds what an audience may see; storage is the source of truth. The price is a scan
-per page: `RecordCatalogue` lists the record keys and stats each one (O(N) cheap calls; a record
-is re-read only when its etag changed), then sorts the headers. That is fine for a county
-centre's tens of thousands of records; past a few hundred thousand records, or on S3 where a stat
-is an HTTP request, a datestamp-ordered table kept beside the index should replace it.
+List source: the search index's ordered OAI view (`SearchIndex.oai_headers`, on every backend),
+read from the cursor on, so a page costs the same at ten thousand and a million records; the
+record store answers GetRecord and keeps the tombstones (the index forgets a deleted item).
+Every record a list page shows is read from the store and its header worked out again, so a
+change the index has not seen yet never shows a record the public may no longer see.
 """
 
 from __future__ import annotations
@@ -18,9 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from api.operations.access import is_visible
-from api.operations.record_cache import RecordCache
 from repository import RecordStore
-from search.base import Audience
+from search.base import Audience, OaiHeader
+from search.documents import oai_datestamp
 
 _PUBLIC = Audience.public()
 
@@ -46,19 +45,6 @@ def utc_seconds(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_FACTS = (
-    "id",
-    "status",
-    "access",
-    "institution",
-    "embargo_until",
-    "modified",
-    "collection",
-    "category",
-)
-"""The only fields of a record that listing needs (what the catalogue keeps per record)."""
-
-
 def entry_of(record: Mapping[str, Any]) -> Entry | None:
     """The header of a record the public may see, a deleted header for a withdrawn item that was
     public, and None for anything else: restricted or unpublished items do not exist here.
@@ -73,13 +59,23 @@ def entry_of(record: Mapping[str, Any]) -> Entry | None:
         deleted = True
     else:
         return None
-    stamp = utc_seconds(datetime.fromisoformat(record["modified"].replace("Z", "+00:00")))
-    if embargo := record.get("embargo_until"):
-        stamp = max(stamp, f"{embargo}T00:00:00Z")
-    sets = [f"collection:{record['collection']}"]
-    if record.get("category"):
-        sets.append(f"category:{record['category']}")
-    return Entry(stamp, record["id"], tuple(sets), deleted)
+    return Entry(
+        oai_datestamp(record),
+        record["id"],
+        sets_of(record["collection"], record.get("category")),
+        deleted,
+    )
+
+
+def sets_of(collection: str, category: str | None) -> tuple[str, ...]:
+    return (f"collection:{collection}", *([f"category:{category}"] if category else []))
+
+
+def header_entry(header: OaiHeader) -> Entry:
+    """The entry of a header listed by the search index."""
+    return Entry(
+        header.datestamp, header.id, sets_of(header.collection, header.category), header.deleted
+    )
 
 
 def tombstone_entry(tombstone: dict[str, Any]) -> Entry | None:
@@ -91,7 +87,9 @@ def tombstone_entry(tombstone: dict[str, Any]) -> Entry | None:
 
 
 class TombstoneEntries:
-    """Deleted headers of the items deleted for good, each tombstone read once."""
+    """Deleted headers of the items deleted for good, each tombstone read once. A record
+    stored again under the same id (re-ingested after the deletion) is listed by the index
+    instead: `entries` leaves out the ids the record store holds."""
 
     def __init__(self, records: RecordStore):
         self.records = records
@@ -102,28 +100,8 @@ class TombstoneEntries:
             if item_id not in self._seen:
                 tombstone = self.records.tombstone(item_id)
                 self._seen[item_id] = tombstone_entry(tombstone) if tombstone else None
-        return [e for e in self._seen.values() if e is not None]
+        return [e for e in self._seen.values() if e is not None and not self.records.exists(e.id)]
 
     def entry(self, item_id: str) -> Entry | None:
         tombstone = self.records.tombstone(item_id)
         return tombstone_entry(tombstone) if tombstone else None
-
-
-class RecordCatalogue:
-    """Headers of every stored record, kept current by one stat per record per listing.
-
-    What is cached is the record's facts, not its header: visibility depends on today's date
-    (embargoes end), so headers are worked out afresh on every listing."""
-
-    def __init__(self, records: RecordStore):
-        self.records = records
-        self._facts = RecordCache(records, lambda r: {k: r[k] for k in _FACTS if k in r})
-        self.tombstones = TombstoneEntries(records)
-
-    def entries(self) -> list[Entry]:
-        """Visible and deleted headers, ordered by (datestamp, id)."""
-        facts = self._facts.values()
-        stored = {f["id"] for f in facts}  # a record still there (a deletion cut short) wins
-        entries = [entry_of(f) for f in facts]
-        entries += [e for e in self.tombstones.entries() if e.id not in stored]
-        return sorted((e for e in entries if e is not None), key=lambda e: e.key)

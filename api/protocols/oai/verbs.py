@@ -1,9 +1,10 @@
-"""The six OAI-PMH verbs over the record store: argument checks, lists paged by cursor, records
-in `oai_dc` and `edm`.
+"""The six OAI-PMH verbs: argument checks, lists paged by cursor from the search index's ordered
+OAI view (plus the store's tombstones), records from the record store in `oai_dc` and `edm`.
 
 Paging is by cursor on (datestamp, id), carried in the resumption token, never by offset: an
 ingest during a harvest only adds records after the cursor (their datestamp is newer), so no
-record is skipped or repeated.
+record is skipped or repeated, whichever replica answers the next page. completeListSize is
+counted once, on the first page, and carried in the token (OAI-PMH allows an estimate).
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from api.operations.authorities import authority_lookup
-from api.protocols.oai.catalogue import Entry, RecordCatalogue, entry_of, utc_seconds
+from api.protocols.oai.catalogue import (
+    Entry,
+    TombstoneEntries,
+    entry_of,
+    header_entry,
+    utc_seconds,
+)
 from api.protocols.oai.errors import (
     BadArgument,
     BadResumptionToken,
@@ -46,6 +53,7 @@ from repository.authorities import AuthorityStore
 from schemas import categories
 from schemas.record import Record
 from schemas.text import XML_UNSAFE
+from search.base import OaiSlice, SearchIndex
 
 METADATA_FORMATS: dict[str, tuple[str, str]] = {
     "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS),
@@ -83,12 +91,26 @@ def parse_datestamp(name: str, value: str) -> tuple[str, str]:
     )
 
 
+def list_slice(query: Mapping[str, Any], now: datetime) -> OaiSlice:
+    """The index slice of a list's arguments; NoRecordsMatch for a set this repository lacks."""
+    spec = query["set"]
+    field: Any = None
+    value = None
+    if spec is not None:
+        field, _, value = spec.partition(":")
+        if field not in ("collection", "category"):
+            raise NoRecordsMatch(f"no records are in the set {spec!r}; ListSets names the sets")
+        value = value if ":" in spec else None
+    return OaiSlice(query["from"], query["until"], field, value, now.date())
+
+
 class OaiRepository:
     """Answers OAI-PMH requests. `handle` takes the request's (name, value) pairs."""
 
     def __init__(
         self,
         records: RecordStore,
+        index: SearchIndex,
         *,
         base_url: str,
         secret: str,
@@ -98,8 +120,9 @@ class OaiRepository:
         authorities: AuthorityStore | None = None,
     ):
         self.records = records
+        self.index = index
         self.authorities = authorities  # labels the projects and bearers an `edm` record links
-        self.catalogue = RecordCatalogue(records)
+        self.tombstones = TombstoneEntries(records)
         self.base_url = base_url.rstrip("/")
         self.endpoint = f"{self.base_url}/oai"
         self.host = urlsplit(self.base_url).hostname or "localhost"
@@ -127,7 +150,7 @@ class OaiRepository:
     def _entry_for(self, identifier: str) -> tuple[Entry, Record | None]:
         item_id = self.item_id(identifier)
         record = self.records.get(item_id)
-        entry = entry_of(record) if record else self.catalogue.tombstones.entry(item_id)
+        entry = entry_of(record) if record else self.tombstones.entry(item_id)
         if entry is None:
             raise IdDoesNotExist(f"no record has the identifier {identifier!r}")
         return entry, record
@@ -184,8 +207,9 @@ class OaiRepository:
     # --- the verbs ---------------------------------------------------------------------------
 
     def _Identify(self, root: etree._Element, args: dict[str, str], now: datetime) -> None:
-        entries = self.catalogue.entries()
-        earliest = min((e.datestamp for e in entries), default=utc_seconds(now))
+        first = self.index.oai_headers(OaiSlice(today=now.date()), None, 1)
+        stamps = [h.datestamp for h in first] + [e.datestamp for e in self.tombstones.entries()]
+        earliest = min(stamps, default=utc_seconds(now))
         node = sub(root, "Identify")
         for name, value in (
             ("repositoryName", self.name),
@@ -227,19 +251,16 @@ class OaiRepository:
             sub(fmt, "schema", schema)
             sub(fmt, "metadataNamespace", namespace)
 
-    def _ListSets(self, root: etree._Element, args: dict[str, str], _: datetime) -> None:
+    def _ListSets(self, root: etree._Element, args: dict[str, str], now: datetime) -> None:
         if "resumptionToken" in args:
             raise BadResumptionToken(
                 "ListSets is answered in one response; "
                 "this repository issued no resumptionToken for it",
             )
+        gone = {s for e in self.tombstones.entries() for s in e.sets}
         slugs = sorted(
-            {
-                s.split(":", 1)[1]
-                for e in self.catalogue.entries()
-                for s in e.sets
-                if s.startswith("collection:")
-            }
+            {*self.index.oai_collections(now.date())}
+            | {s.split(":", 1)[1] for s in gone if s.startswith("collection:")}
         )
         described = {c.get("slug"): c for c in self.records.collections()}
         node = sub(root, "ListSets")
@@ -299,15 +320,24 @@ class OaiRepository:
     def _list(self, root: etree._Element, verb: str, args: dict[str, str], now: datetime) -> None:
         query = self._list_query(verb, args)
         after = tuple(query["after"]) if query["after"] else None
-        matching = [
-            e
-            for e in self.catalogue.entries()
-            if e.in_set(query["set"])
-            and (query["from"] is None or e.datestamp >= query["from"])
-            and (query["until"] is None or e.datestamp <= query["until"])
-        ]
-        remaining = [e for e in matching if after is None or e.key > after]
-        page = remaining[: self.page_size]
+        where = list_slice(query, now)
+
+        def wanted(entry: Entry) -> bool:
+            return (
+                entry.in_set(query["set"])
+                and (query["from"] is None or entry.datestamp >= query["from"])
+                and (query["until"] is None or entry.datestamp <= query["until"])
+            )
+
+        gone = [e for e in self.tombstones.entries() if wanted(e)]
+        listed = [header_entry(h) for h in self.index.oai_headers(where, after, self.page_size + 1)]
+        merged = sorted(
+            listed + [e for e in gone if after is None or e.key > after], key=lambda e: e.key
+        )
+        page, more = merged[: self.page_size], len(merged) > self.page_size
+        size = query.get("size")
+        if size is None:
+            size = self.index.oai_count(where) + len(gone)
         node = etree.Element(f"{{{OAI_NS}}}{verb}")
         for entry in page:
             if verb == "ListIdentifiers":
@@ -324,15 +354,15 @@ class OaiRepository:
             raise NoRecordsMatch("no records match these arguments")
         root.append(node)
         cursor = query["cursor"]
-        if after is None and len(remaining) <= len(page):
+        if after is None and not more:
             return  # the whole list fits in one response: no token at all
         token = etree.SubElement(node, f"{{{OAI_NS}}}resumptionToken")
-        token.set("completeListSize", str(cursor + len(remaining)))
+        token.set("completeListSize", str(max(size, cursor + len(page))))
         token.set("cursor", str(cursor))
-        if len(remaining) > len(page):
+        if more:
             last = page[-1]
             token.text = self.tokens.dumps(
-                {**query, "after": list(last.key), "cursor": cursor + len(page)}
+                {**query, "after": list(last.key), "cursor": cursor + len(page), "size": size}
             )
             token.set("expirationDate", utc_seconds(now + self.tokens.lifetime))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.protocols.oai.catalogue import Entry, RecordCatalogue, entry_of
+from api.protocols.oai.catalogue import Entry, TombstoneEntries, entry_of
 from repository import LocalStore, RecordStore
 from tests.unit.support.records import minimal_record
 
@@ -29,9 +29,8 @@ def test_tombstones_are_deleted_headers(tmp_path: Path) -> None:
     records.save_tombstone(tombstone("test-gone-public", public=True))
     records.save_tombstone(tombstone("test-gone-private", public=False))
     records.save_tombstone(tombstone(minimal_record()["id"], public=True))  # deletion cut short
-    entries = RecordCatalogue(records).entries()
+    entries = TombstoneEntries(records).entries()
     assert entries == [
-        Entry("2026-01-01T00:00:00Z", minimal_record()["id"], ("collection:test",), False),
         Entry("2026-03-01T08:00:00Z", "test-gone-public", ("collection:test",), True),
     ]
 
