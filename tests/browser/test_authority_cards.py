@@ -10,7 +10,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.corpus import HERITAGE, Corpus, LiveServer, _run, live_server
+from tests.browser.corpus import HERITAGE, Corpus, _run, live_server
+from tests.support.server import LiveServer
 
 
 @pytest.fixture(scope="module")
