@@ -11,6 +11,8 @@ are left as text without a warning. Runs in the main process, before the workers
 
 from __future__ import annotations
 
+import ast
+import re
 from typing import Any
 
 from ingest.manifest import ManifestRow
@@ -18,6 +20,22 @@ from ingest.metadata import person
 from repository.authorities import AuthorityStore
 
 MAX_CANDIDATES = 10
+_REPR = r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
+_UNKNOWN = re.compile(rf": no (project|bearer) authority is named {_REPR}; not linked")
+_AMBIGUOUS = re.compile(rf": {_REPR} names \d+ (project|bearer) authorities: ")
+
+
+def read_unlinked(warning: str) -> tuple[str, str] | None:
+    """(kind, name) of a value a `Linker.link` warning says was not linked (unknown or
+    ambiguous); None for any other warning. The workspace offers to make it an authority."""
+    if found := _UNKNOWN.search(warning):
+        kind, quoted = found.groups()
+    elif found := _AMBIGUOUS.search(warning):
+        quoted, kind = found.groups()
+    else:
+        return None
+    name = ast.literal_eval(quoted)
+    return (kind, name) if isinstance(name, str) else None
 
 
 class Linker:

@@ -183,6 +183,69 @@ class SearchResult:
     order (or the sort is not by relevance)."""
 
 
+RelatedReason = Literal["same_bearer", "same_project", "same_place", "similar_text"]
+RELATED_REASONS: tuple[RelatedReason, ...] = get_args(RelatedReason)
+"""Why an item is related, strongest first: the order items are listed in."""
+MAX_RELATED = 24
+RELATED_TERMS = 12
+"""At most this many words of the item's title and subjects make its "similar text" query."""
+
+
+@dataclass
+class RelatedItem:
+    id: str
+    reason: RelatedReason
+    summary: dict[str, Any]  # as in Hit
+
+
+@dataclass(frozen=True)
+class RelatedTerms:
+    """What an item is related by, read from its record the same way for every backend."""
+
+    id: str
+    bearers: tuple[str, ...]
+    projects: tuple[str, ...]
+    place: str | None  # the region's name: the index's `region` keyword
+    words: tuple[str, ...]  # analysed tokens of the title and subjects, first seen first
+
+
+def related_terms(
+    record: Mapping[str, Any], frequent: frozenset[str] = frozenset()
+) -> RelatedTerms:
+    """The record's authority links, place and up to RELATED_TERMS title/subject tokens
+    (`frequent` ones left out: a word in every other item relates nothing)."""
+    from search.analysis import analyze  # noqa: PLC0415 - opencc loads only when asked
+    from search.documents import linked  # noqa: PLC0415
+
+    texts = [*(record.get("title") or {}).values(), *(record.get("subjects") or [])]
+    words: dict[str, None] = {}
+    for text in texts:
+        for token in analyze(str(text)):
+            if token not in frequent and len(words) < RELATED_TERMS:
+                words.setdefault(token)
+    return RelatedTerms(
+        str(record["id"]),
+        tuple(linked(record, "bearer")),
+        tuple(linked(record, "project")),
+        (record.get("region") or {}).get("name"),
+        tuple(words),
+    )
+
+
+def related_reason(doc: Mapping[str, Any], terms: RelatedTerms) -> RelatedReason:
+    """The strongest reason `doc` (an index document: `bearer`, `project`, `region`) relates."""
+    if set(doc.get("bearer") or ()) & set(terms.bearers):
+        return "same_bearer"
+    if set(doc.get("project") or ()) & set(terms.projects):
+        return "same_project"
+    if terms.place is not None and doc.get("region") == terms.place:
+        return "same_place"
+    return "similar_text"
+
+
+def check_related_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_RELATED:
+        raise InvalidInput(f"limit must be between 1 and {MAX_RELATED}, not {limit}")
 @dataclass(frozen=True)
 class OaiHeader:
     """One record as an OAI-PMH list shows it (docs: api/protocols/oai)."""
@@ -228,6 +291,14 @@ class SearchIndex(Protocol):
     def delete(self, item_ids: Iterable[str]) -> None: ...
 
     def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def related(
+        self, record: Mapping[str, Any], audience: Audience, limit: int = 8
+    ) -> list[RelatedItem]:
+        """Up to `limit` other items `audience` may see, related to `record`: sharing a bearer,
+        then a project, then the place, then similar title/subject words (RELATED_REASONS);
+        within the first three by id, then by text relevance and id. One bounded query."""
+        ...
 
     def count(self, audience: Audience | None = None) -> int:
         """Documents visible to `audience` (None = all)."""

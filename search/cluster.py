@@ -39,10 +39,15 @@ from search.base import (
     Hit,
     OaiHeader,
     OaiSlice,
+    RelatedItem,
+    RelatedTerms,
     SearchQuery,
     SearchResult,
     YearSpan,
     check_query,
+    check_related_limit,
+    related_reason,
+    related_terms,
 )
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
@@ -390,6 +395,60 @@ def search_body(query: SearchQuery, plan: QueryPlan, today: date) -> dict[str, A
     return body
 
 
+RELATED_STEP = 1000.0
+"""Score of each related reason's tier above the next; a more_like_this score stays below it."""
+
+
+def related_body(
+    terms: RelatedTerms, audience: Audience, today: date, limit: int
+) -> dict[str, Any] | None:
+    """One query for `SearchIndex.related`: the reasons as constant scores (the best counts,
+    so ties fall to the id as in SqliteIndex), more_like_this over the title and subject
+    words for items sharing none of them; None when the record offers nothing to relate by."""
+    reasons: list[dict[str, Any]] = []
+    if terms.bearers:
+        reasons.append({"terms": {"bearer": list(terms.bearers)}})
+    if terms.projects:
+        reasons.append({"terms": {"project": list(terms.projects)}})
+    if terms.place is not None:
+        reasons.append({"term": {"region": terms.place}})
+    should: list[dict[str, Any]] = []
+    if reasons:
+        tiers = [
+            {"constant_score": {"filter": clause, "boost": RELATED_STEP * (4 - rank)}}
+            for rank, clause in enumerate(reasons)
+        ]
+        should.append({"dis_max": {"queries": tiers}})
+    if terms.words:
+        like = {
+            "more_like_this": {
+                "fields": ["t_title", "t_subjects"],
+                "like": " ".join(terms.words),
+                "min_term_freq": 1,
+                "min_doc_freq": 1,
+                "max_query_terms": len(terms.words),
+                "minimum_should_match": 1,
+            }
+        }
+        should.append({"bool": {"must": [like], "must_not": reasons}})
+    if not should:
+        return None
+    visible = visibility_filter(audience, today)
+    query = {
+        "filter": [visible] if visible else [],
+        "must_not": [{"ids": {"values": [terms.id]}}],
+        "should": should,
+        "minimum_should_match": 1,
+    }
+    return {
+        "query": {"bool": query},
+        "sort": ["_score", {"id": "asc"}],
+        "size": limit,
+        "track_total_hits": False,
+        "_source": ["id", "bearer", "project", "region", "summary"],
+    }
+
+
 def facet_values(aggregations: dict[str, Any], names: Iterable[str]) -> dict[str, list[FacetValue]]:
     return {
         name: [
@@ -657,6 +716,27 @@ class ClusterIndex:
         ]
         facets = facet_values(response.get("aggregations", {}), query.facets)
         return SearchResult(total, hits, facets, query.page, query.size, understood)
+
+    def related(
+        self, record: Mapping[str, Any], audience: Audience, limit: int = 8
+    ) -> list[RelatedItem]:
+        """See `SearchIndex.related`; one request (`related_body`)."""
+        check_related_limit(limit)
+        terms = related_terms(record)
+        body = related_body(terms, audience, date.today(), limit)
+        if body is None:
+            return []
+        self._ensure()
+        with self._calling("finding related items"):
+            found = self.client.search(index=self.alias, body=body)["hits"]["hits"]
+        return [
+            RelatedItem(
+                h["_id"],
+                related_reason(h["_source"], terms),
+                json.loads(h["_source"]["summary"]),
+            )
+            for h in found
+        ]
 
     # ------------------------------------------------------------------ OAI-PMH
 

@@ -45,17 +45,24 @@ from typing import Any
 from search.analysis import AllOf, AnyOf, Node, Phrase, QueryPlan, analyze_query
 from search.base import (
     FACET_FIELDS,
+    RELATED_REASONS,
     Audience,
     FacetValue,
     Hit,
     OaiHeader,
     OaiSlice,
+    RelatedItem,
+    RelatedReason,
+    RelatedTerms,
     SearchQuery,
     SearchResult,
     YearSpan,
     check_query,
+    check_related_limit,
     is_visible,
     oai_listed,
+    related_reason,
+    related_terms,
     year_spans,
 )
 from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
@@ -73,6 +80,10 @@ tier only this many (the most recently indexed) are ranked, the rest follow newe
 the result says so (`SearchResult.ranked_window`). Bounds the work of a query that matches a
 large part of the collection: bm25() costs a few microseconds a row, so ranking all 40 000
 matches of a common word would cost each page a hundred milliseconds or more."""
+RELATED_WINDOW = 500
+"""Related items by similar text are ranked among this many newest matches (bounded work)."""
+MAX_RELATED_LINKS = 20
+"""Of an item's bearers and of its projects, at most this many are looked for."""
 FREQUENT_TERM_DOCS = 100_000
 """A rebuild keeps, for every term in at least this many documents, its {combination: count}
 histogram (and how many of those hold it in the title), maintained on every write. A one-word
@@ -458,6 +469,67 @@ class SqliteIndex:
             counts.total, hits, facets, query.page, query.size, understood, ranked_window=window
         )
 
+    def related(
+        self, record: Mapping[str, Any], audience: Audience, limit: int = 8
+    ) -> list[RelatedItem]:
+        """See `SearchIndex.related`. The combinations hold the bearers, projects and place, so
+        one pass over them in SQL finds the codes of the first three reasons, and visibility is
+        decided per combination as in `search`; then one page query per reason (by id). The
+        text tier: the newest RELATED_WINDOW documents with any of the words in a title or
+        subject (FTS5 stops early), ranked by bm25() and id."""
+        check_related_limit(limit)
+        today = date.today().isoformat()
+        verdicts: dict[int, bool] = {}
+        with self._read() as (conn, gen, _):
+            terms = related_terms(record, _tracked_terms(conn, gen))
+            tiered = _related_codes(conn, gen, terms)
+            combos = self._reader_combos(conn, gen, tiered)
+
+            def reason_of(code: int) -> RelatedReason | None:
+                """The code's reason, None when the audience may not see its documents."""
+                combo = combos[code]
+                seen = verdicts.get(combo.visibility)
+                if seen is None:
+                    seen = verdicts[combo.visibility] = is_visible(combo.item, audience, today)
+                if not seen:
+                    return None
+                values = combo.values
+                region = values["region"][0] if values["region"] else None
+                doc = {"bearer": values["bearer"], "project": values["project"], "region": region}
+                return related_reason(doc, terms)
+
+            by_reason: dict[str, list[int]] = {}
+            for code in tiered:
+                reason = reason_of(code)
+                if reason is not None:
+                    by_reason.setdefault(reason, []).append(code)
+            chosen: list[tuple[int, RelatedReason]] = []
+            for tier in RELATED_REASONS[:-1]:
+                codes = by_reason.get(tier)
+                if codes and len(chosen) < limit:
+                    rows = conn.execute(
+                        f"SELECT rowid FROM k_{gen} WHERE (rowid & {CODE_MASK}) IN"
+                        " (SELECT value FROM json_each(?)) AND id != ? ORDER BY id LIMIT ?",
+                        (json.dumps(codes), terms.id, limit - len(chosen)),
+                    )
+                    chosen += [(rowid, tier) for (rowid,) in rows]
+            if len(chosen) < limit and terms.words:
+                words = " OR ".join(f'"{word}"' for word in terms.words)
+                match = f"{{t_title t_subjects}} : ({words})"
+                newest = [
+                    rowid
+                    for (rowid,) in conn.execute(
+                        f"SELECT rowid FROM f_{gen} WHERE f_{gen} MATCH ?"
+                        " ORDER BY rowid DESC LIMIT ?",
+                        (match, RELATED_WINDOW),
+                    )
+                ]
+                combos = self._reader_combos(conn, gen, {r & CODE_MASK for r in newest})
+                similar = [r for r in newest if reason_of(r & CODE_MASK) == "similar_text"]
+                ranked = _related_ranked(conn, gen, match, similar, terms.id)
+                chosen += [(rowid, "similar_text") for rowid in ranked[: limit - len(chosen)]]
+            stored = _stored(conn, gen, [rowid for rowid, _ in chosen])
+        return [RelatedItem(stored[r][0]["id"], reason, stored[r][0]) for r, reason in chosen]
     # ------------------------------------------------------------------ OAI-PMH
 
     def oai_headers(
@@ -829,6 +901,46 @@ def _scores(
         (fts_relaxed(AllOf(plan.must)), min(rowids), max(rowids), json.dumps(rowids)),
     )
     return dict(rows)
+
+
+def _related_codes(conn: sqlite3.Connection, gen: int, terms: RelatedTerms) -> list[int]:
+    """Codes of the live combinations sharing a bearer, a project or the place with `terms`:
+    one scan of the combinations table in SQL (ids are stored joined by _SEP, so each id is
+    looked for with its separators around it)."""
+    tests = ["region = ?"]
+    args: list[Any] = [terms.place]
+    for column, ids in (("bearer", terms.bearers), ("project", terms.projects)):
+        for authority_id in ids[:MAX_RELATED_LINKS]:
+            tests.append(f"instr(char(31) || {column} || char(31), ?) > 0")
+            args.append(f"{_SEP}{authority_id}{_SEP}")
+    rows = conn.execute(f"SELECT code FROM c_{gen} WHERE n > 0 AND ({' OR '.join(tests)})", args)
+    return [code for (code,) in rows]
+
+
+def _related_ranked(
+    conn: sqlite3.Connection, gen: int, match: str, rowids: list[int], item_id: str
+) -> list[int]:
+    """`rowids` (matching `match`) but the item itself, by bm25() with the field weights, then
+    id: one statement scores them all."""
+    if not rowids:
+        return []
+    weights = ", ".join(str(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
+    scores = dict(
+        conn.execute(
+            f"SELECT f.rowid, bm25(f_{gen}, {weights}) FROM f_{gen} f"
+            f" WHERE f_{gen} MATCH ? AND f.rowid BETWEEN ? AND ?"
+            " AND +f.rowid IN (SELECT value FROM json_each(?))",
+            (match, min(rowids), max(rowids), json.dumps(rowids)),
+        )
+    )
+    ids = dict(
+        conn.execute(
+            f"SELECT rowid, id FROM k_{gen} WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(rowids),),
+        )
+    )
+    kept = [rowid for rowid in rowids if ids.get(rowid) != item_id and rowid in scores]
+    return sorted(kept, key=lambda rowid: (scores[rowid], ids[rowid]))
 
 
 def _stored(

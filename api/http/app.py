@@ -36,6 +36,7 @@ from api.http.routes import (
     search,
     share,
     workspace_admin,
+    workspace_authorities,
     workspace_collections,
     workspace_exhibitions,
     workspace_history,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspace_upload,
         workspace_collections,
         workspace_exhibitions,
+        workspace_authorities,
     )
     app.include_router(authorities.router)  # /projects/{id}, /bearers/{id}
     for module in workspace:  # the staff workspace

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import Query, Request
 
+from api.http.i18n import message
 from api.http.state import shared
-from api.operations.authorities import AuthorityNames
+from api.operations.authorities import AuthorityFinder, AuthorityNames, authority_card
 from api.operations.searching import Names, SearchParams
 from schemas import eras
-from schemas.errors import InvalidInput
+from schemas.errors import InvalidInput, Unavailable
 from schemas.places import is_place_key
 from search.base import FACET_FIELDS, MAX_PAGE, MAX_PAGE_SIZE, YEARS, Sort, YearSpan
+
+log = logging.getLogger("heritage.search")
 
 
 def _many(description: str) -> Any:
@@ -111,6 +115,30 @@ def _places(values: list[str] | None) -> list[str] | None:
 def authority_names(request: Request) -> Names:
     """The app's one `AuthorityNames` (its cache shared by every request), as a lookup."""
     return shared(request, "authority_names", lambda s: AuthorityNames(s.store)).names
+
+
+def authority_finder(request: Request) -> AuthorityFinder:
+    """The app's one `AuthorityFinder` (its name index shared by every request)."""
+    return shared(request, "authority_finder", lambda s: AuthorityFinder(s.store))
+
+
+def authority_cards(request: Request, q: str, lang: str) -> list[dict[str, Any]]:
+    """The project and bearer cards for the search box's text (`authorities` in the search
+    JSON, the cards above the catalogue's results), with their kind and level in `lang`;
+    none while the store cannot be read (the item results still show)."""
+    try:
+        found = authority_finder(request).find(q)
+    except Unavailable as error:
+        log.warning("authority cards for %r not shown: %s", q, error)
+        return []
+    cards = []
+    for authority in found:
+        card = authority_card(authority, lang)
+        card["kind_label"] = message(lang, f"authority.kind.{card['kind']}")
+        level = card["level"]
+        card["level_label"] = message(lang, f"authority.level.{level}") if level else None
+        cards.append(card)
+    return cards
 
 
 def period_of(code: str | None) -> tuple[YearSpan, ...]:

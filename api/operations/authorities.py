@@ -34,8 +34,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from api.labels import text_in
+from api.operations.callers import Caller
+from api.present import authority_path
+from repository import make_event
 from repository.audit import Actor, AuditLog
-from repository.authorities import AuthorityStore, DamagedAuthority, fold_han, pinyin_words
+from repository.authorities import (
+    AuthorityStore,
+    DamagedAuthority,
+    Match,
+    fold_han,
+    has_han,
+    pinyin_words,
+)
 from repository.store import ObjectStore
 from schemas import categories, ich_projects, resolve_category
 from schemas.authority import (
@@ -48,7 +59,7 @@ from schemas.authority import (
     slug,
 )
 from schemas.dates import record_date
-from schemas.errors import InvalidInput
+from schemas.errors import Conflict, InvalidInput
 
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     "national": ("national", "国家级", "國家級"),
@@ -411,3 +422,197 @@ class AuthorityNames:
 def names_of(authority: Mapping[str, Any]) -> dict[str, str]:
     """Its names by language ({"zh": …, "en": …}), for `api.labels.text_in`."""
     return {lang: str(name) for lang, name in authority["names"].items()}
+
+
+MAX_AUTHORITY_CARDS = 6
+"""Project and bearer cards shown above a search's results, at most."""
+_QUERY_WORDS = 4  # besides the whole query, each of its first words is tried as a name
+_QUERY_CHARS = 100  # a name is shorter than this; longer text is no name
+
+
+class AuthorityFinder:
+    """The projects and bearers a search box names, for the cards above the results.
+
+    Names are matched by `AuthorityStore.find_by_name` — the same rule manifests are linked by
+    (简繁, pinyin with or without tones, ids, list numbers) — not by the search index, which holds
+    items only: so the cards are the same on every backend. The store's name index is built on
+    first use (one read per authority) and rebuilt after `ttl` seconds, or at once after
+    `forget()` (this process made an authority)."""
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        *,
+        ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store, self._ttl, self._clock = store, ttl, clock
+        self._authorities: AuthorityStore | None = None
+        self._made = 0.0
+        self._lock = threading.Lock()
+
+    def _current(self) -> AuthorityStore:
+        now = self._clock()
+        with self._lock:
+            if self._authorities is None or now - self._made >= self._ttl:
+                self._authorities, self._made = AuthorityStore(self._store), now
+            return self._authorities
+
+    def forget(self) -> None:
+        with self._lock:
+            self._authorities = None
+
+    def find(self, q: str) -> list[Authority]:
+        """The project and bearer authorities `q` (or one of its first words) names, up to
+        MAX_AUTHORITY_CARDS, those named by the whole query first."""
+        text = q.strip()
+        if not text or len(text) > _QUERY_CHARS:
+            return []
+        words = text.split()
+        names = [text, *(words[:_QUERY_WORDS] if len(words) > 1 else [])]
+        authorities = self._current()
+        found: dict[str, Authority] = {}
+        for name in names:
+            for match in authorities.find_by_name(name):
+                if match.kind not in LINKED_KINDS or match.id in found:
+                    continue
+                if len(found) >= MAX_AUTHORITY_CARDS:
+                    return list(found.values())
+                try:
+                    authority = authorities.get(match.id)
+                except DamagedAuthority:
+                    continue
+                if authority is not None:
+                    found[match.id] = authority
+        return list(found.values())
+
+
+LINKED_KINDS = ("project", "bearer")
+"""Authority kinds items link to that have pages (`/projects/{id}`, `/bearers/{id}`)."""
+
+
+def authority_card(authority: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """What a card (and the search JSON's `authorities`) shows of an authority."""
+    names = names_of(authority)
+    name = text_in(names, lang) or authority["names"]["zh"]
+    other = [value for value in names.values() if value != name]
+    return {
+        "id": authority["id"],
+        "kind": authority["kind"],
+        "name": name,
+        "other_name": other[0] if other else None,
+        "names": names,
+        "level": authority.get("level"),
+        "list_number": authority.get("list_number"),
+        "region": (authority.get("region") or {}).get("name"),
+        "url": authority_path(authority["kind"], authority["id"]),
+    }
+
+
+# ---------------------------------------------------------------------------- the workspace
+
+NEW_FIELDS = ("kind", "zh", "en", "pinyin", "level", "birth", "region")
+"""What the workspace's "new authority" form asks (the rest: `heritage authorities import`)."""
+MAX_NAME = 200
+
+
+class NewAuthorityError(InvalidInput):
+    """The new-authority form's values cannot make one: `problems` are (field, code) pairs, a
+    code the page says in the person's language (`authorities.problem.<code>`)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{name}: {code}" for name, code in problems))
+        self.problems = problems
+
+
+class AuthorityExists(Conflict):
+    """The new authority's name names one of its kind already: link that one, not a duplicate."""
+
+    def __init__(self, kind: str, name: str, matches: list[str]):
+        super().__init__(
+            f"a {kind} authority named {name!r} exists already: {', '.join(matches)}; "
+            "link that one instead of making a duplicate"
+        )
+        self.kind, self.name, self.matches = kind, name, matches
+
+
+def create_authority(
+    store: ObjectStore, values: Mapping[str, str], actor: Actor, *, client: str | None = None
+) -> dict[str, Any]:
+    """A new project or bearer from the workspace form, made as an import row is (the same id
+    rule, checks and audit), and never a second one of a name: `AuthorityExists` names the one
+    the name (or its English name) already finds, in any script or pinyin."""
+    given = {name: str(values.get(name) or "").strip() for name in NEW_FIELDS}
+    problems: list[tuple[str, str]] = []
+    if given["kind"] not in LINKED_KINDS:
+        problems.append(("kind", "kind"))
+    if not given["zh"]:
+        problems.append(("zh", "name_missing"))
+    elif not has_han(given["zh"]):
+        problems.append(("zh", "name_not_chinese"))
+    for name in NEW_FIELDS:
+        if len(given[name]) > MAX_NAME:
+            problems.append((name, "too_long"))
+    if given["level"] and given["level"] not in LEVEL_WORDS:
+        problems.append(("level", "level"))
+    if problems:
+        raise NewAuthorityError(problems)
+    authorities = AuthorityStore(store)
+    kind = given["kind"]
+    born = None
+    if kind == "bearer" and given["birth"]:
+        try:
+            born = record_date(given["birth"]).get("earliest")
+        except ValueError:
+            raise NewAuthorityError([("birth", "birth")]) from None
+    for name in (given["zh"], given["en"]):
+        found = same_name(authorities, kind, name, born) if name else []
+        if found:
+            raise AuthorityExists(kind, name, [f"{m.id} ({m.name})" for m in found])
+    row = {name: value for name, value in given.items() if value}
+    if kind != "bearer":
+        row.pop("birth", None)
+    document = authority_from_row(row, "the form", authorities)
+    if authorities.save(document) != "stored":  # its made id is held under the same name
+        raise AuthorityExists(kind, given["zh"], [document["id"]])
+    AuditLog(store).append(
+        "authorities create",
+        actor,
+        summary=f"created {kind} authority {document['id']} ({given['zh']})",
+        client=client,
+    )
+    return document
+
+
+def same_name(authorities: AuthorityStore, kind: str, name: str, born: int | None) -> list[Match]:
+    """The authorities of `kind` that `name` names and a new one could be confused with: for a
+    bearer born in `born`, only those of that birth year or none recorded (two people may share
+    a name; their birth years tell them apart, as their ids do)."""
+    found = authorities.find_by_name(name, kind=kind)
+    if kind != "bearer" or born is None:
+        return found
+    clashing = []
+    for match in found:
+        try:
+            held = authorities.get(match.id)
+        except DamagedAuthority:
+            held = None
+        year = held["birth"].get("earliest") if held and "birth" in held else None
+        if year is None or year == born:
+            clashing.append(match)
+    return clashing
+
+
+def link_authority(
+    record: dict[str, Any], kind: str, authority_id: str, caller: Caller
+) -> str | None:
+    """Add `{kind, id}` to the record's `authorities` (a `change_item` mutation, so audited and
+    an event); None when it is linked already."""
+    link = {"kind": kind, "id": authority_id}
+    links = record.setdefault("authorities", [])
+    if link in links:
+        return None
+    links.append(link)
+    detail = f"linked {kind} authority {authority_id}"
+    record["events"].append(make_event("metadata-modification", caller.agent, "success", detail))
+    return f"linked {kind} authority {authority_id}"

@@ -12,6 +12,7 @@ from api.present import category_fields, file_url
 from search.base import (
     Audience,
     Hit,
+    RelatedItem,
     SearchIndex,
     SearchQuery,
     Sort,
@@ -87,6 +88,27 @@ def hit_time(seconds: str | None) -> str | None:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+RELATED_ON_PAGE = 8
+"""Related items an item page shows (the API takes up to `search.base.MAX_RELATED`)."""
+
+
+def related_item(item: RelatedItem, lang: str) -> dict[str, Any]:
+    """One related item for display: as a search hit (`hit_item`) plus its `reason`."""
+    shown = hit_item(Hit(item.id, 0.0, item.summary), lang)
+    for key in ("score", "highlights", "hit_page", "hit_page_url"):
+        shown.pop(key)
+    return shown | {"reason": item.reason, "highlights": {}}
+
+
+def related_items(
+    index: SearchIndex,
+    record: Mapping[str, Any],
+    audience: Audience,
+    lang: str,
+    limit: int = RELATED_ON_PAGE,
+) -> list[dict[str, Any]]:
+    """Items related to `record` that `audience` may see, for a page or the API, best first."""
+    return [related_item(item, lang) for item in index.related(record, audience, limit)]
 
 
 AUTHORITY_FACETS = ("project", "bearer")

@@ -195,6 +195,17 @@ def item_history(repo: Repo, actor: str, level: str) -> bool:
     return True
 
 
+def item_related(repo: Repo, actor: str, level: str) -> bool:
+    """An item's related items are answered only to who may see the item (each of them is
+    checked in tests/conformance/test_related_items.py)."""
+    response = repo.get(actor, f"/api/items/{repo.ids[level]}/related")
+    if response.status_code == 404:
+        return False
+    assert response.status_code == 200
+    assert response.json()["item"] == repo.ids[level]
+    return True
+
+
 ROUTES: dict[str, Callable[[Repo, str, str], bool]] = {
     "search hit": search_hit,
     "facet count": facet_count,
@@ -209,6 +220,7 @@ ROUTES: dict[str, Callable[[Repo, str, str], bool]] = {
     "CSV export": csv_export,
     "events": item_events,
     "history": item_history,
+    "related items": item_related,
 }
 
 
@@ -333,6 +345,7 @@ def test_the_matrix_covers_every_route_that_reveals_an_item(repo: Repo) -> None:
         "/api/items/{item_id}/versions",
         "/api/items/{item_id}/versions/{n}",
         "/api/items/{item_id}/diff",
+        "/api/items/{item_id}/related",
         "/iiif/{item_id}/manifest",
         "/iiif/image/{identifier}/info.json",  # same record check as the image request
         "/iiif/image/{identifier}/{region}/{size}/{rotation}/{quality_format}",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
-from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
+from api.http.deps import AudienceDep, LanguageDep, ServicesDep, VisibleRecord
 from api.http.negotiation import JSON, ItemFormat, rdf_response
 from api.operations.access import view_for
 from api.operations.authorities import authority_lookup
+from api.operations.searching import RELATED_ON_PAGE, related_items
 from api.present import with_file_urls
 from repository.authorities import AuthorityStore
+from search.base import MAX_RELATED
 
 router = APIRouter(tags=["items"])
 
@@ -29,3 +31,22 @@ def get_item(
         lookup = authority_lookup(AuthorityStore(services.store))
         return rdf_response(shown, fmt, services.settings.base_url, lookup)
     return with_file_urls(shown)
+
+
+@router.get(
+    "/api/items/{item_id}/related",
+    summary="Items related to this one (same bearer, project, place, or similar title words)",
+    responses={404: {"description": "Unknown, or not visible to the caller"}},
+)
+def get_related(
+    record: VisibleRecord,
+    services: ServicesDep,
+    audience: AudienceDep,
+    lang: LanguageDep,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=MAX_RELATED)] = RELATED_ON_PAGE,
+) -> dict[str, Any]:
+    """Only items the caller may see, strongest reason first (`SearchIndex.related`)."""
+    del response.headers["ETag"]  # set by VisibleRecord: the record's, not this list's
+    items = related_items(services.index, record, audience, lang, limit)
+    return {"item": record["id"], "related": items}

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.i18n import choose_language, message, render
 from api.http.routes.feedback import item_feedback
-from api.http.searching import authority_names
+from api.http.searching import authority_cards, authority_names
 from api.http.sessions import PRIVATE, set_session
 from api.labels import label_for, labels_for, text_in
 from api.operations.authorities import names_of
@@ -29,11 +29,19 @@ from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
 from api.operations.map_places import filter_pairs
-from api.operations.searching import Names, SearchParams, facet_labels, hit_time, run_search
+from api.operations.searching import (
+    Names,
+    SearchParams,
+    facet_labels,
+    hit_time,
+    related_items,
+    run_search,
+)
 from api.present import file_url, paged_originals
 from api.services import Services
 from repository.authorities import AuthorityStore, DamagedAuthority
 from schemas import eras
+from schemas.errors import Unavailable
 from search.base import YEARS, Audience, Sort, YearSpan
 
 router = APIRouter(include_in_schema=False)
@@ -308,11 +316,14 @@ def catalogue(request: Request, services: ServicesDep, audience: AudienceDep) ->
     if failure is None and query.is_search and query.params.page == 1:
         record_search(request.app.state, query.params, result, audience, channel="page")
     groups = _facet_groups(result, query, titles, lang, authority_names(request))
+    named = query.params.q and query.params.page == 1 and not failure
+    authorities = authority_cards(request, query.params.q, lang) if named else []
     pages = max(1, math.ceil(result["total"] / query.params.size))
     context = {
         "q": query.params.q,
         "query": query,
         "result": result,
+        "authorities": authorities,
         "failure": failure,
         "groups": groups,
         "chips": _chips(query, groups, lang),
@@ -639,10 +650,21 @@ def _transcript(record: Mapping[str, Any], tracks: list[dict[str, Any]]) -> list
         for cue in record.get("cues") or []
         if cue["file"] == chosen["sha256"]
     ]
+def _related(
+    services: Services, record: Mapping[str, Any], audience: Audience, lang: str
+) -> list[dict[str, Any]]:
+    """The item's related items; none while the index cannot answer (the item still shows)."""
+    try:
+        return related_items(services.index, record, audience, lang)
+    except Unavailable as error:
+        log.warning("related items of %s not shown: %s", record["id"], error)
+        return []
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, record: VisibleRecord, services: ServicesDep) -> Response:
+def item_page(
+    request: Request, record: VisibleRecord, services: ServicesDep, audience: AudienceDep
+) -> Response:
     lang = choose_language(request)
     item_id = record["id"]
     other = "en" if lang == "zh" else "zh"
@@ -683,6 +705,7 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         "people": _people(record, lang),
         "authorities": _authorities(record, services, lang),
         "rights": _rights(record, lang),
+        "related": _related(services, record, audience, lang),
         "events": _events(record, lang),
         "images": images,
         "paged": bool(pages),

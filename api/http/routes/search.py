@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from api.http.deps import AudienceDep, LanguageDep, ServicesDep
 from api.http.headers import content_disposition
-from api.http.searching import authority_names, search_params
+from api.http.searching import authority_cards, authority_names, search_params
 from api.operations.census import check_not_empty
 from api.operations.searching import SearchParams, run_search
 from api.protocols.exports import csv_lines
@@ -32,6 +32,7 @@ def search(
     if format == "csv":
         return csv_response(services.index, params, audience, services.settings.base_url)
     result = run_search(services.index, params, audience, lang, authority_names(request))
+    result["authorities"] = authority_cards(request, params.q, lang)  # the box names them
     if result["total"] == 0:  # nothing found, or nothing to find in? (IndexEmpty: 503)
         check_not_empty(services.index, services.records)
     return result

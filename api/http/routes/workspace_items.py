@@ -40,7 +40,7 @@ from api.operations.items import (
     record_etag,
 )
 from api.operations.review import MAX_REASON, TRANSITIONS, Status, decide, queue
-from api.present import file_url
+from api.present import authority_path, file_url
 from ingest.captions import KINDS as CAPTION_KINDS
 from ingest.captions import MAX_BYTES as CAPTION_MAX_BYTES
 from schemas import categories
@@ -257,6 +257,11 @@ def _edit_context(
         "caption_error": None,
         "captions_added": False,
         "caption_language": "zh",
+        "linked": None,
+        "authority_links": [
+            {**link, "url": authority_path(link["kind"], link["id"])}
+            for link in record.get("authorities", [])
+        ],
     }
 
 
@@ -301,7 +306,11 @@ def _edit_page(
 
 @router.get("/workspace/items/{item_id}")
 def edit_page(
-    request: Request, item_id: str, saved: bool = False, captions_added: bool = False
+    request: Request,
+    item_id: str,
+    saved: bool = False,
+    captions_added: bool = False,
+    linked: str = "",
 ) -> Response:
     who = curator(request)
     if isinstance(who, Response):
@@ -311,6 +320,8 @@ def edit_page(
     context = _edit_context(record, _values(record), csrf, choose_language(request))
     context["saved"] = saved
     context["captions_added"] = captions_added
+    if any(link["id"] == linked for link in record.get("authorities", [])):
+        context["linked"] = linked  # said only when it is so
     return _edit_page(request, caller, context)
 
 

@@ -14,13 +14,14 @@ its institution's curators and admins, 404 for anyone else. No session: 303 to t
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.http.deps import AudienceDep, ServicesDep
-from api.http.i18n import choose_language, render
+from api.http.i18n import choose_language, message, render
 from api.http.routes.jobs import (
     INGEST_STATUSES,
     RunnerDep,
@@ -38,6 +39,7 @@ from api.http.uploads import csrf_first
 from api.http.workspace_support import signed_in, to_login
 from api.operations.collections import institution_collections
 from api.operations.resumable import KEEP_DAYS
+from ingest.authorities import read_unlinked
 from ingest.manifest_template import manifest_template
 from ingest.pipeline import ACCESS_LEVELS
 from ingest.report import REPORT_COLUMNS, FieldChange, Outcome
@@ -135,6 +137,9 @@ def job_page(
         "can_apply": preview and runner.preview_kept(job.id) is not None,
         "preview_gone": preview and runner.preview_kept(job.id) is None,
         "changes": {n: _shown(item) for n, item in enumerate(items) if item.get("changes")},
+        "offers": _offers(items, job.dry_run, choose_language(request))
+        if who[0].has_role("curator")
+        else {},
         "running": running,
         "refresh": REFRESH_SECONDS,
         "report": report,
@@ -148,6 +153,28 @@ def job_page(
     response = render(request, "workspace/upload_job.html", context)
     response.headers.update(PRIVATE)
     return response
+
+
+def _offers(items: list[dict[str, Any]], dry_run: bool, lang: str) -> dict[int, list[Any]]:
+    """Per report row, the names its manifest gave that no authority holds (or several do),
+    each a link to the new-authority form filled in, naming the item to link when it was
+    stored (not in a dry run)."""
+    offers: dict[int, list[Any]] = {}
+    for n, item in enumerate(items):
+        for warning in item.get("warnings") or []:
+            found = read_unlinked(warning)
+            if found is None:
+                continue
+            kind, name = found
+            query = {"kind": kind, "name": name}
+            if item.get("id") and item["outcome"] != "failed" and not dry_run:
+                query["item"] = item["id"]
+            label = message(
+                lang, "job.offer", kind=message(lang, f"authority.kind.{kind}"), name=name
+            )
+            url = "/workspace/authorities/new?" + urlencode(query)
+            offers.setdefault(n, []).append({"url": url, "label": label})
+    return offers
 
 
 def _shown(item: dict[str, Any]) -> list[dict[str, str | None]]:

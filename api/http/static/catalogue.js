@@ -17,6 +17,7 @@
   const results = document.querySelector(".results");
   const count = $("results-count");
   const cards = $("cards");
+  const authorityCards = $("authority-cards");
   const empty = $("empty");
   const pager = $("pager");
   const chips = $("chips");
@@ -319,6 +320,24 @@
     pager.replaceChildren(list);
   }
 
+  function authorityCard(a) {
+    const item = el("li", { class: "authority-card", "data-kind": a.kind },
+      el("a", { class: "authority-card__name", href: a.url, text: a.name }));
+    if (a.other_name) item.append(" ", el("span", { class: "authority-card__other", text: a.other_name }));
+    item.append(" ", el("span", { class: "authority-card__kind", text: a.kind_label }));
+    for (const meta of [a.list_number, a.level_label, a.region]) {
+      if (meta) item.append(" ", el("span", { class: "authority-card__meta", text: meta }));
+    }
+    return item;
+  }
+
+  function renderAuthorities(state, data) {
+    if (!authorityCards) return;
+    const shown = state.page === 1 ? data.authorities || [] : [];
+    authorityCards.replaceChildren(...shown.map(authorityCard));
+    authorityCards.hidden = !shown.length;
+  }
+
   function render(state, data) {
     count.textContent = data.total === 1 ? msg["results.count_one"] : format("results.count", { n: number(data.total) });
     cards.replaceChildren(...data.items.map(card));
@@ -330,6 +349,7 @@
       );
     }
     renderFacets(state, data);
+    renderAuthorities(state, data);
     renderChips(state, data);
     renderPager(state, data);
     notice.hidden = true;

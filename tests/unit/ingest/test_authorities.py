@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ingest.authorities import Linker
+from ingest.authorities import Linker, read_unlinked
 from ingest.manifest import ManifestRow
 from repository import LocalStore
 from repository.authorities import AuthorityStore
@@ -64,3 +64,21 @@ def test_a_kind_not_in_use_is_left_alone(tmp_path: Path) -> None:
     fields: dict[str, Any] = {}
     assert Linker(empty).link(fields, row(bearers=["王五"], project=["剪纸"])) == []
     assert fields == {}
+
+
+def test_each_unlinked_value_is_read_back(tmp_path: Path) -> None:
+    store = AuthorityStore(LocalStore(tmp_path))
+    store.save({"id": "project-vii-16", "kind": "project", "names": {"zh": "剪纸"}})
+    for year in (1950, 1972):
+        store.save({"id": f"bearer-li-hua-{year}", "kind": "bearer", "names": {"zh": "李华"}})
+    fields: dict[str, Any] = {}
+    given = row(bearers=["李华", "王五", "O'Neil \"Jr\""], project=["皮影", "剪纸"])
+    warnings = Linker(store).link(fields, given)
+    assert [read_unlinked(w) for w in warnings] == [
+        ("project", "皮影"),
+        ("bearer", "李华"),  # ambiguous: two of them
+        ("bearer", "王五"),
+        ("bearer", "O'Neil \"Jr\""),
+    ]
+    assert fields["authorities"] == [{"kind": "project", "id": "project-vii-16"}]
+    assert read_unlinked("looks like item x (distance 3)") is None
