@@ -30,7 +30,7 @@ PersonRole = Literal[
     "bearer", "creator", "performer", "recorder", "photographer", "informant", "contributor"
 ]
 FileRole = Literal[
-    "original", "access", "thumbnail", "poster", "preview", "waveform", "page", "text"
+    "original", "access", "thumbnail", "poster", "preview", "waveform", "page", "text", "ocr"
 ]
 EventType = Literal[
     "ingestion",
@@ -133,6 +133,20 @@ class Event(TypedDict):
     detail: NotRequired[str]
 
 
+class OcrPage(TypedDict, total=False):
+    page: Required[int]
+    engine: Required[str]
+    confidence: Required[float]  # 0..1
+    layout: Literal["horizontal", "vertical"]
+    edited_by: str  # a person corrected it: no machine re-run overwrites it
+
+
+class Ocr(TypedDict):
+    engine: str
+    confidence: float
+    pages: list[OcrPage]
+
+
 class Record(TypedDict, total=False):
     schema_version: Required[Literal["1.0"]]
     id: Required[str]
@@ -158,6 +172,7 @@ class Record(TypedDict, total=False):
     technical: Technical
     text: str
     text_pages: list[int]
+    ocr: Ocr
     files: Required[list[StoredFile]]
     events: Required[list[Event]]
     created: Required[str]

@@ -22,7 +22,6 @@ from repository.audit import AuditLog
 log = logging.getLogger("heritage.api")
 
 
-
 def item_locks(request: Request) -> ItemLocks:
     """The app's per-item locks (`app.state.item_locks`), made on first use."""
     return shared(request, "item_locks", lambda _: ItemLocks())

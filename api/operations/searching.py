@@ -112,16 +112,20 @@ def run_search(
         for name, values in result.facets.items()
     }
     understood = result.understood
-    dates = [] if understood is None else [
-        {
-            "label": found.label,
-            "year_from": found.year_from,
-            "year_to": found.year_to,
-            "era": found.era,
-            "without": understood.without(found),  # the query with this date removed
-        }
-        for found in understood.dates
-    ]
+    dates = (
+        []
+        if understood is None
+        else [
+            {
+                "label": found.label,
+                "year_from": found.year_from,
+                "year_to": found.year_to,
+                "era": found.era,
+                "without": understood.without(found),  # the query with this date removed
+            }
+            for found in understood.dates
+        ]
+    )
     return {
         "total": result.total,
         "items": [hit_item(hit, lang) for hit in result.hits],

@@ -33,7 +33,6 @@ from repository.users import MAX_PASSWORD, UserStore
 router = APIRouter(tags=["workspace"], include_in_schema=False)
 
 
-
 def _throttle(request: Request) -> LoginThrottle:
     return shared(
         request,

@@ -120,7 +120,8 @@ def catalogue_query(pairs: list[tuple[str, str]]) -> CatalogueQuery:
         page=min(max(page, 1), MAX_PAGE),
         size=size if size in PAGE_SIZES else PAGE_SIZES[0],
         facets=PAGE_FILTERS,
-        periods=() if era is None or year_from is not None or year_to is not None
+        periods=()
+        if era is None or year_from is not None or year_to is not None
         else (YearSpan(era.start, era.end, era=True),),
     )
     return CatalogueQuery(params, era.code if era else None, notices)

@@ -173,9 +173,7 @@ def creation_check(
     async def check(metadata: dict[str, Any], info: dict[str, Any]) -> None:
         size = info.get("size")
         if size is None or size < 0:
-            raise HTTPException(
-                400, "send the header 'Upload-Length' (the file's size in bytes)"
-            )
+            raise HTTPException(400, "send the header 'Upload-Length' (the file's size in bytes)")
         if size > settings.upload_max_bytes:
             raise too_large(settings.upload_max_bytes)
         name = metadata.get("filename")

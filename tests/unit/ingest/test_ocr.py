@@ -1,0 +1,116 @@
+"""The OCR stage: the layout choice, reading order, the page texts it writes, a person's
+correction kept, and two real reads (horizontal by RapidOCR, vertical traditional by Tesseract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.ocr import (
+    Line,
+    OcrPageError,
+    available,
+    edit_page,
+    is_traditional,
+    is_vertical,
+    page_texts,
+    read_page,
+    reading_order,
+    set_page_texts,
+)
+from tests.unit.support.ocr_pages import horizontal_page, vertical_page
+
+needs_engines = pytest.mark.skipif(not available(), reason="RapidOCR or Tesseract's _vert models")
+
+
+def test_columns_make_a_vertical_page_and_lines_a_horizontal_one() -> None:
+    columns = [(300, 20, 40, 400), (240, 20, 40, 380), (180, 20, 40, 200)]
+    lines = [(20, 20, 400, 40), (20, 80, 380, 40)]
+    assert is_vertical(columns)
+    assert not is_vertical(lines)
+    # a few stray small boxes (punctuation, a seal) do not outvote the columns
+    assert is_vertical([*columns, (10, 10, 30, 20), (50, 50, 20, 20)])
+    assert not is_vertical([*lines, (500, 10, 20, 60)])
+    assert not is_vertical([])
+
+
+def test_traditional_text_is_told_from_simplified() -> None:
+    assert is_traditional("長調民歌是蒙古族的傳統音樂形式")
+    assert not is_traditional("长调民歌是蒙古族的传统音乐形式")
+    assert not is_traditional("Paper cut 2019")
+
+
+def test_boxes_are_read_in_rows_then_left_to_right() -> None:
+    right = Line("右", (200, 12, 50, 30), 0.9)
+    left = Line("左", (10, 10, 50, 30), 0.9)
+    below = Line("下", (10, 80, 50, 30), 0.9)
+    assert [line.text for line in reading_order([below, right, left])] == ["左", "右", "下"]
+
+
+def test_page_texts_round_trip_through_text_pages() -> None:
+    record: dict[str, Any] = {}
+    set_page_texts(record, ["第一页", "", "第三页\n\n两段"])
+    assert page_texts(record, 3) == ["第一页", "", "第三页\n\n两段"]
+    assert record["text"][record["text_pages"][2] :] == "第三页\n\n两段"
+    set_page_texts(record, ["", " "])
+    assert "text" not in record and "text_pages" not in record
+    assert page_texts({"text": "one page"}, 1) == ["one page"]
+    assert page_texts({"text": "no offsets"}, 2) is None  # cannot be split: left alone
+
+
+def test_a_correction_replaces_one_page_and_names_its_editor() -> None:
+    record: dict[str, Any] = {
+        "files": [
+            {"role": "access", "key": "k1"},
+            {"role": "page", "key": "k1", "page": 1},
+            {"role": "page", "key": "k2", "page": 2},
+        ],
+        "ocr": {
+            "engine": "rapidocr 1.4.4",
+            "confidence": 0.8,
+            "pages": [{"page": 2, "engine": "rapidocr 1.4.4", "confidence": 0.8}],
+        },
+    }
+    set_page_texts(record, ["印刷的文字", "识别错的字"])
+    edit_page(record, 2, "改正的文字", "curator@local")
+    assert page_texts(record, 2) == ["印刷的文字", "改正的文字"]
+    assert record["ocr"]["pages"] == [
+        {"page": 2, "engine": "rapidocr 1.4.4", "confidence": 0.8, "edited_by": "curator@local"}
+    ]
+    with pytest.raises(ValueError, match="page: the item has no page 3"):
+        edit_page(record, 3, "x", "curator@local")
+
+
+@needs_engines
+def test_a_horizontal_page_is_read_by_rapidocr_in_line_order(tmp_path: Path) -> None:
+    picture = tmp_path / "page.png"
+    horizontal_page(["蔚县剪纸是传统民间艺术", "喜鹊登梅窗花"]).save(picture)
+    reading = read_page(picture, 1)
+    assert reading.layout == "horizontal" and reading.engine.startswith("rapidocr")
+    assert reading.text.splitlines() == ["蔚县剪纸是传统民间艺术", "喜鹊登梅窗花"]
+    assert 0.5 < reading.confidence <= 1
+    x, y, w, h = reading.lines[1].box
+    assert y > reading.lines[0].box[1] and w > h  # the second line, below the first
+
+
+@needs_engines
+def test_a_vertical_traditional_page_is_read_by_tesseracts_vertical_model(
+    tmp_path: Path,
+) -> None:
+    picture = tmp_path / "page.png"
+    vertical_page(["長調民歌是蒙古族的", "傳統音樂形式曲調"]).save(picture)
+    reading = read_page(picture, 1)
+    assert reading.layout == "vertical"
+    assert reading.engine.endswith("chi_tra_vert")
+    assert "".join(reading.text.split()) == "長調民歌是蒙古族的傳統音樂形式曲調"  # right column first
+    first, second = reading.lines
+    assert first.box[0] > second.box[0] and first.box[3] > first.box[2]
+
+
+def test_a_picture_that_is_not_an_image_is_a_named_page_error(tmp_path: Path) -> None:
+    picture = tmp_path / "page.jpg"
+    picture.write_bytes(b"\xff\xd8\xff garbage, not a JPEG")
+    with pytest.raises(OcrPageError, match="page 4: the page picture cannot be read"):
+        read_page(picture, 4)
