@@ -230,7 +230,14 @@ def read_page(
         lang = language or (
             "chi_tra" if is_traditional("".join(x.text for x in lines)) else "chi_sim"
         )
-        columns = _tesseract_vertical(picture, f"{lang}_vert", seconds, page)
+        columns = _tesseract_vertical(
+            picture,
+            image,
+            _scale_for([line.box[2] for line in lines]),
+            f"{lang}_vert",
+            seconds,
+            page,
+        )
         engine = f"{tesseract_name()} {lang}_vert"
         text = "\n".join(column.text for column in columns)
         return PageReading(
@@ -251,13 +258,32 @@ def read_page(
     )
 
 
-def _tesseract_vertical(picture: Path, lang: str, seconds: float, page: int) -> list[Line]:
-    """Columns (right to left) from Tesseract's TSV: one line per column, words joined."""
+COLUMN_PIXELS = 48  # Tesseract reads characters of 20–50 px best; bigger ones are scaled down
+
+
+def _scale_for(widths: Sequence[int]) -> float:
+    """The factor that brings the median column width to about COLUMN_PIXELS (never up)."""
+    if not widths:
+        return 1.0
+    median = sorted(widths)[len(widths) // 2]
+    return min(1.0, COLUMN_PIXELS / median) if median > 2 * COLUMN_PIXELS else 1.0
+
+
+def _tesseract_vertical(
+    picture: Path, image: Image.Image, scale: float, lang: str, seconds: float, page: int
+) -> list[Line]:
+    """Columns (right to left) from Tesseract's TSV: one line per column, words joined; a
+    page of big characters (a small scan drawn at the access size) is read scaled down and its
+    boxes scaled back."""
     if lang not in _tesseract_languages():
         raise OcrUnavailable(
             f"Tesseract with its {lang} model is not installed "
             f"(apt-get install tesseract-ocr-{lang.replace('_', '-')}; scripts/system-deps.sh)"
         )
+    if scale < 1.0:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        picture = picture.with_name(picture.name + ".scaled.png")
+        image.resize(size, Image.Resampling.LANCZOS).save(picture)
     command = ["tesseract", str(picture), "stdout", "-l", lang, "--psm", "5", "tsv"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds, check=False)
@@ -274,7 +300,7 @@ def _tesseract_vertical(picture: Path, lang: str, seconds: float, page: int) -> 
         cells = row.split("\t")
         if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
             continue
-        x, y, w, h = (int(cells[i]) for i in range(6, 10))
+        x, y, w, h = (round(int(cells[i]) / scale) for i in range(6, 10))
         columns.setdefault((cells[2], cells[3], cells[4]), []).append(
             (cells[11].strip(), (x, y, w, h), max(0.0, float(cells[10])) / 100)
         )
@@ -390,6 +416,8 @@ def ocr_record(
                     f"(time limit HERITAGE_OCR_PAGE_SECONDS={limits.page_seconds:g})"
                 )
                 break
+    if wanted and not readings and outcome.error is None and outcome.warnings:
+        outcome.error = f"no page could be read ({outcome.warnings[0]})"
     if readings:
         _apply(record, store, texts, readings, done)
         outcome.read = [reading.page for reading in readings]

@@ -104,7 +104,7 @@ def correct_page(
         raise InvalidInput("text: one page's text may hold at most 200000 characters")
 
     def mutate(record: dict[str, Any]) -> str:
-        edit_page(record, page, text, context.caller.agent)
+        edit_page(record, page, text, context.caller.user or context.caller.agent)
         add_event(record, "metadata-modification", context.caller, f"text of page {page} corrected")
         return f"corrected the text of page {page} of {item_id}"
 

@@ -104,7 +104,9 @@ def test_a_vertical_traditional_page_is_read_by_tesseracts_vertical_model(
     reading = read_page(picture, 1)
     assert reading.layout == "vertical"
     assert reading.engine.endswith("chi_tra_vert")
-    assert "".join(reading.text.split()) == "長調民歌是蒙古族的傳統音樂形式曲調"  # right column first
+    assert (
+        "".join(reading.text.split()) == "長調民歌是蒙古族的傳統音樂形式曲調"
+    )  # right column first
     first, second = reading.lines
     assert first.box[0] > second.box[0] and first.box[3] > first.box[2]
 
