@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from iiif_prezi3 import Manifest
 from PIL import Image
 
 from api.http.app import create_app
@@ -186,3 +187,34 @@ def test_heritage_ocr_reads_stored_items_keeps_corrections_and_names_bad_pages(
     starts = record["text_pages"]
     assert record["text"][starts[1] :] == "馆员改正的第二页"
     assert record["ocr"]["pages"][1]["edited_by"] == "zhou"
+
+
+def test_each_read_page_has_an_annotation_page_of_its_lines(
+    stored: Store, client: TestClient
+) -> None:
+    item_id = stored.ids["scan.pdf"]
+    document = client.get(f"/iiif/{item_id}/manifest").json()
+    Manifest(**document)  # still a valid Presentation 3 manifest
+    canvases = document["items"]
+    links = [canvas["annotations"] for canvas in canvases]
+    assert [[(a["id"].split("/iiif/")[1], a["type"]) for a in link] for link in links] == [
+        [(f"{item_id}/annotations/p{n}", "AnnotationPage")] for n in (1, 2)
+    ]
+    second = canvases[1]
+    response = client.get(f"/iiif/{item_id}/annotations/p2")
+    assert response.status_code == 200 and response.headers["access-control-allow-origin"] == "*"
+    page = response.json()
+    assert page["type"] == "AnnotationPage" and page["id"] == links[1][0]["id"]
+    assert "http://iiif.io/api/extension/text-granularity/context.json" in page["@context"]
+    assert [a["body"]["value"] for a in page["items"]] == PAGE_2
+    for annotation in page["items"]:
+        assert annotation["motivation"] == "supplementing"
+        assert annotation["textGranularity"] == "line"
+        canvas, region = annotation["target"].split("#xywh=")
+        assert canvas == second["id"]
+        x, y, w, h = map(int, region.split(","))
+        assert x >= 0 and x + w <= second["width"] and y >= 0 and y + h <= second["height"]
+        assert w > h  # a horizontal line
+    first, second_line = (a["target"] for a in page["items"])
+    assert int(first.split(",")[1]) < int(second_line.split(",")[1])  # top to bottom
+    assert client.get(f"/iiif/{item_id}/annotations/p3").status_code == 404
