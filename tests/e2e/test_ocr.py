@@ -28,6 +28,7 @@ from api.services import Services
 from api.settings import Settings
 from ingest.ocr import available
 from repository import RecordStore, open_store
+from tests.browser.markup import parse
 from tests.e2e.sharing_support import make_settings
 from tests.unit.support.ocr_pages import horizontal_page, vertical_page
 
@@ -218,3 +219,22 @@ def test_each_read_page_has_an_annotation_page_of_its_lines(
     first, second_line = (a["target"] for a in page["items"])
     assert int(first.split(",")[1]) < int(second_line.split(",")[1])  # top to bottom
     assert client.get(f"/iiif/{item_id}/annotations/p3").status_code == 404
+
+
+def test_the_item_page_says_each_pages_text_is_ocr_with_engine_and_confidence(
+    stored: Store, client: TestClient
+) -> None:
+    item_id = stored.ids["scan.pdf"]
+    record = stored.record("scan.pdf")
+    percent = round(record["ocr"]["pages"][1]["confidence"] * 100)
+    for lang, said in (
+        ("en", f"OCR (rapidocr 1.4.4, confidence {percent} %)"),
+        ("zh", f"机器识别（rapidocr 1.4.4，置信度 {percent}%）"),
+    ):
+        response = client.get(
+            f"/items/{item_id}?page=2", headers={"Accept": "text/html", "Accept-Language": lang}
+        )
+        page = parse(response.text)
+        section = page.find("section", "page-text")
+        assert section.find("p", "page-text__source").text() == said
+        assert section.find("div", "page-text__body").text().split() == PAGE_2

@@ -353,6 +353,7 @@ def _pages(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
     strip (a page image is an access-sized JPEG)."""
     text, starts = record.get("text") or "", record.get("text_pages") or []
     ends = [*starts[1:], len(text)]
+    read = {int(p["page"]): p for p in (record.get("ocr") or {}).get("pages", [])}
     pages = []
     for n, file in _files(record, "page"):
         if file["media_type"] not in BROWSER_IMAGES:
@@ -369,9 +370,22 @@ def _pages(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
                 "width": file.get("width"),
                 "height": file.get("height"),
                 "text": page_text.strip(),
+                "ocr": _ocr_note(read.get(number)),
             }
         )
     return pages
+
+
+def _ocr_note(read: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """How a page's text was made, when by OCR: engine and confidence in %, or corrected (the
+    corrector's name is the workspace's, not the public's)."""
+    if read is None:
+        return None
+    return {
+        "engine": read["engine"],
+        "confidence": round(float(read["confidence"]) * 100),
+        "corrected": bool(read.get("edited_by")),
+    }
 
 
 def _images(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
