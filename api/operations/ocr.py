@@ -7,14 +7,21 @@ index), so a page corrected in the workspace and a machine re-run never lose eac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from api.operations.callers import Caller
 from api.operations.items import ItemLocks, WriteContext, add_event, change_item
 from api.services import Services
-from ingest.ocr import OcrLimits, OcrOutcome, edit_page, ocr_record, page_pictures
+from ingest.ocr import (
+    OcrLimits,
+    OcrOutcome,
+    edit_page,
+    ocr_record,
+    page_pictures,
+    page_texts,
+)
 from schemas.errors import HeritageError, InvalidInput, NotFound
 
 
@@ -109,3 +116,29 @@ def correct_page(
         return f"corrected the text of page {page} of {item_id}"
 
     change_item(services, locks, item_id, context, if_match, mutate, require_match=False)
+
+
+def page_text_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each page's text with how it was made, for the workspace's correction forms: items
+    read by OCR or whose text is split by page; none for others."""
+    if "ocr" not in record and not record.get("text_pages"):
+        return []
+    pictures = page_pictures(record)
+    texts = page_texts(record, len(pictures)) or []
+    read = {int(p["page"]): p for p in (record.get("ocr") or {}).get("pages", [])}
+    rows = []
+    for number, text in enumerate(texts, start=1):
+        rows.append({"page": number, "text": text.strip(), "ocr": ocr_note(read.get(number))})
+    return rows
+
+
+def ocr_note(read: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """How a page's text was made, when by OCR: engine and confidence in %, or corrected (who
+    corrected it is the workspace's business, not the public's)."""
+    if read is None:
+        return None
+    return {
+        "engine": read["engine"],
+        "confidence": round(float(read["confidence"]) * 100),
+        "corrected": bool(read.get("edited_by")),
+    }

@@ -28,6 +28,7 @@ from api.operations.authorities import names_of
 from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
+from api.operations.ocr import ocr_note
 from api.operations.searching import Names, SearchParams, facet_labels, run_search
 from api.present import file_url, paged_originals
 from api.services import Services
@@ -370,22 +371,10 @@ def _pages(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
                 "width": file.get("width"),
                 "height": file.get("height"),
                 "text": page_text.strip(),
-                "ocr": _ocr_note(read.get(number)),
+                "ocr": ocr_note(read.get(number)),
             }
         )
     return pages
-
-
-def _ocr_note(read: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """How a page's text was made, when by OCR: engine and confidence in %, or corrected (the
-    corrector's name is the workspace's, not the public's)."""
-    if read is None:
-        return None
-    return {
-        "engine": read["engine"],
-        "confidence": round(float(read["confidence"]) * 100),
-        "corrected": bool(read.get("edited_by")),
-    }
 
 
 def _images(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
