@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -200,6 +201,35 @@ def reading_order(lines: Sequence[Line]) -> list[Line]:
     return [line for row in rows for line in sorted(row, key=lambda item: item.box[0])]
 
 
+def _cjk(char: str) -> bool:
+    return (
+        "\u3000" <= char <= "\u303f" or "\u3400" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
+    )
+
+
+def joined(lines: Sequence[Line], layout: Layout) -> str:
+    """The page's text from its lines in reading order. A line (column) that runs to the far
+    edge of the text block and the next one are one paragraph wrapped by the layout: between
+    Chinese characters that break is dropped, so search finds a word split across it (染|品);
+    every other break is a line break."""
+    if not lines:
+        return ""
+    vertical = layout == "vertical"
+
+    def end(line: Line) -> int:
+        x, y, w, h = line.box
+        return y + h if vertical else x + w
+
+    far = max(end(line) for line in lines)
+    parts = [lines[0].text]
+    for before, line in pairwise(lines):
+        size = before.box[2] if vertical else before.box[3]  # one character's size
+        wrapped = end(before) >= far - 1.5 * size
+        same = wrapped and bool(before.text) and _cjk(before.text[-1]) and _cjk(line.text[0])
+        parts.append(("" if same else "\n") + line.text)
+    return "".join(parts)
+
+
 def _mean(lines: Sequence[Line]) -> float:
     return sum(line.confidence for line in lines) / len(lines) if lines else 0.0
 
@@ -239,7 +269,7 @@ def read_page(
             page,
         )
         engine = f"{tesseract_name()} {lang}_vert"
-        text = "\n".join(column.text for column in columns)
+        text = joined(columns, "vertical")
         return PageReading(
             page, text, engine, _mean(columns), "vertical", tuple(columns),
             image.width, image.height, time.monotonic() - started,
@@ -247,7 +277,7 @@ def read_page(
     ordered = reading_order(lines)
     return PageReading(
         page,
-        "\n".join(line.text for line in ordered),
+        joined(ordered, "horizontal"),
         rapidocr_name(),
         _mean(ordered),
         "horizontal",

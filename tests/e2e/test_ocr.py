@@ -71,6 +71,11 @@ def report_of(stdout: str) -> dict[str, Any]:
     return report
 
 
+def flat(text: str) -> str:
+    """Text without its breaks: whether OCR kept a line break is layout, not content."""
+    return "".join(text.split())
+
+
 def scanned_pdf(path: Path, *pages: Image.Image) -> None:
     first, *rest = pages
     first.save(path, "PDF", save_all=True, append_images=rest, resolution=72)
@@ -127,7 +132,7 @@ def test_a_scanned_pdf_is_read_page_by_page_and_marked_as_ocr(stored: Store) -> 
     ]
     text, starts = record["text"], record["text_pages"]
     assert len(starts) == 2
-    assert text[: starts[1]].split() == PAGE_1 and text[starts[1] :].split() == PAGE_2
+    assert flat(text[: starts[1]]) == "".join(PAGE_1) and flat(text[starts[1] :]) == "".join(PAGE_2)
     assert any(f["role"] == "ocr" for f in record["files"])
 
 
@@ -145,7 +150,7 @@ def test_a_vertical_traditional_page_is_read_by_the_vertical_route(stored: Store
     record = stored.record("vertical.pdf")
     (page,) = record["ocr"]["pages"]
     assert page["layout"] == "vertical" and page["engine"].endswith("chi_tra_vert")
-    assert record["text"].split() == COLUMNS  # the right-hand column first
+    assert flat(record["text"]) == "".join(COLUMNS)  # the right-hand column first
 
 
 def test_heritage_ocr_reads_stored_items_keeps_corrections_and_names_bad_pages(
@@ -167,7 +172,7 @@ def test_heritage_ocr_reads_stored_items_keeps_corrections_and_names_bad_pages(
     assert bad["outcome"] == "failed"
     assert "page 1: the page picture cannot be read as an image" in bad["error"]
     record = stored.record("later.pdf")
-    assert record["text"].split()[0] == "后来补上的文字"
+    assert flat(record["text"]).startswith("后来补上的文字")
 
     again = heritage(data, "ocr", "--collection", "later", "--item", stored.ids["later.pdf"])
     assert "unchanged" in again  # read before: nothing to do
@@ -237,4 +242,4 @@ def test_the_item_page_says_each_pages_text_is_ocr_with_engine_and_confidence(
         page = parse(response.text)
         section = page.find("section", "page-text")
         assert section.find("p", "page-text__source").text() == said
-        assert section.find("div", "page-text__body").text().split() == PAGE_2
+        assert flat(section.find("div", "page-text__body").text()) == "".join(PAGE_2)

@@ -15,6 +15,7 @@ from ingest.ocr import (
     edit_page,
     is_traditional,
     is_vertical,
+    joined,
     page_texts,
     read_page,
     reading_order,
@@ -47,6 +48,23 @@ def test_boxes_are_read_in_rows_then_left_to_right() -> None:
     left = Line("左", (10, 10, 50, 30), 0.9)
     below = Line("下", (10, 80, 50, 30), 0.9)
     assert [line.text for line in reading_order([below, right, left])] == ["左", "右", "下"]
+
+
+def test_a_paragraph_wrapped_by_the_layout_is_one_text_and_short_lines_end_one() -> None:
+    wrapped = [
+        Line("蔚县剪纸是传统民间", (20, 20, 270, 30), 0.9),  # runs to the right edge
+        Line("艺术。", (20, 70, 90, 30), 0.9),  # ends short: the paragraph ends
+        Line("窗花", (20, 120, 60, 30), 0.9),
+        Line("Paper cut", (20, 170, 270, 30), 0.9),
+        Line("festival", (20, 220, 120, 30), 0.9),  # Latin words keep their break
+    ]
+    assert joined(wrapped, "horizontal") == "蔚县剪纸是传统民间艺术。\n窗花\nPaper cut\nfestival"
+    columns = [
+        Line("長調民歌是", (300, 20, 40, 200), 0.9),  # runs to the bottom
+        Line("傳統音樂", (240, 20, 40, 160), 0.9),
+    ]
+    assert joined(columns, "vertical") == "長調民歌是傳統音樂"
+    assert joined([], "vertical") == ""
 
 
 def test_page_texts_round_trip_through_text_pages() -> None:
@@ -89,7 +107,7 @@ def test_a_horizontal_page_is_read_by_rapidocr_in_line_order(tmp_path: Path) -> 
     horizontal_page(["蔚县剪纸是传统民间艺术", "喜鹊登梅窗花"]).save(picture)
     reading = read_page(picture, 1)
     assert reading.layout == "horizontal" and reading.engine.startswith("rapidocr")
-    assert reading.text.splitlines() == ["蔚县剪纸是传统民间艺术", "喜鹊登梅窗花"]
+    assert reading.text == "蔚县剪纸是传统民间艺术喜鹊登梅窗花"  # one paragraph, wrapped
     assert 0.5 < reading.confidence <= 1
     x, y, w, h = reading.lines[1].box
     assert y > reading.lines[0].box[1] and w > h  # the second line, below the first
