@@ -24,12 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_ocr import PAGES, cer
+from bench_ocr import PAGES, PROGRAMME, cer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.settings import Settings  # noqa: E402
 from api.services import Services  # noqa: E402
+from api.settings import Settings  # noqa: E402
 from ingest.ocr import OcrLimits, available, read_page  # noqa: E402
 from ingest.pipeline import IngestOptions, run_ingest  # noqa: E402
 from search.base import Audience, SearchQuery  # noqa: E402
@@ -38,11 +38,15 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[A-Za-z0-9]{2,}")
 
 
-def words(label: str) -> list[str]:
+def words(kind: str, label: str) -> list[str]:
+    """The label's words; the programme's label is its lines run together, so it is cut into
+    them again (a word is never made of the end of one line and the start of the next)."""
     found = []
-    for run in _CJK_RUN.findall(label):
-        found += [run[i : i + 2] for i in range(0, len(run) - 1, 2)]
-    return found + _LATIN.findall(label)
+    for piece in [text for text, _ in PROGRAMME] if kind == "mixed-programme" else [label]:
+        for run in _CJK_RUN.findall(piece):
+            found += [run[i : i + 2] for i in range(0, len(run) - 1, 2)]
+        found += _LATIN.findall(piece)
+    return found
 
 
 def main() -> None:
@@ -90,10 +94,10 @@ def main() -> None:
         (item,) = report.items
         assert item.outcome == "stored", item
         found = on_page = unique = total = 0
-        by_page = [set(words(label)) for _, _, _, label in pages]
+        by_page = [set(words(kind, label)) for kind, _, _, label in pages]
         for number, (kind, _, _, label) in enumerate(pages, start=1):
             missed = []
-            for word in words(label):
+            for word in words(kind, label):
                 total += 1
                 query = SearchQuery(q=word, size=5, audience=Audience.public())
                 hits = [h for h in services.index.search(query).hits if h.id == item.id]
@@ -104,7 +108,7 @@ def main() -> None:
                     unique += 1
                     on_page += bool(hits) and hits[0].highlights.get("page") == str(number)
             print(f"{kind:22} missed: {' '.join(missed) or '-'}")
-        print(f"search hit rate: {found}/{total} label words found ({found / total:.1%}); ")
+        print(f"search hit rate: {found}/{total} label words found ({found / total:.1%});")
         print(f"  {on_page}/{unique} words of one page only point to that page")
     finally:
         services.close()

@@ -288,7 +288,7 @@ def read_page(
     )
 
 
-COLUMN_PIXELS = 48  # Tesseract reads characters of 20–50 px best; bigger ones are scaled down
+COLUMN_PIXELS = 30  # column width Tesseract reads best (bench: 24–30 px exact, 48 px 7 % CER)
 
 
 def _scale_for(widths: Sequence[int]) -> float:
@@ -296,7 +296,7 @@ def _scale_for(widths: Sequence[int]) -> float:
     if not widths:
         return 1.0
     median = sorted(widths)[len(widths) // 2]
-    return min(1.0, COLUMN_PIXELS / median) if median > 2 * COLUMN_PIXELS else 1.0
+    return min(1.0, COLUMN_PIXELS / median) if median > 1.5 * COLUMN_PIXELS else 1.0
 
 
 def _tesseract_vertical(
@@ -409,7 +409,7 @@ def ocr_record(
         return outcome
     texts = page_texts(record, len(pictures))
     if texts is None:
-        outcome.error = "its text is not split by page; OCR is not run on it"
+        outcome.warnings.append("its text is not split by page; OCR is not run on it")
         return outcome
     done = {int(p["page"]): p for p in record.get("ocr", {}).get("pages", [])}
     wanted = []

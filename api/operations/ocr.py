@@ -55,8 +55,7 @@ def _candidates(services: Services, collection: str, item: str | None) -> Iterat
         yield item
         return
     for record in services.records.readable():
-        paged = record["media_type"] in ("document", "image") and page_pictures(record)
-        if record["collection"] == collection and paged:
+        if record["collection"] == collection and record["media_type"] == "document":
             yield record["id"]
 
 
@@ -69,8 +68,9 @@ def ocr_items(
     item: str | None = None,
     force: bool = False,
 ) -> Iterator[OcrItemResult]:
-    """Run the OCR stage on a collection's documents (or one item, a photo too): each item's
-    result as it is done. A failed item is a result with its error; the others go on."""
+    """Run the OCR stage on a collection's documents (or one item: a photo of text too, which
+    a collection run leaves alone): each item's result as it is done. A failed item is a result
+    with its error; the others go on."""
     locks = ItemLocks()
     context = WriteContext(caller, "cli ocr")
     for item_id in list(_candidates(services, collection, item)):

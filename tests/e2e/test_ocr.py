@@ -108,6 +108,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Store:
     )
     scanned_pdf(later / "later.pdf", horizontal_page(["后来补上的文字"]), horizontal_page(PAGE_2))
     scanned_pdf(later / "damaged.pdf", horizontal_page(["这一页会损坏"]))
+    horizontal_page(["告示牌上的字"]).save(later / "notice.png")  # a photo of text
     ids: dict[str, str] = {}
     out = heritage(data, "ingest", inline, "-c", "scans", "--manifest", inline / "manifest.csv")
     ids |= {Path(i["source"]).name: i["id"] for i in report_of(out)["items"]}
@@ -173,6 +174,11 @@ def test_heritage_ocr_reads_stored_items_keeps_corrections_and_names_bad_pages(
     assert "page 1: the page picture cannot be read as an image" in bad["error"]
     record = stored.record("later.pdf")
     assert flat(record["text"]).startswith("后来补上的文字")
+
+    assert stored.ids["notice.png"] not in lines  # a photo is read only when named
+    photo = heritage(data, "ocr", "--collection", "later", "--item", stored.ids["notice.png"])
+    assert "read, pages 1" in photo
+    assert flat(stored.record("notice.png")["text"]) == "告示牌上的字"
 
     again = heritage(data, "ocr", "--collection", "later", "--item", stored.ids["later.pdf"])
     assert "unchanged" in again  # read before: nothing to do
