@@ -3,6 +3,7 @@ correction kept, and two real reads (horizontal by RapidOCR, vertical traditiona
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -10,17 +11,23 @@ import pytest
 
 from ingest.ocr import (
     Line,
+    OcrLimits,
     OcrPageError,
+    OcrUnavailable,
+    PageReading,
     available,
     edit_page,
     is_traditional,
     is_vertical,
     joined,
+    load_boxes,
+    ocr_record,
     page_texts,
     read_page,
     reading_order,
     set_page_texts,
 )
+from repository.local import LocalStore
 from tests.unit.support.ocr_pages import horizontal_page, vertical_page
 
 needs_engines = pytest.mark.skipif(not available(), reason="RapidOCR or Tesseract's _vert models")
@@ -134,3 +141,69 @@ def test_a_picture_that_is_not_an_image_is_a_named_page_error(tmp_path: Path) ->
     picture.write_bytes(b"\xff\xd8\xff garbage, not a JPEG")
     with pytest.raises(OcrPageError, match="page 4: the page picture cannot be read"):
         read_page(picture, 4)
+
+
+def _paged(tmp_path: Path, pages: int) -> tuple[LocalStore, dict[str, Any]]:
+    """A stored document of `pages` page pictures and no text, as ingest leaves a scan."""
+    store = LocalStore(tmp_path / "store")
+    files: list[dict[str, Any]] = []
+    for n in range(1, pages + 1):
+        buffer = io.BytesIO()
+        horizontal_page([f"第{n}页"]).save(buffer, "PNG")
+        blob = store.put_blob(io.BytesIO(buffer.getvalue()))
+        files.append({"role": "page", "key": blob.key, "page": n})
+    files.insert(0, {"role": "access", "key": files[0]["key"]})
+    return store, {"id": "scan-1", "files": files}
+
+
+def _fake_reader(seen: list[int]) -> Any:
+    def read(picture: Path, page: int, **_: Any) -> PageReading:
+        seen.append(page)
+        line = Line(f"机器读的第{page}页", (10, 10, 200, 30), 0.8)
+        return PageReading(page, line.text, "fake 1", 0.8, "horizontal", (line,), 300, 100, 0.1)
+
+    return read
+
+
+def test_limits_kept_corrections_and_force_decide_which_pages_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, record = _paged(tmp_path, 3)
+    seen: list[int] = []
+    monkeypatch.setattr("ingest.ocr.read_page", _fake_reader(seen))
+
+    outcome = ocr_record(record, store, OcrLimits(max_pages=2))
+    assert outcome.read == [1, 2] and seen == [1, 2]
+    assert outcome.warnings == [
+        "OCR read the first 2 of 3 pages only (page limit HERITAGE_OCR_MAX_PAGES=2)"
+    ]
+    assert page_texts(record, 3) == ["机器读的第1页", "机器读的第2页", ""]
+    assert load_boxes(store, record)["2"]["lines"][0]["box"] == [10, 10, 200, 30]
+
+    seen.clear()
+    outcome = ocr_record(record, store, OcrLimits())  # a re-run reads only the page left
+    assert outcome.read == [3] and seen == [3]
+    assert ocr_record(record, store, OcrLimits()).read == []  # and then nothing
+
+    edit_page(record, 2, "馆员改的", "zhou")
+    seen.clear()
+    outcome = ocr_record(record, store, OcrLimits(), force=True)
+    assert seen == [1, 3] and outcome.kept == [2]
+    assert page_texts(record, 3)[1] == "馆员改的"
+    assert [p.get("edited_by") for p in record["ocr"]["pages"]] == [None, "zhou", None]
+    assert [f["role"] for f in record["files"]].count("ocr") == 1  # replaced, not added
+
+
+def test_a_missing_engine_is_a_named_error_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, record = _paged(tmp_path, 1)
+
+    def missing(*_: Any, **__: Any) -> PageReading:
+        raise OcrUnavailable("Tesseract with its chi_tra_vert model is not installed")
+
+    monkeypatch.setattr("ingest.ocr.read_page", missing)
+    before = dict(record)
+    outcome = ocr_record(record, store, OcrLimits())
+    assert outcome.error == "Tesseract with its chi_tra_vert model is not installed"
+    assert not outcome.changed and record == before
