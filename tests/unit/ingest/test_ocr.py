@@ -27,6 +27,7 @@ from ingest.ocr import (
     reading_order,
     set_page_texts,
 )
+from repository import RecordStore, open_store
 from repository.local import LocalStore
 from tests.unit.support.ocr_pages import horizontal_page, vertical_page
 
@@ -189,7 +190,7 @@ def test_limits_kept_corrections_and_force_decide_which_pages_are_read(
     seen.clear()
     outcome = ocr_record(record, store, OcrLimits(), force=True)
     assert seen == [1, 3] and outcome.kept == [2]
-    assert page_texts(record, 3)[1] == "馆员改的"
+    assert (page_texts(record, 3) or [])[1:2] == ["馆员改的"]
     assert [p.get("edited_by") for p in record["ocr"]["pages"]] == [None, "zhou", None]
     assert [f["role"] for f in record["files"]].count("ocr") == 1  # replaced, not added
 
@@ -207,3 +208,29 @@ def test_a_missing_engine_is_a_named_error_and_changes_nothing(
     outcome = ocr_record(record, store, OcrLimits())
     assert outcome.error == "Tesseract with its chi_tra_vert model is not installed"
     assert not outcome.changed and record == before
+
+
+def test_ingest_reads_a_scan_inline_and_its_report_says_when_a_limit_was_hit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.e2e.sharing_support import make_settings
+    from tests.support.ingesting import ingest_folder
+
+    source = tmp_path / "source"
+    source.mkdir()
+    first, second = horizontal_page(["第一页"]), horizontal_page(["第二页"])
+    first.save(source / "scan.pdf", "PDF", save_all=True, append_images=[second])
+    seen: list[int] = []
+    monkeypatch.setattr("ingest.pipeline.available", lambda: True)
+    monkeypatch.setattr("ingest.ocr.read_page", _fake_reader(seen))
+    settings = make_settings(tmp_path / "data")
+    report = ingest_folder(
+        settings, source, None, "scans", institution="local", ocr=OcrLimits(max_pages=1)
+    )
+    (item,) = report.items
+    assert item.outcome == "stored" and seen == [1]
+    assert item.reason == (
+        "scan.pdf: OCR: OCR read the first 1 of 2 pages only (page limit HERITAGE_OCR_MAX_PAGES=1)"
+    )
+    record = RecordStore(open_store(settings.store_config())).load(item.id or "")
+    assert page_texts(record, 2) == ["机器读的第1页", ""] and record["ocr"]["engine"] == "fake 1"
