@@ -4,6 +4,7 @@ correction kept, and two real reads (horizontal by RapidOCR, vertical traditiona
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +235,22 @@ def test_ingest_reads_a_scan_inline_and_its_report_says_when_a_limit_was_hit(
     )
     record = RecordStore(open_store(settings.store_config())).load(item.id or "")
     assert page_texts(record, 2) == ["机器读的第1页", ""] and record["ocr"]["engine"] == "fake 1"
+
+
+def test_a_page_over_the_time_limit_stops_the_items_ocr_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, record = _paged(tmp_path, 3)
+    seen: list[int] = []
+    fake = _fake_reader(seen)
+
+    def slow(picture: Path, page: int, **options: Any) -> PageReading:
+        reading: PageReading = fake(picture, page, **options)
+        return replace(reading, seconds=5.0)  # as RapidOCR reports a page it could not stop
+
+    monkeypatch.setattr("ingest.ocr.read_page", slow)
+    outcome = ocr_record(record, store, OcrLimits(page_seconds=2.0))
+    assert outcome.read == [1] and seen == [1]
+    assert outcome.warnings == [
+        "OCR stopped after page 1: it took 5 s (time limit HERITAGE_OCR_PAGE_SECONDS=2)"
+    ]
