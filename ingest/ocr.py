@@ -310,18 +310,21 @@ def _tesseract_vertical(
             f"Tesseract with its {lang} model is not installed "
             f"(apt-get install tesseract-ocr-{lang.replace('_', '-')}; scripts/system-deps.sh)"
         )
-    if scale < 1.0:
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        picture = picture.with_name(picture.name + ".scaled.png")
-        image.resize(size, Image.Resampling.LANCZOS).save(picture)
-    command = ["tesseract", str(picture), "stdout", "-l", lang, "--psm", "5", "tsv"]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds, check=False)
-    except subprocess.TimeoutExpired:
-        raise OcrPageError(
-            f"page {page}: Tesseract took more than {seconds:g} s "
-            "(time limit HERITAGE_OCR_PAGE_SECONDS)"
-        ) from None
+    with tempfile.TemporaryDirectory(prefix="heritage-ocr-") as tmp:
+        if scale < 1.0:  # in a folder of its own, never beside the caller's picture
+            size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+            picture = Path(tmp) / "scaled.png"
+            image.resize(size, Image.Resampling.LANCZOS).save(picture)
+        command = ["tesseract", str(picture), "stdout", "-l", lang, "--psm", "5", "tsv"]
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=seconds, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise OcrPageError(
+                f"page {page}: Tesseract took more than {seconds:g} s "
+                "(time limit HERITAGE_OCR_PAGE_SECONDS)"
+            ) from None
     if done.returncode != 0:
         problem = done.stderr.strip().splitlines()[-1:] or ["failed"]
         raise OcrPageError(f"page {page}: Tesseract could not read it ({problem[0]})")
