@@ -183,6 +183,15 @@ def test_heritage_ocr_reads_stored_items_keeps_corrections_and_names_bad_pages(
     photo = heritage(data, "ocr", "--collection", "later", "--item", stored.ids["notice.png"])
     assert "read, pages 1" in photo
     assert flat(stored.record("notice.png")["text"]) == "告示牌上的字"
+    with TestClient(create_app(stored.settings)) as client:
+        shown = client.get(
+            f"/items/{stored.ids['notice.png']}",
+            headers={"Accept": "text/html", "Accept-Language": "en"},
+        )
+    section = parse(shown.text).find("section", "page-text")
+    assert section.find("h2").text() == "Text read from the picture"
+    assert section.find("p", "page-text__source").text().startswith("OCR (rapidocr 1.4.4, ")
+    assert flat(section.find("div", "page-text__body").text()) == "告示牌上的字"
 
     again = heritage(data, "ocr", "--collection", "later", "--item", stored.ids["later.pdf"])
     assert "unchanged" in again  # read before: nothing to do

@@ -377,6 +377,16 @@ def _pages(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
     return pages
 
 
+def _ocr_text(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The text OCR read from an item of one page (a photo of text, a one-page scan) and how:
+    a paged document shows each page's with the page instead."""
+    read = (record.get("ocr") or {}).get("pages") or []
+    text = (record.get("text") or "").strip()
+    if len(read) != 1 or not text:
+        return None
+    return {"text": text, "ocr": ocr_note(read[0])}
+
+
 def _images(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
     """The item's viewable images: each access image with its thumbnail (same position) and,
     when the app serves the IIIF Image API, its info.json."""
@@ -622,6 +632,7 @@ def item_page(request: Request, record: VisibleRecord, services: ServicesDep) ->
         "events": _events(record, lang),
         "images": images,
         "paged": bool(pages),
+        "ocr_text": None if pages else _ocr_text(record),
         "param": param,
         "current": current,
         "previous": _neighbour(images, current, -1),
