@@ -52,8 +52,6 @@ bench: install system-deps
 
 ## OCR engines on the labelled page set (Tesseract from Debian, RapidOCR's wheel with its models).
 bench-ocr: install
-	scripts/system-deps.sh --ocr
-	$(BIN)/pip install --quiet -e '.[ocr]'
 	$(BIN)/python bench/bench_ocr.py
 
 clean:

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     document_pages_seconds: float = Field(
         300.0, gt=0, description="Time one document's page images may take."
     )
+    ocr: Literal["auto", "off"] = Field(
+        "auto", description="OCR of new documents' pages without text: auto = when installed."
+    )
+    ocr_max_pages: int = Field(200, ge=1, le=100_000, description="Pages of one item OCR reads.")
+    ocr_page_seconds: float = Field(60.0, gt=0, description="Time limit of one page's OCR.")
     video_max_side: int = Field(1280, ge=16, description="Longest side of video access copies.")
     video_crf: int = Field(23, ge=0, le=51, description="x264 quality (lower is better).")
     video_preset: X264_PRESETS = "veryfast"

@@ -53,6 +53,7 @@ from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.neardup import Near, NearTable, looks_like, photos_of, stored_photos
 from ingest.normalize import AV_KINDS, Settings
+from ingest.ocr import OcrLimits, available, ocr_record
 from ingest.record import (
     Defaults,
     add_events,
@@ -101,6 +102,7 @@ class IngestOptions:
     unpack_limits: UnpackLimits = field(default_factory=UnpackLimits)
     sensitive_terms_file: Path | None = None  # None: the shipped list
     overwrite_edits: bool = False  # re-runs replace fields people edited (never decisions)
+    ocr: OcrLimits | None = None  # read new documents' pages without text (None: no OCR)
 
 
 class ProgressCallback(Protocol):
@@ -562,6 +564,7 @@ class _Run:
             if existing
             else ([], [])
         )
+        ocr_notes = self._ocr(unit, record)
         screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         kept = [conflict.describe() for conflict in conflicts] + unit.warnings
@@ -603,6 +606,7 @@ class _Run:
         self._remember(record)
         outcome: Outcome = "updated" if existing else "stored"
         notes = [w for f in result.files for w in [f.misnamed, *f.warnings] if w] + kept
+        notes += ocr_notes
         similar, named = self._looks_like(unit, record)
         notes += similar
         if self.options.dry_run:
@@ -637,6 +641,23 @@ class _Run:
             changes=changes,
             warnings=unit.warnings,
         )
+
+    def _ocr(self, unit: _Unit, record: dict[str, Any]) -> list[str]:
+        """OCR of a document's pages without text (ingest.ocr), when enabled and installed;
+        what it could not do is a note: the item is stored with the text it has."""
+        if (
+            self.options.ocr is None
+            or self.options.dry_run
+            or record["media_type"] != "document"
+            or not available()
+        ):
+            return []
+        try:
+            outcome = ocr_record(record, self.records.store, self.options.ocr)
+        except (HeritageError, OSError) as exc:
+            return [f"{unit.source}: OCR failed ({exc})"]
+        said = [f"{unit.source}: OCR: {warning}" for warning in outcome.warnings]
+        return said + ([f"{unit.source}: OCR: {outcome.error}"] if outcome.error else [])
 
     def _looks_like(self, unit: _Unit, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """(the warning, the ids it names) when a photo of `record` is near one stored before or

@@ -102,6 +102,8 @@ def build_record(
         technical = existing.get("technical", {})
         text = existing.get("text")
         text_pages = existing.get("text_pages")
+        if "ocr" in existing:  # pages read (or corrected by a person) since; the OCR file stays
+            record["ocr"] = existing["ocr"]
     else:
         record["files"] = [entry for result in files for entry in result.entries]
         technical = files[0].technical

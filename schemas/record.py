@@ -30,7 +30,16 @@ PersonRole = Literal[
     "bearer", "creator", "performer", "recorder", "photographer", "informant", "contributor"
 ]
 FileRole = Literal[
-    "original", "access", "thumbnail", "poster", "preview", "waveform", "page", "text", "captions"
+    "original",
+    "access",
+    "thumbnail",
+    "poster",
+    "preview",
+    "waveform",
+    "page",
+    "text",
+    "captions",
+    "ocr",
 ]
 CaptionKind = Literal["captions", "subtitles", "transcript"]
 EventType = Literal[
@@ -147,6 +156,20 @@ class Event(TypedDict):
     detail: NotRequired[str]
 
 
+class OcrPage(TypedDict, total=False):
+    page: Required[int]
+    engine: Required[str]
+    confidence: Required[float]  # 0..1
+    layout: Literal["horizontal", "vertical"]
+    edited_by: str  # a person corrected it: no machine re-run overwrites it
+
+
+class Ocr(TypedDict):
+    engine: str
+    confidence: float
+    pages: list[OcrPage]
+
+
 class Record(TypedDict, total=False):
     schema_version: Required[Literal["1.0"]]
     id: Required[str]
@@ -173,6 +196,7 @@ class Record(TypedDict, total=False):
     text: str
     text_pages: list[int]
     cues: list[CaptionCue]
+    ocr: Ocr
     files: Required[list[StoredFile]]
     events: Required[list[Event]]
     created: Required[str]

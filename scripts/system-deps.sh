@@ -10,12 +10,12 @@ command -v chromium >/dev/null || missing+=(chromium)
 fc-list ':lang=zh' family 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)  # CJK in screenshots
 ldconfig -p | grep -q libmagic.so.1 || missing+=(libmagic1)  # python-magic (iiif-validator)
 command -v redis-server >/dev/null || missing+=(redis-server)  # the queue's broker (services.sh)
-if [ "${1:-}" = "--ocr" ]; then  # bench/bench_ocr.py: Tesseract with its Chinese models
-  command -v tesseract >/dev/null || missing+=(tesseract-ocr)
-  for model in chi-sim chi-tra chi-sim-vert chi-tra-vert; do
-    dpkg -s "tesseract-ocr-$model" >/dev/null 2>&1 || missing+=("tesseract-ocr-$model")
-  done
-fi
+# The OCR stage (ingest/ocr.py): Tesseract with its Chinese (and vertical) and English models.
+# `--ocr` is still accepted (it was needed for bench/bench_ocr.py); they are always installed.
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+for model in chi-sim chi-tra chi-sim-vert chi-tra-vert eng; do
+  dpkg -s "tesseract-ocr-$model" >/dev/null 2>&1 || missing+=("tesseract-ocr-$model")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

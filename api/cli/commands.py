@@ -22,6 +22,7 @@ from api.cli.authorities import authorities_app
 from api.cli.duplicates import duplicates_command
 from api.cli.governance import keys_app, verify
 from api.cli.history import delete_command, history_command
+from api.cli.ocr import ocr_command
 from api.cli.sharing import export_command, harvest_command
 from api.cli.support import HeritageGroup, err, fail, load_settings, open_services, out
 from api.cli.users import users_app
@@ -49,6 +50,7 @@ app.command("harvest")(harvest_command)
 app.command("history")(history_command)
 app.command("delete")(delete_command)
 app.command("duplicates")(duplicates_command)
+app.command("ocr")(ocr_command)
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "samples"
 DEMO_COLLECTION = "samples"

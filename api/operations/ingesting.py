@@ -7,6 +7,7 @@ from pathlib import Path
 from api.settings import Settings
 from ingest.media.document import DocumentLimits
 from ingest.media.ffmpeg import TranscodeSettings
+from ingest.ocr import OcrLimits
 from ingest.pipeline import IngestOptions
 
 
@@ -40,6 +41,7 @@ def ingest_options(
         transcode=transcode_settings(settings),
         ffmpeg_concurrency=settings.ffmpeg_concurrency,
         overwrite_edits=overwrite_edits,
+        ocr=ocr_limits(settings) if settings.ocr == "auto" else None,
         sensitive_terms_file=settings.sensitive_terms_file,
     )
 
@@ -55,3 +57,8 @@ def transcode_settings(settings: Settings) -> TranscodeSettings:
         preview_seconds=settings.video_preview_seconds,
         threads=settings.ffmpeg_threads,
     )
+
+
+def ocr_limits(settings: Settings) -> OcrLimits:
+    """The OCR stage's bounds (`heritage ocr`, and ingest when `HERITAGE_OCR=auto`)."""
+    return OcrLimits(max_pages=settings.ocr_max_pages, page_seconds=settings.ocr_page_seconds)

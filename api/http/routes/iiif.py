@@ -27,7 +27,7 @@ from api.protocols.iiif.image import (
     sources_of,
     stored_copy,
 )
-from api.protocols.iiif.presentation import Urls, collection, manifest
+from api.protocols.iiif.presentation import Urls, annotation_page, collection, manifest
 from api.protocols.rdf import standard_rights_uri
 from api.services import Services
 from repository.authorities import AuthorityStore
@@ -76,6 +76,28 @@ def get_manifest(
     document = manifest(record, services.settings.base_url, described.get("title"), lookup)
     if document is None:
         raise _error(404, f"item {item_id!r} has no image, video or audio to present")
+    return _json(document, accept, "http://iiif.io/api/presentation/3/context.json")
+
+
+@router.get(
+    "/iiif/{item_id}/annotations/p{page}",
+    summary="IIIF AnnotationPage of the OCR lines of one page of an item",
+)
+def get_annotations(
+    item_id: str,
+    page: int,
+    services: ServicesDep,
+    audience: AudienceDep,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    from ingest.ocr import load_boxes
+
+    record = _record(services, item_id, audience)
+    document = annotation_page(
+        record, services.settings.base_url, page, load_boxes(services.store, record)
+    )
+    if document is None:
+        raise _error(404, f"page {page} of item {item_id!r} has no OCR text")
     return _json(document, accept, "http://iiif.io/api/presentation/3/context.json")
 
 

@@ -29,6 +29,7 @@ from api.operations.census import IndexEmpty, check_not_empty
 from api.operations.collections import visible_collections
 from api.operations.insights import record_search
 from api.operations.map_places import filter_pairs
+from api.operations.ocr import ocr_note
 from api.operations.searching import (
     Names,
     SearchParams,
@@ -230,9 +231,7 @@ def _facet_groups(
     return groups
 
 
-def _chips(
-    query: CatalogueQuery, groups: list[dict[str, Any]], lang: str
-) -> list[dict[str, str]]:
+def _chips(query: CatalogueQuery, groups: list[dict[str, Any]], lang: str) -> list[dict[str, str]]:
     """The chosen filters as removable chips, in the visitor's language."""
     labels = {(g["name"], v["value"]): v["label"] for g in groups for v in g["values"]}
     return [
@@ -384,6 +383,7 @@ def _pages(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
     strip (a page image is an access-sized JPEG)."""
     text, starts = record.get("text") or "", record.get("text_pages") or []
     ends = [*starts[1:], len(text)]
+    read = {int(p["page"]): p for p in (record.get("ocr") or {}).get("pages", [])}
     pages = []
     for n, file in _files(record, "page"):
         if file["media_type"] not in BROWSER_IMAGES:
@@ -400,9 +400,20 @@ def _pages(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
                 "width": file.get("width"),
                 "height": file.get("height"),
                 "text": page_text.strip(),
+                "ocr": ocr_note(read.get(number)),
             }
         )
     return pages
+
+
+def _ocr_text(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The text OCR read from an item of one page (a photo of text, a one-page scan) and how:
+    a paged document shows each page's with the page instead."""
+    read = (record.get("ocr") or {}).get("pages") or []
+    text = (record.get("text") or "").strip()
+    if len(read) != 1 or not text:
+        return None
+    return {"text": text, "ocr": ocr_note(read[0])}
 
 
 def _images(record: Mapping[str, Any], iiif: bool) -> list[dict[str, Any]]:
@@ -650,6 +661,8 @@ def _transcript(record: Mapping[str, Any], tracks: list[dict[str, Any]]) -> list
         for cue in record.get("cues") or []
         if cue["file"] == chosen["sha256"]
     ]
+
+
 def _related(
     services: Services, record: Mapping[str, Any], audience: Audience, lang: str
 ) -> list[dict[str, Any]]:
@@ -709,6 +722,7 @@ def item_page(
         "events": _events(record, lang),
         "images": images,
         "paged": bool(pages),
+        "ocr_text": None if pages else _ocr_text(record),
         "param": param,
         "current": current,
         "previous": _neighbour(images, current, -1),

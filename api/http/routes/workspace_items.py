@@ -39,6 +39,7 @@ from api.operations.items import (
     owned_record,
     record_etag,
 )
+from api.operations.ocr import correct_page, page_text_rows
 from api.operations.review import MAX_REASON, TRANSITIONS, Status, decide, queue
 from api.present import authority_path, file_url
 from ingest.captions import KINDS as CAPTION_KINDS
@@ -252,6 +253,7 @@ def _edit_context(
         "error": None,
         "saved": False,
         "theirs": None,
+        "page_texts": page_text_rows(record),
         "captions": _captions(record, lang),
         "caption_kinds": CAPTION_KINDS,
         "caption_error": None,
@@ -422,4 +424,40 @@ async def edit_item(request: Request, item_id: str) -> Response:
         context["error"] = str(exc)
         return _edit_page(request, caller, context, 422)
     url = f"/workspace/items/{item_id}?saved=1"
+    return RedirectResponse(url, status_code=303, headers=PRIVATE)
+
+
+@router.post("/workspace/items/{item_id}/pages/{n}/text")
+async def correct_page_text(request: Request, item_id: str, n: int) -> Response:
+    """One page's text as a curator corrected it (`api.operations.ocr.correct_page`): a new
+    version marked as theirs, reindexed; If-Match = the ETag the form was rendered with."""
+    await check_csrf(request)
+    who = await run_in_threadpool(curator, request)
+    if isinstance(who, Response):
+        return who
+    caller, csrf = who
+    form = await request.form()
+    value = form.get("text")
+    text, etag = (value if isinstance(value, str) else ""), form_text(form, "etag")
+    await form.close()
+    services = request.app.state.services
+    lang = choose_language(request)
+    try:
+        await run_in_threadpool(
+            correct_page,
+            services,
+            item_locks(request),
+            item_id,
+            n,
+            text.strip(),
+            write_context(request, caller),
+            etag or None,
+        )
+    except (PreconditionFailed, InvalidInput) as exc:
+        current = await run_in_threadpool(owned_record, services, item_id, caller)
+        context = _edit_context(current, _values(current), csrf, lang)
+        context["error"] = str(exc)
+        status = 409 if isinstance(exc, PreconditionFailed) else 422
+        return _edit_page(request, caller, context, status)
+    url = f"/workspace/items/{item_id}?saved=1#page-{n}"
     return RedirectResponse(url, status_code=303, headers=PRIVATE)

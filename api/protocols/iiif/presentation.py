@@ -1,6 +1,9 @@
 """IIIF Presentation API 3.0: a manifest per item (a canvas per image, video or sound, and per
 page of a paged document: labelled "p. N" / "第N页") and a collection per collection, pointing at
-the image service of `api.protocols.iiif.image` (`{id}~pN` for page images)."""
+the image service of `api.protocols.iiif.image` (`{id}~pN` for page images). A page read by OCR
+(`record.ocr`) has an AnnotationPage of its lines (`annotation_page`): `supplementing`
+annotations with `textGranularity: line` (the IIIF text-granularity extension) targeting
+`#xywh=` regions in canvas coordinates, so a viewer can search and highlight them."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from api.protocols.rdf import AuthorityLookup, authority_uri, standard_rights_ur
 from schemas import category_by_code
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
+TEXT_GRANULARITY_CONTEXT = "http://iiif.io/api/extension/text-granularity/context.json"
 _KIND = {"image": "Image", "video": "Video", "audio": "Sound"}
 
 
@@ -45,6 +49,9 @@ class Urls:
 
     def file(self, item_id: str, role: str, n: int = 1) -> str:
         return self.base + file_url(item_id, role, n)
+
+    def annotations(self, item_id: str, page: int) -> str:
+        return f"{self.base}/iiif/{item_id}/annotations/p{page}"
 
 
 def _thumbnail(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -139,8 +146,13 @@ def page_label(number: int) -> dict[str, list[str]]:
     return _both(f"第{number}页", f"p. {number}")
 
 
+def _ocr_pages(record: Mapping[str, Any]) -> set[int]:
+    return {int(page["page"]) for page in (record.get("ocr") or {}).get("pages", [])}
+
+
 def _canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
     item_id = record["id"]
+    read = _ocr_pages(record)
     canvases: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     thumbs = [f for f in record.get("files", []) if f["role"] == "thumbnail"]
@@ -214,6 +226,11 @@ def _canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
                 ],
             }
         ]
+        page = file.get("page", 1) if role == "page" or n == 1 else None
+        if kind == "Image" and page in read:
+            canvas["annotations"] = [
+                {"id": urls.annotations(item_id, page), "type": "AnnotationPage"}
+            ]
         canvases.append(canvas)
     _add_captions(urls, record, canvases)
     return canvases
@@ -255,9 +272,73 @@ def _add_captions(urls: Urls, record: Mapping[str, Any], canvases: list[dict[str
             }
         )
     canvas["annotations"] = [{"id": page_id, "type": "AnnotationPage", "items": items}]
+
+
 def item_canvases(urls: Urls, record: Mapping[str, Any]) -> list[dict[str, Any]]:
     """An item's canvases (an exhibition's manifest takes its entries' canvases from here)."""
     return _canvases(urls, record)
+
+
+def annotation_page(
+    record: Mapping[str, Any], base_url: str, page: int, boxes: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The OCR lines of page `page` as annotations on its canvas; None when the page was not
+    read. `boxes`: `ingest.ocr.load_boxes`. A page a person corrected is one page-granular
+    annotation of its text (the machine's boxes no longer match it)."""
+    urls = Urls(base_url)
+    wanted = urls.annotations(record["id"], page)
+    canvas = next(
+        (c for c in _canvases(urls, record) if c.get("annotations", [{}])[0].get("id") == wanted),
+        None,
+    )
+    if canvas is None:
+        return None
+    read = next(p for p in record["ocr"]["pages"] if int(p["page"]) == page)
+    language = (record.get("language") or ["zh"])[0]
+    found = boxes.get(str(page)) or {}
+    items: list[dict[str, Any]] = []
+
+    def annotate(text: str, granularity: str, target: str) -> None:
+        body = {"type": "TextualBody", "value": text, "format": "text/plain", "language": language}
+        items.append(
+            {
+                "id": f"{wanted}/a{len(items) + 1}",
+                "type": "Annotation",
+                "motivation": "supplementing",
+                "textGranularity": granularity,
+                "body": body,
+                "target": target,
+            }
+        )
+
+    if read.get("edited_by") or not found:
+        text = _page_text(record, page)
+        if text.strip():
+            annotate(text, "page", canvas["id"])
+    else:
+        sx = canvas["width"] / max(1, int(found.get("width") or canvas["width"]))
+        sy = canvas["height"] / max(1, int(found.get("height") or canvas["height"]))
+        for line in found.get("lines", []):
+            x, y, w, h = line["box"]
+            region = (
+                f"{round(x * sx)},{round(y * sy)},{max(1, round(w * sx))},{max(1, round(h * sy))}"
+            )
+            annotate(line["text"], "line", f"{canvas['id']}#xywh={region}")
+    return {
+        "@context": [TEXT_GRANULARITY_CONTEXT, PRESENTATION_CONTEXT],
+        "id": wanted,
+        "type": "AnnotationPage",
+        "items": items,
+    }
+
+
+def _page_text(record: Mapping[str, Any], page: int) -> str:
+    starts = record.get("text_pages") or [0]
+    text = record.get("text") or ""
+    if page > len(starts):
+        return ""
+    end = starts[page] if page < len(starts) else len(text)
+    return text[starts[page - 1] : end].strip()
 
 
 def manifest(
