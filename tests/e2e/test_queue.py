@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.http.app import create_app
 from api.services import Services
@@ -50,11 +52,12 @@ def queued_settings(data_dir: Path, broker: str) -> Settings:
 
 
 def queue_env(settings: Settings) -> dict[str, str]:
-    return {
+    """The environment of a worker or command on "another machine" with these settings."""
+    env = {
         **os.environ,
         "HERITAGE_DATA_DIR": str(settings.data_dir),
-        "HERITAGE_STORAGE": "local",
-        "HERITAGE_SEARCH": "sqlite",
+        "HERITAGE_STORAGE": settings.storage,
+        "HERITAGE_SEARCH": settings.search,
         "HERITAGE_INSTITUTION": settings.institution,
         "HERITAGE_WORKERS": "1",
         "HERITAGE_FFMPEG_CONCURRENCY": "1",
@@ -62,6 +65,15 @@ def queue_env(settings: Settings) -> dict[str, str]:
         "HERITAGE_BROKER_URL": settings.broker_url,
         "HERITAGE_QUEUE_LEASE_SECONDS": str(LEASE),
     }
+    if settings.storage == "s3":
+        env["HERITAGE_S3_ENDPOINT"] = settings.s3_endpoint
+        env["HERITAGE_S3_ACCESS_KEY"] = settings.s3_access_key
+        env["HERITAGE_S3_SECRET_KEY"] = settings.s3_secret_key.get_secret_value()
+        env["HERITAGE_S3_BUCKET"] = settings.s3_bucket
+    if settings.search != "sqlite":
+        env["HERITAGE_SEARCH_URL"] = settings.search_url
+        env["HERITAGE_SEARCH_INDEX"] = settings.search_index
+    return env
 
 
 HERITAGE = str(Path(sys.executable).parent / "heritage")
@@ -172,7 +184,33 @@ def test_a_worker_killed_mid_transcode_leaves_its_job_to_another(
         assert {f["role"] for f in video_record["files"]} >= {"original", "access"}
 
 
-# --- items fanned out to item-only workers ------------------------------------------------------
+# --- items fanned out to item-only workers, on MinIO and OpenSearch ----------------------------
+
+
+@pytest.fixture
+def on_servers(tmp_path: Path, broker: str) -> Iterator[Settings]:
+    """Queue settings on the real MinIO and OpenSearch (a bucket and an index of its own);
+    the local data folder holds only reports and scratch."""
+    suffix = uuid.uuid4().hex[:10]
+    servers = {
+        "storage": "s3",
+        "s3_endpoint": require_service("HERITAGE_TEST_S3_ENDPOINT", "MinIO"),
+        "s3_access_key": os.environ["HERITAGE_TEST_S3_ACCESS_KEY"],
+        "s3_secret_key": SecretStr(os.environ["HERITAGE_TEST_S3_SECRET_KEY"]),
+        "s3_bucket": f"queue-{suffix}",
+        "search": "opensearch",
+        "search_url": require_service("HERITAGE_TEST_OPENSEARCH_URL", "OpenSearch"),
+        "search_index": f"queue-{suffix}",
+    }
+    settings = queued_settings(tmp_path / "data", broker).model_copy(update=servers)
+    yield settings
+    services = Services.from_settings(settings)
+    try:
+        drop = getattr(services.index, "drop", None)
+        if drop is not None:
+            drop()
+    finally:
+        services.close()
 
 
 def log_of(scratch: Path) -> str:
@@ -226,8 +264,8 @@ def stored_once(settings: Settings, count: int) -> None:
         services.close()
 
 
-def test_one_batch_is_made_by_every_item_worker(tmp_path: Path, broker: str) -> None:
-    settings = queued_settings(tmp_path / "data", broker)
+def test_one_batch_is_made_by_every_item_worker(tmp_path: Path, on_servers: Settings) -> None:
+    settings = on_servers
     folder = tmp_path / "photos"
     folder.mkdir()
     for n in range(8):
@@ -246,9 +284,9 @@ def test_one_batch_is_made_by_every_item_worker(tmp_path: Path, broker: str) -> 
 
 
 def test_an_item_whose_worker_dies_mid_transcode_is_made_by_another(
-    tmp_path: Path, broker: str
+    tmp_path: Path, on_servers: Settings
 ) -> None:
-    settings = queued_settings(tmp_path / "data", broker)
+    settings = on_servers
     folder = tmp_path / "films"
     folder.mkdir()
     video(folder / "festival.mp4", 24)
