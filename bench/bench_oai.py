@@ -1,15 +1,17 @@
 """OAI-PMH list pages from the search index's ordered view: does a page cost the same at 10 000
 and at N records? (issue 16)
 
-    .venv/bin/python bench/bench_oai.py                 # 10 000 and 200 000 records
+    .venv/bin/python bench/bench_oai.py                 # SQLite, 10 000 and 200 000 records
     .venv/bin/python bench/bench_oai.py --n 1000000 --dir /tmp/heritage-bench-oai --reuse
+    .venv/bin/python bench/bench_oai.py --backend opensearch --url http://127.0.0.1:19401
 
-Loads bench_search.py's synthetic corpus into a SqliteIndex at each size (the small one is the
-baseline, measured in the same run), then times through `OaiRepository.handle` (the verb as
-the HTTP route runs it, XML included) a ListIdentifiers page of 100: the first page (which
-also counts completeListSize), a page from a cursor in the middle, the last page, and the
-first page of one collection's set. Prints the median and p95 of each and the ratio large/small.
-ListRecords adds one record read per header (100 a page, whatever the size); not measured here.
+Loads bench_search.py's synthetic corpus into the backend at each size (the small one is the
+baseline, measured in the same run), stores in a record store the records the measured pages
+list (ListRecords reads each from the store, as on a real repository), then times through
+`OaiRepository.handle` (the verb as the HTTP route runs it, XML included) ListIdentifiers and
+ListRecords pages of 100: the first page (which also counts completeListSize), a page from a
+cursor in the middle, the last page, and the first page of the largest collection's set.
+Prints the median and p95 of each and the ratio large/small.
 """
 
 from __future__ import annotations
@@ -29,16 +31,23 @@ from bench_search import generate  # noqa: E402
 
 from api.protocols.oai import OaiRepository  # noqa: E402
 from repository import LocalStore, RecordStore  # noqa: E402
-from search.base import OaiHeader, OaiSlice  # noqa: E402
+from search.base import OaiHeader, OaiSlice, SearchIndex  # noqa: E402
+from search.elasticsearch import ElasticsearchIndex  # noqa: E402
+from search.opensearch import OpenSearchIndex  # noqa: E402
 from search.sqlite import SqliteIndex  # noqa: E402
 
 PAGE = 100
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 
 
-def load(directory: Path, n: int, reuse: bool) -> SqliteIndex:
-    path = directory / f"oai-{n}.sqlite"
-    index = SqliteIndex(path)
+def open_index(backend: str, url: str, directory: Path, n: int) -> SearchIndex:
+    if backend == "sqlite":
+        return SqliteIndex(directory / f"oai-{n}.sqlite")
+    cluster = {"elasticsearch": ElasticsearchIndex, "opensearch": OpenSearchIndex}[backend]
+    return cluster(url, f"bench-oai-{n}")
+
+
+def load(index: SearchIndex, n: int, reuse: bool) -> SearchIndex:
     if not (reuse and index.count() == n):
         started = time.perf_counter()
         index.rebuild(generate(n))
@@ -57,7 +66,9 @@ def timed(repository: OaiRepository, pairs: list[tuple[str, str]], repeat: int) 
     return times
 
 
-def shapes(repository: OaiRepository, index: SqliteIndex) -> dict[str, list[tuple[str, str]]]:
+def shapes(
+    repository: OaiRepository, index: SearchIndex, verb: str
+) -> dict[str, list[tuple[str, str]]]:
     """The requests measured; the cursors are found by walking the list as a harvester would."""
     every = OaiSlice(today=NOW.date())
     count = index.oai_count(every)
@@ -68,15 +79,15 @@ def shapes(repository: OaiRepository, index: SqliteIndex) -> dict[str, list[tupl
             if seen <= position < seen + len(page):
                 marks[position] = page[position - seen]
         seen, after = seen + len(page), (page[-1].datestamp, page[-1].id)
-    query = {"verb": "ListIdentifiers", "prefix": "oai_dc", "from": None, "until": None}
+    query = {"verb": verb, "prefix": "oai_dc", "from": None, "until": None}
     query |= {"set": None, "size": count}
 
     def resume(position: int) -> list[tuple[str, str]]:
         mark = marks[position]
         state = {**query, "after": [mark.datestamp, mark.id], "cursor": position + 1}
-        return [("verb", "ListIdentifiers"), ("resumptionToken", repository.tokens.dumps(state))]
+        return [("verb", verb), ("resumptionToken", repository.tokens.dumps(state))]
 
-    listing = [("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc")]
+    listing = [("verb", verb), ("metadataPrefix", "oai_dc")]
     collection = max(  # the largest set: a full page at either size
         index.oai_collections(NOW.date()),
         key=lambda c: index.oai_count(
@@ -91,8 +102,28 @@ def shapes(repository: OaiRepository, index: SqliteIndex) -> dict[str, list[tupl
     }
 
 
+def listed_ids(repository: OaiRepository, pairs: list[tuple[str, str]]) -> set[str]:
+    body = repository.handle(pairs, NOW).decode()
+    prefix = f"<identifier>oai:{repository.host}:"
+    return {part.split("<", 1)[0] for part in body.split(prefix)[1:]}
+
+
+def store_listed(records: RecordStore, n: int, wanted: set[str]) -> None:
+    """Save the generated records the measured pages list (the corpus is made again: it is
+    the same for the same seed)."""
+    for record in generate(n):
+        if record["id"] in wanted:
+            records.save(record)
+            wanted.discard(record["id"])
+            if not wanted:
+                return
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "opensearch", "elasticsearch"],
+                        default="sqlite")  # fmt: skip
+    parser.add_argument("--url", default="", help="the cluster's URL")
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=30)
@@ -101,26 +132,33 @@ def main() -> None:
     args = parser.parse_args()
     directory = args.dir or Path(tempfile.mkdtemp(prefix="heritage-bench-oai-"))
     directory.mkdir(parents=True, exist_ok=True)
-    records = RecordStore(LocalStore(directory / "store"))  # no records: headers only
+    verbs = ("ListIdentifiers", "ListRecords")
     results: dict[int, dict[str, list[float]]] = {}
     for n in (args.small, args.n):
-        index = load(directory, n, args.reuse)
+        index = load(open_index(args.backend, args.url, directory, n), n, args.reuse)
+        records = RecordStore(LocalStore(directory / f"store-{n}"))
         repository = OaiRepository(
             records, index, base_url="https://heritage.example.org", secret="bench", page_size=PAGE
         )
+        asked = {verb: shapes(repository, index, verb) for verb in verbs}
+        wanted = set().union(
+            *(listed_ids(repository, p) for p in asked["ListIdentifiers"].values())
+        )
+        store_listed(records, n, wanted)
         results[n] = {
-            name: timed(repository, pairs, args.repeat)
-            for name, pairs in shapes(repository, index).items()
+            f"{verb}, {name}": timed(repository, pairs, args.repeat)
+            for verb in verbs
+            for name, pairs in asked[verb].items()
         }
         index.close()
     small, large = results[args.small], results[args.n]
-    print(f"\nListIdentifiers, {PAGE} headers a page, ms (median / p95), {args.repeat} runs each")
-    print(f"{'page':<18}{args.small:>12,}{args.n:>16,}{'ratio (median)':>18}")
+    print(f"\n{args.backend}: {PAGE} a page, ms (median / p95), {args.repeat} runs each")
+    print(f"{'page':<34}{args.small:>12,}{args.n:>16,}{'ratio (median)':>18}")
     for name in small:
         a, b = small[name], large[name]
         ma, mb = statistics.median(a), statistics.median(b)
         pa, pb = (sorted(x)[int(len(x) * 0.95) - 1] for x in (a, b))
-        print(f"{name:<18}{ma:6.1f} / {pa:5.1f}{mb:9.1f} / {pb:5.1f}{mb / ma:14.2f}×")
+        print(f"{name:<34}{ma:6.1f} / {pa:5.1f}{mb:9.1f} / {pb:5.1f}{mb / ma:14.2f}×")
 
 
 if __name__ == "__main__":
