@@ -40,6 +40,7 @@ TITLE = "2019年蔚县拜灯山"
 TITLE_EN = "Worshipping the lantern hill, Yuxian, 2019"
 PLACE = "河北省张家口市蔚县"
 CATEGORY = "folk-customs"
+FILMED_AT = "+39.8402+114.5703/"  # ISO 6709: 暖泉, 蔚县
 COMMENT = "我小时候也在暖泉看过拜灯山，谢谢分享！"
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
@@ -84,13 +85,16 @@ def story_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def festival_video(tmp_path: Path) -> Path:
-    """A 4-second 160×120 video with sound (a few KB): the resident's festival footage."""
-    path = tmp_path / "拜灯山.mp4"
+    """A 4-second 160×120 QuickTime video with sound (~90 KB), carrying where it was filmed
+    (`©xyz`) as a phone's camera writes it: the resident's festival footage."""
+    path = tmp_path / "拜灯山.mov"
     ffmpeg(
         "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=15:duration=4",
         "-f", "lavfi", "-i", "sine=frequency=440:duration=4",
-        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path),
+        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+        "-metadata", f"location={FILMED_AT}", str(path),
     )  # fmt: skip
+    assert FILMED_AT.encode() in path.read_bytes()
     return path
 
 
@@ -270,6 +274,15 @@ def test_a_residents_festival_video_goes_through_review_into_an_exhibition_and_o
             expect(visitor.locator("h1")).to_contain_text(TITLE)
             credit = visitor.locator(".people li").filter(has_text=NAME)
             expect(credit.locator(".people__name")).to_have_text(NAME)
+            downloads = visitor.locator(".downloads a[download]")
+            expect(downloads).to_have_count(2)  # the access copy and the original
+            sizes = []
+            for href in downloads.evaluate_all("links => links.map(a => a.href)"):
+                got = visitor.request.get(href)
+                assert got.ok, href
+                assert FILMED_AT.encode() not in got.body(), f"{href} says where it was filmed"
+                sizes.append(len(got.body()))
+            assert festival_video.stat().st_size in sizes  # the original, the position blanked
             form = visitor.locator("#feedback-form")
             form.get_by_label(message("zh", "feedback.kind.comment")).check()
             visitor.locator("#feedback-text").fill(COMMENT)
