@@ -1,10 +1,11 @@
 """Issue 19's "done means", in a real browser and nothing else: a resident sends a video of a
 local festival from a phone (390×844, touch) through `/contribute` and keeps the private status
 link; a curator signs in, edits and accepts it, and publishes an exhibition with a clip of it;
-the status link then says published; another visitor filters the map by the item's category,
-follows the marker at 蔚县 to the catalogue and the item (the contributor credited) and leaves a
-comment, which nobody sees until the curator approves it. The contributor's contact is in no
-public page. Each step is asserted from what the page shows.
+the status link then says published, with the curator's thanks; another visitor filters the map
+by the item's category, follows the marker at 蔚县 to the catalogue and the item (the
+contributor credited) and leaves a comment, which nobody sees until the curator approves it.
+The contributor's contact is in no public page, the video's filming position in no download.
+Each step is asserted from what the page shows.
 
 Recorded: a Playwright trace of each person's session (`playwright show-trace
 test-artifacts/story19/<who>-trace.zip`) and a screenshot of every step
@@ -41,6 +42,7 @@ TITLE_EN = "Worshipping the lantern hill, Yuxian, 2019"
 PLACE = "河北省张家口市蔚县"
 CATEGORY = "folk-customs"
 FILMED_AT = "+39.8402+114.5703/"  # ISO 6709: 暖泉, 蔚县
+THANKS = "谢谢分享，已收入线上展览。"
 COMMENT = "我小时候也在暖泉看过拜灯山，谢谢分享！"
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
@@ -198,7 +200,7 @@ def test_a_residents_festival_video_goes_through_review_into_an_exhibition_and_o
         shot(staff, "04-edited")
         staff.goto("/workspace/contributions")
         entry = staff.locator(".contribution").filter(has_text=TITLE)
-        entry.locator("textarea[name=message]").fill("谢谢分享，已收入线上展览。")
+        entry.locator("textarea[name=message]").fill(THANKS)
         entry.get_by_role("button", name=message("zh", "contributions.accept")).click()
         expect(staff.locator("#contributions-outcome")).to_have_text(
             message("zh", "contributions.done.accepted")
@@ -246,6 +248,7 @@ def test_a_residents_festival_video_goes_through_review_into_an_exhibition_and_o
         expect(resident.locator("#contribute-state")).to_have_text(
             message("zh", "contribute.state.published")
         )
+        expect(resident.locator("#contribute-message")).to_have_text(THANKS)
         public(resident, "08-status-published")
         resident.locator("#contribute-item").tap()
         expect(resident.locator("h1")).to_contain_text(TITLE)
