@@ -1,9 +1,10 @@
 """Issue 19's "done means", in a real browser and nothing else: a resident sends a video of a
 local festival from a phone (390×844, touch) through `/contribute` and keeps the private status
 link; a curator signs in, edits and accepts it, and publishes an exhibition with a clip of it;
-the status link then says published, with the curator's thanks; another visitor filters the map
-by the item's category, follows the marker at 蔚县 to the catalogue and the item (the
-contributor credited) and leaves a comment, which nobody sees until the curator approves it.
+the status link then says published, with the curator's thanks; another visitor (on a phone
+too) filters the map by the item's category, follows the marker at 蔚县 to the catalogue and
+the item (the contributor credited) and leaves a comment, which nobody sees until the curator
+approves it.
 The contributor's contact is in no public page, the video's filming position in no download.
 Each step is asserted from what the page shows.
 
@@ -255,8 +256,8 @@ def test_a_residents_festival_video_goes_through_review_into_an_exhibition_and_o
         expect(resident.locator(".people li").filter(has_text=NAME)).to_be_visible()
         public(resident, "09-item-phone")
 
-        # 5. Another visitor: the map, filtered by the category, the marker at 蔚县.
-        with story.person("visitor", DESKTOP) as visitor:
+        # 5. Another visitor, on a phone: the map filtered by the category, the marker at 蔚县.
+        with story.person("visitor", PHONE) as visitor:
             visitor.goto("/map")
             visitor.wait_for_function("document.getElementById('map').dataset.placed === '2'")
             visitor.select_option("#map-category", CATEGORY)
@@ -264,16 +265,16 @@ def test_a_residents_festival_video_goes_through_review_into_an_exhibition_and_o
             expect(visitor.locator(".map-marker")).to_have_count(1)
             marker = visitor.locator(".map-marker[title*='蔚县']")
             public(visitor, "10-map-filtered")
-            marker.click()
+            marker.tap()
             popup = visitor.locator(".map-popup")
             expect(popup.locator(".map-popup__items a")).to_have_text([TITLE])
             shot(visitor, "11-map-popup")
-            popup.locator(".map-popup__more").click()
+            popup.locator(".map-popup__more").tap()
             visitor.wait_for_url(f"**/?category={CATEGORY}&place=*")
             card = visitor.locator("li.card").filter(has_text=TITLE)
             expect(visitor.locator("li.card")).to_have_count(1)
             public(visitor, "12-catalogue-at-the-place")
-            card.locator(f"a[href*='/items/{item_id}']").first.click()
+            card.locator(f"a[href*='/items/{item_id}']").first.tap()
             expect(visitor.locator("h1")).to_contain_text(TITLE)
             credit = visitor.locator(".people li").filter(has_text=NAME)
             expect(credit.locator(".people__name")).to_have_text(NAME)
@@ -290,7 +291,7 @@ def test_a_residents_festival_video_goes_through_review_into_an_exhibition_and_o
             form.get_by_label(message("zh", "feedback.kind.comment")).check()
             visitor.locator("#feedback-text").fill(COMMENT)
             visitor.locator("#feedback-name").fill("老李")
-            form.get_by_role("button", name=message("zh", "feedback.send")).click()
+            form.get_by_role("button", name=message("zh", "feedback.send")).tap()
             expect(visitor.locator("#feedback-thanks")).to_have_text(
                 message("zh", "feedback.thanks")
             )
