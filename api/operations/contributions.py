@@ -304,12 +304,11 @@ def decline(store: ContributionStore, contribution: Contribution, message: str, 
     store.save(contribution)
 
 
-def accepted(store: ContributionStore, contribution: Contribution, by: str) -> None:
-    contribution.decision, contribution.decided, contribution.decided_by = (
-        "accepted",
-        now_iso(),
-        by,
-    )
+def accepted(store: ContributionStore, contribution: Contribution, by: str, message: str) -> None:
+    """Record the acceptance; the curator's message (optional here) is for the contributor's
+    status page, as a decline's is."""
+    contribution.decision, contribution.message = "accepted", message.strip()
+    contribution.decided, contribution.decided_by = now_iso(), by
     store.save(contribution)
 
 

@@ -73,20 +73,20 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> str:
     return done.stdout
 
 
-def _ffmpeg(*args: str) -> None:
+def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 
 def _write_media(folder: Path) -> Path:
     """A 6-second test-card video with a tone, a 4-second recording, and an image; + manifest."""
     folder.mkdir(parents=True)
-    _ffmpeg(
+    ffmpeg(
         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=6",
         "-f", "lavfi", "-i", "sine=frequency=440:duration=6",
         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
         str(folder / "papercut-performance.mp4"),
     )  # fmt: skip
-    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=4", str(folder / "long-song.wav"))
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=4", str(folder / "long-song.wav"))
     Image.new("RGB", (640, 480), (180, 40, 40)).save(folder / "hostile.jpg", quality=85)
     rows = [
         ["path", "identifier", "title_zh", "title_en", "description_zh", "description_en",

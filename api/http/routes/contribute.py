@@ -336,7 +336,7 @@ def status_page(request: Request, token: str) -> Response:
         "state": state,
         "received": contribution.received[:10],
         "item_url": f"/items/{contribution.item_id}" if state == "published" else None,
-        "message_text": contribution.message if state == "declined" else "",
+        "message_text": contribution.message if state in ("declined", "published") else "",
         "link": f"{str(request.base_url).rstrip('/')}/contribute/status/{token}",
         "new": request.query_params.get("new") == "1",
     }
@@ -441,7 +441,7 @@ def _decide(request: Request, caller: Caller, wanted: str, action: str, text: st
                 lambda changed: accept(changed, found, reason, caller),
                 require_match=False,
             )
-            accepted(store, found, caller.agent)
+            accepted(store, found, caller.agent, text)
             return "accepted"
         decline(store, found, text, caller.agent)
         audit_request(request, caller, found.item_id, f"contribution {found.id} declined")
