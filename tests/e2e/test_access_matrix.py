@@ -347,9 +347,13 @@ def test_the_matrix_covers_every_route_that_reveals_an_item(repo: Repo) -> None:
         "/api/items/{item_id}/diff",
         "/api/items/{item_id}/related",
         "/iiif/{item_id}/manifest",
+        "/iiif/{item_id}/annotations/p{page}",  # the manifest's check (tests/e2e/test_ocr.py)
         "/iiif/image/{identifier}/info.json",  # same record check as the image request
         "/iiif/image/{identifier}/{region}/{size}/{rotation}/{quality_format}",
         "/iiif/collection/{slug}",
+        # an exhibition's manifest leaves out every entry the public may not see, whoever asks
+        # (tests/e2e/test_exhibitions.py)
+        "/iiif/exhibitions/{slug}/manifest",
         "/share/{token}",  # the deliberate exception, tested above
         "/share/{token}/files/{role}",
         # Upload jobs and their reports: the submitter, its institution's curators and admins,

@@ -245,6 +245,19 @@ def test_each_read_page_has_an_annotation_page_of_its_lines(
     assert client.get(f"/iiif/{item_id}/annotations/p3").status_code == 404
 
 
+def test_a_hidden_items_annotations_are_not_found(stored: Store, client: TestClient) -> None:
+    """The annotation route checks the record as the manifest does: the public gets 404."""
+    item_id = stored.ids["scan.pdf"]
+    records = RecordStore(open_store(stored.settings.store_config()))
+    shown = records.load(item_id)
+    try:
+        records.save({**shown, "access": "restricted"})
+        assert client.get(f"/iiif/{item_id}/annotations/p2").status_code == 404
+    finally:
+        records.save(dict(records.load(item_id)) | {"access": shown["access"]})
+    assert client.get(f"/iiif/{item_id}/annotations/p2").status_code == 200
+
+
 def test_the_item_page_says_each_pages_text_is_ocr_with_engine_and_confidence(
     stored: Store, client: TestClient
 ) -> None:
