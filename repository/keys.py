@@ -15,7 +15,8 @@ signouts/<sha256>                  browser sessions ended before their cookie ex
 comments/<id>/<comment-id>.json    visitors' comments and corrections on an item, and replies
 ratings/<id>.json                  visitors' star ratings of an item: count, sum, one per session
 staging/<job-id>/<n>, …/index.json  an upload's files waiting for a queue worker (then removed)
-staging/<job-id>/items/<unit>/<n>  one item's files waiting for a queue worker (then removed)
+staging/<job-id>/items/<unit>/<n>  one item's files waiting for a queue worker (then removed);
+                                   …/beat: a fresh token while a worker makes it
 authorities/<id>.json              projects, bearers, institutions (id: project-vii-16, bearer-…)
 authorities/versions/<id>/<n>.json earlier versions of an authority (1 = the first)
 """
@@ -80,6 +81,11 @@ def staging_key(job_id: str, n: int) -> str:
 def staging_item_key(job_id: str, unit: str, n: int) -> str:
     """File `n` of one item sent to a queue worker (`api.operations.queue.ItemFanout`)."""
     return check_key(f"{STAGING_PREFIX}{job_id}/items/{unit}/{n}")
+
+
+def staging_beat_key(job_id: str, unit: str) -> str:
+    """Where the worker making an item beats while it works (`api.operations.queue`)."""
+    return check_key(f"{STAGING_PREFIX}{job_id}/items/{unit}/beat")
 
 
 def staging_index_key(job_id: str) -> str:

@@ -16,7 +16,9 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
   contentless FTS table).
 - `o_g`  the OAI-PMH view: (datestamp, id) of every document an OAI list shows
   (`search.base.oai_listed`), with its collection, category and embargo, clustered on
-  (datestamp, id) and indexed per set, so a list page is one range read from its cursor.
+  (datestamp, id) and indexed per set, so a list page is one range read from its cursor;
+  `oc_g` its row counts per (collection, category, embargo, withdrawn?), kept on every write,
+  so a whole list's size (completeListSize) is a sum over a few rows, not a count of millions.
 - `t_g`  for the frequent terms listed in `tt_g` (chosen by a rebuild, see FREQUENT_TERM_DOCS):
   documents per (term, combination), and those with the term in the title.
 
@@ -69,7 +71,7 @@ from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
 from search.understand import resolve_dates
 
-SCHEMA = 5
+SCHEMA = 6
 """Layout version. A file written with another layout is emptied on open (the index is derived
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
@@ -530,6 +532,7 @@ class SqliteIndex:
                 chosen += [(rowid, "similar_text") for rowid in ranked[: limit - len(chosen)]]
             stored = _stored(conn, gen, [rowid for rowid, _ in chosen])
         return [RelatedItem(stored[r][0]["id"], reason, stored[r][0]) for r, reason in chosen]
+
     # ------------------------------------------------------------------ OAI-PMH
 
     def oai_headers(
@@ -548,11 +551,15 @@ class SqliteIndex:
         return [OaiHeader(ds, i, coll, cat, bool(gone)) for ds, i, coll, cat, gone in rows]
 
     def oai_count(self, where: OaiSlice) -> int:
-        sql, args = _oai_where(where)
+        """Without datestamp bounds (a full harvest's first page) a sum over the counts table;
+        with bounds, a count of the rows in the range."""
+        bounded = where.start is not None or where.end is not None
+        sql, args = _oai_where(where, empty="" if not bounded else None)
+        table = "o" if bounded else "oc"
+        total = "count(*)" if bounded else "coalesce(sum(n), 0)"
         with self._read() as (conn, gen, _):
-            return int(
-                conn.execute(f"SELECT count(*) FROM o_{gen} WHERE {sql}", args).fetchone()[0]
-            )
+            found = conn.execute(f"SELECT {total} FROM {table}_{gen} WHERE {sql}", args)
+            return int(found.fetchone()[0])
 
     def oai_collections(self, today: date | None = None) -> list[str]:
         sql, args = _oai_where(OaiSlice(today=today))
@@ -962,10 +969,12 @@ def _in_set(combo: _Combo, where: OaiSlice) -> bool:
     return bool(values) if where.set_value is None else where.set_value in values
 
 
-def _oai_where(where: OaiSlice) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its arguments) of an OAI slice over o_g."""
+def _oai_where(where: OaiSlice, empty: str | None = None) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its arguments) of an OAI slice over o_g, or over oc_g (`empty`
+    = "": there, a missing embargo or category is '', not NULL, so rows can be keyed)."""
     today = (where.today or date.today()).isoformat()
-    sql = "(embargo IS NULL OR embargo <= ?)"
+    missing = "IS NULL" if empty is None else "= ''"
+    sql = f"(embargo {missing} OR embargo <= ?)"
     args: list[Any] = [today]
     if where.start is not None:
         sql += " AND datestamp >= ?"
@@ -975,7 +984,8 @@ def _oai_where(where: OaiSlice) -> tuple[str, list[Any]]:
         args.append(where.end)
     if where.set_field is not None:  # a fixed column name, never user text
         if where.set_value is None:
-            sql += f" AND {where.set_field} IS NOT NULL"
+            has = "IS NOT NULL" if empty is None else "!= ''"
+            sql += f" AND {where.set_field} {has}"
         else:
             sql += f" AND {where.set_field} = ?"
             args.append(where.set_value)
@@ -1072,18 +1082,28 @@ def _upsert(
     _count_terms(conn, gen, texts, code, tracked, 1)
     # the embargo is checked when listing (it ends some day); here only access and status
     if oai_listed(doc, today="9999-12-31"):
+        kind = (
+            doc["collection"],
+            doc["category"],
+            doc["embargo_until"],
+            doc["status"] == "withdrawn",
+        )
         conn.execute(
             f"INSERT INTO o_{gen} (datestamp, id, collection, category, embargo, deleted)"
             " VALUES (?,?,?,?,?,?)",
-            (
-                doc["datestamp"],
-                doc["id"],
-                doc["collection"],
-                doc["category"],
-                doc["embargo_until"],
-                doc["status"] == "withdrawn",
-            ),
+            (doc["datestamp"], doc["id"], *kind),
         )
+        _count_oai(conn, gen, kind, 1)
+
+
+def _count_oai(conn: sqlite3.Connection, gen: int, kind: tuple[Any, ...], step: int) -> None:
+    """Add `step` to the OAI view's count of (collection, category, embargo, withdrawn?)."""
+    collection, category, embargo, withdrawn = kind
+    conn.execute(
+        f"INSERT INTO oc_{gen} (collection, category, embargo, deleted, n) VALUES (?,?,?,?,?)"
+        " ON CONFLICT (collection, category, embargo, deleted) DO UPDATE SET n = n + excluded.n",
+        (collection, category or "", embargo or "", int(bool(withdrawn)), step),
+    )
 
 
 def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int, tracked: frozenset[str]) -> None:
@@ -1095,9 +1115,16 @@ def _delete_row(conn: sqlite3.Connection, gen: int, rowid: int, tracked: frozens
         f"INSERT INTO f_{gen} (f_{gen}, rowid, {columns}) VALUES ('delete', ?{', ?' * len(texts)})",
         (rowid, *texts),
     )
-    conn.execute(
-        f"DELETE FROM o_{gen} WHERE id = (SELECT id FROM k_{gen} WHERE rowid = ?)", (rowid,)
-    )
+    listed = conn.execute(
+        f"SELECT collection, category, embargo, deleted FROM o_{gen}"
+        f" WHERE id = (SELECT id FROM k_{gen} WHERE rowid = ?)",
+        (rowid,),
+    ).fetchone()
+    if listed is not None:
+        conn.execute(
+            f"DELETE FROM o_{gen} WHERE id = (SELECT id FROM k_{gen} WHERE rowid = ?)", (rowid,)
+        )
+        _count_oai(conn, gen, listed, -1)
     conn.execute(f"DELETE FROM k_{gen} WHERE rowid = ?", (rowid,))
     conn.execute(f"DELETE FROM d_{gen} WHERE rowid = ?", (rowid,))
     conn.execute(f"UPDATE c_{gen} SET n = n - 1 WHERE code = ?", (rowid & CODE_MASK,))
@@ -1240,6 +1267,11 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
         " collection TEXT NOT NULL, category TEXT, embargo TEXT, deleted INTEGER NOT NULL,"
         " PRIMARY KEY (datestamp, id)) WITHOUT ROWID"
     )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS oc_{gen} (collection TEXT NOT NULL, category TEXT NOT NULL,"
+        " embargo TEXT NOT NULL, deleted INTEGER NOT NULL, n INTEGER NOT NULL,"
+        " PRIMARY KEY (collection, category, embargo, deleted)) WITHOUT ROWID"
+    )
     conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS k_{gen}_id ON k_{gen} (id)")
     # the OAI view's indexes are needed while loading too: a replaced row is found by id
     for name, columns in _OAI_INDEXES:
@@ -1261,9 +1293,8 @@ _OAI_INDEXES = (
     ("id", "(id)"),
     ("collection", "(collection, datestamp, id)"),
     ("category", "(category, datestamp, id)"),
-    ("deleted", "(collection, category, embargo) WHERE deleted = 1"),  # the few withdrawn, to count
 )
-_TABLES = ("f", "k", "d", "c", "t", "tt", "o")
+_TABLES = ("f", "k", "d", "c", "t", "tt", "o", "oc")
 
 
 def _layout_names(gen: int) -> set[str]:

@@ -156,7 +156,8 @@ def _ingest(paths: list[Path], options: IngestOptions, services: Services) -> In
         from api.operations.queue import ItemFanout, configure, drop_staging
 
         run = f"cli-{new_job_id()}"
-        fanout = ItemFanout(services.store, run, configure(services.settings))
+        lease = float(services.settings.queue_lease_seconds)
+        fanout = ItemFanout(services.store, run, configure(services.settings), lease)
     with ingest_progress(err) as progress:
         try:
             return run_ingest(
@@ -317,6 +318,7 @@ def worker(
                 "--pool=prefork",
                 f"--concurrency={width}",
                 f"--queues={','.join(items)}",
+                "--disable-prefetch",  # items are acknowledged when started: none held back
                 f"--hostname=items.{os.getpid()}@%h",
                 *common,
             ]

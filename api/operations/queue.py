@@ -22,12 +22,13 @@ Items fan out (`ItemFanout`): the job's coordinator (a worker's job thread, or `
 itself) stages each item's files under `staging/<job>/items/<unit>/` and sends one message per
 item to the `images` or `av` queue; any worker's item processes run the unchanged
 `ingest.worker.process` on its own copies and send back the result (JSON through the Redis
-result backend); the coordinator commits records in plan order, as with local pools. Item
-messages are acknowledged late too: an item whose worker died is delivered again after the
-visibility timeout and made again (blobs are content-addressed, only the coordinator writes
-records, so nothing is stored twice). Jobs run in threads of their own and items in processes
-of their own (`heritage worker` starts both), so coordinators waiting for items never hold
-the slots the items need.
+result backend); the coordinator commits records in plan order, as with local pools. An item
+message is acknowledged when a worker starts it, and the worker beats while it works; the
+coordinator sends the item again when the beat stops for a whole lease (the worker died). So a
+transcode longer than any timeout is made once, and a dead worker's item is made by another
+(blobs are content-addressed, only the coordinator writes records: nothing is stored twice).
+Jobs run in threads of their own and items in processes of their own (`heritage worker` starts
+both), so coordinators waiting for items never hold the slots the items need.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.result import AsyncResult
+from celery.signals import task_received
 
 from api.operations.jobs import (
     INTERRUPTED,
@@ -63,9 +65,15 @@ from api.services import Services
 from api.settings import Settings
 from ingest.errors import IngestError, ItemError
 from ingest.worker import TaskResult, process, result_message, result_of, task_message, task_of
-from repository import ObjectStore
-from repository.keys import staging_index_key, staging_item_key, staging_key, staging_prefix
-from schemas.errors import Unavailable
+from repository import ObjectStore, open_store
+from repository.keys import (
+    staging_beat_key,
+    staging_index_key,
+    staging_item_key,
+    staging_key,
+    staging_prefix,
+)
+from schemas.errors import NotFound, Unavailable
 
 log = logging.getLogger("heritage.queue")
 
@@ -162,22 +170,41 @@ class ItemFanout:
 
     One watcher thread per lane looks at the results of the items in flight every RESULT_POLL
     seconds and completes their futures; an item's staged files are removed once its result
-    is in (whatever it was), and everything under the job's staging prefix when the job ends."""
+    is in (whatever it was), and everything under the job's staging prefix when the job ends.
 
-    def __init__(self, store: ObjectStore, job_id: str, celery: Celery):
+    Item messages are acknowledged when a worker starts them, and the worker then beats (a new
+    token in `staging/<job>/items/<unit>/beat`) every third of the lease while it works. The
+    watcher sends an item again when its beat has not changed for a whole lease (its worker
+    died): so a transcode longer than any timeout is never made twice while it runs, and a
+    dead worker's item is made by another. Beats are compared by token, not by clock, so the
+    machines' clocks need not agree."""
+
+    def __init__(self, store: ObjectStore, job_id: str, celery: Celery, lease: float):
         self.store = store
         self.job_id = job_id
         self.celery = celery
+        self.lease = lease
 
     def __call__(self, lane: str, width: int) -> Executor:
         return _RemoteLane(self, ITEM_QUEUES[lane])
+
+
+class _Flight:
+    """One item in flight: its message (the latest sent), future, staged files and beat."""
+
+    def __init__(self, message: dict[str, Any], sent: AsyncResult, future: Future[TaskResult]):
+        self.message = message
+        self.sent = sent
+        self.future = future
+        self.beat: bytes | None = None
+        self.beat_seen = time.monotonic()
 
 
 class _RemoteLane(Executor):
     def __init__(self, fanout: ItemFanout, queue: str):
         self.fanout = fanout
         self.queue = queue
-        self._flying: dict[str, tuple[AsyncResult, Future[TaskResult], list[str]]] = {}
+        self._flying: dict[str, _Flight] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name=f"items-{queue}", daemon=True)
@@ -189,41 +216,66 @@ class _RemoteLane(Executor):
         store, job = self.fanout.store, self.fanout.job_id
         future: Future[TaskResult] = Future()
         future.set_running_or_notify_cancel()
-        keys: list[str] = []
         try:
             for n, source in enumerate(task.files):
-                keys.append(staging_item_key(job, unit, n))
                 with source.path.open("rb") as data:
-                    store.put_file(keys[-1], data)
-            message = {"job": job, "unit": unit, "task": task_message(task)}
-            sent = self.fanout.celery.send_task(ITEM_TASK, args=[message], queue=self.queue)
+                    store.put_file(staging_item_key(job, unit, n), data)
+            message = {
+                "job": job,
+                "unit": unit,
+                "lease": self.fanout.lease,
+                "task": task_message(task),
+            }
+            sent = self._send(message)
         except Exception as exc:  # the store or broker is down: this item fails, by name
             future.set_exception(Unavailable(f"it could not be sent to the queue workers: {exc}"))
             return future
         with self._lock:
-            self._flying[unit] = (sent, future, keys)
+            self._flying[unit] = _Flight(message, sent, future)
         return future
 
+    def _send(self, message: dict[str, Any]) -> AsyncResult:
+        return self.fanout.celery.send_task(ITEM_TASK, args=[message], queue=self.queue)
+
     def _watch(self) -> None:
+        every = max(1, int(self.fanout.lease / 3 / RESULT_POLL))  # polls between beat checks
+        polls = 0
         while not self._closed.wait(RESULT_POLL):
+            polls += 1
             with self._lock:
                 flying = list(self._flying.items())
-            for unit, (sent, future, keys) in flying:
+            for unit, flight in flying:
                 try:
-                    if not sent.ready():
+                    if not flight.sent.ready():
+                        if polls % every == 0:
+                            self._check_beat(unit, flight)
                         continue
                     # the coordinator may run inside a job task: asked for a finished result only
-                    answer = sent.get(propagate=False, disable_sync_subtasks=False)
-                    sent.forget()
+                    answer = flight.sent.get(propagate=False, disable_sync_subtasks=False)
+                    flight.sent.forget()
                 except Exception as exc:  # noqa: BLE001 - the backend is down: retried next look
                     log.warning("item %s: the result backend failed: %s", unit, exc)
                     continue
                 with self._lock:
                     del self._flying[unit]
-                self._settle(future, answer)
-                for key in keys:
+                self._settle(flight.future, answer)
+                for n in range(len(flight.message["task"]["files"])):
                     with suppress(Exception):  # what is left goes with the job's staging
-                        self.fanout.store.delete(key)
+                        self.fanout.store.delete(staging_item_key(self.fanout.job_id, unit, n))
+
+    def _check_beat(self, unit: str, flight: _Flight) -> None:
+        """Send the item again when its worker has stopped beating for a whole lease."""
+        try:
+            beat = self.fanout.store.get_bytes(staging_beat_key(self.fanout.job_id, unit))
+        except NotFound:
+            return  # not started yet: waiting in the queue for a free worker
+        now = time.monotonic()
+        if beat != flight.beat:
+            flight.beat, flight.beat_seen = beat, now
+        elif now - flight.beat_seen > self.fanout.lease:
+            log.warning("item %s: its worker stopped beating; sent to the queue again", unit)
+            flight.sent = self._send(flight.message)
+            flight.beat_seen = now
 
     @staticmethod
     def _settle(future: Future[TaskResult], answer: Any) -> None:
@@ -240,17 +292,17 @@ class _RemoteLane(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if cancel_futures:
             with self._lock:
-                for sent, future, _ in self._flying.values():
+                for flight in self._flying.values():
                     with suppress(Exception):
-                        sent.revoke()
-                    future.set_exception(
+                        flight.sent.revoke()
+                    flight.future.set_exception(
                         IngestError("the ingest run stopped before this item came back")
                     )
                 self._flying.clear()
         elif wait:
             while True:
                 with self._lock:
-                    pending = [future for _, future, _ in self._flying.values()]
+                    pending = [flight.future for flight in self._flying.values()]
                 if not pending:
                     break
                 futures_wait(pending)
@@ -333,9 +385,22 @@ app.task(name=TASK, bind=True, max_retries=None)(ingest_job)
 
 def ingest_item(message: dict[str, Any]) -> dict[str, Any]:
     """Make one item: copy its staged files here, run `ingest.worker.process`, answer with
-    the result, or with the item's failure (file and reason) as data."""
+    the result, or with the item's failure (file and reason) as data. Beats while it works
+    (`ItemFanout`), so its coordinator knows it is alive however long it takes."""
     services = _worker_services()
     job, unit, wanted = message["job"], message["unit"], message["task"]
+    beat_key = staging_beat_key(job, unit)
+    done = threading.Event()
+
+    def beat() -> None:
+        while True:
+            with suppress(Exception):  # a missed beat is only late; a lease of them, a resend
+                services.store.put_bytes(beat_key, uuid.uuid4().hex.encode())
+            if done.wait(float(message["lease"]) / 3):
+                return
+
+    beating = threading.Thread(target=beat, name=f"beat-{unit}", daemon=True)
+    beating.start()
     root = scratch_root() / "items" / unit
     try:
         paths = []
@@ -353,10 +418,37 @@ def ingest_item(message: dict[str, Any]) -> dict[str, Any]:
         except ItemError as exc:
             return {"failed": [exc.subject, exc.problem]}
     finally:
+        done.set()
+        beating.join()
         shutil.rmtree(root, ignore_errors=True)
 
 
-app.task(name=ITEM_TASK, ignore_result=False)(ingest_item)
+_receiver_store: ObjectStore | None = None
+"""The item worker's main process's own store: its pool's processes never touch it (a client
+made before a fork is not theirs to share)."""
+
+
+def first_beat(request: Any = None, **_: Any) -> None:
+    """An item's first beat, when its worker takes the message (before acknowledging it): from
+    here on a worker that dies leaves a beat that stops, so the coordinator sends it again."""
+    global _receiver_store
+    if request is None or request.name != ITEM_TASK:
+        return
+    try:
+        if _receiver_store is None:
+            _receiver_store = open_store(Settings().store_config())
+        message = request.args[0]
+        key = staging_beat_key(message["job"], message["unit"])
+        _receiver_store.put_bytes(key, uuid.uuid4().hex.encode())
+    except Exception as exc:  # noqa: BLE001 - the item's own beats follow
+        log.warning("the first beat of an item could not be written: %s", exc)
+
+
+task_received.connect(first_beat)
+
+
+# acknowledged when started: a dead worker's item is sent again by its coordinator (`ItemFanout`)
+app.task(name=ITEM_TASK, ignore_result=False, acks_late=False)(ingest_item)
 
 
 def run_claimed(services: Services, job: Job, lease: float) -> None:
@@ -374,7 +466,8 @@ def run_claimed(services: Services, job: Job, lease: float) -> None:
     root = scratch_root() / job.id
     try:
         upload = unstage(services.store, job.id, root)
-        execute_job(services, job, upload, progress, ItemFanout(services.store, job.id, app))
+        fanout = ItemFanout(services.store, job.id, app, lease)
+        execute_job(services, job, upload, progress, fanout)
     except JobStopped:
         job.fail(INTERRUPTED)
     except IngestError as exc:

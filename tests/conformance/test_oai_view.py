@@ -98,7 +98,10 @@ def test_the_view_follows_every_write(oai_index: SearchIndex) -> None:
     found = headers(oai_index, OaiSlice(today=TODAY), limit=3)
     assert ids(found) == ["3", "5", "8", "2"]
     assert found[-1].deleted and found[-1].datestamp == "2026-05-05T00:00:00Z"
+    assert oai_index.oai_count(OaiSlice(today=TODAY)) == 4  # kept by every write
+    assert oai_index.oai_count(OaiSlice(set_field="category", today=TODAY)) == 1
     assert oai_index.oai_collections(TODAY) == ["songs", "test"]
     oai_index.rebuild(RECORDS[:1])
     assert ids(headers(oai_index, OaiSlice(today=TODAY))) == ["1"]
+    assert oai_index.oai_count(OaiSlice(today=TODAY)) == 1
     assert oai_index.oai_collections(TODAY) == ["test"]

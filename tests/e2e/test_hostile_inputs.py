@@ -185,6 +185,7 @@ def valid_path_values(corpus: Corpus, token: str) -> dict[str, str]:
         "token": token,
         "job_id": "20260101T000000Z-nothing-000000",
         "n": "1",
+        "page": "1",
         "path": "style.css",
         "project_id": "project-vii-16",
         "bearer_id": "bearer-wang-1950",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -303,4 +304,26 @@ def test_an_item_whose_worker_dies_mid_transcode_is_made_by_another(
         output, _ = run.communicate(timeout=900)
     assert outcomes(output) == ["stored"]
     assert made_by(second) == 1
+    stored_once(settings, 1)
+
+
+def test_a_transcode_longer_than_the_lease_is_made_once(tmp_path: Path, broker: str) -> None:
+    """The item's worker beats while it transcodes: neither Redis (its message was taken) nor
+    the coordinator (the beat goes on) gives it to the idle second worker."""
+    settings = queued_settings(tmp_path / "data", broker)
+    folder = tmp_path / "long"
+    folder.mkdir()
+    video(folder / "ceremony.mp4", 60)
+    a, b = tmp_path / "scratch-a", tmp_path / "scratch-b"
+    items_only = ("--queues", "images,av", "--concurrency", "1")
+    with worker(settings, a, *items_only), worker(settings, b, *items_only):
+        wait_in_log(a, "ready.")
+        wait_in_log(b, "ready.")
+        run = ingest_batch(settings, folder)
+        output, _ = run.communicate(timeout=900)
+    assert outcomes(output) == ["stored"]
+    logs = log_of(a) + log_of(b)
+    assert logs.count("Task heritage.ingest_item[") == 2  # received once, succeeded once
+    took = re.search(r"Task heritage\.ingest_item\[[^]]+\] succeeded in ([0-9.]+)s", logs)
+    assert took is not None and float(took.group(1)) > LEASE  # it did outlive the lease
     stored_once(settings, 1)
