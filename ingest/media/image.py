@@ -255,10 +255,14 @@ def _libvips_pictures(
 ) -> tuple[Derivative, Derivative, Image.Image]:
     """`_write_pictures` for an RGB JPEG in sRGB, by libvips: decoded once, at the access size."""
     try:
+        # libvips turns the picture inside its thumbnail pipeline when it reads the orientation
+        # Pillow read (`pending`); else the turn is ours, on a second copy. The decode happens
+        # here, once; the rest reuses it.
+        turned_by_libvips = pending is not None and _vips_orientation(src) == pending
         access = pyvips.Image.thumbnail(
-            str(src), ACCESS_MAX, size="down", no_rotate=True, fail_on="truncated"
-        ).copy_memory()  # the decode happens here (in strips, in order); the rest reuses it
-        if pending is not None:
+            str(src), ACCESS_MAX, size="down", no_rotate=not turned_by_libvips, fail_on="truncated"
+        ).copy_memory()
+        if pending is not None and not turned_by_libvips:
             access = _VIPS_TRANSPOSE[pending](access).copy_memory()
     except pyvips.Error as exc:
         raise _undecodable(src, (exc.detail.strip().splitlines() or [exc.message])[-1]) from None
@@ -275,8 +279,15 @@ def _libvips_pictures(
     )
 
 
+def _vips_orientation(src: Path) -> int:
+    """The EXIF orientation libvips reads from the header (1 when it finds none)."""
+    header = pyvips.Image.new_from_file(str(src), access="sequential")
+    return int(header.get("orientation")) if header.get_typeof("orientation") else 1
+
+
 def _libvips_thumbnail(access: pyvips.Image, path: Path) -> pyvips.Image:
-    thumbnail = access.thumbnail_image(THUMBNAIL_MAX, size="down", no_rotate=True)
+    # made once in memory: the JPEG and the pixels handed to the perceptual hash both read it
+    thumbnail = access.thumbnail_image(THUMBNAIL_MAX, size="down", no_rotate=True).copy_memory()
     thumbnail.jpegsave(str(path), Q=THUMBNAIL_QUALITY, keep="none")
     return thumbnail
 

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image, ImageCms, ImageOps
 
 from ingest.errors import ImageError
+from ingest.media import image as image_stage
 from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX, make_image_derivatives
 from tests.unit.support import images
 
@@ -256,6 +257,25 @@ def test_orientation_of_other_formats_is_applied_once(
     for found, want in zip(corners(access), corners(upright), strict=True):
         assert close(found, want, 24)
     assert access.getexif().get(0x0112) is None and "icc_profile" not in access.info
+
+
+@pytest.mark.parametrize("orientation", [2, 5, 6, 8])
+def test_jpeg_orientation_libvips_does_not_read_is_turned_by_us(
+    tmp_path: Path, orientation: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When libvips reads another orientation than Pillow (a damaged EXIF block), the stage
+    turns the access copy itself, by Pillow's reading, and still turns it once."""
+    monkeypatch.setattr(image_stage, "_vips_orientation", lambda src: 1)
+    upright = quadrants()
+    source = tmp_path / "photo.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    upright.transpose(STORED_FOR[orientation]).save(source, "JPEG", exif=exif, quality=95)
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (result.technical.width, result.technical.height) == (120, 80)
+    for found, want in zip(corners(access), corners(upright), strict=True):
+        assert close(found, want, 24)
 
 
 def test_srgb_tagged_camera_jpeg_comes_out_right_and_untagged(tmp_path: Path) -> None:
