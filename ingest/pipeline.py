@@ -77,6 +77,7 @@ from search.screening import screen_for, screen_record
 STATUSES = ("draft", "review", "published", "withdrawn")
 ACCESS_LEVELS = ("public", "institution", "restricted")
 _REPAIR = "run `heritage reindex` to repair the search index"
+REINDEX_BATCH = 200  # unchanged records indexed again together
 STAGE_POLL = 0.25  # seconds between looks for stage announcements while items run
 
 
@@ -374,7 +375,9 @@ class _Run:
             options.agent,
         )
         self.seen: dict[str, tuple[str, str]] = {}  # original sha256 -> (item id, its source)
-        self.index_failures: list[str] = []
+        self.index_failures: list[str] = []  # the first problem of each failed indexing
+        self.unindexed_items = 0  # how many stored items those failures left out
+        self.unindexed: list[Mapping[str, Any]] = []  # unchanged records, indexed in batches
         self.deleted_files: set[str] = set()  # blobs stored for items deleted for good
         self.stage: Callable[[str, str], None] | None = getattr(progress, "stage", None)
         self.near: NearTable | None = None  # every stored photo's hash, read at the first photo
@@ -387,7 +390,6 @@ class _Run:
     def execute(self, units: list[_Unit]) -> None:
         if not units:
             return
-        self._load_existing()
         context = multiprocessing.get_context("spawn")
         remote = self.executors is not None
         stages = context.SimpleQueue() if self.stage and not remote else None
@@ -421,7 +423,9 @@ class _Run:
                     pools.append(pool)
                     submitted = [(unit, pool.submit(process, self._task(unit))) for unit in group]
                     lanes.append(deque(submitted))
+            self._load_existing()  # while the workers start: only committing needs it
             self._collect(lanes, stages)
+            self._index_unchanged()
         except BaseException:
             cancel.set()  # running ffmpeg processes stop; items not started are not started
             raise
@@ -433,7 +437,7 @@ class _Run:
         self._drop_deleted_files()
         if self.index_failures:
             self.report.errors.append(
-                f"the search index could not be updated for {len(self.index_failures)} stored "
+                f"the search index could not be updated for {self.unindexed_items} stored "
                 f"item(s) ({self.index_failures[0]}); the items are safely stored: {_REPAIR}"
             )
 
@@ -572,7 +576,7 @@ class _Run:
         changes = field_changes(record, existing, conflicts, replaced) if existing else []
         if existing is not None and same_content(record, existing):
             self._remember(existing)
-            self._index(existing)  # a killed run may have stored it without indexing it
+            self._reindex(existing)  # a killed run may have stored it without indexing it
             return ItemOutcome(
                 unit.source,
                 "unchanged",
@@ -699,12 +703,31 @@ class _Run:
         return None
 
     def _index(self, record: Mapping[str, Any]) -> str | None:
+        """Index a record just saved: it becomes findable as its item is reported."""
+        return self._index_all([record])
+
+    def _reindex(self, record: Mapping[str, Any]) -> None:
+        """Index an unchanged record again, with others in one batch (one transaction or bulk
+        request, not one per item): a re-run over stored items is mostly this."""
+        if self.index is not None and not self.options.dry_run:
+            self.unindexed.append(record)
+            if len(self.unindexed) >= REINDEX_BATCH:
+                self._index_unchanged()
+
+    def _index_unchanged(self) -> None:
+        batch, self.unindexed = self.unindexed, []
+        if batch:
+            self._index_all(batch)
+
+    def _index_all(self, records: list[Mapping[str, Any]]) -> str | None:
         if self.index is None or self.options.dry_run:
             return None
         try:
-            self.index.index([record])
+            self.index.index(records)
         except Exception as exc:  # the stored record stands; the index is derived and repairable
-            problem = f"{record['id']}: {type(exc).__name__}: {exc}"
+            which = records[0]["id"] + (f" and {len(records) - 1} more" if len(records) > 1 else "")
+            problem = f"{which}: {type(exc).__name__}: {exc}"
             self.index_failures.append(problem)
+            self.unindexed_items += len(records)
             return f"stored, but not indexed ({problem}); {_REPAIR}"
         return None

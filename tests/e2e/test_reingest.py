@@ -359,3 +359,39 @@ def test_a_dry_run_previews_each_field_and_the_real_run_applies_only_what_it_sho
         assert after[ids["XLG-MTQ-002"]]["title"]["zh"] == "马头琴（老艺人旧藏）"
         assert after[ids["XLG-CD-001"]]["status"] == "withdrawn"
         assert "changed description" in after[horse]["events"][-2]["detail"]
+
+
+def test_a_rerun_indexes_stored_items_the_index_lost_in_one_batch(
+    repository: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed between saving and indexing leaves items stored but not findable: the
+    re-run finds them unchanged and indexes them again, together, not one call per item."""
+    assert repository.ingest().counts() == {"stored": 3}
+    index = repository.services.index
+    ids = [item_id(COLLECTION, row[1]) for row in ROWS]
+    index.delete(ids)
+    assert index.count() == 0
+    calls: list[int] = []
+    real_index = index.index
+    monkeypatch.setattr(
+        index, "index", lambda records: calls.append(len(records)) or real_index(records)
+    )
+    assert repository.ingest().counts() == {"unchanged": 3}
+    assert calls == [3]
+    assert index.count() == 3
+
+
+def test_an_index_that_fails_is_reported_with_the_number_of_items_it_left_out(
+    repository: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert repository.ingest().counts() == {"stored": 3}
+
+    def refuse(records: list[Any]) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(repository.services.index, "index", refuse)
+    report = repository.ingest()
+    assert report.counts() == {"unchanged": 3}  # the records stand; only the index is behind
+    assert len(report.errors) == 1
+    assert "could not be updated for 3 stored item(s)" in report.errors[0]
+    assert "disk full" in report.errors[0] and "heritage reindex" in report.errors[0]
