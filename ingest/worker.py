@@ -48,6 +48,7 @@ from ingest.media.ffmpeg import OnStage, TranscodeSettings
 from ingest.normalize import AV_KINDS, Settings, normalize
 from ingest.unpack import BagInfo
 from repository import ObjectStore, RecordStore, StoreConfig, blob_key, open_store
+from repository.store import SourceChanged
 from schemas.record import StoredFile
 
 LONG_KINDS = AV_KINDS | {"document"}
@@ -283,12 +284,19 @@ def _original_entry(source: SourceFile, fmt: Format) -> dict[str, Any]:
 
 
 def _store_original(store: ObjectStore | None, source: SourceFile, original: FileResult) -> None:
-    """Store the original (not in a dry run); its bytes must still be the ones hashed before."""
-    if store is not None and _put(store, source.path)["sha256"] != original.sha256:
+    """Store the original (not in a dry run); its bytes must still be the ones hashed before,
+    which the store checks while it copies them (the file is not hashed a third time)."""
+    if store is None:
+        return
+    entry = original.entries[0]
+    try:
+        with source.path.open("rb") as handle:
+            store.put_blob(handle, known=(entry["sha256"], entry["bytes"]))
+    except SourceChanged:
         raise ItemError(
             source.relpath,
             "the file changed while it was being ingested; run the ingest again once it is final",
-        )
+        ) from None
 
 
 def _announce(relpath: str, stage: str) -> None:

@@ -35,8 +35,10 @@ from repository.store import (
     ObjectInfo,
     ObjectNotFound,
     Readable,
+    SourceChanged,
     StorageError,
     WriteConflict,
+    changed,
     hash_seekable,
 )
 
@@ -85,8 +87,9 @@ class LocalStore:
             tmp.unlink(missing_ok=True)
             raise
 
-    def put_blob(self, source: Readable) -> Blob:
-        known = hash_seekable(source, CHUNK)
+    def put_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> Blob:
+        expected = known
+        known = known or hash_seekable(source, CHUNK)
         if known is not None and (stored := self._stored_blob(*known)) is not None:
             return stored
         digest = hashlib.sha256()
@@ -103,6 +106,8 @@ class LocalStore:
                     size += len(chunk)
                 handle.flush()
                 sha = digest.hexdigest()
+                if expected is not None and (sha, size) != expected:
+                    raise SourceChanged(f"{self.describe()}: {changed(expected, sha, size)}")
                 if (stored := self._stored_blob(sha, size)) is not None:
                     tmp.unlink()
                     return stored

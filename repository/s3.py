@@ -33,8 +33,10 @@ from repository.store import (
     ObjectInfo,
     ObjectNotFound,
     Readable,
+    SourceChanged,
     StorageError,
     WriteConflict,
+    changed,
     hash_seekable,
 )
 
@@ -178,8 +180,9 @@ class S3Store:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._fail(exc, "opening the bucket") from exc
 
-    def put_blob(self, source: Readable) -> Blob:
-        known = hash_seekable(source, CHUNK)
+    def put_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> Blob:
+        expected = known
+        known = known or hash_seekable(source, CHUNK)
         if known is not None and (stored := self._stored_blob(*known)) is not None:
             return stored  # nothing uploaded: a re-run over stored files costs one local read
         reader = _HashingReader(source, PART_SIZE)
@@ -197,6 +200,8 @@ class S3Store:
                 sse=self._sse,
             )
             sha = reader.sha256.hexdigest()
+            if expected is not None and (sha, reader.size) != expected:
+                raise SourceChanged(f"{self.describe()}: {changed(expected, sha, reader.size)}")
             if self._sse is None and result.etag.strip('"') != reader.expected_etag():
                 raise StorageError(
                     f"{self.describe()}: upload of {reader.size} bytes arrived damaged "

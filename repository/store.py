@@ -30,6 +30,11 @@ class WriteConflict(Conflict):
     """A conditional write found the object not as the writer last read it."""
 
 
+class SourceChanged(Conflict):
+    """The bytes read while storing are not the ones the caller hashed before (the file
+    changed in between); nothing was stored."""
+
+
 class ObjectNotFound(NotFound):
     def __init__(self, key: str):
         super().__init__(key)
@@ -90,15 +95,26 @@ def hash_seekable(source: Readable, chunk: int = 1024 * 1024) -> tuple[str, int]
     return digest.hexdigest(), size
 
 
+def changed(expected: tuple[str, int], sha: str, size: int) -> str:
+    """What `SourceChanged` says: the source's bytes as hashed before and as read now."""
+    return (
+        f"the source changed while it was stored (hashed as {expected[1]} bytes, "
+        f"sha256 {expected[0][:12]}…; read as {size} bytes, sha256 {sha[:12]}…); nothing stored"
+    )
+
+
 @runtime_checkable
 class ObjectStore(Protocol):
     """Where originals, derivatives, records and reports live. The source of truth."""
 
-    def put_blob(self, source: Readable) -> Blob:
+    def put_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> Blob:
         """Stream the rest of `source` into the store under `blob_key(sha256)`.
 
         A seekable source is hashed first and nothing is written when that blob is already
         stored (re-running an ingest costs one read); other streams are hashed while copied.
+        `known` is the (sha256, size) the caller already read from `source`: it replaces the
+        first hashing, and the bytes copied must match it, else `SourceChanged` and nothing is
+        stored.
         """
         ...
 

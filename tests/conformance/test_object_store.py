@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from repository import Blob, LocalStore, ObjectNotFound, ObjectStore, StorageError, blob_key
-from repository.store import WriteConflict
+from repository.store import SourceChanged, WriteConflict
 from tests.conftest import require_service
 
 
@@ -164,6 +164,34 @@ def test_a_file_changed_while_stored_is_stored_under_what_was_copied(store: Obje
     assert blob.sha256 == hashlib.sha256(after).hexdigest() and not blob.existed
     assert store.get_bytes(blob.key) == after
     assert store.stat(blob_key(hashlib.sha256(before).hexdigest())) is None
+
+
+def test_a_known_digest_replaces_the_hashing_pass_and_is_checked_while_copying(
+    store: ObjectStore,
+) -> None:
+    """The caller that hashed the file itself (the ingest worker) says so: the store reads the
+    bytes once, to copy them, and refuses them when they are no longer those it was told."""
+    data = b"an original " * 5000
+    known = (hashlib.sha256(data).hexdigest(), len(data))
+    first = store.put_blob(io.BytesIO(data), known=known)
+    assert (first.sha256, first.size, first.existed) == (*known, False)
+    assert store.get_bytes(first.key) == data
+
+    class Unread(io.BytesIO):
+        def read(self, size: int | None = -1, /) -> bytes:
+            raise AssertionError("a stored blob's source is not read again")
+
+    again = store.put_blob(Unread(data), known=known)
+    assert again == Blob(first.key, *known, existed=True)
+
+    other = b"another original " * 4000
+    told = (hashlib.sha256(other).hexdigest(), len(other))
+    before = sorted(store.list(""))
+    with pytest.raises(SourceChanged) as caught:
+        store.put_blob(io.BytesIO(other[:-1] + b"!"), known=told)
+    assert "changed while it was stored" in str(caught.value) and told[0][:12] in str(caught.value)
+    assert sorted(store.list("")) == before  # nothing stored, no temporary object left
+    assert store.stat(blob_key(told[0])) is None
 
 
 def test_put_blob_stores_the_rest_of_a_seekable_source(store: ObjectStore) -> None:

@@ -1,0 +1,58 @@
+"""`ingest.worker.process`: the work of one item, and what it stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest import worker
+from ingest.discover import SourceFile
+from ingest.errors import ItemError
+from ingest.normalize import Settings
+from repository import LocalStore, StoreConfig
+from tests.unit.support import images
+
+
+def task(tmp_path: Path, source: Path) -> worker.Task:
+    return worker.Task(
+        files=(SourceFile(source, source.name),),
+        collection="c",
+        identifier="one",
+        store_config=StoreConfig(local_root=tmp_path / "store"),
+        settings=Settings(max_pixels=50_000_000),
+        dry_run=False,
+        scratch=tmp_path / "scratch",
+    )
+
+
+def test_a_photo_is_stored_with_its_derivatives(tmp_path: Path) -> None:
+    source = images.jpeg(tmp_path / "photo.jpg", (300, 200))
+    result = worker.process(task(tmp_path, source))
+    roles = [entry["role"] for entry in result.files[0].entries]
+    assert roles[0] == "original" and "access" in roles and "thumbnail" in roles
+    store = LocalStore(tmp_path / "store")
+    for entry in result.files[0].entries:
+        assert store.stat(entry["key"]) is not None
+    assert store.get_bytes(result.files[0].entries[0]["key"]) == source.read_bytes()
+
+
+def test_a_file_rewritten_while_its_item_is_made_is_refused_and_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hashed at the start, changed before it is stored: the item fails by name and the store
+    holds no original under either content."""
+    source = images.jpeg(tmp_path / "photo.jpg", (300, 200))
+    real_normalize = worker.normalize
+
+    def rewriting(*args: Any, **kwargs: Any) -> Any:
+        made = real_normalize(*args, **kwargs)
+        images.jpeg(source, (302, 200))  # the photographer saved it again meanwhile
+        return made
+
+    monkeypatch.setattr(worker, "normalize", rewriting)
+    with pytest.raises(ItemError) as caught:
+        worker.process(task(tmp_path, source))
+    assert str(caught.value).startswith("photo.jpg: the file changed while it was being ingested")
+    assert list(LocalStore(tmp_path / "store").list("blobs/")) == []  # not under either content
