@@ -23,6 +23,7 @@ printed at the start and the end: on a shared machine, read the CPU columns besi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -135,11 +136,12 @@ def ingest(folder: Path, workers: int, data: Path) -> tuple[float, float, str]:
     wall = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"heritage ingest failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    summary = next(
-        (line for line in done.stdout.splitlines() if "stored" in line and "item" in line), ""
-    )
+    report = Path(done.stdout.rsplit("Report:", 1)[1].strip())
+    counts: dict[str, int] = {}
+    for item in json.loads(report.read_text())["items"]:
+        counts[item["outcome"]] = counts.get(item["outcome"], 0) + 1
     shutil.rmtree(data, ignore_errors=True)
-    return wall, children_cpu() - cpu, summary.strip()
+    return wall, children_cpu() - cpu, ", ".join(f"{n} {what}" for what, n in counts.items())
 
 
 def main() -> int:

@@ -20,6 +20,8 @@ import hashlib
 import io
 import signal
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -48,7 +50,7 @@ from ingest.media.ffmpeg import OnStage, TranscodeSettings
 from ingest.normalize import AV_KINDS, Settings, normalize
 from ingest.unpack import BagInfo
 from repository import ObjectStore, RecordStore, StoreConfig, blob_key, open_store
-from repository.store import SourceChanged
+from repository.store import SourceChanged, StagedBlob
 from schemas.record import StoredFile
 
 LONG_KINDS = AV_KINDS | {"document"}
@@ -205,12 +207,19 @@ def process(task: Task) -> TaskResult:
     if store is not None and _already_stored(store, result):
         for source, original in zip(task.files, originals, strict=True):
             if store.stat(original.entries[0]["key"]) is None:  # lost since: `verify` says so
-                _store_original(store, source, original)
+                with _Originals(store) as lost:
+                    lost.commit(source, original)
         result.reused = True
         _read_captions(store, task, result)
         return result
     task.scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="item-", dir=task.scratch) as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="item-", dir=task.scratch) as tmp,
+        _Originals(store) as stored,
+    ):
+        for source, fmt, original in zip(task.files, formats, originals, strict=True):
+            if fmt.kind == "image":
+                stored.stage(source, original)
         made = [
             normalize(
                 source.path,
@@ -228,7 +237,7 @@ def process(task: Task) -> TaskResult:
             long = fmt.kind in LONG_KINDS
             if long:
                 _announce(source.relpath, "storing original")
-            _store_original(store, source, original)
+            stored.commit(source, original)
             original.entries[0].update(normalized.original)
             if long and normalized.derived:
                 _announce(source.relpath, "storing copies")
@@ -283,20 +292,60 @@ def _original_entry(source: SourceFile, fmt: Format) -> dict[str, Any]:
     return entry
 
 
-def _store_original(store: ObjectStore | None, source: SourceFile, original: FileResult) -> None:
-    """Store the original (not in a dry run); its bytes must still be the ones hashed before,
-    which the store checks while it copies them (the file is not hashed a third time)."""
-    if store is None:
-        return
-    entry = original.entries[0]
-    try:
-        with source.path.open("rb") as handle:
-            store.put_blob(handle, known=(entry["sha256"], entry["bytes"]))
-    except SourceChanged:
-        raise ItemError(
-            source.relpath,
-            "the file changed while it was being ingested; run the ingest again once it is final",
-        ) from None
+class _Originals:
+    """Stores an item's originals (not in a dry run) once all its files are made.
+
+    An image's original can be staged first: copied into the store in a thread while the
+    derivatives are made (the copy waits on the disk, the maker on the CPU; both let go of the
+    GIL), published by `commit`, and dropped when the item fails, so a failed item still leaves
+    no blob. Long kinds are stored after they are made: a staged file is not touched while a
+    transcode runs, and the store removes temporary files left untouched for long.
+    The bytes stored must still be the ones hashed before; the store checks while it copies
+    (the file is not hashed a third time)."""
+
+    def __init__(self, store: ObjectStore | None):
+        self.store = store
+        self.staging: dict[str, Future[StagedBlob]] = {}
+        self.copier: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> _Originals:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for future in self.staging.values():  # only those of an item that failed
+                with suppress(Exception):
+                    future.result().discard()
+        finally:
+            if self.copier is not None:
+                self.copier.shutdown(wait=True)
+
+    def stage(self, source: SourceFile, original: FileResult) -> None:
+        if self.store is None:
+            return
+        if self.copier is None:
+            self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="original")
+        self.staging[source.relpath] = self.copier.submit(self._put, source, original)
+
+    def commit(self, source: SourceFile, original: FileResult) -> None:
+        if self.store is None:
+            return
+        future = self.staging.pop(source.relpath, None)
+        staged = future.result() if future else self._put(source, original)
+        staged.commit()
+
+    def _put(self, source: SourceFile, original: FileResult) -> StagedBlob:
+        assert self.store is not None
+        entry = original.entries[0]
+        try:
+            with source.path.open("rb") as handle:
+                return self.store.stage_blob(handle, known=(entry["sha256"], entry["bytes"]))
+        except SourceChanged:
+            raise ItemError(
+                source.relpath,
+                "the file changed while it was being ingested; "
+                "run the ingest again once it is final",
+            ) from None
 
 
 def _announce(relpath: str, stage: str) -> None:

@@ -36,6 +36,7 @@ from repository.store import (
     ObjectNotFound,
     Readable,
     SourceChanged,
+    StagedBlob,
     StorageError,
     WriteConflict,
     changed,
@@ -88,10 +89,13 @@ class LocalStore:
             raise
 
     def put_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> Blob:
+        return self.stage_blob(source, known=known).commit()
+
+    def stage_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> StagedBlob:
         expected = known
         known = known or hash_seekable(source, CHUNK)
         if known is not None and (stored := self._stored_blob(*known)) is not None:
-            return stored
+            return StagedBlob(stored)
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="b-")
@@ -110,19 +114,26 @@ class LocalStore:
                     raise SourceChanged(f"{self.describe()}: {changed(expected, sha, size)}")
                 if (stored := self._stored_blob(sha, size)) is not None:
                     tmp.unlink()
-                    return stored
+                    return StagedBlob(stored)
                 os.fsync(handle.fileno())
-            key = blob_key(sha)
-            target = self._path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, target)
-            return Blob(key, sha, size)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise StorageError(f"{self.describe()}: cannot store blob: {exc}") from exc
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        blob = Blob(blob_key(sha), sha, size)
+
+        def publish() -> None:
+            target = self._path(blob.key)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise StorageError(f"{self.describe()}: cannot store blob: {exc}") from exc
+
+        return StagedBlob(blob, publish, lambda: tmp.unlink(missing_ok=True))
 
     def _stored_blob(self, sha: str, size: int) -> Blob | None:
         """The blob with this content if it is already stored whole, else None."""

@@ -34,6 +34,7 @@ from repository.store import (
     ObjectNotFound,
     Readable,
     SourceChanged,
+    StagedBlob,
     StorageError,
     WriteConflict,
     changed,
@@ -181,10 +182,13 @@ class S3Store:
             raise self._fail(exc, "opening the bucket") from exc
 
     def put_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> Blob:
+        return self.stage_blob(source, known=known).commit()
+
+    def stage_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> StagedBlob:
         expected = known
         known = known or hash_seekable(source, CHUNK)
         if known is not None and (stored := self._stored_blob(*known)) is not None:
-            return stored  # nothing uploaded: a re-run over stored files costs one local read
+            return StagedBlob(stored)  # nothing uploaded: a re-run costs one local read
         reader = _HashingReader(source, PART_SIZE)
         temp_key = f"tmp/{uuid.uuid4().hex}"
         try:
@@ -208,12 +212,20 @@ class S3Store:
                     f"(ETag {result.etag} != expected {reader.expected_etag()})"
                 )
             if (stored := self._stored_blob(sha, reader.size)) is not None:
-                return stored
-            key = blob_key(sha)
-            self._copy(temp_key, key, reader.size)
-            return Blob(key, sha, reader.size)
-        finally:
+                self._remove_quietly(temp_key)
+                return StagedBlob(stored)
+        except BaseException:
             self._remove_quietly(temp_key)
+            raise
+        blob = Blob(blob_key(sha), sha, reader.size)
+
+        def publish() -> None:
+            try:
+                self._copy(temp_key, blob.key, blob.size)
+            finally:
+                self._remove_quietly(temp_key)
+
+        return StagedBlob(blob, publish, lambda: self._remove_quietly(temp_key))
 
     def _stored_blob(self, sha: str, size: int) -> Blob | None:
         """The blob with this content if it is already stored whole, else None."""

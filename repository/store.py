@@ -15,7 +15,7 @@ write can be made conditional, as S3 does it: `if_match` an ETag read with `get_
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, cast, runtime_checkable
 
@@ -56,6 +56,32 @@ class Blob:
     sha256: str
     size: int
     existed: bool = False  # True when identical content was already stored
+
+
+class StagedBlob:
+    """A blob written where no reader looks (`ObjectStore.stage_blob`): `commit` publishes it
+    under its key, `discard` drops it. Lets a caller write an original while it still makes
+    the derivatives, and store nothing when they fail."""
+
+    def __init__(
+        self,
+        blob: Blob,
+        publish: Callable[[], None] | None = None,
+        drop: Callable[[], None] | None = None,
+    ):
+        self.blob = blob  # `existed`: already stored, nothing staged
+        self._publish, self._drop = publish, drop
+
+    def commit(self) -> Blob:
+        publish, self._publish, self._drop = self._publish, None, None
+        if publish is not None:
+            publish()
+        return self.blob
+
+    def discard(self) -> None:
+        drop, self._publish, self._drop = self._drop, None, None
+        if drop is not None:
+            drop()
 
 
 @dataclass(frozen=True)
@@ -116,6 +142,11 @@ class ObjectStore(Protocol):
         first hashing, and the bytes copied must match it, else `SourceChanged` and nothing is
         stored.
         """
+        ...
+
+    def stage_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> StagedBlob:
+        """`put_blob` in two steps: the bytes are copied, hashed and checked now (the same
+        errors), but nobody sees the blob until `commit()`; `discard()` leaves nothing."""
         ...
 
     def put_bytes(

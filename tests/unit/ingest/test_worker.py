@@ -38,21 +38,37 @@ def test_a_photo_is_stored_with_its_derivatives(tmp_path: Path) -> None:
     assert store.get_bytes(result.files[0].entries[0]["key"]) == source.read_bytes()
 
 
-def test_a_file_rewritten_while_its_item_is_made_is_refused_and_not_stored(
+def test_a_file_rewritten_after_it_was_hashed_is_refused_and_not_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Hashed at the start, changed before it is stored: the item fails by name and the store
-    holds no original under either content."""
+    """Hashed first, changed before its copy reaches the store: the item fails by name and the
+    store holds no blob at all (not the original under either content, no derivative)."""
     source = images.jpeg(tmp_path / "photo.jpg", (300, 200))
-    real_normalize = worker.normalize
+    real_entry = worker._original_entry
 
-    def rewriting(*args: Any, **kwargs: Any) -> Any:
-        made = real_normalize(*args, **kwargs)
+    def hashed_then_rewritten(*args: Any) -> Any:
+        entry = real_entry(*args)
         images.jpeg(source, (302, 200))  # the photographer saved it again meanwhile
-        return made
+        return entry
 
-    monkeypatch.setattr(worker, "normalize", rewriting)
+    monkeypatch.setattr(worker, "_original_entry", hashed_then_rewritten)
     with pytest.raises(ItemError) as caught:
         worker.process(task(tmp_path, source))
     assert str(caught.value).startswith("photo.jpg: the file changed while it was being ingested")
-    assert list(LocalStore(tmp_path / "store").list("blobs/")) == []  # not under either content
+    assert list(LocalStore(tmp_path / "store").list("blobs/")) == []
+    assert list((tmp_path / "store").rglob("b-*")) == []  # no staged copy left behind
+
+
+def test_an_item_whose_derivatives_fail_leaves_no_staged_original(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = images.jpeg(tmp_path / "photo.jpg", (300, 200))
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise ItemError("photo.jpg", "the decoder gave up")
+
+    monkeypatch.setattr(worker, "normalize", failing)
+    with pytest.raises(ItemError):
+        worker.process(task(tmp_path, source))
+    assert list(LocalStore(tmp_path / "store").list("blobs/")) == []
+    assert list((tmp_path / "store").rglob("b-*")) == []
