@@ -98,7 +98,10 @@ class LocalStore:
             return StagedBlob(stored)
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="b-")
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="b-")
+        except OSError as exc:
+            raise StorageError(f"{self.describe()}: cannot store blob: {exc}") from exc
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as handle:
