@@ -1,7 +1,8 @@
 """What the public item and exhibition pages call things, in a real browser, in Chinese and
 English: an institution by its name (the settings' name of the default institution, or the
 institution authority record `institution-<code>`), nothing when neither names it, never its
-code. Screenshots: test-artifacts/screenshots/names-*.png."""
+code; the tag the catalogue gives a visitor's contribution (`contribution`) in the page's
+language, its stored value kept. Screenshots: test-artifacts/screenshots/names-*.png."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ from tests.support.server import LiveServer
 
 HOME = {"zh": "安塞区文化馆", "en": "Ansai Culture Centre"}  # HERITAGE_INSTITUTION=local
 YUXIAN = {"zh": "蔚县剪纸博物馆", "en": "Yuxian Paper-cut Museum"}  # authority institution-yuxian
+TAGS = [  # as a contribution's record has them (api.operations.contributions), + a keyword
+    {"value": "contribution", "source": "given", "by": "manifest"},
+    {"value": "窗花", "source": "given", "by": "manifest"},
+    {"value": "image", "source": "derived", "by": "technical"},
+]
+KEYWORDS = {"zh": "公众投稿; 窗花", "en": "Public contribution; 窗花"}
 SETTINGS = {"HERITAGE_INSTITUTION_NAME": HOME["zh"], "HERITAGE_INSTITUTION_NAME_EN": HOME["en"]}
 
 
@@ -65,7 +72,7 @@ def names_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     services = Services.from_settings(Settings(data_dir=corpus.data_dir))
     try:
         records = [
-            _record("home-item", "local"),
+            _record("home-item", "local", tags=TAGS),
             _record("yuxian-item", "yuxian"),
             _record("quiet-item", "nameless"),
         ]
@@ -128,4 +135,18 @@ def test_the_exhibition_page_names_the_institution_never_its_code(
     )
     expect(page.locator(".exhibition-by")).to_have_count(0)
     assert "nameless" not in page.locator("main").inner_text()
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_contribution_tag_is_shown_in_the_page_s_language(
+    browser: Browser, names_server: LiveServer, lang: str
+) -> None:
+    page = _open(browser, names_server, lang)
+    page.goto(f"/items/home-item?lang={lang}")
+    assert _facts(page)[message(lang, "fact.keywords")] == KEYWORDS[lang]
+    page.locator(".facts").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / f"names-keywords-{lang}.png"))
+    stored = page.request.get("/api/items/home-item").json()["tags"]
+    assert stored[0] == TAGS[0]  # the stored value is the word, whatever the page says
     page.context.close()

@@ -505,7 +505,8 @@ def _facts(
     add("fact.identifier", record.get("identifier"))
     add("fact.institution", institution)
     add("fact.subjects", "; ".join(record.get("subjects") or []))
-    given = [t["value"] for t in record.get("tags") or [] if t.get("source") == "given"]
+    tags = record.get("tags") or []
+    given = [label_for("tag", t["value"], lang) for t in tags if t.get("source") == "given"]
     add("fact.keywords", "; ".join(given))
     add("fact.language", ", ".join(record.get("language") or []))
     technical = record.get("technical") or {}
