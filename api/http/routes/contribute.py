@@ -297,7 +297,7 @@ def _queue(
     if owner is None:
         collection = {
             "slug": COLLECTION,
-            "title": {"zh": "公众贡献", "en": "Public contributions"},
+            "title": {"zh": "公众投稿", "en": "Public contributions"},  # as the zh pages say
             "institution": institution,
         }
         with contextlib.suppress(Conflict):  # another request made it first
