@@ -34,6 +34,9 @@ _FIXED_LABELS: dict[str, dict[str, dict[str, str]]] = {
         "institution": {"zh": "机构内部", "en": "Institution only"},
         "restricted": {"zh": "受限", "en": "Restricted"},
     },
+    "tag": {  # words the catalogue itself writes into `tags`; a tag not listed is shown as written
+        "contribution": {"zh": "公众投稿", "en": "Public contribution"},  # contributions.TAG
+    },
     "language": {  # of captions; a tag not listed is shown as written
         "zh": {"zh": "中文", "en": "Chinese"},
         "zh-Hans": {"zh": "简体中文", "en": "Chinese (simplified)"},

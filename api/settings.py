@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     default_status: Literal["draft", "review", "published"] = "draft"
     default_access: Literal["public", "institution", "restricted"] = "public"
     institution: str = "local"
+    institution_name: str = Field(
+        "", max_length=200, description="The name of `institution` on public pages (Chinese)."
+    )
+    institution_name_en: str = Field(
+        "", max_length=200, description="The name of `institution` on English pages."
+    )
     max_image_pixels: int = Field(250_000_000, description="Refuse larger images (bombs).")
     document_max_pages: int = Field(
         500, ge=1, le=100_000, description="Pages of a PDF or TIFF given a page image."

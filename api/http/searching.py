@@ -9,7 +9,13 @@ from fastapi import Query, Request
 
 from api.http.i18n import message
 from api.http.state import shared
-from api.operations.authorities import AuthorityFinder, AuthorityNames, authority_card
+from api.labels import text_in
+from api.operations.authorities import (
+    AuthorityFinder,
+    AuthorityNames,
+    authority_card,
+    institution_names,
+)
 from api.operations.searching import Names, SearchParams
 from schemas import eras
 from schemas.errors import InvalidInput, Unavailable
@@ -115,6 +121,12 @@ def _places(values: list[str] | None) -> list[str] | None:
 def authority_names(request: Request) -> Names:
     """The app's one `AuthorityNames` (its cache shared by every request), as a lookup."""
     return shared(request, "authority_names", lambda s: AuthorityNames(s.store)).names
+
+
+def institution_name(request: Request, code: str, lang: str) -> str:
+    """An institution's name in the page's language, "" when it has none (never its code)."""
+    settings = request.app.state.services.settings
+    return text_in(institution_names(code, settings, authority_names(request)), lang)
 
 
 def authority_finder(request: Request) -> AuthorityFinder:

@@ -1,6 +1,6 @@
 """What the staff workspace's page modules share: who is signed in (and whether as a curator), the
-way to the sign-in form, a private page, a refusal page in the person's language, and reading a
-form field as text.
+way to the sign-in form, a private page, a refusal page in the person's language, reading a
+form field as text, and the POST of a curator's decision form.
 
 The workspace routes (`api/http/routes/workspace_*.py`) import these instead of each other's
 private helpers.
@@ -8,15 +8,17 @@ private helpers.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.http.i18n import choose_language, message, render
-from api.http.sessions import PRIVATE, Session, read_session, session_caller
+from api.http.sessions import PRIVATE, Session, check_csrf, read_session, session_caller
 from api.operations.callers import Caller
 
 LOGIN = "/workspace/login"
@@ -69,3 +71,25 @@ def form_text(form: FormData, name: str) -> str:
     """A form field as text; a file sent in its place counts as nothing."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+Decide = Callable[[Request, Caller, Mapping[str, str]], str]
+"""(request, curator, the form's fields) → the address of the page to go back to."""
+
+
+async def curator_decision(request: Request, fields: Sequence[str], decide: Decide) -> Response:
+    """A curator's decision form (a comment moderated, a contribution accepted or declined, an
+    authority linked): the session's CSRF token checked first, then the signed-in curator or
+    admin (sign-in without a session, 403 below curator), the form's `fields` read as text,
+    `decide` run in a thread (it reads and writes the store), then 303 to the address it gives
+    (post, redirect, get: a reload sends nothing again)."""
+    await check_csrf(request)
+    who = await run_in_threadpool(curator, request)
+    if isinstance(who, Response):
+        return who
+    caller, _ = who
+    form = await request.form()
+    values = {name: form_text(form, name) for name in fields}
+    await form.close()
+    url = await run_in_threadpool(decide, request, caller, values)
+    return RedirectResponse(url, status_code=303, headers=PRIVATE)

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from api.operations.callers import Caller
+from repository.records import RecordStore
 from schemas.errors import Forbidden
+from schemas.record import Record
 from search.base import Audience, is_visible
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "check_owner",
     "is_owner",
     "is_visible",
+    "item_to_decide",
     "sees_location",
     "view_for",
 ]
@@ -43,6 +46,14 @@ def is_owner(caller: Caller | None, record: Mapping[str, Any]) -> bool:
     if caller is None:
         return False
     return caller.role == "admin" or record.get("institution") == caller.institution
+
+
+def item_to_decide(records: RecordStore, caller: Caller, item_id: str) -> Record | None:
+    """The item a curator decides on (a comment on it, the contribution it came from), None
+    when there is none or another institution owns it: the same answer, so a decision never
+    tells whether another institution's item exists."""
+    record = records.get(item_id)
+    return record if record is not None and is_owner(caller, record) else None
 
 
 def check_owner(caller: Caller, record: Mapping[str, Any]) -> None:

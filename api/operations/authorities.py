@@ -37,6 +37,7 @@ from typing import Any
 from api.labels import text_in
 from api.operations.callers import Caller
 from api.present import authority_path
+from api.settings import Settings
 from repository import make_event
 from repository.audit import Actor, AuditLog
 from repository.authorities import (
@@ -417,6 +418,24 @@ class AuthorityNames:
                 self._known.clear()
             self._known[authority_id] = (now, names)
         return names
+
+
+def institution_names(
+    code: str, settings: Settings, names: Callable[[str], Mapping[str, str] | None]
+) -> dict[str, str] | None:
+    """The names to show for an institution code (a record's or exhibition's `institution`):
+    those of the authority record `institution-<code>` (`names`: `AuthorityNames.names`), else
+    the settings' names of the default institution; None when neither names it, so a page shows
+    no name rather than the code, which is governance, not a name."""
+    if not code:
+        return None
+    found = names(f"institution-{code}")
+    if found:
+        return dict(found)
+    if code == settings.institution:
+        given = {"zh": settings.institution_name, "en": settings.institution_name_en}
+        return {lang: name for lang, name in given.items() if name} or None
+    return None
 
 
 def names_of(authority: Mapping[str, Any]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from api.operations.access import is_owner, is_visible
+from api.operations.access import is_owner, is_visible, item_to_decide
 from api.operations.callers import Caller
 from api.operations.items import WriteContext, audit
 from api.services import Services
@@ -173,8 +173,7 @@ def moderate(
     institution does not own (as if there were none), `Forbidden` below curator."""
     caller = context.caller
     _check_moderator(caller)
-    record = services.records.get(item_id)
-    if record is None or not is_owner(caller, record):
+    if item_to_decide(services.records, caller, item_id) is None:
         raise CommentNotFound(comment_id, item_id)
     comments = CommentStore(services.store)
     by = caller.user or caller.agent

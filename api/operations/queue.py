@@ -264,17 +264,29 @@ class _RemoteLane(Executor):
                         self.fanout.store.delete(staging_item_key(self.fanout.job_id, unit, n))
 
     def _check_beat(self, unit: str, flight: _Flight) -> None:
-        """Send the item again when its worker has stopped beating for a whole lease."""
+        """Send the item again when its worker has stopped beating for a whole lease. A beat
+        that cannot be read is logged as the store's fault (not the result backend's, which
+        the caller logs) and looked at again next time: no resend on an unread beat."""
+        key = staging_beat_key(self.fanout.job_id, unit)
         try:
-            beat = self.fanout.store.get_bytes(staging_beat_key(self.fanout.job_id, unit))
+            beat = self.fanout.store.get_bytes(key)
         except NotFound:
             return  # not started yet: waiting in the queue for a free worker
+        except Exception as exc:  # noqa: BLE001 - the store is down: read again next check
+            log.warning(
+                "item %s: its heartbeat could not be read from the store (%s): %s", unit, key, exc
+            )
+            return
         now = time.monotonic()
         if beat != flight.beat:
             flight.beat, flight.beat_seen = beat, now
         elif now - flight.beat_seen > self.fanout.lease:
+            try:
+                flight.sent = self._send(flight.message)
+            except Exception as exc:  # noqa: BLE001 - the broker is down: tried again next check
+                log.warning("item %s: its worker stopped beating; the resend failed: %s", unit, exc)
+                return
             log.warning("item %s: its worker stopped beating; sent to the queue again", unit)
-            flight.sent = self._send(flight.message)
             flight.beat_seen = now
 
     @staticmethod

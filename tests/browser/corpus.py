@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -192,10 +192,11 @@ def shared_corpus() -> Corpus:
 
 
 @contextmanager
-def live_server(corpus: Corpus) -> Iterator[LiveServer]:
-    """`heritage serve` over the corpus on a free port; stopped (and reaped) afterwards."""
+def live_server(corpus: Corpus, settings: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+    """`heritage serve` over the corpus on a free port (`settings`: more HERITAGE_ variables);
+    stopped (and reaped) afterwards."""
     port = free_port()
-    env = {**corpus.env(), "HERITAGE_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = {**corpus.env(), **(settings or {}), "HERITAGE_BASE_URL": f"http://127.0.0.1:{port}"}
     command = [str(HERITAGE), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with running(command, port=port, env=env, cwd=corpus.root) as server:
         yield server

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from api.http.i18n import message
 from repository import LocalStore
 from repository.users import UserStore
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.corpus import Corpus, live_server
 from tests.support.server import LiveServer
 
@@ -24,6 +25,7 @@ PASSWORD = "correct horse battery"
 CONTACT = "13800138000"
 NAME = "赵大姐 <i>蔚县</i>"
 SCREENSHOT = Path("/tmp/contribute.png")
+ITEM_SCREENSHOT = SCREENSHOTS / "contribution-item-phone.png"
 RELOADS = 240  # at 0.5 s: a generous bound for one small photo's ingest, not a timing assertion
 
 
@@ -118,5 +120,13 @@ def test_a_contribution_from_a_phone_is_published_with_credit(
     expect(visitor.locator("i", has_text="蔚县")).to_have_count(0)
     assert CONTACT not in visitor.content()
     assert visitor.evaluate("document.documentElement.scrollWidth") <= 390
+    facts = visitor.locator(".facts__row")
+    labels, values = facts.locator("dt").all_inner_texts(), facts.locator("dd").all_inner_texts()
+    shown = dict(zip(labels, values, strict=True))
+    assert shown[message("zh", "fact.keywords")] == "公众投稿"  # the tag `contribution`
+    assert shown[message("zh", "fact.collection")] == "公众投稿"  # one word for it, not two
+    assert message("zh", "fact.institution") not in shown  # `local` has no name configured
+    visitor.locator(".facts").scroll_into_view_if_needed()
+    visitor.screenshot(path=str(ITEM_SCREENSHOT))
     phone.close()
     assert not errors, f"errors in the pages: {errors}"

@@ -4,9 +4,10 @@ markers, a marker's pop-up links to the catalogue filtered by its place."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import pytest
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Shoot
+from tests.browser.conftest import SCREENSHOTS, Shoot
 from tests.browser.corpus import LiveServer
 
 SUM_OF_MARKERS = """() => [...document.querySelectorAll('.map-marker')]
@@ -61,3 +62,54 @@ def test_the_map_shows_places_and_filters_by_category(
         url for url in requested if not url.startswith(server.url)
     ]
     assert any("/static/vendor/leaflet/leaflet.js" in url for url in requested)
+
+
+POPUP_INSIDE = """() => {  // inside the screen, and 10 px or more inside the map's sides
+  const box = document.querySelector('.leaflet-popup').getBoundingClientRect();
+  const map = document.getElementById('map').getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= innerHeight
+    && box.left >= Math.max(0, map.left + 10) && box.right <= Math.min(innerWidth, map.right - 10);
+}"""
+
+
+@pytest.mark.parametrize(
+    ("edge", "width"), [("left", 390), ("right", 390), ("top", 390), ("right", 320)]
+)
+def test_a_pop_up_opened_near_an_edge_of_a_phone_is_fully_visible(
+    browser: Browser, server: LiveServer, edge: str, width: int
+) -> None:
+    """The marker is dragged 20 px inside the map's left or right edge, or the page scrolled
+    until it is 30 px below the top of the screen (the map's top out of sight), then tapped."""
+    phone = browser.new_context(
+        base_url=server.url,
+        locale="zh-CN",
+        viewport={"width": width, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = phone.new_page()
+    page.goto("/map")
+    page.wait_for_function("document.getElementById('map').dataset.placed > '0'")
+    page.locator("#map").scroll_into_view_if_needed()
+    marker = page.locator(".map-marker[title]").first  # a single place, not a cluster
+    expect(marker).to_be_visible()
+    area, spot = page.locator("#map").bounding_box(), marker.bounding_box()
+    assert area and spot
+    x, y = spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2
+    middle = area["y"] + area["height"] / 2
+    to = {"left": area["x"] + 20, "right": area["x"] + area["width"] - 20, "top": x}[edge]
+    grab = (area["x"] + area["width"] / 2, middle)
+    page.mouse.move(*grab)
+    page.mouse.down()
+    page.mouse.move(grab[0] + to - x, grab[1] + middle - y, steps=10)
+    page.wait_for_timeout(100)  # held still before letting go: no inertia after the drag
+    page.mouse.up()
+    if edge == "top":
+        page.evaluate(f"window.scrollBy(0, {middle - 30})")
+    spot = marker.bounding_box()
+    assert spot
+    page.mouse.click(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2)
+    expect(page.locator(".leaflet-popup .map-popup")).to_be_visible()
+    page.wait_for_function(POPUP_INSIDE, timeout=5_000)  # once Leaflet's pan has ended
+    page.screenshot(path=str(SCREENSHOTS / f"map-phone-popup-{edge}-{width}.png"))
+    phone.close()

@@ -16,9 +16,7 @@ from rdflib.namespace import DC, OWL, RDF, SDO, SKOS
 from api.http.app import create_app
 from api.protocols.rdf import EDM
 from api.settings import Settings
-from repository import LocalStore, RecordStore
-from tests.e2e.test_authority_pages import BEARERS, heritage
-from tests.unit.support import images
+from tests.e2e.authority_support import authority_catalogue, heritage
 
 BASE = "https://heritage.test"
 MANIFEST = (
@@ -31,19 +29,7 @@ BEARER = URIRef(f"{BASE}/bearers/bearer-huang-lihua-1950")
 
 
 def _repository(tmp_path: Path) -> tuple[Settings, dict[str, str]]:
-    data = tmp_path / "data"
-    assert heritage(data, "authorities", "seed").exit_code == 0
-    (tmp_path / "bearers.csv").write_text(BEARERS, encoding="utf-8")
-    assert heritage(data, "authorities", "import", str(tmp_path / "bearers.csv")).exit_code == 0
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for n, name in enumerate("ab"):
-        images.jpeg(folder / f"{name}.jpg", size=(320 + 10 * n, 200))
-    (tmp_path / "items.csv").write_text(MANIFEST, encoding="utf-8")
-    ran = heritage(data, "ingest", str(folder), "-c", "papercuts", "--manifest",
-                   str(tmp_path / "items.csv"), "--workers", "1")  # fmt: skip
-    assert ran.exit_code == 0, ran.output
-    items = {r["title"]["zh"]: r["id"] for r in RecordStore(LocalStore(data / "store"))}
+    data, items = authority_catalogue(tmp_path, MANIFEST)
     settings = Settings(
         data_dir=data, storage="local", search="sqlite", base_url=BASE, _env_file=None
     )

@@ -4,14 +4,11 @@ matches two bearers, or none, links nothing and is reported naming the row and t
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from typer.testing import CliRunner, Result
-
-from api.cli.commands import app
 from repository import LocalStore, RecordStore
 from repository.authorities import AuthorityStore
+from tests.e2e.authority_support import heritage
 from tests.unit.support import images
 
 BEARERS = (
@@ -27,12 +24,6 @@ MANIFEST = (
     "c.jpg,剪纸三,Jiǎnzhǐ,huang lihua\n"
     "d.jpg,剪纸四,VII-16,李华; 王五\n"
 )
-
-
-def heritage(data_dir: Path, *args: str) -> Result:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HERITAGE_")}
-    env |= {"HERITAGE_DATA_DIR": str(data_dir), "HERITAGE_STORAGE": "local"}
-    return CliRunner().invoke(app, list(args), env=env)
 
 
 def test_three_spellings_link_one_bearer_and_ambiguity_is_reported(tmp_path: Path) -> None:

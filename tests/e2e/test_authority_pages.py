@@ -4,57 +4,17 @@ kind, or none, is a 404 page in the visitor's language."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
-from api.cli.commands import app
 from api.http.app import create_app
 from api.settings import Settings
-from repository import LocalStore, RecordStore
-from tests.unit.support import images
-
-BEARERS = (
-    "kind,zh,en,pinyin,level,birth,projects,region,region_code,same_as,biography\n"
-    "bearer,黄丽华,Huang Lihua,Huáng Lìhuá,国家级,1950年,剪纸,河北省蔚县,130726,Q42,"
-    "蔚县剪纸艺人。\n"
-)
-MANIFEST = (
-    "文件,标题,项目,传承人,状态,访问权限\n"
-    "a.jpg,窗花《喜鹊登梅》,剪纸,黄丽华,published,public\n"
-    "b.jpg,未审草稿,剪纸,黄丽华,draft,public\n"
-    "c.jpg,内部资料,剪紙,黄丽华,published,restricted\n"
-)
-
-
-def heritage(data_dir: Path, *args: str) -> Result:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HERITAGE_")}
-    env |= {"HERITAGE_DATA_DIR": str(data_dir), "HERITAGE_STORAGE": "local"}
-    return CliRunner().invoke(app, list(args), env=env)
-
-
-def _catalogue(tmp_path: Path) -> Path:
-    """Seeded projects, one bearer, and three items linked to both (published, draft,
-    restricted), ingested with the CLI; the data directory."""
-    data = tmp_path / "data"
-    assert heritage(data, "authorities", "seed").exit_code == 0
-    (tmp_path / "bearers.csv").write_text(BEARERS, encoding="utf-8")
-    assert heritage(data, "authorities", "import", str(tmp_path / "bearers.csv")).exit_code == 0
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for n, name in enumerate("abc"):
-        images.jpeg(folder / f"{name}.jpg", size=(320 + 10 * n, 200))
-    (tmp_path / "items.csv").write_text(MANIFEST, encoding="utf-8")
-    ran = heritage(data, "ingest", str(folder), "-c", "papercuts", "--manifest",
-                   str(tmp_path / "items.csv"), "--workers", "1")  # fmt: skip
-    assert ran.exit_code == 0, ran.output
-    return data
+from tests.e2e.authority_support import LINKED, authority_catalogue
 
 
 def test_project_and_bearer_pages_show_only_what_the_public_may_see(tmp_path: Path) -> None:
-    data = _catalogue(tmp_path)
+    data, items = authority_catalogue(tmp_path, LINKED)
     settings = Settings(data_dir=data, storage="local", search="sqlite", _env_file=None)
     html = {"accept": "text/html"}
     with TestClient(create_app(settings)) as client:
@@ -83,7 +43,6 @@ def test_project_and_bearer_pages_show_only_what_the_public_may_see(tmp_path: Pa
             assert missing.status_code == 404, url
         in_zh = client.get("/projects/project-nope?lang=zh", headers=html)  # ?lang=en stuck
         assert "没有编号为 project-nope 的代表性项目" in in_zh.text
-        items = {r["title"]["zh"]: r["id"] for r in RecordStore(LocalStore(data / "store"))}
         item = client.get(f"/items/{items['窗花《喜鹊登梅》']}?lang=zh", headers=html).text
         assert "项目与传承人" in item
         assert 'href="/projects/project-vii-16"' in item and 'href="/bearers/bearer-huang' in item
@@ -93,7 +52,7 @@ def test_project_and_bearer_pages_show_only_what_the_public_may_see(tmp_path: Pa
 
 
 def test_search_filters_and_counts_by_project_and_bearer_with_their_names(tmp_path: Path) -> None:
-    data = _catalogue(tmp_path)
+    data, items = authority_catalogue(tmp_path, LINKED)
     settings = Settings(data_dir=data, storage="local", search="sqlite", _env_file=None)
     bearer = "bearer-huang-lihua-1950"
     with TestClient(create_app(settings)) as client:

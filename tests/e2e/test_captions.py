@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from iiif_prezi3 import Manifest
 
-from api.http.app import create_app
-from api.settings import Settings
-from ingest.report import IngestReport
 from repository import RecordStore, open_store
-from tests.browser.markup import Node, parse
+from tests.e2e.corpus_support import Ingested, html, ingest_corpus, served
 from tests.e2e.sharing_support import API_KEY, make_settings
 from tests.support.ingesting import ingest_folder
 from tests.unit.support.samples import Samples
@@ -43,19 +39,6 @@ MANIFEST = (
 )
 
 
-@dataclass
-class Ingested:
-    settings: Settings
-    report: IngestReport
-
-    def record(self, identifier: str) -> dict:
-        store = RecordStore(open_store(self.settings.store_config()))
-        for item in self.report.items:
-            if item.id and store.load(item.id).get("identifier") == identifier:
-                return dict(store.load(item.id))
-        raise KeyError(identifier)
-
-
 def write_sources(folder: Path, samples: Samples) -> Path:
     (folder / "words").mkdir(parents=True)
     shutil.copy(samples["clip.mp4"], folder / "festival.mp4")
@@ -73,31 +56,15 @@ def write_sources(folder: Path, samples: Samples) -> Path:
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> Ingested:
     root = tmp_path_factory.mktemp("captions")
     (root / "samples").mkdir()
-    samples = Samples(root / "samples")
-    source = write_sources(root / "source", samples)
-    settings = make_settings(root / "data")
-    report = ingest_folder(
-        settings,
-        source,
-        source / "manifest.csv",
-        COLLECTION,
-        institution="local",
-        expect_failures=True,
-        ffmpeg_concurrency=1,
+    source = write_sources(root / "source", Samples(root / "samples"))
+    return ingest_corpus(
+        root / "data", source, COLLECTION, expect_failures=True, ffmpeg_concurrency=1
     )
-    return Ingested(settings, report)
 
 
 @pytest.fixture(scope="module")
 def client(ingested: Ingested) -> Iterator[TestClient]:
-    with TestClient(create_app(ingested.settings)) as client:
-        yield client
-
-
-def html(client: TestClient, url: str, lang: str = "en") -> Node:
-    response = client.get(url, headers={"Accept-Language": lang, "Accept": "text/html"})
-    assert response.status_code == 200, response.text[:500]
-    return parse(response.text)
+    yield from served(ingested)
 
 
 def test_captions_are_stored_beside_their_video(ingested: Ingested) -> None:

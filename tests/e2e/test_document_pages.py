@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,9 @@ from fastapi.testclient import TestClient
 from iiif_prezi3 import Manifest
 from PIL import Image
 
-from api.http.app import create_app
-from api.settings import Settings
 from ingest.media.document import DocumentLimits
-from ingest.report import IngestReport
 from repository import RecordStore, open_store
-from tests.browser.markup import Node, parse
-from tests.e2e.sharing_support import make_settings
-from tests.support.ingesting import ingest_folder
+from tests.e2e.corpus_support import Ingested, html, ingest_corpus, served
 from tests.unit.support.pdfs import Page, build_pdf
 
 COLLECTION = "pages-test"
@@ -40,27 +34,6 @@ MANIFEST = (
     "photo.jpg;notes.pdf,DOC-4,演出照片与笔记,Photo and notes,published,public\n"
 )
 COLOURS = [(200, 30, 30), (30, 30, 200), (30, 160, 30)]
-
-
-@dataclass
-class Ingested:
-    settings: Settings
-    report: IngestReport
-
-    def record(self, identifier: str) -> dict:
-        (item,) = [i for i in self.report.items if identifier_of(i.source) == identifier]
-        assert item.id is not None
-        store = RecordStore(open_store(self.settings.store_config()))
-        return dict(store.load(item.id))
-
-
-def identifier_of(source: str) -> str:
-    return {
-        "booklet.pdf": "DOC-1",
-        "scan.tif": "DOC-2",
-        "broken.pdf": "DOC-3",
-        "photo.jpg; notes.pdf": "DOC-4",
-    }[source]
 
 
 def write_sources(folder: Path, manifest: str = MANIFEST) -> Path:
@@ -87,28 +60,12 @@ def booklet_only(folder: Path, manifest: str) -> Path:
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> Ingested:
     root = tmp_path_factory.mktemp("document-pages")
     source = write_sources(root / "source")
-    settings = make_settings(root / "data")
-    report = ingest_folder(
-        settings,
-        source,
-        source / "manifest.csv",
-        COLLECTION,
-        institution="local",
-        expect_failures=True,
-    )
-    return Ingested(settings, report)
+    return ingest_corpus(root / "data", source, COLLECTION, expect_failures=True)
 
 
 @pytest.fixture(scope="module")
 def client(ingested: Ingested) -> Iterator[TestClient]:
-    with TestClient(create_app(ingested.settings)) as client:
-        yield client
-
-
-def html(client: TestClient, url: str, lang: str = "en") -> Node:
-    response = client.get(url, headers={"Accept-Language": lang, "Accept": "text/html"})
-    assert response.status_code == 200, response.text[:500]
-    return parse(response.text)
+    yield from served(ingested)
 
 
 def test_a_damaged_pdf_fails_alone_with_a_named_error(ingested: Ingested) -> None:
@@ -196,9 +153,7 @@ def test_the_item_page_turns_pages_without_javascript(
     assert third.find("figcaption", "viewer-caption").text() == "第3页，共3页"
     body = third.find("div", "page-text__body").text()
     assert ONLY_ON_PAGE_3 in body and "Opening" not in body
-    assert [a.attrs["href"] for a in third.find("nav", "page-turn").find_all("a")] == [
-        "?page=2#p2"
-    ]
+    assert [a.attrs["href"] for a in third.find("nav", "page-turn").find_all("a")] == ["?page=2#p2"]
     picture = client.get(f"/api/items/{item_id}/files/page?n=3")
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
 
@@ -234,19 +189,13 @@ def test_a_word_only_on_page_3_finds_the_item_and_points_to_page_3(
 def test_a_page_limit_stores_the_first_pages_with_a_warning(tmp_path: Path) -> None:
     manifest = "path,identifier,title_en\nbooklet.pdf,DOC-1,Booklet\n"
     source = booklet_only(tmp_path / "source", manifest)
-    settings = make_settings(tmp_path / "data")
-    report = ingest_folder(
-        settings,
-        source,
-        source / "manifest.csv",
-        COLLECTION,
-        institution="local",
-        documents=DocumentLimits(max_pages=2),
+    limited = ingest_corpus(
+        tmp_path / "data", source, COLLECTION, documents=DocumentLimits(max_pages=2)
     )
-    (item,) = report.items
+    (item,) = limited.report.items
     assert item.outcome == "stored" and item.reason is not None
     assert "first 2 of 3 pages" in item.reason
-    record = RecordStore(open_store(settings.store_config())).load(str(item.id))
+    record = limited.record("DOC-1")
     assert [f.get("page") for f in record["files"] if f["role"] == "page"] == [1, 2]
     normalization = next(e for e in record["events"] if e["type"] == "normalization")
     assert normalization["outcome"] == "warning" and "first 2 of 3" in normalization["detail"]
@@ -257,22 +206,20 @@ def test_a_rerun_gives_pages_to_a_document_stored_before_pages_had_images(
 ) -> None:
     manifest = "path,identifier,title_en\nbooklet.pdf,DOC-1,Booklet\n"
     source = booklet_only(tmp_path / "source", manifest)
-    settings = make_settings(tmp_path / "data")
 
-    def run() -> IngestReport:
-        return ingest_folder(
-            settings, source, source / "manifest.csv", COLLECTION, institution="local"
-        )
+    def run() -> Ingested:
+        return ingest_corpus(tmp_path / "data", source, COLLECTION)
 
-    (first,) = run().items
-    (unchanged,) = run().items
+    stored = run()
+    (first,) = stored.report.items
+    (unchanged,) = run().report.items
     assert unchanged.outcome == "unchanged"  # nothing to remake: the pages are there
-    records = RecordStore(open_store(settings.store_config()))
+    records = RecordStore(open_store(stored.settings.store_config()))
     old = dict(records.load(str(first.id)))  # as ingest stored a PDF before pages had images
     old["files"] = [f for f in old["files"] if f["role"] != "page"]
     del old["text_pages"]
     records.save(old)
-    (again,) = run().items
+    (again,) = run().report.items
 
     assert again.outcome == "updated"
     record = records.load(str(first.id))

@@ -9,41 +9,17 @@ from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from api.settings import Settings
-from repository import LocalStore, RecordStore
-from tests.e2e.test_authority_pages import BEARERS, heritage
-from tests.unit.support import images
+from tests.e2e.authority_support import LINKED, authority_catalogue
 
-MANIFEST = (
-    "文件,标题,项目,传承人,状态,访问权限\n"
-    "a.jpg,窗花《喜鹊登梅》,剪纸,黄丽华,published,public\n"
-    "b.jpg,未审草稿,剪纸,黄丽华,draft,public\n"
-    "c.jpg,内部资料,剪紙,黄丽华,published,restricted\n"
+MANIFEST = LINKED + (  # + one more of the bearer, one alike in words, one unlike
     "d.jpg,十二生肖团花,,黄丽华,published,public\n"
     "e.jpg,窗花图样集,,,published,public\n"
     "f.jpg,长调民歌,,,published,public\n"
 )
 
 
-def _catalogue(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """Seeded projects, one bearer, six items; the data directory and {title: id}."""
-    data = tmp_path / "data"
-    assert heritage(data, "authorities", "seed").exit_code == 0
-    (tmp_path / "bearers.csv").write_text(BEARERS, encoding="utf-8")
-    assert heritage(data, "authorities", "import", str(tmp_path / "bearers.csv")).exit_code == 0
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    for n, name in enumerate("abcdef"):
-        images.jpeg(folder / f"{name}.jpg", size=(320 + 10 * n, 200))
-    (tmp_path / "items.csv").write_text(MANIFEST, encoding="utf-8")
-    ran = heritage(data, "ingest", str(folder), "-c", "papercuts", "--manifest",
-                   str(tmp_path / "items.csv"), "--workers", "1")  # fmt: skip
-    assert ran.exit_code == 0, ran.output
-    items = {r["title"]["zh"]: r["id"] for r in RecordStore(LocalStore(data / "store"))}
-    return data, items
-
-
 def test_related_items_on_the_page_and_in_the_api(tmp_path: Path) -> None:
-    data, items = _catalogue(tmp_path)
+    data, items = authority_catalogue(tmp_path, MANIFEST)
     settings = Settings(data_dir=data, storage="local", search="sqlite", _env_file=None)
     first = items["窗花《喜鹊登梅》"]
     with TestClient(create_app(settings)) as client:

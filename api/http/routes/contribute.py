@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Annotated, Any, cast
 from urllib.parse import urlencode
@@ -46,8 +46,9 @@ from api.http.sessions import (
 )
 from api.http.state import shared
 from api.http.uploads import FileTooLarge, FormShape, TooManyFiles, csrf_first, receive_upload
-from api.http.workspace_support import curator, form_text, page
+from api.http.workspace_support import curator, curator_decision, page
 from api.labels import text_in
+from api.operations.access import item_to_decide
 from api.operations.callers import Caller
 from api.operations.collections import collection_owner
 from api.operations.contributions import (
@@ -296,7 +297,7 @@ def _queue(
     if owner is None:
         collection = {
             "slug": COLLECTION,
-            "title": {"zh": "公众贡献", "en": "Public contributions"},
+            "title": {"zh": "公众投稿", "en": "Public contributions"},  # as the zh pages say
             "institution": institution,
         }
         with contextlib.suppress(Conflict):  # another request made it first
@@ -398,21 +399,16 @@ def contributions_page(request: Request) -> Response:
 
 @router.post("/workspace/contributions")
 async def contributions_decide(request: Request) -> Response:
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
-    if isinstance(who, Response):
-        return who
-    caller, _ = who
-    form = await request.form()
-    wanted, action = form_text(form, "contribution"), form_text(form, "action")
-    text = form_text(form, "message")
-    await form.close()
-    outcome = await run_in_threadpool(_decide, request, caller, wanted, action, text)
-    url = "/workspace/contributions?" + urlencode({"done": outcome})
-    return RedirectResponse(url, status_code=303, headers=PRIVATE)
+    fields = ("contribution", "action", "message")
+    return await curator_decision(request, fields, _decision)
 
 
-def _decide(request: Request, caller: Caller, wanted: str, action: str, text: str) -> str:
+def _decision(request: Request, caller: Caller, form: Mapping[str, str]) -> str:
+    return "/workspace/contributions?" + urlencode({"done": _decide(request, caller, form)})
+
+
+def _decide(request: Request, caller: Caller, form: Mapping[str, str]) -> str:
+    wanted, action, text = form["contribution"], form["action"], form["message"]
     services = request.app.state.services
     store = ContributionStore(services)
     found = next((c for c in store.all() if c.id == wanted), None)
@@ -422,10 +418,8 @@ def _decide(request: Request, caller: Caller, wanted: str, action: str, text: st
         return "done_already"
     if len(text) > MAX_MESSAGE or (action == "decline" and not text):
         return "message"
-    record = services.records.get(found.item_id)
-    if record is None:  # not ingested (yet): nothing to decide on
-        return "missing"
-    if caller.role != "admin" and record.get("institution") != caller.institution:
+    record = item_to_decide(services.records, caller, found.item_id)
+    if record is None:  # not ingested (yet), or another institution's: nothing to decide on
         return "missing"
     if record["status"] == "published":  # published through the review queue already
         return "done_already"

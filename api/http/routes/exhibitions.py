@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from api.http.deps import LanguageDep, ServicesDep
 from api.http.i18n import choose_language, render
+from api.http.searching import institution_name
 from api.labels import text_in
 from api.operations.exhibitions import (
     Shown,
@@ -156,7 +157,7 @@ def story_page(
         "slug": slug,
         "title": text_in(exhibition.get("title"), lang) or slug,
         "introduction": text_in(exhibition.get("introduction"), lang),
-        "institution": exhibition.get("institution", ""),
+        "institution": institution_name(request, exhibition.get("institution", ""), lang),
         "sections": sections,
         "manifest": f"/iiif/exhibitions/{slug}/manifest",
         "preview": preview,

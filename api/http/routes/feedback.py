@@ -10,6 +10,7 @@ language. Every text is shown as text (the templates escape it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,9 +29,10 @@ from api.http.sessions import (
     server_secret,
 )
 from api.http.state import shared
-from api.http.workspace_support import curator, form_text, page
+from api.http.workspace_support import curator, curator_decision, form_text, page
 from api.labels import text_in
 from api.operations.access import is_visible
+from api.operations.callers import Caller
 from api.operations.feedback import (
     ACTIONS,
     RateLimit,
@@ -234,17 +236,12 @@ def moderation_page(request: Request, status: str = "pending") -> Response:
 
 @router.post("/workspace/comments")
 async def moderation_decide(request: Request) -> Response:
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
-    if isinstance(who, Response):
-        return who
-    caller, _ = who
-    form = await request.form()
-    item_id, comment_id = form_text(form, "item"), form_text(form, "comment")
-    action, reply = form_text(form, "action"), form_text(form, "reply")
-    back = form_text(form, "status")
-    await form.close()
-    back = back if back in MODERATION_STATUSES else "pending"
+    fields = ("item", "comment", "action", "reply", "status")
+    return await curator_decision(request, fields, _moderate)
+
+
+def _moderate(request: Request, caller: Caller, form: Mapping[str, str]) -> str:
+    action, reply = form["action"], form["reply"]
     if action not in ACTIONS:
         outcome = "missing"
     elif action == "reply" and not reply.strip():
@@ -253,17 +250,10 @@ async def moderation_decide(request: Request) -> Response:
         outcome = "reply_long"
     else:
         outcome = action
+        services, context = request.app.state.services, write_context(request, caller)
         try:
-            await run_in_threadpool(
-                moderate,
-                request.app.state.services,
-                write_context(request, caller),
-                item_id,
-                comment_id,
-                action,
-                reply,
-            )
+            moderate(services, context, form["item"], form["comment"], action, reply)
         except (NotFound, InvalidInput):  # not this curator's, or no such comment
             outcome = "missing"
-    url = "/workspace/comments?" + urlencode({"status": back, "done": outcome})
-    return RedirectResponse(url, status_code=303, headers=PRIVATE)
+    back = form["status"] if form["status"] in MODERATION_STATUSES else "pending"
+    return "/workspace/comments?" + urlencode({"status": back, "done": outcome})

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from api.http.deps import AudienceDep, ServicesDep, VisibleRecord
 from api.http.i18n import choose_language, message, render
 from api.http.routes.feedback import item_feedback
-from api.http.searching import authority_cards, authority_names
+from api.http.searching import authority_cards, authority_names, institution_name
 from api.http.sessions import PRIVATE, set_session
 from api.labels import label_for, labels_for, text_in
 from api.operations.authorities import names_of
@@ -482,7 +482,9 @@ def _downloads(record: Mapping[str, Any], lang: str, current: int) -> dict[str, 
     return {"rows": rows, "unlisted": unlisted}
 
 
-def _facts(record: Mapping[str, Any], lang: str, collection_title: str) -> list[tuple[str, str]]:
+def _facts(
+    record: Mapping[str, Any], lang: str, collection_title: str, institution: str
+) -> list[tuple[str, str]]:
     facts: list[tuple[str, str]] = []
 
     def add(key: str, value: str | None) -> None:
@@ -501,9 +503,10 @@ def _facts(record: Mapping[str, Any], lang: str, collection_title: str) -> list[
     add("fact.media_type", label_for("media_type", record["media_type"], lang))
     add("fact.collection", collection_title)
     add("fact.identifier", record.get("identifier"))
-    add("fact.institution", record.get("institution"))
+    add("fact.institution", institution)
     add("fact.subjects", "; ".join(record.get("subjects") or []))
-    given = [t["value"] for t in record.get("tags") or [] if t.get("source") == "given"]
+    tags = record.get("tags") or []
+    given = [label_for("tag", t["value"], lang) for t in tags if t.get("source") == "given"]
     add("fact.keywords", "; ".join(given))
     add("fact.language", ", ".join(record.get("language") or []))
     technical = record.get("technical") or {}
@@ -714,7 +717,12 @@ def item_page(
         ],
         "collection_slug": record["collection"],
         "collection_title": collection_title,
-        "facts": _facts(record, lang, collection_title),
+        "facts": _facts(
+            record,
+            lang,
+            collection_title,
+            institution_name(request, record.get("institution", ""), lang),
+        ),
         "people": _people(record, lang),
         "authorities": _authorities(record, services, lang),
         "rights": _rights(record, lang),

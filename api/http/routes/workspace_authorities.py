@@ -12,6 +12,7 @@ in the page's language (422)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,7 +24,7 @@ from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language, message
 from api.http.searching import authority_finder
 from api.http.sessions import PRIVATE, check_csrf
-from api.http.workspace_support import curator, form_text, page
+from api.http.workspace_support import curator, curator_decision, form_text, page
 from api.labels import text_in
 from api.operations.authorities import (
     LEVEL_WORDS,
@@ -150,22 +151,17 @@ async def create_authority_form(request: Request) -> Response:
 @router.post("/workspace/items/{item_id}/authorities")
 async def link_item(request: Request, item_id: str) -> Response:
     """Link the item to the existing authority `id` (form field); 303 to the item's form."""
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
-    if isinstance(who, Response):
-        return who
-    caller, _ = who
-    form = await request.form()
-    authority_id = form_text(form, "id")
-    await form.close()
-    services = request.app.state.services
-    await run_in_threadpool(owned_record, services, item_id, caller)  # 404/403 first
-    held = await run_in_threadpool(AuthorityStore(services.store).get, authority_id)
-    if held is None or held["kind"] not in LINKED_KINDS:
-        raise NotFound(f"no project or bearer authority with id {authority_id!r}")
-    await run_in_threadpool(_link, request, caller, item_id, held["kind"], authority_id)
-    url = f"/workspace/items/{item_id}?" + urlencode({"linked": authority_id})
-    return RedirectResponse(url, status_code=303, headers=PRIVATE)
+
+    def link(request: Request, caller: Caller, form: Mapping[str, str]) -> str:
+        services, authority_id = request.app.state.services, form["id"]
+        owned_record(services, item_id, caller)  # 404/403 first
+        held = AuthorityStore(services.store).get(authority_id)
+        if held is None or held["kind"] not in LINKED_KINDS:
+            raise NotFound(f"no project or bearer authority with id {authority_id!r}")
+        _link(request, caller, item_id, held["kind"], authority_id)
+        return f"/workspace/items/{item_id}?" + urlencode({"linked": authority_id})
+
+    return await curator_decision(request, ("id",), link)
 
 
 def _link(request: Request, caller: Caller, item_id: str, kind: str, authority_id: str) -> None:

@@ -72,6 +72,32 @@
   });
   map.addLayer(clusters);
 
+  // A pop-up fits the map's width on a phone (Leaflet's default 300 px does not, beside its
+  // margins) and keeps PAD px from the map's edges when Leaflet pans to show it; the page is
+  // then scrolled to show all of it, as the map can be taller than what a phone shows of it.
+  const PAD = 12;
+  const POPUP_CHROME = 48;  // leaflet.css: content margins 20 + 24, wrapper padding, 1 px
+  function popupOptions() {
+    const room = node.clientWidth - 2 * PAD - POPUP_CHROME;
+    return { maxWidth: Math.max(120, Math.min(300, room)), minWidth: 0, autoPanPadding: [PAD, PAD] };
+  }
+  map.on("resize", () => clusters.eachLayer((marker) => {  // a phone turned
+    if (marker.getPopup()) L.setOptions(marker.getPopup(), popupOptions());
+  }));
+  let autopanning = false;
+  map.on("autopanstart", () => {
+    autopanning = true;
+    map.once("moveend", () => { autopanning = false; });
+  });
+  map.on("popupopen", (event) => {
+    const reveal = () => {
+      const shown = event.popup.getElement();
+      if (shown && shown.isConnected) shown.scrollIntoView({ block: "nearest", inline: "nearest" });
+    };
+    if (autopanning) map.once("moveend", reveal);
+    else reveal();
+  });
+
   function popup(place) {
     const box = el("div", { class: "map-popup" });
     box.append(el("h3", { class: "map-popup__title" }, place.label));
@@ -95,7 +121,7 @@
       const marker = L.marker([place.lat, place.lon], {
         icon: countIcon(place.count), count: place.count, title: place.label, alt: place.label,
       });
-      marker.bindPopup(() => popup(place));
+      marker.bindPopup(() => popup(place), popupOptions());
       return marker;
     });
     clusters.addLayers(markers);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.labels import labels_for, pick_language, text_in
+from api.operations.contributions import TAG
 from schemas import category_by_code
 
 
@@ -42,3 +43,8 @@ def test_values_without_a_vocabulary_label_are_shown_as_they_are() -> None:
     assert labels_for("region", "陕西省") == {"zh": "陕西省", "en": "陕西省"}
     assert labels_for("category", "unknown-code") == {"zh": "unknown-code", "en": "unknown-code"}
     assert labels_for("decade", "1950")["en"] == "1950s"
+
+
+def test_the_tag_a_contribution_gets_is_labelled_in_both_languages() -> None:
+    assert labels_for("tag", TAG) == {"zh": "公众投稿", "en": "Public contribution"}
+    assert labels_for("tag", "剪纸") == {"zh": "剪纸", "en": "剪纸"}  # a person's: as written

@@ -1,16 +1,19 @@
-"""THE visibility rule (`search.base.is_visible`), each role's audience, and the cluster query
-that mirrors the rule."""
+"""THE visibility rule (`search.base.is_visible`), each role's audience, the cluster query
+that mirrors the rule, and the item a curator's decision is about (`item_to_decide`)."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from api.operations.access import audience_of, is_owner
+from api.operations.access import audience_of, is_owner, item_to_decide
 from api.operations.callers import Caller
+from repository import LocalStore, RecordStore
 from search.base import Audience, is_visible
 from search.cluster import visibility_filter
+from tests.unit.support.records import minimal_record
 
 TODAY = date(2024, 6, 1)
 ARCHIVIST_A = Audience.member("museum-a", restricted=False)
@@ -88,3 +91,14 @@ def test_the_cluster_query_hides_restricted_items_from_archivists_only() -> None
             "must_not": [{"term": {"access": "restricted"}}],
         }
     }
+
+
+def test_a_decision_finds_only_an_item_of_the_curators_institution(tmp_path: Path) -> None:
+    records = RecordStore(LocalStore(tmp_path))
+    records.save(minimal_record(id="item-of-a", institution="museum-a"))
+    curator_a = Caller("k1", "museum-a", "curator")
+    found = item_to_decide(records, curator_a, "item-of-a")
+    assert found is not None and found["id"] == "item-of-a"
+    assert item_to_decide(records, Caller("k2", "museum-b", "curator"), "item-of-a") is None
+    assert item_to_decide(records, Caller("k3", "museum-b", "admin"), "item-of-a") is not None
+    assert item_to_decide(records, curator_a, "no-such-item") is None  # the same answer

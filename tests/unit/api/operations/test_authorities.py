@@ -1,13 +1,14 @@
 """The authority lookups of api/operations/authorities.py: `authority_lookup` (labels of linked
 data, read once per output; a damaged one labels nothing instead of failing a harvest) and
-`AuthorityNames` (labels of the project and bearer facets, kept a while)."""
+`AuthorityNames` (labels of the project and bearer facets, kept a while); `institution_names`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from api.operations.authorities import AuthorityNames, authority_lookup
+from api.operations.authorities import AuthorityNames, authority_lookup, institution_names
 from api.operations.searching import facet_labels
+from api.settings import Settings
 from repository import LocalStore
 from repository.authorities import AuthorityStore
 from tests.unit.repository.test_authorities import papercut
@@ -81,3 +82,19 @@ def test_each_authority_is_read_once_and_damage_is_no_label(tmp_path: Path) -> N
         assert lookup("bearer-wang-1950") is None  # damaged
         assert lookup("bearer-nobody-1900") is None  # absent
     assert store.reads == 3
+
+
+def test_an_institution_is_named_by_its_authority_else_by_the_settings_never_by_its_code(
+    tmp_path: Path,
+) -> None:
+    store = LocalStore(tmp_path)
+    AuthorityStore(store).save(
+        {"id": "institution-yuxian", "kind": "institution", "names": {"zh": "蔚县剪纸博物馆"}}
+    )
+    names = AuthorityNames(store).names
+    settings = Settings(data_dir=tmp_path, institution="local", institution_name_en="Ansai Centre")
+    assert institution_names("yuxian", settings, names) == {"zh": "蔚县剪纸博物馆"}
+    assert institution_names("local", settings, names) == {"en": "Ansai Centre"}
+    assert institution_names("local", Settings(data_dir=tmp_path), names) is None
+    assert institution_names("Not An Id!", settings, names) is None
+    assert institution_names("", settings, names) is None
