@@ -111,7 +111,7 @@ class ProgressCallback(Protocol):
 
     It may also have `stage(name: str, stage: str) -> None`, told when a long step of one file
     starts — "transcoding video (95 s)", "poster frame", "waveform", "reading PDF",
-    "storing original", "storing copies" — so a display can show what a slow item is doing. It is
+    "storing original", "storing copies", "reading text (OCR)" — so a display can show what a slow item is doing. It is
     optional: a progress object without it works unchanged (and no stages are sent).
     """
 
@@ -480,6 +480,8 @@ class _Run:
             scratch=self.scratch,
             captions=tuple(unit.captions),
             caption_language=(unit.fields.get("language") or ["zh"])[0],
+            ocr=self.options.ocr,
+            languages=tuple(unit.fields.get("language") or ()),
         )
 
     def _load_existing(self) -> None:
@@ -568,7 +570,7 @@ class _Run:
             if existing
             else ([], [])
         )
-        ocr_notes = self._ocr(unit, record)
+        ocr_notes = self._ocr(unit, record, result)
         screened = screen_record(record, self.screen, previous=existing)  # a person decides
         roles = [entry["role"] for entry in record["files"]]
         kept = [conflict.describe() for conflict in conflicts] + unit.warnings
@@ -646,9 +648,18 @@ class _Run:
             warnings=unit.warnings,
         )
 
-    def _ocr(self, unit: _Unit, record: dict[str, Any]) -> list[str]:
+    def _ocr(self, unit: _Unit, record: dict[str, Any], result: TaskResult) -> list[str]:
         """OCR of a document's pages without text (ingest.ocr), when enabled and installed;
-        what it could not do is a note: the item is stored with the text it has."""
+        what it could not do is a note: the item is stored with the text it has. A new
+        document's pages were read by its worker; this adds what it read to the record. A
+        stored one's (an item unchanged, or stored before OCR was on) are read here."""
+        if result.ocr_ran:
+            if result.ocr is not None:
+                found = dict(result.ocr)
+                entry = found.pop("file")
+                record.update(found)
+                record["files"] = [f for f in record["files"] if f["role"] != "ocr"] + [entry]
+            return [f"{unit.source}: {note}" for note in result.ocr_notes]
         if (
             self.options.ocr is None
             or self.options.dry_run

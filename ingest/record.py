@@ -29,7 +29,7 @@ from typing import Any
 from ingest.captions import CaptionResult, merge_captions
 from ingest.report import ChangeAction, Conflict, FieldChange
 from ingest.tag import derive
-from ingest.text import guess_language
+from ingest.text import guess_language, joined_text, joined_text_pages
 from ingest.worker import FileResult
 from repository import make_event, now_iso
 from repository.records import SCHEMA_VERSION
@@ -55,7 +55,6 @@ of a restore (`api.operations.history.restore`): both are a person's edit."""
 _INGEST_UPDATE = "record updated from the manifest by ingest job"
 _INGEST_CHANGED = re.compile(rf"^{_INGEST_UPDATE} \S+: changed (?P<fields>[\w, ]+)")
 
-TEXT_MAX = 2_000_000  # record.schema.json's limit on `text`
 TITLE_MAX = 20_000  # … and on one language of a title
 
 
@@ -140,33 +139,6 @@ def build_record(
 def media_type_of(files: list[FileResult]) -> str:
     kinds = {f.media_type for f in files}
     return kinds.pop() if len(kinds) == 1 else "mixed"
-
-
-def joined_text(files: list[FileResult]) -> str | None:
-    """The files' extracted texts, each after a line naming its file when there are several."""
-    texts = [(f.relpath, f.text) for f in files if f.text]
-    if len(texts) == 1:
-        return texts[0][1][:TEXT_MAX]
-    joined = "\n\n".join(f"[{relpath}]\n{text}" for relpath, text in texts)
-    return joined[:TEXT_MAX] or None
-
-
-def joined_text_pages(files: list[FileResult], joined: str | None) -> list[int] | None:
-    """Where each page's text begins in `joined_text(files)`: for an item whose text has one
-    paged document (pages of two documents would need two numberings); None otherwise."""
-    paged = [f for f in files if f.text_pages or any(e["role"] == "page" for e in f.entries)]
-    if joined is None or len(paged) != 1 or not paged[0].text or not paged[0].text_pages:
-        return None
-    shift = 0
-    texts = [f for f in files if f.text]
-    if len(texts) > 1:
-        for f in texts:
-            shift += len(f"[{f.relpath}]\n")
-            if f is paged[0]:
-                break
-            shift += len(f.text or "") + 2
-    starts = [shift + start for start in paged[0].text_pages if shift + start < len(joined)]
-    return starts or None
 
 
 def embedded_title(technical: dict[str, Any]) -> dict[str, str] | None:

@@ -48,9 +48,13 @@ from ingest.media import ffmpeg
 from ingest.media.document import DocumentLimits
 from ingest.media.ffmpeg import OnStage, TranscodeSettings
 from ingest.normalize import AV_KINDS, Settings, normalize
+from ingest.ocr import OcrLimits, ocr_record
+from ingest.ocr import available as ocr_available
+from ingest.text import joined_text, joined_text_pages
 from ingest.unpack import BagInfo
 from repository import ObjectStore, RecordStore, StoreConfig, blob_key, open_store
 from repository.store import SourceChanged, StagedBlob
+from schemas.errors import HeritageError
 from schemas.record import StoredFile
 
 LONG_KINDS = AV_KINDS | {"document"}
@@ -68,6 +72,8 @@ class Task:
     scratch: Path  # parent of this task's temporary folder
     captions: tuple[CaptionSource, ...] = ()  # caption files of the item's video or audio
     caption_language: str = "zh"  # of a caption file whose name says none
+    ocr: OcrLimits | None = None  # read a new document's pages without text (None: no OCR)
+    languages: tuple[str, ...] = ()  # the manifest's `language` tags: the OCR's script hint
 
 
 @dataclass
@@ -97,6 +103,9 @@ class TaskResult:
     reused: bool = False  # a stored record already has these originals; no derivatives made
     captions: list[CaptionResult] = field(default_factory=list)
     caption_notes: list[str] = field(default_factory=list)  # caption files dropped, and why
+    ocr_ran: bool = False  # OCR was run here (the coordinator does not run it again)
+    ocr: dict[str, Any] | None = None  # what it read: the record's text, text_pages, ocr, file
+    ocr_notes: list[str] = field(default_factory=list)  # limits reached, pages not read
 
 
 # --- tasks and results as queue messages (plain JSON: a broker never carries code or secrets) ---
@@ -114,6 +123,8 @@ def task_message(task: Task) -> dict[str, Any]:
         "identifier": task.identifier,
         "settings": asdict(task.settings),
         "dry_run": task.dry_run,
+        "ocr": asdict(task.ocr) if task.ocr else None,
+        "languages": list(task.languages),
     }
 
 
@@ -129,9 +140,16 @@ def task_of(message: dict[str, Any], paths: list[Path], store: StoreConfig, scra
     settings = Settings(
         given["max_pixels"], TranscodeSettings(**transcode), DocumentLimits(**given["documents"])
     )
-    identifier = message["identifier"]
     return Task(
-        files, message["collection"], identifier, store, settings, message["dry_run"], scratch
+        files,
+        message["collection"],
+        message["identifier"],
+        store,
+        settings,
+        message["dry_run"],
+        scratch,
+        ocr=OcrLimits(**message["ocr"]) if message.get("ocr") else None,
+        languages=tuple(message.get("languages", ())),
     )
 
 
@@ -141,7 +159,14 @@ def result_message(result: TaskResult) -> dict[str, Any]:
 
 def result_of(message: dict[str, Any]) -> TaskResult:
     files = [FileResult(**f) for f in message["files"]]
-    return TaskResult(message["item_id"], files, bool(message["reused"]))
+    return TaskResult(
+        message["item_id"],
+        files,
+        bool(message["reused"]),
+        ocr_ran=bool(message.get("ocr_ran")),
+        ocr=message.get("ocr"),
+        ocr_notes=list(message.get("ocr_notes", [])),
+    )
 
 
 class _Queue(Protocol):
@@ -250,7 +275,42 @@ def process(task: Task) -> TaskResult:
             original.text = normalized.text
             original.text_pages = normalized.text_pages
     _read_captions(store, task, result)
+    _read_pages(store, task, result)
     return result
+
+
+def _read_pages(store: ObjectStore | None, task: Task, result: TaskResult) -> None:
+    """OCR of a new document's pages that have no text layer, here, where its page pictures
+    were made: on any worker of the queue, not in the coordinator, which commits the items one
+    after another. A draft of the record holds what `ingest.ocr` reads and writes."""
+    if store is None or task.ocr is None or {f.media_type for f in result.files} != {"document"}:
+        return
+    if not ocr_available():
+        return  # the coordinator reads them if it can, or says why not
+    draft: dict[str, Any] = {
+        "files": [entry for file in result.files for entry in file.entries],
+        "language": list(task.languages),
+    }
+    text = joined_text(result.files)
+    if text:
+        draft["text"] = text
+        if pages := joined_text_pages(result.files, text):
+            draft["text_pages"] = pages
+    for file in result.files:
+        if file.media_type in LONG_KINDS:
+            _announce(file.relpath, "reading text (OCR)")
+    result.ocr_ran = True
+    try:
+        outcome = ocr_record(draft, store, task.ocr)
+    except (HeritageError, OSError) as exc:
+        result.ocr_notes.append(f"OCR failed ({exc})")
+        return
+    result.ocr_notes += [f"OCR: {warning}" for warning in outcome.warnings]
+    if outcome.error:
+        result.ocr_notes.append(f"OCR: {outcome.error}")
+    if outcome.changed:
+        result.ocr = {name: draft[name] for name in ("text", "text_pages", "ocr") if name in draft}
+        result.ocr["file"] = next(f for f in draft["files"] if f["role"] == "ocr")
 
 
 def _read_captions(store: ObjectStore | None, task: Task, result: TaskResult) -> None:

@@ -246,6 +246,8 @@ def related_reason(doc: Mapping[str, Any], terms: RelatedTerms) -> RelatedReason
 def check_related_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_RELATED:
         raise InvalidInput(f"limit must be between 1 and {MAX_RELATED}, not {limit}")
+
+
 @dataclass(frozen=True)
 class OaiHeader:
     """One record as an OAI-PMH list shows it (docs: api/protocols/oai)."""

@@ -88,6 +88,8 @@ def hit_time(seconds: str | None) -> str | None:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 RELATED_ON_PAGE = 8
 """Related items an item page shows (the API takes up to `search.base.MAX_RELATED`)."""
 

@@ -406,7 +406,9 @@ def test_a_value_xml_cannot_carry_fails_its_item_alone_and_oai_stays_up(tmp_path
     noise_picture(source / "a.png", "a")
     noise_picture(source / "b.png", "b")
     manifest = tmp_path / "m.csv"
-    manifest.write_text("path,title_zh,status\na.png,剪纸\x0b窗花,published\nb.png,窗花,published\n")
+    manifest.write_text(
+        "path,title_zh,status\na.png,剪纸\x0b窗花,published\nb.png,窗花,published\n"
+    )
     settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
     report = ingest_folder(
         settings, source, manifest, "tabs", institution="local", expect_failures=True

@@ -36,17 +36,37 @@ def _records() -> list[dict[str, Any]]:
         )
 
     return [
-        item("map-1", {"name": "蔚县", "code": "130726"}, category="traditional-art",
-             date=_date(1700, 1750)),  # fmt: skip
+        item(
+            "map-1",
+            {"name": "蔚县", "code": "130726"},
+            category="traditional-art",
+            date=_date(1700, 1750),
+        ),  # fmt: skip
         item("map-2", {"name": "蔚县"}, category="traditional-art", date=_date(1960, 1969)),
-        item("map-3", {"name": "黄家", "code": "130726", **HOME, "sensitive": True},
-             category="folk-customs", date=_date(1980, 1989)),  # fmt: skip
-        item("map-4", {"name": "延安市宝塔区", "lat": 36.58765, "lon": 109.48765},
-             category="folk-customs", date=_date(1650, 1660)),  # fmt: skip
-        item("map-5", {"name": "苏州市", "code": "320500"}, category="traditional-drama",
-             access="restricted"),  # fmt: skip
-        item("map-6", {"name": "苏州市", "code": "320500"}, category="traditional-drama",
-             status="draft"),  # fmt: skip
+        item(
+            "map-3",
+            {"name": "黄家", "code": "130726", **HOME, "sensitive": True},
+            category="folk-customs",
+            date=_date(1980, 1989),
+        ),  # fmt: skip
+        item(
+            "map-4",
+            {"name": "延安市宝塔区", "lat": 36.58765, "lon": 109.48765},
+            category="folk-customs",
+            date=_date(1650, 1660),
+        ),  # fmt: skip
+        item(
+            "map-5",
+            {"name": "苏州市", "code": "320500"},
+            category="traditional-drama",
+            access="restricted",
+        ),  # fmt: skip
+        item(
+            "map-6",
+            {"name": "苏州市", "code": "320500"},
+            category="traditional-drama",
+            status="draft",
+        ),  # fmt: skip
         item("map-7", {"name": "某个不存在的地方"}, category="traditional-art"),
     ]
 

@@ -275,3 +275,33 @@ def test_the_item_page_says_each_pages_text_is_ocr_with_engine_and_confidence(
         section = page.find("section", "page-text")
         assert section.find("p", "page-text__source").text() == said
         assert flat(section.find("div", "page-text__body").text()) == "".join(PAGE_2)
+
+
+def test_the_coordinator_leaves_a_new_documents_pages_to_its_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker process reads the pages; the process committing the items reads none (it
+    would commit every other item late while it did)."""
+    import ingest.pipeline
+    from ingest import IngestOptions, run_ingest
+    from ingest.ocr import OcrLimits
+
+    def not_here(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the coordinator ran OCR")
+
+    monkeypatch.setattr(ingest.pipeline, "ocr_record", not_here)
+    source = tmp_path / "in"
+    source.mkdir()
+    scanned_pdf(source / "scan.pdf", horizontal_page(PAGE_1), horizontal_page(PAGE_2))
+    settings = make_settings(tmp_path / "data", institution="local")
+    services = Services.from_settings(settings)
+    options = IngestOptions("scans", workers=1, ocr=OcrLimits())
+    try:
+        report = run_ingest([source], options, services.store_config, services.index)
+    finally:
+        services.close()
+    assert report.counts() == {"stored": 1}, report.items
+    record = RecordStore(open_store(settings.store_config())).load(report.items[0].id or "")
+    assert ONLY_ON_PAGE_2 in flat(record.get("text", ""))
+    assert [p["page"] for p in record["ocr"]["pages"]] == [1, 2]
+    assert any(f["role"] == "ocr" for f in record["files"])

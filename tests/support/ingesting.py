@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,12 @@ def ingest_folder(
     institution: str,
     agent: str = "pytest-ingest",
     expect_failures: bool = False,
+    in_process: bool = False,
     **options: Any,
 ) -> IngestReport:
     """Ingest `source` with `manifest` (one worker, a small pixel limit) on the configured store
-    and index; unless `expect_failures`, every item must succeed."""
+    and index; unless `expect_failures`, every item must succeed. `in_process` runs the
+    workers' part in threads of this process, so a test's fakes apply there too."""
     services = Services.from_settings(settings)
     try:
         chosen = IngestOptions(
@@ -35,7 +38,10 @@ def ingest_folder(
             max_image_pixels=10_000_000,
             **options,
         )
-        report = run_ingest([source], chosen, services.store_config, services.index, None)
+        executors = (lambda lane, width: ThreadPoolExecutor(width)) if in_process else None
+        report = run_ingest(
+            [source], chosen, services.store_config, services.index, None, executors
+        )
     finally:
         services.close()
     if not expect_failures:

@@ -72,13 +72,13 @@ def test_each_unlinked_value_is_read_back(tmp_path: Path) -> None:
     for year in (1950, 1972):
         store.save({"id": f"bearer-li-hua-{year}", "kind": "bearer", "names": {"zh": "李华"}})
     fields: dict[str, Any] = {}
-    given = row(bearers=["李华", "王五", "O'Neil \"Jr\""], project=["皮影", "剪纸"])
+    given = row(bearers=["李华", "王五", 'O\'Neil "Jr"'], project=["皮影", "剪纸"])
     warnings = Linker(store).link(fields, given)
     assert [read_unlinked(w) for w in warnings] == [
         ("project", "皮影"),
         ("bearer", "李华"),  # ambiguous: two of them
         ("bearer", "王五"),
-        ("bearer", "O'Neil \"Jr\""),
+        ("bearer", 'O\'Neil "Jr"'),
     ]
     assert fields["authorities"] == [{"kind": "project", "id": "project-vii-16"}]
     assert read_unlinked("looks like item x (distance 3)") is None

@@ -226,11 +226,17 @@ def test_ingest_reads_a_scan_inline_and_its_report_says_when_a_limit_was_hit(
     first, second = horizontal_page(["第一页"]), horizontal_page(["第二页"])
     first.save(source / "scan.pdf", "PDF", save_all=True, append_images=[second])
     seen: list[int] = []
-    monkeypatch.setattr("ingest.pipeline.available", lambda: True)
+    monkeypatch.setattr("ingest.worker.ocr_available", lambda: True)
     monkeypatch.setattr("ingest.ocr.read_page", _fake_reader(seen))
     settings = make_settings(tmp_path / "data")
     report = ingest_folder(
-        settings, source, None, "scans", institution="local", ocr=OcrLimits(max_pages=1)
+        settings,
+        source,
+        None,
+        "scans",
+        institution="local",
+        in_process=True,  # the worker reads the pages: the fake reader is there
+        ocr=OcrLimits(max_pages=1),
     )
     (item,) = report.items
     assert item.outcome == "stored" and seen == [1]

@@ -11,14 +11,13 @@ from ingest.record import (
     edited_fields,
     embedded_title,
     field_changes,
-    joined_text,
-    joined_text_pages,
     keep_curated,
     media_type_of,
     same_content,
     title_from_name,
 )
 from ingest.report import FieldChange
+from ingest.text import joined_text, joined_text_pages
 from ingest.worker import FileResult
 from repository import make_event
 from schemas import validate_record

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,11 @@ from ingest import worker
 from ingest.discover import SourceFile
 from ingest.errors import ItemError
 from ingest.normalize import Settings
+from ingest.ocr import OcrLimits, available
 from repository import LocalStore, StoreConfig
+from tests.conftest import IN_CI
 from tests.unit.support import images
+from tests.unit.support.ocr_pages import horizontal_page
 
 
 def task(tmp_path: Path, source: Path) -> worker.Task:
@@ -72,3 +77,52 @@ def test_an_item_whose_derivatives_fail_leaves_no_staged_original(
         worker.process(task(tmp_path, source))
     assert list(LocalStore(tmp_path / "store").list("blobs/")) == []
     assert list((tmp_path / "store").rglob("b-*")) == []
+
+
+needs_ocr = pytest.mark.skipif(
+    not available() and not IN_CI,  # CI installs them (scripts/system-deps.sh): there it fails
+    reason="RapidOCR or Tesseract's _vert models are not installed (scripts/system-deps.sh)",
+)
+PAGE_1, PAGE_2 = ["蔚县剪纸是传统民间艺术"], ["喜鹊登梅十二生肖"]
+
+
+def scanned(path: Path) -> Path:
+    first, second = horizontal_page(PAGE_1), horizontal_page(PAGE_2)
+    first.save(path, "PDF", save_all=True, append_images=[second], resolution=72)
+    return path
+
+
+@needs_ocr
+def test_the_worker_reads_a_scanned_documents_pages_and_hands_the_coordinator_the_text(
+    tmp_path: Path,
+) -> None:
+    """OCR runs where the pages were made (any worker of the queue), not in the coordinator."""
+    source = scanned(tmp_path / "scan.pdf")
+    result = worker.process(replace(task(tmp_path, source), ocr=OcrLimits(), languages=("zh",)))
+    assert result.ocr_ran and result.ocr is not None
+    text = "".join(result.ocr["text"].split())
+    assert "喜鹊登梅" in text and "蔚县剪纸" in text
+    assert text.index("蔚县剪纸") < text.index("喜鹊登梅")
+    assert len(result.ocr["text_pages"]) == 2
+    assert [p["page"] for p in result.ocr["ocr"]["pages"]] == [1, 2]
+    boxes = LocalStore(tmp_path / "store").get_bytes(result.ocr["file"]["key"])
+    assert json.loads(boxes)["pages"].keys() == {"1", "2"}  # the line boxes are stored
+
+
+def test_ocr_off_or_a_dry_run_reads_nothing(tmp_path: Path) -> None:
+    source = scanned(tmp_path / "scan.pdf")
+    off = worker.process(task(tmp_path, source))
+    assert not off.ocr_ran and off.ocr is None
+    dry = worker.process(replace(task(tmp_path, source), ocr=OcrLimits(), dry_run=True))
+    assert not dry.ocr_ran and dry.ocr is None
+
+
+def test_ocr_limits_and_languages_travel_through_the_queue_messages(tmp_path: Path) -> None:
+    source = scanned(tmp_path / "scan.pdf")
+    sent = replace(task(tmp_path, source), ocr=OcrLimits(3, 9.5), languages=("zh-Hant", "en"))
+    message = json.loads(json.dumps(worker.task_message(sent)))
+    got = worker.task_of(message, [source], sent.store_config, tmp_path)
+    assert (got.ocr, got.languages) == (OcrLimits(3, 9.5), ("zh-Hant", "en"))
+    done = worker.TaskResult("c-1", [], ocr_ran=True, ocr={"text": "字"}, ocr_notes=["OCR: x"])
+    back = worker.result_of(json.loads(json.dumps(worker.result_message(done))))
+    assert (back.ocr_ran, back.ocr, back.ocr_notes) == (True, {"text": "字"}, ["OCR: x"])
