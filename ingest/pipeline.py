@@ -111,8 +111,9 @@ class ProgressCallback(Protocol):
 
     It may also have `stage(name: str, stage: str) -> None`, told when a long step of one file
     starts — "transcoding video (95 s)", "poster frame", "waveform", "reading PDF",
-    "storing original", "storing copies", "reading text (OCR)" — so a display can show what a slow item is doing. It is
-    optional: a progress object without it works unchanged (and no stages are sent).
+    "storing original", "storing copies", "reading text (OCR)" — so a display can show what a
+    slow item is doing. It is optional: a progress object without it works unchanged (and no
+    stages are sent).
     """
 
     def start(self, total: int) -> None:

@@ -125,14 +125,24 @@ def task_message(task: Task) -> dict[str, Any]:
         "dry_run": task.dry_run,
         "ocr": asdict(task.ocr) if task.ocr else None,
         "languages": list(task.languages),
+        "captions": [
+            {"relpath": c.source.relpath, "language": c.language} for c in task.captions
+        ],
+        "caption_language": task.caption_language,
     }
 
 
 def task_of(message: dict[str, Any], paths: list[Path], store: StoreConfig, scratch: Path) -> Task:
-    """The task of a `task_message`, its files at `paths` (in the message's order)."""
+    """The task of a `task_message`, its files then its caption files at `paths` (in the
+    message's order)."""
+    count = len(message["files"])
     files = tuple(
         SourceFile(path, f["relpath"], BagInfo(**f["bag"]) if f["bag"] else None)
-        for path, f in zip(paths, message["files"], strict=True)
+        for path, f in zip(paths[:count], message["files"], strict=True)
+    )
+    captions = tuple(
+        CaptionSource(SourceFile(path, c["relpath"]), c["language"])
+        for path, c in zip(paths[count:], message.get("captions", []), strict=True)
     )
     given = message["settings"]
     transcode = dict(given["transcode"])
@@ -148,6 +158,8 @@ def task_of(message: dict[str, Any], paths: list[Path], store: StoreConfig, scra
         settings,
         message["dry_run"],
         scratch,
+        captions=captions,
+        caption_language=message.get("caption_language", "zh"),
         ocr=OcrLimits(**message["ocr"]) if message.get("ocr") else None,
         languages=tuple(message.get("languages", ())),
     )
@@ -163,6 +175,8 @@ def result_of(message: dict[str, Any]) -> TaskResult:
         message["item_id"],
         files,
         bool(message["reused"]),
+        captions=[CaptionResult(**c) for c in message.get("captions", [])],
+        caption_notes=list(message.get("caption_notes", [])),
         ocr_ran=bool(message.get("ocr_ran")),
         ocr=message.get("ocr"),
         ocr_notes=list(message.get("ocr_notes", [])),

@@ -200,6 +200,11 @@ class _Flight:
         self.beat_seen = time.monotonic()
 
 
+def _staged_count(task: dict[str, Any]) -> int:
+    """How many files a task message's item staged: its files, then its caption files."""
+    return len(task["files"]) + len(task.get("captions", []))
+
+
 class _RemoteLane(Executor):
     def __init__(self, fanout: ItemFanout, queue: str):
         self.fanout = fanout
@@ -217,7 +222,8 @@ class _RemoteLane(Executor):
         future: Future[TaskResult] = Future()
         future.set_running_or_notify_cancel()
         try:
-            for n, source in enumerate(task.files):
+            staged = [*task.files, *(caption.source for caption in task.captions)]
+            for n, source in enumerate(staged):
                 with source.path.open("rb") as data:
                     store.put_file(staging_item_key(job, unit, n), data)
             message = {
@@ -259,7 +265,7 @@ class _RemoteLane(Executor):
                 with self._lock:
                     del self._flying[unit]
                 self._settle(flight.future, answer)
-                for n in range(len(flight.message["task"]["files"])):
+                for n in range(_staged_count(flight.message["task"])):
                     with suppress(Exception):  # what is left goes with the job's staging
                         self.fanout.store.delete(staging_item_key(self.fanout.job_id, unit, n))
 
@@ -416,7 +422,7 @@ def ingest_item(message: dict[str, Any]) -> dict[str, Any]:
     root = scratch_root() / "items" / unit
     try:
         paths = []
-        for n, entry in enumerate(wanted["files"]):
+        for n, entry in enumerate([*wanted["files"], *wanted.get("captions", [])]):
             name = PurePosixPath(entry["relpath"]).name  # kept: identify reads the suffix
             target = root / str(n) / name
             target.parent.mkdir(parents=True, exist_ok=True)

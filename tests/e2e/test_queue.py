@@ -327,3 +327,45 @@ def test_a_transcode_longer_than_the_lease_is_made_once(tmp_path: Path, broker: 
     took = re.search(r"Task heritage\.ingest_item\[[^]]+\] succeeded in ([0-9.]+)s", logs)
     assert took is not None and float(took.group(1)) > LEASE  # it did outlive the lease
     stored_once(settings, 1)
+
+
+CAPTIONS = "WEBVTT\n\n00:00.000 --> 00:01.500\n安代舞的第一段\n"
+
+
+def test_captions_and_ocr_are_made_by_the_item_worker(tmp_path: Path, broker: str) -> None:
+    """What travels with an item to another machine: its caption files (staged with it) and
+    the OCR of its scanned pages (read there, where the page pictures were made)."""
+    from tests.e2e.test_ocr import PAGE_1, PAGE_2, scanned_pdf
+    from tests.unit.support.ocr_pages import horizontal_page
+
+    settings = queued_settings(tmp_path / "data", broker)
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    video(folder / "dance.mp4", 2)
+    (folder / "dance.zh.vtt").write_text(CAPTIONS, encoding="utf-8")
+    scanned_pdf(folder / "scan.pdf", horizontal_page(PAGE_1), horizontal_page(PAGE_2))
+    scratch = tmp_path / "scratch"
+    env = {**queue_env(settings), "HERITAGE_OCR": "auto"}
+    with worker(settings, scratch, "--queues", "images,av", "--concurrency", "1"):
+        wait_in_log(scratch, "ready.")
+        run = subprocess.run(
+            [HERITAGE, "ingest", str(folder), "-c", "fanned"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert sorted(outcomes(run.stdout)) == ["stored", "stored"]
+    assert made_by(scratch) == 2  # both items were made on the worker
+    services = Services.from_settings(settings)
+    try:
+        records = {r["media_type"]: r for r in services.records}
+        clip, scan = records["video"], records["document"]
+        assert [f["role"] for f in clip["files"]].count("captions") == 1
+        assert [cue["text"] for cue in clip["cues"]] == ["安代舞的第一段"]
+        assert "喜鹊登梅" in "".join(scan.get("text", "").split())
+        assert [p["page"] for p in scan["ocr"]["pages"]] == [1, 2]
+        assert list(services.store.list("staging/")) == []
+    finally:
+        services.close()
