@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 import opencc
-from pypinyin import Style, lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
 
 # Han ideographs (CJK unified + extensions, compatibility ideographs) and 〇.
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
@@ -95,6 +93,8 @@ def fold(text: str) -> str:
 @cache
 def pinyin_syllables() -> frozenset[str]:
     """Toneless pinyin syllables (ü folded to u), read from pypinyin's own dictionary."""
+    from pypinyin.pinyin_dict import pinyin_dict  # loaded when first needed (see _run_syllables)
+
     syllables: set[str] = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
@@ -242,7 +242,13 @@ def field_tokens(text: str, *, pinyin: bool = False, chars: bool = False) -> lis
 
 @lru_cache(maxsize=131072)
 def _run_syllables(run: str) -> tuple[str, ...] | None:
-    """Toneless syllables of a Han run, one per character, or None when pypinyin cannot say."""
+    """Toneless syllables of a Han run, one per character, or None when pypinyin cannot say.
+
+    pypinyin is imported here, at the first Han text analysed, not with this module: its
+    phrase dictionary takes ~0.3 s to load, which every command importing the analyser (an
+    ingest before its workers start, `heritage search`) would otherwise pay up front."""
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(run, style=Style.NORMAL, v_to_u=True, errors="default")
     if len(syllables) != len(run):
         return None
