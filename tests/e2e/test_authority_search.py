@@ -10,13 +10,14 @@ from fastapi.testclient import TestClient
 
 from api.http.app import create_app
 from api.settings import Settings
-from tests.e2e.test_related_items import _catalogue
+from tests.e2e.authority_support import authority_catalogue
+from tests.e2e.test_related_items import MANIFEST
 
 HTML = {"accept": "text/html"}
 
 
 def test_a_search_naming_a_project_or_bearer_shows_its_card(tmp_path: Path) -> None:
-    data, _ = _catalogue(tmp_path)
+    data, _ = authority_catalogue(tmp_path, MANIFEST)
     settings = Settings(data_dir=data, storage="local", search="sqlite", _env_file=None)
     with TestClient(create_app(settings)) as client:
         page = client.get("/?q=剪纸&lang=zh", headers=HTML).text
