@@ -159,10 +159,6 @@ def _tier_matches(plan: QueryPlan) -> list[tuple[str, str]]:
     ]
 
 
-_COMBO_COLUMNS = (
-    "collection, category, media_type, region, access, published, institution, embargo, dlo,"
-    " dhi, project, bearer, place"
-)
 _LISTS = frozenset(("decade", "project", "bearer"))
 """Facet fields a combination can hold several values of (one value or none: the others)."""
 
@@ -185,11 +181,10 @@ class _Columns:
     `values[field]`: [code, slot] -> value id (-1: none), one slot per value a combination
     holds; `names[field][id]` the value. `visibility[code]`: index in `items` of what
     `is_visible` reads (status, access, institution, embargo), so visibility is decided once
-    per distinct item. Codes are given out in order and never change meaning within a
-    generation: a snapshot holds codes 1..`loaded` and only ever grows at the end.
+    per distinct item; -1: the code is not loaded. Codes never change meaning within a
+    generation, so a snapshot only ever gains codes (`grown` makes a new one).
     """
 
-    loaded: int
     values: dict[str, npt.NDArray[np.int32]]
     visibility: npt.NDArray[np.int32]
     items: list[dict[str, Any]]
@@ -200,7 +195,6 @@ class _Columns:
     @classmethod
     def empty(cls) -> _Columns:
         return cls(
-            0,
             {name: np.full((1, 1), -1, np.int32) for name in FACET_FIELDS},
             np.full(1, -1, np.int32),
             [],
@@ -209,8 +203,17 @@ class _Columns:
             {},
         )
 
-    def grown(self, rows: list[tuple[Any, ...]]) -> _Columns:
-        """A snapshot with these c_g rows (code, then _COMBO_COLUMNS) added: column by column,
+    def missing(self, codes: Iterable[int]) -> list[int]:
+        """Those of `codes` not loaded yet."""
+        wanted = np.fromiter(codes, np.int64)
+        size = len(self.visibility)
+        beyond = wanted >= size
+        unknown = self.visibility[np.where(beyond, 0, wanted)] < 0
+        found: list[int] = wanted[beyond | unknown].tolist()
+        return found
+
+    def grown(self, rows: list[list[Any]]) -> _Columns:
+        """A snapshot with these combinations ([code, *_combo_key]) added: column by column,
         each distinct cell turned into value ids once."""
         if not rows:
             return self
@@ -228,23 +231,26 @@ class _Columns:
             "bearer": bearers,
             "place": place,
         }
-        size = max(self.loaded, *codes) + 1
-        at = np.array(codes, np.int64)
+        size = max(len(self.visibility), max(codes) + 1)
+        at = np.fromiter(codes, np.int64, len(codes))
         values = {}
         for name, column in cells.items():
-            ids = {cell: self._ids(name, _cell_values(name, cell)) for cell in set(column)}
+            rows_of = {cell: row for row, cell in enumerate(dict.fromkeys(column))}
+            found = [self._ids(name, _cell_values(name, cell)) for cell in rows_of]
             old = self.values[name]
-            width = max(old.shape[1], *map(len, ids.values()))
-            padded = {cell: found + (-1,) * (width - len(found)) for cell, found in ids.items()}
+            width = max(old.shape[1], *map(len, found))
+            distinct = np.full((len(found), width), -1, np.int32)
+            for row, ids in enumerate(found):
+                distinct[row, : len(ids)] = ids
             grown = np.full((size, width), -1, np.int32)
             grown[: old.shape[0], : old.shape[1]] = old
-            grown[at] = np.array([padded[cell] for cell in column], np.int32).reshape(-1, width)
+            grown[at] = distinct[np.fromiter(map(rows_of.__getitem__, column), np.int64)]
             values[name] = grown
         visibility = np.full(size, -1, np.int32)
-        visibility[: self.visibility.shape[0]] = self.visibility
+        visibility[: len(self.visibility)] = self.visibility
         items = list(self.items)
         kinds = list(zip(published, access, inst, emb, strict=True))
-        for kind in set(kinds):
+        for kind in dict.fromkeys(kinds):
             if kind not in self.item_ids:
                 self.item_ids[kind] = len(items)
                 pub, acc, institution, embargo = kind
@@ -257,8 +263,8 @@ class _Columns:
                         "embargo_until": embargo,
                     }
                 )
-        visibility[at] = np.array([self.item_ids[kind] for kind in kinds], np.int32)
-        return _Columns(size - 1, values, visibility, items, self.names, self.ids, self.item_ids)
+        visibility[at] = np.fromiter(map(self.item_ids.__getitem__, kinds), np.int32)
+        return _Columns(values, visibility, items, self.names, self.ids, self.item_ids)
 
     def _ids(self, name: str, found: tuple[str, ...]) -> tuple[int, ...]:
         ids, names = self.ids[name], self.names[name]
@@ -269,7 +275,7 @@ class _Columns:
         return tuple(ids[value] for value in found)
 
     def visible(self, audience: Audience, today: str) -> npt.NDArray[np.bool_]:
-        """code -> may `audience` see the combination's documents? (No code: False.)"""
+        """code -> may `audience` see the combination's documents? (Not loaded: False.)"""
         verdicts = [is_visible(item, audience, today) for item in self.items]
         return np.array([*verdicts, False], np.bool_)[self.visibility]
 
@@ -669,22 +675,25 @@ class SqliteIndex:
             )
             return [collection for (collection,) in rows]
 
-    def _columns(self, conn: sqlite3.Connection, gen: int, codes: Iterable[int] = ()) -> _Columns:
-        """The generation's combinations: all of them in one read on first use (column by
-        column, a few tens of milliseconds for tens of thousands), later the ones added since
-        when a query meets a code past those loaded. Codes never change meaning within a
-        generation, so what is loaded is kept."""
+    def _columns(self, conn: sqlite3.Connection, gen: int, codes: Iterable[int]) -> _Columns:
+        """The generation's combinations, with at least `codes` loaded: those not met before
+        are read in one statement (column by column into arrays) and kept. Codes never change
+        meaning within a generation; loading only what queries meet keeps the first query
+        after opening cheap, as an index holds tens of thousands of combinations."""
         with self._lock:
             for stale in [g for g in self._combos if g != gen]:
                 del self._combos[stale]
-            columns = self._combos.get(gen)
-            if columns is None or max(codes, default=0) > columns.loaded:
-                columns = columns or _Columns.empty()
-                rows = conn.execute(
-                    f"SELECT code, {_COMBO_COLUMNS} FROM c_{gen} WHERE code > ?",
-                    (columns.loaded,),
-                ).fetchall()
-                columns = self._combos[gen] = columns.grown(rows)
+            columns = self._combos.setdefault(gen, _Columns.empty())
+            missing = columns.missing(codes)
+            if missing:
+                # c_g.key is the JSON of the combination's _combo_key: one string to parse
+                # costs half of fetching its columns row by row
+                (found,) = conn.execute(
+                    f"SELECT '[' || group_concat('[' || code || ',' || substr(key, 2)) || ']'"
+                    f" FROM c_{gen} WHERE code IN (SELECT value FROM json_each(?))",
+                    (json.dumps(missing),),
+                ).fetchone()
+                columns = self._combos[gen] = columns.grown(json.loads(found or "[]"))
             return columns
 
     def _histogram(
