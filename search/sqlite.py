@@ -32,6 +32,7 @@ that one pass. Hits are ranked by `bm25()` with the shared field weights; see `_
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 import zlib
@@ -159,6 +160,7 @@ def _tier_matches(plan: QueryPlan) -> list[tuple[str, str]]:
     ]
 
 
+_NO_DECADE = -(1 << 62)
 _LISTS = frozenset(("decade", "project", "bearer"))
 """Facet fields a combination can hold several values of (one value or none: the others)."""
 
@@ -181,12 +183,15 @@ class _Columns:
     `values[field]`: [code, slot] -> value id (-1: none), one slot per value a combination
     holds; `names[field][id]` the value. `visibility[code]`: index in `items` of what
     `is_visible` reads (status, access, institution, embargo), so visibility is decided once
-    per distinct item; -1: the code is not loaded. Codes never change meaning within a
-    generation, so a snapshot only ever gains codes (`grown` makes a new one).
+    per distinct item; -1: the code is not loaded. `first_decade[code]`: the first year of the
+    first decade of its items (their date_sort lies in that decade), or _NO_DECADE (undated, or
+    a range too wide for decades). Codes never change meaning within a generation, so a
+    snapshot only ever gains codes (`grown` makes a new one).
     """
 
     values: dict[str, npt.NDArray[np.int32]]
     visibility: npt.NDArray[np.int32]
+    first_decade: npt.NDArray[np.int64]
     items: list[dict[str, Any]]
     names: dict[str, list[str]]  # shared by every snapshot of a generation: append only
     ids: dict[str, dict[str, int]]
@@ -197,6 +202,7 @@ class _Columns:
         return cls(
             {name: np.full((1, 1), -1, np.int32) for name in FACET_FIELDS},
             np.full(1, -1, np.int32),
+            np.full(1, _NO_DECADE, np.int64),
             [],
             {name: [] for name in FACET_FIELDS},
             {name: {} for name in FACET_FIELDS},
@@ -264,7 +270,12 @@ class _Columns:
                     }
                 )
         visibility[at] = np.fromiter(map(self.item_ids.__getitem__, kinds), np.int32)
-        return _Columns(values, visibility, items, self.names, self.ids, self.item_ids)
+        first_decade = np.full(size, _NO_DECADE, np.int64)
+        first_decade[: len(self.first_decade)] = self.first_decade
+        first_decade[at] = [_NO_DECADE if year is None else year for year in lo]
+        return _Columns(
+            values, visibility, first_decade, items, self.names, self.ids, self.item_ids
+        )
 
     def _ids(self, name: str, found: tuple[str, ...]) -> tuple[int, ...]:
         ids, names = self.ids[name], self.names[name]
@@ -552,7 +563,16 @@ class SqliteIndex:
                 codes = excluded if exclude else sorted(counts.allowed)
                 where = _Where(codes, exclude, year_spans(query))
                 if plan.empty or query.sort != "relevance":
-                    rows = _sorted_page(conn, gen, plan, where, query.sort, offset, query.size)
+                    rows = _sorted_page(
+                        conn,
+                        gen,
+                        plan,
+                        where,
+                        query.sort,
+                        offset,
+                        query.size,
+                        (columns, counts, histogram),
+                    )
                 else:
                     no_title = _title_tier_empty(conn, gen, plan, where)
                     rows, cut = _relevance_page(
@@ -714,17 +734,15 @@ class SqliteIndex:
                 if years
                 else f"SELECT code, n FROM c_{gen} WHERE n > 0"
             )
-            histogram = dict(conn.execute(sql, args).fetchall())
+            histogram = _pairs(conn, sql, args)
         else:
             token = None if years else _single_token(plan)
             kept = (
-                conn.execute(
-                    f"SELECT code, n FROM t_{gen} WHERE term = ? AND n > 0", (token,)
-                ).fetchall()
+                _pairs(conn, f"SELECT code, n FROM t_{gen} WHERE term = ? AND n > 0", [token])
                 if token
-                else []
+                else {}
             )
-            histogram = dict(kept) if kept else _code_counts(conn, gen, match, years, args)
+            histogram = kept or _code_counts(conn, gen, match, years, args)
         if self._cache_size:
             with self._lock:
                 self._cache[key] = histogram
@@ -791,16 +809,18 @@ def _sorted_page(
     sort: str,
     offset: int,
     size: int,
+    known: tuple[_Columns, _Counts, dict[int, int]],
 ) -> list[tuple[int, float]]:
     """A page in a field order. With no text, a walk along the field's index; for a text in
-    date order, `_date_page`; otherwise SQLite sorts the matches."""
+    date order, `_date_page`; otherwise SQLite sorts the matches. `known`: the combinations,
+    what the query counted of them, and its histogram."""
     sort = "date" if sort == "relevance" else sort
     order = _ORDER_BY[sort]
     if plan.empty:
         conditions, args = where.sql("k.rowid")
         sql = f"SELECT k.rowid FROM k_{gen} k WHERE 1{conditions} ORDER BY {order} LIMIT ? OFFSET ?"
     elif sort in _YEAR_KEYS:
-        return _date_page(conn, gen, plan, where, _YEAR_KEYS[sort], offset, size)
+        return _date_page(conn, gen, plan, where, _YEAR_KEYS[sort], offset, size, known)
     else:
         conditions, args = where.sql("f.rowid")
         sql = (
@@ -819,30 +839,22 @@ def _date_page(
     column: str,
     offset: int,
     size: int,
+    known: tuple[_Columns, _Counts, dict[int, int]],
 ) -> list[tuple[int, float]]:
     """[offset, offset + size) of the matches in (`column`, id) order, `column` an integer
-    year key of k_g.
+    year key of k_g (date_sort, or its negative; undated last).
 
-    SQLite would sort every match with its id (a deep page of a common word: tens of thousands
-    of rows through the sorter). Here the keys come back in one string, numpy finds the keys
-    at the page's two ends, and only the matches between them (a year or two of items) are
-    ordered by id.
+    SQLite would look up the key of every match and sort them all with their ids: for a
+    deep page of a common word, tens of thousands of rows. Here (`_date_keys`) the keys are
+    looked up only for the matches that can be on the page, numpy finds the keys at the page's
+    two ends, and only the matches between them (a year or two of items) are ordered by id.
     """
-    conditions, args = where.sql("f.rowid")
-    found, keyed = conn.execute(
-        f"SELECT group_concat(f.rowid), group_concat(k.{column}) FROM f_{gen} f"
-        f" JOIN k_{gen} k ON k.rowid = f.rowid WHERE f_{gen} MATCH ?{conditions}",
-        [fts_match(AllOf(plan.must)), *args],
-    ).fetchone()
-    if not found:
+    rowids, keys, skipped = _date_keys(conn, gen, plan, where, column, offset, size, known)
+    start, end = offset - skipped, min(offset - skipped + size, len(keys))
+    if start >= end:
         return []
-    rowids = np.fromstring(found, np.int64, sep=",")
-    keys = np.fromstring(keyed, np.int64, sep=",")
-    end = min(offset + size, len(keys))
-    if offset >= end:
-        return []
-    ends = np.partition(keys, (offset, end - 1))
-    low, high = ends[offset], ends[end - 1]
+    ends = np.partition(keys, (start, end - 1))
+    low, high = ends[start], ends[end - 1]
     before = int(np.count_nonzero(keys < low))
     between = (keys >= low) & (keys <= high)
     candidates = dict(zip(rowids[between].tolist(), keys[between].tolist(), strict=True))
@@ -853,7 +865,84 @@ def _date_page(
         )
     )
     ordered = sorted(candidates, key=lambda rowid: (candidates[rowid], ids[rowid]))
-    return [(rowid, 0.0) for rowid in ordered[offset - before : end - before]]
+    return [(rowid, 0.0) for rowid in ordered[start - before : end - before]]
+
+
+def _date_keys(
+    conn: sqlite3.Connection,
+    gen: int,
+    plan: QueryPlan,
+    where: _Where,
+    column: str,
+    offset: int,
+    size: int,
+    known: tuple[_Columns, _Counts, dict[int, int]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+    """The rowids and `column` keys of the matches that can be on the page, and how many
+    matches sort before all of them.
+
+    A combination's first decade bounds the keys of its items, so the matches fall into
+    decade buckets the histogram counts without a lookup; only the buckets the page overlaps,
+    and the matches of combinations without a decade (undated, or a wide range: their keys
+    can be anywhere), are looked up. With year conditions every match is looked up (the
+    years are checked on the same rows, and the histogram counted only those in range).
+    """
+    match = fts_match(AllOf(plan.must))
+    if where.years:
+        conditions, args = where.sql("f.rowid")
+        found, keyed = conn.execute(
+            f"SELECT group_concat(f.rowid), group_concat(k.{column}) FROM f_{gen} f"
+            f" JOIN k_{gen} k INDEXED BY k_{gen}_keys ON k.rowid = f.rowid"
+            f" WHERE f_{gen} MATCH ?{conditions}",
+            [match, *args],
+        ).fetchone()
+        return _ints(found), _ints(keyed), 0
+    columns, counts, histogram = known
+    codes = np.fromiter(counts.allowed, np.int64, len(counts.allowed))
+    matches = np.fromiter(map(histogram.__getitem__, counts.allowed), np.int64)
+    decades = columns.first_decade[codes]
+    undecided = decades == _NO_DECADE
+    loose_rowids, loose_keys = _keys_of(conn, gen, column, match, codes[undecided])
+    firsts, bucket = np.unique(decades[~undecided], return_inverse=True)
+    sizes = np.bincount(bucket, weights=matches[~undecided]).astype(np.int64)
+    # each bucket's key range, buckets in key order (for -date: the latest decade first)
+    lows, highs = (firsts, firsts + 9) if column == "dsa" else (-firsts - 9, -firsts)
+    order = np.argsort(lows)
+    firsts, sizes, lows, highs = firsts[order], sizes[order], lows[order], highs[order]
+    loose = np.sort(loose_keys)
+    loose_before = np.searchsorted(loose, lows, "left")
+    starts = np.cumsum(sizes) - sizes + loose_before
+    stops = starts + sizes + np.searchsorted(loose, highs, "right") - loose_before
+    on_page = (starts < offset + size) & (stops > offset)
+    picked = codes[~undecided][np.isin(decades[~undecided], firsts[on_page])]
+    picked_rowids, picked_keys = _keys_of(conn, gen, column, match, picked)
+    skipped = int(sizes[stops <= offset].sum())
+    return (
+        np.concatenate([loose_rowids, picked_rowids]),
+        np.concatenate([loose_keys, picked_keys]),
+        skipped,
+    )
+
+
+def _keys_of(
+    conn: sqlite3.Connection, gen: int, column: str, match: str, codes: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(rowids, `column` keys) of the matches of `match` in the combinations `codes`: the FTS
+    pass again (cheap), the keys read only for those, from the narrow index k_g_keys."""
+    if not len(codes):
+        return codes, codes
+    found, keyed = conn.execute(
+        f"SELECT group_concat(f.rowid), group_concat(k.{column}) FROM f_{gen} f"
+        f" JOIN k_{gen} k INDEXED BY k_{gen}_keys ON k.rowid = f.rowid WHERE f_{gen} MATCH ?"
+        f" AND (f.rowid & {CODE_MASK}) IN (SELECT value FROM json_each(?))",
+        (match, json.dumps(np.unique(codes).tolist())),
+    ).fetchone()
+    return _ints(found), _ints(keyed)
+
+
+def _ints(joined: str | None) -> npt.NDArray[np.int64]:
+    """The integers of a group_concat."""
+    return np.fromstring(joined or "", np.int64, sep=",")
 
 
 def _relevance_page(
@@ -968,9 +1057,18 @@ def _ranked_slice(
 def _scores(
     conn: sqlite3.Connection, gen: int, plan: QueryPlan, rowids: list[int]
 ) -> dict[int, float]:
-    """rowid -> bm25 of the whole query with the field weights (lower is better)."""
+    """rowid -> bm25 of the whole query with the field weights (lower is better).
+
+    bm25() first reads the whole doclist of each phrase to count the documents that hold it
+    (its IDF): for a frequent term, hundreds of thousands of entries, more than the scoring.
+    A one-word query for a tracked term is scored by `_frequent_scores` instead."""
     if not rowids:
         return {}
+    token = _single_token(plan)
+    if token is not None:
+        (docs,) = conn.execute(f"SELECT sum(n) FROM t_{gen} WHERE term = ?", (token,)).fetchone()
+        if docs is not None:
+            return _frequent_scores(conn, gen, token, docs, rowids)
     weights = ", ".join(str(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
     rows = conn.execute(
         f"SELECT f.rowid, bm25(f_{gen}, {weights}) FROM f_{gen} f"
@@ -979,6 +1077,73 @@ def _scores(
         (fts_relaxed(AllOf(plan.must)), min(rowids), max(rowids), json.dumps(rowids)),
     )
     return dict(rows)
+
+
+_WEIGHTS = tuple(float(FIELD_BOOSTS[name]) for name in TEXT_FIELDS)
+
+
+def _frequent_scores(
+    conn: sqlite3.Connection, gen: int, token: str, docs: int, rowids: list[int]
+) -> dict[int, float]:
+    """What bm25(f_g, <field weights>) gives `rowids` for the one-token query `token`, found
+    in `docs` documents (its t_g counts), without reading the token's doclist.
+
+    FTS5's formula step by step, in its order of operations, so the numbers are the same to
+    the last bit (ties are broken by id): the row count and total length from the table's
+    averages record, each row's length from its docsize record, the token's occurrences per
+    column from the row's stored tokens (each adds that column's weight), k1 = 1.2, b = 0.75.
+    """
+    (totals,) = conn.execute(f"SELECT block FROM f_{gen}_data WHERE id = 1").fetchone()
+    rows, *lengths = _varints(totals)
+    average = float(sum(lengths)) / float(rows)
+    idf = math.log((rows - docs + 0.5) / (docs + 0.5))
+    if idf <= 0.0:
+        idf = 1e-6
+    listed = json.dumps(rowids)
+    sizes = {
+        rowid: sum(_varints(blob))
+        for rowid, blob in conn.execute(
+            f"SELECT id, sz FROM f_{gen}_docsize WHERE id IN (SELECT value FROM json_each(?))",
+            (listed,),
+        )
+    }
+    needle = f" {token} "
+    scores = {}
+    for rowid, blob in conn.execute(
+        f"SELECT rowid, tokens FROM d_{gen} WHERE rowid IN (SELECT value FROM json_each(?))",
+        (listed,),
+    ):
+        frequency = 0.0
+        for weight, text in zip(_WEIGHTS, zlib.decompress(blob).decode().split("\n"), strict=True):
+            # tokens are split by single spaces: doubled, each occurrence has its own two
+            for _ in range(f" {text} ".replace(" ", "  ").count(needle)):
+                frequency += weight
+        length = float(sizes[rowid])
+        score = 0.0 + idf * (
+            (frequency * (1.2 + 1.0)) / (frequency + 1.2 * (1 - 0.75 + 0.75 * length / average))
+        )
+        scores[rowid] = -1.0 * score
+    return scores
+
+
+def _varints(blob: bytes) -> list[int]:
+    """The SQLite varints (big-endian, 7 bits a byte, the ninth byte whole) FTS5 stores
+    lengths as."""
+    values = []
+    at = 0
+    while at < len(blob):
+        value = 0
+        for step in range(9):
+            byte = blob[at]
+            at += 1
+            if step == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        values.append(value)
+    return values
 
 
 def _related_codes(conn: sqlite3.Connection, gen: int, terms: RelatedTerms) -> list[int]:
@@ -1219,6 +1384,23 @@ def _code_counts(
     return dict(zip(found.tolist(), counted[found].tolist(), strict=True))
 
 
+def _pairs(conn: sqlite3.Connection, sql: str, args: list[Any]) -> dict[int, int]:
+    """{a: b} for the integer pairs (a, b) `sql` selects, read as two strings: tens of
+    thousands of rows cost a fraction of fetching them one by one."""
+    (keys, values) = conn.execute(
+        f"WITH pairs(a, b) AS ({sql}) SELECT group_concat(a), group_concat(b) FROM pairs", args
+    ).fetchone()
+    if not keys:
+        return {}
+    return dict(
+        zip(
+            np.fromstring(keys, np.int64, sep=",").tolist(),
+            np.fromstring(values, np.int64, sep=",").tolist(),
+            strict=True,
+        )
+    )
+
+
 def _single_token(plan: QueryPlan) -> str | None:
     """The token of a one-word query (what a frequent-term histogram can answer), else None."""
     if len(plan.must) == 1 and plan.boost is None:
@@ -1353,6 +1535,7 @@ _SORT_INDEXES = (
     ("title", "title_sort, id"),
     ("modified", "modified DESC, id"),
     ("years", "ymin, ymax"),
+    ("keys", "rowid, dsa, dsd, ymin, ymax"),  # _date_page: a match's keys from a narrow index
 )
 
 
