@@ -161,6 +161,34 @@ def _tier_matches(plan: QueryPlan) -> list[tuple[str, str]]:
 
 
 _NO_DECADE = -(1 << 62)
+_VISIBILITY = "(visibility)"
+"""cc_g's row for the visibility column (the others are named by their facet field)."""
+COLUMNS_STALE = 2048
+"""An index() that leaves this many combinations past those kept in cc_g keeps them again."""
+
+
+def _item(kind: tuple[Any, ...]) -> dict[str, Any]:
+    """What `is_visible` reads, from a combination's (published, access, institution, embargo)."""
+    published, access, institution, embargo = kind
+    return {
+        "status": "published" if published else "unpublished",
+        "access": access,
+        "institution": institution,
+        "embargo_until": embargo,
+    }
+
+
+def _store_columns(conn: sqlite3.Connection, gen: int) -> None:
+    """Keep every combination of the generation as columns in cc_g, so a reader's first query
+    reads a few arrays instead of parsing tens of thousands of combinations."""
+    (found,) = conn.execute(
+        f"SELECT '[' || group_concat('[' || code || ',' || substr(key, 2)) || ']' FROM c_{gen}"
+    ).fetchone()
+    columns = _Columns.empty().grown(json.loads(found or "[]"))
+    conn.execute(f"DELETE FROM cc_{gen}")
+    conn.executemany(f"INSERT INTO cc_{gen} VALUES (?,?,?,?,?)", columns.rows())
+
+
 _LISTS = frozenset(("decade", "project", "bearer"))
 """Facet fields a combination can hold several values of (one value or none: the others)."""
 
@@ -259,16 +287,7 @@ class _Columns:
         for kind in dict.fromkeys(kinds):
             if kind not in self.item_ids:
                 self.item_ids[kind] = len(items)
-                pub, acc, institution, embargo = kind
-                status = "published" if pub else "unpublished"
-                items.append(
-                    {
-                        "status": status,
-                        "access": acc,
-                        "institution": institution,
-                        "embargo_until": embargo,
-                    }
-                )
+                items.append(_item(kind))
         visibility[at] = np.fromiter(map(self.item_ids.__getitem__, kinds), np.int32)
         first_decade = np.full(size, _NO_DECADE, np.int64)
         first_decade[: len(self.first_decade)] = self.first_decade
@@ -276,6 +295,57 @@ class _Columns:
         return _Columns(
             values, visibility, first_decade, items, self.names, self.ids, self.item_ids
         )
+
+    @classmethod
+    def stored(cls, conn: sqlite3.Connection, gen: int) -> _Columns:
+        """The snapshot `_store_columns` kept in cc_g (empty when there is none)."""
+        rows = conn.execute(f"SELECT field, upto, names, width, ids FROM cc_{gen}").fetchall()
+        if not rows:
+            return cls.empty()
+        kept = {
+            field: (upto, json.loads(names), width, ids) for field, upto, names, width, ids in rows
+        }
+        size = kept[_VISIBILITY][0] + 1
+        names = {name: kept[name][1] for name in FACET_FIELDS}
+        values = {
+            name: np.frombuffer(kept[name][3], np.int32).reshape(size, kept[name][2]).copy()
+            for name in FACET_FIELDS
+        }
+        kinds = [tuple(kind) for kind in kept[_VISIBILITY][1]]
+        decades = np.array([*map(int, names["decade"]), _NO_DECADE], np.int64)
+        return cls(
+            values,
+            np.frombuffer(kept[_VISIBILITY][3], np.int32).copy(),
+            decades[values["decade"][:, 0]],
+            [_item(kind) for kind in kinds],
+            names,
+            {name: {value: i for i, value in enumerate(names[name])} for name in FACET_FIELDS},
+            {kind: i for i, kind in enumerate(kinds)},
+        )
+
+    def rows(self) -> list[tuple[str, int, str, int, bytes]]:
+        """The cc_g rows that keep this snapshot (see `stored`)."""
+        upto = len(self.visibility) - 1
+        kinds = sorted(self.item_ids, key=self.item_ids.__getitem__)
+        return [
+            *(
+                (
+                    name,
+                    upto,
+                    json.dumps(self.names[name], ensure_ascii=False),
+                    self.values[name].shape[1],
+                    self.values[name].tobytes(),
+                )
+                for name in FACET_FIELDS
+            ),
+            (
+                _VISIBILITY,
+                upto,
+                json.dumps(kinds, ensure_ascii=False),
+                1,
+                self.visibility.tobytes(),
+            ),
+        ]
 
     def _ids(self, name: str, found: tuple[str, ...]) -> tuple[int, ...]:
         ids, names = self.ids[name], self.names[name]
@@ -481,6 +551,7 @@ class SqliteIndex:
         count = self._load(records, new)
         with self._write() as conn:
             _track_frequent_terms(conn, new, self.frequent_docs)
+            _store_columns(conn, new)
             _create_indexes(conn, new)
             conn.execute(f"INSERT INTO f_{new}(f_{new}) VALUES ('optimize')")
             conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (new,))
@@ -509,6 +580,10 @@ class SqliteIndex:
                 for doc in docs:
                     seq += 1
                     _upsert(conn, gen, doc, codes, seq, tracked)
+                if target is None:
+                    (kept,) = conn.execute(f"SELECT max(upto) FROM cc_{gen}").fetchone()
+                    if len(codes) - (kept or 0) >= COLUMNS_STALE:
+                        _store_columns(conn, gen)
             count += len(docs)
         return count
 
@@ -703,7 +778,8 @@ class SqliteIndex:
         with self._lock:
             for stale in [g for g in self._combos if g != gen]:
                 del self._combos[stale]
-            columns = self._combos.setdefault(gen, _Columns.empty())
+            columns = self._combos.get(gen) or _Columns.stored(conn, gen)
+            self._combos[gen] = columns
             missing = columns.missing(codes)
             if missing:
                 # c_g.key is the JSON of the combination's _combo_key: one string to parse
@@ -1512,6 +1588,10 @@ def _create_generation(conn: sqlite3.Connection, gen: int, *, with_indexes: bool
     )
     conn.execute(f"CREATE TABLE IF NOT EXISTS tt_{gen} (term TEXT PRIMARY KEY) WITHOUT ROWID")
     conn.execute(
+        f"CREATE TABLE IF NOT EXISTS cc_{gen} (field TEXT PRIMARY KEY, upto INTEGER NOT NULL,"
+        " names TEXT NOT NULL, width INTEGER NOT NULL, ids BLOB NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute(
         f"CREATE TABLE IF NOT EXISTS o_{gen} (datestamp TEXT NOT NULL, id TEXT NOT NULL,"
         " collection TEXT NOT NULL, category TEXT, embargo TEXT, deleted INTEGER NOT NULL,"
         " PRIMARY KEY (datestamp, id)) WITHOUT ROWID"
@@ -1544,7 +1624,7 @@ _OAI_INDEXES = (
     ("collection", "(collection, datestamp, id)"),
     ("category", "(category, datestamp, id)"),
 )
-_TABLES = ("f", "k", "d", "c", "t", "tt", "o", "oc")
+_TABLES = ("f", "k", "d", "c", "t", "tt", "cc", "o", "oc")
 
 
 def _layout_names(gen: int) -> set[str]:
