@@ -11,9 +11,12 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
   map place)
   tuple gets a small integer code and
   a live-document count `n`; visibility (`search.base.is_visible`) is decided per combination.
-- `k_g`  one narrow row per document (id, years, sort keys); `d_g` the summary and display
-  JSON and the token strings, compressed (the tokens are needed to delete a row from a
-  contentless FTS table).
+  `cc_g` keeps them as columns of value ids (`_Columns`), written by a rebuild and refreshed by
+  index() every COLUMNS_STALE new combinations, so a reader's first query reads a few arrays.
+- `k_g`  one narrow row per document (id, years, sort keys; the index `k_g_keys` holds just
+  the rowid and the year keys, for date-ordered pages of a text query); `d_g` the summary and
+  display JSON and the token strings, compressed (the tokens are needed to delete a row from a
+  contentless FTS table, and give a tracked word's frequencies to `_frequent_scores`).
 - `o_g`  the OAI-PMH view: (datestamp, id) of every document an OAI list shows
   (`search.base.oai_listed`), with its collection, category and embargo, clustered on
   (datestamp, id) and indexed per set, so a list page is one range read from its cursor;
@@ -26,7 +29,9 @@ A document's rowid is `seq << 21 | combo code`. So the FTS index alone, without 
 other table, yields for a query a histogram {combo code: matching documents}; visibility
 (audience, embargo date) and facet filters are then decided per combination, not per document,
 and every facet's counts (each with the *other* filters applied, "drill sideways") come out of
-that one pass. Hits are ranked by `bm25()` with the shared field weights; see `_relevance_page`.
+that one pass, as numpy array operations over the combinations' columns. Hits are ranked by
+`bm25()` with the shared field weights (for a one-word query of a tracked term, the same formula
+in Python: `_frequent_scores`); see `_relevance_page`.
 """
 
 from __future__ import annotations
