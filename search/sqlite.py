@@ -1188,16 +1188,19 @@ def _frequent_scores(
             (listed,),
         )
     }
-    needle = f" {token} "
+    word = token.encode()
+    needle = b" " + word + b" "
     scores = {}
     for rowid, blob in conn.execute(
         f"SELECT rowid, tokens FROM d_{gen} WHERE rowid IN (SELECT value FROM json_each(?))",
         (listed,),
     ):
         frequency = 0.0
-        for weight, text in zip(_WEIGHTS, zlib.decompress(blob).decode().split("\n"), strict=True):
+        for weight, text in zip(_WEIGHTS, zlib.decompress(blob).split(b"\n"), strict=True):
+            if word not in text:
+                continue
             # tokens are split by single spaces: doubled, each occurrence has its own two
-            for _ in range(f" {text} ".replace(" ", "  ").count(needle)):
+            for _ in range((b" " + text + b" ").replace(b" ", b"  ").count(needle)):
                 frequency += weight
         length = float(sizes[rowid])
         score = 0.0 + idf * (
