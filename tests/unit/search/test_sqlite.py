@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+import search.sqlite as search_sqlite
 from repository import StorageError
 from search import open_index
 from search.analysis import AllOf, analyze_query
-from search.base import Audience, SearchQuery
+from search.base import Audience, SearchQuery, is_visible
 from search.sqlite import SqliteIndex, fts_match
 from tests.conformance.conftest import make_record
 from tests.conformance.test_search_index import lanterns
@@ -179,23 +180,29 @@ def test_opening_a_ready_index_writes_nothing(tmp_path: Path) -> None:
     assert ((tmp_path / "s.sqlite").read_bytes(), _version(tmp_path / "s.sqlite")) == before
 
 
+def _loaded(index: SqliteIndex) -> int:
+    return int((index._combos[1].visibility >= 0).sum())  # generation 1
+
+
 def test_a_query_loads_only_the_facet_combinations_it_meets(tmp_path: Path) -> None:
-    """An index holds tens of thousands of combinations; loading all made a first query slow."""
-    index = SqliteIndex(tmp_path / "s.sqlite")
-    index.index(
-        paper_cuts(3)
-        + [
-            make_record(
-                f"song-{i}", f"songs-{i}", {"zh": f"长调 {i}"}, category="traditional-music"
-            )
-            for i in range(20)
-        ]
-    )
-    fresh = SqliteIndex(tmp_path / "s.sqlite")
-    assert fresh.search(SearchQuery(q="剪纸")).total == 3
-    assert len(fresh._combos[1]) == 1  # generation 1: one collection, one combination
-    assert fresh.count() == 23  # counting everything loads the rest
-    assert len(fresh._combos[1]) == 21
+    """An index holds tens of thousands of combinations; loading all made a first query slow.
+    A combination made later by another process is read when a query first meets it."""
+    writer = SqliteIndex(tmp_path / "s.sqlite")
+    songs = [
+        make_record(f"song-{i}", f"songs-{i}", {"zh": f"长调 {i}"}, category="traditional-music")
+        for i in range(20)
+    ]
+    writer.index(paper_cuts(3) + songs)
+    reader = SqliteIndex(tmp_path / "s.sqlite")
+    assert reader.search(SearchQuery(q="剪纸")).total == 3
+    assert _loaded(reader) == 1  # one collection, one combination
+    writer.index(paper_cuts(2, start=3) + [dict(paper_cuts(1, start=5)[0], collection="new")])
+    result = reader.search(SearchQuery(q="剪纸", facet_size=100))
+    assert result.total == 6
+    assert {v.value: v.count for v in result.facets["collection"]} == {"paper-cuts": 5, "new": 1}
+    assert _loaded(reader) == 2
+    assert reader.count(Audience.all()) == 26  # counting for an audience loads the rest
+    assert _loaded(reader) == 22
 
 
 def _version(path: Path) -> int:
@@ -257,3 +264,141 @@ def test_a_rebuild_that_fails_midway_keeps_the_old_index(tmp_path: Path) -> None
         assert index.rebuild(old) == 3  # and the next rebuild clears what the failed one left
     finally:
         index.close()
+
+
+def _scored(index: SqliteIndex, word: str, audience: Audience, **query: Any) -> list[Any]:
+    found = []
+    for page in (1, 2, 3, 4):
+        result = index.search(SearchQuery(q=word, audience=audience, size=9, page=page, **query))
+        hits = [(h.id, h.score) for h in result.hits]
+        found.append((result.total, hits, result.facets, result.ranked_window))
+    return found
+
+
+def test_a_tracked_word_is_scored_to_the_bit_as_bm25_scores_it(tmp_path: Path) -> None:
+    """A tracked word's scores are computed without FTS5's bm25() (which reads the word's whole
+    doclist): the same numbers, so the same order, ties broken by id alike."""
+    records = [
+        make_record(
+            f"r-{(i * 7) % 60:03d}",
+            f"col-{i % 3}",
+            {"zh": f"剪纸 {i}"} if i % 4 == 0 else {"zh": f"窗花 {i}"},
+            description={"zh": "剪纸" * (1 + i % 3) + "窗花" * (i % 5)},
+            subjects=["剪纸"] if i % 2 else ["年画"],
+            access="restricted" if i % 9 == 0 else "public",
+            status="draft" if i % 11 == 0 else "published",
+            institution="inst-a" if i % 2 else "inst-b",
+        )
+        for i in range(60)
+    ]
+    tracked = SqliteIndex(tmp_path / "tracked.sqlite", frequent_docs=5, rank_window=8)
+    counted = SqliteIndex(tmp_path / "counted.sqlite", frequent_docs=10**9, rank_window=8)
+    for index in (tracked, counted):
+        index.rebuild(records)
+    assert "剪纸" in {t for (t,) in tracked._reader().execute("SELECT term FROM tt_2")}
+    for audience in (Audience.public(), Audience.member("inst-a", restricted=True)):
+        for word in ("剪纸", "窗花"):
+            for query in ({}, {"year_from": 1900}):
+                expected = _scored(counted, word, audience, **query)
+                assert _scored(tracked, word, audience, **query) == expected
+    restricted = {r["id"] for r in records if r["access"] == "restricted"}
+    public_hits = _scored(tracked, "剪纸", Audience.public())
+    assert not restricted & {hit for _, hits, _, _ in public_hits for hit, _ in hits}
+
+
+def _dated_records(count: int) -> list[dict[str, Any]]:
+    """Years across a century, ranges too wide for decades (清代, 明代), undated items; some
+    restricted, drafts or embargoed; ids not in the order of indexing."""
+    records = []
+    for i in range(count):
+        fields: dict[str, Any] = {"institution": "inst-a" if i % 2 else "inst-b"}
+        if i % 5 == 3:
+            low, high = (1644, 1912) if i % 2 else (1368, 1644)
+            fields["date"] = {
+                "edtf": f"{low}/{high}",
+                "display": "",
+                "earliest": low,
+                "latest": high,
+            }
+        elif i % 5 != 4:
+            year = 1930 + (i * 7) % 90
+            fields["date"] = {
+                "edtf": str(year),
+                "display": str(year),
+                "earliest": year,
+                "latest": year,
+            }
+        if i % 17 == 0:
+            fields["embargo_until"] = "2099-01-01"
+        records.append(
+            make_record(
+                f"d-{(i * 37) % 1000:04d}",
+                f"col-{i % 4}",
+                {"zh": f"剪纸 {i}"},
+                access="restricted" if i % 11 == 0 else "public",
+                status="draft" if i % 13 == 0 else "published",
+                **fields,
+            )
+        )
+    return records
+
+
+def test_date_pages_of_a_word_are_the_full_sort_sliced(tmp_path: Path) -> None:
+    """Date-ordered pages of a text query look keys up only in the decades a page overlaps;
+    every page must still be the slice of (date, id) order over what the audience may see."""
+    records = _dated_records(150)
+    index = SqliteIndex(tmp_path / "s.sqlite")
+    index.index(records)
+    undated = 1 << 40
+    member = Audience.member("inst-a", restricted=False)
+    for audience in (Audience.public(), member):
+        seen = [r for r in records if is_visible(r, audience)]
+        for sort, sign in (("date", 1), ("-date", -1)):
+            for query, keep in (
+                ({}, lambda r: True),
+                (
+                    {"filters": {"collection": ("col-1", "col-2")}},
+                    lambda r: r["collection"] in ("col-1", "col-2"),
+                ),
+                ({"year_from": 1950}, lambda r: "date" in r and r["date"]["latest"] >= 1950),
+            ):
+                expected = sorted(
+                    (r for r in seen if keep(r)),
+                    key=lambda r: (
+                        sign * r["date"]["earliest"] if "date" in r else undated,
+                        r["id"],
+                    ),
+                )
+                pages = [
+                    index.search(
+                        SearchQuery(q="剪纸", sort=sort, page=p, size=7, audience=audience, **query)
+                    )
+                    for p in range(1, 25)
+                ]
+                assert [h.id for page in pages for h in page.hits] == [r["id"] for r in expected]
+                assert pages[0].total == len(expected)
+
+
+def test_a_readers_first_query_reads_the_kept_combinations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild keeps the combinations as columns; a fresh reader loads them in one read and
+    answers as one that parses them; index() keeps them again once many new ones were made."""
+    records = _dated_records(60)
+    writer = SqliteIndex(tmp_path / "s.sqlite")
+    writer.rebuild(records)
+    kept = SqliteIndex(tmp_path / "s.sqlite")
+    query = SearchQuery(q="剪纸", facet_size=100, filters={"decade": ("1950", "1960")})
+    result = kept.search(query)
+    combos = writer._reader().execute("SELECT count(*) FROM c_2").fetchone()[0]
+    assert int((kept._combos[2].visibility >= 0).sum()) == combos  # all, from cc_2
+    parsed = SqliteIndex(tmp_path / "s.sqlite")
+    parsed._combos[2] = search_sqlite._Columns.empty()  # as with no kept columns
+    assert parsed.search(query) == result
+    monkeypatch.setattr(search_sqlite, "COLUMNS_STALE", 3)
+    added = [dict(r, id=f"new-{i}", collection=f"new-{i}") for i, r in enumerate(records[1:5], 1)]
+    writer.index(added)
+    upto = writer._reader().execute("SELECT max(upto) FROM cc_2").fetchone()[0]
+    assert upto == combos + 4
+    fresh = SqliteIndex(tmp_path / "s.sqlite").search(SearchQuery(q="剪纸", facet_size=100))
+    assert {"new-1", "new-4"} <= {v.value for v in fresh.facets["collection"]}
