@@ -13,12 +13,18 @@ The index lives behind an alias: `rebuild` fills `<name>-v<timestamp>`, then swa
 atomically and drops the old index, so searches never see an empty index.
 
 Deep pages: the protocol pages by page/size. Up to `index.max_result_window` (10 000, left at
-its default) a page is one from/size request. Beyond it, a field sort (date, title, modified)
-jumps there a window at a time: one request reads only the window's last hit, the next filters
-to what sorts after it (`after_filter`) and goes on with from/size. Relevance order cannot be
-filtered on, so it walks with `search_after` in 10 000-hit steps that fetch only sort values.
-Raising `max_result_window` was rejected: it is a per-index knob a managed cluster may cap, and a
-deep from/size makes every shard hold from+size entries in one request's heap.
+its default) a page is one from/size request. Beyond it, a field sort first asks for the total
+and the facet counts alone (`size` 0: no hit is ranked, and the engine's request cache may keep
+the answer); for the date sorts the same request counts hits per year (`rank_aggregation`), so
+the page's first year is known and the page is a from/size into the hits from that year on
+(`rank_filter`): two requests, the second over a few hundred hits. When that from/size is still
+past the window (one year or the undated tail holding more than 10 000 hits) and for the title
+and modified sorts, it jumps a window at a time: one request reads only the window's last hit,
+the next filters to what sorts after it (`after_filter`) and goes on with from/size. Relevance
+order cannot be filtered on, so it walks with `search_after` in 10 000-hit steps that fetch
+only sort values. Raising `max_result_window` was rejected: it is a per-index knob a managed
+cluster may cap, and a deep from/size makes every shard hold from+size entries in one request's
+heap; with the year counts a date page never needs it.
 """
 
 from __future__ import annotations
@@ -496,6 +502,37 @@ def after_filter(key: SortKey, value: Any, item_id: str) -> dict[str, Any]:
     return {"bool": {"should": options, "minimum_should_match": 1}}
 
 
+RANKED_FIELDS: tuple[str, ...] = ("date_sort",)
+"""Sort fields `rank_aggregation` counts per value: whole years, so one bucket per year present."""
+RANK_AGG = "_rank"
+"""The name of the year counts among the facet aggregations (no facet field starts with _)."""
+
+
+def rank_aggregation(body: dict[str, Any], key: SortKey) -> dict[str, Any]:
+    """Hits per value of `key.field`, in sort order: the hits are the query's and the facet
+    filters' (`post_filter`), so they sit under a filter aggregation (facet counts are not)."""
+    order = "desc" if key.descending else "asc"
+    values = {"field": key.field, "interval": 1, "min_doc_count": 1, "order": {"_key": order}}
+    hits = body.get("post_filter", {"match_all": {}})
+    return {"filter": hits, "aggs": {"values": {"histogram": values}}}
+
+
+def rank_filter(
+    key: SortKey, buckets: Iterable[Mapping[str, Any]], offset: int
+) -> tuple[dict[str, Any], int]:
+    """(filter, hits it leaves out) for a page starting at `offset`, from `rank_aggregation`'s
+    buckets: the hits from the page's first value on, and those without a value, which sort
+    last (`key` must not be missing-first); or only those without a value past every bucket."""
+    absent = {"bool": {"must_not": [{"exists": {"field": key.field}}]}}
+    before = 0
+    for bucket in buckets:
+        if before + bucket["doc_count"] > offset:
+            bound = {"lte" if key.descending else "gte": int(bucket["key"])}
+            return _any_of([{"range": {key.field: bound}}, absent]), before
+        before += bucket["doc_count"]
+    return absent, before
+
+
 def _with_filter(body: dict[str, Any], clause: dict[str, Any] | None) -> dict[str, Any]:
     """`body` with one more filter on its query (the same body when `clause` is None)."""
     if clause is None:
@@ -698,7 +735,7 @@ class ClusterIndex:
                 )
                 found = response["hits"]["hits"]
             elif (key := sort_key_field(body["sort"])) is not None:
-                response, found = self._jump_to_page(body, key, offset, query.size)
+                response, found = self._field_page(body, key, offset, query.size)
             else:
                 response = self.client.search(index=self.alias, body=body | {"size": 0})
                 found = []
@@ -783,34 +820,50 @@ class ClusterIndex:
             answer = self.client.search(index=self.alias, body=body)
         return sorted(b["key"] for b in answer["aggregations"]["c"]["buckets"])
 
-    def _jump_to_page(
+    def _field_page(
         self, body: dict[str, Any], key: SortKey, offset: int, size: int
     ) -> tuple[dict[str, Any], list[Any]]:
-        """A page past the result window of a field sort, in window-sized jumps.
+        """A page past the result window of a field sort: the total and facet counts in one
+        request of no hits, then the page itself (module docstring). Returns (that response,
+        page hits)."""
+        counts = body | {"size": 0}
+        ranked = key.field in RANKED_FIELDS and not key.missing_first
+        if ranked:
+            counts["aggs"] = body.get("aggs", {}) | {RANK_AGG: rank_aggregation(body, key)}
+        response = self.client.search(index=self.alias, body=counts)
+        if offset >= response["hits"]["total"]["value"]:
+            return response, []
+        rest, skipped = _walk(body), 0
+        if ranked:
+            buckets = response["aggregations"][RANK_AGG]["values"]["buckets"]
+            narrow, skipped = rank_filter(key, buckets, offset)
+            rest = _with_filter(rest, narrow)
+        return response, self._jump_to_page(rest, key, offset - skipped, size)
 
-        Each jump reads one hit, the last of the window (`from` = window - 1), and the next
-        request filters to what sorts after it (`after_filter`): the engine ranks the window as
-        before but sends back one hit instead of 10 000 sort values. The first jump also brings
-        the total and the facet counts. Returns (first response, page hits).
+    def _jump_to_page(
+        self, walk: dict[str, Any], key: SortKey, offset: int, size: int
+    ) -> list[Any]:
+        """Page hits of `walk` (a body without counts) in window-sized jumps while from/size
+        cannot reach them.
+
+        Each jump reads one hit, the last of the window (`from` = window - 1; the hit just
+        before the page when that is nearer), and the next request filters to what sorts after
+        it (`after_filter`): the engine ranks the window as before but sends back one hit
+        instead of 10 000 sort values.
         """
-        first: dict[str, Any] | None = None
         after: dict[str, Any] | None = None
-        remaining = offset
-        while remaining + size > RESULT_WINDOW:
-            jump = _with_filter(body if first is None else _walk(body), after)
-            jump |= {"from": RESULT_WINDOW - 1, "size": 1, "_source": [key.field, "id"]}
-            response = self.client.search(index=self.alias, body=jump)
-            if first is None:
-                first = response
-            last = response["hits"]["hits"]
+        while offset + size > RESULT_WINDOW:
+            skip = min(offset, RESULT_WINDOW)
+            jump = _with_filter(walk, after)
+            jump |= {"from": skip - 1, "size": 1, "_source": [key.field, "id"]}
+            last = self.client.search(index=self.alias, body=jump)["hits"]["hits"]
             if not last:
-                return first, []
+                return []
             source = last[0]["_source"]
             after = after_filter(key, source.get(key.field), source["id"])
-            remaining -= RESULT_WINDOW
-        final = _with_filter(_walk(body), after) | {"from": remaining, "size": size}
-        assert first is not None  # the loop ran: remaining + size > RESULT_WINDOW at the start
-        return first, list(self.client.search(index=self.alias, body=final)["hits"]["hits"])
+            offset -= skip
+        final = _with_filter(walk, after) | {"from": offset, "size": size}
+        return list(self.client.search(index=self.alias, body=final)["hits"]["hits"])
 
     def _deep_page(self, body: dict[str, Any], steps: list[int], size: int) -> list[Any]:
         """Walk with search_after past `sum(steps)` hits (sort values only), then read a page.
