@@ -110,6 +110,10 @@ repeats the plan per field (6 leaves a phrase) and per tier (6 more): for a very
 tiers and then field scoring are left out; the hits stay the same, only their order is plainer."""
 
 
+OAI_SORT: tuple[tuple[str, str], ...] = (("datestamp", "asc"), ("id", "asc"))
+"""The OAI-PMH list order, and the order documents are stored in (`index.sort`)."""
+
+
 class ClusterError(Unavailable):
     """The engine could not be reached or refused a request; the message names its URL."""
 
@@ -122,8 +126,11 @@ def index_body(*, loading: bool = False) -> dict[str, Any]:
 
     One shard: a catalogue of millions of records fits one shard, and terms aggregations are
     exact only on one shard. Replicas 0 on a single node, 1 as soon as there is a second.
+    Documents are stored in OAI order (`OAI_SORT`), so an OAI page stops reading once it has its
+    hits (`ClusterIndex.oai_headers`).
     """
     settings: dict[str, Any] = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+    settings["sort"] = {"field": [f for f, _ in OAI_SORT], "order": [o for _, o in OAI_SORT]}
     if loading:
         settings["refresh_interval"] = "-1"
     properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
@@ -780,16 +787,23 @@ class ClusterIndex:
     def oai_headers(
         self, where: OaiSlice, after: tuple[str, str] | None, limit: int
     ) -> list[OaiHeader]:
+        """See `SearchIndex.oai_headers`. The index is stored in this order (`index_body`), so
+        the engine stops after `limit` hits from the cursor on; the cursor is also a range on
+        the datestamp, so the hits before it are never visited, only those sharing its
+        datestamp (a last page, with fewer than `limit` hits left, would read to the end)."""
         self._ensure()
+        query = oai_filter(where)
         body: dict[str, Any] = {
-            "query": oai_filter(where),
-            "sort": [{"datestamp": "asc"}, {"id": "asc"}],
+            "query": query,
+            "sort": [{field: order} for field, order in OAI_SORT],
             "size": limit,
             "track_total_hits": False,
             "_source": ["id", "datestamp", "collection", "category", "status"],
         }
         if after is not None:
             body["search_after"] = list(after)
+            from_cursor = {"range": {"datestamp": {"gte": after[0]}}}
+            body["query"] = _all_of([*query["bool"]["filter"], from_cursor])
         with self._calling("listing OAI-PMH headers"):
             found = self.client.search(index=self.alias, body=body)["hits"]["hits"]
         return [

@@ -88,6 +88,14 @@ def test_loading_body_turns_refresh_off_and_normal_body_leaves_it_default() -> N
     assert "refresh_interval" not in index_body()["settings"]["index"]
 
 
+def test_documents_are_stored_in_oai_order() -> None:
+    sort = index_body()["settings"]["index"]["sort"]
+    assert sort == {"field": ["datestamp", "id"], "order": ["asc", "asc"]}
+    assert all(
+        index_body()["mappings"]["properties"][f]["type"] == "keyword" for f in sort["field"]
+    )
+
+
 def test_source_has_every_mapped_field_and_stored_json_round_trips() -> None:
     record = minimal_record(date={"edtf": "195X", "earliest": 1950, "latest": 1961})
     source = to_source(record)
