@@ -25,6 +25,14 @@ order cannot be filtered on, so it walks with `search_after` in 10 000-hit steps
 only sort values. Raising `max_result_window` was rejected: it is a per-index knob a managed
 cluster may cap, and a deep from/size makes every shard hold from+size entries in one request's
 heap; with the year counts a date page never needs it.
+
+OAI-PMH lists: documents are stored in list order, (datestamp, id) (`index.sort`, `OAI_SORT`),
+so a list page stops reading once it holds its hits, and its cursor is also a range on the
+datestamp, so the hits before the cursor are never visited: a page costs the same at any size
+(bench/bench_oai.py). An index's sort is fixed when it is made: an index made by an earlier
+version works on, but reads through all its documents for every OAI page, until `heritage
+reindex` builds a sorted one. An index has one sort; the date-sorted search pages above do not
+need it (they count years instead).
 """
 
 from __future__ import annotations
