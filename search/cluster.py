@@ -28,7 +28,8 @@ heap; with the year counts a date page never needs it.
 
 OAI-PMH lists: documents are stored in list order, (datestamp, id) (`index.sort`, `OAI_SORT`),
 so a list page stops reading once it holds its hits, and its cursor is also a range on the
-datestamp, so the hits before the cursor are never visited: a page costs the same at any size
+datestamp in seconds (`DATESTAMP_SECONDS`), so the hits before the cursor are never visited: a
+page costs the same at any size
 (bench/bench_oai.py). An index's sort is fixed when it is made: an index made by an earlier
 version works on, but reads through all its documents for every OAI page, until `heritage
 reindex` builds a sorted one. An index has one sort; the date-sorted search pages above do not
@@ -93,6 +94,10 @@ KEYWORD_FIELDS: tuple[str, ...] = (
 """Exact-value fields. No lowercase normalizer: SQLite filters and counts them verbatim, and a
 normalizer would change the facet values shown (a region "Inner Mongolia" → "inner mongolia")."""
 YEAR_FIELDS: tuple[str, ...] = ("year_min", "year_max", "date_sort")
+DATESTAMP_SECONDS = "datestamp_seconds"
+"""The datestamp as Unix seconds, for an OAI cursor's range (`ClusterIndex.oai_headers`): a
+range of numbers costs the same however many distinct datestamps it spans; one over the
+`datestamp` keyword enumerates them all."""
 STORED_FIELDS: tuple[str, ...] = ("summary", "display")
 """Kept in _source for hits and the shared highlighter, not indexed: as JSON text, because an
 engine may re-serialise an object's keys in another order (OpenSearch does when it filters
@@ -142,7 +147,7 @@ def index_body(*, loading: bool = False) -> dict[str, Any]:
     if loading:
         settings["refresh_interval"] = "-1"
     properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
-    properties |= {name: {"type": "long"} for name in YEAR_FIELDS}
+    properties |= {name: {"type": "long"} for name in (*YEAR_FIELDS, DATESTAMP_SECONDS)}
     properties |= {
         name: {"type": "text", "analyzer": "whitespace", "copy_to": MATCH_FIELD}
         for name in TEXT_FIELDS
@@ -167,8 +172,14 @@ def to_source(record: Mapping[str, Any]) -> dict[str, Any]:
     doc = to_document(record)
     source = {name: doc[name] for name in (*KEYWORD_FIELDS, *YEAR_FIELDS, *TEXT_FIELDS)}
     source["decade"] = [str(d) for d in doc["decade"]]
+    source[DATESTAMP_SECONDS] = unix_seconds(doc["datestamp"])
     source |= {name: json.dumps(doc[name], ensure_ascii=False) for name in STORED_FIELDS}
     return source
+
+
+def unix_seconds(datestamp: str) -> int:
+    """A datestamp (`search.documents.oai_datestamp`: UTC seconds, ending in Z) as Unix seconds."""
+    return int(datetime.strptime(datestamp, "%Y-%m-%dT%H:%M:%S%z").timestamp())
 
 
 # ---------------------------------------------------------------------------------- text
@@ -627,9 +638,9 @@ class ClusterIndex:
     def _ensure(self) -> None:
         """Create the first versioned index with the alias, unless the alias exists.
 
-        An index made by an earlier version gets the keyword fields added since (`project`,
-        `bearer`) put into its mapping, so that writes of the new documents are not refused by
-        the strict mapping; its older documents lack them until `heritage reindex`."""
+        An index made by an earlier version gets the fields added since (`project`, `bearer`,
+        `DATESTAMP_SECONDS`) put into its mapping, so that writes of the new documents are not
+        refused by the strict mapping; its older documents lack them until `heritage reindex`."""
         if self._ready:
             return
         with self._calling("creating the index"):
@@ -638,8 +649,9 @@ class ClusterIndex:
                 body = index_body() | {"aliases": {self.alias: {}}}
                 self.client.indices.create(index=self._new_index_name(), body=body)
             else:
-                keywords = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
-                self.client.indices.put_mapping(index=existing, body={"properties": keywords})
+                added = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
+                added[DATESTAMP_SECONDS] = {"type": "long"}
+                self.client.indices.put_mapping(index=existing, body={"properties": added})
         self._ready = True
 
     def _bulk(self, target: str, actions: Iterable[dict[str, Any]]) -> int:
@@ -797,8 +809,9 @@ class ClusterIndex:
     ) -> list[OaiHeader]:
         """See `SearchIndex.oai_headers`. The index is stored in this order (`index_body`), so
         the engine stops after `limit` hits from the cursor on; the cursor is also a range on
-        the datestamp, so the hits before it are never visited, only those sharing its
-        datestamp (a last page, with fewer than `limit` hits left, would read to the end)."""
+        `DATESTAMP_SECONDS`, so the hits before it are never visited, only those sharing its
+        second (without it a last page, with fewer than `limit` hits left, reads through the
+        whole index). Documents indexed before that field existed pass the range."""
         self._ensure()
         query = oai_filter(where)
         body: dict[str, Any] = {
@@ -810,8 +823,9 @@ class ClusterIndex:
         }
         if after is not None:
             body["search_after"] = list(after)
-            from_cursor = {"range": {"datestamp": {"gte": after[0]}}}
-            body["query"] = _all_of([*query["bool"]["filter"], from_cursor])
+            since = {"range": {DATESTAMP_SECONDS: {"gte": unix_seconds(after[0])}}}
+            older = {"bool": {"must_not": [{"exists": {"field": DATESTAMP_SECONDS}}]}}
+            body["query"] = _all_of([*query["bool"]["filter"], _any_of([since, older])])
         with self._calling("listing OAI-PMH headers"):
             found = self.client.search(index=self.alias, body=body)["hits"]["hits"]
         return [

@@ -19,8 +19,15 @@ from typing import Any
 import pytest
 
 from search import cluster as cluster_module
-from search.base import Audience, SearchQuery
-from search.cluster import RESULT_WINDOW, ClusterError, ClusterIndex
+from search.base import Audience, OaiSlice, SearchQuery
+from search.cluster import (
+    DATESTAMP_SECONDS,
+    RESULT_WINDOW,
+    ClusterError,
+    ClusterIndex,
+    index_body,
+    to_source,
+)
 from search.documents import to_document
 from search.elasticsearch import ElasticsearchIndex
 from search.opensearch import OpenSearchIndex
@@ -123,6 +130,30 @@ def test_writes_after_a_rebuild_go_through_the_alias(cluster: ClusterIndex) -> N
     assert [h.id for h in found.hits] == [changed["id"]]
     cluster.delete(["bulk-000000", "never-indexed"])
     assert cluster.count() == len(CORPUS) + 1
+
+
+def test_an_index_from_before_the_oai_order_lists_every_record_until_reindexed(
+    cluster: ClusterIndex,
+) -> None:
+    """An index made before `index.sort` and `DATESTAMP_SECONDS`: its documents lack the
+    field, new writes have it, and OAI pages from a cursor list both, in order."""
+    old = index_body()
+    del old["settings"]["index"]["sort"]
+    del old["mappings"]["properties"][DATESTAMP_SECONDS]
+    old["aliases"] = {cluster.alias: {}}
+    cluster.client.indices.create(index=f"{cluster.alias}-v1", body=old)
+    records = [
+        minimal_record(id=f"old-{i}", modified=f"2024-01-0{i}T00:00:00Z") for i in range(1, 7)
+    ]
+    for record in records[::2]:  # written by the earlier version
+        source = {k: v for k, v in to_source(record).items() if k != DATESTAMP_SECONDS}
+        cluster.client.index(index=cluster.alias, id=record["id"], body=source, refresh=True)
+    cluster.index(records[1::2])
+    found, after = [], None
+    while page := cluster.oai_headers(OaiSlice(), after, 2):
+        found += [header.id for header in page]
+        after = (page[-1].datestamp, page[-1].id)
+    assert found == [record["id"] for record in records]
 
 
 # ---------------------------------------------------------------------------------- deep pages
