@@ -29,11 +29,10 @@ heap; with the year counts a date page never needs it.
 OAI-PMH lists: documents are stored in list order, (datestamp, id) (`index.sort`, `OAI_SORT`),
 so a list page stops reading once it holds its hits, and its cursor is also a range on the
 datestamp in seconds (`DATESTAMP_SECONDS`), so the hits before the cursor are never visited: a
-page costs the same at any size
-(bench/bench_oai.py). An index's sort is fixed when it is made: an index made by an earlier
-version works on, but reads through all its documents for every OAI page, until `heritage
-reindex` builds a sorted one. An index has one sort; the date-sorted search pages above do not
-need it (they count years instead).
+page costs the same at any size (bench/bench_oai.py). An index's sort is fixed when it is made:
+an index made by an earlier version works on, but reads through all its documents for every OAI
+page, until `heritage reindex` builds a sorted one. An index has one sort; the date-sorted
+search pages above do not need it (they count years instead).
 """
 
 from __future__ import annotations
