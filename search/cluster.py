@@ -13,12 +13,26 @@ The index lives behind an alias: `rebuild` fills `<name>-v<timestamp>`, then swa
 atomically and drops the old index, so searches never see an empty index.
 
 Deep pages: the protocol pages by page/size. Up to `index.max_result_window` (10 000, left at
-its default) a page is one from/size request. Beyond it, a field sort (date, title, modified)
-jumps there a window at a time: one request reads only the window's last hit, the next filters
-to what sorts after it (`after_filter`) and goes on with from/size. Relevance order cannot be
-filtered on, so it walks with `search_after` in 10 000-hit steps that fetch only sort values.
-Raising `max_result_window` was rejected: it is a per-index knob a managed cluster may cap, and a
-deep from/size makes every shard hold from+size entries in one request's heap.
+its default) a page is one from/size request. Beyond it, a field sort first asks for the total
+and the facet counts alone (`size` 0: no hit is ranked, and the engine's request cache may keep
+the answer); for the date sorts the same request counts hits per year (`rank_aggregation`), so
+the page's first year is known and the page is a from/size into the hits from that year on
+(`rank_filter`): two requests, the second over a few hundred hits. When that from/size is still
+past the window (one year or the undated tail holding more than 10 000 hits) and for the title
+and modified sorts, it jumps a window at a time: one request reads only the window's last hit,
+the next filters to what sorts after it (`after_filter`) and goes on with from/size. Relevance
+order cannot be filtered on, so it walks with `search_after` in 10 000-hit steps that fetch
+only sort values. Raising `max_result_window` was rejected: it is a per-index knob a managed
+cluster may cap, and a deep from/size makes every shard hold from+size entries in one request's
+heap; with the year counts a date page never needs it.
+
+OAI-PMH lists: documents are stored in list order, (datestamp, id) (`index.sort`, `OAI_SORT`),
+so a list page stops reading once it holds its hits, and its cursor is also a range on the
+datestamp in seconds (`DATESTAMP_SECONDS`), so the hits before the cursor are never visited: a
+page costs the same at any size (bench/bench_oai.py). An index's sort is fixed when it is made:
+an index made by an earlier version works on, but reads through all its documents for every OAI
+page, until `heritage reindex` builds a sorted one. An index has one sort; the date-sorted
+search pages above do not need it (they count years instead).
 """
 
 from __future__ import annotations
@@ -79,6 +93,10 @@ KEYWORD_FIELDS: tuple[str, ...] = (
 """Exact-value fields. No lowercase normalizer: SQLite filters and counts them verbatim, and a
 normalizer would change the facet values shown (a region "Inner Mongolia" → "inner mongolia")."""
 YEAR_FIELDS: tuple[str, ...] = ("year_min", "year_max", "date_sort")
+DATESTAMP_SECONDS = "datestamp_seconds"
+"""The datestamp as Unix seconds, for an OAI cursor's range (`ClusterIndex.oai_headers`): a
+range of numbers costs the same however many distinct datestamps it spans; one over the
+`datestamp` keyword enumerates them all."""
 STORED_FIELDS: tuple[str, ...] = ("summary", "display")
 """Kept in _source for hits and the shared highlighter, not indexed: as JSON text, because an
 engine may re-serialise an object's keys in another order (OpenSearch does when it filters
@@ -104,6 +122,10 @@ repeats the plan per field (6 leaves a phrase) and per tier (6 more): for a very
 tiers and then field scoring are left out; the hits stay the same, only their order is plainer."""
 
 
+OAI_SORT: tuple[tuple[str, str], ...] = (("datestamp", "asc"), ("id", "asc"))
+"""The OAI-PMH list order, and the order documents are stored in (`index.sort`)."""
+
+
 class ClusterError(Unavailable):
     """The engine could not be reached or refused a request; the message names its URL."""
 
@@ -116,12 +138,15 @@ def index_body(*, loading: bool = False) -> dict[str, Any]:
 
     One shard: a catalogue of millions of records fits one shard, and terms aggregations are
     exact only on one shard. Replicas 0 on a single node, 1 as soon as there is a second.
+    Documents are stored in OAI order (`OAI_SORT`), so an OAI page stops reading once it has its
+    hits (`ClusterIndex.oai_headers`).
     """
     settings: dict[str, Any] = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+    settings["sort"] = {"field": [f for f, _ in OAI_SORT], "order": [o for _, o in OAI_SORT]}
     if loading:
         settings["refresh_interval"] = "-1"
     properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
-    properties |= {name: {"type": "long"} for name in YEAR_FIELDS}
+    properties |= {name: {"type": "long"} for name in (*YEAR_FIELDS, DATESTAMP_SECONDS)}
     properties |= {
         name: {"type": "text", "analyzer": "whitespace", "copy_to": MATCH_FIELD}
         for name in TEXT_FIELDS
@@ -146,8 +171,14 @@ def to_source(record: Mapping[str, Any]) -> dict[str, Any]:
     doc = to_document(record)
     source = {name: doc[name] for name in (*KEYWORD_FIELDS, *YEAR_FIELDS, *TEXT_FIELDS)}
     source["decade"] = [str(d) for d in doc["decade"]]
+    source[DATESTAMP_SECONDS] = unix_seconds(doc["datestamp"])
     source |= {name: json.dumps(doc[name], ensure_ascii=False) for name in STORED_FIELDS}
     return source
+
+
+def unix_seconds(datestamp: str) -> int:
+    """A datestamp (`search.documents.oai_datestamp`: UTC seconds, ending in Z) as Unix seconds."""
+    return int(datetime.strptime(datestamp, "%Y-%m-%dT%H:%M:%S%z").timestamp())
 
 
 # ---------------------------------------------------------------------------------- text
@@ -496,6 +527,37 @@ def after_filter(key: SortKey, value: Any, item_id: str) -> dict[str, Any]:
     return {"bool": {"should": options, "minimum_should_match": 1}}
 
 
+RANKED_FIELDS: tuple[str, ...] = ("date_sort",)
+"""Sort fields `rank_aggregation` counts per value: whole years, so one bucket per year present."""
+RANK_AGG = "_rank"
+"""The name of the year counts among the facet aggregations (no facet field starts with _)."""
+
+
+def rank_aggregation(body: dict[str, Any], key: SortKey) -> dict[str, Any]:
+    """Hits per value of `key.field`, in sort order: the hits are the query's and the facet
+    filters' (`post_filter`), so they sit under a filter aggregation (facet counts are not)."""
+    order = "desc" if key.descending else "asc"
+    values = {"field": key.field, "interval": 1, "min_doc_count": 1, "order": {"_key": order}}
+    hits = body.get("post_filter", {"match_all": {}})
+    return {"filter": hits, "aggs": {"values": {"histogram": values}}}
+
+
+def rank_filter(
+    key: SortKey, buckets: Iterable[Mapping[str, Any]], offset: int
+) -> tuple[dict[str, Any], int]:
+    """(filter, hits it leaves out) for a page starting at `offset`, from `rank_aggregation`'s
+    buckets: the hits from the page's first value on, and those without a value, which sort
+    last (`key` must not be missing-first); or only those without a value past every bucket."""
+    absent = {"bool": {"must_not": [{"exists": {"field": key.field}}]}}
+    before = 0
+    for bucket in buckets:
+        if before + bucket["doc_count"] > offset:
+            bound = {"lte" if key.descending else "gte": int(bucket["key"])}
+            return _any_of([{"range": {key.field: bound}}, absent]), before
+        before += bucket["doc_count"]
+    return absent, before
+
+
 def _with_filter(body: dict[str, Any], clause: dict[str, Any] | None) -> dict[str, Any]:
     """`body` with one more filter on its query (the same body when `clause` is None)."""
     if clause is None:
@@ -575,9 +637,9 @@ class ClusterIndex:
     def _ensure(self) -> None:
         """Create the first versioned index with the alias, unless the alias exists.
 
-        An index made by an earlier version gets the keyword fields added since (`project`,
-        `bearer`) put into its mapping, so that writes of the new documents are not refused by
-        the strict mapping; its older documents lack them until `heritage reindex`."""
+        An index made by an earlier version gets the fields added since (`project`, `bearer`,
+        `DATESTAMP_SECONDS`) put into its mapping, so that writes of the new documents are not
+        refused by the strict mapping; its older documents lack them until `heritage reindex`."""
         if self._ready:
             return
         with self._calling("creating the index"):
@@ -586,8 +648,9 @@ class ClusterIndex:
                 body = index_body() | {"aliases": {self.alias: {}}}
                 self.client.indices.create(index=self._new_index_name(), body=body)
             else:
-                keywords = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
-                self.client.indices.put_mapping(index=existing, body={"properties": keywords})
+                added = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
+                added[DATESTAMP_SECONDS] = {"type": "long"}
+                self.client.indices.put_mapping(index=existing, body={"properties": added})
         self._ready = True
 
     def _bulk(self, target: str, actions: Iterable[dict[str, Any]]) -> int:
@@ -698,7 +761,7 @@ class ClusterIndex:
                 )
                 found = response["hits"]["hits"]
             elif (key := sort_key_field(body["sort"])) is not None:
-                response, found = self._jump_to_page(body, key, offset, query.size)
+                response, found = self._field_page(body, key, offset, query.size)
             else:
                 response = self.client.search(index=self.alias, body=body | {"size": 0})
                 found = []
@@ -743,16 +806,25 @@ class ClusterIndex:
     def oai_headers(
         self, where: OaiSlice, after: tuple[str, str] | None, limit: int
     ) -> list[OaiHeader]:
+        """See `SearchIndex.oai_headers`. The index is stored in this order (`index_body`), so
+        the engine stops after `limit` hits from the cursor on; the cursor is also a range on
+        `DATESTAMP_SECONDS`, so the hits before it are never visited, only those sharing its
+        second (without it a last page, with fewer than `limit` hits left, reads through the
+        whole index). Documents indexed before that field existed pass the range."""
         self._ensure()
+        query = oai_filter(where)
         body: dict[str, Any] = {
-            "query": oai_filter(where),
-            "sort": [{"datestamp": "asc"}, {"id": "asc"}],
+            "query": query,
+            "sort": [{field: order} for field, order in OAI_SORT],
             "size": limit,
             "track_total_hits": False,
             "_source": ["id", "datestamp", "collection", "category", "status"],
         }
         if after is not None:
             body["search_after"] = list(after)
+            since = {"range": {DATESTAMP_SECONDS: {"gte": unix_seconds(after[0])}}}
+            older = {"bool": {"must_not": [{"exists": {"field": DATESTAMP_SECONDS}}]}}
+            body["query"] = _all_of([*query["bool"]["filter"], _any_of([since, older])])
         with self._calling("listing OAI-PMH headers"):
             found = self.client.search(index=self.alias, body=body)["hits"]["hits"]
         return [
@@ -783,34 +855,50 @@ class ClusterIndex:
             answer = self.client.search(index=self.alias, body=body)
         return sorted(b["key"] for b in answer["aggregations"]["c"]["buckets"])
 
-    def _jump_to_page(
+    def _field_page(
         self, body: dict[str, Any], key: SortKey, offset: int, size: int
     ) -> tuple[dict[str, Any], list[Any]]:
-        """A page past the result window of a field sort, in window-sized jumps.
+        """A page past the result window of a field sort: the total and facet counts in one
+        request of no hits, then the page itself (module docstring). Returns (that response,
+        page hits)."""
+        counts = body | {"size": 0}
+        ranked = key.field in RANKED_FIELDS and not key.missing_first
+        if ranked:
+            counts["aggs"] = body.get("aggs", {}) | {RANK_AGG: rank_aggregation(body, key)}
+        response = self.client.search(index=self.alias, body=counts)
+        if offset >= response["hits"]["total"]["value"]:
+            return response, []
+        rest, skipped = _walk(body), 0
+        if ranked:
+            buckets = response["aggregations"][RANK_AGG]["values"]["buckets"]
+            narrow, skipped = rank_filter(key, buckets, offset)
+            rest = _with_filter(rest, narrow)
+        return response, self._jump_to_page(rest, key, offset - skipped, size)
 
-        Each jump reads one hit, the last of the window (`from` = window - 1), and the next
-        request filters to what sorts after it (`after_filter`): the engine ranks the window as
-        before but sends back one hit instead of 10 000 sort values. The first jump also brings
-        the total and the facet counts. Returns (first response, page hits).
+    def _jump_to_page(
+        self, walk: dict[str, Any], key: SortKey, offset: int, size: int
+    ) -> list[Any]:
+        """Page hits of `walk` (a body without counts) in window-sized jumps while from/size
+        cannot reach them.
+
+        Each jump reads one hit, the last of the window (`from` = window - 1; the hit just
+        before the page when that is nearer), and the next request filters to what sorts after
+        it (`after_filter`): the engine ranks the window as before but sends back one hit
+        instead of 10 000 sort values.
         """
-        first: dict[str, Any] | None = None
         after: dict[str, Any] | None = None
-        remaining = offset
-        while remaining + size > RESULT_WINDOW:
-            jump = _with_filter(body if first is None else _walk(body), after)
-            jump |= {"from": RESULT_WINDOW - 1, "size": 1, "_source": [key.field, "id"]}
-            response = self.client.search(index=self.alias, body=jump)
-            if first is None:
-                first = response
-            last = response["hits"]["hits"]
+        while offset + size > RESULT_WINDOW:
+            skip = min(offset, RESULT_WINDOW)
+            jump = _with_filter(walk, after)
+            jump |= {"from": skip - 1, "size": 1, "_source": [key.field, "id"]}
+            last = self.client.search(index=self.alias, body=jump)["hits"]["hits"]
             if not last:
-                return first, []
+                return []
             source = last[0]["_source"]
             after = after_filter(key, source.get(key.field), source["id"])
-            remaining -= RESULT_WINDOW
-        final = _with_filter(_walk(body), after) | {"from": remaining, "size": size}
-        assert first is not None  # the loop ran: remaining + size > RESULT_WINDOW at the start
-        return first, list(self.client.search(index=self.alias, body=final)["hits"]["hits"])
+            offset -= skip
+        final = _with_filter(walk, after) | {"from": offset, "size": size}
+        return list(self.client.search(index=self.alias, body=final)["hits"]["hits"])
 
     def _deep_page(self, body: dict[str, Any], steps: list[int], size: int) -> list[Any]:
         """Walk with search_after past `sum(steps)` hits (sort values only), then read a page.

@@ -19,8 +19,15 @@ from typing import Any
 import pytest
 
 from search import cluster as cluster_module
-from search.base import Audience, SearchQuery
-from search.cluster import RESULT_WINDOW, ClusterError, ClusterIndex
+from search.base import Audience, OaiSlice, SearchQuery
+from search.cluster import (
+    DATESTAMP_SECONDS,
+    RESULT_WINDOW,
+    ClusterError,
+    ClusterIndex,
+    index_body,
+    to_source,
+)
 from search.documents import to_document
 from search.elasticsearch import ElasticsearchIndex
 from search.opensearch import OpenSearchIndex
@@ -125,6 +132,30 @@ def test_writes_after_a_rebuild_go_through_the_alias(cluster: ClusterIndex) -> N
     assert cluster.count() == len(CORPUS) + 1
 
 
+def test_an_index_from_before_the_oai_order_lists_every_record_until_reindexed(
+    cluster: ClusterIndex,
+) -> None:
+    """An index made before `index.sort` and `DATESTAMP_SECONDS`: its documents lack the
+    field, new writes have it, and OAI pages from a cursor list both, in order."""
+    old = index_body()
+    del old["settings"]["index"]["sort"]
+    del old["mappings"]["properties"][DATESTAMP_SECONDS]
+    old["aliases"] = {cluster.alias: {}}
+    cluster.client.indices.create(index=f"{cluster.alias}-v1", body=old)
+    records = [
+        minimal_record(id=f"old-{i}", modified=f"2024-01-0{i}T00:00:00Z") for i in range(1, 7)
+    ]
+    for record in records[::2]:  # written by the earlier version
+        source = {k: v for k, v in to_source(record).items() if k != DATESTAMP_SECONDS}
+        cluster.client.index(index=cluster.alias, id=record["id"], body=source, refresh=True)
+    cluster.index(records[1::2])
+    found, after = [], None
+    while page := cluster.oai_headers(OaiSlice(), after, 2):
+        found += [header.id for header in page]
+        after = (page[-1].datestamp, page[-1].id)
+    assert found == [record["id"] for record in records]
+
+
 # ---------------------------------------------------------------------------------- deep pages
 
 DEEP = RESULT_WINDOW + 150
@@ -203,8 +234,43 @@ def test_several_jumps_reach_the_same_page(
     deep_index: ClusterIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 3_000)  # page 70: two jumps, then from 900
-    assert _page(deep_index, 70, sort="-date") == _expected_order("-date")[6900:7000]
-    assert _page(deep_index, 150, sort="-date") == []
+    assert _page(deep_index, 70, sort="modified") == _expected_order("modified")[6900:7000]
+    assert _page(deep_index, 150, sort="modified") == []
+
+
+@pytest.fixture(scope="module")
+def deep_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteIndex]:
+    index = SqliteIndex(tmp_path_factory.mktemp("deep-sqlite") / "search.sqlite")
+    index.rebuild(_deep_records())
+    yield index
+    index.close()
+
+
+FIRST_DECADES = {"decade": ("1900", "1910", "1920", "1930", "1940", "1950")}
+
+
+@pytest.mark.parametrize("sort", ["date", "-date"])
+@pytest.mark.parametrize(
+    ("page", "filters"),
+    [(50, {}), (95, {}), (100, {}), (102, {}), (40, FIRST_DECADES), (47, FIRST_DECADES)],
+)
+def test_date_pages_past_the_window_start_at_their_year_as_sqlite_pages(
+    deep_index: ClusterIndex,
+    deep_sqlite: SqliteIndex,
+    sort: str,
+    page: int,
+    filters: dict[str, tuple[str, ...]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hits, total and facet counts as SQLite's. With the window lowered to 300, a dated page
+    starts at its year (~85 hits a year); the undated tail (hits 9 228 to 10 150) is longer
+    than the window, so a page there jumps within the tail; page 102 is past the end."""
+    monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 300)
+    query = SearchQuery(sort=sort, page=page, size=100, filters=filters, facets=("decade",))
+    mine, theirs = deep_index.search(query), deep_sqlite.search(query)
+    assert [hit.id for hit in mine.hits] == [hit.id for hit in theirs.hits]
+    assert (mine.total, mine.facets) == (theirs.total, theirs.facets)
+    assert mine.hits or page == 102
 
 
 def test_relevance_pages_cover_every_hit_exactly_once(deep_index: ClusterIndex) -> None:

@@ -105,3 +105,11 @@ def test_the_view_follows_every_write(oai_index: SearchIndex) -> None:
     assert ids(headers(oai_index, OaiSlice(today=TODAY))) == ["1"]
     assert oai_index.oai_count(OaiSlice(today=TODAY)) == 1
     assert oai_index.oai_collections(TODAY) == ["test"]
+
+
+def test_a_cursor_inside_one_datestamp_goes_on_by_id(empty_index: SearchIndex) -> None:
+    """Pages of 2 over five records changed in the same second: the cursor falls between
+    records of one datestamp, and the next page goes on from it by id."""
+    same = [item(n, modified="2026-02-02T10:00:00Z") for n in (12, 11, 14, 13, 15)]
+    empty_index.index([*same, *RECORDS[:2]])
+    assert ids(headers(empty_index, OaiSlice(today=TODAY))) == ["1", "2", "b", "c", "d", "e", "f"]

@@ -21,7 +21,10 @@ from search.cluster import (
     index_body,
     leaf_count,
     node_query,
+    rank_aggregation,
+    rank_filter,
     search_body,
+    sort_key_field,
     sort_spec,
     text_query,
     to_source,
@@ -83,6 +86,14 @@ def test_mapping_indexes_ready_tokens_with_the_whitespace_analyzer_only() -> Non
 def test_loading_body_turns_refresh_off_and_normal_body_leaves_it_default() -> None:
     assert index_body(loading=True)["settings"]["index"]["refresh_interval"] == "-1"
     assert "refresh_interval" not in index_body()["settings"]["index"]
+
+
+def test_documents_are_stored_in_oai_order() -> None:
+    sort = index_body()["settings"]["index"]["sort"]
+    assert sort == {"field": ["datestamp", "id"], "order": ["asc", "asc"]}
+    assert all(
+        index_body()["mappings"]["properties"][f]["type"] == "keyword" for f in sort["field"]
+    )
 
 
 def test_source_has_every_mapped_field_and_stored_json_round_trips() -> None:
@@ -366,3 +377,54 @@ def test_deep_pages_walk_in_window_sized_steps(offset: int, size: int, steps: li
     found = walk_steps(offset, size)
     assert found == steps
     assert all(step <= RESULT_WINDOW for step in found)
+
+
+def _date_key(sort: str) -> Any:
+    return sort_key_field(sort_spec(sort, relevance=False))
+
+
+def test_year_counts_are_over_the_hits_in_sort_order_while_facets_stay_drill_sideways() -> None:
+    query = SearchQuery(sort="-date", filters={"region": ("延安市",)})
+    body = search_body(query, analyze_query(""), TODAY)
+    ranks = rank_aggregation(body, _date_key("-date"))
+    assert ranks["filter"] == body["post_filter"]
+    histogram = ranks["aggs"]["values"]["histogram"]
+    assert histogram == {
+        "field": "date_sort",
+        "interval": 1,
+        "min_doc_count": 1,
+        "order": {"_key": "desc"},
+    }
+    plain = search_body(SearchQuery(sort="date"), analyze_query(""), TODAY)
+    assert rank_aggregation(plain, _date_key("date"))["filter"] == {"match_all": {}}
+
+
+BUCKETS = [{"key": 1950.0, "doc_count": 40}, {"key": 1960.0, "doc_count": 30}]
+"""Hits per year as `rank_aggregation` answers for the date sort (the -date sort: reversed)."""
+UNDATED = {"bool": {"must_not": [{"exists": {"field": "date_sort"}}]}}
+
+
+@pytest.mark.parametrize(
+    ("sort", "offset", "bound", "skipped"),
+    [
+        ("date", 0, {"gte": 1950}, 0),
+        ("date", 39, {"gte": 1950}, 0),
+        ("date", 40, {"gte": 1960}, 40),
+        ("-date", 29, {"lte": 1960}, 0),
+        ("-date", 30, {"lte": 1950}, 30),
+    ],
+)
+def test_a_page_starts_at_the_year_holding_its_first_hit_and_keeps_the_undated_tail(
+    sort: str, offset: int, bound: dict[str, int], skipped: int
+) -> None:
+    buckets = BUCKETS if sort == "date" else BUCKETS[::-1]
+    narrow, before = rank_filter(_date_key(sort), buckets, offset)
+    assert before == skipped
+    assert narrow == {
+        "bool": {"should": [{"range": {"date_sort": bound}}, UNDATED], "minimum_should_match": 1}
+    }
+
+
+def test_a_page_past_every_year_is_in_the_undated_tail() -> None:
+    assert rank_filter(_date_key("date"), BUCKETS, 70) == (UNDATED, 70)
+    assert rank_filter(_date_key("date"), [], 5) == (UNDATED, 0)
