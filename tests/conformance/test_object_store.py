@@ -203,6 +203,19 @@ def test_put_blob_stores_the_rest_of_a_seekable_source(store: ObjectStore) -> No
     assert source.read() == b""  # consumed, as any stream would be
 
 
+def test_put_blob_stores_the_rest_of_an_open_file(store: ObjectStore, tmp_path: Path) -> None:
+    """A file on disk (copied by the kernel into a local store) from where its reader stands."""
+    path = tmp_path / "scan.tif"
+    body = os.urandom(2 * 1024 * 1024 + 5)
+    path.write_bytes(b"HEADER" + body)
+    with path.open("rb") as handle:
+        handle.read(6)
+        blob = store.put_blob(handle)
+        assert handle.read() == b""  # consumed, as any stream would be
+    assert (blob.sha256, blob.size) == (hashlib.sha256(body).hexdigest(), len(body))
+    assert store.get_bytes(blob.key) == body
+
+
 def test_stream_that_cannot_seek_is_stored_and_recognised(store: ObjectStore) -> None:
     first = store.put_blob(_ChunkedSource(3 * 1024 * 1024, seed=b"stream"))
     again = store.put_blob(_ChunkedSource(3 * 1024 * 1024, seed=b"stream"))
