@@ -454,12 +454,13 @@ Search = Callable[[SearchQuery], Any]
 FIRST_QUERY = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from search.analysis import analyze_query
+from search.analysis import analyze_query, warm
 from search.base import SearchQuery
 from search.sqlite import SqliteIndex
 from search.understand import resolve_dates
-# the first-use costs of the analyser (OpenCC, pinyin) and of the date reader (its vocabulary of
-# reigns and periods) are theirs, not the index's
+# the first-use costs of the analyser (OpenCC, pinyin: a server loads them at start) and of the
+# date reader (its vocabulary of reigns and periods) are theirs, not the index's
+warm()
 analyze_query(sys.argv[3])
 resolve_dates(SearchQuery(q=sys.argv[3]))
 start = time.perf_counter()

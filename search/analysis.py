@@ -258,6 +258,13 @@ def _run_syllables(run: str) -> tuple[str, ...] | None:
     return folded
 
 
+def warm() -> None:
+    """Load what the analyser loads on first use (OpenCC's tables, pypinyin's dictionaries,
+    ~0.3 s): a server calls it at start, so its first request does not pay for it."""
+    _converter()
+    _run_syllables("中文")
+
+
 def _syllable_tokens(syllables: tuple[str, ...]) -> list[str]:
     if len(syllables) == 1:
         return [syllables[0]]

@@ -46,6 +46,7 @@ from api.http.routes import (
 from api.http.templating import STATIC_DIR
 from api.services import Services
 from api.settings import Settings
+from search.analysis import warm as warm_analyser
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warm_analyser()  # at start, not in the first search
         yield
         services.close()
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -231,3 +234,19 @@ def test_characters_assumed_to_fold_one_to_one_do() -> None:
     one_to_one = [chr(c) for c in range(0x10000) if _ONE_TO_ONE_RE.fullmatch(chr(c))]
     assert len(one_to_one) > 20000
     assert [c for c in one_to_one if len(_fold_basic(c)) != 1] == []
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_pinyin_loads_at_first_use_or_when_warmed_not_on_import() -> None:
+    """Importing the analyser (every command that searches or ingests) does not load pypinyin's
+    dictionaries (~0.3 s); `warm()` (a server's start) or the first Han text does."""
+    code = (
+        "import sys; import search.analysis as a; before = 'pypinyin' in sys.modules; "
+        "a.warm(); print(before, 'pypinyin' in sys.modules, a.analyze('剪纸')[:1])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert done.stdout.split()[:2] == ["False", "True"]
