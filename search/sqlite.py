@@ -760,7 +760,7 @@ class SqliteIndex:
         """Without datestamp bounds (a full harvest's first page) a sum over the counts table;
         with bounds, a count of the rows in the range."""
         bounded = where.start is not None or where.end is not None
-        sql, args = _oai_where(where, empty="" if not bounded else None)
+        sql, args = _oai_where(where, counts=not bounded)
         table = "o" if bounded else "oc"
         total = "count(*)" if bounded else "coalesce(sum(n), 0)"
         with self._read() as (conn, gen, _):
@@ -1282,11 +1282,11 @@ def _stored(
     return {rowid: tuple(json.loads(zlib.decompress(shown))) for rowid, shown in rows}
 
 
-def _oai_where(where: OaiSlice, empty: str | None = None) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its arguments) of an OAI slice over o_g, or over oc_g (`empty`
-    = "": there, a missing embargo or category is '', not NULL, so rows can be keyed)."""
+def _oai_where(where: OaiSlice, *, counts: bool = False) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its arguments) of an OAI slice over o_g, or over the counts table
+    oc_g (`counts`: there a missing embargo or category is '', not NULL, so rows can be keyed)."""
     today = (where.today or date.today()).isoformat()
-    missing = "IS NULL" if empty is None else "= ''"
+    missing = "= ''" if counts else "IS NULL"
     sql = f"(embargo {missing} OR embargo <= ?)"
     args: list[Any] = [today]
     if where.start is not None:
@@ -1297,7 +1297,7 @@ def _oai_where(where: OaiSlice, empty: str | None = None) -> tuple[str, list[Any
         args.append(where.end)
     if where.set_field is not None:  # a fixed column name, never user text
         if where.set_value is None:
-            has = "IS NOT NULL" if empty is None else "!= ''"
+            has = "!= ''" if counts else "IS NOT NULL"
             sql += f" AND {where.set_field} {has}"
         else:
             sql += f" AND {where.set_field} = ?"
