@@ -434,3 +434,44 @@ def test_arguments_xml_cannot_carry_are_bad_arguments(
     assert error_codes(root) == ["badArgument"]
     assert f"'{name}'" in root.findtext("o:error", namespaces=NS)
     assert root.find("o:request", NS).attrib == {}
+
+
+def test_publisher_and_repository_name_are_the_institutions_names(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """dc:publisher carries the institution's names (settings, or its authority record) in
+    their languages; an institution nobody named is written as its code."""
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+
+    data = tmp_path / "data"
+    shutil.copytree(corpus.data_dir, data)
+    query = {"verb": "GetRecord", "metadataPrefix": "oai_dc"}
+    names = {  # the corpus's items are the institution wx-centre's
+        "institution": "wx-centre",
+        "institution_name": "蔚县文化馆",
+        "institution_name_en": "Yuxian Culture Centre",
+    }
+    for given, publishers, title in (
+        (names, [("蔚县文化馆", "zh"), ("Yuxian Culture Centre", "en")], "Heritage (蔚县文化馆)"),
+        ({"institution": "wx-centre"}, [("wx-centre", None)], "Heritage (wx-centre)"),
+    ):
+        with TestClient(create_app(make_settings(data, **given))) as client:
+            identifier = client.get("/oai", params={"verb": "Identify"})
+            found = etree.fromstring(identifier.content).findtext(
+                "o:Identify/o:repositoryName", namespaces=NS
+            )
+            assert found == title
+            host = urllib.parse.urlsplit(client.app.state.services.settings.base_url).hostname
+            item = f"oai:{host}:{corpus.ids['P1']}"
+            root = etree.fromstring(
+                client.get("/oai", params={**query, "identifier": item}).content
+            )
+            dc = root.find("o:GetRecord/o:record/o:metadata/oai_dc:dc", NS)
+            assert dc is not None, etree.tostring(root)
+            shown = [
+                (e.text, e.get("{http://www.w3.org/XML/1998/namespace}lang"))
+                for e in dc.findall("dc:publisher", NS)
+            ]
+            assert shown == publishers

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.http.state import shared
+from api.operations.authorities import AuthorityNames, institution_names
 from api.protocols.oai import PAGE_SIZE, OaiRepository
 from api.services import Services
 from repository.authorities import AuthorityStore
@@ -19,14 +20,21 @@ router = APIRouter(tags=["sharing"])
 
 def make_repository(services: Services, page_size: int = PAGE_SIZE) -> OaiRepository:
     settings = services.settings
+    names = AuthorityNames(services.store).names  # its cache lives as long as the repository
+
+    def publishers(code: str) -> dict[str, str] | None:
+        return institution_names(code, settings, names)
+
+    own = publishers(settings.institution) or {}
     return OaiRepository(
         services.records,
         services.index,
         base_url=settings.base_url,
         secret=settings.secret.get_secret_value(),
-        name=f"Heritage ({settings.institution})",
+        name=f"Heritage ({own.get('zh') or own.get('en') or settings.institution})",
         page_size=page_size,
         authorities=AuthorityStore(services.store),
+        publishers=publishers,
     )
 
 

@@ -51,8 +51,12 @@ def add_error(root: etree._Element, request: etree._Element, error: OaiError) ->
     sub(root, "error", error.message).set("code", error.code)
 
 
-def oai_dc(record: Mapping[str, Any], base_url: str) -> etree._Element:
-    """Simple Dublin Core of a record, with xml:lang on language-specific values."""
+def oai_dc(
+    record: Mapping[str, Any], base_url: str, publisher: Mapping[str, str] | None = None
+) -> etree._Element:
+    """Simple Dublin Core of a record, with xml:lang on language-specific values. `publisher`:
+    the names of its institution by language; an institution nobody named is written as its
+    code, which still tells a harvester whose record it is."""
     dc = etree.Element(
         f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS}
     )
@@ -99,7 +103,9 @@ def oai_dc(record: Mapping[str, Any], base_url: str) -> etree._Element:
         add("rights", rights["license"])
     for lang, text in (rights.get("statement") or {}).items():
         add("rights", text, lang)
-    if record.get("institution"):
+    for lang, name in (publisher or {}).items():
+        add("publisher", name, lang)
+    if not publisher and record.get("institution"):
         add("publisher", record["institution"])
     for media_type in dict.fromkeys(f["media_type"] for f in record.get("files", [])):
         add("format", media_type)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -118,8 +118,12 @@ class OaiRepository:
         admin_email: str | None = None,
         page_size: int = PAGE_SIZE,
         authorities: AuthorityStore | None = None,
+        publishers: Callable[[str], Mapping[str, str] | None] | None = None,
     ):
         self.records = records
+        # an institution code's names by language, for dc:publisher
+        # (`api.operations.authorities.institution_names`); without them, the code
+        self.publishers = publishers
         self.index = index
         self.authorities = authorities  # labels the projects and bearers an `edm` record links
         self.tombstones = TombstoneEntries(records)
@@ -390,4 +394,6 @@ class OaiRepository:
             graph = record_graph(record, self.base_url, authorities=lookup)
             metadata.append(etree.fromstring(serialize(graph, "rdfxml")))
         else:
-            metadata.append(oai_dc(record, self.base_url))
+            code = record.get("institution")
+            publisher = self.publishers(code) if self.publishers and code else None
+            metadata.append(oai_dc(record, self.base_url, publisher))
