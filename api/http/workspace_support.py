@@ -45,6 +45,13 @@ def curator(request: Request) -> tuple[Caller, str] | Response:
     return caller, session.csrf
 
 
+async def curator_posting(request: Request) -> tuple[Caller, str] | Response:
+    """`curator` for a form post: the session's CSRF token is checked first (403 when it is
+    missing or wrong), so no decision is read from a forged form."""
+    await check_csrf(request)
+    return await run_in_threadpool(curator, request)
+
+
 def to_login() -> Response:
     return RedirectResponse(LOGIN, status_code=303, headers=PRIVATE)
 
@@ -83,8 +90,7 @@ async def curator_decision(request: Request, fields: Sequence[str], decide: Deci
     admin (sign-in without a session, 403 below curator), the form's `fields` read as text,
     `decide` run in a thread (it reads and writes the store), then 303 to the address it gives
     (post, redirect, get: a reload sends nothing again)."""
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
+    who = await curator_posting(request)
     if isinstance(who, Response):
         return who
     caller, _ = who

@@ -23,8 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language, message
 from api.http.searching import authority_finder
-from api.http.sessions import PRIVATE, check_csrf
-from api.http.workspace_support import curator, curator_decision, form_text, page
+from api.http.sessions import PRIVATE
+from api.http.workspace_support import curator, curator_decision, curator_posting, form_text, page
 from api.labels import text_in
 from api.operations.authorities import (
     LEVEL_WORDS,
@@ -109,8 +109,7 @@ def new_authority_page(
 async def create_authority_form(request: Request) -> Response:
     """Make the authority; with `item` and `link` checked, link the item to it (an audited
     edit) and go to its edit form, else to the authority's page."""
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
+    who = await curator_posting(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who

@@ -26,7 +26,13 @@ from starlette.concurrency import run_in_threadpool
 from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language, message
 from api.http.sessions import PRIVATE, check_csrf
-from api.http.workspace_support import curator, form_text, page, signed_in, to_login
+from api.http.workspace_support import (
+    curator_posting,
+    form_text,
+    page,
+    signed_in,
+    to_login,
+)
 from api.labels import text_in
 from api.operations import history
 from api.operations.callers import Caller
@@ -170,8 +176,7 @@ def history_page(request: Request, item_id: str) -> Response:
 @router.post("/workspace/items/{item_id}/history/restore")
 async def restore_version(request: Request, item_id: str) -> Response:
     """Restore the form's `version` with If-Match = the form's `etag`; 303 back saying which."""
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
+    who = await curator_posting(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who

@@ -25,8 +25,8 @@ from starlette.datastructures import FormData, UploadFile
 from api.http.audit import item_locks, write_context
 from api.http.i18n import choose_language
 from api.http.routes.review import catalogue
-from api.http.sessions import CSRF_FIELD, PRIVATE, check_csrf
-from api.http.workspace_support import curator, form_text, page
+from api.http.sessions import CSRF_FIELD, PRIVATE
+from api.http.workspace_support import curator, curator_posting, form_text, page
 from api.labels import label_for, text_in
 from api.operations.access import audience_of
 from api.operations.callers import Caller
@@ -116,8 +116,7 @@ def review_page(request: Request, status: Status = "review") -> Response:
 async def review_decide(request: Request) -> Response:
     """Apply one decision (with its reason) to each selected item; each item succeeds or fails
     alone, and the queue shows what happened to which."""
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
+    who = await curator_posting(request)
     if isinstance(who, Response):
         return who
     caller, _ = who
@@ -389,8 +388,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
     """Apply the form as a merge patch with If-Match = the ETag it was rendered with: an
     unreadable value shows the form again as typed (422); a change made meanwhile shows both
     versions (409)."""
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
+    who = await curator_posting(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
@@ -431,8 +429,7 @@ async def edit_item(request: Request, item_id: str) -> Response:
 async def correct_page_text(request: Request, item_id: str, n: int) -> Response:
     """One page's text as a curator corrected it (`api.operations.ocr.correct_page`): a new
     version marked as theirs, reindexed; If-Match = the ETag the form was rendered with."""
-    await check_csrf(request)
-    who = await run_in_threadpool(curator, request)
+    who = await curator_posting(request)
     if isinstance(who, Response):
         return who
     caller, csrf = who
