@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -29,6 +30,7 @@ _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 _CJK = _HAN + "\u3040-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
 _TOKEN_RE = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
 _HAN_RE = re.compile(f"[{_HAN}]")
+_CJK_TOKEN_RE = re.compile(f"[{_CJK}]+")
 _HAN_RUN_RE = re.compile(f"[{_HAN}]+")
 _MARKS_RE = re.compile("[\u0300-\u036f]")
 # An apostrophe between letters joins them: dragon's → dragons, xi'an → xian.
@@ -302,7 +304,7 @@ class Stream:
 _fold_char = lru_cache(maxsize=65536)(_fold_basic)
 
 
-def _fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
+def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
     """`fold(text)` and, for each of its characters, where it came from (None: same place)."""
     normal = _fold_basic(text)
     offsets: list[int] | None = None
@@ -329,12 +331,27 @@ def _fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
     return normal, offsets
 
 
-def token_streams(text: str, *, pinyin: bool = False, chars: bool = False) -> list[Stream]:
+def is_cjk_token(token: str) -> bool:
+    """A token cut from a CJK run: always a substring of the folded text it came from."""
+    return _CJK_TOKEN_RE.fullmatch(token) is not None
+
+
+def token_streams(
+    text: str,
+    *,
+    pinyin: bool = False,
+    chars: bool = False,
+    screen: Callable[[str], bool] | None = None,
+) -> list[Stream]:
     """The streams `analyze` (and `pinyin_tokens`, `char_tokens`) yield, with source ranges.
 
     Used by highlighting to mark exactly what the analyser matched in the original text.
+    `screen` sees the folded text first: when it says no, no streams are made (a highlighter's
+    quick answer for a text that cannot hold its tokens; most texts of a page cannot).
     """
-    normal, offsets = _fold_with_offsets(text)
+    normal, offsets = fold_with_offsets(text)
+    if screen is not None and not screen(normal):
+        return []
     streams = [Stream([], [], []) for _ in range(3)]
     base, pinyin_stream, char_stream = streams
     for match in _TOKEN_RE.finditer(normal):

@@ -10,23 +10,42 @@ from __future__ import annotations
 
 import html
 from bisect import bisect_right
+from collections.abc import Callable, Collection
+from functools import lru_cache
 from typing import Any
 
-from search.analysis import QueryPlan, token_streams
+from search.analysis import QueryPlan, fold_with_offsets, is_cjk_token, token_streams
 
 FRAGMENT_CHARS = 160
 _LEAD_CHARS = 40
 
 
 def _marked_ranges(text: str, plan: QueryPlan, *, names: bool) -> list[tuple[int, int]]:
+    phrases = _plan_phrases(plan)
+    surfaces = _surfaces(phrases)
+    if surfaces is not None:
+        return _found_ranges(text, surfaces)
+    return _token_ranges(text, phrases, names=names)
+
+
+@lru_cache(maxsize=64)
+def _plan_phrases(plan: QueryPlan) -> tuple[tuple[str, ...], ...]:
     phrases = {p.tokens for p in plan.phrases()}
     if plan.boost:
         phrases.add(plan.boost.tokens)
+    return tuple(sorted(phrases))
+
+
+def _token_ranges(
+    text: str, phrases: tuple[tuple[str, ...], ...], *, names: bool
+) -> list[tuple[int, int]]:
+    """Where `phrases` occur in the text's token streams: the general way, for any phrase."""
     firsts: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
         firsts.setdefault(phrase[0], []).append(phrase)
     ranges: list[tuple[int, int]] = []
-    for stream in token_streams(text, pinyin=names, chars=names):
+    streams = token_streams(text, pinyin=names, chars=names, screen=_screen(phrases))
+    for stream in streams:
         tokens = stream.tokens
         for index, token in enumerate(tokens):
             for phrase in firsts.get(token, ()):
@@ -34,6 +53,49 @@ def _marked_ranges(text: str, plan: QueryPlan, *, names: bool) -> list[tuple[int
                 if tuple(tokens[index:last]) == phrase:
                     ranges.append((stream.starts[index], max(stream.ends[index:last])))
     return _merge(ranges)
+
+
+@lru_cache(maxsize=64)
+def _surfaces(phrases: tuple[tuple[str, ...], ...]) -> list[str] | None:
+    """The text each phrase is, when every phrase is a chain of CJK bigrams (剪纸; 传承 承人 人访
+    访谈 is 传承人访谈), else None. Such a phrase matches exactly where its text occurs in the
+    folded text: bigrams are cut from CJK runs at every position, and a run of CJK characters
+    cannot span two runs. Finding it there skips cutting the text into its token streams."""
+    surfaces: list[str] = []
+    for phrase in phrases:
+        if not all(len(token) == 2 and is_cjk_token(token) for token in phrase):
+            return None
+        if any(left[1] != right[0] for left, right in zip(phrase, phrase[1:], strict=False)):
+            return None
+        surfaces.append(phrase[0] + "".join(token[1] for token in phrase[1:]))
+    return surfaces
+
+
+def _found_ranges(text: str, surfaces: list[str]) -> list[tuple[int, int]]:
+    """Where `surfaces` occur in the folded `text`, as ranges of the original text."""
+    normal, offsets = fold_with_offsets(text)
+    ranges: list[tuple[int, int]] = []
+    for surface in surfaces:
+        start = normal.find(surface)
+        while start >= 0:
+            end = start + len(surface)
+            ranges.append((offsets[start], offsets[end - 1] + 1) if offsets else (start, end))
+            start = normal.find(surface, start + 1)
+    return _merge(ranges)
+
+
+def _screen(phrases: Collection[tuple[str, ...]]) -> Callable[[str], bool] | None:
+    """A quick no for a folded text that cannot hold any of `phrases`: a CJK token is always a
+    substring of the text it was cut from, so a phrase whose CJK tokens are not all in the text
+    cannot match there. None (no screen) when a phrase has no CJK token: Latin words are
+    stemmed and pinyin is read from characters, so no substring test holds for them."""
+    needs: list[list[str]] = []
+    for phrase in phrases:
+        cjk = [token for token in phrase if is_cjk_token(token)]
+        if not cjk:
+            return None
+        needs.append(cjk)
+    return lambda normal: any(all(token in normal for token in need) for need in needs)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -25,8 +25,9 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
 - `t_g`  for the frequent terms listed in `tt_g` (chosen by a rebuild, see FREQUENT_TERM_DOCS):
   documents per (term, combination), and those with the term in the title.
 
-A document's rowid is `seq << 21 | combo code`. So the FTS index alone, without touching any
-other table, yields for a query a histogram {combo code: matching documents}; visibility
+A document's rowid is `seq << 37 | year key << 21 | combo code`. So the FTS index alone, without
+touching any other table, yields for a query a histogram {combo code: matching documents} and,
+for a page in date order, each match's year (`_year_keys`); visibility
 (audience, embargo date) and facet filters are then decided per combination, not per document,
 and every facet's counts (each with the *other* filters applied, "drill sideways") come out of
 that one pass, as numpy array operations over the combinations' columns. Hits are ranked by
@@ -80,11 +81,19 @@ from search.documents import FIELD_BOOSTS, TEXT_FIELDS, to_document
 from search.highlight import highlights_for
 from search.understand import resolve_dates
 
-SCHEMA = 6
+SCHEMA = 7
 """Layout version. A file written with another layout is emptied on open (the index is derived
 data: `heritage reindex` fills it again)."""
 CODE_BITS = 21
 CODE_MASK = (1 << CODE_BITS) - 1
+# the year key between the code and the sequence number: date_sort + _YEAR_ZERO, undated the
+# largest; a year past either edge is kept at the edge's key and read exactly from k_g
+YEAR_BITS = 16
+_SEQ_SHIFT = CODE_BITS + YEAR_BITS
+_MAX_SEQ = (1 << (63 - _SEQ_SHIFT)) - 1
+_YEAR_ZERO = 1 << (YEAR_BITS - 1)
+_YEAR_UNDATED = (1 << YEAR_BITS) - 1
+_YEAR_EDGES = (1, _YEAR_UNDATED - 1)
 RANK_WINDOW = 500
 """A relevance tier of up to twice this many matches is ranked whole by bm25(). Of a larger
 tier only this many (the most recently indexed) are ranked, the rest follow newest first, and
@@ -580,7 +589,7 @@ class SqliteIndex:
                 codes = dict(conn.execute(f"SELECT key, code FROM c_{gen}"))
                 seq = (
                     conn.execute(f"SELECT max(rowid) FROM k_{gen}").fetchone()[0] or 0
-                ) >> CODE_BITS
+                ) >> _SEQ_SHIFT
                 tracked = _tracked_terms(conn, gen)
                 for doc in docs:
                     seq += 1
@@ -1008,17 +1017,31 @@ def _date_keys(
 def _keys_of(
     conn: sqlite3.Connection, gen: int, column: str, match: str, codes: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(rowids, `column` keys) of the matches of `match` in the combinations `codes`: the FTS
-    pass again (cheap), the keys read only for those, from the narrow index k_g_keys."""
+    """(rowids, `column` keys) of the matches of `match` in the combinations `codes`, from the
+    FTS pass alone: the year is in the rowid. Only a year past the key's edges (a rare
+    prehistoric or mistyped date) is read from k_g."""
     if not len(codes):
         return codes, codes
-    found, keyed = conn.execute(
-        f"SELECT group_concat(f.rowid), group_concat(k.{column}) FROM f_{gen} f"
-        f" JOIN k_{gen} k INDEXED BY k_{gen}_keys ON k.rowid = f.rowid WHERE f_{gen} MATCH ?"
+    (found,) = conn.execute(
+        f"SELECT group_concat(f.rowid) FROM f_{gen} f WHERE f_{gen} MATCH ?"
         f" AND (f.rowid & {CODE_MASK}) IN (SELECT value FROM json_each(?))",
         (match, json.dumps(np.unique(codes).tolist())),
     ).fetchone()
-    return _ints(found), _ints(keyed)
+    rowids = _ints(found)
+    keys = (rowids >> CODE_BITS) & _YEAR_UNDATED
+    edges = np.flatnonzero(np.isin(keys, _YEAR_EDGES))
+    years = keys - _YEAR_ZERO
+    keys = np.where(keys == _YEAR_UNDATED, _UNDATED, years if column == "dsa" else -years)
+    if len(edges):
+        exact = dict(
+            conn.execute(
+                f"SELECT rowid, {column} FROM k_{gen}"
+                " WHERE rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps(rowids[edges].tolist()),),
+            )
+        )
+        keys[edges] = [exact[rowid] for rowid in rowids[edges].tolist()]
+    return rowids, keys
 
 
 def _ints(joined: str | None) -> npt.NDArray[np.int64]:
@@ -1349,6 +1372,14 @@ def _combo_code(
     return code
 
 
+def _year_key(year: int | None) -> int:
+    """The year's bits in a rowid: date order is their order (undated last); a year past
+    either edge gets the edge's key (`_keys_of` then reads it from k_g)."""
+    if year is None:
+        return _YEAR_UNDATED
+    return min(max(year + _YEAR_ZERO, _YEAR_EDGES[0]), _YEAR_EDGES[1])
+
+
 def _upsert(
     conn: sqlite3.Connection,
     gen: int,
@@ -1361,7 +1392,11 @@ def _upsert(
     if old:
         _delete_row(conn, gen, old[0], tracked)
     code = _combo_code(conn, gen, doc, codes)
-    rowid = seq << CODE_BITS | code
+    if seq > _MAX_SEQ:
+        raise RuntimeError(
+            f"the SQLite index has used its {_MAX_SEQ} row numbers: rebuild it (heritage reindex)"
+        )
+    rowid = seq << _SEQ_SHIFT | _year_key(doc["date_sort"]) << CODE_BITS | code
     texts = [doc[name] for name in TEXT_FIELDS]
     columns = ", ".join(TEXT_FIELDS)
     conn.execute(
@@ -1623,7 +1658,7 @@ _SORT_INDEXES = (
     ("title", "title_sort, id"),
     ("modified", "modified DESC, id"),
     ("years", "ymin, ymax"),
-    ("keys", "rowid, dsa, dsd, ymin, ymax"),  # _date_page: a match's keys from a narrow index
+    ("keys", "rowid, dsa, dsd, ymin, ymax"),  # _date_keys under year conditions: a narrow index
 )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+import search.highlight as highlight_module
 from search.analysis import analyze_query
 from search.highlight import FRAGMENT_CHARS, highlight, highlights_for
 
@@ -75,3 +78,55 @@ def test_a_paged_text_says_on_which_page_it_matched() -> None:
     assert found == {"text": "two <mark>unicorn</mark>", "page": "2"}
     assert "page" not in highlights_for(display, analyze_query("first"))
     assert highlights_for({**display, "text_pages": []}, analyze_query("unicorn")) == {}
+
+
+_TEXTS = (
+    "大同剪纸《草原牧歌》制作过程，剪纸剪纸",
+    "剪紙藝術與傳承人訪談",  # traditional: folded to simplified
+    "ＡＢ剪纸ｃ　传承人访谈录",  # full-width forms fold to ASCII
+    "㍿と剪纸",  # NFKC turns one character into four
+    "剪 纸 and 剪-纸",  # separated: no bigram 剪纸
+    "Kūnqǔ 昆曲, 崑曲 and kunqu",
+    "传承人 访谈",
+    "",
+)
+
+
+def test_cjk_phrases_are_found_in_the_folded_text_where_their_tokens_match() -> None:
+    """The quick way (find the phrase's text in the folded text) marks exactly what cutting
+    the text into token streams marks, names or not."""
+    for query in ("剪纸", "传承人访谈", "剪纸 喜鹊", "昆曲", "株式", "剪纸 传承人"):
+        phrases = highlight_module._plan_phrases(analyze_query(query))
+        surfaces = highlight_module._surfaces(phrases)
+        assert surfaces is not None, query
+        for text in _TEXTS:
+            quick = highlight_module._found_ranges(text, surfaces)
+            for names in (False, True):
+                assert quick == highlight_module._token_ranges(text, phrases, names=names), (
+                    query,
+                    text,
+                    names,
+                )
+    assert highlight("剪紙藝術與傳承人訪談", analyze_query("传承人访谈")) == (
+        "剪紙藝術與<mark>傳承人訪談</mark>"
+    )
+    assert highlight("㍿と剪纸", analyze_query("株式")) == "<mark>㍿</mark>と剪纸"
+
+
+def test_the_screen_for_texts_without_the_cjk_tokens_changes_no_mark(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Phrases that are not all bigram chains go through the token streams, screened by their
+    CJK tokens; the screen only ever says no to texts where nothing would be marked."""
+    queries = ("剪", "剪纸 paper", "皮影 xi", "剪纸 art 喜鹊", "kunqu", "纸")
+    plans = [analyze_query(query) for query in queries]
+    screened = [
+        [highlight(text, plan, names=names) for text in _TEXTS for names in (False, True)]
+        for plan in plans
+    ]
+    monkeypatch.setattr(highlight_module, "_screen", lambda phrases: None)
+    assert screened == [
+        [highlight(text, plan, names=names) for text in _TEXTS for names in (False, True)]
+        for plan in plans
+    ]
+    assert any(mark for marks in screened for mark in marks)

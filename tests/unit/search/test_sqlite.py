@@ -379,6 +379,35 @@ def test_date_pages_of_a_word_are_the_full_sort_sliced(tmp_path: Path) -> None:
                 assert pages[0].total == len(expected)
 
 
+def test_date_pages_order_years_past_the_rowids_year_key_exactly(tmp_path: Path) -> None:
+    """A match's year comes from its rowid; years beyond what the key holds (prehistory, a
+    mistyped 99999) share the edge keys and are read from the table, so order stays exact."""
+    years = [-50000, -32768, -32767, -32766, -1, 0, 1, 1950, 32765, 32766, 32767, 99999, None]
+    records = []
+    for i, year in enumerate(years * 3):
+        date = {"edtf": str(year), "display": str(year), "earliest": year, "latest": year}
+        records.append(
+            make_record(
+                f"y-{(i * 7) % 39:02d}",
+                "col-1",
+                {"zh": f"剪纸 {i}"},
+                **({"date": date} if year is not None else {}),
+            )
+        )
+    index = SqliteIndex(tmp_path / "s.sqlite")
+    index.index(records)
+    for sort, sign in (("date", 1), ("-date", -1)):
+        expected = sorted(
+            records,
+            key=lambda r: (sign * r["date"]["earliest"] if "date" in r else 1 << 40, r["id"]),
+        )
+        pages = [
+            index.search(SearchQuery(q="剪纸", sort=sort, page=page, size=4))
+            for page in range(1, 12)
+        ]
+        assert [h.id for page in pages for h in page.hits] == [r["id"] for r in expected]
+
+
 def test_a_readers_first_query_reads_the_kept_combinations(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
