@@ -15,24 +15,29 @@ atomically and drops the old index, so searches never see an empty index.
 Deep pages: the protocol pages by page/size. Up to `index.max_result_window` (10 000, left at
 its default) a page is one from/size request. Beyond it, a field sort first asks for the total
 and the facet counts alone (`size` 0: no hit is ranked, and the engine's request cache may keep
-the answer); for the date sorts the same request counts hits per year (`rank_aggregation`), so
-the page's first year is known and the page is a from/size into the hits from that year on
-(`rank_filter`): two requests, the second over a few hundred hits. When that from/size is still
-past the window (one year or the undated tail holding more than 10 000 hits) and for the title
-and modified sorts, it jumps a window at a time: one request reads only the window's last hit,
-the next filters to what sorts after it (`after_filter`) and goes on with from/size. Relevance
-order cannot be filtered on, so it walks with `search_after` in 10 000-hit steps that fetch
-only sort values. Raising `max_result_window` was rejected: it is a per-index knob a managed
-cluster may cap, and a deep from/size makes every shard hold from+size entries in one request's
-heap; with the year counts a date page never needs it.
+the answer), and the same request counts the hits per bucket of the sort value in sort order
+(`rank_aggregation`, `RANKINGS`): per year for the date sorts, per day of `modified`
+(`MODIFIED_KEY`), per four-byte prefix of `title_sort` (`TITLE_KEY`; both keys are numbers that
+never decrease as the value sorts later, so ties share a bucket). The buckets give the page's
+first and last hit's buckets and the hits before them; the page is a from/size into the hits of
+those buckets (`rank_filter`; plus the hits without a value, first for titles and last for
+dates, when the page reaches them): two requests, the second over a few hundred hits. When that
+from/size is still past the window (one bucket, or the hits without a value, holding more than
+10 000 hits; or an index written before the keys, until `heritage reindex`), it jumps a window
+at a time: one request reads only the window's last hit, the next filters to what sorts after
+it (`after_filter`) and goes on with from/size. Relevance order cannot be filtered on, so it
+walks with `search_after` in 10 000-hit steps that fetch only sort values. Raising
+`max_result_window` was rejected: it is a per-index knob a managed cluster may cap, and a deep
+from/size makes every shard hold from+size entries in one request's heap; with the counts a
+field-sorted page needs it only inside a bucket of more than 10 000 hits.
 
 OAI-PMH lists: documents are stored in list order, (datestamp, id) (`index.sort`, `OAI_SORT`),
 so a list page stops reading once it holds its hits, and its cursor is also a range on the
 datestamp in seconds (`DATESTAMP_SECONDS`), so the hits before the cursor are never visited: a
 page costs the same at any size (bench/bench_oai.py). An index's sort is fixed when it is made:
 an index made by an earlier version works on, but reads through all its documents for every OAI
-page, until `heritage reindex` builds a sorted one. An index has one sort; the date-sorted
-search pages above do not need it (they count years instead).
+page, until `heritage reindex` builds a sorted one. An index has one sort; the field-sorted
+search pages above do not need it (they count buckets instead).
 """
 
 from __future__ import annotations
