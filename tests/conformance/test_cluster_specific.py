@@ -277,7 +277,7 @@ def _expected_order(sort: str) -> list[str]:
 def test_field_sorts_past_the_result_window_jump_without_reading_the_window(
     deep_index: ClusterIndex, sort: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past 10 000 hits a field sort jumps: no request asks for more hits than one page."""
+    """Past 10 000 hits a field sort counts or jumps: no request asks for more hits than a page."""
     sizes: list[int] = []
     real = deep_index.client.search
 
