@@ -948,17 +948,16 @@ class ClusterIndex:
         counts = body | {"size": 0}
         ranking = RANKINGS.get(key.field)
         if ranking is not None:
-            ranks = {RANK_AGG: rank_aggregation(body, key, ranking)}
-            counts["aggs"] = body.get("aggs", {}) | ranks
+            counts["aggs"] = body.get("aggs", {}) | {RANK_AGG: rank_aggregation(body, key, ranking)}
         response = self.client.search(index=self.alias, body=counts)
         total = response["hits"]["total"]["value"]
         if offset >= total:
             return response, []
         rest, skipped = _walk(body), 0
         if ranking is not None:
-            ranks = response["aggregations"][RANK_AGG]
-            if not ranks.get("unkeyed", {}).get("doc_count"):
-                buckets = ranks["values"]["buckets"]
+            counted = response["aggregations"][RANK_AGG]
+            if not counted.get("unkeyed", {}).get("doc_count"):
+                buckets = counted["values"]["buckets"]
                 narrow, skipped = rank_filter(key, ranking, buckets, total, offset, size)
                 rest = _with_filter(rest, narrow)
         return response, self._jump_to_page(rest, key, offset - skipped, size)
