@@ -6,14 +6,15 @@
 
 Loads the same N synthetic records as bench_search.py (its `generate`, same seed) into each
 backend through `rebuild()` and times bench_search.py's query mix (`QUERIES`: word, two, phrase,
-filtered; every query with the standard facet counts), plus `deep`: page 120 of 100 hits in date
-order, past the 10 000-hit result window (see search.cluster on deep pages). SQLite runs with its
-result cache off (`cache_size=0`). The engines' shard request cache keeps the answers of
-requests for no hits (a deep page's counts); it stays on, as in production, unless
-`--no-request-cache`, with which every backend computes every query in full. The baseline is
-SQLite measured in the same run; ratios are cluster/SQLite p50. A `totals` column says whether
-all backends counted the same matches for every query of the row. Cluster URLs come from
-HERITAGE_TEST_ELASTICSEARCH_URL / HERITAGE_TEST_OPENSEARCH_URL (scripts/services.sh).
+filtered; every query with the standard facet counts), plus `deep`, `deep-ttl` and `deep-mod`:
+page 120 of 100 hits in date, title and modified order, past the 10 000-hit result window (see
+search.cluster on deep pages). SQLite runs with its result cache off (`cache_size=0`). The
+engines' shard request cache keeps the answers of requests for no hits (a deep page's counts);
+it stays on, as in production, unless `--no-request-cache`, with which every backend computes
+every query in full. The baseline is SQLite measured in the same run; ratios are cluster/SQLite
+p50. A `totals` column says whether all backends counted the same matches for every query of the
+row. Cluster URLs come from HERITAGE_TEST_ELASTICSEARCH_URL / HERITAGE_TEST_OPENSEARCH_URL
+(scripts/services.sh).
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ from search.sqlite import SqliteIndex  # noqa: E402
 
 MIX: dict[str, list[SearchQuery]] = {
     **QUERIES,
-    "deep": [SearchQuery(q=q, sort="date", page=120, size=100) for q in ("", "剪纸")],
+    **{
+        label: [SearchQuery(q=q, sort=sort, page=120, size=100) for q in ("", "剪纸")]
+        for label, sort in (("deep", "date"), ("deep-ttl", "title"), ("deep-mod", "modified"))
+    },
 }
 URLS = {
     "elasticsearch": "HERITAGE_TEST_ELASTICSEARCH_URL",

@@ -15,24 +15,29 @@ atomically and drops the old index, so searches never see an empty index.
 Deep pages: the protocol pages by page/size. Up to `index.max_result_window` (10 000, left at
 its default) a page is one from/size request. Beyond it, a field sort first asks for the total
 and the facet counts alone (`size` 0: no hit is ranked, and the engine's request cache may keep
-the answer); for the date sorts the same request counts hits per year (`rank_aggregation`), so
-the page's first year is known and the page is a from/size into the hits from that year on
-(`rank_filter`): two requests, the second over a few hundred hits. When that from/size is still
-past the window (one year or the undated tail holding more than 10 000 hits) and for the title
-and modified sorts, it jumps a window at a time: one request reads only the window's last hit,
-the next filters to what sorts after it (`after_filter`) and goes on with from/size. Relevance
-order cannot be filtered on, so it walks with `search_after` in 10 000-hit steps that fetch
-only sort values. Raising `max_result_window` was rejected: it is a per-index knob a managed
-cluster may cap, and a deep from/size makes every shard hold from+size entries in one request's
-heap; with the year counts a date page never needs it.
+the answer), and the same request counts the hits per bucket of the sort value in sort order
+(`rank_aggregation`, `RANKINGS`): per year for the date sorts, per day of `modified`
+(`MODIFIED_KEY`), per four-byte prefix of `title_sort` (`TITLE_KEY`; both keys are numbers that
+never decrease as the value sorts later, so ties share a bucket). The buckets give the page's
+first and last hit's buckets and the hits before them; the page is a from/size into the hits of
+those buckets (`rank_filter`; plus the hits without a value, first for titles and last for
+dates, when the page reaches them): two requests, the second over a few hundred hits. When that
+from/size is still past the window (one bucket, or the hits without a value, holding more than
+10 000 hits; or an index written before the keys, until `heritage reindex`), it jumps a window
+at a time: one request reads only the window's last hit, the next filters to what sorts after
+it (`after_filter`) and goes on with from/size. Relevance order cannot be filtered on, so it
+walks with `search_after` in 10 000-hit steps that fetch only sort values. Raising
+`max_result_window` was rejected: it is a per-index knob a managed cluster may cap, and a deep
+from/size makes every shard hold from+size entries in one request's heap; with the counts a
+field-sorted page needs it only inside a bucket of more than 10 000 hits.
 
 OAI-PMH lists: documents are stored in list order, (datestamp, id) (`index.sort`, `OAI_SORT`),
 so a list page stops reading once it holds its hits, and its cursor is also a range on the
 datestamp in seconds (`DATESTAMP_SECONDS`), so the hits before the cursor are never visited: a
 page costs the same at any size (bench/bench_oai.py). An index's sort is fixed when it is made:
 an index made by an earlier version works on, but reads through all its documents for every OAI
-page, until `heritage reindex` builds a sorted one. An index has one sort; the date-sorted
-search pages above do not need it (they count years instead).
+page, until `heritage reindex` builds a sorted one. An index has one sort; the field-sorted
+search pages above do not need it (they count buckets instead).
 """
 
 from __future__ import annotations
@@ -97,6 +102,19 @@ DATESTAMP_SECONDS = "datestamp_seconds"
 """The datestamp as Unix seconds, for an OAI cursor's range (`ClusterIndex.oai_headers`): a
 range of numbers costs the same however many distinct datestamps it spans; one over the
 `datestamp` keyword enumerates them all."""
+TITLE_KEY = "title_key"
+"""The first `TITLE_KEY_BYTES` bytes of `title_sort` (UTF-8, zero-padded) as one number: in the
+keyword's byte order, so a histogram can count a title sort's hits per prefix (`RANKINGS`)."""
+TITLE_KEY_BYTES = 6
+"""48 bits: histogram keys are doubles, exact only up to 2**53."""
+MODIFIED_KEY = "modified_key"
+"""`modified` as the decimal number YYYYMMDD S hhmmss (S: the date/time separator's rank), in
+the text's order, for counting a modified sort's hits per day (`RANKINGS`)."""
+_MODIFIED_RE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})([ Tt])"
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2})"
+)
+_SEPARATOR_RANK = {" ": "0", "T": "1", "t": "2"}
 STORED_FIELDS: tuple[str, ...] = ("summary", "display")
 """Kept in _source for hits and the shared highlighter, not indexed: as JSON text, because an
 engine may re-serialise an object's keys in another order (OpenSearch does when it filters
@@ -146,7 +164,8 @@ def index_body(*, loading: bool = False) -> dict[str, Any]:
     if loading:
         settings["refresh_interval"] = "-1"
     properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
-    properties |= {name: {"type": "long"} for name in (*YEAR_FIELDS, DATESTAMP_SECONDS)}
+    numbers = (*YEAR_FIELDS, DATESTAMP_SECONDS, TITLE_KEY, MODIFIED_KEY)
+    properties |= {name: {"type": "long"} for name in numbers}
     properties |= {
         name: {"type": "text", "analyzer": "whitespace", "copy_to": MATCH_FIELD}
         for name in TEXT_FIELDS
@@ -172,6 +191,8 @@ def to_source(record: Mapping[str, Any]) -> dict[str, Any]:
     source = {name: doc[name] for name in (*KEYWORD_FIELDS, *YEAR_FIELDS, *TEXT_FIELDS)}
     source["decade"] = [str(d) for d in doc["decade"]]
     source[DATESTAMP_SECONDS] = unix_seconds(doc["datestamp"])
+    source[TITLE_KEY] = title_key(doc["title_sort"])
+    source[MODIFIED_KEY] = modified_key(doc["modified"])
     source |= {name: json.dumps(doc[name], ensure_ascii=False) for name in STORED_FIELDS}
     return source
 
@@ -179,6 +200,22 @@ def to_source(record: Mapping[str, Any]) -> dict[str, Any]:
 def unix_seconds(datestamp: str) -> int:
     """A datestamp (`search.documents.oai_datestamp`: UTC seconds, ending in Z) as Unix seconds."""
     return int(datetime.strptime(datestamp, "%Y-%m-%dT%H:%M:%S%z").timestamp())
+
+
+def title_key(title_sort: str) -> int:
+    """`TITLE_KEY` of a sort title: a title sorting later never gets a smaller key."""
+    return int.from_bytes(title_sort.encode()[:TITLE_KEY_BYTES].ljust(TITLE_KEY_BYTES, b"\0"))
+
+
+def modified_key(modified: str) -> int | None:
+    """`MODIFIED_KEY` of an RFC 3339 date-time: its first 19 characters as fixed-width digits,
+    so the key orders as the text does (time zones are not converted: the sort is by text).
+    None when the text does not start so; `ClusterIndex.search` then pages without counts."""
+    found = _MODIFIED_RE.match(modified)
+    if found is None:
+        return None
+    year, month, day, separator, *clock = found.groups()
+    return int(year + month + day + _SEPARATOR_RANK[separator] + "".join(clock))
 
 
 # ---------------------------------------------------------------------------------- text
@@ -527,35 +564,80 @@ def after_filter(key: SortKey, value: Any, item_id: str) -> dict[str, Any]:
     return {"bool": {"should": options, "minimum_should_match": 1}}
 
 
-RANKED_FIELDS: tuple[str, ...] = ("date_sort",)
-"""Sort fields `rank_aggregation` counts per value: whole years, so one bucket per year present."""
+@dataclass(frozen=True)
+class Ranking:
+    """How `rank_aggregation` counts a sort field's hits: per `interval` of the numeric `key`,
+    which never decreases as the field's value sorts later (equal values: equal keys)."""
+
+    key: str
+    interval: int
+
+
+RANKINGS: dict[str, Ranking] = {
+    "date_sort": Ranking("date_sort", 1),
+    "title_sort": Ranking(TITLE_KEY, 1 << 16),
+    "modified": Ranking(MODIFIED_KEY, 10**7),
+}
+"""Per sort field: a bucket per year; per four-byte title prefix (about a pinyin syllable: the
+first letters of real titles leave thousands of buckets, not one per title); per day (a day's
+changes are far fewer than 10 000 except on the day of a bulk import; that page then jumps)."""
 RANK_AGG = "_rank"
-"""The name of the year counts among the facet aggregations (no facet field starts with _)."""
+"""The name of the hit counts among the facet aggregations (no facet field starts with _)."""
 
 
-def rank_aggregation(body: dict[str, Any], key: SortKey) -> dict[str, Any]:
-    """Hits per value of `key.field`, in sort order: the hits are the query's and the facet
-    filters' (`post_filter`), so they sit under a filter aggregation (facet counts are not)."""
+def rank_aggregation(body: dict[str, Any], key: SortKey, ranking: Ranking) -> dict[str, Any]:
+    """Hits per bucket of `ranking`, in sort order: the hits are the query's and the facet
+    filters' (`post_filter`), so they sit under a filter aggregation (facet counts are not).
+    When the key is a field of its own, `unkeyed` counts hits with a value but no key (written
+    before the key existed, or a value it cannot read): any makes the counts unusable."""
     order = "desc" if key.descending else "asc"
-    values = {"field": key.field, "interval": 1, "min_doc_count": 1, "order": {"_key": order}}
+    values = {
+        "field": ranking.key,
+        "interval": ranking.interval,
+        "min_doc_count": 1,
+        "order": {"_key": order},
+    }
+    aggs: dict[str, Any] = {"values": {"histogram": values}}
+    if ranking.key != key.field:
+        keyless = {"bool": {"must_not": [{"exists": {"field": ranking.key}}]}}
+        aggs["unkeyed"] = {"filter": _all_of([{"exists": {"field": key.field}}, keyless])}
     hits = body.get("post_filter", {"match_all": {}})
-    return {"filter": hits, "aggs": {"values": {"histogram": values}}}
+    return {"filter": hits, "aggs": aggs}
 
 
 def rank_filter(
-    key: SortKey, buckets: Iterable[Mapping[str, Any]], offset: int
+    key: SortKey,
+    ranking: Ranking,
+    buckets: Iterable[Mapping[str, Any]],
+    total: int,
+    offset: int,
+    size: int,
 ) -> tuple[dict[str, Any], int]:
-    """(filter, hits it leaves out) for a page starting at `offset`, from `rank_aggregation`'s
-    buckets: the hits from the page's first value on, and those without a value, which sort
-    last (`key` must not be missing-first); or only those without a value past every bucket."""
-    absent = {"bool": {"must_not": [{"exists": {"field": key.field}}]}}
-    before = 0
-    for bucket in buckets:
-        if before + bucket["doc_count"] > offset:
-            bound = {"lte" if key.descending else "gte": int(bucket["key"])}
-            return _any_of([{"range": {key.field: bound}}, absent]), before
-        before += bucket["doc_count"]
-    return absent, before
+    """(filter, hits it leaves out before the page) for the page of `size` hits at `offset`
+    (< `total`), from `rank_aggregation`'s buckets: the buckets holding the page's first to last
+    hit, and the hits without a value (`total` less the counted ones, first or last in sort
+    order as `key` says) when the page reaches them. Every hit sharing a value shares a bucket,
+    so ties stay whole and (value, id) order within the filter is the order of all hits."""
+    counted = [(int(bucket["key"]), int(bucket["doc_count"])) for bucket in buckets]
+    segments: list[tuple[int | None, int]] = list(counted)
+    absent_count = total - sum(count for _, count in counted)
+    segments.insert(0 if key.missing_first else len(segments), (None, absent_count))
+    end = min(offset + size, total)
+    chosen: list[int | None] = []
+    before = skipped = 0
+    for value, count in segments:
+        if count and before + count > offset and before < end:
+            skipped = skipped if chosen else before
+            chosen.append(value)
+        before += count
+    keys = [value for value in chosen if value is not None]
+    options: list[dict[str, Any]] = []
+    if keys:
+        bounds = {"gte": min(keys), "lt": max(keys) + ranking.interval}
+        options.append({"range": {ranking.key: bounds}})
+    if None in chosen:
+        options.append({"bool": {"must_not": [{"exists": {"field": key.field}}]}})
+    return _any_of(options), skipped
 
 
 def _with_filter(body: dict[str, Any], clause: dict[str, Any] | None) -> dict[str, Any]:
@@ -638,8 +720,9 @@ class ClusterIndex:
         """Create the first versioned index with the alias, unless the alias exists.
 
         An index made by an earlier version gets the fields added since (`project`, `bearer`,
-        `DATESTAMP_SECONDS`) put into its mapping, so that writes of the new documents are not
-        refused by the strict mapping; its older documents lack them until `heritage reindex`."""
+        `DATESTAMP_SECONDS`, `TITLE_KEY`, `MODIFIED_KEY`) put into its mapping, so that writes of
+        the new documents are not refused by the strict mapping; its older documents lack them
+        until `heritage reindex` (and deep title and modified pages jump, as before the keys)."""
         if self._ready:
             return
         with self._calling("creating the index"):
@@ -649,7 +732,8 @@ class ClusterIndex:
                 self.client.indices.create(index=self._new_index_name(), body=body)
             else:
                 added = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
-                added[DATESTAMP_SECONDS] = {"type": "long"}
+                numbers = (DATESTAMP_SECONDS, TITLE_KEY, MODIFIED_KEY)
+                added |= {name: {"type": "long"} for name in numbers}
                 self.client.indices.put_mapping(index=existing, body={"properties": added})
         self._ready = True
 
@@ -862,17 +946,20 @@ class ClusterIndex:
         request of no hits, then the page itself (module docstring). Returns (that response,
         page hits)."""
         counts = body | {"size": 0}
-        ranked = key.field in RANKED_FIELDS and not key.missing_first
-        if ranked:
-            counts["aggs"] = body.get("aggs", {}) | {RANK_AGG: rank_aggregation(body, key)}
+        ranking = RANKINGS.get(key.field)
+        if ranking is not None:
+            counts["aggs"] = body.get("aggs", {}) | {RANK_AGG: rank_aggregation(body, key, ranking)}
         response = self.client.search(index=self.alias, body=counts)
-        if offset >= response["hits"]["total"]["value"]:
+        total = response["hits"]["total"]["value"]
+        if offset >= total:
             return response, []
         rest, skipped = _walk(body), 0
-        if ranked:
-            buckets = response["aggregations"][RANK_AGG]["values"]["buckets"]
-            narrow, skipped = rank_filter(key, buckets, offset)
-            rest = _with_filter(rest, narrow)
+        if ranking is not None:
+            counted = response["aggregations"][RANK_AGG]
+            if not counted.get("unkeyed", {}).get("doc_count"):
+                buckets = counted["values"]["buckets"]
+                narrow, skipped = rank_filter(key, ranking, buckets, total, offset, size)
+                rest = _with_filter(rest, narrow)
         return response, self._jump_to_page(rest, key, offset - skipped, size)
 
     def _jump_to_page(

@@ -8,6 +8,7 @@ error naming the URL when the server is down. The shared behaviour is in test_se
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 import socket
 import threading
@@ -22,7 +23,9 @@ from search import cluster as cluster_module
 from search.base import Audience, OaiSlice, SearchQuery
 from search.cluster import (
     DATESTAMP_SECONDS,
+    MODIFIED_KEY,
     RESULT_WINDOW,
+    TITLE_KEY,
     ClusterError,
     ClusterIndex,
     index_body,
@@ -156,9 +159,66 @@ def test_an_index_from_before_the_oai_order_lists_every_record_until_reindexed(
     assert found == [record["id"] for record in records]
 
 
+@pytest.mark.parametrize("sort", ["title", "modified"])
+def test_an_index_from_before_the_sort_keys_pages_as_sqlite_until_reindexed(
+    cluster: ClusterIndex, tmp_path: Path, sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents written before `TITLE_KEY` and `MODIFIED_KEY` lack them: deep pages cannot
+    count per key, so they jump, with the same hits as SQLite's."""
+    old = index_body()
+    for name in (TITLE_KEY, MODIFIED_KEY):
+        del old["mappings"]["properties"][name]
+    old["aliases"] = {cluster.alias: {}}
+    cluster.client.indices.create(index=f"{cluster.alias}-v1", body=old)
+    records = [
+        minimal_record(
+            id=f"old-{i:02d}",
+            title={"en": f"{'ab'[i % 2]}{i % 5} song"},
+            modified=f"2024-01-{1 + i % 4:02d}T00:00:00Z",
+        )
+        for i in range(30)
+    ]
+    for record in records[::3]:  # written by the earlier version
+        source = {k: v for k, v in to_source(record).items() if k not in (TITLE_KEY, MODIFIED_KEY)}
+        cluster.client.index(index=cluster.alias, id=record["id"], body=source, refresh=True)
+    cluster.index([r for i, r in enumerate(records) if i % 3])
+    sqlite = SqliteIndex(tmp_path / "search.sqlite")
+    sqlite.rebuild(copy.deepcopy(records))
+    monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 6)
+    for page in range(1, 9):
+        query = SearchQuery(audience=Audience.all(), sort=sort, page=page, size=4, facets=())
+        assert [h.id for h in cluster.search(query).hits] == [
+            h.id for h in sqlite.search(query).hits
+        ]
+    sqlite.close()
+
+
 # ---------------------------------------------------------------------------------- deep pages
 
 DEEP = RESULT_WINDOW + 150
+
+
+def _deep_title(i: int) -> dict[str, str]:
+    """Sort titles: "mm jian zhi …" for a third (one title prefix bucket past any lowered
+    window), 60 other two-letter starts, a run of equal titles and some empty ones (first)."""
+    if i % 97 == 0:
+        return {"en": ""}
+    if i % 50 == 0:
+        return {"zh": "剪纸", "en": "paper"}
+    code = "mm" if i % 3 == 0 else chr(97 + i % 20) + chr(97 + i % 3)
+    return {"zh": f"{code}剪纸第{i}号", "en": f"paper {i}"}
+
+
+def _deep_modified(i: int) -> str:
+    """About 30 hits a day over 336 days, ties at each hour; a fifth on one day long ago (a day
+    bucket past any lowered window); some written with an offset or a lowercase t, which sort
+    by their text as SQLite sorts them."""
+    if i % 5 == 0:
+        return "2023-06-01T00:00:00Z"
+    stamp = f"2024-{1 + i % 12:02d}-{1 + (i // 12) % 28:02d}T{(i // 336) % 3:02d}:00:00"
+    if i % 7 == 0:
+        return stamp + "+08:00"
+    return stamp.replace("T", "t") + "Z" if i % 13 == 0 else stamp + "Z"
 
 
 def _deep_records() -> list[dict[str, Any]]:
@@ -167,8 +227,9 @@ def _deep_records() -> list[dict[str, Any]]:
         year = 1900 + (i * 37) % 120
         record = minimal_record(
             id=f"deep-{i:06d}",
-            title={"zh": f"剪纸第{i}号", "en": f"paper {i}"},
-            modified=f"2024-01-{1 + i % 28:02d}T00:00:00Z",
+            title=_deep_title(i),
+            subjects=["剪纸", "paper"],
+            modified=_deep_modified(i),
         )
         if i % 11:  # some undated: they sort last
             record["date"] = {"edtf": str(year), "earliest": year, "latest": year}
@@ -216,7 +277,7 @@ def _expected_order(sort: str) -> list[str]:
 def test_field_sorts_past_the_result_window_jump_without_reading_the_window(
     deep_index: ClusterIndex, sort: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past 10 000 hits a field sort jumps: no request asks for more hits than one page."""
+    """Past 10 000 hits a field sort counts or jumps: no request asks for more hits than a page."""
     sizes: list[int] = []
     real = deep_index.client.search
 
@@ -233,7 +294,9 @@ def test_field_sorts_past_the_result_window_jump_without_reading_the_window(
 def test_several_jumps_reach_the_same_page(
     deep_index: ClusterIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 3_000)  # page 70: two jumps, then from 900
+    """Without the counts per day, page 70 takes two jumps, then from 900."""
+    monkeypatch.setattr(cluster_module, "RANKINGS", {})
+    monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 3_000)
     assert _page(deep_index, 70, sort="modified") == _expected_order("modified")[6900:7000]
     assert _page(deep_index, 150, sort="modified") == []
 
@@ -271,6 +334,30 @@ def test_date_pages_past_the_window_start_at_their_year_as_sqlite_pages(
     assert [hit.id for hit in mine.hits] == [hit.id for hit in theirs.hits]
     assert (mine.total, mine.facets) == (theirs.total, theirs.facets)
     assert mine.hits or page == 102
+
+
+@pytest.mark.parametrize("sort", ["title", "modified"])
+@pytest.mark.parametrize("filters", [{}, FIRST_DECADES])
+def test_title_and_modified_pages_past_the_window_start_at_their_bucket_as_sqlite_pages(
+    deep_index: ClusterIndex,
+    deep_sqlite: SqliteIndex,
+    sort: str,
+    filters: dict[str, tuple[str, ...]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every page past a window lowered to 300 (`_deep_title`, `_deep_modified`): pages within
+    a title prefix or a day, across bucket boundaries, among equal values, in the empty titles
+    (first) and in the one bucket longer than the window (it jumps), and past the end; pages
+    of 70 hits, so they start anywhere in a bucket. Hits, totals and facets as SQLite's."""
+    monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 300)
+    query = SearchQuery(sort=sort, size=70, filters=filters, facets=("decade",))
+    total = deep_sqlite.search(query).total
+    for page in range(5, total // 70 + 3):
+        paged = dataclasses.replace(query, page=page)
+        mine, theirs = deep_index.search(paged), deep_sqlite.search(paged)
+        assert [hit.id for hit in mine.hits] == [hit.id for hit in theirs.hits], page
+        assert (mine.total, mine.facets) == (theirs.total, theirs.facets)
+    assert not mine.hits and theirs.total == total
 
 
 def test_relevance_pages_cover_every_hit_exactly_once(deep_index: ClusterIndex) -> None:

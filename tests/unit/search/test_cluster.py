@@ -15,11 +15,13 @@ from search.cluster import (
     KEYWORD_FIELDS,
     MATCH_FIELD,
     MAX_LEAVES,
+    RANKINGS,
     RESULT_WINDOW,
     STORED_FIELDS,
     facet_values,
     index_body,
     leaf_count,
+    modified_key,
     node_query,
     rank_aggregation,
     rank_filter,
@@ -27,6 +29,7 @@ from search.cluster import (
     sort_key_field,
     sort_spec,
     text_query,
+    title_key,
     to_source,
     visibility_filter,
     walk_steps,
@@ -386,7 +389,7 @@ def _date_key(sort: str) -> Any:
 def test_year_counts_are_over_the_hits_in_sort_order_while_facets_stay_drill_sideways() -> None:
     query = SearchQuery(sort="-date", filters={"region": ("延安市",)})
     body = search_body(query, analyze_query(""), TODAY)
-    ranks = rank_aggregation(body, _date_key("-date"))
+    ranks = rank_aggregation(body, _date_key("-date"), RANKINGS["date_sort"])
     assert ranks["filter"] == body["post_filter"]
     histogram = ranks["aggs"]["values"]["histogram"]
     assert histogram == {
@@ -395,36 +398,110 @@ def test_year_counts_are_over_the_hits_in_sort_order_while_facets_stay_drill_sid
         "min_doc_count": 1,
         "order": {"_key": "desc"},
     }
+    assert "unkeyed" not in ranks["aggs"]  # the year is the sort field itself
     plain = search_body(SearchQuery(sort="date"), analyze_query(""), TODAY)
-    assert rank_aggregation(plain, _date_key("date"))["filter"] == {"match_all": {}}
+    ranks = rank_aggregation(plain, _date_key("date"), RANKINGS["date_sort"])
+    assert ranks["filter"] == {"match_all": {}}
+
+
+@pytest.mark.parametrize(("sort", "field"), [("title", "title_key"), ("modified", "modified_key")])
+def test_title_and_modified_counts_are_on_their_key_and_count_the_hits_without_one(
+    sort: str, field: str
+) -> None:
+    key = _date_key(sort)
+    ranks = rank_aggregation({}, key, RANKINGS[key.field])
+    assert ranks["aggs"]["values"]["histogram"]["field"] == field
+    assert ranks["aggs"]["values"]["histogram"]["order"] == {
+        "_key": "desc" if sort == "modified" else "asc"
+    }
+    clauses = ranks["aggs"]["unkeyed"]["filter"]["bool"]["filter"]
+    assert clauses[0] == {"exists": {"field": key.field}}
+    assert clauses[1] == {"bool": {"must_not": [{"exists": {"field": field}}]}}
 
 
 BUCKETS = [{"key": 1950.0, "doc_count": 40}, {"key": 1960.0, "doc_count": 30}]
-"""Hits per year as `rank_aggregation` answers for the date sort (the -date sort: reversed)."""
+"""Hits per year as `rank_aggregation` answers for the date sort (the -date sort: reversed);
+10 more hits are undated."""
 UNDATED = {"bool": {"must_not": [{"exists": {"field": "date_sort"}}]}}
 
 
+def _years(start: int, end: int) -> dict[str, Any]:
+    return {"range": {"date_sort": {"gte": start, "lt": end + 1}}}
+
+
 @pytest.mark.parametrize(
-    ("sort", "offset", "bound", "skipped"),
+    ("sort", "offset", "size", "clauses", "skipped"),
     [
-        ("date", 0, {"gte": 1950}, 0),
-        ("date", 39, {"gte": 1950}, 0),
-        ("date", 40, {"gte": 1960}, 40),
-        ("-date", 29, {"lte": 1960}, 0),
-        ("-date", 30, {"lte": 1950}, 30),
+        ("date", 0, 10, [_years(1950, 1950)], 0),
+        ("date", 30, 10, [_years(1950, 1950)], 0),
+        ("date", 39, 2, [_years(1950, 1960)], 0),
+        ("date", 40, 10, [_years(1960, 1960)], 40),
+        ("date", 65, 10, [_years(1960, 1960), UNDATED], 40),
+        ("date", 0, 100, [_years(1950, 1960), UNDATED], 0),
+        ("-date", 29, 1, [_years(1960, 1960)], 0),
+        ("-date", 30, 5, [_years(1950, 1950)], 30),
     ],
 )
-def test_a_page_starts_at_the_year_holding_its_first_hit_and_keeps_the_undated_tail(
-    sort: str, offset: int, bound: dict[str, int], skipped: int
+def test_a_page_reads_the_buckets_holding_its_first_to_last_hit(
+    sort: str, offset: int, size: int, clauses: list[dict[str, Any]], skipped: int
 ) -> None:
     buckets = BUCKETS if sort == "date" else BUCKETS[::-1]
-    narrow, before = rank_filter(_date_key(sort), buckets, offset)
+    ranking = RANKINGS["date_sort"]
+    narrow, before = rank_filter(_date_key(sort), ranking, buckets, 80, offset, size)
     assert before == skipped
-    assert narrow == {
-        "bool": {"should": [{"range": {"date_sort": bound}}, UNDATED], "minimum_should_match": 1}
-    }
+    assert narrow == {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
 def test_a_page_past_every_year_is_in_the_undated_tail() -> None:
-    assert rank_filter(_date_key("date"), BUCKETS, 70) == (UNDATED, 70)
-    assert rank_filter(_date_key("date"), [], 5) == (UNDATED, 0)
+    ranking = RANKINGS["date_sort"]
+    only_undated = {"bool": {"should": [UNDATED], "minimum_should_match": 1}}
+    assert rank_filter(_date_key("date"), ranking, BUCKETS, 80, 70, 10) == (only_undated, 70)
+    assert rank_filter(_date_key("date"), ranking, [], 5, 2, 10) == (only_undated, 0)
+
+
+def test_missing_titles_come_before_the_first_bucket() -> None:
+    ranking = RANKINGS["title_sort"]
+    buckets = [{"key": float(5 << 16), "doc_count": 20}, {"key": float(9 << 16), "doc_count": 20}]
+    absent = {"bool": {"must_not": [{"exists": {"field": "title_sort"}}]}}
+    first = {"range": {"title_key": {"gte": 5 << 16, "lt": 6 << 16}}}
+    key = _date_key("title")
+    assert rank_filter(key, ranking, buckets, 45, 0, 10)[0]["bool"]["should"] == [first, absent]
+    assert rank_filter(key, ranking, buckets, 45, 5, 10) == (_any([first]), 5)
+    assert rank_filter(key, ranking, buckets, 45, 30, 10)[1] == 25
+
+
+def _any(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+TITLES = ["", "\x00", "a", "a b", "ab", "abcdef", "abcdefg", "abcdefh", "b", "é", "中", "中文"]
+
+
+def test_the_title_key_never_orders_titles_against_their_byte_order() -> None:
+    keys = [title_key(title) for title in sorted(TITLES, key=str.encode)]
+    assert keys == sorted(keys)
+    assert title_key("abcdefg") == title_key("abcdefh")  # the same six-byte prefix
+    assert title_key("ab") < title_key("abcdef") < title_key("b") < title_key("中")
+    assert max(title_key(title) for title in TITLES) < 2**53  # exact as a double
+
+
+MODIFIED = [
+    "2024-01-01 09:00:00Z",
+    "2024-01-01T00:00:00+08:00",
+    "2024-01-01T00:00:00.5Z",
+    "2024-01-01T00:00:00Z",
+    "2024-01-01T00:00:01Z",
+    "2024-01-01t00:00:00Z",
+    "2024-01-02T00:00:00Z",
+    "2024-12-31T23:59:60Z",
+]
+
+
+def test_the_modified_key_orders_as_the_text_and_buckets_by_day() -> None:
+    keys = [modified_key(text) for text in sorted(MODIFIED)]
+    assert keys == sorted(keys)
+    assert modified_key("2024-01-01T00:00:00+08:00") == modified_key("2024-01-01T00:00:00Z")
+    assert modified_key("2024-01-02T12:34:56Z") == 20240102_1_123456
+    interval = RANKINGS["modified"].interval
+    assert modified_key("2024-01-02T23:59:59Z") // interval == 20240102
+    assert modified_key("not a date") is None
