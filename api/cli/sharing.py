@@ -39,20 +39,22 @@ def export_command(
     ] = None,
 ) -> None:
     """Export a collection's public records as RDF (EDM + schema.org)."""
-    from api.operations.authorities import authority_lookup
+    from api.operations.authorities import AuthorityNames, authority_lookup, institution_names
     from api.protocols.exports import export_collection
     from repository.authorities import AuthorityStore
     from search.base import Audience
 
     _require_slug(collection)
     with open_services(load_settings()) as services:
+        settings, names = services.settings, AuthorityNames(services.store).names
         data, count = export_collection(
             services.records,
             collection,
             format.value,
-            services.settings.base_url,
+            settings.base_url,
             Audience.public(),
             authority_lookup(AuthorityStore(services.store)),
+            lambda code: institution_names(code, settings, names),
         )
     if count == 0:
         fail(f"collection {collection!r} has no public records to export")

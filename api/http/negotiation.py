@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, HTTPException, Query, Response
 
-from api.protocols.rdf import FORMATS, AuthorityLookup, record_graph, serialize
+from api.protocols.rdf import FORMATS, AuthorityLookup, InstitutionNames, record_graph, serialize
 
 JSON = "json"
 OFFERS: dict[str, str] = {"application/json": JSON} | {
@@ -97,9 +97,11 @@ def rdf_response(
     fmt: str,
     base_url: str,
     authorities: AuthorityLookup | None = None,
+    institutions: InstitutionNames | None = None,
 ) -> Response:
     """The record's EDM + schema.org graph in `fmt` (turtle, jsonld or rdfxml)."""
-    body = serialize(record_graph(record, base_url, authorities=authorities), fmt)
+    graph = record_graph(record, base_url, authorities=authorities, institutions=institutions)
+    body = serialize(graph, fmt)
     media_type = FORMATS[fmt][1]
     return Response(
         body,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -123,10 +124,17 @@ def authority_names(request: Request) -> Names:
     return shared(request, "authority_names", lambda s: AuthorityNames(s.store)).names
 
 
+def institutions(request: Request) -> Callable[[str], dict[str, str] | None]:
+    """An institution code's names by language (`institution_names`, read through the app's
+    one `AuthorityNames`), None when nobody named it: for RDF and IIIF, which name it."""
+    settings = request.app.state.services.settings
+    names = authority_names(request)
+    return lambda code: institution_names(code, settings, names)
+
+
 def institution_name(request: Request, code: str, lang: str) -> str:
     """An institution's name in the page's language, "" when it has none (never its code)."""
-    settings = request.app.state.services.settings
-    return text_in(institution_names(code, settings, authority_names(request)), lang)
+    return text_in(institutions(request)(code), lang)
 
 
 def authority_finder(request: Request) -> AuthorityFinder:

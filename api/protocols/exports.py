@@ -17,7 +17,7 @@ from typing import Any
 
 from api.operations.access import is_visible
 from api.operations.searching import SearchParams
-from api.protocols.rdf import AuthorityLookup, collection_graph, serialize
+from api.protocols.rdf import AuthorityLookup, InstitutionNames, collection_graph, serialize
 from repository import RecordStore
 from schemas.record import Record
 from search.base import Audience, SearchIndex
@@ -105,10 +105,11 @@ def export_collection(
     base_url: str,
     audience: Audience,
     authorities: AuthorityLookup | None = None,
+    institutions: InstitutionNames | None = None,
 ) -> tuple[bytes, int]:
     """(RDF of the collection in `fmt`, number of records in it); linked authorities labelled
-    from `authorities` when given."""
+    from `authorities`, institutions named from `institutions` when given."""
     chosen = list(visible_records(records, collection, audience))
     described = records.load_collection(collection)
-    graph = collection_graph(chosen, base_url, described, authorities)
+    graph = collection_graph(chosen, base_url, described, authorities, institutions)
     return serialize(graph, fmt), len(chosen)

@@ -782,8 +782,10 @@ def _from_edm(source: Any) -> tuple[dict[str, Any], list[WantedFile]]:
         fields["people"] = people
     aggregation = graph.value(None, EDM.aggregatedCHO, cho)
     if aggregation is not None:
-        if provider := graph.value(aggregation, EDM.dataProvider):
-            fields["tags"] = [_tag(str(provider), "edm:dataProvider")]
+        # one per language when the source names its institution in several (as ours does)
+        providers = sorted({str(p).strip() for p in graph.objects(aggregation, EDM.dataProvider)})
+        if providers := [name for name in providers if name]:
+            fields["tags"] = [_tag(name, "edm:dataProvider") for name in providers]
         if rights := _rights(graph, aggregation):
             fields["rights"] = rights
     return fields, _web_resources(graph, cho, aggregation)

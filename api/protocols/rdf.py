@@ -35,6 +35,10 @@ WIKIDATA = "http://www.wikidata.org/entity/"
 AuthorityLookup = Callable[[str], Mapping[str, Any] | None]
 """An authority record by id, None when there is none (`AuthorityStore.get`): where the labels of
 an item's linked projects and bearers come from. Without one, only their URIs and types."""
+InstitutionNames = Callable[[str], Mapping[str, str] | None]
+"""An institution code's names by language, None when nobody named it
+(`api.operations.authorities.institution_names`): written as `edm:dataProvider` and
+`edm:provider`. Without them, or for an unnamed institution, the code (EDM requires a provider)."""
 
 PREFIXES: dict[str, Namespace] = {
     "edm": EDM,
@@ -173,11 +177,12 @@ def record_graph(
     base_url: str,
     graph: Graph | None = None,
     authorities: AuthorityLookup | None = None,
+    institutions: InstitutionNames | None = None,
 ) -> Graph:
     """The EDM + schema.org description of one record (added to `graph` when given); its linked
-    authorities are labelled from `authorities` when given."""
+    authorities are labelled from `authorities`, its institution named from `institutions`."""
     g = graph if graph is not None else new_graph()
-    _Mapper(g, record, base_url, authorities).map()
+    _Mapper(g, record, base_url, authorities, institutions).map()
     return g
 
 
@@ -186,13 +191,14 @@ def collection_graph(
     base_url: str,
     description: dict[str, Any] | None = None,
     authorities: AuthorityLookup | None = None,
+    institutions: InstitutionNames | None = None,
 ) -> Graph:
     """Every record of a collection in one graph, plus the collection itself when described and
     `records` (those the reader may see) holds one: without, its title is as hidden as they are."""
     g = new_graph()
     mapped = False
     for record in records:
-        record_graph(record, base_url, g, authorities)
+        record_graph(record, base_url, g, authorities, institutions)
         mapped = True
     if description and mapped:
         node = collection_uri(base_url, description["slug"])
@@ -222,9 +228,11 @@ class _Mapper:
         record: Mapping[str, Any],
         base_url: str,
         authorities: AuthorityLookup | None = None,
+        institutions: InstitutionNames | None = None,
     ):
         self.g = graph
         self.lookup = authorities
+        self.institutions = institutions
         self.record = record
         self.base = base_url.rstrip("/")
         self.cho = item_uri(base_url, record["id"])
@@ -408,9 +416,9 @@ class _Mapper:
         self.add(agg, RDF.type, ORE.Aggregation)
         self.add(agg, EDM.aggregatedCHO, self.cho)
         self.add(agg, EDM.isShownAt, self.cho)
-        provider = Literal(r.get("institution") or "heritage")
-        self.add(agg, EDM.dataProvider, provider)
-        self.add(agg, EDM.provider, provider)
+        for provider in self._providers():
+            self.add(agg, EDM.dataProvider, provider)
+            self.add(agg, EDM.provider, provider)
         edm_rights, other = self._rights()
         self.add(agg, EDM.rights, edm_rights)
         self.add(self.cho, SDO.license, other or edm_rights)
@@ -426,6 +434,15 @@ class _Mapper:
         self.add(agg, DCTERMS.created, Literal(r["created"], datatype=XSD.dateTime))
         self.add(agg, DCTERMS.modified, Literal(r["modified"], datatype=XSD.dateTime))
         self.add(self.cho, SDO.dateModified, Literal(r["modified"], datatype=XSD.dateTime))
+
+    def _providers(self) -> list[Literal]:
+        """The institution's names, one literal per language; its code (or "heritage") when
+        nobody named it, since EDM requires a provider and the code still says whose it is."""
+        code = self.record.get("institution") or ""
+        names = self.institutions(code) if self.institutions is not None and code else None
+        if names:
+            return [Literal(name, lang=lang) for lang, name in names.items()]
+        return [Literal(code or "heritage")]
 
     def _files(self) -> None:
         numbered = numbered_files(self.record)

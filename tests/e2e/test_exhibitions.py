@@ -21,6 +21,7 @@ from iiif_prezi3 import Collection, Manifest
 
 from api.http.app import create_app
 from api.http.i18n import message
+from repository.authorities import AuthorityStore
 from repository.exhibitions import ExhibitionStore
 from repository.users import UserStore
 from tests.e2e.governance_support import INST_A, INST_B, Repo, governed_repository
@@ -307,6 +308,35 @@ def test_the_manifest_has_ranges_in_order_and_fragment_targets(repo: Repo, app: 
     Collection(**collection)
     assert collection["type"] == "Collection"
     assert f"{base}/manifest" in [m["id"] for m in collection["items"]]
+
+
+def test_the_manifest_names_the_institution_never_its_code(repo: Repo, app: Any) -> None:
+    """The requiredStatement is the institution's names by language; an institution nobody
+    named has none, rather than its code (governance, not a name)."""
+    curator = signed_in(app, "curator-a", lang="en")
+    assert create(curator, "iiif-named").status_code == 303
+    answer = save(curator, "iiif-named", s1_e1_item=repo.ids["public-published"])
+    assert answer.status_code == 303, answer.text
+    move(curator, "iiif-named", "review")
+    move(curator, "iiif-named", "published")
+    unnamed = anonymous(app).get("/iiif/exhibitions/iiif-named/manifest")
+    assert unnamed.status_code == 200
+    Manifest(**unnamed.json())
+    assert "requiredStatement" not in unnamed.json()
+    AuthorityStore(repo.services.store).save(
+        {
+            "id": f"institution-{INST_A}",
+            "kind": "institution",
+            "names": {"zh": "甲博物馆", "en": "Museum A"},
+        }
+    )
+    fresh = create_app(repo.settings)  # `app` keeps the names it read for a while
+    document = anonymous(fresh).get("/iiif/exhibitions/iiif-named/manifest").json()
+    Manifest(**document)
+    assert document["requiredStatement"] == {
+        "label": {"zh": ["展览"], "en": ["Exhibition"]},
+        "value": {"zh": ["甲博物馆"], "en": ["Museum A"]},
+    }
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from iiif_prezi3 import Collection, Manifest
 from PIL import Image
 from rdflib import Graph
 
-from tests.e2e.sharing_support import COLLECTION, Corpus, LiveServer
+from tests.e2e.sharing_support import COLLECTION, Corpus, LiveServer, make_settings
 
 VALIDATOR = Path(sys.executable).parent / "iiif-validate.py"
 EXTRA_FEATURE_TESTS = [
@@ -79,6 +80,57 @@ def test_image_manifest_is_valid_presentation_3(server: LiveServer, corpus: Corp
     turtle = next(s for s in document["seeAlso"] if s["format"] == "text/turtle")
     status, _, data = server.get(turtle["id"].removeprefix(server.url))
     assert status == 200 and len(Graph().parse(data=data, format="turtle")) > 20
+
+
+def test_the_rights_holder_is_the_institutions_name_never_its_code(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """An item with no rights holder of its own names its institution's (zh line in Chinese,
+    en line in English, each falling back to the other); unnamed, the holder line is left out."""
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+    from api.services import Services
+    from repository.authorities import AuthorityStore
+
+    data = tmp_path / "data"
+    shutil.copytree(corpus.data_dir, data)
+    item_id = corpus.ids["P2"]  # the institution wx-centre's, no rights holder given
+
+    def statement(**changes: str) -> dict[str, list[str]]:
+        with TestClient(create_app(make_settings(data, **changes))) as client:
+            answer = client.get(f"/iiif/{item_id}/manifest")
+        assert answer.status_code == 200, answer.text
+        Manifest(**answer.json())
+        value: dict[str, list[str]] = answer.json()["requiredStatement"]["value"]
+        return value
+
+    unnamed = statement()
+    assert "wx-centre" not in json.dumps(unnamed)
+    assert unnamed == {"none": ["InC"]}
+    named = {
+        "institution": "wx-centre",
+        "institution_name": "蔚县文化馆",
+        "institution_name_en": "Yuxian Culture Centre",
+    }
+    assert statement(**named) == {
+        "zh": ["版权所有：蔚县文化馆"],
+        "en": ["Rights holder: Yuxian Culture Centre"],
+        "none": ["InC"],
+    }
+    services = Services.from_settings(make_settings(data))
+    try:
+        museum = {"zh": "蔚县剪纸博物馆"}
+        AuthorityStore(services.store).save(
+            {"id": "institution-wx-centre", "kind": "institution", "names": museum}
+        )
+    finally:
+        services.close()
+    assert statement() == {
+        "zh": ["版权所有：蔚县剪纸博物馆"],
+        "en": ["Rights holder: 蔚县剪纸博物馆"],
+        "none": ["InC"],
+    }
 
 
 def test_multi_image_manifest_has_a_canvas_per_image(server: LiveServer, corpus: Corpus) -> None:

@@ -42,6 +42,7 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/",
 }
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 PAGE = 3
 DATESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 
@@ -439,8 +440,9 @@ def test_arguments_xml_cannot_carry_are_bad_arguments(
 def test_publisher_and_repository_name_are_the_institutions_names(
     corpus: Corpus, tmp_path: Path
 ) -> None:
-    """dc:publisher carries the institution's names (settings, or its authority record) in
-    their languages; an institution nobody named is written as its code."""
+    """dc:publisher and the edm format's edm:dataProvider carry the institution's names
+    (settings, or its authority record) in their languages; an institution nobody named is
+    written as its code."""
     from fastapi.testclient import TestClient
 
     from api.http.app import create_app
@@ -475,3 +477,10 @@ def test_publisher_and_repository_name_are_the_institutions_names(
                 for e in dc.findall("dc:publisher", NS)
             ]
             assert shown == publishers
+            edm = client.get("/oai", params={**query, "identifier": item, "metadataPrefix": "edm"})
+            rdf = etree.fromstring(edm.content).find(f".//{{{RDF_NS}}}RDF")
+            assert rdf is not None, edm.text
+            graph = Graph().parse(data=etree.tostring(rdf), format="xml")
+            aggregation = next(graph.subjects(EDM.aggregatedCHO, None))
+            providers = {(str(p), p.language) for p in graph.objects(aggregation, EDM.dataProvider)}
+            assert providers == set(publishers)

@@ -3,6 +3,7 @@ command, every output parsed back with rdflib."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DC, RDF
 
-from api.protocols.rdf import EDM, FORMATS, record_graph
+from api.protocols.rdf import EDM, FORMATS, item_uri, record_graph
 from tests.e2e.sharing_support import (
     COLLECTION,
     Corpus,
     LiveServer,
+    make_settings,
     run_heritage,
 )
 
@@ -109,6 +111,66 @@ def test_export_command_dumps_the_public_collection(
     collection = URIRef(f"{BASE_URL}/collections/{COLLECTION}")
     assert graph.value(collection, URIRef("http://purl.org/dc/terms/title")) is not None
     assert all(triple in graph for triple in expected)
+
+
+def test_the_provider_is_the_institutions_names_else_its_code(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """edm:dataProvider and edm:provider carry the names of the item's institution (the
+    settings' for the default institution, else its authority record), language-tagged, over
+    HTTP and in `heritage export`; an institution nobody named stays its code, since EDM
+    requires a provider."""
+    from fastapi.testclient import TestClient
+
+    from api.http.app import create_app
+    from api.services import Services
+    from repository.authorities import AuthorityStore
+
+    data = tmp_path / "data"
+    shutil.copytree(corpus.data_dir, data)
+    item_id = corpus.ids["P2"]  # the institution wx-centre's
+
+    def providers(fmt: str, **changes: str) -> set[Literal]:
+        settings = make_settings(data, **changes)
+        with TestClient(create_app(settings)) as client:
+            answer = client.get(f"/api/items/{item_id}", params={"format": fmt})
+        assert answer.status_code == 200, answer.text
+        graph = Graph().parse(data=answer.content, format=FORMATS[fmt][0])
+        aggregation = URIRef(f"{item_uri(settings.base_url, item_id)}#aggregation")
+        found = set(graph.objects(aggregation, EDM.dataProvider))
+        assert set(graph.objects(aggregation, EDM.provider)) == found
+        return found
+
+    named = {
+        "institution": "wx-centre",
+        "institution_name": "蔚县文化馆",
+        "institution_name_en": "Yuxian Culture Centre",
+    }
+    for fmt in ("turtle", "jsonld"):
+        assert providers(fmt) == {Literal("wx-centre")}
+        assert providers(fmt, **named) == {
+            Literal("蔚县文化馆", lang="zh"),
+            Literal("Yuxian Culture Centre", lang="en"),
+        }
+    services = Services.from_settings(make_settings(data))
+    try:
+        museum = {"zh": "蔚县剪纸博物馆"}
+        AuthorityStore(services.store).save(
+            {"id": "institution-wx-centre", "kind": "institution", "names": museum}
+        )
+    finally:
+        services.close()
+    assert providers("jsonld") == {Literal("蔚县剪纸博物馆", lang="zh")}
+    # `heritage export` names it the same way
+    dump = run_heritage(
+        data, "export", "--collection", COLLECTION, "--format", "turtle", base_url=BASE_URL
+    )
+    assert dump.returncode == 0, dump.stderr
+    exported = Graph().parse(data=dump.stdout, format="turtle")
+    aggregation = URIRef(f"{item_uri(BASE_URL, item_id)}#aggregation")
+    assert set(exported.objects(aggregation, EDM.dataProvider)) == {
+        Literal("蔚县剪纸博物馆", lang="zh")
+    }
 
 
 def test_export_command_errors(corpus: Corpus) -> None:

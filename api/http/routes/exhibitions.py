@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from api.http.deps import LanguageDep, ServicesDep
 from api.http.i18n import choose_language, render
-from api.http.searching import institution_name
+from api.http.searching import institution_name, institutions
 from api.labels import text_in
 from api.operations.exhibitions import (
     Shown,
@@ -211,11 +211,15 @@ def iiif_collection(
     summary="IIIF Presentation 3.0 manifest of a published exhibition (ranges per section)",
 )
 def iiif_manifest(
-    slug: str, services: ServicesDep, accept: Annotated[str | None, Header()] = None
+    slug: str,
+    request: Request,
+    services: ServicesDep,
+    accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     exhibition = public_exhibition(_store(services), slug)
     sections = shown_sections(services, exhibition, Audience.public())
-    document = exhibition_manifest(exhibition, sections, services.settings.base_url)
+    names = institutions(request)(exhibition.get("institution", ""))
+    document = exhibition_manifest(exhibition, sections, services.settings.base_url, names)
     if document is None:
         raise NotFound(f"exhibition {slug!r} has nothing the public may see to present")
     return _json(document, accept)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.http.deps import AudienceDep, ServicesDep
+from api.http.searching import institutions
 from api.http.state import shared
 from api.operations.access import is_visible
 from api.operations.authorities import authority_lookup
@@ -66,6 +67,7 @@ def _record(services: Services, item_id: str, audience: Audience) -> Record:
 @router.get("/iiif/{item_id}/manifest", summary="IIIF Presentation 3.0 manifest of an item")
 def get_manifest(
     item_id: str,
+    request: Request,
     services: ServicesDep,
     audience: AudienceDep,
     accept: Annotated[str | None, Header()] = None,
@@ -73,7 +75,9 @@ def get_manifest(
     record = _record(services, item_id, audience)
     described = services.records.load_collection(record["collection"]) or {}
     lookup = authority_lookup(AuthorityStore(services.store))
-    document = manifest(record, services.settings.base_url, described.get("title"), lookup)
+    names = institutions(request)(record.get("institution", ""))
+    base_url = services.settings.base_url
+    document = manifest(record, base_url, described.get("title"), lookup, names)
     if document is None:
         raise _error(404, f"item {item_id!r} has no image, video or audio to present")
     return _json(document, accept, "http://iiif.io/api/presentation/3/context.json")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.http.deps import AudienceDep, LanguageDep, ServicesDep, VisibleRecord
 from api.http.negotiation import JSON, ItemFormat, rdf_response
+from api.http.searching import institutions
 from api.operations.access import view_for
 from api.operations.authorities import authority_lookup
 from api.operations.searching import RELATED_ON_PAGE, related_items
@@ -24,12 +25,17 @@ router = APIRouter(tags=["items"])
     responses={404: {"description": "Unknown, or not visible to the caller"}},
 )
 def get_item(
-    record: VisibleRecord, fmt: ItemFormat, services: ServicesDep, audience: AudienceDep
+    record: VisibleRecord,
+    fmt: ItemFormat,
+    services: ServicesDep,
+    audience: AudienceDep,
+    request: Request,
 ) -> Any:
     shown = view_for(record, audience)  # where a photo was taken: staff only, unless chosen
     if fmt != JSON:
         lookup = authority_lookup(AuthorityStore(services.store))
-        return rdf_response(shown, fmt, services.settings.base_url, lookup)
+        base_url = services.settings.base_url
+        return rdf_response(shown, fmt, base_url, lookup, institutions(request))
     return with_file_urls(shown)
 
 

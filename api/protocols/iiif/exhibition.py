@@ -60,10 +60,16 @@ def _seconds(value: float) -> str:
 
 
 def exhibition_manifest(
-    exhibition: Mapping[str, Any], sections: Sequence[ShownSection], base_url: str
+    exhibition: Mapping[str, Any],
+    sections: Sequence[ShownSection],
+    base_url: str,
+    institution: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """The Manifest; None when no entry has anything to present. `sections`: what the public
-    sees (`shown_sections` under the public audience), so a hidden item is never in it."""
+    sees (`shown_sections` under the public audience), so a hidden item is never in it.
+    `institution`: the names of the exhibition's institution by language
+    (`api.operations.authorities.institution_names`), its requiredStatement; without a name,
+    none (the institution's code is governance, not a name)."""
     urls = Urls(base_url)
     slug = exhibition["slug"]
     own = f"{urls.base}/iiif/exhibitions/{slug}"
@@ -124,10 +130,11 @@ def exhibition_manifest(
     }
     if exhibition.get("introduction"):
         document["summary"] = lang_map(exhibition["introduction"])
-    document["requiredStatement"] = {
-        "label": {"zh": ["展览"], "en": ["Exhibition"]},
-        "value": {NONE: [str(exhibition.get("institution", ""))]},
-    }
+    if institution:
+        document["requiredStatement"] = {
+            "label": {"zh": ["展览"], "en": ["Exhibition"]},
+            "value": lang_map(dict(institution)),
+        }
     document["homepage"] = [
         {
             "id": f"{urls.base}/exhibitions/{slug}",

@@ -123,15 +123,22 @@ def _metadata(
     return entries
 
 
-def _required_statement(record: Mapping[str, Any]) -> dict[str, Any]:
+def _required_statement(
+    record: Mapping[str, Any], institution: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The rights statement, the holder (the record's, else its institution's name in each
+    language; never the institution's code, which is governance, not a name) and licence."""
     rights = record.get("rights") or {}
     value: dict[str, list[str]] = {}
     for lang, text in (rights.get("statement") or {}).items():
         value.setdefault(lang, []).append(text)
-    holder = rights.get("holder") or record.get("institution")
-    if holder:
-        value.setdefault("zh", []).append(f"版权所有：{holder}")
-        value.setdefault("en", []).append(f"Rights holder: {holder}")
+    names = institution or {}
+    holder_zh = rights.get("holder") or names.get("zh") or names.get("en")
+    holder_en = rights.get("holder") or names.get("en") or names.get("zh")
+    if holder_zh:
+        value.setdefault("zh", []).append(f"版权所有：{holder_zh}")
+    if holder_en:
+        value.setdefault("en", []).append(f"Rights holder: {holder_en}")
     if rights.get("license"):
         value.setdefault(NONE, []).append(rights["license"])
     if not value:
@@ -346,9 +353,12 @@ def manifest(
     base_url: str,
     collection_title: dict[str, str] | None = None,
     authorities: AuthorityLookup | None = None,
+    institution: Mapping[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """The Presentation 3.0 manifest of a record; None when it has nothing to show. Its linked
-    projects and bearers are named from `authorities` when given."""
+    projects and bearers are named from `authorities` when given; `institution`: the names of
+    its institution by language (`api.operations.authorities.institution_names`), the rights
+    holder when the record names none."""
     urls = Urls(base_url)
     canvases = _canvases(urls, record)
     if not canvases:
@@ -366,7 +376,7 @@ def manifest(
     result["metadata"] = _metadata(record, collection_title, urls.base, authorities)
     if rights := standard_rights_uri((record.get("rights") or {}).get("license")):
         result["rights"] = rights
-    result["requiredStatement"] = _required_statement(record)
+    result["requiredStatement"] = _required_statement(record, institution)
     if thumbnail := _thumbnail(urls, record):
         result["thumbnail"] = thumbnail
     result["homepage"] = [

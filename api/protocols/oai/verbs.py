@@ -121,7 +121,7 @@ class OaiRepository:
         publishers: Callable[[str], Mapping[str, str] | None] | None = None,
     ):
         self.records = records
-        # an institution code's names by language, for dc:publisher
+        # an institution code's names by language, for dc:publisher and edm:dataProvider
         # (`api.operations.authorities.institution_names`); without them, the code
         self.publishers = publishers
         self.index = index
@@ -391,7 +391,9 @@ class OaiRepository:
         metadata = sub(node, "metadata")
         if prefix == "edm":
             lookup = authority_lookup(self.authorities) if self.authorities else None
-            graph = record_graph(record, self.base_url, authorities=lookup)
+            graph = record_graph(
+                record, self.base_url, authorities=lookup, institutions=self.publishers
+            )
             metadata.append(etree.fromstring(serialize(graph, "rdfxml")))
         else:
             code = record.get("institution")

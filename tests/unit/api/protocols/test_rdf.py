@@ -349,3 +349,49 @@ def test_a_lookup_answering_another_kind_labels_nothing() -> None:
     record = full_record(authorities=[{"kind": "project", "id": "project-vii-16"}])
     g = record_graph(record, BASE, authorities=lambda _: BEARER)
     assert not list(g.objects(URIRef(f"{BASE}/projects/project-vii-16"), SDO.name))
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_the_provider_is_the_institutions_names_in_their_languages(fmt: str) -> None:
+    record = minimal_record(institution="wx-centre")
+    names = {"wx-centre": {"zh": "蔚县文化馆", "en": "Yuxian Culture Centre"}}
+    asked: list[str] = []
+
+    def institutions(code: str) -> dict[str, str] | None:
+        asked.append(code)
+        return names.get(code)
+
+    graph = record_graph(record, BASE, institutions=institutions)
+    g = Graph().parse(data=serialize(graph, fmt), format=FORMATS[fmt][0])
+    agg = URIRef(f"{item_uri(BASE, record['id'])}#aggregation")
+    named = {Literal("蔚县文化馆", lang="zh"), Literal("Yuxian Culture Centre", lang="en")}
+    assert set(g.objects(agg, EDM.dataProvider)) == named
+    assert set(g.objects(agg, EDM.provider)) == named
+    assert asked == ["wx-centre"]
+
+
+def test_an_institution_nobody_named_stays_its_code_and_none_is_heritage() -> None:
+    """EDM requires a provider: without a name, the code still says whose record it is."""
+    for institution, expected in (("wx-centre", "wx-centre"), (None, "heritage")):
+        record = minimal_record(**({"institution": institution} if institution else {}))
+        g = record_graph(record, BASE, institutions=lambda _: None)
+        agg = URIRef(f"{item_uri(BASE, record['id'])}#aggregation")
+        assert set(g.objects(agg, EDM.dataProvider)) == {Literal(expected)}
+        assert set(g.objects(agg, EDM.provider)) == {Literal(expected)}
+
+
+def test_a_collection_graph_names_each_records_institution() -> None:
+    first = minimal_record(institution="wx-centre")
+    second = minimal_record(id="test-ba9876543210", institution="other")
+    names = {"wx-centre": {"zh": "蔚县文化馆"}}
+    g = collection_graph([first, second], BASE, institutions=names.get)
+    providers = {
+        record["id"]: set(
+            g.objects(URIRef(f"{item_uri(BASE, record['id'])}#aggregation"), EDM.dataProvider)
+        )
+        for record in (first, second)
+    }
+    assert providers == {
+        first["id"]: {Literal("蔚县文化馆", lang="zh")},
+        second["id"]: {Literal("other")},
+    }

@@ -3,6 +3,8 @@ canvas per page, each page with its own image service."""
 
 from __future__ import annotations
 
+import json
+
 from iiif_prezi3 import Manifest
 
 from api.protocols.iiif.presentation import manifest
@@ -71,3 +73,45 @@ def test_without_authority_links_there_is_no_project_or_bearer_entry() -> None:
     assert document is not None
     labels = {e["label"]["en"][0] for e in document["metadata"]}
     assert not labels & {"Project", "Bearer"}
+
+
+def _holder_lines(document: dict) -> dict[str, list[str]]:
+    value = document["requiredStatement"]["value"]
+    return {
+        lang: [line for line in lines if line.startswith(("版权所有", "Rights holder"))]
+        for lang, lines in value.items()
+    }
+
+
+def test_the_rights_holder_is_the_institutions_name_in_each_language() -> None:
+    record = photo_and_booklet() | {"institution": "wx-centre"}
+    both = {"zh": "蔚县文化馆", "en": "Yuxian Culture Centre"}
+    document = manifest(record, BASE, institution=both)
+    assert document is not None
+    Manifest(**document)
+    assert _holder_lines(document) == {
+        "zh": ["版权所有：蔚县文化馆"],
+        "en": ["Rights holder: Yuxian Culture Centre"],
+    }
+    # a name in one language stands in for the other
+    only_zh = manifest(record, BASE, institution={"zh": "蔚县文化馆"})
+    assert only_zh is not None
+    assert _holder_lines(only_zh) == {
+        "zh": ["版权所有：蔚县文化馆"],
+        "en": ["Rights holder: 蔚县文化馆"],
+    }
+    # the record's own holder wins over the institution
+    held = record | {"rights": {"holder": "王老汉"}}
+    document = manifest(held, BASE, institution=both)
+    assert document is not None
+    assert _holder_lines(document) == {"zh": ["版权所有：王老汉"], "en": ["Rights holder: 王老汉"]}
+
+
+def test_an_institution_nobody_named_is_no_rights_holder() -> None:
+    """Its code is governance, not a name: the statement says nothing rather than the code."""
+    record = photo_and_booklet() | {"institution": "wx-centre", "rights": {"license": "CC-BY-4.0"}}
+    document = manifest(record, BASE)
+    assert document is not None
+    Manifest(**document)
+    assert "wx-centre" not in json.dumps(document["requiredStatement"])
+    assert document["requiredStatement"]["value"] == {"none": ["CC-BY-4.0"]}
