@@ -23,7 +23,8 @@ first and last hit's buckets and the hits before them; the page is a from/size i
 those buckets (`rank_filter`; plus the hits without a value, first for titles and last for
 dates, when the page reaches them): two requests, the second over a few hundred hits. When that
 from/size is still past the window (one bucket, or the hits without a value, holding more than
-10 000 hits; or an index written before the keys, until `heritage reindex`), it jumps a window
+10 000 hits; an index written before the keys, until `heritage reindex`; or more buckets than
+the cluster's `search.max_buckets` allows), it jumps a window
 at a time: one request reads only the window's last hit, the next filters to what sorts after
 it (`after_filter`) and goes on with from/size. Relevance order cannot be filtered on, so it
 walks with `search_after` in 10 000-hit steps that fetch only sort values. Raising
@@ -947,9 +948,20 @@ class ClusterIndex:
         page hits)."""
         counts = body | {"size": 0}
         ranking = RANKINGS.get(key.field)
+        response = None
         if ranking is not None:
-            counts["aggs"] = body.get("aggs", {}) | {RANK_AGG: rank_aggregation(body, key, ranking)}
-        response = self.client.search(index=self.alias, body=counts)
+            ranked = {RANK_AGG: rank_aggregation(body, key, ranking)}
+            try:
+                response = self.client.search(
+                    index=self.alias, body=counts | {"aggs": body.get("aggs", {}) | ranked}
+                )
+            except self._engine.failures as error:
+                # more buckets than the cluster allows (`search.max_buckets`): jump instead
+                if "too_many_buckets" not in str(getattr(error, "info", error)):
+                    raise
+                ranking = None
+        if response is None:
+            response = self.client.search(index=self.alias, body=counts)
         total = response["hits"]["total"]["value"]
         if offset >= total:
             return response, []

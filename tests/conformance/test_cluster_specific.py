@@ -360,6 +360,23 @@ def test_title_and_modified_pages_past_the_window_start_at_their_bucket_as_sqlit
     assert not mine.hits and theirs.total == total
 
 
+def test_a_title_page_past_the_clusters_bucket_limit_jumps_to_the_same_hits(
+    deep_index: ClusterIndex, deep_sqlite: SqliteIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cluster may allow fewer buckets than a title sort's prefixes (`search.max_buckets`):
+    the counts are refused, and the page is reached by jumping, with the same hits."""
+    monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 300)
+    settings = deep_index.client.cluster
+    settings.put_settings(body={"transient": {"search.max_buckets": 40}})  # < 61 prefixes
+    try:
+        query = SearchQuery(sort="title", size=70, page=9, facets=("decade",))
+        mine, theirs = deep_index.search(query), deep_sqlite.search(query)
+    finally:
+        settings.put_settings(body={"transient": {"search.max_buckets": None}})
+    assert [hit.id for hit in mine.hits] == [hit.id for hit in theirs.hits]
+    assert mine.hits and (mine.total, mine.facets) == (theirs.total, theirs.facets)
+
+
 def test_relevance_pages_cover_every_hit_exactly_once(deep_index: ClusterIndex) -> None:
     seen: list[str] = []
     page = 1
