@@ -37,8 +37,9 @@ AuthorityLookup = Callable[[str], Mapping[str, Any] | None]
 an item's linked projects and bearers come from. Without one, only their URIs and types."""
 InstitutionNames = Callable[[str], Mapping[str, str] | None]
 """An institution code's names by language, None when nobody named it
-(`api.operations.authorities.institution_names`): written as `edm:dataProvider` and
-`edm:provider`. Without them, or for an unnamed institution, the code (EDM requires a provider)."""
+(`api.operations.authorities.institution_names`): one of them is written as `edm:dataProvider`
+and `edm:provider`. Without them, or for an unnamed institution, the code (EDM requires a
+provider)."""
 
 PREFIXES: dict[str, Namespace] = {
     "edm": EDM,
@@ -416,9 +417,9 @@ class _Mapper:
         self.add(agg, RDF.type, ORE.Aggregation)
         self.add(agg, EDM.aggregatedCHO, self.cho)
         self.add(agg, EDM.isShownAt, self.cho)
-        for provider in self._providers():
-            self.add(agg, EDM.dataProvider, provider)
-            self.add(agg, EDM.provider, provider)
+        provider = self._provider()
+        self.add(agg, EDM.dataProvider, provider)
+        self.add(agg, EDM.provider, provider)
         edm_rights, other = self._rights()
         self.add(agg, EDM.rights, edm_rights)
         self.add(self.cho, SDO.license, other or edm_rights)
@@ -435,14 +436,17 @@ class _Mapper:
         self.add(agg, DCTERMS.modified, Literal(r["modified"], datatype=XSD.dateTime))
         self.add(self.cho, SDO.dateModified, Literal(r["modified"], datatype=XSD.dateTime))
 
-    def _providers(self) -> list[Literal]:
-        """The institution's names, one literal per language; its code (or "heritage") when
-        nobody named it, since EDM requires a provider and the code still says whose it is."""
+    def _provider(self) -> Literal:
+        """The institution's name, language-tagged: one, as EDM allows one provider
+        (Europeana's schema: maxOccurs 1), the Chinese name first, else the English, else any;
+        its code (or "heritage") when nobody named it, since EDM requires a provider and the
+        code still says whose it is."""
         code = self.record.get("institution") or ""
         names = self.institutions(code) if self.institutions is not None and code else None
         if names:
-            return [Literal(name, lang=lang) for lang, name in names.items()]
-        return [Literal(code or "heritage")]
+            lang = next((lang for lang in ("zh", "en") if names.get(lang)), next(iter(names)))
+            return Literal(names[lang], lang=lang)
+        return Literal(code or "heritage")
 
     def _files(self) -> None:
         numbered = numbered_files(self.record)

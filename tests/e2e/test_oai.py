@@ -483,4 +483,4 @@ def test_publisher_and_repository_name_are_the_institutions_names(
             graph = Graph().parse(data=etree.tostring(rdf), format="xml")
             aggregation = next(graph.subjects(EDM.aggregatedCHO, None))
             providers = {(str(p), p.language) for p in graph.objects(aggregation, EDM.dataProvider)}
-            assert providers == set(publishers)
+            assert providers == set(publishers[:1])  # EDM allows one provider
