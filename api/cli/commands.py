@@ -395,6 +395,7 @@ def search_command(
 ) -> None:
     """Search the index as an operator (or as the public with --public)."""
     from api.labels import pick_language
+    from api.operations.census import IndexEmpty, check_not_empty
     from api.operations.searching import SearchParams, run_search
     from search.base import Audience
 
@@ -412,6 +413,11 @@ def search_command(
     language = pick_language(lang, None)
     with open_services(load_settings()) as services:
         result = run_search(services.index, params, audience, language)
+        if result["total"] == 0:  # nothing found, or nothing to find in (a lost or new index)?
+            try:
+                check_not_empty(services.index, services.records)
+            except IndexEmpty as exc:
+                fail(str(exc))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return

@@ -214,6 +214,9 @@ def test_reindex_gives_identical_search_results(
     assert before["剪纸"]["total"] == 1 and before[""]["total"] == 2
     for path in data_dir.glob("index.sqlite3*"):
         path.unlink()
+    lost = heritage("search", "剪纸")  # not "0 hits": the index is empty, storage is not
+    assert lost.returncode == 2 and "heritage reindex" in lost.stderr, lost.stderr
+    assert len(lost.stderr.strip().splitlines()) == 1
     result = heritage("reindex")
     assert result.returncode == 0, result.stderr
     assert "2 records indexed, 0 damaged." in result.stdout
