@@ -7,7 +7,11 @@ vertical columns (top to bottom, right to left) exactly where RapidOCR's recogni
 every page goes through RapidOCR first; when most of the detected text (by area) lies in tall
 boxes (h > 2w) the page is vertical and is read again by `tesseract -l <lang>_vert --psm 5`,
 `<lang>` chi_tra when the record's `language` says Hant/TW/HK or RapidOCR's text holds more
-traditional than simplified characters (OpenCC), else chi_sim.
+traditional than simplified characters (OpenCC), else chi_sim. A page on which RapidOCR's
+detector finds nothing is read by `tesseract -l chi_sim --psm 3` before it is called blank: the
+detector misses some text (two big characters on a small scan, RapidOCR's own test picture
+`ch_doc_server.png`, which Tesseract reads); its lines are kept from a mean word confidence of
+0.5, and not when they are a repeating texture.
 
 Works on a record as stored: its page pictures (`access` = page 1, `page` files for the rest)
 are read from the object store, and the record dict is changed in place: `text` and
@@ -256,17 +260,33 @@ def read_page(
         for quad, text, score in (found or [])
         if str(text).strip()
     ]
+    if not lines and (lang := language or "chi_sim") in _tesseract_languages():
+        # RapidOCR's detector sees no text at all: on some pages it misses what is there (big
+        # characters on a small scan), so Tesseract reads the page before it is called blank
+        try:
+            read = _tesseract_lines(picture, image, 1.0, lang, seconds, page, psm=3)
+        except OcrPageError:  # a second opinion that failed: the page stays as RapidOCR saw it
+            read = []
+        lines = [x for x in read if x.confidence >= FALLBACK_CONFIDENCE and _plausible(x.text)]
+        if lines:
+            ordered = reading_order(lines)
+            return PageReading(
+                page, joined(ordered, "horizontal"), f"{tesseract_name()} {lang}",
+                _mean(ordered), "horizontal", tuple(ordered),
+                image.width, image.height, time.monotonic() - started,
+            )  # fmt: skip
     if is_vertical([line.box for line in lines]):
         lang = language or (
             "chi_tra" if is_traditional("".join(x.text for x in lines)) else "chi_sim"
         )
-        columns = _tesseract_vertical(
+        columns = _tesseract_lines(
             picture,
             image,
             _scale_for([line.box[2] for line in lines]),
             f"{lang}_vert",
             seconds,
             page,
+            psm=5,
         )
         engine = f"{tesseract_name()} {lang}_vert"
         text = joined(columns, "vertical")
@@ -289,6 +309,16 @@ def read_page(
 
 
 COLUMN_PIXELS = 30  # column width Tesseract reads best (bench: 24–30 px exact, 48 px 7 % CER)
+FALLBACK_CONFIDENCE = 0.5
+"""A line Tesseract reads on a page RapidOCR found blank is kept from this mean word confidence
+on: on photographs (the pages of a booklet that are pictures) it mostly finds nothing, and what
+it does find scores lower."""
+
+
+def _plausible(text: str) -> bool:
+    """Not the texture-as-text Tesseract reads in a repeating pattern ("glolololo…")."""
+    letters = "".join(text.split())
+    return len(letters) < 12 or len(set(letters)) * 4 > len(letters)
 
 
 def _scale_for(widths: Sequence[int]) -> float:
@@ -299,12 +329,20 @@ def _scale_for(widths: Sequence[int]) -> float:
     return min(1.0, COLUMN_PIXELS / median) if median > 1.5 * COLUMN_PIXELS else 1.0
 
 
-def _tesseract_vertical(
-    picture: Path, image: Image.Image, scale: float, lang: str, seconds: float, page: int
+def _tesseract_lines(
+    picture: Path,
+    image: Image.Image,
+    scale: float,
+    lang: str,
+    seconds: float,
+    page: int,
+    *,
+    psm: int,
 ) -> list[Line]:
-    """Columns (right to left) from Tesseract's TSV: one line per column, words joined; a
-    page of big characters (a small scan drawn at the access size) is read scaled down and its
-    boxes scaled back."""
+    """Lines from Tesseract's TSV, in its order: with a `_vert` model and `psm` 5, one per
+    column (right to left). A line's words are joined without a space between CJK characters,
+    with one between others. A page of big characters (a small scan drawn at the access size)
+    is read scaled down and its boxes scaled back."""
     if lang not in _tesseract_languages():
         raise OcrUnavailable(
             f"Tesseract with its {lang} model is not installed "
@@ -315,7 +353,7 @@ def _tesseract_vertical(
             size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
             picture = Path(tmp) / "scaled.png"
             image.resize(size, Image.Resampling.LANCZOS).save(picture)
-        command = ["tesseract", str(picture), "stdout", "-l", lang, "--psm", "5", "tsv"]
+        command = ["tesseract", str(picture), "stdout", "-l", lang, "--psm", str(psm), "tsv"]
         try:
             done = subprocess.run(
                 command, capture_output=True, text=True, timeout=seconds, check=False
@@ -343,9 +381,21 @@ def _tesseract_vertical(
         top = min(b[1] for _, b, _ in words)
         right = max(b[0] + b[2] for _, b, _ in words)
         bottom = max(b[1] + b[3] for _, b, _ in words)
-        text = "".join(word for word, _, _ in words)
+        text = _joined_words([word for word, _, _ in words])
         lines.append(Line(text, (left, top, right - left, bottom - top), _mean_of(words)))
     return lines
+
+
+def _joined_words(words: Sequence[str]) -> str:
+    text = words[0] if words else ""
+    for word in words[1:]:
+        cjk = _is_cjk(text[-1]) and _is_cjk(word[0])
+        text += word if cjk else f" {word}"
+    return text
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u2e80" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or char >= "\U00020000"
 
 
 def _mean_of(words: Sequence[tuple[str, Any, float]]) -> float:

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
+import ingest.ocr as ocr_module
 from ingest.ocr import (
     Line,
     OcrLimits,
@@ -140,6 +142,33 @@ def test_a_vertical_traditional_page_is_read_by_tesseracts_vertical_model(
     )  # right column first
     first, second = reading.lines
     assert first.box[0] > second.box[0] and first.box[3] > first.box[2]
+
+
+@needs_engines
+def test_a_page_rapidocr_sees_blank_is_read_by_tesseract_before_it_is_called_blank(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RapidOCR's detector misses some pages that hold text (big characters on a small scan:
+    RapidOCR's own test picture of two characters); Tesseract then reads them. Here its
+    detector is made to see nothing."""
+    monkeypatch.setattr(ocr_module, "_rapidocr", lambda: lambda image: (None, 0.0))
+    picture = tmp_path / "page.png"
+    horizontal_page(["蔚县剪纸是传统民间艺术", "喜鹊登梅窗花"], size=24).save(picture)
+    reading = read_page(picture, 2)
+    assert reading.engine.startswith("tesseract") and reading.engine.endswith("chi_sim")
+    assert "剪纸是传统民间艺术" in reading.text and reading.layout == "horizontal"
+    assert 0.5 <= reading.confidence <= 1 and len(reading.lines) == 2
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (600, 400), "white").save(blank)
+    nothing = read_page(blank, 3)
+    assert (nothing.text, nothing.lines, nothing.engine) == ("", (), ocr_module.rapidocr_name())
+
+
+def test_tesseracts_second_look_keeps_words_not_texture() -> None:
+    assert ocr_module._plausible("蔚县剪纸") and ocr_module._plausible("Ordos long song 2016")
+    assert not ocr_module._plausible("glolololololololololololololololol")
+    joined_words = ocr_module._joined_words(["蔚县", "剪纸", "paper", "cutting"])
+    assert joined_words == "蔚县剪纸 paper cutting"
 
 
 def test_a_picture_that_is_not_an_image_is_a_named_page_error(tmp_path: Path) -> None:
