@@ -936,8 +936,9 @@ def _date_page(
 
     SQLite would look up the key of every match and sort them all with their ids: for a
     deep page of a common word, tens of thousands of rows. Here (`_date_keys`) the keys are
-    looked up only for the matches that can be on the page, numpy finds the keys at the page's
-    two ends, and only the matches between them (a year or two of items) are ordered by id.
+    read (from the rowids' year bits) only for the matches that can be on the page, numpy finds
+    the keys at the page's two ends, and only the matches between them (a year or two of items)
+    are ordered by id.
     """
     rowids, keys, skipped = _date_keys(conn, gen, plan, where, column, offset, size, known)
     start, end = offset - skipped, min(offset - skipped + size, len(keys))
@@ -972,10 +973,11 @@ def _date_keys(
     matches sort before all of them.
 
     A combination's first decade bounds the keys of its items, so the matches fall into
-    decade buckets the histogram counts without a lookup; only the buckets the page overlaps,
-    and the matches of combinations without a decade (undated, or a wide range: their keys
-    can be anywhere), are looked up. With year conditions every match is looked up (the
-    years are checked on the same rows, and the histogram counted only those in range).
+    decade buckets the histogram counts without reading them; only the buckets the page
+    overlaps, and the matches of combinations without a decade (undated, or a wide range: their
+    keys can be anywhere), are read, by `_keys_of`. With year conditions every match is looked
+    up in k_g (the years are checked on the same rows, and the histogram counted only those in
+    range).
     """
     match = fts_match(AllOf(plan.must))
     if where.years:
