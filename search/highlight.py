@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from bisect import bisect_right
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -56,7 +56,7 @@ def _token_ranges(
 
 
 @lru_cache(maxsize=64)
-def _surfaces(phrases: tuple[tuple[str, ...], ...]) -> list[str] | None:
+def _surfaces(phrases: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:
     """The text each phrase is, when every phrase is a chain of CJK bigrams (剪纸; 传承 承人 人访
     访谈 is 传承人访谈), else None. Such a phrase matches exactly where its text occurs in the
     folded text: bigrams are cut from CJK runs at every position, and a run of CJK characters
@@ -68,10 +68,10 @@ def _surfaces(phrases: tuple[tuple[str, ...], ...]) -> list[str] | None:
         if any(left[1] != right[0] for left, right in zip(phrase, phrase[1:], strict=False)):
             return None
         surfaces.append(phrase[0] + "".join(token[1] for token in phrase[1:]))
-    return surfaces
+    return tuple(surfaces)
 
 
-def _found_ranges(text: str, surfaces: list[str]) -> list[tuple[int, int]]:
+def _found_ranges(text: str, surfaces: tuple[str, ...]) -> list[tuple[int, int]]:
     """Where `surfaces` occur in the folded `text`, as ranges of the original text."""
     normal, offsets = fold_with_offsets(text)
     ranges: list[tuple[int, int]] = []
@@ -84,7 +84,8 @@ def _found_ranges(text: str, surfaces: list[str]) -> list[tuple[int, int]]:
     return _merge(ranges)
 
 
-def _screen(phrases: Collection[tuple[str, ...]]) -> Callable[[str], bool] | None:
+@lru_cache(maxsize=64)
+def _screen(phrases: tuple[tuple[str, ...], ...]) -> Callable[[str], bool] | None:
     """A quick no for a folded text that cannot hold any of `phrases`: a CJK token is always a
     substring of the text it was cut from, so a phrase whose CJK tokens are not all in the text
     cannot match there. None (no screen) when a phrase has no CJK token: Latin words are

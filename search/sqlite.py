@@ -14,7 +14,8 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
   `cc_g` keeps them as columns of value ids (`_Columns`), written by a rebuild and refreshed by
   index() every COLUMNS_STALE new combinations, so a reader's first query reads a few arrays.
 - `k_g`  one narrow row per document (id, years, sort keys; the index `k_g_keys` holds just
-  the rowid and the year keys, for date-ordered pages of a text query); `d_g` the summary and
+  the rowid and the year keys, for date-ordered pages of a text query with year conditions);
+  `d_g` the summary and
   display JSON and the token strings, compressed (the tokens are needed to delete a row from a
   contentless FTS table, and give a tracked word's frequencies to `_frequent_scores`).
 - `o_g`  the OAI-PMH view: (datestamp, id) of every document an OAI list shows
@@ -27,7 +28,7 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
 
 A document's rowid is `seq << 37 | year key << 21 | combo code`. So the FTS index alone, without
 touching any other table, yields for a query a histogram {combo code: matching documents} and,
-for a page in date order, each match's year (`_year_keys`); visibility
+for a page in date order, each match's year (`_keys_of`); visibility
 (audience, embargo date) and facet filters are then decided per combination, not per document,
 and every facet's counts (each with the *other* filters applied, "drill sideways") come out of
 that one pass, as numpy array operations over the combinations' columns. Hits are ranked by

@@ -235,6 +235,15 @@ def make_settings(data_dir: Path, **changes: Any) -> Settings:
     return Settings(**values, _env_file=None)
 
 
+def name_institution(data_dir: Path, code: str, names: dict[str, str]) -> None:
+    """Name the institution `code` by an authority record in the repository at `data_dir`."""
+    from repository.authorities import AuthorityStore
+    from repository.local import LocalStore
+
+    store = LocalStore(make_settings(data_dir).local_store_path)
+    AuthorityStore(store).save({"id": f"institution-{code}", "kind": "institution", "names": names})
+
+
 def validator_grid() -> Image.Image:
     """The IIIF validator's test image: 10×10 squares of 100 px in the colours its tests expect
     (taken from the validator package itself, so the two cannot disagree)."""

@@ -334,7 +334,7 @@ def test_the_manifest_names_the_institution_never_its_code(repo: Repo, app: Any)
     document = anonymous(fresh).get("/iiif/exhibitions/iiif-named/manifest").json()
     Manifest(**document)
     assert document["requiredStatement"] == {
-        "label": {"zh": ["展览"], "en": ["Exhibition"]},
+        "label": {"zh": ["提供机构"], "en": ["Provided by"]},
         "value": {"zh": ["甲博物馆"], "en": ["Museum A"]},
     }
 

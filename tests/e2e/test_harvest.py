@@ -16,13 +16,13 @@ import pytest
 from api.protocols.harvest import HarvestState, harvest, local_id
 from api.services import Services
 from repository import LocalStore, make_event, now_iso
-from repository.authorities import AuthorityStore
 from tests.e2e.sharing_support import (
     MEDIA_COLLECTION,
     Corpus,
     LiveServer,
     live_server,
     make_settings,
+    name_institution,
     run_heritage,
     shared_corpus,
 )
@@ -47,9 +47,7 @@ class Pair:
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     root = tmp_path_factory.mktemp("harvest")
     corpus = shared_corpus().copy(root / "a" / "data")
-    AuthorityStore(LocalStore(make_settings(corpus.data_dir).local_store_path)).save(
-        {"id": "institution-wx-centre", "kind": "institution", "names": A_NAMES}
-    )
+    name_institution(corpus.data_dir, "wx-centre", A_NAMES)
     b_dir = root / "b" / "data"
     b_dir.mkdir(parents=True)
     with live_server(corpus.data_dir, oai_page_size=3) as a, live_server(b_dir) as b:

@@ -15,7 +15,13 @@ from iiif_prezi3 import Collection, Manifest
 from PIL import Image
 from rdflib import Graph
 
-from tests.e2e.sharing_support import COLLECTION, Corpus, LiveServer, make_settings
+from tests.e2e.sharing_support import (
+    COLLECTION,
+    Corpus,
+    LiveServer,
+    make_settings,
+    name_institution,
+)
 
 VALIDATOR = Path(sys.executable).parent / "iiif-validate.py"
 EXTRA_FEATURE_TESTS = [
@@ -90,8 +96,6 @@ def test_the_rights_holder_is_the_institutions_name_never_its_code(
     from fastapi.testclient import TestClient
 
     from api.http.app import create_app
-    from api.services import Services
-    from repository.authorities import AuthorityStore
 
     data = tmp_path / "data"
     shutil.copytree(corpus.data_dir, data)
@@ -118,14 +122,7 @@ def test_the_rights_holder_is_the_institutions_name_never_its_code(
         "en": ["Rights holder: Yuxian Culture Centre"],
         "none": ["InC"],
     }
-    services = Services.from_settings(make_settings(data))
-    try:
-        museum = {"zh": "蔚县剪纸博物馆"}
-        AuthorityStore(services.store).save(
-            {"id": "institution-wx-centre", "kind": "institution", "names": museum}
-        )
-    finally:
-        services.close()
+    name_institution(data, "wx-centre", {"zh": "蔚县剪纸博物馆"})
     assert statement() == {
         "zh": ["版权所有：蔚县剪纸博物馆"],
         "en": ["Rights holder: 蔚县剪纸博物馆"],

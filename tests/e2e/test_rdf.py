@@ -17,6 +17,7 @@ from tests.e2e.sharing_support import (
     Corpus,
     LiveServer,
     make_settings,
+    name_institution,
     run_heritage,
 )
 
@@ -124,8 +125,6 @@ def test_the_provider_is_the_institutions_names_else_its_code(
     from fastapi.testclient import TestClient
 
     from api.http.app import create_app
-    from api.services import Services
-    from repository.authorities import AuthorityStore
 
     data = tmp_path / "data"
     shutil.copytree(corpus.data_dir, data)
@@ -150,14 +149,7 @@ def test_the_provider_is_the_institutions_names_else_its_code(
     for fmt in ("turtle", "jsonld"):
         assert providers(fmt) == {Literal("wx-centre")}
         assert providers(fmt, **named) == {Literal("蔚县文化馆", lang="zh")}
-    services = Services.from_settings(make_settings(data))
-    try:
-        museum = {"zh": "蔚县剪纸博物馆"}
-        AuthorityStore(services.store).save(
-            {"id": "institution-wx-centre", "kind": "institution", "names": museum}
-        )
-    finally:
-        services.close()
+    name_institution(data, "wx-centre", {"zh": "蔚县剪纸博物馆"})
     assert providers("jsonld") == {Literal("蔚县剪纸博物馆", lang="zh")}
     # `heritage export` names it the same way
     dump = run_heritage(

@@ -132,7 +132,7 @@ def exhibition_manifest(
         document["summary"] = lang_map(exhibition["introduction"])
     if institution:
         document["requiredStatement"] = {
-            "label": {"zh": ["展览"], "en": ["Exhibition"]},
+            "label": {"zh": ["提供机构"], "en": ["Provided by"]},
             "value": lang_map(dict(institution)),
         }
     document["homepage"] = [

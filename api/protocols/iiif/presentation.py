@@ -11,6 +11,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from api.labels import text_in
 from api.present import file_url, paged_originals
 from api.protocols.iiif.image import NONE, PROFILE, ImageRole, image_identifier
 from api.protocols.rdf import AuthorityLookup, authority_uri, standard_rights_uri
@@ -132,9 +133,9 @@ def _required_statement(
     value: dict[str, list[str]] = {}
     for lang, text in (rights.get("statement") or {}).items():
         value.setdefault(lang, []).append(text)
-    names = institution or {}
-    holder_zh = rights.get("holder") or names.get("zh") or names.get("en")
-    holder_en = rights.get("holder") or names.get("en") or names.get("zh")
+    names = dict(institution or {})
+    holder_zh = rights.get("holder") or text_in(names, "zh")
+    holder_en = rights.get("holder") or text_in(names, "en")
     if holder_zh:
         value.setdefault("zh", []).append(f"版权所有：{holder_zh}")
     if holder_en:
