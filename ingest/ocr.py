@@ -45,6 +45,7 @@ from PIL import Image, UnidentifiedImageError
 
 from repository import ObjectStore
 from schemas.errors import InvalidInput, Unavailable
+from search.analysis import is_cjk_token
 
 Layout = Literal["horizontal", "vertical"]
 PAGE_BREAK = "\n\n"  # between pages' text, as the document stage joins them
@@ -389,13 +390,9 @@ def _tesseract_lines(
 def _joined_words(words: Sequence[str]) -> str:
     text = words[0] if words else ""
     for word in words[1:]:
-        cjk = _is_cjk(text[-1]) and _is_cjk(word[0])
+        cjk = is_cjk_token(text[-1]) and is_cjk_token(word[0])
         text += word if cjk else f" {word}"
     return text
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u2e80" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or char >= "\U00020000"
 
 
 def _mean_of(words: Sequence[tuple[str, Any, float]]) -> float:
