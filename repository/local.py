@@ -2,7 +2,7 @@
 
 Every write goes to a temporary file in `<root>/.tmp/` on the same filesystem, is fsynced and
 then renamed into place, so a crash leaves either the old object or the new one, never a torn
-one. A blob already stored is recognised before anything is written (seekable sources are hashed
+one. Blobs are written past the page cache where the file system allows (`_copy_hashing`). A blob already stored is recognised before anything is written (seekable sources are hashed
 first) or, for a stream, before its copy is fsynced. Leftover temporary files from a killed run
 are harmless and removed on the next open (every `heritage` command and worker opens the store)
 once older than `TEMPORARY_GRACE`: a writer still at work keeps touching its file, so another
@@ -19,15 +19,17 @@ machines: several machines share an S3 store, not a LocalStore.)
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
+import mmap
 import os
 import stat
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from repository.keys import blob_key, check_key
 from repository.store import (
@@ -44,6 +46,7 @@ from repository.store import (
 )
 
 CHUNK = 1024 * 1024
+DIRECT_BLOCK = 4096  # O_DIRECT's alignment: a whole page covers 512- and 4096-byte sectors
 LOCK_STRIPES = 256
 HIDDEN = {".tmp", ".locks"}  # the store's own folders, never listed as keys
 TEMPORARY_GRACE = 15 * 60  # seconds a temporary file may sit untouched before it is litter
@@ -97,21 +100,16 @@ class LocalStore:
         if known is not None and (stored := self._stored_blob(*known)) is not None:
             return StagedBlob(stored)
         digest = hashlib.sha256()
-        size = 0
         try:
             fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="b-")
         except OSError as exc:
             raise StorageError(f"{self.describe()}: cannot store blob: {exc}") from exc
         tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as handle:
+            with os.fdopen(fd, "wb", buffering=0) as handle:
                 # Hash again while copying (not trusting `known`): the blob's name must match
                 # the bytes written even if the file changed since it was hashed.
-                while chunk := source.read(CHUNK):
-                    digest.update(chunk)
-                    handle.write(chunk)
-                    size += len(chunk)
-                handle.flush()
+                size = _copy_hashing(source, handle.fileno(), digest)
                 sha = digest.hexdigest()
                 if expected is not None and (sha, size) != expected:
                     raise SourceChanged(f"{self.describe()}: {changed(expected, sha, size)}")
@@ -272,6 +270,84 @@ class LocalStore:
                         leftover.unlink()
                         removed += 1
         return removed
+
+
+def _copy_hashing(source: Readable, fd: int, digest: Any) -> int:
+    """Copy the rest of `source` to the empty file `fd`, feeding `digest`; the size copied.
+
+    Written past the page cache (O_DIRECT) where the file system allows it: a blob is written
+    once and seldom read back, and on Linux filling the page cache costs more CPU than the
+    copy and the hash together (a 6.6 MB photo: 14 ms of CPU buffered, 3.4 ms direct; see
+    bench/README.md). O_DIRECT wants aligned memory, offsets and lengths: the chunks go through
+    one page-aligned buffer, filled whole before each write, and the last one is padded to a
+    whole block, then the file cut back to its size. A file system that refuses O_DIRECT
+    (tmpfs, some network ones) gets plain writes of the same buffer."""
+    buffer = mmap.mmap(-1, CHUNK)  # anonymous mappings are page-aligned
+    view = memoryview(buffer)
+    direct = _go_direct(fd)
+    size = 0
+    try:
+        while got := _fill(source, view):
+            digest.update(view[:got])
+            if direct and got % DIRECT_BLOCK:
+                padded = -(-got // DIRECT_BLOCK) * DIRECT_BLOCK
+                view[got:padded] = bytes(padded - got)
+                direct = _write_all(fd, view[:padded], direct)
+            else:
+                direct = _write_all(fd, view[:got], direct)
+            size += got
+            if got < CHUNK:
+                break
+        if os.fstat(fd).st_size != size:
+            os.ftruncate(fd, size)  # the padding of the last block
+    finally:
+        view.release()
+        buffer.close()
+    return size
+
+
+def _go_direct(fd: int) -> bool:
+    """Turn on O_DIRECT for `fd` if this system and file system have it."""
+    flag = getattr(os, "O_DIRECT", 0)
+    if not flag:
+        return False
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | flag)
+    except OSError:
+        return False
+    return True
+
+
+def _write_all(fd: int, data: memoryview, direct: bool) -> bool:
+    """Write all of `data` at the file's offset; whether O_DIRECT is still on. A file system
+    that took the flag but refuses the write (EINVAL) gets the rest written plainly."""
+    written = 0
+    while written < len(data):
+        try:
+            written += os.write(fd, data[written:])
+        except OSError as exc:
+            if not direct or exc.errno != errno.EINVAL:
+                raise
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_DIRECT)
+            direct = False
+    return direct
+
+
+def _fill(source: Readable, view: memoryview) -> int:
+    """Read from `source` until `view` is full or the source ends; the bytes read."""
+    readinto = getattr(source, "readinto", None)
+    got = 0
+    while got < len(view):
+        if readinto is not None:
+            n = readinto(view[got:])
+        else:
+            chunk = source.read(len(view) - got)
+            n = len(chunk)
+            view[got : got + n] = chunk
+        if not n:
+            break
+        got += n
+    return got
 
 
 def _etag(st: os.stat_result) -> str:
