@@ -2,7 +2,8 @@
 
 Every write goes to a temporary file in `<root>/.tmp/` on the same filesystem, is fsynced and
 then renamed into place, so a crash leaves either the old object or the new one, never a torn
-one. Blobs are written past the page cache where the file system allows (`_copy_hashing`). A blob already stored is recognised before anything is written (seekable sources are hashed
+one. Blobs are written past the page cache where the file system allows (`_copy_hashing`).
+A blob already stored is recognised before anything is written (seekable sources are hashed
 first) or, for a stream, before its copy is fsynced. Leftover temporary files from a killed run
 are harmless and removed on the next open (every `heritage` command and worker opens the store)
 once older than `TEMPORARY_GRACE`: a writer still at work keeps touching its file, so another
@@ -339,7 +340,11 @@ def _fill(source: Readable, view: memoryview) -> int:
     got = 0
     while got < len(view):
         if readinto is not None:
-            n = readinto(view[got:])
+            try:
+                n = readinto(view[got:])
+            except NotImplementedError:  # an io.RawIOBase that defines only read()
+                readinto = None
+                continue
         else:
             chunk = source.read(len(view) - got)
             n = len(chunk)

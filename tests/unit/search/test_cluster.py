@@ -331,6 +331,31 @@ def test_relevance_scores_the_text_and_other_sorts_only_filter_by_it() -> None:
     assert by_title["query"]["bool"]["filter"][0] == text_query(plan, scored=False)
 
 
+def test_a_facet_no_other_filter_narrows_is_a_plain_terms_aggregation() -> None:
+    """No filter wrapper of no clauses: it costs the engines their fast terms collection."""
+    plain = search_body(SearchQuery(facets=("region", "decade")), analyze_query(""), TODAY)
+    assert set(plain["aggs"]["region"]) == {"terms"}
+    assert plain["aggs"]["region"]["terms"]["field"] == "region"
+    one = SearchQuery(filters={"category": ("craftsmanship",)}, facets=("category", "region"))
+    aggs = search_body(one, analyze_query(""), TODAY)["aggs"]
+    assert set(aggs["category"]) == {"terms"}  # its own filter never narrows its counts
+    assert aggs["region"]["filter"] == {
+        "bool": {"filter": [{"terms": {"category": ["craftsmanship"]}}]}
+    }
+    answer = {
+        "category": {"buckets": [{"key": "craftsmanship", "doc_count": 4}]},
+        "region": {"doc_count": 4, "values": {"buckets": [{"key": "华东", "doc_count": 4}]}},
+    }
+    values = facet_values(answer, ["category", "region"])
+    assert [(v.value, v.count) for v in values["category"]] == [("craftsmanship", 4)]
+    assert [(v.value, v.count) for v in values["region"]] == [("华东", 4)]
+
+
+def test_hits_bring_back_only_the_stored_summary_and_display() -> None:
+    body = search_body(SearchQuery(q="剪纸"), analyze_query("剪纸"), TODAY)
+    assert body["_source"] == list(STORED_FIELDS)
+
+
 def test_no_requested_facets_means_no_aggregations() -> None:
     assert "aggs" not in search_body(SearchQuery(facets=()), analyze_query(""), TODAY)
 
