@@ -16,7 +16,7 @@ Deep pages: the protocol pages by page/size. Up to `index.max_result_window` (10
 its default) a page is one from/size request. Beyond it, a field sort first asks for the total
 and the facet counts alone (`size` 0: no hit is ranked, and the engine's request cache may keep
 the answer), and the same request counts the hits per bucket of the sort value in sort order
-(`rank_aggregation`, `RANKINGS`): per year for the date sorts, per day of `modified`
+(`rank_aggregations`, `RANKINGS`): per year for the date sorts, per day of `modified`
 (`MODIFIED_KEY`), per four-byte prefix of `title_sort` (`TITLE_KEY`; both keys are numbers that
 never decrease as the value sorts later, so ties share a bucket). The buckets give the page's
 first and last hit's buckets and the hits before them; the page is a from/size into the hits of
@@ -572,7 +572,7 @@ def after_filter(key: SortKey, value: Any, item_id: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Ranking:
-    """How `rank_aggregation` counts a sort field's hits: per `interval` of the numeric `key`,
+    """How `rank_aggregations` counts a sort field's hits: per `interval` of the numeric `key`,
     which never decreases as the field's value sorts later (equal values: equal keys)."""
 
     key: str
@@ -589,13 +589,18 @@ first letters of real titles leave thousands of buckets, not one per title); per
 changes are far fewer than 10 000 except on the day of a bulk import; that page then jumps)."""
 RANK_AGG = "_rank"
 """The name of the hit counts among the facet aggregations (no facet field starts with _)."""
+UNKEYED_AGG = "_rank_unkeyed"
+"""The hits with a sort value but no key, when the counts are a top-level aggregation."""
 
 
-def rank_aggregation(body: dict[str, Any], key: SortKey, ranking: Ranking) -> dict[str, Any]:
-    """Hits per bucket of `ranking`, in sort order: the hits are the query's and the facet
-    filters' (`post_filter`), so they sit under a filter aggregation (facet counts are not).
-    When the key is a field of its own, `unkeyed` counts hits with a value but no key (written
-    before the key existed, or a value it cannot read): any makes the counts unusable."""
+def rank_aggregations(body: dict[str, Any], key: SortKey, ranking: Ranking) -> dict[str, Any]:
+    """Hits per bucket of `ranking`, in sort order, as aggregations to add to `body`'s.
+
+    The hits are the query's and the facet filters' (`post_filter`), so with facet filters the
+    counts sit under a filter aggregation (facet counts are not); without, they are top-level
+    (a filter of everything costs Elasticsearch about 1 ms). When the key is a field of its
+    own, `unkeyed` counts hits with a value but no key (written before the key existed, or a
+    value it cannot read): any makes the counts unusable (`ranked_buckets`)."""
     order = "desc" if key.descending else "asc"
     values = {
         "field": ranking.key,
@@ -607,8 +612,24 @@ def rank_aggregation(body: dict[str, Any], key: SortKey, ranking: Ranking) -> di
     if ranking.key != key.field:
         keyless = {"bool": {"must_not": [{"exists": {"field": ranking.key}}]}}
         aggs["unkeyed"] = {"filter": _all_of([{"exists": {"field": key.field}}, keyless])}
-    hits = body.get("post_filter", {"match_all": {}})
-    return {"filter": hits, "aggs": aggs}
+    hits = body.get("post_filter")
+    if hits is None:
+        return {RANK_AGG: aggs["values"]} | (
+            {UNKEYED_AGG: aggs["unkeyed"]} if "unkeyed" in aggs else {}
+        )
+    return {RANK_AGG: {"filter": hits, "aggs": aggs}}
+
+
+def ranked_buckets(aggregations: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The buckets `rank_aggregations` counted, or None when some hits have no key."""
+    counted = aggregations[RANK_AGG]
+    if "values" in counted:  # under the facet filters
+        counted, unkeyed = counted["values"], counted.get("unkeyed")
+    else:
+        unkeyed = aggregations.get(UNKEYED_AGG)
+    if unkeyed is not None and unkeyed["doc_count"]:
+        return None
+    return list(counted["buckets"])
 
 
 def rank_filter(
@@ -620,7 +641,7 @@ def rank_filter(
     size: int,
 ) -> tuple[dict[str, Any], int]:
     """(filter, hits it leaves out before the page) for the page of `size` hits at `offset`
-    (< `total`), from `rank_aggregation`'s buckets: the buckets holding the page's first to last
+    (< `total`), from `ranked_buckets`: the buckets holding the page's first to last
     hit, and the hits without a value (`total` less the counted ones, first or last in sort
     order as `key` says) when the page reaches them. Every hit sharing a value shares a bucket,
     so ties stay whole and (value, id) order within the filter is the order of all hits."""
@@ -955,7 +976,7 @@ class ClusterIndex:
         ranking = RANKINGS.get(key.field)
         response = None
         if ranking is not None:
-            ranked = {RANK_AGG: rank_aggregation(body, key, ranking)}
+            ranked = rank_aggregations(body, key, ranking)
             try:
                 response = self.client.search(
                     index=self.alias, body=counts | {"aggs": body.get("aggs", {}) | ranked}
@@ -972,9 +993,8 @@ class ClusterIndex:
             return response, []
         rest, skipped = _walk(body), 0
         if ranking is not None:
-            counted = response["aggregations"][RANK_AGG]
-            if not counted.get("unkeyed", {}).get("doc_count"):
-                buckets = counted["values"]["buckets"]
+            buckets = ranked_buckets(response["aggregations"])
+            if buckets is not None:
                 narrow, skipped = rank_filter(key, ranking, buckets, total, offset, size)
                 rest = _with_filter(rest, narrow)
         return response, self._jump_to_page(rest, key, offset - skipped, size)

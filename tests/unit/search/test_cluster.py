@@ -15,16 +15,19 @@ from search.cluster import (
     KEYWORD_FIELDS,
     MATCH_FIELD,
     MAX_LEAVES,
+    RANK_AGG,
     RANKINGS,
     RESULT_WINDOW,
     STORED_FIELDS,
+    UNKEYED_AGG,
     facet_values,
     index_body,
     leaf_count,
     modified_key,
     node_query,
-    rank_aggregation,
+    rank_aggregations,
     rank_filter,
+    ranked_buckets,
     search_body,
     sort_key_field,
     sort_spec,
@@ -414,34 +417,52 @@ def _date_key(sort: str) -> Any:
 def test_year_counts_are_over_the_hits_in_sort_order_while_facets_stay_drill_sideways() -> None:
     query = SearchQuery(sort="-date", filters={"region": ("延安市",)})
     body = search_body(query, analyze_query(""), TODAY)
-    ranks = rank_aggregation(body, _date_key("-date"), RANKINGS["date_sort"])
-    assert ranks["filter"] == body["post_filter"]
-    histogram = ranks["aggs"]["values"]["histogram"]
+    ranks = rank_aggregations(body, _date_key("-date"), RANKINGS["date_sort"])
+    assert list(ranks) == [RANK_AGG]
+    assert ranks[RANK_AGG]["filter"] == body["post_filter"]
+    histogram = ranks[RANK_AGG]["aggs"]["values"]["histogram"]
     assert histogram == {
         "field": "date_sort",
         "interval": 1,
         "min_doc_count": 1,
         "order": {"_key": "desc"},
     }
-    assert "unkeyed" not in ranks["aggs"]  # the year is the sort field itself
+    assert "unkeyed" not in ranks[RANK_AGG]["aggs"]  # the year is the sort field itself
     plain = search_body(SearchQuery(sort="date"), analyze_query(""), TODAY)
-    ranks = rank_aggregation(plain, _date_key("date"), RANKINGS["date_sort"])
-    assert ranks["filter"] == {"match_all": {}}
+    ranks = rank_aggregations(plain, _date_key("date"), RANKINGS["date_sort"])
+    assert ranks == {RANK_AGG: {"histogram": histogram | {"order": {"_key": "asc"}}}}
 
 
 @pytest.mark.parametrize(("sort", "field"), [("title", "title_key"), ("modified", "modified_key")])
+@pytest.mark.parametrize("filtered", [False, True])
 def test_title_and_modified_counts_are_on_their_key_and_count_the_hits_without_one(
-    sort: str, field: str
+    sort: str, field: str, filtered: bool
 ) -> None:
     key = _date_key(sort)
-    ranks = rank_aggregation({}, key, RANKINGS[key.field])
-    assert ranks["aggs"]["values"]["histogram"]["field"] == field
-    assert ranks["aggs"]["values"]["histogram"]["order"] == {
-        "_key": "desc" if sort == "modified" else "asc"
-    }
-    clauses = ranks["aggs"]["unkeyed"]["filter"]["bool"]["filter"]
+    body = {"post_filter": {"terms": {"region": ["延安市"]}}} if filtered else {}
+    ranks = rank_aggregations(body, key, RANKINGS[key.field])
+    if filtered:
+        histogram = ranks[RANK_AGG]["aggs"]["values"]["histogram"]
+        unkeyed = ranks[RANK_AGG]["aggs"]["unkeyed"]
+    else:
+        histogram, unkeyed = ranks[RANK_AGG]["histogram"], ranks[UNKEYED_AGG]
+    assert histogram["field"] == field
+    assert histogram["order"] == {"_key": "desc" if sort == "modified" else "asc"}
+    clauses = unkeyed["filter"]["bool"]["filter"]
     assert clauses[0] == {"exists": {"field": key.field}}
     assert clauses[1] == {"bool": {"must_not": [{"exists": {"field": field}}]}}
+
+
+def test_ranked_buckets_are_read_from_either_shape_and_refused_when_some_hits_lack_a_key() -> None:
+    buckets = [{"key": 1950.0, "doc_count": 40}]
+    assert ranked_buckets({RANK_AGG: {"buckets": buckets}}) == buckets
+    assert ranked_buckets({RANK_AGG: {"buckets": buckets}, UNKEYED_AGG: {"doc_count": 0}}) == (
+        buckets
+    )
+    assert ranked_buckets({RANK_AGG: {"buckets": buckets}, UNKEYED_AGG: {"doc_count": 2}}) is None
+    nested = {"doc_count": 40, "values": {"buckets": buckets}}
+    assert ranked_buckets({RANK_AGG: nested}) == buckets
+    assert ranked_buckets({RANK_AGG: nested | {"unkeyed": {"doc_count": 1}}}) is None
 
 
 BUCKETS = [{"key": 1950.0, "doc_count": 40}, {"key": 1960.0, "doc_count": 30}]
