@@ -44,21 +44,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, os.getcwd())  # the checkout being measured (run from its root)
 
 from bench_images import photos  # noqa: E402
+from installed import compile_checkout, installed_env  # noqa: E402
 
 from ingest.media.image import make_image_derivatives  # noqa: E402
 
 HERITAGE = str(Path(sys.executable).parent / "heritage")
-# An installed package has its bytecode; a shell with PYTHONDONTWRITEBYTECODE would make every
-# process of every run compile the checkout's modules again (~0.1 s CPU each, three processes)
-PYCACHE = Path.home() / ".cache" / "heritage" / "pycache"
-PACKAGES = ("api", "ingest", "repository", "schemas", "search")
-
-
-def installed_env(**extra: str) -> dict[str, str]:
-    """The environment of a command run as installed: bytecode kept (outside the checkout)."""
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(PYCACHE), **extra}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
 MEDIUM = (4240, 2832)  # 12 MP
 BASES = 8
 
@@ -174,8 +164,7 @@ def main() -> int:
     files = sorted(folder.glob("*.jpg"))
     size = sum(f.stat().st_size for f in files)
     print(f"{args.n} photos (half 24 MP, half 12 MP), {size / 1e9:.2f} GB, {args.workers} workers")
-    compiled = [sys.executable, "-m", "compileall", "-q", *PACKAGES]
-    subprocess.run(compiled, env=installed_env(), check=True, stdout=subprocess.DEVNULL)
+    compile_checkout()
     scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     data = scratch / "data"
     results: dict[str, list[tuple[float, float]]] = {"bare": [], "ingest": []}

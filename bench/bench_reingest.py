@@ -14,7 +14,8 @@ is kept in `--dir` and reused), then takes turns `--runs` times between:
 and prints the medians, re-run / floor and store / floor, and the wall time of `heritage --help`
 (what every CLI run pays before any work). The CLI is started as the `heritage` console script
 is: from a script file, so the spawned workers re-import it as their main module. The files are
-read once before timing, so every side reads from the page cache. `--storage s3` uses the MinIO
+read once before timing, so every side reads from the page cache, and the CLI runs with its
+bytecode compiled, as installed (bench/installed.py). `--storage s3` uses the MinIO
 of scripts/services.sh (the HERITAGE_TEST_S3_* variables) with a bucket of its own.
 
     .venv/bin/python bench/bench_reingest.py [--n 300] [--runs 3] [--storage local|s3]
@@ -35,7 +36,10 @@ from pathlib import Path
 
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, os.getcwd())  # the checkout being measured (run from its root)
+from installed import compile_checkout, installed_env  # noqa: E402
+
 from repository import LocalStore, ObjectStore  # noqa: E402
 
 BASES = 4
@@ -164,10 +168,11 @@ def main() -> int:
     paths = photos(photo_dir, args.n)
     total = sum(p.stat().st_size for p in paths)
     data_dir = args.dir / f"data-{args.storage}-{args.n}"
-    env = {**os.environ, "HERITAGE_DATA_DIR": str(data_dir), "PYTHONPATH": os.getcwd()}
+    env = installed_env(HERITAGE_DATA_DIR=str(data_dir), PYTHONPATH=os.getcwd())
     if args.storage == "s3":
         env.update(s3_env(f"bench-reingest-{args.n}"))
     store = open_bench_store(data_dir, env)
+    compile_checkout()
     print(f"{args.n} photos, {total / 1e9:.2f} GB, storage {args.storage}, code {os.getcwd()}")
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "heritage"
