@@ -63,6 +63,20 @@ def test_the_question_answers_a_challenge_without_scripts() -> None:
     Challenges(3600).check(SECRET, challenge, signature, "", f" {a + b} ", 20)
 
 
+def test_a_form_sent_without_work_must_answer_the_question_even_when_its_digest_would_pass() -> (
+    None
+):
+    """An empty `work` field (a browser without scripts) is no proof of work: at 6 bits its
+    digest met the difficulty once in 64 forms, and an unanswered form went through."""
+    while True:
+        challenge, signature, (a, b) = new_challenge(SECRET, 1)
+        if leading_zero_bits(hashlib.sha256(f"{challenge}:".encode()).digest()) >= 1:
+            break  # half of all challenges: the empty work's digest meets 1 bit
+    with pytest.raises(ChallengeFailed, match="not answered"):
+        Challenges(3600).check(SECRET, challenge, signature, "", "99", 1)
+    Challenges(3600).check(SECRET, challenge, signature, "", str(a + b), 1)
+
+
 def test_a_forged_weakened_or_expired_challenge_is_refused() -> None:
     challenge, signature, _ = new_challenge(SECRET, 4)
     with pytest.raises(ChallengeFailed, match="not ours"):
