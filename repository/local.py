@@ -23,7 +23,6 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import mmap
 import os
 import stat
 import tempfile
@@ -43,6 +42,7 @@ from repository.store import (
     StorageError,
     WriteConflict,
     changed,
+    chunk_buffer,
     hash_seekable,
 )
 
@@ -280,14 +280,13 @@ def _copy_hashing(source: Readable, fd: int, digest: Any) -> int:
     once and seldom read back, and on Linux filling the page cache costs more CPU than the
     copy and the hash together (a 6.6 MB photo: 14 ms of CPU buffered, 3.4 ms direct; see
     bench/README.md). O_DIRECT wants aligned memory, offsets and lengths: the chunks go through
-    one page-aligned buffer, filled whole before each write, and the last one is padded to a
-    whole block, then the file cut back to its size. A file system that refuses O_DIRECT
-    (tmpfs, some network ones) gets plain writes of the same buffer."""
-    buffer = mmap.mmap(-1, CHUNK)  # anonymous mappings are page-aligned
-    view = memoryview(buffer)
+    one page-aligned buffer (`chunk_buffer`), filled whole before each write, and the last one
+    is padded to a whole block, then the file cut back to its size. A file system that
+    refuses O_DIRECT (tmpfs before Linux 6.6, some network ones) gets plain writes of the same
+    buffer."""
     direct = _go_direct(fd)
     size = 0
-    try:
+    with chunk_buffer(CHUNK) as view:  # page-aligned
         while got := _fill(source, view):
             digest.update(view[:got])
             if direct and got % DIRECT_BLOCK:
@@ -299,11 +298,8 @@ def _copy_hashing(source: Readable, fd: int, digest: Any) -> int:
             size += got
             if got < CHUNK:
                 break
-        if os.fstat(fd).st_size != size:
-            os.ftruncate(fd, size)  # the padding of the last block
-    finally:
-        view.release()
-        buffer.close()
+    if os.fstat(fd).st_size != size:
+        os.ftruncate(fd, size)  # the padding of the last block
     return size
 
 
