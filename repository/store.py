@@ -18,7 +18,7 @@ import hashlib
 import mmap
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, cast, runtime_checkable
 
@@ -115,9 +115,12 @@ def chunk_buffer(size: int = 1024 * 1024) -> Iterator[memoryview]:
     finally:
         view.release()
         with _spare_lock:
-            if len(_spare_buffers) < SPARE_BUFFERS:
+            kept = len(_spare_buffers) < SPARE_BUFFERS
+            if kept:
                 _spare_buffers.append(buffer)
-            else:
+        if not kept:
+            # a slice may live on in a traceback: then the mapping goes with its last reference
+            with suppress(BufferError):
                 buffer.close()
 
 

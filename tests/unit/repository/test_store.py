@@ -6,6 +6,8 @@ import hashlib
 import io
 from contextlib import ExitStack
 
+import pytest
+
 from repository import store
 from repository.store import SPARE_BUFFERS, chunk_buffer, hash_seekable
 
@@ -32,3 +34,14 @@ def test_hash_seekable_hashes_the_rest_and_puts_the_source_back() -> None:
     source.seek(100)
     assert hash_seekable(source, 4096) == (hashlib.sha256(data[100:]).hexdigest(), len(data) - 100)
     assert source.tell() == 100
+
+
+def test_the_error_inside_is_the_one_raised_when_a_slice_outlives_a_buffer_not_kept() -> None:
+    """A traceback keeps its frames' slices alive: closing their buffer would fail, and that
+    failure must not hide the error that is propagating."""
+    alive = []
+    with pytest.raises(OSError, match="disk full"), ExitStack() as stack:
+        views = [stack.enter_context(chunk_buffer(SIZE)) for _ in range(SPARE_BUFFERS + 1)]
+        alive.append(views[0][:4])  # the first lent is given back last, to a full pool
+        raise OSError("disk full")
+    alive.clear()
