@@ -518,18 +518,24 @@ class SqliteIndex:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; bumps `meta.version` so readers drop cached counts."""
+        """One write transaction; bumps `meta.version` so readers drop cached counts.
+
+        Rolled back only while one is open: a Ctrl-C lands between any two bytecodes, also
+        just after BEGIN or COMMIT has run, and a ROLLBACK with no transaction would raise an
+        error of its own in place of the KeyboardInterrupt (which the ingest then took for an
+        indexing failure, and went on)."""
         with self._write_lock:
             conn = self._writer
             if conn is None:
                 conn = self._writer = self._connect()
-            conn.execute("BEGIN IMMEDIATE")
             try:
+                conn.execute("BEGIN IMMEDIATE")
                 yield conn
                 conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'version'")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:

@@ -431,3 +431,40 @@ def test_a_readers_first_query_reads_the_kept_combinations(
     assert upto == combos + 4
     fresh = SqliteIndex(tmp_path / "s.sqlite").search(SearchQuery(q="剪纸", facet_size=100))
     assert {"new-1", "new-4"} <= {v.value for v in fresh.facets["collection"]}
+
+
+class _InterruptAfter:
+    """The writer's connection, with a Ctrl-C arriving just after one statement has run."""
+
+    def __init__(self, conn: sqlite3.Connection, statement: str):
+        self.conn, self.statement = conn, statement
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        cursor = self.conn.execute(sql, *args)
+        if sql == self.statement:
+            self.statement = ""  # once
+            raise KeyboardInterrupt
+        return cursor
+
+
+@pytest.mark.parametrize(("statement", "kept"), [("BEGIN IMMEDIATE", 0), ("COMMIT", 1)])
+def test_a_ctrl_c_just_after_begin_or_commit_propagates_and_leaves_no_transaction_open(
+    tmp_path: Path, statement: str, kept: int
+) -> None:
+    """A ROLLBACK with no transaction open raised an error of its own in place of the
+    KeyboardInterrupt: the ingest took it for an indexing failure and went on to the end."""
+    index = SqliteIndex(tmp_path / "index.db")
+    index.index(paper_cuts(1))
+    writer = index._writer  # noqa: SLF001 (the one connection every write goes through)
+    assert writer is not None
+    index._writer = _InterruptAfter(writer, statement)  # type: ignore[assignment]  # noqa: SLF001
+    with pytest.raises(KeyboardInterrupt):
+        index.index(paper_cuts(1, start=1))
+    assert not writer.in_transaction
+    index._writer = writer  # noqa: SLF001
+    index.index(paper_cuts(1, start=2))  # the next write starts its own transaction
+    found = index.search(SearchQuery(q="", audience=Audience.all(), size=10))
+    assert found.total == 2 + kept
