@@ -15,9 +15,9 @@ points `meta.generation` at it, so readers never see an empty or half-built inde
   index() every COLUMNS_STALE new combinations, so a reader's first query reads a few arrays.
 - `k_g`  one narrow row per document (id, years, sort keys; the index `k_g_keys` holds just
   the rowid and the year keys, for date-ordered pages of a text query with year conditions);
-  `d_g` the summary and
-  display JSON and the token strings, compressed (the tokens are needed to delete a row from a
-  contentless FTS table, and give a tracked word's frequencies to `_frequent_scores`).
+  `d_g` the summary and display JSON and the token strings, compressed (the tokens are needed
+  to delete a row from a contentless FTS table, and give a tracked word's frequencies to
+  `_frequent_scores`).
 - `o_g`  the OAI-PMH view: (datestamp, id) of every document an OAI list shows
   (`search.base.oai_listed`), with its collection, category and embargo, clustered on
   (datestamp, id) and indexed per set, so a list page is one range read from its cursor;

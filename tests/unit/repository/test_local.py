@@ -7,6 +7,7 @@ import errno
 import fcntl
 import hashlib
 import io
+import mmap
 import os
 import time
 from pathlib import Path
@@ -112,3 +113,37 @@ def test_a_source_that_changed_since_it_was_hashed_leaves_nothing(tmp_path: Path
         store.put_blob(io.BytesIO(data[:-1] + b"!"), known=known)
     assert list((store.root / ".tmp").iterdir()) == []
     assert [key for key in store.list("") if key.startswith("blobs/")] == []
+
+
+def test_a_blob_is_written_past_the_page_cache_where_the_file_system_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write of a blob's copy carries O_DIRECT on a file system that accepts it (the
+    probe below), and none does on one that refuses it: the copy costs the kernel no page
+    cache (bench/bench_store.py)."""
+    probe = tmp_path / "probe"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600)
+    except OSError:
+        takes_direct = False
+    else:
+        with mmap.mmap(-1, 4096) as block:
+            try:
+                os.write(fd, block)
+                takes_direct = True
+            except OSError:
+                takes_direct = False
+        os.close(fd)
+    real_write = os.write
+    flags: list[bool] = []
+
+    def write(fd: int, chunk: Any) -> int:
+        flags.append(bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT))
+        return real_write(fd, chunk)
+
+    data = pattern(2 * CHUNK + 5000)
+    monkeypatch.setattr(os, "write", write)
+    blob = LocalStore(tmp_path / "store").put_blob(io.BytesIO(data))
+    monkeypatch.undo()
+    assert len(flags) == 3 and set(flags) == {takes_direct}
+    assert LocalStore(tmp_path / "store").get_bytes(blob.key) == data
