@@ -10,8 +10,12 @@ Each round takes turns between:
           way `LocalStore` wrote blobs before stop 26
   store   `LocalStore.put_blob` of the same files into a fresh store: the same two hashes and
           the fsync, the copy written past the page cache (O_DIRECT) through reused buffers
+  snapshot  what the ingest does with a photo since stop 27: `snapshot_of` reads the file whole
+          into a reused buffer and hashes it there, `put_blob` writes that buffer as it is
+          (O_DIRECT) with the fsync: one read, one hash (photos only: the 1 GiB file is over
+          the snapshot limit)
 
-and prints the medians of CPU (every thread, user + system) and wall per file, and store / plain.
+and prints the medians of CPU (every thread, user + system) and wall per file, and each / plain.
 The photos are bench_ingest.py's 200-photo batch (made there, cached in its `--dir`); the big
 file is random bytes, made once in `--dir`. Both sides read from the page cache (the files are
 read once before timing). The page cache's cost is the kernel's: on this project's VMs, filling
@@ -33,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.getcwd())  # the checkout being measured (run from its root)
 from repository import LocalStore  # noqa: E402
+from repository.store import snapshot_of  # noqa: E402
 
 
 def cpu() -> float:
@@ -63,15 +68,29 @@ def store(files: list[Path], root: Path) -> None:
             blobs.put_blob(source)
 
 
-def measure(files: list[Path], rounds: int, scratch: Path) -> dict[str, list[tuple[float, float]]]:
+def snapshot(files: list[Path], root: Path) -> None:
+    blobs = LocalStore(root)
     for path in files:
-        path.read_bytes()  # into the page cache for both sides
-    results: dict[str, list[tuple[float, float]]] = {"plain": [], "store": []}
+        with snapshot_of(path) as read:
+            assert read is not None, f"{path} is over the snapshot limit"
+            blobs.put_blob(read)
+
+
+METHODS = {"plain": plain, "store": store, "snapshot": snapshot}
+
+
+def measure(
+    files: list[Path], rounds: int, scratch: Path, names: tuple[str, ...]
+) -> dict[str, list[tuple[float, float]]]:
+    for path in files:
+        path.read_bytes()  # into the page cache for every side
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
     for round_ in range(rounds):
-        for name in ("plain", "store") if round_ % 2 == 0 else ("store", "plain"):
+        turn = names[round_ % len(names) :] + names[: round_ % len(names)]  # rotating order
+        for name in turn:
             root = scratch / f"{name}-{round_}"
             used, start = cpu(), time.perf_counter()
-            (plain if name == "plain" else store)(files, root)
+            METHODS[name](files, root)
             wall, spent = time.perf_counter() - start, cpu() - used
             results[name].append((spent / len(files), wall / len(files)))
             shutil.rmtree(root)
@@ -87,9 +106,11 @@ def report(title: str, results: dict[str, list[tuple[float, float]]], unit: floa
             statistics.median(w for _, w in runs),
         )
         c, w = medians[name]
-        print(f"  {name:6s} CPU {c * unit:8.2f}  wall {w * unit:8.2f}")
-    (pc, pw), (sc, sw) = medians["plain"], medians["store"]
-    print(f"  store / plain: CPU {sc / pc:.2f}×, wall {sw / pw:.2f}×")
+        print(f"  {name:8s} CPU {c * unit:8.2f}  wall {w * unit:8.2f}")
+    pc, pw = medians["plain"]
+    for name, (c, w) in medians.items():
+        if name != "plain":
+            print(f"  {name} / plain: CPU {c / pc:.2f}×, wall {w / pw:.2f}×")
 
 
 def main() -> int:
@@ -111,7 +132,7 @@ def main() -> int:
     size = sum(p.stat().st_size for p in photos) / len(photos) / 1e6
     with tempfile.TemporaryDirectory(prefix="bench-store-", dir=args.dir) as tmp:
         scratch = Path(tmp)
-        results = measure(photos, args.rounds, scratch)
+        results = measure(photos, args.rounds, scratch, ("plain", "store", "snapshot"))
         report(f"{len(photos)} photos, {size:.1f} MB on average; ms a file", results, 1000)
         if args.big_gib:
             big = args.dir / f"random-{args.big_gib:g}GiB.bin"
@@ -119,7 +140,7 @@ def main() -> int:
                 with big.open("wb") as out:
                     for _ in range(int(args.big_gib * 1024)):
                         out.write(os.urandom(1024 * 1024))
-            results = measure([big], args.rounds, scratch)
+            results = measure([big], args.rounds, scratch, ("plain", "store"))
             report(f"one file of {args.big_gib:g} GiB; seconds", results, 1)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0

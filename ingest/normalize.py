@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,11 @@ def normalize(
     out_dir: Path,
     settings: Settings,
     on_stage: OnStage | None = None,
+    data: memoryview | None = None,
 ) -> Normalized:
-    """Make the access copies of `src` in `out_dir`. Raises ItemError naming `relpath`."""
-    maker = _MAKERS[fmt.kind]
+    """Make the access copies of `src` in `out_dir`. Raises ItemError naming `relpath`.
+    `data`: an image's bytes already read, which its decoder takes instead of the file."""
+    maker = partial(_image, data=data) if fmt.kind == "image" else _MAKERS[fmt.kind]
     try:
         made = maker(src, fmt, out_dir, settings, on_stage)
     except ItemError as exc:
@@ -75,9 +78,14 @@ def _renamed(text: str, src: Path, relpath: str) -> str:
 
 
 def _image(
-    src: Path, fmt: Format, out_dir: Path, settings: Settings, on_stage: OnStage | None
+    src: Path,
+    fmt: Format,
+    out_dir: Path,
+    settings: Settings,
+    on_stage: OnStage | None,
+    data: memoryview | None = None,
 ) -> Normalized:
-    made = make_image_derivatives(src, out_dir, max_pixels=settings.max_pixels)
+    made = make_image_derivatives(src, out_dir, max_pixels=settings.max_pixels, data=data)
     technical = made.technical
     return Normalized(
         media_type="image",

@@ -4,8 +4,11 @@ A task is plain picklable data and the worker opens its own store from the `Stor
 same function can later run on a distributed pool. Nothing is stored until every file of the item
 has been identified and decoded: a file that fails leaves no blob behind (a run killed while
 storing may still leave some; they are reused by the re-run, and `heritage verify` lists them).
-Originals are therefore read once to hash them (is the item stored already?), once by the
-makers and once into the store, where the copy is hashed again and must match. Derivatives are
+An image (up to `ITEM_SNAPSHOTS` an item) is read from the disk once, whole, into a reused
+buffer (`repository.store.Snapshot`): that read is hashed (is the item stored already?), decoded
+by the makers and written into the store as it is; the file must be unchanged when the item is
+committed. Other originals are read once to hash them, once by the makers and once into the
+store, where the copy is hashed again and must match. Derivatives are
 made in a temporary folder that is removed whatever happens (success, failure,
 KeyboardInterrupt). Nothing here writes a record: the main process does that last.
 
@@ -21,7 +24,7 @@ import io
 import signal
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -53,12 +56,13 @@ from ingest.ocr import available as ocr_available
 from ingest.text import joined_text, joined_text_pages
 from ingest.unpack import BagInfo
 from repository import ObjectStore, RecordStore, StoreConfig, blob_key, open_store
-from repository.store import SourceChanged, StagedBlob
+from repository.store import SNAPSHOT_MAX, Snapshot, SourceChanged, StagedBlob, snapshot_of
 from schemas.errors import HeritageError
 from schemas.record import StoredFile
 
 LONG_KINDS = AV_KINDS | {"document"}
 """Kinds whose steps are announced on the stage queue (images are too quick to bother)."""
+ITEM_SNAPSHOTS = 64 * 1024 * 1024  # an item's images read whole at once, at most
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,7 @@ def task_message(task: Task) -> dict[str, Any]:
         "dry_run": task.dry_run,
         "ocr": asdict(task.ocr) if task.ocr else None,
         "languages": list(task.languages),
-        "captions": [
-            {"relpath": c.source.relpath, "language": c.language} for c in task.captions
-        ],
+        "captions": [{"relpath": c.source.relpath, "language": c.language} for c in task.captions],
         "caption_language": task.caption_language,
     }
 
@@ -231,34 +233,71 @@ def process(task: Task) -> TaskResult:
     formats = [identify(source.path, source.relpath) for source in task.files]
     for source, fmt in zip(task.files, formats, strict=True):
         require_supported(fmt, source.relpath)  # before any byte is read further
+    with ExitStack() as held:
+        snapshots = _snapshots(task.files, formats, held)
+        result = _made(task, store, formats, snapshots)
+    _read_captions(store, task, result)
+    if not result.reused:
+        _read_pages(store, task, result)
+    return result
+
+
+def _snapshots(
+    files: tuple[SourceFile, ...], formats: list[Format], held: ExitStack
+) -> list[Snapshot | None]:
+    """The item's images read whole (up to `ITEM_SNAPSHOTS` together), kept until `held`
+    closes: one read serves the hash, the copy into the store and the decoder."""
+    room = ITEM_SNAPSHOTS
+    snapshots: list[Snapshot | None] = []
+    for source, fmt in zip(files, formats, strict=True):
+        snapshot = None
+        if fmt.kind == "image":
+            try:
+                snapshot = held.enter_context(snapshot_of(source.path, min(SNAPSHOT_MAX, room)))
+            except SourceChanged:
+                raise _changed(source) from None
+        room -= snapshot.size if snapshot else 0
+        snapshots.append(snapshot)
+    return snapshots
+
+
+def _made(
+    task: Task,
+    store: ObjectStore | None,
+    formats: list[Format],
+    snapshots: list[Snapshot | None],
+) -> TaskResult:
+    """The item's originals hashed and, unless it is stored already, its derivatives made and
+    everything stored."""
     originals = [
         FileResult(
             source.relpath,
             fmt.name,
             fmt.kind,
-            [_original_entry(source, fmt)],
+            [_original_entry(source, fmt, snapshot)],
             misnamed=name_mismatch(fmt, source.relpath),
         )
-        for source, fmt in zip(task.files, formats, strict=True)
+        for source, fmt, snapshot in zip(task.files, formats, snapshots, strict=True)
     ]
     identifier = task.identifier or content_identifier(originals[0].sha256)
     result = TaskResult(item_id(task.collection, identifier), originals)
     if store is not None and _already_stored(store, result):
-        for source, original in zip(task.files, originals, strict=True):
+        for source, original, snapshot in zip(task.files, originals, snapshots, strict=True):
             if store.stat(original.entries[0]["key"]) is None:  # lost since: `verify` says so
                 with _Originals(store) as lost:
-                    lost.commit(source, original)
+                    lost.commit(source, original, snapshot)
         result.reused = True
-        _read_captions(store, task, result)
         return result
     task.scratch.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix="item-", dir=task.scratch) as tmp,
         _Originals(store) as stored,
     ):
-        for source, fmt, original in zip(task.files, formats, originals, strict=True):
+        for source, fmt, original, snapshot in zip(
+            task.files, formats, originals, snapshots, strict=True
+        ):
             if fmt.kind == "image":
-                stored.stage(source, original)
+                stored.stage(source, original, snapshot)
         made = [
             normalize(
                 source.path,
@@ -267,16 +306,19 @@ def process(task: Task) -> TaskResult:
                 Path(tmp) / str(number),
                 task.settings,
                 _stage_of(source.relpath) if fmt.kind in LONG_KINDS else None,
+                data=snapshot.data if snapshot else None,
             )
-            for number, (source, fmt) in enumerate(zip(task.files, formats, strict=True))
+            for number, (source, fmt, snapshot) in enumerate(
+                zip(task.files, formats, snapshots, strict=True)
+            )
         ]
-        for source, fmt, original, normalized in zip(
-            task.files, formats, originals, made, strict=True
+        for source, fmt, original, normalized, snapshot in zip(
+            task.files, formats, originals, made, snapshots, strict=True
         ):
             long = fmt.kind in LONG_KINDS
             if long:
                 _announce(source.relpath, "storing original")
-            stored.commit(source, original)
+            stored.commit(source, original, snapshot)
             original.entries[0].update(normalized.original)
             if long and normalized.derived:
                 _announce(source.relpath, "storing copies")
@@ -288,8 +330,6 @@ def process(task: Task) -> TaskResult:
             original.warnings = normalized.warnings
             original.text = normalized.text
             original.text_pages = normalized.text_pages
-    _read_captions(store, task, result)
-    _read_pages(store, task, result)
     return result
 
 
@@ -358,10 +398,13 @@ def _put_bytes(store: ObjectStore | None, data: bytes) -> dict[str, Any]:
     return {"key": blob.key, "sha256": blob.sha256, "bytes": blob.size}
 
 
-def _original_entry(source: SourceFile, fmt: Format) -> dict[str, Any]:
+def _original_entry(source: SourceFile, fmt: Format, snapshot: Snapshot | None) -> dict[str, Any]:
     """The original's `files` entry from its bytes (hashed, not stored yet)."""
-    entry = {"role": "original", "name": source.relpath, "media_type": fmt.mime}
-    entry.update(_put(None, source.path))
+    entry: dict[str, Any] = {"role": "original", "name": source.relpath, "media_type": fmt.mime}
+    if snapshot is None:
+        entry.update(_put(None, source.path))
+    else:
+        entry.update(key=blob_key(snapshot.sha256), sha256=snapshot.sha256, bytes=snapshot.size)
     entry["format"] = fmt.name
     return entry
 
@@ -374,8 +417,10 @@ class _Originals:
     GIL), published by `commit`, and dropped when the item fails, so a failed item still leaves
     no blob. Long kinds are stored after they are made: a staged file is not touched while a
     transcode runs, and the store removes temporary files left untouched for long.
-    The bytes stored must still be the ones hashed before; the store checks while it copies
-    (the file is not hashed a third time)."""
+    What is stored must be what was hashed, and the file must not have changed meanwhile: a
+    snapshot is written as it was read and hashed, and its file checked unchanged at commit;
+    a file read from the disk is checked by the store while it copies (not hashed a third
+    time)."""
 
     def __init__(self, store: ObjectStore | None):
         self.store = store
@@ -394,32 +439,42 @@ class _Originals:
             if self.copier is not None:
                 self.copier.shutdown(wait=True)
 
-    def stage(self, source: SourceFile, original: FileResult) -> None:
+    def stage(self, source: SourceFile, original: FileResult, snapshot: Snapshot | None) -> None:
         if self.store is None:
             return
         if self.copier is None:
             self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="original")
-        self.staging[source.relpath] = self.copier.submit(self._put, source, original)
+        self.staging[source.relpath] = self.copier.submit(self._put, source, original, snapshot)
 
-    def commit(self, source: SourceFile, original: FileResult) -> None:
+    def commit(self, source: SourceFile, original: FileResult, snapshot: Snapshot | None) -> None:
         if self.store is None:
             return
         future = self.staging.pop(source.relpath, None)
-        staged = future.result() if future else self._put(source, original)
+        staged = future.result() if future else self._put(source, original, snapshot)
+        if snapshot is not None and snapshot.changed():
+            staged.discard()
+            raise _changed(source)
         staged.commit()
 
-    def _put(self, source: SourceFile, original: FileResult) -> StagedBlob:
+    def _put(
+        self, source: SourceFile, original: FileResult, snapshot: Snapshot | None
+    ) -> StagedBlob:
         assert self.store is not None
+        if snapshot is not None:
+            return self.store.stage_blob(snapshot)
         entry = original.entries[0]
         try:
             with source.path.open("rb") as handle:
                 return self.store.stage_blob(handle, known=(entry["sha256"], entry["bytes"]))
         except SourceChanged:
-            raise ItemError(
-                source.relpath,
-                "the file changed while it was being ingested; "
-                "run the ingest again once it is final",
-            ) from None
+            raise _changed(source) from None
+
+
+def _changed(source: SourceFile) -> ItemError:
+    return ItemError(
+        source.relpath,
+        "the file changed while it was being ingested; run the ingest again once it is final",
+    )
 
 
 def _announce(relpath: str, stage: str) -> None:
@@ -434,7 +489,14 @@ def _stage_of(relpath: str) -> OnStage | None:
 
 
 def _put(store: ObjectStore | None, path: Path) -> dict[str, Any]:
-    """Store a file as a blob (or, in a dry run, only hash it): key, sha256 and size."""
+    """Store a file as a blob (or, in a dry run, only hash it): key, sha256 and size. A file
+    small enough for a snapshot (a photo's copies) is read once, for its hash and its write."""
+    with snapshot_of(path) as snapshot:
+        if snapshot is not None:
+            if store is not None:
+                store.put_blob(snapshot)
+            sha = snapshot.sha256
+            return {"key": blob_key(sha), "sha256": sha, "bytes": snapshot.size}
     with path.open("rb") as handle:
         if store is None:
             sha = hashlib.file_digest(handle, "sha256").hexdigest()

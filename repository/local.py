@@ -37,6 +37,7 @@ from repository.store import (
     ObjectInfo,
     ObjectNotFound,
     Readable,
+    Snapshot,
     SourceChanged,
     StagedBlob,
     StorageError,
@@ -92,12 +93,19 @@ class LocalStore:
             tmp.unlink(missing_ok=True)
             raise
 
-    def put_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> Blob:
+    def put_blob(
+        self, source: Readable | Snapshot, *, known: tuple[str, int] | None = None
+    ) -> Blob:
         return self.stage_blob(source, known=known).commit()
 
-    def stage_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> StagedBlob:
+    def stage_blob(
+        self, source: Readable | Snapshot, *, known: tuple[str, int] | None = None
+    ) -> StagedBlob:
         expected = known
-        known = known or hash_seekable(source, CHUNK)
+        if isinstance(source, Snapshot):
+            known = (source.sha256, source.size)
+        elif known is None:
+            known = hash_seekable(source, CHUNK)
         if known is not None and (stored := self._stored_blob(*known)) is not None:
             return StagedBlob(stored)
         digest = hashlib.sha256()
@@ -108,10 +116,13 @@ class LocalStore:
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb", buffering=0) as handle:
-                # Hash again while copying (not trusting `known`): the blob's name must match
-                # the bytes written even if the file changed since it was hashed.
-                size = _copy_hashing(source, handle.fileno(), digest)
-                sha = digest.hexdigest()
+                if isinstance(source, Snapshot):  # its bytes are the ones it hashed
+                    size, sha = _write_snapshot(source, handle.fileno()), source.sha256
+                else:
+                    # Hash again while copying (not trusting `known`): the blob's name must
+                    # match the bytes written even if the file changed since it was hashed.
+                    size = _copy_hashing(source, handle.fileno(), digest)
+                    sha = digest.hexdigest()
                 if expected is not None and (sha, size) != expected:
                     raise SourceChanged(f"{self.describe()}: {changed(expected, sha, size)}")
                 if (stored := self._stored_blob(sha, size)) is not None:
@@ -301,6 +312,16 @@ def _copy_hashing(source: Readable, fd: int, digest: Any) -> int:
     if os.fstat(fd).st_size != size:
         os.ftruncate(fd, size)  # the padding of the last block
     return size
+
+
+def _write_snapshot(snapshot: Snapshot, fd: int) -> int:
+    """Write `snapshot` to the empty file `fd` (past the page cache, as `_copy_hashing` does:
+    its buffer is page-aligned and padded to a whole page); the size written."""
+    direct = _go_direct(fd)
+    _write_all(fd, snapshot.padded if direct else snapshot.data, direct)
+    if os.fstat(fd).st_size != snapshot.size:
+        os.ftruncate(fd, snapshot.size)  # the padding of the last page
+    return snapshot.size
 
 
 def _go_direct(fd: int) -> bool:

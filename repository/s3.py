@@ -33,6 +33,7 @@ from repository.store import (
     ObjectInfo,
     ObjectNotFound,
     Readable,
+    Snapshot,
     SourceChanged,
     StagedBlob,
     StorageError,
@@ -181,10 +182,17 @@ class S3Store:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._fail(exc, "opening the bucket") from exc
 
-    def put_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> Blob:
+    def put_blob(
+        self, source: Readable | Snapshot, *, known: tuple[str, int] | None = None
+    ) -> Blob:
         return self.stage_blob(source, known=known).commit()
 
-    def stage_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> StagedBlob:
+    def stage_blob(
+        self, source: Readable | Snapshot, *, known: tuple[str, int] | None = None
+    ) -> StagedBlob:
+        if isinstance(source, Snapshot):  # uploaded like any stream (and checked as it goes)
+            known = (source.sha256, source.size)
+            source = io.BytesIO(source.data)
         expected = known
         known = known or hash_seekable(source, CHUNK)
         if known is not None and (stored := self._stored_blob(*known)) is not None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import mmap
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Protocol, cast, runtime_checkable
 
 from schemas.errors import Conflict, NotFound, Unavailable
@@ -115,13 +117,12 @@ def chunk_buffer(size: int = 1024 * 1024) -> Iterator[memoryview]:
     finally:
         view.release()
         with _spare_lock:
-            kept = len(_spare_buffers) < SPARE_BUFFERS
-            if kept:
-                _spare_buffers.append(buffer)
-        if not kept:
+            _spare_buffers.append(buffer)  # the last used are kept: sizes change with the work
+            dropped = _spare_buffers.pop(0) if len(_spare_buffers) > SPARE_BUFFERS else None
+        if dropped is not None:
             # a slice may live on in a traceback: then the mapping goes with its last reference
             with suppress(BufferError):
-                buffer.close()
+                dropped.close()
 
 
 def hash_seekable(source: Readable, chunk: int = 1024 * 1024) -> tuple[str, int] | None:
@@ -154,6 +155,68 @@ def hash_seekable(source: Readable, chunk: int = 1024 * 1024) -> tuple[str, int]
     return digest.hexdigest(), size
 
 
+SNAPSHOT_MAX = 32 * 1024 * 1024  # larger files are hashed and copied from the disk in chunks
+PAGE = 4096
+
+
+class Snapshot:
+    """A file's bytes read whole into a reused page-aligned buffer (`snapshot_of`), and their
+    sha256.
+
+    One read then serves the hash, the store's copy and the decoder, and the bytes a store
+    writes from it are by construction the ones hashed: it writes them without hashing them
+    again (for a photo the second hash costs as much CPU as the write). `padded` runs on to a
+    whole page past `data`, so a store can write it with O_DIRECT; the bytes past `size` are
+    not the file's. A snapshot lives only inside its `with` block: then the buffer is lent
+    again."""
+
+    def __init__(self, buffer: memoryview, size: int, identity: tuple[int, ...], path: Path):
+        self.size = size
+        self.data = buffer[:size]
+        self.padded = buffer[: -(-size // PAGE) * PAGE]
+        self.sha256 = hashlib.sha256(self.data).hexdigest()
+        self._identity, self._path = identity, path
+
+    def changed(self) -> bool:
+        """Whether the file has been written, replaced or removed since it was read, so the
+        person ingesting it hears that it was still changing. (A change that keeps the size
+        and the mtime goes unseen on a file system with coarse timestamps; what is stored is
+        then still one consistent read: its name, its bytes and what was made of them.)"""
+        try:
+            return _identity(self._path.stat()) != self._identity
+        except OSError:
+            return True
+
+
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+@contextmanager
+def snapshot_of(path: Path, limit: int = SNAPSHOT_MAX) -> Iterator[Snapshot | None]:
+    """The file at `path` as a `Snapshot`, or None when it is larger than `limit` bytes (it is
+    then read from the disk as it is stored). `SourceChanged` if it grows or shrinks while it
+    is read."""
+    with path.open("rb", buffering=0) as handle:
+        st = os.fstat(handle.fileno())
+        if st.st_size > limit:
+            yield None
+            return
+        padded = -(-st.st_size // PAGE) * PAGE
+        # sizes in powers of two from 1 MiB, so a worker's buffers are reused from photo to photo
+        capacity = max(1 << 20, 1 << max(0, padded - 1).bit_length())
+        with chunk_buffer(capacity) as view:
+            got = 0
+            while got < capacity and (n := handle.readinto(view[got:])):
+                got += n
+            if got != st.st_size:
+                raise SourceChanged(
+                    f"{path.name}: the file changed while it was read "
+                    f"({st.st_size} bytes when opened, {got} read); nothing stored"
+                )
+            yield Snapshot(view, got, _identity(st), path)
+
+
 def changed(expected: tuple[str, int], sha: str, size: int) -> str:
     """What `SourceChanged` says: the source's bytes as hashed before and as read now."""
     return (
@@ -166,18 +229,22 @@ def changed(expected: tuple[str, int], sha: str, size: int) -> str:
 class ObjectStore(Protocol):
     """Where originals, derivatives, records and reports live. The source of truth."""
 
-    def put_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> Blob:
+    def put_blob(
+        self, source: Readable | Snapshot, *, known: tuple[str, int] | None = None
+    ) -> Blob:
         """Stream the rest of `source` into the store under `blob_key(sha256)`.
 
         A seekable source is hashed first and nothing is written when that blob is already
         stored (re-running an ingest costs one read); other streams are hashed while copied.
         `known` is the (sha256, size) the caller already read from `source`: it replaces the
         first hashing, and the bytes copied must match it, else `SourceChanged` and nothing is
-        stored.
+        stored. A `Snapshot` is written as it is, under the hash it carries.
         """
         ...
 
-    def stage_blob(self, source: Readable, *, known: tuple[str, int] | None = None) -> StagedBlob:
+    def stage_blob(
+        self, source: Readable | Snapshot, *, known: tuple[str, int] | None = None
+    ) -> StagedBlob:
         """`put_blob` in two steps: the bytes are copied, hashed and checked now (the same
         errors), but nobody sees the blob until `commit()`; `discard()` leaves nothing."""
         ...

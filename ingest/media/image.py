@@ -132,19 +132,24 @@ class ImageResult:
     phash: str | None = None  # 64-bit perceptual hash of the thumbnail, 16 hex digits
 
 
-def make_image_derivatives(src: Path, out_dir: Path, *, max_pixels: int) -> ImageResult:
+def make_image_derivatives(
+    src: Path, out_dir: Path, *, max_pixels: int, data: memoryview | None = None
+) -> ImageResult:
     """Write `access.jpg` (sRGB, longest side ≤ 2048) and `thumbnail.jpg` (≤ 400) into `out_dir`.
 
     Never upscales. Raises ImageError naming the file when it cannot be decoded safely.
+    `data`: the file's bytes, already read (the ingest's `Snapshot`): they are what is read
+    and decoded, not the file (`src` then only names it), so whatever the item records of the
+    image comes from the bytes it stores.
     """
     notes: list[str] = []
     try:
-        with _open(src, max_pixels) as im:
+        with _open(src, max_pixels, data) as im:
             technical = _technical(im)
             icc = im.info.get("icc_profile") or None
             if im.format in _DCT_SCALED and im.mode == "RGB" and (icc is None or _is_srgb(icc)):
                 pending = _pending_orientation(im)  # a JPEG decoder never turns the picture
-                made = _libvips_pictures(src, out_dir, pending)
+                made = _libvips_pictures(src, out_dir, pending, data)
             else:
                 decoded = _decode_fitted(im)
                 pending = _pending_orientation(im)
@@ -251,16 +256,25 @@ def _page_picture(im: Image.Image) -> Image.Image:
 
 
 def _libvips_pictures(
-    src: Path, out_dir: Path, pending: int | None
+    src: Path, out_dir: Path, pending: int | None, data: memoryview | None
 ) -> tuple[Derivative, Derivative, Image.Image]:
     """`_write_pictures` for an RGB JPEG in sRGB, by libvips: decoded once, at the access size."""
     try:
         # libvips turns the picture inside its thumbnail pipeline when it reads the orientation
         # Pillow read (`pending`); else the turn is ours, on a second copy. The decode happens
         # here, once; the rest reuses it.
-        turned_by_libvips = pending is not None and _vips_orientation(src) == pending
-        access = pyvips.Image.thumbnail(
-            str(src), ACCESS_MAX, size="down", no_rotate=not turned_by_libvips, fail_on="truncated"
+        turned_by_libvips = pending is not None and _vips_orientation(src, data) == pending
+        options = {"size": "down", "no_rotate": not turned_by_libvips}
+        access = (
+            pyvips.Image.thumbnail(str(src), ACCESS_MAX, fail_on="truncated", **options)
+            if data is None
+            # libvips (8.18) hands `fail_on` to the loader of a source only in the option string
+            else pyvips.Image.thumbnail_source(
+                pyvips.Source.new_from_memory(data),
+                ACCESS_MAX,
+                option_string="fail_on=truncated",
+                **options,
+            )
         ).copy_memory()
         if pending is not None and not turned_by_libvips:
             access = _VIPS_TRANSPOSE[pending](access).copy_memory()
@@ -279,9 +293,15 @@ def _libvips_pictures(
     )
 
 
-def _vips_orientation(src: Path) -> int:
+def _vips_orientation(src: Path, data: memoryview | None) -> int:
     """The EXIF orientation libvips reads from the header (1 when it finds none)."""
-    header = pyvips.Image.new_from_file(str(src), access="sequential")
+    header = (
+        pyvips.Image.new_from_file(str(src), access="sequential")
+        if data is None
+        else pyvips.Image.new_from_source(
+            pyvips.Source.new_from_memory(data), "", access="sequential"
+        )
+    )
     return int(header.get("orientation")) if header.get_typeof("orientation") else 1
 
 
@@ -306,14 +326,14 @@ def fitted(size: tuple[int, int], longest: int) -> tuple[int, int]:
 
 
 @contextmanager
-def _open(src: Path, max_pixels: int) -> Iterator[Image.Image]:
+def _open(src: Path, max_pixels: int, data: memoryview | None) -> Iterator[Image.Image]:
     """Open (header only) and check the pixel count before anything is decoded."""
     saved = Image.MAX_IMAGE_PIXELS
     # Pillow's own bomb check would fire first with its fixed limit; ours uses `max_pixels` and
     # names the file. Only the header is read while it is off (workers are single-threaded).
     Image.MAX_IMAGE_PIXELS = None
     try:
-        im = Image.open(src)
+        im = Image.open(src if data is None else io.BufferedReader(_MemoryFile(data)))
     except UnidentifiedImageError:
         raise ImageError(
             src.name, "the image cannot be decoded (unknown or damaged header)"
@@ -332,6 +352,34 @@ def _open(src: Path, max_pixels: int) -> Iterator[Image.Image]:
                 "(a decompression bomb or an oversized scan)",
             )
         yield im
+
+
+class _MemoryFile(io.RawIOBase):
+    """A read-only file over bytes already in memory, without copying them (`io.BytesIO`
+    would copy a photo's megabytes to read its header)."""
+
+    def __init__(self, data: memoryview):
+        self._data, self._at = data, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._data[self._at : self._at + len(buffer)]
+        buffer[: len(chunk)] = chunk
+        self._at += len(chunk)
+        return len(chunk)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._at, io.SEEK_END: len(self._data)}[whence]
+        self._at = max(0, base + offset)
+        return self._at
+
+    def tell(self) -> int:
+        return self._at
 
 
 def _decode_fitted(im: Image.Image) -> Image.Image:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from repository import Blob, LocalStore, ObjectNotFound, ObjectStore, StorageError, blob_key
-from repository.store import SourceChanged, WriteConflict
+from repository.store import SourceChanged, WriteConflict, snapshot_of
 from tests.conftest import require_service
 
 
@@ -142,6 +142,25 @@ def test_second_put_of_same_content_writes_nothing(store: ObjectStore, tmp_path:
     assert writes.requests == 0 and writes.bytes < 4096, writes
     assert store.stat(first.key) == info  # local etag includes the mtime: untouched
     assert store.get_bytes(first.key) == path.read_bytes()
+
+
+def test_a_snapshot_is_stored_as_read_unseen_until_committed_and_never_twice(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    """The ingest hands an image's bytes, read and hashed once, to the store."""
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(os.urandom(2 * 1024 * 1024 + 5))
+    with snapshot_of(path) as snapshot:
+        assert snapshot is not None
+        staged = store.stage_blob(snapshot)
+        assert staged.blob.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert store.stat(staged.blob.key) is None  # nobody sees it before the commit
+        blob = staged.commit()
+        with _count_writes(store) as writes:
+            again = store.put_blob(snapshot)
+    assert again == Blob(blob.key, blob.sha256, blob.size, existed=True)
+    assert writes.requests == 0 and writes.bytes < 4096, writes
+    assert store.get_bytes(blob.key) == path.read_bytes()
 
 
 class _ChangesAfterHashing(io.BytesIO):

@@ -44,6 +44,28 @@ def test_a_photo_is_stored_with_its_derivatives(tmp_path: Path) -> None:
     assert store.get_bytes(result.files[0].entries[0]["key"]) == source.read_bytes()
 
 
+def _bytes_read() -> int:
+    with open("/proc/self/io") as counters:
+        return next(int(line.split()[1]) for line in counters if line.startswith("rchar:"))
+
+
+def test_a_photo_is_read_from_the_disk_once(tmp_path: Path) -> None:
+    """Hashing it, copying it into the store and decoding it share one read (a snapshot), and
+    so do hashing and storing each copy made of it: reading the photo three times and each
+    copy twice cost a fifth of the ingest's CPU beyond the derivatives."""
+    source = images.noisy_jpeg(tmp_path / "photo.jpg", (3000, 2000))
+    worker.process(task(tmp_path, source))  # the libraries' first use, not measured
+    again = tmp_path / "again.jpg"
+    images.noisy_jpeg(again, (3000, 2000))
+    before = _bytes_read()
+    result = worker.process(replace(task(tmp_path, again), identifier="two"))
+    read = _bytes_read() - before
+    made = sum(e["bytes"] for e in result.files[0].entries if e["role"] != "original")
+    original = again.stat().st_size
+    # each once, and a few kilobytes besides (the format's signature)
+    assert original + made <= read < original + made + 64 * 1024, (read, original, made)
+
+
 def test_a_file_rewritten_after_it_was_hashed_is_refused_and_not_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from repository import LocalStore
 from repository.local import CHUNK, TEMPORARY_GRACE
-from repository.store import SourceChanged
+from repository.store import SourceChanged, snapshot_of
 from repository.streams import IteratorReader
 
 
@@ -80,6 +80,49 @@ def test_blobs_of_any_size_are_stored_byte_for_byte_from_every_kind_of_source(
         assert (blob.sha256, blob.size) == (expected, size)
         assert store.get_bytes(blob.key) == data
         assert list((store.root / ".tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_snapshot_is_stored_byte_for_byte_under_the_hash_it_carries(
+    tmp_path: Path, size: int
+) -> None:
+    """Written from its buffer with its last page padded: the padding (whatever an earlier
+    file left in the buffer) is cut off again."""
+    data = pattern(size)
+    source = tmp_path / "photo.jpg"
+    source.write_bytes(data)
+    store = LocalStore(tmp_path / "store")
+    with snapshot_of(source) as snapshot:
+        assert snapshot is not None
+        snapshot.padded[size:] = b"\xff" * (len(snapshot.padded) - size)
+        blob = store.put_blob(snapshot)
+    assert (blob.sha256, blob.size) == (hashlib.sha256(data).hexdigest(), size)
+    assert store.get_bytes(blob.key) == data
+    assert list((store.root / ".tmp").iterdir()) == []
+
+
+def test_a_snapshot_on_a_file_system_that_refuses_direct_writes_is_written_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = pattern(CHUNK + 5000)
+    source = tmp_path / "photo.jpg"
+    source.write_bytes(data)
+    real_write = os.write
+    refused: list[int] = []
+
+    def write(fd: int, chunk: Any) -> int:
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+            refused.append(len(chunk))
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_write(fd, chunk)
+
+    with snapshot_of(source) as snapshot:
+        assert snapshot is not None
+        monkeypatch.setattr(os, "write", write)
+        blob = LocalStore(tmp_path / "store").put_blob(snapshot)
+        monkeypatch.undo()
+    assert refused == [-(-len(data) // 4096) * 4096]
+    assert LocalStore(tmp_path / "store").get_bytes(blob.key) == data
 
 
 def test_a_file_system_that_refuses_direct_writes_gets_the_same_bytes_written_plainly(

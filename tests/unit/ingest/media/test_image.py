@@ -265,7 +265,7 @@ def test_jpeg_orientation_libvips_does_not_read_is_turned_by_us(
 ) -> None:
     """When libvips reads another orientation than Pillow (a damaged EXIF block), the stage
     turns the access copy itself, by Pillow's reading, and still turns it once."""
-    monkeypatch.setattr(image_stage, "_vips_orientation", lambda src: 1)
+    monkeypatch.setattr(image_stage, "_vips_orientation", lambda src, data: 1)
     upright = quadrants()
     source = tmp_path / "photo.jpg"
     exif = Image.Exif()
@@ -276,6 +276,56 @@ def test_jpeg_orientation_libvips_does_not_read_is_turned_by_us(
     assert access.size == (result.technical.width, result.technical.height) == (120, 80)
     for found, want in zip(corners(access), corners(upright), strict=True):
         assert close(found, want, 24)
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_the_bytes_already_read_are_what_is_decoded(tmp_path: Path, orientation: int) -> None:
+    """The ingest reads an image once and hands its bytes over: the copies are made of those
+    bytes (turned as they say), exactly as they are made of the file."""
+    upright = quadrants((3000, 2000))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    source, other = tmp_path / "photo.jpg", tmp_path / "other.jpg"
+    stored = upright if orientation == 1 else upright.transpose(STORED_FOR[orientation])
+    stored.save(source, "JPEG", exif=exif, quality=95)
+    stored.transpose(Image.Transpose.ROTATE_180).save(other, "JPEG", exif=exif, quality=95)
+
+    from_file = make_image_derivatives(source, tmp_path / "file", max_pixels=LIMIT)
+    data = memoryview(source.read_bytes())
+    from_bytes = make_image_derivatives(source, tmp_path / "bytes", max_pixels=LIMIT, data=data)
+    for made in ("access", "thumbnail"):
+        file_copy = getattr(from_file, made).path.read_bytes()
+        assert getattr(from_bytes, made).path.read_bytes() == file_copy
+    assert from_bytes.phash == from_file.phash and from_bytes.technical == from_file.technical
+
+    # the same header, other pixels: the copies follow the bytes given, not the file
+    turned = make_image_derivatives(
+        source, tmp_path / "other", max_pixels=LIMIT, data=memoryview(other.read_bytes())
+    )
+    access = opened(turned.access.path)
+    for found, want in zip(corners(access), corners(upright)[::-1], strict=True):
+        assert close(found, want, 24)
+
+
+def test_bytes_already_read_are_decoded_by_pillow_too(tmp_path: Path) -> None:
+    """A PNG takes Pillow's path: its header and pixels come from the bytes given as well."""
+    source, other = tmp_path / "scan.png", tmp_path / "other.png"
+    quadrants((300, 200)).save(source)
+    quadrants((300, 200)).transpose(Image.Transpose.ROTATE_180).save(other)
+    made = make_image_derivatives(
+        source, tmp_path / "out", max_pixels=LIMIT, data=memoryview(other.read_bytes())
+    )
+    access = opened(made.access.path)
+    assert access.size == (made.technical.width, made.technical.height) == (300, 200)
+    for found, want in zip(corners(access), corners(quadrants((300, 200)))[::-1], strict=True):
+        assert close(found, want, 24)
+
+
+def test_truncated_bytes_already_read_are_refused_by_name(tmp_path: Path) -> None:
+    source = images.noisy_jpeg(tmp_path / "photo.jpg", (3000, 2000))
+    data = memoryview(source.read_bytes()[:40_000])
+    with pytest.raises(ImageError, match=r"^photo\.jpg: the image data is truncated"):
+        make_image_derivatives(source, tmp_path / "out", max_pixels=LIMIT, data=data)
 
 
 def test_srgb_tagged_camera_jpeg_comes_out_right_and_untagged(tmp_path: Path) -> None:
