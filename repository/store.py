@@ -165,10 +165,9 @@ class Snapshot:
 
     One read then serves the hash, the store's copy and the decoder, and the bytes a store
     writes from it are by construction the ones hashed: it writes them without hashing them
-    again (for a photo the second hash costs as much CPU as the write). `padded` runs on to a
-    whole page past `data`, so a store can write it with O_DIRECT; the bytes past `size` are
-    not the file's. A snapshot lives only inside its `with` block: then the buffer is lent
-    again."""
+    again (for a photo the second hash costs as much CPU as the write). `padded` runs on with
+    zeros to a whole page past `data`, so a store can write it with O_DIRECT and cut the file
+    back. A snapshot lives only inside its `with` block: then the buffer is lent again."""
 
     def __init__(self, buffer: memoryview, size: int, identity: tuple[int, ...], path: Path):
         self.size = size
@@ -214,6 +213,7 @@ def snapshot_of(path: Path, limit: int = SNAPSHOT_MAX) -> Iterator[Snapshot | No
                     f"{path.name}: the file changed while it was read "
                     f"({st.st_size} bytes when opened, {got} read); nothing stored"
                 )
+            view[got:padded] = bytes(padded - got)  # not an earlier file's bytes, even briefly
             yield Snapshot(view, got, _identity(st), path)
 
 

@@ -66,6 +66,34 @@ def test_a_photo_is_read_from_the_disk_once(tmp_path: Path) -> None:
     assert original + made <= read < original + made + 64 * 1024, (read, original, made)
 
 
+def test_images_beyond_an_items_snapshot_room_are_read_from_the_disk_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An item's images are read whole only up to `ITEM_SNAPSHOTS` together: the rest take
+    the disk path (hashed, then copied and checked) and are stored the same."""
+    first = images.noisy_jpeg(tmp_path / "front.jpg", (600, 400))
+    second = images.noisy_jpeg(tmp_path / "back.jpg", (600, 400))
+    monkeypatch.setattr(worker, "ITEM_SNAPSHOTS", first.stat().st_size)
+    read_whole: list[str] = []
+    real_snapshot_of = worker.snapshot_of
+
+    def recording(path: Path, limit: int = worker.SNAPSHOT_MAX) -> Any:
+        read_whole.append(f"{path.name} up to {limit}")
+        return real_snapshot_of(path, limit)
+
+    monkeypatch.setattr(worker, "snapshot_of", recording)
+    both = replace(
+        task(tmp_path, first),
+        files=(SourceFile(first, "front.jpg"), SourceFile(second, "back.jpg")),
+    )
+    result = worker.process(both)
+    assert read_whole[:2] == [f"front.jpg up to {first.stat().st_size}", "back.jpg up to 0"]
+    store = LocalStore(tmp_path / "store")
+    for made, source in zip(result.files, (first, second), strict=True):
+        assert store.get_bytes(made.entries[0]["key"]) == source.read_bytes()
+        assert {e["role"] for e in made.entries} == {"original", "access", "thumbnail"}
+
+
 def test_a_file_rewritten_after_it_was_hashed_is_refused_and_not_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

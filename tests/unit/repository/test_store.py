@@ -88,11 +88,15 @@ def test_a_snapshot_holds_the_files_bytes_and_their_hash_with_a_whole_page_after
     data = os.urandom(size)
     path = tmp_path / "photo.jpg"
     path.write_bytes(data)
+    for capacity in (1 << 20, 1 << 21):  # the size classes these snapshots take: left dirty
+        with chunk_buffer(capacity) as earlier:
+            earlier[:] = b"\xff" * capacity
     with snapshot_of(path) as snapshot:
         assert snapshot is not None
         assert bytes(snapshot.data) == data and snapshot.size == size
         assert snapshot.sha256 == hashlib.sha256(data).hexdigest()
         assert len(snapshot.padded) % PAGE == 0 and 0 <= len(snapshot.padded) - size < PAGE
+        assert not any(snapshot.padded[size:])  # zeros, not what the buffer held before
         assert not snapshot.changed()
 
 
