@@ -58,7 +58,6 @@ from ingest.unpack import BagInfo
 from repository import ObjectStore, RecordStore, StoreConfig, blob_key, open_store
 from repository.store import SNAPSHOT_MAX, Snapshot, SourceChanged, StagedBlob, snapshot_of
 from schemas.errors import HeritageError
-from schemas.record import StoredFile
 
 LONG_KINDS = AV_KINDS | {"document"}
 """Kinds whose steps are announced on the stage queue (images are too quick to bother)."""
@@ -508,19 +507,22 @@ def _put(store: ObjectStore | None, path: Path) -> dict[str, Any]:
 def _already_stored(store: ObjectStore, result: TaskResult) -> bool:
     """A record with this id already holds exactly these originals: derivatives exist too —
     unless it is a paged document stored before pages had images (then they are made now)."""
-    record = RecordStore(store).get(result.item_id)
-    if record is None:
+    files = RecordStore(store).files_unchecked(result.item_id)  # the coordinator checks it
+    if files is None:
         return False
-    originals = [f for f in record["files"] if f["role"] == "original"]
-    if [f["sha256"] for f in originals] != [f.sha256 for f in result.files]:
+    originals = [f for f in files if f.get("role") == "original"]
+    if [f.get("sha256") for f in originals] != [f.sha256 for f in result.files]:
         return False
-    return not _lacks_pages(record["files"])
+    return not _lacks_pages(files)
 
 
 _PAGED = frozenset({PDF.name, MULTIPAGE_TIFF.name})
 
 
-def _lacks_pages(files: list[StoredFile]) -> bool:
+def _lacks_pages(files: list[dict[str, Any]]) -> bool:
     """A PDF or multi-page TIFF of several pages whose record has no page image at all."""
-    paged = any(f.get("format") in _PAGED and f.get("pages", 1) > 1 for f in files)
-    return paged and not any(f["role"] == "page" for f in files)
+    paged = any(
+        f.get("format") in _PAGED and isinstance(f.get("pages"), int) and f["pages"] > 1
+        for f in files
+    )
+    return paged and not any(f.get("role") == "page" for f in files)

@@ -229,6 +229,27 @@ class RecordStore:
         if len(self._validated) > VALIDATED_CACHE_SIZE:
             self._validated.popitem(last=False)
 
+    def files_unchecked(self, item_id: str) -> list[dict[str, Any]] | None:
+        """The stored record's `files`, read without the schema check `load` makes (it costs
+        more than the read): for an ingest worker asking whether an item's work is done, never
+        for writing; the coordinator loads the record with `get` before it commits anything on
+        it. None when there is no record; `DamagedRecord` when the bytes hold no files list."""
+        try:
+            key = record_key(item_id)
+            data = self.store.get_bytes(key)
+        except (ValueError, ObjectNotFound):
+            return None
+        try:
+            record = _parse(data)
+            if record.get("id") != item_id:
+                raise InvalidInput(f"it holds the record of {record.get('id')!r}")
+            files = record.get("files")
+            if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+                raise InvalidInput("its files are not a list of objects")
+        except ValueError as exc:
+            raise DamagedRecord(item_id, key, str(exc)) from exc
+        return files
+
     def get(self, item_id: str) -> Record | None:
         """The stored record, None when there is none; a damaged one raises `DamagedRecord`."""
         return self.get_versioned(item_id)[0]

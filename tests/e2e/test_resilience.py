@@ -188,17 +188,22 @@ def test_reindex_leaves_out_a_damaged_record_names_it_and_exits_1(repo: Repo) ->
     assert sorted(i["id"] for i in found["items"]) == sorted([repo.ids["r-1"], repo.ids["r-3"]])
 
 
+@pytest.mark.parametrize(
+    ("how", "words"),
+    # a worker reads the record without the schema check; the coordinator's check refuses it
+    [("truncated", "not valid JSON"), ("breaks the schema", "'title' is a required property")],
+)
 def test_an_ingest_never_writes_over_a_damaged_record(
-    repo: Repo, pristine: tuple[Path, dict[str, str]]
+    repo: Repo, pristine: tuple[Path, dict[str, str]], how: str, words: str
 ) -> None:
-    key = damage_record(repo, "r-2", "truncated")
+    key = damage_record(repo, "r-2", how)
     damaged = (repo.root / key).read_bytes()
     root, _ = pristine
     ingest = [HERITAGE, "ingest", root / "source", "-c", "suona", "--manifest", root / "suona.csv"]
     done = subprocess.run(ingest, capture_output=True, text=True, env=repo.env(), timeout=300)
     code, out, err = done.returncode, done.stdout, done.stderr
     assert code == 1, out + err
-    assert f"record {key} is damaged: not valid JSON" in out  # the failed row names it
+    assert f"record {key} is damaged: " in out and words in out  # the failed row names it
     assert "unchanged" in out and "Traceback" not in out + err
     assert (repo.root / key).read_bytes() == damaged  # kept for whoever restores it
 

@@ -100,6 +100,35 @@ def test_a_damaged_record_is_a_damaged_record_error_naming_key_and_problem(
 
 
 @pytest.mark.parametrize("how", DAMAGE)
+def test_files_unchecked_skips_only_the_schema_check(tmp_path, how: str) -> None:
+    records = RecordStore(LocalStore(tmp_path))
+    record = minimal_record()
+    records.save(record)
+    assert records.files_unchecked(record["id"]) == record["files"]
+    assert records.files_unchecked("test-000000000000") is None
+    assert records.files_unchecked("../etc/passwd") is None
+    words = _damage(records, record["id"], how)
+    if how == "breaks the schema":  # what it saves: the coordinator's `get` refuses it
+        assert records.files_unchecked(record["id"]) == record["files"]
+        return
+    with pytest.raises(DamagedRecord) as caught:
+        records.files_unchecked(record["id"])
+    assert record_key(record["id"]) in str(caught.value) and words in str(caught.value)
+
+
+def test_files_unchecked_refuses_a_record_without_a_files_list(tmp_path) -> None:
+    records = RecordStore(LocalStore(tmp_path))
+    record = minimal_record()
+    records.save(record)
+    for files in (None, "x", [1]):
+        records.store.put_bytes(
+            record_key(record["id"]), json.dumps(record | {"files": files}).encode()
+        )
+        with pytest.raises(DamagedRecord, match="its files are not a list of objects"):
+            records.files_unchecked(record["id"])
+
+
+@pytest.mark.parametrize("how", DAMAGE)
 def test_iteration_skips_and_reports_damaged_records(tmp_path, how: str) -> None:
     records = RecordStore(LocalStore(tmp_path))
     ids = [f"test-{n:012x}" for n in range(3)]
