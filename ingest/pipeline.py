@@ -256,7 +256,7 @@ def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
     return row_fields(replace(row, values={**values, **row.values}))  # keeps how it names columns
 
 
-_SPAWN_LOCK = threading.Lock()
+_SPAWN_LOCK = threading.RLock()  # a pool spawned while spawning (none today) must not hang
 LEAN_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
 """Set for the workers unless the environment says otherwise: each worker takes one core, so
 numpy's OpenBLAS (for the perceptual hash of a 32×32 picture) would start threads that cost
