@@ -208,19 +208,29 @@ class RecordStore:
         except ObjectNotFound:
             self.damaged.pop(key, None)
             raise RecordNotFound(item_id) from None
-        digest = _digest(data)
+        return cast(Record, self._decode(item_id, key, data, schema=True)), etag
+
+    def _decode(self, item_id: str, key: str, data: bytes, *, schema: bool) -> dict[str, Any]:
+        """The record in `data` (read from `key`), checked against the schema when `schema`,
+        else only for what a reader without the check relies on: its id and a list of file
+        objects. `DamagedRecord` naming the key and the problem, which `damaged` keeps."""
+        digest = _digest(data) if schema else b""
         try:
             record = _parse(data)
-            if digest not in self._validated:
+            if schema and digest not in self._validated:
                 validate_record(record)  # refuses a damaged or hand-edited record
-            if record["id"] != item_id:
-                raise InvalidInput(f"it holds the record of {record['id']!r}")
+            if record.get("id") != item_id:
+                raise InvalidInput(f"it holds the record of {record.get('id')!r}")
+            files = record.get("files")
+            if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+                raise InvalidInput("its files are not a list of objects")
         except ValueError as exc:  # bad UTF-8, bad JSON, SchemaError
             self.damaged[key] = str(exc)
             raise DamagedRecord(item_id, key, str(exc)) from exc
-        self.damaged.pop(key, None)
-        self._remember(digest)
-        return cast(Record, record), etag  # it passed the schema: where a dict becomes a Record
+        if schema:  # it passed the schema: where a dict becomes a Record
+            self.damaged.pop(key, None)
+            self._remember(digest)
+        return record
 
     def _remember(self, digest: bytes) -> None:
         """Validation is deterministic for the same bytes: keep the digests of recent ones."""
@@ -239,15 +249,7 @@ class RecordStore:
             data = self.store.get_bytes(key)
         except (ValueError, ObjectNotFound):
             return None
-        try:
-            record = _parse(data)
-            if record.get("id") != item_id:
-                raise InvalidInput(f"it holds the record of {record.get('id')!r}")
-            files = record.get("files")
-            if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
-                raise InvalidInput("its files are not a list of objects")
-        except ValueError as exc:
-            raise DamagedRecord(item_id, key, str(exc)) from exc
+        files: list[dict[str, Any]] = self._decode(item_id, key, data, schema=False)["files"]
         return files
 
     def get(self, item_id: str) -> Record | None:
