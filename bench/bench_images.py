@@ -1,8 +1,8 @@
 """Image derivatives: our pipeline against pyvips and plain Pillow, same run, same files.
 
-Makes N photo-like 6000×4000 JPEGs (quality 90, some stored sideways with EXIF Orientation 6;
-cached between runs), then for each method makes an access copy (≤ 2048 px, JPEG q85) and a
-thumbnail (≤ 400 px, JPEG q80) of every file:
+Makes N photo-like JPEGs of 6000×4000 or `--size` (quality 90, some stored sideways with EXIF
+Orientation 6; cached between runs), then for each method makes an access copy (≤ 2048 px,
+JPEG q85) and a thumbnail (≤ 400 px, JPEG q80) of every file:
 
   ours      `ingest.media.image.make_image_derivatives` (the real pipeline stage)
   pyvips    the baseline: libvips' chained thumbnail — `thumbnail(file, 2048)` held in memory
@@ -18,7 +18,8 @@ the whole pool). Then the quality of each method's access copies: PSNR (RGB) and
 same size — averaged over the files. libvips' operation cache is off, as in the pipeline: every
 file is read as if for the first time.
 
-    .venv/bin/python bench/bench_images.py [--n 8] [--repeat 3] [--workers K] [--dir DIR]
+    .venv/bin/python bench/bench_images.py [--n 8] [--size 6000x4000] [--repeat 3] [--workers K]
+                                           [--dir DIR]
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import PIL
 import pyvips
+import simplejpeg
 from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFilter, ImageOps, features
 
 from ingest.media.image import (
@@ -63,11 +65,11 @@ Method = Callable[[Path, Path], None]
 # --- the test photographs ------------------------------------------------------------------
 
 
-def make_photo(path: Path, seed: int) -> None:
-    """A 6000×4000 JPEG that compresses like a photograph: a smooth sky-to-ground gradient,
+def make_photo(path: Path, seed: int, size: tuple[int, int] = PHOTO_SIZE) -> None:
+    """A JPEG of `size` that compresses like a photograph: a smooth sky-to-ground gradient,
     soft-edged shapes (hills, trees, buildings), fine texture and mild sensor noise."""
     rng = random.Random(seed)
-    small = (PHOTO_SIZE[0] // 4, PHOTO_SIZE[1] // 4)
+    small = (size[0] // 4, size[1] // 4)
     sky = ImageOps.colorize(
         Image.linear_gradient("L").resize(small),
         (rng.randint(40, 120), rng.randint(90, 160), rng.randint(170, 230)),
@@ -88,9 +90,9 @@ def make_photo(path: Path, seed: int) -> None:
             draw.ellipse((x - r, y - r, x + r, y + r * 1.3), fill=colour)
         else:
             draw.rectangle((x - r, y - r * 2, x + r, y), fill=colour)
-    img = sky.filter(ImageFilter.GaussianBlur(1.2)).resize(PHOTO_SIZE, Image.Resampling.BICUBIC)
-    img = ImageChops.add(img, _noise(rng, (w * 2, h * 2), 40, PHOTO_SIZE), 1.0, -20)  # texture
-    img = ImageChops.add(img, _noise(rng, PHOTO_SIZE, 18, PHOTO_SIZE), 1.0, -9)  # sensor noise
+    img = sky.filter(ImageFilter.GaussianBlur(1.2)).resize(size, Image.Resampling.BICUBIC)
+    img = ImageChops.add(img, _noise(rng, (w * 2, h * 2), 40, size), 1.0, -20)  # texture
+    img = ImageChops.add(img, _noise(rng, size, 18, size), 1.0, -9)  # sensor noise
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "Canon"
     exif[ExifTags.Base.Model] = "Canon EOS 5D Mark IV"
@@ -112,15 +114,15 @@ def _noise(
     return Image.merge("RGB", bands)
 
 
-def photos(directory: Path, n: int) -> list[Path]:
-    """The N test photos, made once and reused from `directory` afterwards."""
+def photos(directory: Path, n: int, size: tuple[int, int] = PHOTO_SIZE) -> list[Path]:
+    """The N test photos of `size`, made once and reused from `directory` afterwards."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(n):
-        path = directory / f"photo-{PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}-q{PHOTO_QUALITY}-{i:02d}.jpg"
+        path = directory / f"photo-{size[0]}x{size[1]}-q{PHOTO_QUALITY}-{i:02d}.jpg"
         if not path.is_file() or path.stat().st_size == 0:
             print(f"  making {path.name} …", file=sys.stderr)
-            make_photo(path, i)
+            make_photo(path, i, size)
         paths.append(path)
     return paths
 
@@ -278,9 +280,25 @@ def quality(files: list[Path], out: Path) -> str:
     return "\n".join(lines)
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(side) for side in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 4000x3000") from None
+    if not (64 <= width <= 20000 and 64 <= height <= 20000):
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be 64 to 20000 px")
+    return width, height
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=8, help="number of 6000×4000 photos (default 8)")
+    parser.add_argument("--n", type=int, default=8, help="number of photos (default 8)")
+    parser.add_argument(
+        "--size",
+        type=_size,
+        default=PHOTO_SIZE,
+        help="the photos' width×height, e.g. 4000x3000 (default 6000x4000: 24 MP)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per method (≥ 3)")
     parser.add_argument("--workers", type=int, default=0, help="also measure a pool of K processes")
     parser.add_argument(
@@ -293,19 +311,21 @@ def main() -> int:
     if args.n < 1 or args.repeat < 3 or args.workers < 0:
         parser.error("--n must be ≥ 1, --repeat ≥ 3 and --workers ≥ 0")
 
-    files = photos(args.dir, args.n)
+    size = args.size
+    files = photos(args.dir, args.n, size)
     rotated = sum(1 for f in files if _orientation(f) == 6)
     average_mb = statistics.mean(f.stat().st_size for f in files) / 1e6
     print(
         f"machine: {os.cpu_count()} cores ({platform.machine()}), "
         f"Python {platform.python_version()}, Pillow {PIL.__version__}, "
-        f"libjpeg-turbo {features.version('libjpeg_turbo')}, "
+        f"libjpeg-turbo {features.version('libjpeg_turbo')} (Pillow's), "
+        f"simplejpeg {simplejpeg.__version__}, "
         f"pyvips {pyvips.__version__} (libvips {pyvips.version(0)}.{pyvips.version(1)}."
         f"{pyvips.version(2)}, {pyvips.concurrency_get()} threads)"
     )
     print("load average at start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     print(
-        f"input: {len(files)} JPEGs {PHOTO_SIZE[0]}×{PHOTO_SIZE[1]} q{PHOTO_QUALITY} "
+        f"input: {len(files)} JPEGs {size[0]}×{size[1]} q{PHOTO_QUALITY} "
         f"({rotated} with EXIF Orientation 6), {average_mb:.1f} MB on average, in {args.dir}"
     )
     print(

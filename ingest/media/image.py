@@ -1,15 +1,17 @@
 """Access copy and thumbnail of one image, decoded once at the size they need.
 
-Speed: a camera JPEG (RGB, untagged or sRGB — most of what is ingested) goes through libvips
-(pyvips, whose wheel bundles it): shrunk on load by the JPEG DCT scale that still leaves at least
-2× for its Lanczos-3 (a 24 MP photo is decoded whole: the cheaper ½ scale costs SSIM), reduced
-while decoding on libvips' threads, then the thumbnail made from the access image in memory and
-written while the access copy is. Measured (bench/README.md): Pillow's Lanczos resize costs more
-than the decode and libvips' about a third of it, so no Pillow path reaches pyvips' quality at
-pyvips' cost. Every other image goes through Pillow: decoded straight at the smallest DCT scale
-(1/2, 1/4, 1/8) that still covers the access size when it is a JPEG — `draft` must be given the
-aspect-fitted target, a square box would decode the full frame — then resized once with bicubic;
-colour conversion, flattening and rotation all run on the small image.
+Speed: a camera JPEG (RGB, untagged or sRGB — most of what is ingested) is decoded by
+libjpeg-turbo (simplejpeg's wheel) at the smallest DCT scale that leaves libvips' Lanczos-3 at
+least 1.5× to reduce — 5/8 for a 24 MP photo, where libvips' own loader could only offer ½
+(softer than pyvips' thumbnail) or the whole frame (dearer) — then resized, turned and saved by
+libvips (pyvips), the thumbnail made from the access image in memory and written while the access
+copy is. Measured (bench/README.md): 1.1× pyvips' chained thumbnail a photo, same or better PSNR
+and SSIM; Pillow's Lanczos resize costs more than the decode and libvips' about a third of it,
+so no Pillow path reaches pyvips' quality at pyvips' cost. Every other image goes through
+Pillow: decoded straight at the smallest DCT scale (1/2, 1/4, 1/8) that still covers the access
+size when it is a JPEG — `draft` must be given the aspect-fitted target, a square box would
+decode the full frame — then resized once with bicubic; colour conversion, flattening and
+rotation all run on the small image.
 
 Correctness: EXIF orientation applied exactly once (libheif turns HEIF and Pillow ≥ 13 turns
 TIFF while decoding, so what is left to do is read after decoding); CMYK (Adobe inverted
@@ -26,6 +28,7 @@ from __future__ import annotations
 import io
 import math
 import struct
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -37,6 +40,7 @@ from typing import Any, cast
 
 import pillow_heif
 import pyvips
+import simplejpeg
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
 from ingest.errors import ImageError, ItemError
@@ -149,7 +153,7 @@ def make_image_derivatives(
             icc = im.info.get("icc_profile") or None
             if im.format in _DCT_SCALED and im.mode == "RGB" and (icc is None or _is_srgb(icc)):
                 pending = _pending_orientation(im)  # a JPEG decoder never turns the picture
-                made = _libvips_pictures(src, out_dir, pending, data)
+                made = _libvips_pictures(src, out_dir, im.size, pending, data)
             else:
                 decoded = _decode_fitted(im)
                 pending = _pending_orientation(im)
@@ -256,30 +260,35 @@ def _page_picture(im: Image.Image) -> Image.Image:
 
 
 def _libvips_pictures(
-    src: Path, out_dir: Path, pending: int | None, data: memoryview | None
+    src: Path, out_dir: Path, stored: tuple[int, int], pending: int | None, data: memoryview | None
 ) -> tuple[Derivative, Derivative, Image.Image]:
-    """`_write_pictures` for an RGB JPEG in sRGB, by libvips: decoded once, at the access size."""
+    """`_write_pictures` for an RGB JPEG in sRGB of `stored` width × height: decoded once by
+    libjpeg-turbo, at the DCT scale `_jpeg_eighths` picks, then resized (Lanczos-3), turned and
+    saved by libvips."""
+    jpeg = data if data is not None else memoryview(src.read_bytes())
+    size = fitted(stored, ACCESS_MAX)
     try:
-        # libvips turns the picture inside its thumbnail pipeline when it reads the orientation
-        # Pillow read (`pending`); else the turn is ours, on a second copy. The decode happens
-        # here, once; the rest reuses it.
-        turned_by_libvips = pending is not None and _vips_orientation(src, data) == pending
-        options = {"size": "down", "no_rotate": not turned_by_libvips}
-        access = (
-            pyvips.Image.thumbnail(str(src), ACCESS_MAX, fail_on="truncated", **options)
-            if data is None
-            # libvips (8.18) hands `fail_on` to the loader of a source only in the option string
-            else pyvips.Image.thumbnail_source(
-                pyvips.Source.new_from_memory(data),
-                ACCESS_MAX,
-                option_string="fail_on=truncated",
-                **options,
+        try:
+            decoded = _decode_jpeg(jpeg, stored, size)
+            height, width = decoded.shape[:2]
+            picture = pyvips.Image.new_from_memory(decoded.data, width, height, 3, "uchar")
+        except ValueError:
+            # Strict libjpeg-turbo stops at any warning, stray bytes before a marker too, which
+            # viewers shrug off; libvips' own loader (the whole frame) refuses only truncation.
+            picture = pyvips.Image.new_from_source(
+                pyvips.Source.new_from_memory(jpeg), "", access="sequential", fail_on="truncated"
             )
-        ).copy_memory()
-        if pending is not None and not turned_by_libvips:
-            access = _VIPS_TRANSPOSE[pending](access).copy_memory()
-    except pyvips.Error as exc:
-        raise _undecodable(src, (exc.detail.strip().splitlines() or [exc.message])[-1]) from None
+        if size != (picture.width, picture.height):
+            picture = picture.resize(
+                size[0] / picture.width, vscale=size[1] / picture.height, kernel="lanczos3"
+            )
+        if pending is not None:
+            picture = _VIPS_TRANSPOSE[pending](picture)
+        # Computed here, once; unchanged (a small upright photo), it stays on the decode buffer,
+        # which nothing reuses before this call returns.
+        access = picture.copy_memory()
+    except pyvips.Error as exc:  # the first line says why; those after, what then failed
+        raise _undecodable(src, (exc.detail.strip().splitlines() or [exc.message])[0]) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     access_path, thumbnail_path = out_dir / "access.jpg", out_dir / "thumbnail.jpg"
     with ThreadPoolExecutor(max_workers=1) as pool:  # libvips lets go of the GIL
@@ -293,23 +302,46 @@ def _libvips_pictures(
     )
 
 
-def _vips_orientation(src: Path, data: memoryview | None) -> int:
-    """The EXIF orientation libvips reads from the header (1 when it finds none)."""
-    header = (
-        pyvips.Image.new_from_file(str(src), access="sequential")
-        if data is None
-        else pyvips.Image.new_from_source(
-            pyvips.Source.new_from_memory(data), "", access="sequential"
-        )
-    )
-    return int(header.get("orientation")) if header.get_typeof("orientation") else 1
-
-
 def _libvips_thumbnail(access: pyvips.Image, path: Path) -> pyvips.Image:
     # made once in memory: the JPEG and the pixels handed to the perceptual hash both read it
     thumbnail = access.thumbnail_image(THUMBNAIL_MAX, size="down", no_rotate=True).copy_memory()
     thumbnail.jpegsave(str(path), Q=THUMBNAIL_QUALITY, keep="none")
     return thumbnail
+
+
+# The DCT scales (in eighths) a JPEG is decoded at. libjpeg-turbo decodes at 6/8 and 7/8 more
+# slowly than at 8/8 (its SIMD code covers the whole frame and the halvings), so they are not
+# used; 3/8 costs what 4/8 does (bench/README.md, "photo derivatives, sixth round").
+_JPEG_EIGHTHS = (1, 2, 4, 5, 8)
+# How much reducing is left to the Lanczos-3 at least. A ½ DCT scale leaving it less (a 24 MP
+# photo: 3000 px to 2048) comes out softer than pyvips' full-frame thumbnail; 5/8 and 1.5× do
+# not (PSNR and SSIM at or above it, at less CPU).
+_LANCZOS_ROOM = 1.5
+_decode_buffers = threading.local()
+
+
+def _jpeg_eighths(stored: tuple[int, int], size: tuple[int, int]) -> int:
+    """The smallest DCT scale, in eighths, that leaves `size` at least `_LANCZOS_ROOM` to
+    reduce; 8 (the whole frame) when none does."""
+    longest, wanted = max(stored), max(size)
+    for eighths in _JPEG_EIGHTHS[:-1]:
+        if math.ceil(longest * eighths / 8) >= _LANCZOS_ROOM * wanted:
+            return eighths
+    return 8
+
+
+def _decode_jpeg(jpeg: memoryview, stored: tuple[int, int], size: tuple[int, int]) -> Any:
+    """The RGB pixels (a numpy array, rows × columns × 3) at the scale `_jpeg_eighths` picks,
+    decoded into this thread's buffer. Strict: ValueError at libjpeg-turbo's first warning."""
+    eighths = _jpeg_eighths(stored, size)
+    width, height = (math.ceil(side * eighths / 8) for side in stored)
+    buffer = getattr(_decode_buffers, "buffer", None)
+    if buffer is None or len(buffer) < width * height * 3:
+        # kept for the next photo: a fresh photo-sized buffer costs its page faults every time
+        buffer = _decode_buffers.buffer = bytearray(width * height * 3)
+    return simplejpeg.decode_jpeg(
+        jpeg, "RGB", min_width=width, min_height=height, buffer=buffer, strict=True
+    )
 
 
 def _undecodable(src: Path, why: object) -> ImageError:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageChops, ImageCms, ImageOps, ImageStat
 
 from ingest.errors import ImageError
 from ingest.media import image as image_stage
-from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX, make_image_derivatives
+from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX, fitted, make_image_derivatives
 from tests.unit.support import images
 
 LIMIT = 100_000_000
@@ -259,23 +261,88 @@ def test_orientation_of_other_formats_is_applied_once(
     assert access.getexif().get(0x0112) is None and "icc_profile" not in access.info
 
 
-@pytest.mark.parametrize("orientation", [2, 5, 6, 8])
-def test_jpeg_orientation_libvips_does_not_read_is_turned_by_us(
-    tmp_path: Path, orientation: int, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("stored", "eighths"),
+    [
+        ((6000, 4000), 5),  # 24 MP: 3750 px leaves the Lanczos-3 1.83×; 3000 would leave 1.46×
+        ((4000, 6000), 5),
+        ((4000, 3000), 8),  # 12 MP: no smaller scale leaves 1.5×, and 6/8, 7/8 are slower
+        ((4916, 3000), 5),  # 3073 px: just enough room
+        ((4912, 3000), 8),  # 3070 px: just too little
+        ((12000, 8000), 4),
+        ((24000, 16000), 2),
+        ((50000, 1000), 1),  # a panorama: its longest side decides
+        ((2048, 1365), 8),  # nothing to reduce
+        ((100, 80), 8),
+    ],
+)
+def test_a_jpeg_is_decoded_at_the_smallest_scale_leaving_room_to_reduce(
+    stored: tuple[int, int], eighths: int
 ) -> None:
-    """When libvips reads another orientation than Pillow (a damaged EXIF block), the stage
-    turns the access copy itself, by Pillow's reading, and still turns it once."""
-    monkeypatch.setattr(image_stage, "_vips_orientation", lambda src, data: 1)
-    upright = quadrants()
+    assert image_stage._jpeg_eighths(stored, fitted(stored, ACCESS_MAX)) == eighths
+
+
+def detailed(size: tuple[int, int]) -> Image.Image:
+    """Coloured detail everywhere (16 px across), so a shift, a stretch or a turn shows."""
+    width, height = size
+    coarse = Image.effect_noise((max(1, width // 16), max(1, height // 16)), 90)
+    tint = Image.linear_gradient("L").resize(coarse.size)
+    return Image.merge("RGB", (coarse, tint, ImageOps.invert(coarse))).resize(
+        size, Image.Resampling.BICUBIC
+    )
+
+
+def psnr(found: Image.Image, wanted: Image.Image) -> float:
+    diff = ImageChops.difference(found.convert("RGB"), wanted.convert("RGB"))
+    mse = sum(rms**2 for rms in ImageStat.Stat(diff).rms) / 3
+    return 10 * math.log10(255**2 / max(mse, 1e-9))
+
+
+@pytest.mark.parametrize(
+    ("stored", "orientation"),
+    [((5003, 3001), 1), ((3001, 5003), 6), ((4917, 61), 1), ((2049, 2049), 8), ((4000, 2999), 3)],
+)
+def test_a_jpeg_decoded_at_a_reduced_scale_keeps_its_picture(
+    tmp_path: Path, stored: tuple[int, int], orientation: int
+) -> None:
+    """Whatever DCT scale it is decoded at, the access copy has the exact fitted size, is
+    turned once, and shows what a full decode resized with Lanczos shows."""
     source = tmp_path / "photo.jpg"
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    upright.transpose(STORED_FOR[orientation]).save(source, "JPEG", exif=exif, quality=95)
+    picture = detailed(stored)
+    picture.save(source, "JPEG", quality=92, exif=images.photo_exif(orientation=orientation))
     result = derive(source, tmp_path)
     access = opened(result.access.path)
-    assert access.size == (result.technical.width, result.technical.height) == (120, 80)
-    for found, want in zip(corners(access), corners(upright), strict=True):
-        assert close(found, want, 24)
+    with Image.open(source) as original:
+        upright = ImageOps.exif_transpose(original)
+        wanted = upright.resize(fitted(upright.size, ACCESS_MAX), Image.Resampling.LANCZOS)
+    assert access.size == wanted.size == (result.access.width, result.access.height)
+    assert psnr(access, wanted) > 30  # one pixel shifted: 27.6
+
+
+def test_the_reused_decode_buffer_leaves_nothing_of_the_last_photo(tmp_path: Path) -> None:
+    """Each thread decodes into a buffer it keeps; a small photo after a big one, and two
+    photos decoded at once on two threads, come out as each alone in a fresh thread does."""
+    big = images.noisy_jpeg(tmp_path / "big.jpg", (3000, 2000))
+    small = tmp_path / "small.jpg"
+    quadrants((300, 200)).save(small, quality=92)
+
+    def made(path: Path, out: str) -> bytes:
+        return make_image_derivatives(
+            path, tmp_path / out, max_pixels=LIMIT
+        ).access.path.read_bytes()
+
+    with ThreadPoolExecutor(max_workers=1) as fresh:
+        small_alone = fresh.submit(made, small, "small-alone").result()
+    with ThreadPoolExecutor(max_workers=1) as fresh:
+        big_alone = fresh.submit(made, big, "big-alone").result()
+    with ThreadPoolExecutor(max_workers=1) as one:
+        assert one.submit(made, big, "big-first").result() == big_alone
+        assert one.submit(made, small, "small-after").result() == small_alone
+    with ThreadPoolExecutor(max_workers=2) as two:
+        at_once = [
+            two.submit(made, path, f"at-once-{n}") for n, path in enumerate([big, small] * 3)
+        ]
+        assert [f.result() for f in at_once] == [big_alone, small_alone] * 3
 
 
 @pytest.mark.parametrize("orientation", [1, 6])
@@ -340,6 +407,22 @@ def test_srgb_tagged_camera_jpeg_comes_out_right_and_untagged(tmp_path: Path) ->
         assert close(found, want, 16)
     assert result.technical.icc_profile is None and result.technical.camera is not None
     assert "icc_profile" not in access.info  # an sRGB picture needs no profile
+
+
+def test_stray_bytes_before_a_marker_are_shrugged_off_as_viewers_do(tmp_path: Path) -> None:
+    """libjpeg-turbo warns of bytes between markers (some scanners and editors write them);
+    viewers show such a photo, and so does the stage: only a truncated file is refused."""
+    clean = tmp_path / "clean.jpg"
+    quadrants((3000, 2000)).save(clean, quality=92)
+    data = clean.read_bytes()
+    at = data.index(b"\xff\xdb")  # the first quantisation table
+    source = tmp_path / "stray.jpg"
+    source.write_bytes(data[:at] + b"\x00\x00\x00\x00" + data[at:])
+    result = derive(source, tmp_path)
+    access = opened(result.access.path)
+    assert access.size == (ACCESS_MAX, 1365)
+    for found, want in zip(corners(access), corners(quadrants()), strict=True):
+        assert close(found, want, 16)
 
 
 def test_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
