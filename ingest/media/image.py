@@ -274,9 +274,10 @@ def _libvips_pictures(
             picture = pyvips.Image.new_from_memory(decoded.data, width, height, 3, "uchar")
         except ValueError:
             # Strict libjpeg-turbo stops at any warning, stray bytes before a marker too, which
-            # viewers shrug off; libvips' own loader (the whole frame) refuses only truncation.
+            # viewers shrug off; libvips' own loader (the whole frame, decoded at once so that
+            # a turn reads it in any order) refuses only truncation.
             picture = pyvips.Image.new_from_source(
-                pyvips.Source.new_from_memory(jpeg), "", access="sequential", fail_on="truncated"
+                pyvips.Source.new_from_memory(jpeg), "", fail_on="truncated"
             )
         if size != (picture.width, picture.height):
             picture = picture.resize(
@@ -287,8 +288,11 @@ def _libvips_pictures(
         # Computed here, once; unchanged (a small upright photo), it stays on the decode buffer,
         # which nothing reuses before this call returns.
         access = picture.copy_memory()
-    except pyvips.Error as exc:  # the first line says why; those after, what then failed
-        raise _undecodable(src, (exc.detail.strip().splitlines() or [exc.message])[0]) from None
+    except pyvips.Error as exc:
+        # the decoder's warnings and errors, in the order they came, without libvips' trailer
+        said = [line.strip() for line in exc.detail.splitlines() if line.strip()]
+        said = [line for line in said if not line.endswith(": load error")] or said
+        raise _undecodable(src, "; ".join(said) or exc.message) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     access_path, thumbnail_path = out_dir / "access.jpg", out_dir / "thumbnail.jpg"
     with ThreadPoolExecutor(max_workers=1) as pool:  # libvips lets go of the GIL

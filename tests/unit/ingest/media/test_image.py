@@ -409,11 +409,17 @@ def test_srgb_tagged_camera_jpeg_comes_out_right_and_untagged(tmp_path: Path) ->
     assert "icc_profile" not in access.info  # an sRGB picture needs no profile
 
 
-def test_stray_bytes_before_a_marker_are_shrugged_off_as_viewers_do(tmp_path: Path) -> None:
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_stray_bytes_before_a_marker_are_shrugged_off_as_viewers_do(
+    tmp_path: Path, orientation: int
+) -> None:
     """libjpeg-turbo warns of bytes between markers (some scanners and editors write them);
-    viewers show such a photo, and so does the stage: only a truncated file is refused."""
+    viewers show such a photo, and so does the stage, turned as it says (libvips' loader then
+    decodes it, and a turn must not read its strips out of order): only truncation is refused."""
     clean = tmp_path / "clean.jpg"
-    quadrants((3000, 2000)).save(clean, quality=92)
+    upright = quadrants((3000, 2000))
+    stored = upright if orientation == 1 else upright.transpose(STORED_FOR[orientation])
+    stored.save(clean, quality=92, exif=images.photo_exif(orientation=orientation))
     data = clean.read_bytes()
     at = data.index(b"\xff\xdb")  # the first quantisation table
     source = tmp_path / "stray.jpg"
