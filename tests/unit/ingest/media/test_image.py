@@ -299,17 +299,28 @@ def psnr(found: Image.Image, wanted: Image.Image) -> float:
 
 
 @pytest.mark.parametrize(
-    ("stored", "orientation"),
-    [((5003, 3001), 1), ((3001, 5003), 6), ((4917, 61), 1), ((2049, 2049), 8), ((4000, 2999), 3)],
+    ("stored", "orientation", "encoding"),
+    [
+        ((5003, 3001), 1, {}),
+        ((3001, 5003), 6, {}),
+        ((4917, 61), 1, {}),
+        ((2049, 2049), 8, {}),
+        ((4000, 2999), 3, {}),
+        ((5003, 3001), 1, {"progressive": True}),
+        ((5003, 3001), 6, {"subsampling": 0}),  # 4:4:4
+        ((5003, 3001), 1, {"subsampling": 1, "progressive": True}),  # 4:2:2
+    ],
 )
 def test_a_jpeg_decoded_at_a_reduced_scale_keeps_its_picture(
-    tmp_path: Path, stored: tuple[int, int], orientation: int
+    tmp_path: Path, stored: tuple[int, int], orientation: int, encoding: dict[str, object]
 ) -> None:
-    """Whatever DCT scale it is decoded at, the access copy has the exact fitted size, is
-    turned once, and shows what a full decode resized with Lanczos shows."""
+    """Whatever DCT scale it is decoded at, however it was encoded, the access copy has the
+    exact fitted size, is turned once, and shows what a full decode resized with Lanczos
+    shows."""
     source = tmp_path / "photo.jpg"
     picture = detailed(stored)
-    picture.save(source, "JPEG", quality=92, exif=images.photo_exif(orientation=orientation))
+    exif = images.photo_exif(orientation=orientation)
+    picture.save(source, "JPEG", quality=92, exif=exif, **encoding)
     result = derive(source, tmp_path)
     access = opened(result.access.path)
     with Image.open(source) as original:
