@@ -7,7 +7,9 @@ error and warning is renamed here to the path the archivist knows (`relpath`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -66,11 +68,30 @@ def normalize(
     `data`: an image's bytes already read, which its decoder takes instead of the file."""
     maker = partial(_image, data=data) if fmt.kind == "image" else _MAKERS[fmt.kind]
     try:
-        made = maker(src, fmt, out_dir, settings, on_stage)
+        with _decoder_warnings() as heard:
+            made = maker(src, fmt, out_dir, settings, on_stage)
     except ItemError as exc:
         raise type(exc)(relpath, _renamed(exc.problem, src, relpath)) from None
-    made.warnings = [_renamed(w, src, relpath) for w in made.warnings]
+    made.warnings = [_renamed(w, src, relpath) for w in [*made.warnings, *heard]]
     return made
+
+
+@contextmanager
+def _decoder_warnings() -> Iterator[list[str]]:
+    """What a decoder warns about a damaged file (Pillow: an EXIF block cut short, a malformed
+    MPO header) as the file's warnings, which name it, not as bare lines on the terminal. The
+    capture is process-wide: a worker makes one file's copies at a time."""
+    heard: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)  # every file's, not once per process
+        yield heard
+    for warning in caught:
+        if issubclass(warning.category, UserWarning):
+            heard.append("the decoder warned: " + " ".join(str(warning.message).split()))
+        else:  # not about the file: shown as it would have been
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
 
 
 def _renamed(text: str, src: Path, relpath: str) -> str:

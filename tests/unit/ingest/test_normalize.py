@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import warnings
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,31 @@ def test_a_set_cancel_event_stops_ffmpeg_calls(samples: Samples, tmp_path: Path)
     finally:
         ffmpeg.cancel_when(None)
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+PILLOW_IMAGES = Path(__file__).parents[2] / "fixtures" / "pillow"
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("hopper_bad_exif.jpg", "Corrupt EXIF data. Expecting to read 12 bytes but only got 2."),
+        (
+            "sugarshack_bad_mpo_header.jpg",
+            "Image appears to be a malformed MPO file, it will be interpreted as a base JPEG file",
+        ),
+    ],
+)
+def test_a_decoders_warning_is_the_files_warning(tmp_path: Path, name: str, said: str) -> None:
+    """Pillow warns of some damage it decodes past; the file's warning says so, naming it in
+    the report, every time (not once per process), and nothing is passed on to be printed."""
+    source = tmp_path / name
+    shutil.copyfile(PILLOW_IMAGES / name, source)
+    with warnings.catch_warnings(record=True) as passed_on:
+        warnings.simplefilter("always")
+        made = [run(source, f"box/{name}", tmp_path / f"out{n}") for n in range(2)]
+    for normalized in made:
+        assert [w for w in normalized.warnings if w.startswith("the decoder warned: ")] == [
+            f"the decoder warned: {said}"
+        ]
+    assert [str(w.message) for w in passed_on] == []
