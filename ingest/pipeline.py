@@ -18,18 +18,13 @@ event that stops running ffmpeg processes; every temporary folder is removed on 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
-import signal
-import sys
 import tempfile
-import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +50,7 @@ from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.neardup import Near, NearTable, looks_like, photos_of, stored_photos
 from ingest.normalize import AV_KINDS, Settings
 from ingest.ocr import OcrLimits, available, ocr_record
+from ingest.pool import AV_LANE, GENERAL_LANE, Workers, spawning_workers
 from ingest.record import (
     Defaults,
     add_events,
@@ -65,7 +61,7 @@ from ingest.record import (
 )
 from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
 from ingest.unpack import UnpackLimits
-from ingest.worker import Task, TaskResult, init_worker, process
+from ingest.worker import Task, TaskResult, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
 from repository.authorities import AuthorityStore
 from repository.keys import is_valid_slug, report_key
@@ -150,8 +146,12 @@ def run_ingest(
     index: SearchIndex | None,
     progress: ProgressCallback | None = None,
     executors: ExecutorFactory | None = None,
+    workers: Workers | None = None,
 ) -> IngestReport:
     """Ingest files and folders into `options.collection`; return (and store) the report.
+
+    The items go to `executors` (the queue's) when given, else to local worker processes:
+    `workers` when the caller started them early (`ingest.pool`), shut down with the items.
 
     Raises IngestError before doing anything when the options, paths or manifest are unusable.
     Per-item problems never raise: they are failed items in the report, each naming its file.
@@ -164,7 +164,7 @@ def run_ingest(
     job_id = f"{started:%Y%m%dT%H%M%SZ}-{options.collection}-{token_hex(3)}"
     report = IngestReport(job_id, options.collection, now_iso(), dry_run=options.dry_run)
     scratch = Path(tempfile.mkdtemp(prefix="heritage-ingest-"))
-    run = _Run(options, store_config, records, index, report, progress, scratch, executors)
+    run = _Run(options, store_config, records, index, report, progress, scratch, executors, workers)
     try:
         failures, units = _plan(paths, options, manifest, scratch)
         linker = Linker(AuthorityStore(store))
@@ -256,68 +256,6 @@ def _fields(row: ManifestRow | None, first: SourceFile) -> dict[str, Any]:
     return row_fields(replace(row, values={**values, **row.values}))  # keeps how it names columns
 
 
-_SPAWN_LOCK = threading.RLock()  # a pool spawned while spawning (none today) must not hang
-LEAN_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
-"""Set for the workers unless the environment says otherwise: each worker takes one core, so
-numpy's OpenBLAS (for the perceptual hash of a 32×32 picture) would start threads that cost
-~35 ms of CPU at import and then only compete with the other workers."""
-
-
-@contextmanager
-def _lean_spawn() -> Iterator[None]:
-    """Workers spawned inside import only what their tasks need.
-
-    A spawned process first runs its parent's main module again unless `__main__` names no file
-    or module: for the `heritage` console script that is the whole CLI (~0.1 s of CPU a worker),
-    and the tasks need nothing from it (`process` lives in ingest.worker). Both changes are
-    undone on leaving; the lock keeps two runs' spawns in one process from undoing each other's.
-    """
-    with _SPAWN_LOCK:
-        main = sys.modules["__main__"]
-        file, spec = main.__dict__.pop("__file__", None), getattr(main, "__spec__", None)
-        main.__spec__ = None
-        unset = [name for name in LEAN_ENVIRONMENT if name not in os.environ]
-        os.environ.update({name: LEAN_ENVIRONMENT[name] for name in unset})  # a user's stands
-        try:
-            yield
-        finally:
-            if file is not None:
-                main.__file__ = file
-            main.__spec__ = spec
-            for name in unset:
-                os.environ.pop(name, None)
-
-
-@contextmanager
-def _spawning_workers() -> Iterator[None]:
-    """Spawn workers deaf to Ctrl-C from their first instruction, without losing one meant for
-    the main process.
-
-    Ctrl-C reaches the whole process group; a worker still importing modules when it arrives
-    would die with a traceback before `init_worker` could ignore it. So SIGINT is blocked in this
-    thread while the pools spawn their workers (they are spawned as the tasks are submitted,
-    inside this block): a worker inherits the mask across exec and holds the signal until
-    `init_worker` ignores (and so discards) it. Ignoring SIGINT here instead would discard a
-    Ctrl-C meant for the main process too, and the run would go on to the end: in the main
-    thread a Ctrl-C that comes meanwhile (to any thread) is noted and delivered once the
-    workers are spawned, under the handler the process had.
-    """
-    caught: list[int] = []
-    in_main = threading.current_thread() is threading.main_thread()
-    if in_main:  # only the main thread handles signals
-        previous = signal.signal(signal.SIGINT, lambda number, _: caught.append(number))
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        with _lean_spawn():
-            yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held SIGINT is noted now
-        if in_main:
-            signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
-    if caught:
-        signal.raise_signal(signal.SIGINT)  # KeyboardInterrupt, unless SIGINT was ignored
-
-
 def _needs_ffmpeg(unit: _Unit) -> bool:
     """Whether a unit's files announce video or audio (the worker identifies them for real)."""
     for source in unit.files:
@@ -391,9 +329,11 @@ class _Run:
         progress: ProgressCallback | None,
         scratch: Path,
         executors: ExecutorFactory | None = None,
+        workers: Workers | None = None,
     ):
         self.options = options
-        self.executors = executors
+        self.executors = executors  # the queue's, else local worker processes:
+        self.workers = workers  # started early by the caller, else at `execute`
         self.store_config = store_config
         self.records = records
         self.index = index
@@ -425,50 +365,40 @@ class _Run:
     def execute(self, units: list[_Unit]) -> None:
         if not units:
             return
-        context = multiprocessing.get_context("spawn")
         remote = self.executors is not None
-        stages = context.SimpleQueue() if self.stage and not remote else None
-        cancel = context.Event()
+        workers = self.workers or Workers(stages=self.stage is not None and not remote)
         general: list[_Unit] = []
         av: list[_Unit] = []
         for unit in units:
             (av if _needs_ffmpeg(unit) else general).append(unit)
         groups = (
-            ("general", general, self.options.workers),
-            ("av", av, self.options.ffmpeg_concurrency),
+            (GENERAL_LANE, general, self.options.workers),
+            (AV_LANE, av, self.options.ffmpeg_concurrency),
         )
-        pools: list[Executor] = []
+        pools: list[Executor] = []  # the queue's, when the items go to it
         try:
             lanes: list[deque[tuple[_Unit, Future[TaskResult]]]] = []
-            with _spawning_workers():
+            with spawning_workers():
                 for lane, group, size in groups:
                     if not group:
                         continue
                     width = min(size, len(group))
-                    pool = (
-                        self.executors(lane, width)
-                        if self.executors is not None
-                        else ProcessPoolExecutor(
-                            max_workers=width,
-                            mp_context=context,
-                            initializer=init_worker,
-                            initargs=(stages, cancel),
-                        )
-                    )
-                    pools.append(pool)
+                    if self.executors is not None:
+                        pools.append(pool := self.executors(lane, width))
+                    else:
+                        pool = workers.pool(lane, width)
                     submitted = [(unit, pool.submit(process, self._task(unit))) for unit in group]
                     lanes.append(deque(submitted))
             self._load_existing()  # while the workers start: only committing needs it
-            self._collect(lanes, stages)
+            self._collect(lanes, None if remote else workers.stages)
             self._index_unchanged()
         except BaseException:
-            cancel.set()  # running ffmpeg processes stop; items not started are not started
+            workers.cancel.set()  # running ffmpeg processes stop; items not started are not started
             raise
         finally:
             for pool in pools:
                 pool.shutdown(wait=True, cancel_futures=True)
-            if stages is not None:
-                stages.close()
+            workers.shutdown()
         self._drop_deleted_files()
         if self.index_failures:
             self.report.errors.append(
@@ -498,9 +428,12 @@ class _Run:
                     self.record_outcome(self._finish(unit, future))
 
     def _relay(self, stages: Any | None) -> None:
-        while stages is not None and self.stage is not None and not stages.empty():
+        """Show the workers' stage announcements; drained even when nobody shows them (workers
+        started early always announce), so that a full pipe never blocks a worker."""
+        while stages is not None and not stages.empty():
             name, stage = stages.get()
-            self.stage(name, stage)
+            if self.stage is not None:
+                self.stage(name, stage)
 
     def _task(self, unit: _Unit) -> Task:
         return Task(

@@ -210,7 +210,7 @@ def init_worker(stages: _Queue | None = None, cancel: _Event | None = None) -> N
     """Ctrl-C is the main process's to handle: it sets `cancel` (running ffmpeg processes stop)
     and waits for the items in progress, so workers neither die mid-item nor print tracebacks.
 
-    The worker started with SIGINT blocked (`ingest.pipeline._spawning_workers`): ignoring it
+    The worker started with SIGINT blocked (`ingest.pool.spawning_workers`): ignoring it
     discards one that came while it started, and then it may be unblocked."""
     global _stages, _cancel
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from ingest import IngestOptions, IngestReport, pipeline, run_ingest
+from ingest import IngestOptions, IngestReport, pool, run_ingest
 from ingest.errors import IngestError
 from repository import LocalStore, RecordStore, StoreConfig
 from search.base import Audience, SearchQuery
@@ -325,7 +325,7 @@ def test_ctrl_c_while_the_workers_start_stops_the_run_and_spares_them(
                     hit.append(process)
             return future
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CtrlCWhileSpawning)
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", CtrlCWhileSpawning)
     with pytest.raises(KeyboardInterrupt):
         ingest(source, tmp_path / "store", workers=2)
     assert len(hit) >= 2 and [process.exitcode for process in hit] == [0] * len(hit)

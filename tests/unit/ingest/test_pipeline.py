@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -63,39 +60,3 @@ def test_ffmpeg_concurrency_below_one_stops_the_run(tmp_path: Path) -> None:
             StoreConfig(local_root=tmp_path / "store"),
             None,
         )
-
-
-LEAN_SCRIPT = """
-import multiprocessing, os, sys
-from concurrent.futures import ProcessPoolExecutor
-with open(sys.argv[1], "a") as marker:  # runs each time this file is executed as a module
-    marker.write("ran\\n")
-from ingest.pipeline import _lean_spawn
-if __name__ == "__main__":
-    with _lean_spawn():
-        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
-        seen = [pool.submit(os.getenv, "OPENBLAS_NUM_THREADS") for _ in range(4)]
-    print(sorted({future.result() for future in seen}), os.getenv("OPENBLAS_NUM_THREADS"))
-    print(__file__ == sys.argv[0])
-    pool.shutdown()
-"""
-
-
-@pytest.mark.parametrize("user", [None, "3"])
-def test_workers_skip_the_main_module_and_start_no_blas_threads(
-    tmp_path: Path, user: str | None
-) -> None:
-    """A console script's main module (the whole CLI) is not run again in each worker, and
-    OpenBLAS runs one thread there unless the user set otherwise; the CLI's own state is back."""
-    script, marker = tmp_path / "heritage_cli.py", tmp_path / "ran"
-    script.write_text(LEAN_SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
-    if user is not None:
-        env["OPENBLAS_NUM_THREADS"] = user
-    done = subprocess.run(
-        [sys.executable, str(script), str(marker)], env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [f"['{user or 1}'] {user}", "True"]
-    assert marker.read_text() == "ran\n"  # by the parent only

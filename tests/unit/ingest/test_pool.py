@@ -1,0 +1,114 @@
+"""Local worker processes (`ingest.pool`): spawned lean, started early, always shut down."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from ingest import IngestOptions, run_ingest
+from ingest.errors import IngestError
+from ingest.pipeline import _Run
+from ingest.pool import GENERAL_LANE, Workers
+from repository import StoreConfig
+
+
+def _photos(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for number in range(count):
+        Image.new("RGB", (64 + number, 48), (40 * number, 90, 160)).save(folder / f"{number}.jpg")
+    return folder
+
+
+def test_started_workers_are_spawned_before_any_item_and_shut_down_with_the_items(
+    tmp_path: Path,
+) -> None:
+    """The CLI starts the workers before it has imported the pipeline: they exist before there
+    is a task, do the run's items (no other worker is spawned), and exit when the items are done."""
+    before = set(multiprocessing.active_children())
+    with Workers(stages=True) as started:
+        started.start(GENERAL_LANE, 2)
+        spawned = set(multiprocessing.active_children()) - before
+        assert len(spawned) == 2
+        report = run_ingest(
+            [_photos(tmp_path / "in", 3)],
+            IngestOptions("c", workers=2),
+            StoreConfig(local_root=tmp_path / "store"),
+            None,
+            workers=started,
+        )
+        assert report.counts() == {"stored": 3}
+        assert [process.exitcode for process in spawned] == [0, 0]  # shut down by the run
+        assert set(multiprocessing.active_children()) == before
+        with pytest.raises(RuntimeError, match="shutdown"):
+            started.pool(GENERAL_LANE, 2).submit(os.getpid)
+
+
+def test_a_run_that_stops_before_its_items_leaves_no_started_worker(tmp_path: Path) -> None:
+    before = set(multiprocessing.active_children())
+    with pytest.raises(IngestError, match="nothing-here"), Workers(stages=False) as started:
+        started.start(GENERAL_LANE, 2)
+        spawned = set(multiprocessing.active_children()) - before
+        run_ingest(
+            [tmp_path / "nothing-here"],
+            IngestOptions("c"),
+            StoreConfig(local_root=tmp_path / "store"),
+            None,
+            workers=started,
+        )
+    assert len(spawned) == 2 and [process.exitcode for process in spawned] == [0, 0]
+    assert started.cancel.is_set()  # an item already running would have been told to stop
+
+
+def test_stage_announcements_are_drained_when_nobody_shows_them() -> None:
+    """Workers started early always announce stages; with no display to tell, the queue must
+    still be emptied, or a full pipe would block a worker mid-item."""
+    queue = multiprocessing.get_context("spawn").SimpleQueue()
+    for number in range(5):
+        queue.put((f"{number}.jpg", "storing original"))
+    run = _Run.__new__(_Run)
+    run.stage = None
+    run._relay(queue)  # noqa: SLF001
+    assert queue.empty()
+    queue.close()
+
+
+LEAN_SCRIPT = """
+import multiprocessing, os, sys
+from concurrent.futures import ProcessPoolExecutor
+with open(sys.argv[1], "a") as marker:  # runs each time this file is executed as a module
+    marker.write("ran\\n")
+from ingest.pool import lean_spawn
+if __name__ == "__main__":
+    with lean_spawn():
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+        seen = [pool.submit(os.getenv, "OPENBLAS_NUM_THREADS") for _ in range(4)]
+    print(sorted({future.result() for future in seen}), os.getenv("OPENBLAS_NUM_THREADS"))
+    print(__file__ == sys.argv[0])
+    pool.shutdown()
+"""
+
+
+@pytest.mark.parametrize("user", [None, "3"])
+def test_workers_skip_the_main_module_and_start_no_blas_threads(
+    tmp_path: Path, user: str | None
+) -> None:
+    """A console script's main module (the whole CLI) is not run again in each worker, and
+    OpenBLAS runs one thread there unless the user set otherwise; the CLI's own state is back."""
+    script, marker = tmp_path / "heritage_cli.py", tmp_path / "ran"
+    script.write_text(LEAN_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
+    if user is not None:
+        env["OPENBLAS_NUM_THREADS"] = user
+    done = subprocess.run(
+        [sys.executable, str(script), str(marker)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"['{user or 1}'] {user}", "True"]
+    assert marker.read_text() == "ran\n"  # by the parent only
