@@ -45,7 +45,6 @@ from PIL import Image, UnidentifiedImageError
 
 from repository import ObjectStore
 from schemas.errors import InvalidInput, Unavailable
-from search.analysis import is_cjk_token
 
 Layout = Literal["horizontal", "vertical"]
 PAGE_BREAK = "\n\n"  # between pages' text, as the document stage joins them
@@ -388,6 +387,8 @@ def _tesseract_lines(
 
 
 def _joined_words(words: Sequence[str]) -> str:
+    from search.analysis import is_cjk_token  # the analyser loads with OCR, not every worker
+
     text = words[0] if words else ""
     for word in words[1:]:
         cjk = is_cjk_token(text[-1]) and is_cjk_token(word[0])

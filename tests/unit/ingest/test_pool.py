@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import subprocess
@@ -112,3 +113,28 @@ def test_workers_skip_the_main_module_and_start_no_blas_threads(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"['{user or 1}'] {user}", "True"]
     assert marker.read_text() == "ran\n"  # by the parent only
+
+
+def _loaded_after(statement: str, prefixes: tuple[str, ...]) -> list[str]:
+    code = (
+        f"import json, sys; {statement}; "
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {prefixes!r})))"
+    )
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    return list(json.loads(done.stdout))
+
+
+def test_starting_workers_waits_for_nothing_but_the_standard_library() -> None:
+    """The CLI imports this before the pipeline: it must not pull the pipeline in."""
+    loaded = _loaded_after("import ingest.pool", ("ingest", "PIL", "numpy", "pyvips", "schemas"))
+    assert loaded == ["ingest", "ingest.pool"]
+
+
+def test_a_worker_starts_without_the_schema_checker_or_the_search_analyser() -> None:
+    """A worker never checks a record against the schema nor analyses text (~0.1 s of imports
+    at each worker's start, before its first item)."""
+    loaded = _loaded_after("import ingest.worker", ("jsonschema", "search", "opencc"))
+    assert loaded == []
