@@ -113,8 +113,9 @@ class Workers:
         self._pools: dict[str, ProcessPoolExecutor] = {}
 
     def pool(self, lane: str, width: int) -> ProcessPoolExecutor:
-        """The lane's pool (made on first call, with `width` workers at most). Its workers are
-        spawned as tasks are submitted: submit inside `spawning_workers()`."""
+        """The lane's pool: made by the first call, with `width` workers at most; later calls
+        get that pool whatever width they ask (workers started early serve a narrower lane).
+        Its workers are spawned as tasks are submitted: submit inside `spawning_workers()`."""
         if lane not in self._pools:
             self._pools[lane] = ProcessPoolExecutor(
                 max_workers=width,
