@@ -7,8 +7,9 @@
 Loads the same N synthetic records as bench_search.py (its `generate`, same seed) into each
 backend through `rebuild()` and times bench_search.py's query mix (`QUERIES`: word, two, phrase,
 filtered; every query with the standard facet counts), plus `deep`, `deep-ttl` and `deep-mod`:
-page 120 of 100 hits in date, title and modified order, past the 10 000-hit result window (see
-search.cluster on deep pages). SQLite runs with its result cache off (`cache_size=0`). The
+page 120 of 100 hits of the empty query in date, title and modified order, past the 10 000-hit
+result window (see search.cluster on deep pages), and `past-end`: the same pages of a query
+with fewer hits, which hold none. SQLite runs with its result cache off (`cache_size=0`). The
 engines' shard request cache keeps the answers of requests for no hits (a deep page's counts);
 it stays on, as in production, unless `--no-request-cache`, with which every backend computes
 every query in full. The baseline is SQLite measured in the same run; ratios are cluster/SQLite
@@ -36,13 +37,16 @@ from search.base import FACET_FIELDS, SearchIndex, SearchQuery  # noqa: E402
 from search.cluster import ClusterIndex  # noqa: E402
 from search.sqlite import SqliteIndex  # noqa: E402
 
+SORTS = {"deep": "date", "deep-ttl": "title", "deep-mod": "modified"}
 MIX: dict[str, list[SearchQuery]] = {
-    **QUERIES,
-    **{
-        label: [SearchQuery(q=q, sort=sort, page=120, size=100) for q in ("", "剪纸")]
-        for label, sort in (("deep", "date"), ("deep-ttl", "title"), ("deep-mod", "modified"))
-    },
+    **{label: queries for label, queries in QUERIES.items() if label != "deep"},
+    # a deep page of the empty query (25 295 hits at N = 30 017) in each sort
+    **{label: [SearchQuery(sort=sort, page=120, size=100)] for label, sort in SORTS.items()},
+    # the same page of a query with 1 099 hits: past the end, only the total and the facets
+    "past-end": [SearchQuery(q="剪纸", sort=sort, page=120, size=100) for sort in SORTS.values()],
 }
+"""bench_search.py's query mix with its `deep` split in two: that row mixes a deep page with an
+empty one past the end, and a median of two such groups is the midpoint between them."""
 URLS = {
     "elasticsearch": "HERITAGE_TEST_ELASTICSEARCH_URL",
     "opensearch": "HERITAGE_TEST_OPENSEARCH_URL",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import random
 import re
 import socket
 import threading
@@ -24,11 +25,15 @@ from search.base import Audience, OaiSlice, SearchQuery
 from search.cluster import (
     DATESTAMP_SECONDS,
     MODIFIED_KEY,
+    RANK_AGG,
     RESULT_WINDOW,
-    TITLE_KEY,
+    TITLE_CODE,
     ClusterError,
     ClusterIndex,
     index_body,
+    rank_aggregations,
+    sort_key_field,
+    sort_spec,
     to_source,
 )
 from search.documents import to_document
@@ -163,10 +168,10 @@ def test_an_index_from_before_the_oai_order_lists_every_record_until_reindexed(
 def test_an_index_from_before_the_sort_keys_pages_as_sqlite_until_reindexed(
     cluster: ClusterIndex, tmp_path: Path, sort: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Documents written before `TITLE_KEY` and `MODIFIED_KEY` lack them: deep pages cannot
+    """Documents written before `TITLE_CODE` and `MODIFIED_KEY` lack them: deep pages cannot
     count per key, so they jump, with the same hits as SQLite's."""
     old = index_body()
-    for name in (TITLE_KEY, MODIFIED_KEY):
+    for name in (TITLE_CODE, MODIFIED_KEY):
         del old["mappings"]["properties"][name]
     old["aliases"] = {cluster.alias: {}}
     cluster.client.indices.create(index=f"{cluster.alias}-v1", body=old)
@@ -179,7 +184,7 @@ def test_an_index_from_before_the_sort_keys_pages_as_sqlite_until_reindexed(
         for i in range(30)
     ]
     for record in records[::3]:  # written by the earlier version
-        source = {k: v for k, v in to_source(record).items() if k not in (TITLE_KEY, MODIFIED_KEY)}
+        source = {k: v for k, v in to_source(record).items() if k not in (TITLE_CODE, MODIFIED_KEY)}
         cluster.client.index(index=cluster.alias, id=record["id"], body=source, refresh=True)
     cluster.index([r for i, r in enumerate(records) if i % 3])
     sqlite = SqliteIndex(tmp_path / "search.sqlite")
@@ -199,8 +204,9 @@ DEEP = RESULT_WINDOW + 150
 
 
 def _deep_title(i: int) -> dict[str, str]:
-    """Sort titles: "mm jian zhi …" for a third (one title prefix bucket past any lowered
-    window), 60 other two-letter starts, a run of equal titles and some empty ones (first)."""
+    """Sort titles: "mm jian zhi …" for a third (one title code, as "mm" is no syllable: a
+    range past any lowered window), 60 other two-letter starts, a run of equal titles and some
+    empty ones (first)."""
     if i % 97 == 0:
         return {"en": ""}
     if i % 50 == 0:
@@ -346,7 +352,7 @@ def test_title_and_modified_pages_past_the_window_start_at_their_bucket_as_sqlit
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Every page past a window lowered to 300 (`_deep_title`, `_deep_modified`): pages within
-    a title prefix or a day, across bucket boundaries, among equal values, in the empty titles
+    a title range or a day, across bucket boundaries, among equal values, in the empty titles
     (first) and in the one bucket longer than the window (it jumps), and past the end; pages
     of 70 hits, so they start anywhere in a bucket. Hits, totals and facets as SQLite's."""
     monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 300)
@@ -363,18 +369,88 @@ def test_title_and_modified_pages_past_the_window_start_at_their_bucket_as_sqlit
 def test_a_title_page_past_the_clusters_bucket_limit_jumps_to_the_same_hits(
     deep_index: ClusterIndex, deep_sqlite: SqliteIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A cluster may allow fewer buckets than a title sort's prefixes (`search.max_buckets`):
+    """A cluster may allow fewer buckets than a title sort's ranges (`search.max_buckets`):
     the counts are refused, and the page is reached by jumping, with the same hits."""
     monkeypatch.setattr(cluster_module, "RESULT_WINDOW", 300)
+    monkeypatch.setattr(cluster_module, "RANGE_DEPTH", 100)
+    deep_index._kept_quantiles.clear()
+    ranges = len(deep_index._quantiles(TITLE_CODE)) + 1
+    assert ranges > 20  # more than the limit below; the decade facet's 12 buckets fit in it
+    refused: list[str] = []
+    real = deep_index.client.search
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return real(*args, **kwargs)
+        except Exception as error:
+            refused.append(str(getattr(error, "info", error)))
+            raise
+
+    monkeypatch.setattr(deep_index.client, "search", recording)
     settings = deep_index.client.cluster
-    settings.put_settings(body={"transient": {"search.max_buckets": 40}})  # < 61 prefixes
+    settings.put_settings(body={"transient": {"search.max_buckets": 20}})
     try:
         query = SearchQuery(sort="title", size=70, page=9, facets=("decade",))
         mine, theirs = deep_index.search(query), deep_sqlite.search(query)
     finally:
         settings.put_settings(body={"transient": {"search.max_buckets": None}})
+        deep_index._kept_quantiles.clear()
+    assert len(refused) == 1 and "too_many_buckets" in refused[0]
     assert [hit.id for hit in mine.hits] == [hit.id for hit in theirs.hits]
     assert mine.hits and (mine.total, mine.facets) == (theirs.total, theirs.facets)
+
+
+HAN = "长调民歌剪纸刺绣皮影端午苗绣鄂尔多斯呼和浩特南京苏州传统音乐舞蹈戏曲杂技美术技艺医药"
+
+
+def _titled(prefix: str, count: int, seed: int) -> list[dict[str, Any]]:
+    """Records with random titles of 3 to 8 of the characters above (a few titles repeat)."""
+    rng = random.Random(seed)
+    return [
+        minimal_record(
+            id=f"{prefix}-{i:05d}",
+            title={"zh": "".join(rng.choices(HAN, k=rng.randrange(3, 9)))},
+        )
+        for i in range(count)
+    ]
+
+
+def _range_counts(index: ClusterIndex) -> list[int]:
+    """Documents per title range, as a deep title page counts them."""
+    key = sort_key_field(sort_spec("title", relevance=False))
+    assert key is not None
+    ranking = cluster_module.RANKINGS["title_sort"]
+    bounds = index._quantiles(ranking.key)
+    body = {"size": 0, "aggs": rank_aggregations({}, key, ranking, bounds)}
+    answer = index.client.search(index=index.alias, body=body)
+    return [bucket["doc_count"] for bucket in answer["aggregations"][RANK_AGG]["buckets"]]
+
+
+def test_title_ranges_hold_about_equal_numbers_of_documents_and_follow_the_index(
+    cluster: ClusterIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each range between the index's quantiles holds about `RANGE_DEPTH` documents; a
+    rebuild forgets the bounds at once, new documents after `QUANTILES_SECONDS`."""
+    monkeypatch.setattr(cluster_module, "RANGE_DEPTH", 60)
+    cluster.rebuild(_titled("first", 1_200, seed=1))
+    counts = _range_counts(cluster)
+    assert sum(counts) == 1_200
+    assert 12 <= len(counts) <= 30  # 1 200 / 60 = 20
+    assert max(counts) <= 3 * 60
+
+    def starting(han: str, prefix: str, seed: int) -> list[dict[str, Any]]:
+        return [r | {"title": {"zh": han + r["title"]["zh"]}} for r in _titled(prefix, 600, seed)]
+
+    first = cluster._quantiles(TITLE_CODE)
+    cluster.index(starting("端", "later", seed=2))  # all in the range or two of 端 (duan)
+    assert cluster._quantiles(TITLE_CODE) == first  # kept: that range now holds ~600
+    assert max(_range_counts(cluster)) > 3 * 60
+    monkeypatch.setattr(cluster_module, "QUANTILES_SECONDS", 0.0)
+    grown = _range_counts(cluster)
+    assert sum(grown) == 1_800 and max(grown) <= 3 * 60
+    monkeypatch.setattr(cluster_module, "QUANTILES_SECONDS", 600.0)
+    cluster.rebuild(starting("长", "third", seed=3))  # all in a range or two of chang
+    assert sum(counts := _range_counts(cluster)) == 600 and max(counts) <= 3 * 60
 
 
 def test_relevance_pages_cover_every_hit_exactly_once(deep_index: ClusterIndex) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
+from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -19,6 +22,8 @@ from search.cluster import (
     RANKINGS,
     RESULT_WINDOW,
     STORED_FIELDS,
+    TITLE_CODE_WORDS,
+    TITLE_WORDS,
     UNKEYED_AGG,
     facet_values,
     index_body,
@@ -32,7 +37,7 @@ from search.cluster import (
     sort_key_field,
     sort_spec,
     text_query,
-    title_key,
+    title_code,
     to_source,
     visibility_filter,
     walk_steps,
@@ -433,24 +438,33 @@ def test_year_counts_are_over_the_hits_in_sort_order_while_facets_stay_drill_sid
     assert ranks == {RANK_AGG: {"histogram": histogram | {"order": {"_key": "asc"}}}}
 
 
-@pytest.mark.parametrize(("sort", "field"), [("title", "title_key"), ("modified", "modified_key")])
+@pytest.mark.parametrize(("sort", "field"), [("title", "title_code"), ("modified", "modified_key")])
 @pytest.mark.parametrize("filtered", [False, True])
 def test_title_and_modified_counts_are_on_their_key_and_count_the_hits_without_one(
     sort: str, field: str, filtered: bool
 ) -> None:
     key = _date_key(sort)
     body = {"post_filter": {"terms": {"region": ["延安市"]}}} if filtered else {}
-    ranks = rank_aggregations(body, key, RANKINGS[key.field])
+    ranks = rank_aggregations(body, key, RANKINGS[key.field], [10, 20])
     if filtered:
-        histogram = ranks[RANK_AGG]["aggs"]["values"]["histogram"]
+        counts = ranks[RANK_AGG]["aggs"]["values"]
         unkeyed = ranks[RANK_AGG]["aggs"]["unkeyed"]
     else:
-        histogram, unkeyed = ranks[RANK_AGG]["histogram"], ranks[UNKEYED_AGG]
-    assert histogram["field"] == field
-    assert histogram["order"] == {"_key": "desc" if sort == "modified" else "asc"}
+        counts, unkeyed = ranks[RANK_AGG], ranks[UNKEYED_AGG]
+    if sort == "title":  # ranges between the index's quantiles, from 0 (no code is negative)
+        ranges = [{"from": 0, "to": 10}, {"from": 10, "to": 20}, {"from": 20}]
+        assert counts == {"range": {"field": field, "ranges": ranges}}
+    else:
+        assert counts["histogram"]["field"] == field
+        assert counts["histogram"]["order"] == {"_key": "desc"}
     clauses = unkeyed["filter"]["bool"]["filter"]
     assert clauses[0] == {"exists": {"field": key.field}}
     assert clauses[1] == {"bool": {"must_not": [{"exists": {"field": field}}]}}
+
+
+def test_title_counts_without_bounds_are_one_range_of_everything() -> None:
+    ranks = rank_aggregations({}, _date_key("title"), RANKINGS["title_sort"], [])
+    assert ranks[RANK_AGG] == {"range": {"field": "title_code", "ranges": [{"from": 0}]}}
 
 
 def test_ranked_buckets_are_read_from_either_shape_and_refused_when_some_hits_lack_a_key() -> None:
@@ -505,15 +519,23 @@ def test_a_page_past_every_year_is_in_the_undated_tail() -> None:
     assert rank_filter(_date_key("date"), ranking, [], 5, 2, 10) == (only_undated, 0)
 
 
-def test_missing_titles_come_before_the_first_bucket() -> None:
+def test_missing_titles_come_before_the_first_range() -> None:
     ranking = RANKINGS["title_sort"]
-    buckets = [{"key": float(5 << 16), "doc_count": 20}, {"key": float(9 << 16), "doc_count": 20}]
+    buckets = [
+        {"key": "0.0-50.0", "from": 0.0, "to": 50.0, "doc_count": 20},
+        {"key": "50.0-*", "from": 50.0, "doc_count": 20},
+    ]
     absent = {"bool": {"must_not": [{"exists": {"field": "title_sort"}}]}}
-    first = {"range": {"title_key": {"gte": 5 << 16, "lt": 6 << 16}}}
+    first = {"range": {"title_code": {"gte": 0, "lt": 50}}}
     key = _date_key("title")
     assert rank_filter(key, ranking, buckets, 45, 0, 10)[0]["bool"]["should"] == [first, absent]
     assert rank_filter(key, ranking, buckets, 45, 5, 10) == (_any([first]), 5)
-    assert rank_filter(key, ranking, buckets, 45, 30, 10)[1] == 25
+    assert rank_filter(key, ranking, buckets, 45, 30, 10) == (
+        _any([{"range": {"title_code": {"gte": 50}}}]),  # the last range is open
+        25,
+    )
+    both = {"range": {"title_code": {"gte": 0}}}
+    assert rank_filter(key, ranking, buckets, 45, 20, 10) == (_any([both]), 5)
 
 
 def _any(clauses: list[dict[str, Any]]) -> dict[str, Any]:
@@ -523,12 +545,61 @@ def _any(clauses: list[dict[str, Any]]) -> dict[str, Any]:
 TITLES = ["", "\x00", "a", "a b", "ab", "abcdef", "abcdefg", "abcdefh", "b", "é", "中", "中文"]
 
 
-def test_the_title_key_never_orders_titles_against_their_byte_order() -> None:
-    keys = [title_key(title) for title in sorted(TITLES, key=str.encode)]
-    assert keys == sorted(keys)
-    assert title_key("abcdefg") == title_key("abcdefh")  # the same six-byte prefix
-    assert title_key("ab") < title_key("abcdef") < title_key("b") < title_key("中")
-    assert max(title_key(title) for title in TITLES) < 2**53  # exact as a double
+def test_the_title_code_never_orders_titles_against_their_byte_order() -> None:
+    real = [
+        "",
+        "\x00",
+        "0 nian",
+        "2019 nian miao xiu",
+        "a",
+        "a b",
+        "a\x01",
+        "a!",
+        "ab",
+        "hu he hao te jian zhi",
+        "hu he hao te jian zhi xi you ji",
+        "hu he hao te jian zhi zuo pin",
+        "nan jing jian zhi",
+        "nan jing  jian",
+        "nan jingx",
+        "zuo",
+        "zzz",
+        "é",
+        "中文",
+    ]
+    codes = [title_code(title) for title in sorted(real, key=str.encode)]
+    assert codes == sorted(codes)
+    assert title_code("nan jing jian zhi") < title_code("nan jing jian zhi a")
+    # six words, then ties
+    assert title_code("hu he hao te jian zhi xi") == title_code("hu he hao te jian zhi zuo")
+    assert max(codes) < 2**53  # exact as a double
+    assert len(set(TITLE_WORDS)) == len(TITLE_WORDS) and list(TITLE_WORDS) == sorted(TITLE_WORDS)
+    assert all(word.isascii() and word.isalnum() for word in TITLE_WORDS)
+
+
+SMALL_WORDS = ("a", "ab", "b", "ba", "c")
+
+
+def _texts(words: tuple[str, ...], most: int) -> list[str]:
+    """Every text of up to `most` words joined by single spaces, in byte order."""
+    texts = {""}
+    for n in range(1, most + 1):
+        texts |= {" ".join(chosen) for chosen in itertools.product(words, repeat=n)}
+    return sorted(texts, key=str.encode)
+
+
+def test_the_title_code_is_the_floor_among_the_texts_of_its_words() -> None:
+    """Over a small vocabulary, every title's code is the code of the last text of up to six
+    words not sorting after it (found by bisecting all of them), and codes order as texts."""
+    texts = _texts(SMALL_WORDS, TITLE_CODE_WORDS)
+    codes = [title_code(text, SMALL_WORDS) for text in texts]
+    assert codes == sorted(codes) and len(set(codes)) == len(codes)
+    rng = random.Random(15)
+    letters = ["a", "b", "c", "d", " ", "  ", "\x01", "!", "é", "中"]
+    titles = ["".join(rng.choices(letters, k=rng.randrange(12))) for _ in range(4000)]
+    for title in titles + texts:
+        floor = texts[bisect_right(texts, title) - 1]
+        assert title_code(title, SMALL_WORDS) == title_code(floor, SMALL_WORDS), repr(title)
 
 
 MODIFIED = [
