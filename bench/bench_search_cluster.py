@@ -12,10 +12,10 @@ result window (see search.cluster on deep pages), and `past-end`: the same pages
 with fewer hits, which hold none. SQLite runs with its result cache off (`cache_size=0`). The
 engines' shard request cache keeps the answers of requests for no hits (a deep page's counts);
 it stays on, as in production, unless `--no-request-cache`, with which every backend computes
-every query in full. The baseline is SQLite measured in the same run; ratios are cluster/SQLite
-p50. A `totals` column says whether all backends counted the same matches for every query of the
-row. Cluster URLs come from HERITAGE_TEST_ELASTICSEARCH_URL / HERITAGE_TEST_OPENSEARCH_URL
-(scripts/services.sh).
+every query in full. The baseline is SQLite measured in the same run, the backends taking
+turns query by query; ratios are cluster/SQLite p50. A `totals` column says whether all
+backends counted the same matches for every query of the row. Cluster URLs come from
+HERITAGE_TEST_ELASTICSEARCH_URL / HERITAGE_TEST_OPENSEARCH_URL (scripts/services.sh).
 """
 
 from __future__ import annotations
@@ -89,15 +89,20 @@ def _load(name: str, index: SearchIndex, n: int, reuse: bool) -> str:
 
 
 def _time(
-    search: Callable[[SearchQuery], Any], queries: list[SearchQuery], rounds: int
-) -> tuple[list[float], list[int]]:
-    timings: list[float] = []
-    totals = [search(query).total for query in queries]  # also warms caches once
-    for _ in range(rounds):
+    searches: list[Callable[[SearchQuery], Any]], queries: list[SearchQuery], rounds: int
+) -> tuple[list[list[float]], list[list[int]]]:
+    """Per backend, the times of `rounds` passes over `queries` and the totals found. The
+    backends take turns query by query (the order reversed every other round), so a change of
+    the machine's speed during the run falls on all of them alike."""
+    timings: list[list[float]] = [[] for _ in searches]
+    totals = [[search(query).total for query in queries] for search in searches]  # also warms
+    for round_ in range(rounds):
         for query in queries:
-            start = time.perf_counter()
-            search(query)
-            timings.append((time.perf_counter() - start) * 1000)
+            turns = list(enumerate(searches))
+            for i, search in turns[:: -1 if round_ % 2 else 1]:
+                start = time.perf_counter()
+                search(query)
+                timings[i].append((time.perf_counter() - start) * 1000)
     return timings, totals
 
 
@@ -129,12 +134,13 @@ def main() -> None:
         ratios = " ".join(f"{name + '/' + names[0]:>24}" for name in names[1:])
         print(f"{'query':9} {'matches':>8} {'totals':>6} {header} {ratios}")
         for label, queries in MIX.items():
-            cells, p50s, totals = [], [], []
-            for index in indexes.values():
-                timings, found = _time(index.search, queries, args.rounds)
-                p50s.append(_pct(timings, 50))
-                totals.append(found)
-                cells.append(f"{p50s[-1]:18.1f} {_pct(timings, 95):7.1f}")
+            searches = [index.search for index in indexes.values()]
+            times, totals = _time(searches, queries, args.rounds)
+            p50s = [_pct(timings, 50) for timings in times]
+            cells = [
+                f"{p50:18.1f} {_pct(timings, 95):7.1f}"
+                for p50, timings in zip(p50s, times, strict=True)
+            ]
             same = "yes" if all(t == totals[0] for t in totals) else "NO"
             factors = " ".join(f"{p / p50s[0]:24.2f}" for p in p50s[1:])
             print(
