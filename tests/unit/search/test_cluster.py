@@ -25,6 +25,8 @@ from search.cluster import (
     TITLE_CODE_WORDS,
     TITLE_WORDS,
     UNKEYED_AGG,
+    Ranking,
+    SortKey,
     facet_values,
     index_body,
     leaf_count,
@@ -536,6 +538,20 @@ def test_missing_titles_come_before_the_first_range() -> None:
     )
     both = {"range": {"title_code": {"gte": 0}}}
     assert rank_filter(key, ranking, buckets, 45, 20, 10) == (_any([both]), 5)
+
+
+def test_ranges_count_in_sort_order_when_the_sort_descends() -> None:
+    """A range aggregation answers in key order; a descending sort reads it backwards."""
+    ranking = Ranking("some_key", None)
+    key = SortKey("some_field", descending=True, missing_first=False)
+    buckets = [
+        {"from": 0.0, "to": 50.0, "doc_count": 20},
+        {"from": 50.0, "doc_count": 30},
+    ]
+    high = {"range": {"some_key": {"gte": 50}}}
+    low = {"range": {"some_key": {"gte": 0, "lt": 50}}}
+    assert rank_filter(key, ranking, buckets, 50, 0, 10) == (_any([high]), 0)
+    assert rank_filter(key, ranking, buckets, 50, 35, 10) == (_any([low]), 30)
 
 
 def _any(clauses: list[dict[str, Any]]) -> dict[str, Any]:
