@@ -134,7 +134,9 @@ zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo
 TITLE_WORDS: tuple[str, ...] = tuple(sorted(_SYLLABLES.split()))
 """The words `title_code` spells titles with: the toneless pinyin syllables (`sort_key` writes
 Chinese titles as these) and the digits. Frozen here, not read from pypinyin: a document's code
-must not change with a library's version while the index holds it."""
+must not change with a library's version while the index holds it. A Latin-script sort title
+(a record with no Chinese title) ends its code at its first word that is no syllable: every
+title beginning with "the" shares one code, and a page inside more than 10 000 of them jumps."""
 TITLE_CODE_WORDS = 6
 """Words a code holds: (len(TITLE_WORDS) + 1) ** 6 < 2**53, exact as a double (the engines'
 range aggregation compares doubles)."""
