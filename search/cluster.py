@@ -53,6 +53,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from typing import Any
 
 from schemas.errors import InvalidInput, Unavailable
@@ -681,7 +682,7 @@ def rank_aggregations(
     counts: dict[str, Any]
     if ranking.interval is None:
         edges = [0, *bounds]
-        ranges = [{"from": low, "to": high} for low, high in zip(edges, edges[1:], strict=False)]
+        ranges = [{"from": low, "to": high} for low, high in pairwise(edges)]
         counts = {"range": {"field": ranking.key, "ranges": [*ranges, {"from": edges[-1]}]}}
     else:
         values = {

@@ -558,9 +558,6 @@ def _any(clauses: list[dict[str, Any]]) -> dict[str, Any]:
     return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
-TITLES = ["", "\x00", "a", "a b", "ab", "abcdef", "abcdefg", "abcdefh", "b", "é", "中", "中文"]
-
-
 def test_the_title_code_never_orders_titles_against_their_byte_order() -> None:
     real = [
         "",
