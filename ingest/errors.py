@@ -39,5 +39,9 @@ class ImageError(ItemError):
     """The image cannot be decoded safely: truncated, corrupt, or too many pixels."""
 
 
+class DocumentError(ItemError):
+    """The document cannot be read: corrupt, truncated, encrypted, or not a document at all."""
+
+
 class RowError(ItemError):
     """A manifest row is invalid: a bad value, an unknown category, a missing file."""

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
-from ingest.errors import IdentifyError, UnsupportedFormat
-from ingest.media.document import DocumentError, tiff_pages
+from PIL import Image
+
+from ingest.errors import DocumentError, IdentifyError, UnsupportedFormat
 
 Kind = Literal["image", "video", "audio", "document", "text", "archive"]
+AV_KINDS: frozenset[Kind] = frozenset({"video", "audio"})
+"""The kinds ffmpeg makes (the lanes and the progress display treat them apart)."""
 
 HEAD_BYTES = 4096
 TS_PACKET = 188
@@ -272,3 +275,16 @@ def name_mismatch(fmt: Format, name: str) -> str | None:
         f"{name}: its name ({suffix}) says {label}, but its bytes are {fmt.name} "
         f"({fmt.kind}); ingested as the {fmt.kind} it is"
     )
+
+
+def tiff_pages(src: Path) -> int:
+    """The number of pages (IFDs); only headers are read, no page is decoded."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # the image stage has checked the first page's size already
+    try:
+        with Image.open(src) as im:
+            return getattr(im, "n_frames", 1)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise DocumentError(src.name, f"the TIFF's page directory is damaged ({exc})") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved

@@ -18,12 +18,11 @@ from typing import Any
 from ingest.errors import ItemError
 from ingest.identify import MULTIPAGE_TIFF, PDF, Format
 from ingest.media.audio import make_audio_derivatives
-from ingest.media.document import DocumentKind, DocumentLimits, make_document_derivatives
-from ingest.media.ffmpeg import OnStage, TranscodeSettings
+from ingest.media.document import DocumentKind, make_document_derivatives
+from ingest.media.ffmpeg import OnStage
 from ingest.media.image import Derivative, make_image_derivatives
 from ingest.media.video import make_video_derivatives
-
-AV_KINDS = frozenset({"video", "audio"})
+from ingest.task import Settings
 
 
 @dataclass(frozen=True)
@@ -44,15 +43,6 @@ class Normalized:
     warnings: list[str] = field(default_factory=list)  # problems recovered from
     text: str | None = None
     text_pages: list[int] = field(default_factory=list)  # where each page's text begins
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything the makers need: plain, picklable values from the ingest options."""
-
-    max_pixels: int
-    transcode: TranscodeSettings = field(default_factory=TranscodeSettings)
-    documents: DocumentLimits = field(default_factory=DocumentLimits)
 
 
 def normalize(

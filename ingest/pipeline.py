@@ -35,7 +35,7 @@ from ingest.authorities import Linker
 from ingest.captions import ORPHAN, CaptionSource, is_caption_name, plan_captions
 from ingest.discover import SourceFile, discover
 from ingest.errors import IngestError, ItemError, RowError
-from ingest.identify import HEAD_BYTES, sniff
+from ingest.identify import AV_KINDS, HEAD_BYTES, sniff
 from ingest.manifest import (
     Manifest,
     ManifestRow,
@@ -44,13 +44,11 @@ from ingest.manifest import (
     load_manifest,
     pair_rows,
 )
-from ingest.media.document import DocumentLimits
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.metadata import bag_provenance, bag_values, row_fields
 from ingest.neardup import Near, NearTable, looks_like, photos_of, stored_photos
-from ingest.normalize import AV_KINDS, Settings
 from ingest.ocr import OcrLimits, available, ocr_record
-from ingest.pool import AV_LANE, GENERAL_LANE, Workers, spawning_workers
+from ingest.pool import AV_LANE, GENERAL_LANE, Workers, process, spawning_workers
 from ingest.record import (
     Defaults,
     add_events,
@@ -60,8 +58,8 @@ from ingest.record import (
     same_content,
 )
 from ingest.report import IngestInterrupted, IngestReport, ItemOutcome, Outcome
+from ingest.task import DocumentLimits, Settings, Task, TaskResult
 from ingest.unpack import UnpackLimits
-from ingest.worker import Task, TaskResult, process
 from repository import DamagedRecord, RecordStore, StoreConfig, now_iso, open_store
 from repository.authorities import AuthorityStore
 from repository.keys import is_valid_slug, report_key

@@ -100,6 +100,15 @@ def _ready() -> None:
     """The task that makes a pool spawn a worker before there is real work."""
 
 
+def process(task: Any) -> Any:
+    """`ingest.worker.process(task)`, in the worker. The coordinator submits this one, so that
+    it never imports the worker's decoders (pyvips, libjpeg-turbo's and HEIF's bindings, PDFium:
+    0.1–0.15 s of CPU at the start of every run, which the workers spend anyway)."""
+    from ingest.worker import process as work
+
+    return work(task)
+
+
 class Workers:
     """One run's local process pools, one per lane, and what all their workers share: the
     queue of stage announcements (`stages`: None when nobody shows them) and the cancel event.

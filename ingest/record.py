@@ -29,8 +29,8 @@ from typing import Any
 from ingest.captions import CaptionResult, merge_captions
 from ingest.report import ChangeAction, Conflict, FieldChange
 from ingest.tag import derive
+from ingest.task import FileResult
 from ingest.text import guess_language, joined_text, joined_text_pages
-from ingest.worker import FileResult
 from repository import make_event, now_iso
 from repository.records import SCHEMA_VERSION
 from schemas.record import Event

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ingest.worker import FileResult
+    from ingest.task import FileResult
 
 TEXT_MAX = 2_000_000  # record.schema.json's limit on `text`
 

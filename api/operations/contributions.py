@@ -38,7 +38,7 @@ from api.operations.review import decide
 from api.services import Services
 from ingest.errors import IngestError
 from ingest.identify import identify, name_mismatch
-from ingest.worker import item_id as derived_item_id
+from ingest.task import item_id as derived_item_id
 from repository import now_iso
 from schemas.dates import DateError, record_date
 from schemas.errors import Conflict, Forbidden, InvalidInput, NotFound

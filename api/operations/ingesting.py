@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.settings import Settings
-from ingest.media.document import DocumentLimits
 from ingest.media.ffmpeg import TranscodeSettings
 from ingest.ocr import OcrLimits
 from ingest.pipeline import IngestOptions
+from ingest.task import DocumentLimits
 
 
 def ingest_options(

@@ -64,7 +64,8 @@ from api.operations.jobs import (
 from api.services import Services
 from api.settings import Settings
 from ingest.errors import IngestError, ItemError
-from ingest.worker import TaskResult, process, result_message, result_of, task_message, task_of
+from ingest.task import TaskResult, result_message, result_of, task_message, task_of
+from ingest.worker import process
 from repository import ObjectStore, open_store
 from repository.keys import (
     staging_beat_key,
@@ -216,7 +217,7 @@ class _RemoteLane(Executor):
         self._watcher.start()
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        (task,) = args  # always `ingest.worker.process(task)`: that is what workers run
+        (task,) = args  # always `ingest.pool.process(task)`: the queue's workers run `process`
         unit = uuid.uuid4().hex
         store, job = self.fanout.store, self.fanout.job_id
         future: Future[TaskResult] = Future()

@@ -48,8 +48,8 @@ from sickle.oaiexceptions import NoRecordsMatch
 
 from api.protocols.rdf import EBUCORE, EDM, HER, VOCAB, WGS84
 from ingest.record import same_content
+from ingest.task import item_id as local_id  # the id an ingest gives the same identifier
 from ingest.text import guess_language
-from ingest.worker import item_id as local_id  # the id an ingest gives the same identifier
 from repository import (
     DamagedRecord,
     ObjectNotFound,

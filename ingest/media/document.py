@@ -31,7 +31,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from ingest.errors import ItemError
+from ingest.errors import DocumentError
+from ingest.identify import tiff_pages
 from ingest.media.image import (
     ACCESS_MAX,
     Derivative,
@@ -40,7 +41,7 @@ from ingest.media.image import (
     save_pictures,
     tiff_page_pictures,
 )
-from schemas.errors import InvalidInput
+from ingest.task import DocumentLimits
 
 DocumentKind = Literal["pdf", "tiff", "text"]
 
@@ -54,31 +55,6 @@ _PDF_DATE = re.compile(
     r"^D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?"
     r"(?:(Z)|([+-])(\d{2})'?(\d{2})?'?)?"
 )
-
-
-class DocumentError(ItemError):
-    """The document cannot be read: corrupt, truncated, encrypted, or not a document at all."""
-
-
-@dataclass(frozen=True)
-class DocumentLimits:
-    """Bounds on the work one document may cost."""
-
-    max_text_chars: int = 2_000_000  # the record's `text` holds at most this many characters
-    max_text_pages: int = 5_000  # pages whose text is extracted
-    text_seconds: float = 120.0  # the page-by-page text loop stops after this long
-    max_pages: int = 500  # pages rendered as pictures (PDF) or converted (TIFF)
-    pages_seconds: float = 300.0  # the page-picture loop stops after this long
-
-    def __post_init__(self) -> None:
-        if (
-            self.max_text_chars < 1
-            or self.max_text_pages < 1
-            or self.text_seconds <= 0
-            or self.max_pages < 1
-            or self.pages_seconds <= 0
-        ):
-            raise InvalidInput("document limits must be positive")
 
 
 @dataclass(frozen=True)
@@ -394,19 +370,6 @@ def _tiff(src: Path, out_dir: Path, max_pixels: int, limits: DocumentLimits) -> 
         (),
         tuple(budget.warnings),
     )
-
-
-def tiff_pages(src: Path) -> int:
-    """The number of pages (IFDs); only headers are read, no page is decoded."""
-    saved = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None  # the image stage has checked the first page's size already
-    try:
-        with Image.open(src) as im:
-            return getattr(im, "n_frames", 1)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise DocumentError(src.name, f"the TIFF's page directory is damaged ({exc})") from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = saved
 
 
 # -- text transcripts --------------------------------------------------------------------------

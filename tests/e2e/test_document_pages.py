@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from iiif_prezi3 import Manifest
 from PIL import Image
 
-from ingest.media.document import DocumentLimits
+from ingest.task import DocumentLimits
 from repository import RecordStore, open_store
 from tests.e2e.corpus_support import Ingested, html, ingest_corpus, served
 from tests.unit.support.pdfs import Page, build_pdf

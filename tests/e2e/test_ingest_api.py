@@ -23,7 +23,7 @@ from PIL import Image
 from api.http.app import create_app
 from api.operations.jobs import INTERRUPTED, Job, JobStore
 from api.settings import Settings
-from ingest.worker import item_id
+from ingest.task import item_id
 from repository import LocalStore
 from repository.apikeys import KeyStore
 from repository.audit import AuditLog

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from api.http.app import create_app
 from api.services import Services
 from ingest import IngestOptions, IngestReport, run_ingest
-from ingest.worker import item_id
+from ingest.task import item_id
 from repository import LocalStore, RecordStore, StoreConfig
 from repository.apikeys import KeyStore
 from repository.fixity import audit

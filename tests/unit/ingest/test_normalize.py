@@ -13,7 +13,8 @@ from ingest.errors import ItemError
 from ingest.identify import identify
 from ingest.media import ffmpeg
 from ingest.media.ffmpeg import MediaCancelled, MediaError, TranscodeSettings
-from ingest.normalize import Settings, normalize
+from ingest.normalize import normalize
+from ingest.task import Settings
 from schemas import validate_record
 from tests.unit.support import images
 from tests.unit.support.pdfs import Page, build_pdf

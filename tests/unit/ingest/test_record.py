@@ -17,8 +17,8 @@ from ingest.record import (
     title_from_name,
 )
 from ingest.report import FieldChange
+from ingest.task import FileResult
 from ingest.text import joined_text, joined_text_pages
-from ingest.worker import FileResult
 from repository import make_event
 from schemas import validate_record
 

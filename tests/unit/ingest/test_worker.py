@@ -10,19 +10,18 @@ from typing import Any
 import pytest
 
 from ingest import worker
-from ingest.captions import CaptionResult, CaptionSource
 from ingest.discover import SourceFile
 from ingest.errors import ItemError
-from ingest.normalize import Settings
 from ingest.ocr import OcrLimits, available
+from ingest.task import Settings, Task
 from repository import LocalStore, StoreConfig
 from tests.conftest import IN_CI
 from tests.unit.support import images
 from tests.unit.support.ocr_pages import horizontal_page
 
 
-def task(tmp_path: Path, source: Path) -> worker.Task:
-    return worker.Task(
+def task(tmp_path: Path, source: Path) -> Task:
+    return Task(
         files=(SourceFile(source, source.name),),
         collection="c",
         identifier="one",
@@ -166,33 +165,3 @@ def test_ocr_off_or_a_dry_run_reads_nothing(tmp_path: Path) -> None:
     assert not off.ocr_ran and off.ocr is None
     dry = worker.process(replace(task(tmp_path, source), ocr=OcrLimits(), dry_run=True))
     assert not dry.ocr_ran and dry.ocr is None
-
-
-def test_ocr_limits_and_languages_travel_through_the_queue_messages(tmp_path: Path) -> None:
-    source = scanned(tmp_path / "scan.pdf")
-    sent = replace(task(tmp_path, source), ocr=OcrLimits(3, 9.5), languages=("zh-Hant", "en"))
-    message = json.loads(json.dumps(worker.task_message(sent)))
-    got = worker.task_of(message, [source], sent.store_config, tmp_path)
-    assert (got.ocr, got.languages) == (OcrLimits(3, 9.5), ("zh-Hant", "en"))
-    done = worker.TaskResult("c-1", [], ocr_ran=True, ocr={"text": "字"}, ocr_notes=["OCR: x"])
-    back = worker.result_of(json.loads(json.dumps(worker.result_message(done))))
-    assert (back.ocr_ran, back.ocr, back.ocr_notes) == (True, {"text": "字"}, ["OCR: x"])
-
-
-def test_caption_files_travel_with_their_item_through_the_queue_messages(tmp_path: Path) -> None:
-    clip, vtt = tmp_path / "dance.mp4", tmp_path / "dance.zh.vtt"
-    sent = replace(
-        task(tmp_path, clip),
-        captions=(CaptionSource(SourceFile(vtt, "舞/dance.zh.vtt"), "zh"),),
-        caption_language="mn",
-    )
-    message = json.loads(json.dumps(worker.task_message(sent)))
-    copies = [tmp_path / "0" / "dance.mp4", tmp_path / "1" / "dance.zh.vtt"]
-    got = worker.task_of(message, copies, sent.store_config, tmp_path)
-    assert got.files == (SourceFile(copies[0], "dance.mp4"),)
-    assert got.captions == (CaptionSource(SourceFile(copies[1], "舞/dance.zh.vtt"), "zh"),)
-    assert got.caption_language == "mn"
-    made = CaptionResult({"role": "captions", "key": "k"}, [{"start": 0.0, "text": "舞"}])
-    done = worker.TaskResult("c-1", [], captions=[made], caption_notes=["x.srt: dropped"])
-    back = worker.result_of(json.loads(json.dumps(worker.result_message(done))))
-    assert (back.captions, back.caption_notes) == ([made], ["x.srt: dropped"])

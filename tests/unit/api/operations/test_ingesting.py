@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from api.operations.ingesting import ingest_options
 from api.settings import Settings
-from ingest.media.document import DocumentLimits
+from ingest.task import DocumentLimits
 
 
 def test_document_page_limits_come_from_the_settings(tmp_path: Path) -> None:

@@ -9,15 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ingest.errors import ItemError
+from ingest.errors import DocumentError, ItemError
 from ingest.media import document
-from ingest.media.document import (
-    DocumentError,
-    DocumentLimits,
-    make_document_derivatives,
-    pdf_date,
-)
+from ingest.media.document import make_document_derivatives, pdf_date
 from ingest.media.image import ACCESS_MAX, THUMBNAIL_MAX
+from ingest.task import DocumentLimits
 from tests.unit.support.pdfs import Page, build_pdf
 
 MAX_PIXELS = 50_000_000
