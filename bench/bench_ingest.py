@@ -17,7 +17,8 @@ copy (its own JPEG comment segment), so every one is a new item. Cached in `--di
            ~/.cache/heritage/pycache: this shell may set PYTHONDONTWRITEBYTECODE)
 
 The two take turns `--rounds` times; the table shows the medians, ingest / bare as a rate ratio
-(the target is ≥ 0.9), the CPU seconds of each (children included), and the time a 1 000-photo
+(the target is ≥ 0.9), the CPU seconds of each (children included; the kernel's part apart:
+writes, fsyncs and process start-up are kernel time), and the time a 1 000-photo
 batch would take at the measured rate (start-up once, then per photo). The load average is
 printed at the start and the end: on a shared machine, read the CPU columns beside the wall ones.
 """
