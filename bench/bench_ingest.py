@@ -45,7 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, os.getcwd())  # the checkout being measured (run from its root)
 
 from bench_images import photos  # noqa: E402
-from installed import compile_checkout, installed_env  # noqa: E402
+from installed import (  # noqa: E402
+    children,
+    compile_checkout,
+    count_every_descendant,
+    installed_env,
+    reap_orphans,
+)
 
 from ingest.media.image import make_image_derivatives  # noqa: E402
 
@@ -136,6 +142,7 @@ def ingest(folder: Path, workers: int, data: Path) -> tuple[float, float, float,
     env = installed_env(HERITAGE_DATA_DIR=str(data), HERITAGE_QUEUE="local")
     env.pop("HERITAGE_STORAGE", None)
     cpu, system = children_cpu()
+    mine = children()
     start = time.perf_counter()
     done = subprocess.run(
         [HERITAGE, "ingest", str(folder), "-c", "bench-ingest", "--workers", str(workers)],
@@ -144,6 +151,7 @@ def ingest(folder: Path, workers: int, data: Path) -> tuple[float, float, float,
         text=True,
     )
     wall = time.perf_counter() - start
+    reap_orphans(mine)  # the workers' fork server: its CPU and theirs count
     if done.returncode != 0:
         sys.exit(f"heritage ingest failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     report = Path(done.stdout.rsplit("Report:", 1)[1].strip())
@@ -174,6 +182,7 @@ def main() -> int:
     size = sum(f.stat().st_size for f in files)
     print(f"{args.n} photos (half 24 MP, half 12 MP), {size / 1e9:.2f} GB, {args.workers} workers")
     compile_checkout()
+    count_every_descendant()
     scratch = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     data = scratch / "data"
     results: dict[str, list[tuple[float, float, float]]] = {"bare": [], "ingest": []}

@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_images import photos  # noqa: E402
+from installed import children, count_every_descendant, reap_orphans  # noqa: E402
 
 HERITAGE = str(Path(sys.executable).parent / "heritage")
 
@@ -97,6 +98,7 @@ def item_worker(env: dict[str, str], scratch: Path) -> Iterator[None]:
 def ingest(batch: Path, env: dict[str, str]) -> tuple[float, float, dict[str, int]]:
     """Wall seconds, the command's own CPU seconds, and its report's outcome counts."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    mine = children()
     start = time.perf_counter()
     done = subprocess.run(
         [HERITAGE, "ingest", str(batch), "-c", "bench-queue"],
@@ -105,6 +107,7 @@ def ingest(batch: Path, env: dict[str, str]) -> tuple[float, float, dict[str, in
         text=True,
     )
     wall = time.perf_counter() - start
+    reap_orphans(mine)  # local workers come from a fork server that outlives the command
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"ingest failed:\n{done.stdout}\n{done.stderr}")
@@ -123,6 +126,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path.home() / ".cache/heritage/bench-queue")
     parser.add_argument("--broker", default=os.environ.get("HERITAGE_TEST_REDIS_URL", ""))
     args = parser.parse_args()
+    count_every_descendant()
     if not args.broker:
         sys.exit("give --broker redis://… (or start scripts/services.sh)")
     batch = Path(tempfile.mkdtemp(prefix="heritage-bench-queue-"))
