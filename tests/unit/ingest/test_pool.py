@@ -15,7 +15,7 @@ from PIL import Image
 from ingest import IngestOptions, run_ingest
 from ingest.errors import IngestError
 from ingest.pipeline import _Run
-from ingest.pool import GENERAL_LANE, Workers
+from ingest.pool import GENERAL_LANE, LEAN_ENVIRONMENT, PRELOAD, Workers
 from repository import StoreConfig
 
 
@@ -138,3 +138,42 @@ def test_a_worker_starts_without_the_schema_checker_or_the_search_analyser() -> 
     at each worker's start, before its first item)."""
     loaded = _loaded_after("import ingest.worker", ("jsonschema", "search", "opencc"))
     assert loaded == []
+
+
+def _forked_from() -> dict[str, object]:
+    """Run in a worker: what its parent process (the fork server) holds."""
+    parent = os.getppid()
+    maps = Path(f"/proc/{parent}/maps").read_text()
+    return {
+        "parent": parent,
+        "threads": len(os.listdir(f"/proc/{parent}/task")),
+        "numpy": "_multiarray_umath" in maps,
+        "libvips": "libvips" in maps,
+    }
+
+
+@pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here"
+)
+def test_workers_are_forked_from_a_server_that_imported_their_code_but_no_thread() -> None:
+    """The worker code is imported once, by the fork server, not by every worker; and nothing
+    the server imported started a thread, which a fork would lose (libvips is loaded after)."""
+    with Workers(stages=False) as started:
+        pool = started.start(GENERAL_LANE, 2).pool(GENERAL_LANE, 2)
+        seen = [pool.submit(_forked_from).result() for _ in range(4)]
+    assert {s["parent"] for s in seen} != {os.getpid()}
+    assert all(s["threads"] == 1 and s["numpy"] and not s["libvips"] for s in seen), seen
+
+
+def test_what_the_fork_server_imports_starts_no_thread_and_loads_no_libvips() -> None:
+    code = (
+        "import os, sys; "
+        f"[__import__(name) for name in {list(PRELOAD)!r}]; "
+        "print(len(os.listdir('/proc/self/task')), 'pyvips' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, **LEAN_ENVIRONMENT}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["1", "False"]
