@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing import forkserver
 from types import TracebackType
 from typing import Any
 
@@ -154,11 +155,18 @@ class Workers:
         return self._pools[lane]
 
     def start(self, lane: str, width: int) -> Workers:
-        """Spawn the lane's `width` workers now; each imports the worker code before any task."""
+        """Get the lane's `width` workers under way before any task. With a fork server, start
+        the server without waiting: it imports the worker code while the caller imports and
+        plans, and the workers are forked from it at the first tasks (forking one waits for the
+        server's imports, which the caller had better spend on its own). Without one, spawn the
+        workers now; each imports the worker code before any task."""
         pool = self.pool(lane, width)
         with spawning_workers():
-            for _ in range(width):  # no worker is idle yet, so each submit spawns one
-                pool.submit(_ready)
+            if START_METHOD == "forkserver":
+                forkserver.ensure_running()
+            else:
+                for _ in range(width):  # no worker is idle yet, so each submit spawns one
+                    pool.submit(_ready)
         return self
 
     def shutdown(self) -> None:

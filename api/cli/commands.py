@@ -147,9 +147,9 @@ def _print_summary(report: IngestReport, report_path: Path) -> None:
 
 @contextmanager
 def _workers_first(settings: Settings, workers: int | None) -> Iterator[Workers | None]:
-    """The run's local worker processes, started before the pipeline is imported: each spends
-    ~0.4 s importing its decoders while this process imports and plans (`ingest.pool`). None
-    when the queue's workers make the items."""
+    """The run's local worker processes, started before the pipeline is imported: their fork
+    server spends ~0.4 s importing the worker code while this process imports and plans
+    (`ingest.pool`). None when the queue's workers make the items."""
     from ingest.pool import GENERAL_LANE, Workers
 
     if settings.queue == "celery":

@@ -26,6 +26,7 @@ from ingest.errors import IngestError
 from repository import LocalStore, RecordStore, StoreConfig
 from search.base import Audience, SearchQuery
 from search.sqlite import SqliteIndex
+from tests.support.scratch import left_behind
 from tests.unit.support import images
 
 COLLECTION = "ich-test"
@@ -239,7 +240,7 @@ def test_batch_stores_good_items_names_every_failure_and_reruns_idempotently(
     assert RecordStore(store).load_collection(COLLECTION)["slug"] == COLLECTION
     saved = json.loads(store.get_bytes(f"reports/{report.job_id}.json"))
     assert saved["counts"] == {"stored": 4, "duplicate": 1, "failed": 8, "skipped": 2}
-    assert list(scratch_tmp.iterdir()) == []
+    assert left_behind(scratch_tmp) == []
 
     # The same command again: nothing stored twice, nothing rewritten.
     before_blobs = blobs(store)
@@ -299,7 +300,7 @@ def test_interrupted_run_then_rerun_completes_without_duplicates(
     (report_key,) = store.list("reports/")
     assert "interrupted" in json.loads(store.get_bytes(report_key))["errors"][0]
     assert len(assert_records_complete(store)) < len(GOOD)
-    assert list(scratch_tmp.iterdir()) == []
+    assert left_behind(scratch_tmp) == []
 
     report = ingest(source, tmp_path / "store")
     assert {s for s, (o, _) in outcomes(report).items() if o in ("stored", "unchanged")} == GOOD
@@ -354,7 +355,7 @@ def test_killed_worker_then_rerun_completes_without_duplicates(
     assert died and all(i.outcome == "failed" for i in died)
     store = LocalStore(tmp_path / "store")
     assert len(assert_records_complete(store)) < len(expected)
-    assert list(scratch_tmp.iterdir()) == []
+    assert left_behind(scratch_tmp) == []
 
     again = ingest(source, tmp_path / "store")
     assert {s for s, (o, _) in outcomes(again).items() if o in ("stored", "unchanged")} == expected

@@ -24,6 +24,7 @@ from ingest.media.ffmpeg import TranscodeSettings
 from repository import LocalStore, RecordStore, StoreConfig
 from search.base import Audience, SearchQuery
 from search.sqlite import SqliteIndex
+from tests.support.scratch import left_behind
 from tests.unit.support import images
 from tests.unit.support.archives import gbk_member, symlink_member, write_bomb, write_zip
 from tests.unit.support.pdfs import Page, build_pdf
@@ -341,7 +342,7 @@ def test_every_kind_is_stored_and_indexed_and_every_bad_input_named(
     assert set(VIDEO) | set(AUDIO) <= staged and "photos/演出_02.png" not in staged
     assert ("video/clip.webm", "transcoding video (1 s)") in progress.stages
     assert progress.most_ffmpeg <= 1  # ffmpeg_concurrency holds across both pools
-    assert list(scratch_tmp.iterdir()) == []
+    assert left_behind(scratch_tmp) == []
 
     again = ingest(source, tmp_path / "store", index=index)
     assert {i.source for i in again.items if i.outcome == "unchanged"} == set(MEDIA_TYPES)
@@ -374,7 +375,7 @@ def test_ctrl_c_during_a_transcode_stops_ffmpeg_and_leaves_no_files(
         )
     assert ("long.mp4", "transcoding video (20 s)") in progress.stages
     assert processes_using(str(scratch_tmp)) == []
-    assert list(scratch_tmp.iterdir()) == []
+    assert left_behind(scratch_tmp) == []
     store = LocalStore(tmp_path / "store")
     assert all(r["media_type"] != "video" for r in RecordStore(store))
     videos = [key for key in store.list("blobs/") if store.get_bytes(key)[4:8] == b"ftyp"]
@@ -405,4 +406,4 @@ def test_a_given_archive_is_a_root_and_its_members_pair_with_manifest_paths(
     records = {r["media_type"]: r for r in RecordStore(LocalStore(tmp_path / "store"))}
     assert records["image"]["title"] == {"zh": "延川窗花"}
     assert records["text"]["text"] == "notes"
-    assert list(scratch_tmp.iterdir()) == []
+    assert left_behind(scratch_tmp) == []
