@@ -24,7 +24,10 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import forkserver
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only names: importing them would load the task's modules before a worker
+    from ingest.task import Task, TaskResult
 
 GENERAL_LANE = "general"
 """The lane of every item that needs no ffmpeg: photos, documents, text."""
@@ -118,7 +121,7 @@ def _ready() -> None:
     """The task that makes a pool spawn a worker before there is real work."""
 
 
-def process(task: Any) -> Any:
+def process(task: Task) -> TaskResult:
     """`ingest.worker.process(task)`, in the worker. The coordinator submits this one, so that
     it never imports the worker's decoders (pyvips, libjpeg-turbo's and HEIF's bindings, PDFium:
     0.1–0.15 s of CPU at the start of every run, which the workers spend anyway)."""

@@ -1,16 +1,16 @@
 """The work of one item, run in a worker process: identify, make derivatives, store them all.
 
-A task is plain picklable data and the worker opens its own store from the `StoreConfig`, so the
-same function can later run on a distributed pool. Nothing is stored until every file of the item
-has been identified and decoded: a file that fails leaves no blob behind (a run killed while
-storing may still leave some; they are reused by the re-run, and `heritage verify` lists them).
-An image (up to `ITEM_SNAPSHOTS` an item) is read from the disk once, whole, into a reused
-buffer (`repository.store.Snapshot`): that read is hashed (is the item stored already?), decoded
-by the makers and written into the store as it is; the file must be unchanged when the item is
-committed. Other originals are read once to hash them, once by the makers and once into the
-store, where the copy is hashed again and must match. Derivatives are
-made in a temporary folder that is removed whatever happens (success, failure,
-KeyboardInterrupt). Nothing here writes a record: the main process does that last.
+A task is plain picklable data (`ingest.task`) and the worker opens its own store from the
+`StoreConfig`, so the same function runs on the local pools and on the queue's workers. Nothing is
+stored until every file of the item has been identified and decoded: a file that fails leaves no
+blob behind (a run killed while storing may still leave some; they are reused by the re-run, and
+`heritage verify` lists them). An image (up to `ITEM_SNAPSHOTS` an item) is read from the disk
+once, whole, into a reused buffer (`repository.store.Snapshot`): that read is hashed (is the item
+stored already?), decoded by the makers and written into the store as it is; the file must be
+unchanged when the item is committed. Other originals are read once to hash them, once by the
+makers and once into the store, where the copy is hashed again and must match. Derivatives are made
+in a temporary folder that is removed whatever happens (success, failure, KeyboardInterrupt).
+Nothing here writes a record: the main process does that last.
 
 Two channels come from the main process when the pool starts (`init_worker`): a queue on which
 long steps are announced — `(file, stage)` — for the progress display, and a cancel event that an
