@@ -10,6 +10,7 @@ AND its bytes are UTF-8 or GBK text.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
@@ -284,7 +285,9 @@ def tiff_pages(src: Path) -> int:
     try:
         with Image.open(src) as im:
             return getattr(im, "n_frames", 1)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError, struct.error) as exc:
+        # Pillow reads a later page's directory that points past the file as "Missing
+        # dimensions" (TypeError)
         raise DocumentError(src.name, f"the TIFF's page directory is damaged ({exc})") from None
     finally:
         Image.MAX_IMAGE_PIXELS = saved

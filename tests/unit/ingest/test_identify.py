@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from ingest.errors import IdentifyError, UnsupportedFormat
+from ingest.errors import DocumentError, IdentifyError, UnsupportedFormat
 from ingest.identify import (
     JPEG,
     M4A,
@@ -16,10 +17,12 @@ from ingest.identify import (
     MULTIPAGE_TIFF,
     PNG,
     TEXT,
+    TIFF,
     Format,
     identify,
     name_mismatch,
     require_supported,
+    tiff_pages,
 )
 from tests.unit.support import images
 from tests.unit.support.samples import Samples
@@ -193,6 +196,32 @@ def test_multipage_tiff_is_a_document_single_page_an_image(tmp_path: Path) -> No
     pages[0].save(single, "TIFF")
     assert (identify(booklet).kind, identify(booklet).mime) == ("document", "image/tiff")
     assert identify(single).kind == "image"
+
+
+def broken_booklet(path: Path) -> Path:
+    """A two-page TIFF whose first page says the next page's directory is past the end."""
+    pages = [images.halves((32, 24), images.RED, images.BLUE) for _ in range(2)]
+    pages[0].save(path, "TIFF", save_all=True, append_images=pages[1:])
+    data = bytearray(path.read_bytes())
+    assert data[:4] == b"II*\x00"  # little-endian: offsets read with "<"
+    first = struct.unpack_from("<I", data, 4)[0]
+    entries = struct.unpack_from("<H", data, first)[0]
+    struct.pack_into("<I", data, first + 2 + entries * 12, len(data) + 1000)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data:UserWarning")  # Pillow's, on the way
+def test_a_tiff_whose_page_directory_points_past_the_end_is_read_as_its_first_page(
+    tmp_path: Path,
+) -> None:
+    """Pillow counts its pages with a TypeError ("Missing dimensions"): the page count names
+    the damage, and the file goes on as the one-page image it surely holds. Before, the
+    TypeError escaped `identify` and every check that calls it (a public contribution's too)."""
+    broken = broken_booklet(tmp_path / "booklet.tif")
+    with pytest.raises(DocumentError, match="booklet.tif: the TIFF's page directory is damaged"):
+        tiff_pages(broken)
+    assert identify(broken, "scans/booklet.tif") == TIFF
 
 
 @pytest.mark.parametrize(
