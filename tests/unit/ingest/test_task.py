@@ -10,32 +10,20 @@ from ingest.captions import CaptionResult, CaptionSource
 from ingest.discover import SourceFile
 from ingest.ocr import OcrLimits
 from ingest.task import (
-    Settings,
-    Task,
     TaskResult,
     result_message,
     result_of,
     task_message,
     task_of,
 )
-from repository import StoreConfig
-
-
-def task(tmp_path: Path, source: Path) -> Task:
-    return Task(
-        files=(SourceFile(source, source.name),),
-        collection="c",
-        identifier="one",
-        store_config=StoreConfig(local_root=tmp_path / "store"),
-        settings=Settings(max_pixels=50_000_000),
-        dry_run=False,
-        scratch=tmp_path / "scratch",
-    )
+from tests.unit.support.tasks import one_file_task
 
 
 def test_ocr_limits_and_languages_travel_through_the_queue_messages(tmp_path: Path) -> None:
     source = tmp_path / "scan.pdf"  # a message names the file; nothing here reads it
-    sent = replace(task(tmp_path, source), ocr=OcrLimits(3, 9.5), languages=("zh-Hant", "en"))
+    sent = replace(
+        one_file_task(tmp_path, source), ocr=OcrLimits(3, 9.5), languages=("zh-Hant", "en")
+    )
     message = json.loads(json.dumps(task_message(sent)))
     got = task_of(message, [source], sent.store_config, tmp_path)
     assert (got.ocr, got.languages) == (OcrLimits(3, 9.5), ("zh-Hant", "en"))
@@ -47,7 +35,7 @@ def test_ocr_limits_and_languages_travel_through_the_queue_messages(tmp_path: Pa
 def test_caption_files_travel_with_their_item_through_the_queue_messages(tmp_path: Path) -> None:
     clip, vtt = tmp_path / "dance.mp4", tmp_path / "dance.zh.vtt"
     sent = replace(
-        task(tmp_path, clip),
+        one_file_task(tmp_path, clip),
         captions=(CaptionSource(SourceFile(vtt, "舞/dance.zh.vtt"), "zh"),),
         caption_language="mn",
     )

@@ -13,28 +13,16 @@ from ingest import worker
 from ingest.discover import SourceFile
 from ingest.errors import ItemError
 from ingest.ocr import OcrLimits, available
-from ingest.task import Settings, Task
-from repository import LocalStore, StoreConfig
+from repository import LocalStore
 from tests.conftest import IN_CI
 from tests.unit.support import images
 from tests.unit.support.ocr_pages import horizontal_page
-
-
-def task(tmp_path: Path, source: Path) -> Task:
-    return Task(
-        files=(SourceFile(source, source.name),),
-        collection="c",
-        identifier="one",
-        store_config=StoreConfig(local_root=tmp_path / "store"),
-        settings=Settings(max_pixels=50_000_000),
-        dry_run=False,
-        scratch=tmp_path / "scratch",
-    )
+from tests.unit.support.tasks import one_file_task
 
 
 def test_a_photo_is_stored_with_its_derivatives(tmp_path: Path) -> None:
     source = images.jpeg(tmp_path / "photo.jpg", (300, 200))
-    result = worker.process(task(tmp_path, source))
+    result = worker.process(one_file_task(tmp_path, source))
     roles = [entry["role"] for entry in result.files[0].entries]
     assert roles[0] == "original" and "access" in roles and "thumbnail" in roles
     store = LocalStore(tmp_path / "store")
@@ -53,11 +41,11 @@ def test_a_photo_is_read_from_the_disk_once(tmp_path: Path) -> None:
     so do hashing and storing each copy made of it: reading the photo three times and each
     copy twice cost a fifth of the ingest's CPU beyond the derivatives."""
     source = images.noisy_jpeg(tmp_path / "photo.jpg", (3000, 2000))
-    worker.process(task(tmp_path, source))  # the libraries' first use, not measured
+    worker.process(one_file_task(tmp_path, source))  # the libraries' first use, not measured
     again = tmp_path / "again.jpg"
     images.noisy_jpeg(again, (3000, 2000))
     before = _bytes_read()
-    result = worker.process(replace(task(tmp_path, again), identifier="two"))
+    result = worker.process(replace(one_file_task(tmp_path, again), identifier="two"))
     read = _bytes_read() - before
     made = sum(e["bytes"] for e in result.files[0].entries if e["role"] != "original")
     original = again.stat().st_size
@@ -82,7 +70,7 @@ def test_images_beyond_an_items_snapshot_room_are_read_from_the_disk_alike(
 
     monkeypatch.setattr(worker, "snapshot_of", recording)
     both = replace(
-        task(tmp_path, first),
+        one_file_task(tmp_path, first),
         files=(SourceFile(first, "front.jpg"), SourceFile(second, "back.jpg")),
     )
     result = worker.process(both)
@@ -108,7 +96,7 @@ def test_a_file_rewritten_after_it_was_hashed_is_refused_and_not_stored(
 
     monkeypatch.setattr(worker, "_original_entry", hashed_then_rewritten)
     with pytest.raises(ItemError) as caught:
-        worker.process(task(tmp_path, source))
+        worker.process(one_file_task(tmp_path, source))
     assert str(caught.value).startswith("photo.jpg: the file changed while it was being ingested")
     assert list(LocalStore(tmp_path / "store").list("blobs/")) == []
     assert list((tmp_path / "store").rglob("b-*")) == []  # no staged copy left behind
@@ -124,7 +112,7 @@ def test_an_item_whose_derivatives_fail_leaves_no_staged_original(
 
     monkeypatch.setattr(worker, "normalize", failing)
     with pytest.raises(ItemError):
-        worker.process(task(tmp_path, source))
+        worker.process(one_file_task(tmp_path, source))
     assert list(LocalStore(tmp_path / "store").list("blobs/")) == []
     assert list((tmp_path / "store").rglob("b-*")) == []
 
@@ -148,7 +136,9 @@ def test_the_worker_reads_a_scanned_documents_pages_and_hands_the_coordinator_th
 ) -> None:
     """OCR runs where the pages were made (any worker of the queue), not in the coordinator."""
     source = scanned(tmp_path / "scan.pdf")
-    result = worker.process(replace(task(tmp_path, source), ocr=OcrLimits(), languages=("zh",)))
+    result = worker.process(
+        replace(one_file_task(tmp_path, source), ocr=OcrLimits(), languages=("zh",))
+    )
     assert result.ocr_ran and result.ocr is not None
     text = "".join(result.ocr["text"].split())
     assert "喜鹊登梅" in text and "蔚县剪纸" in text
@@ -161,7 +151,7 @@ def test_the_worker_reads_a_scanned_documents_pages_and_hands_the_coordinator_th
 
 def test_ocr_off_or_a_dry_run_reads_nothing(tmp_path: Path) -> None:
     source = scanned(tmp_path / "scan.pdf")
-    off = worker.process(task(tmp_path, source))
+    off = worker.process(one_file_task(tmp_path, source))
     assert not off.ocr_ran and off.ocr is None
-    dry = worker.process(replace(task(tmp_path, source), ocr=OcrLimits(), dry_run=True))
+    dry = worker.process(replace(one_file_task(tmp_path, source), ocr=OcrLimits(), dry_run=True))
     assert not dry.ocr_ran and dry.ocr is None
