@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import pytest
@@ -198,19 +197,6 @@ def test_multipage_tiff_is_a_document_single_page_an_image(tmp_path: Path) -> No
     assert identify(single).kind == "image"
 
 
-def broken_booklet(path: Path) -> Path:
-    """A two-page TIFF whose first page says the next page's directory is past the end."""
-    pages = [images.halves((32, 24), images.RED, images.BLUE) for _ in range(2)]
-    pages[0].save(path, "TIFF", save_all=True, append_images=pages[1:])
-    data = bytearray(path.read_bytes())
-    assert data[:4] == b"II*\x00"  # little-endian: offsets read with "<"
-    first = struct.unpack_from("<I", data, 4)[0]
-    entries = struct.unpack_from("<H", data, first)[0]
-    struct.pack_into("<I", data, first + 2 + entries * 12, len(data) + 1000)
-    path.write_bytes(bytes(data))
-    return path
-
-
 @pytest.mark.filterwarnings("ignore:Corrupt EXIF data:UserWarning")  # Pillow's, on the way
 def test_a_tiff_whose_page_directory_points_past_the_end_is_read_as_its_first_page(
     tmp_path: Path,
@@ -218,7 +204,7 @@ def test_a_tiff_whose_page_directory_points_past_the_end_is_read_as_its_first_pa
     """Pillow counts its pages with a TypeError ("Missing dimensions"): the page count names
     the damage, and the file goes on as the one-page image it surely holds. Before, the
     TypeError escaped `identify` and every check that calls it (a public contribution's too)."""
-    broken = broken_booklet(tmp_path / "booklet.tif")
+    broken = images.broken_booklet(tmp_path / "booklet.tif")
     with pytest.raises(DocumentError, match="booklet.tif: the TIFF's page directory is damaged"):
         tiff_pages(broken)
     assert identify(broken, "scans/booklet.tif") == TIFF

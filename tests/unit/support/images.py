@@ -231,3 +231,17 @@ def scene(seed: int, size: tuple[int, int] = (1200, 800)) -> Image.Image:
         w, h = rng.randrange(width // 24, width // 2), rng.randrange(height // 16, height // 2)
         draw.ellipse([x, y, x + w, y + h], fill=tuple(rng.randrange(256) for _ in range(3)))
     return picture
+
+
+def broken_booklet(path: Path) -> Path:
+    """A two-page TIFF whose first page says the next page's directory is past the end (Pillow
+    counts its pages with a TypeError)."""
+    pages = [halves((32, 24), RED, BLUE) for _ in range(2)]
+    pages[0].save(path, "TIFF", save_all=True, append_images=pages[1:])
+    data = bytearray(path.read_bytes())
+    assert data[:4] == b"II*\x00"  # little-endian: offsets read with "<"
+    first = struct.unpack_from("<I", data, 4)[0]
+    entries = struct.unpack_from("<H", data, first)[0]
+    struct.pack_into("<I", data, first + 2 + entries * 12, len(data) + 1000)
+    path.write_bytes(bytes(data))
+    return path

@@ -4,12 +4,14 @@ checks naming each field, and the manifest row that credits the contributor."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
 from api.operations.contributions import (
     ChallengeFailed,
     Challenges,
+    check_files,
     describe,
     leading_zero_bits,
     manifest_row,
@@ -17,6 +19,7 @@ from api.operations.contributions import (
     new_contribution,
     solve,
 )
+from tests.unit.support import images
 
 SECRET = "s" * 32
 FORM = {
@@ -121,3 +124,13 @@ def test_the_manifest_row_credits_the_contributor_and_keeps_the_contact_out() ->
     assert "wang@example.org" not in str(row)
     assert contribution.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(contribution.__dict__)
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data:UserWarning")  # Pillow's, on the way
+def test_a_tiff_with_a_damaged_page_directory_is_checked_as_the_photo_it_holds(
+    tmp_path: Path,
+) -> None:
+    """A contributor's file Pillow cannot count the pages of: checked as a photo, not an
+    unexpected error (a TypeError from Pillow escaped the check before)."""
+    images.broken_booklet(tmp_path / "scan.tif")
+    check_files(tmp_path, ["scan.tif"])  # raises InvalidInput when a file is refused
