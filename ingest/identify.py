@@ -24,6 +24,7 @@ AV_KINDS: frozenset[Kind] = frozenset({"video", "audio"})
 """The kinds ffmpeg makes (the lanes and the progress display treat them apart)."""
 
 HEAD_BYTES = 4096
+TAR_BLOCK = 512
 TS_PACKET = 188
 M2TS_PACKET = 192  # AVCHD/Blu-ray .mts: a 4-byte timestamp before each TS packet
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
@@ -162,7 +163,7 @@ def sniff(head: bytes) -> Format | None:
         return next((f for sig, f in _OGG_CODECS.items() if head[28:].startswith(sig)), OGG)
     if _transport_stream(head):
         return MPEG_TS
-    if len(head) > 262 and head[257:262] == b"ustar":
+    if is_tar(head):
         return TAR
     if len(head) > 1 and head[0] == 0xFF:
         if head[1] & 0xF6 == 0xF0:
@@ -172,6 +173,20 @@ def sniff(head: bytes) -> Format | None:
             # the wild, and its bits would match a UTF-16 byte-order mark, FF FE).
             return MP3
     return None
+
+
+def is_tar(head: bytes) -> bool:
+    """A TAR archive's first header: POSIX's "ustar" magic, or a member name and a header
+    checksum that holds, as `tarfile` checks it: what a V7 or early GNU tar writes (no magic)."""
+    if head[257:262] == b"ustar":
+        return True
+    digits = head[148:156].split(b"\0", 1)[0].strip()
+    if len(head) < TAR_BLOCK or not head[0] or not digits or digits.strip(b"01234567"):
+        return False
+    # the checksum field itself counts as eight spaces; old tars summed signed bytes
+    unsigned = 8 * 0x20 + sum(head[:148]) + sum(head[156:TAR_BLOCK])
+    signed = unsigned - 256 * sum(b > 0x7F for b in head[:TAR_BLOCK])
+    return int(digits, 8) in (unsigned, signed)
 
 
 def _transport_stream(head: bytes) -> bool:

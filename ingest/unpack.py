@@ -44,6 +44,7 @@ from ingest.bags import BagProblem, check_bag, is_bag
 
 __all__ = ["is_bag"]  # also ingest.discover's view of what a bag is
 from ingest.errors import ItemError
+from ingest.identify import TAR_BLOCK, is_tar
 from schemas.errors import InvalidInput
 
 ArchiveKind = Literal["zip", "tar"]
@@ -146,7 +147,7 @@ def archive_kind(path: Path) -> ArchiveKind | None:
     ZIP-based document formats (OOXML, ODF, EPUB) are documents, not bundles: None.
     """
     with path.open("rb") as handle:
-        head = handle.read(512)
+        head = handle.read(TAR_BLOCK)
         if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
             return None if _is_packaged_document(path) else "zip"
         for magic, make in _COMPRESSED_MAGIC:
@@ -154,7 +155,7 @@ def archive_kind(path: Path) -> ArchiveKind | None:
                 handle.seek(0)
                 head = _decompressed_head(handle, make())
                 break
-    return "tar" if head[257:262] == b"ustar" else None
+    return "tar" if is_tar(head) else None
 
 
 def unpack(
@@ -667,12 +668,12 @@ def _decompressed_head(handle: IO[bytes], decompressor: _Decompressor) -> bytes:
     head = b""
     fed = 0
     try:
-        while len(head) < 512 and fed < _SNIFF_INPUT:
+        while len(head) < TAR_BLOCK and fed < _SNIFF_INPUT:
             data = handle.read(64 * 1024)
             if not data:
                 break
             fed += len(data)
-            head += decompressor.decompress(data, 512 - len(head))
+            head += decompressor.decompress(data, TAR_BLOCK - len(head))
     except (zlib.error, lzma.LZMAError, OSError, EOFError):
         return b""
     return head

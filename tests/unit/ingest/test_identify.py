@@ -15,6 +15,7 @@ from ingest.identify import (
     MP4,
     MULTIPAGE_TIFF,
     PNG,
+    TAR,
     TEXT,
     TIFF,
     Format,
@@ -175,6 +176,12 @@ def test_archives_that_reach_a_worker_are_refused_clearly(name: str, reason: str
         require_supported(fmt, "box/item.bin")
     assert str(caught.value).startswith(f"box/item.bin: this is a {name} file; ")
     assert reason in caught.value.problem
+
+
+def test_a_tar_without_the_ustar_magic_is_a_tar() -> None:
+    """Pillow's hopper.tar (a V7 header: no magic, a checksum that holds), not "unknown"."""
+    pillow = Path(__file__).parents[2] / "fixtures" / "pillow"
+    assert identify(pillow / "hopper.tar") is TAR
 
 
 def test_transport_stream_needs_sync_bytes_at_every_packet(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from tests.unit.support.archives import (
     zip_bytes,
 )
 
+PILLOW = Path(__file__).parents[2] / "fixtures" / "pillow"
 # 乗 and 淺 are GBK characters whose second byte is 0x5C, the ASCII backslash.
 GBK_NAMES = ["鄂尔多斯民歌/乗船调.txt", "剪纸/淺色/图样.txt", "说明.txt"]
 
@@ -286,6 +287,61 @@ def test_tar_gbk_names_are_decoded(tmp_path: Path, dest: Path) -> None:
     )
 
     assert sorted(m.relpath for m in unpack(archive, dest).members) == sorted(GBK_NAMES)
+
+
+def _without_magic(archive: Path, checksum: int = 0, *, signed: bool = False) -> Path:
+    """The archive's first header as a V7 tar writes it: no "ustar" magic, and its checksum
+    recomputed (as signed bytes when `signed`), plus `checksum` (a wrong one when not 0)."""
+    data = bytearray(archive.read_bytes())
+    data[257:265] = bytes(8)
+    data[148:156] = b" " * 8
+    total = sum(b - 256 if signed and b > 0x7F else b for b in data[:512]) + checksum
+    data[148:156] = b"%06o\0 " % total
+    archive.write_bytes(bytes(data))
+    return archive
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_a_tar_without_the_ustar_magic_is_detected_and_unpacked(
+    tmp_path: Path, dest: Path, signed: bool
+) -> None:
+    """V7 and early GNU tars write no magic: their checksum says what they are, as for tarfile
+    (a GBK name has bytes above 0x7F, which old tars summed as signed)."""
+    archive = write_tar(
+        tmp_path / "old.tar",
+        [tar_entry("说明.txt", b"song")],
+        encoding="gbk",
+        fmt=tarfile.GNU_FORMAT,
+    )
+    _without_magic(archive, signed=signed)
+
+    assert archive_kind(archive) == "tar"
+    assert [(m.relpath, m.path.read_bytes()) for m in unpack(archive, dest).members] == [
+        ("说明.txt", b"song")
+    ]
+
+
+@pytest.mark.parametrize("checksum", [1, -1])
+def test_a_header_without_magic_whose_checksum_fails_is_no_tar(
+    tmp_path: Path, dest: Path, checksum: int
+) -> None:
+    archive = _without_magic(
+        write_tar(tmp_path / "old.tar", [tar_entry("a.txt", b"x")], fmt=tarfile.GNU_FORMAT),
+        checksum,
+    )
+
+    assert archive_kind(archive) is None
+    with pytest.raises(UnpackError, match="is not an archive this repository unpacks"):
+        unpack(archive, dest)
+
+
+def test_pillows_v7_test_tar_is_unpacked(dest: Path) -> None:
+    """Pillow's Tests/images/hopper.tar: two pictures in a tar without the ustar magic."""
+    members = unpack(PILLOW / "hopper.tar", dest).members
+
+    assert [m.relpath for m in members] == ["hopper.jpg", "hopper.png"]
+    assert members[0].path.read_bytes()[:3] == b"\xff\xd8\xff"
+    assert members[1].path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize(
