@@ -205,6 +205,9 @@ def _open_problem(exc: pdfium.PdfiumError) -> str:
         return "the PDF is password-protected; save an unprotected copy and ingest that"
     if exc.err_code == pdfium_c.FPDF_ERR_SECURITY:
         return "the PDF uses an unsupported security (encryption) scheme"
+    if exc.err_code in (pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_UNKNOWN):
+        # no reason given: PDFium says "Success" of, e.g., a PDF 2.0 draft's Brotli streams
+        return "the PDF cannot be opened: it is damaged, or built with features PDFium cannot read"
     return f"the PDF is corrupt or truncated and cannot be opened ({exc})"
 
 

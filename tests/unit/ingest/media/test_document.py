@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
 
@@ -150,6 +152,28 @@ def test_page_limits_must_be_positive(limit: int) -> None:
         DocumentLimits(max_pages=limit)
     with pytest.raises(ValueError, match="positive"):
         DocumentLimits(pages_seconds=limit)
+
+
+@pytest.mark.parametrize("code", [pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_UNKNOWN])
+def test_a_pdf_pdfium_refuses_without_a_reason_is_not_said_to_succeed(code: int) -> None:
+    """pdf.js's Brotli-Prototype-FileA.pdf fails to load with "PDFium: Success"."""
+    refused = pdfium.PdfiumError("Failed to load document (PDFium: Success).", err_code=code)
+
+    problem = document._open_problem(refused)
+
+    assert problem.startswith("the PDF cannot be opened: it is damaged")
+    assert "Success" not in problem
+
+
+def test_a_damaged_pdf_is_named_with_pdfiums_reason(tmp_path: Path, out: Path) -> None:
+    src = write(tmp_path / "坏.pdf", b"%PDF-1.4\n" + b"x" * 100)
+
+    with pytest.raises(DocumentError) as caught:
+        make_document_derivatives(src, out, max_pixels=MAX_PIXELS)
+
+    assert caught.value.subject == "坏.pdf"
+    assert "corrupt or truncated and cannot be opened (" in str(caught.value)
+    assert "Data format error" in str(caught.value)
 
 
 def test_pdf_without_text_layer_has_no_text(tmp_path: Path, out: Path) -> None:
