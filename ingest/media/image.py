@@ -371,8 +371,10 @@ def _open(src: Path, max_pixels: int, data: memoryview | None) -> Iterator[Image
     try:
         im = Image.open(src if data is None else io.BufferedReader(_MemoryFile(data)))
     except UnidentifiedImageError:
+        head = bytes(data[:_JPEG_HEAD]) if data is not None else _head(src)
+        problem = _jpeg_we_cannot_read(head)
         raise ImageError(
-            src.name, "the image cannot be decoded (unknown or damaged header)"
+            src.name, problem or "the image cannot be decoded (unknown or damaged header)"
         ) from None
     except _DECODE_ERRORS as exc:
         raise ImageError(src.name, f"the image header is damaged ({exc})") from None
@@ -388,6 +390,37 @@ def _open(src: Path, max_pixels: int, data: memoryview | None) -> Iterator[Image
                 "(a decompression bomb or an oversized scan)",
             )
         yield im
+
+
+_JPEG_HEAD = 64 * 1024  # where a JPEG's frame header is looked for
+_LOSSLESS_FRAMES = frozenset({0xC3, 0xC7, 0xCB, 0xCF})
+
+
+def _head(src: Path) -> bytes:
+    with src.open("rb") as handle:
+        return handle.read(_JPEG_HEAD)
+
+
+def _jpeg_we_cannot_read(head: bytes) -> str | None:
+    """What kind of JPEG this is when it is one Pillow cannot open: 12- and 16-bit samples and
+    lossless coding come from medical and scientific cameras, and are valid files."""
+    at = 2 if head.startswith(b"\xff\xd8") else len(head)
+    while at + 5 <= len(head) and head[at] == 0xFF:
+        marker, length = head[at + 1], int.from_bytes(head[at + 2 : at + 4], "big")
+        if marker == 0xDA:  # the scan starts: no frame header before it
+            break
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            bits = head[at + 4]
+            kind = "lossless JPEG" if marker in _LOSSLESS_FRAMES else "JPEG"
+            if bits == 8 and kind == "JPEG":
+                return None
+            return (
+                f"the image is a {bits}-bit {kind} (as medical and scientific cameras write), "
+                "which this repository cannot decode; save it as a 16-bit TIFF or PNG and "
+                "ingest that"
+            )
+        at += 2 + length
+    return None
 
 
 class _MemoryFile(io.RawIOBase):

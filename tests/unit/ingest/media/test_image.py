@@ -464,6 +464,49 @@ def test_undecodable_image_is_refused(tmp_path: Path) -> None:
         derive(source, tmp_path)
 
 
+def _frame_rewritten(source: Path, marker: int, bits: int) -> Path:
+    """An 8-bit baseline JPEG whose frame header now says another process and sample depth."""
+    data = bytearray(source.read_bytes())
+    at = data.index(b"\xff\xc0")
+    data[at + 1], data[at + 4] = marker, bits
+    source.write_bytes(bytes(data))
+    return source
+
+
+@pytest.mark.parametrize(
+    ("marker", "bits", "kind"),
+    [(0xC1, 12, "12-bit JPEG"), (0xC3, 16, "16-bit lossless JPEG")],
+)
+@pytest.mark.parametrize("in_memory", [False, True])
+def test_a_jpeg_of_more_than_8_bits_is_named_for_what_it_is(
+    tmp_path: Path, marker: int, bits: int, kind: str, in_memory: bool
+) -> None:
+    """Valid files (libjpeg-turbo's testimages/monkey12.jpg; DICOM's lossless JPEGs) that
+    Pillow cannot open: the archivist is told what they are and what to do, not "damaged"."""
+    source = tmp_path / "scan.jpg"
+    quadrants((300, 200)).save(source, quality=90)
+    _frame_rewritten(source, marker, bits)
+    data = memoryview(source.read_bytes()) if in_memory else None
+
+    with pytest.raises(ImageError) as caught:
+        make_image_derivatives(source, tmp_path / "out", max_pixels=LIMIT, data=data)
+
+    assert str(caught.value).startswith(f"scan.jpg: the image is a {kind} (")
+    assert "save it as a 16-bit TIFF or PNG" in str(caught.value)
+
+
+def test_an_8_bit_jpeg_pillow_cannot_open_is_said_to_be_damaged(tmp_path: Path) -> None:
+    """Two colour components: no such JPEG is valid, whatever its depth."""
+    source = tmp_path / "broken.jpg"
+    quadrants((300, 200)).save(source, quality=90)
+    data = bytearray(source.read_bytes())
+    data[data.index(b"\xff\xc0") + 9] = 2
+    source.write_bytes(bytes(data))
+
+    with pytest.raises(ImageError, match=r"^broken\.jpg: the image cannot be decoded \(unknown"):
+        derive(source, tmp_path)
+
+
 def test_large_sideways_camera_jpeg_is_turned(tmp_path: Path) -> None:
     """Big enough that the decoder streams it in strips, which a turn must not read out of order."""
     source = tmp_path / "sideways.jpg"
