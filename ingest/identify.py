@@ -229,6 +229,17 @@ def _is_text(head: bytes) -> bool:
     return False
 
 
+_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
+
+
+def _is_legacy_text(head: bytes) -> bool:
+    """Text in a single-byte encoding (Latin-1, Windows-1252…): no control characters but
+    line breaks and tabs, and mostly ASCII; UTF-8 and GBK are told apart before this."""
+    if any(b < 0x20 and b not in _TEXT_CONTROLS or b == 0x7F for b in head):
+        return False
+    return sum(b < 0x80 for b in head) >= 0.9 * len(head)
+
+
 def _is_utf16(head: bytes) -> bool:
     return head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
@@ -265,6 +276,12 @@ def identify(path: Path, name: str | None = None) -> Format:
                 "named .txt or .md"
             )
         raise IdentifyError(shown, problem)
+    if suffix in TEXT_SUFFIXES and _is_legacy_text(head):
+        raise IdentifyError(
+            shown,
+            "the text is neither UTF-8 nor GBK (a single-byte encoding such as Latin-1 or "
+            "Windows-1252); save the transcript as UTF-8 and ingest that",
+        )
     raise IdentifyError(
         shown,
         f"unknown file format (first bytes {head[:8].hex(' ')}){pretends}; "

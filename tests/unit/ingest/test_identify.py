@@ -89,6 +89,23 @@ def test_binary_named_txt_is_not_text(tmp_path: Path) -> None:
         identify(path)
 
 
+def test_a_latin1_transcript_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """ExifTool's t/images/Text2.txt: "this é is Latin1", é as the one byte E9."""
+    path = tmp_path / "transcript.txt"
+    path.write_bytes("this é is Latin1\r\n".encode("latin-1"))
+    with pytest.raises(IdentifyError) as caught:
+        identify(path)
+    assert str(caught.value).startswith("transcript.txt: the text is neither UTF-8 nor GBK (")
+    assert "save the transcript as UTF-8" in str(caught.value)
+
+
+def test_latin1_bytes_named_otherwise_are_an_unknown_format(tmp_path: Path) -> None:
+    path = tmp_path / "notes.bin"
+    path.write_bytes("this é is Latin1\r\n".encode("latin-1"))
+    with pytest.raises(IdentifyError, match=r"^notes\.bin: unknown file format"):
+        identify(path)
+
+
 def test_utf16_transcript_is_refused_with_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "transcript.txt"
     path.write_text("唱词", encoding="utf-16")
