@@ -10,6 +10,7 @@ AND its bytes are UTF-8 or GBK text.
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,6 +230,8 @@ def _is_text(head: bytes) -> bool:
     return False
 
 
+_SVG = re.compile(rb"<svg[\s>]", re.IGNORECASE)
+"""An SVG root element, after whatever XML declaration, comments or doctype come first."""
 _TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
 
 
@@ -270,6 +273,11 @@ def identify(path: Path, name: str | None = None) -> Format:
     if _is_text(head) or _is_utf16(head):
         if suffix in TEXT_SUFFIXES:
             problem = "the text is UTF-16; save the transcript as UTF-8 (or GBK) and ingest that"
+        elif _SVG.search(head):
+            problem = (
+                "it is an SVG drawing (vector graphics), which is not ingested; export it as "
+                "PNG or PDF and ingest that"
+            )
         else:
             problem = (
                 f"the file is plain text{pretends}; text is ingested only as a transcript "

@@ -106,6 +106,22 @@ def test_latin1_bytes_named_otherwise_are_an_unknown_format(tmp_path: Path) -> N
         identify(path)
 
 
+@pytest.mark.parametrize("name", ["logo.svg", "drawing.xml"])
+def test_an_svg_drawing_is_refused_as_a_drawing_not_as_text(tmp_path: Path, name: str) -> None:
+    """libvips' test-suite logo.svg opens with an XML declaration, then `<svg` and a line break."""
+    path = tmp_path / name
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!-- 剪纸图样 -->\n'
+        '<svg\n   xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"></svg>\n'
+    )
+    with pytest.raises(IdentifyError) as caught:
+        identify(path)
+    assert str(caught.value) == (
+        f"{name}: it is an SVG drawing (vector graphics), which is not ingested; export it as "
+        "PNG or PDF and ingest that"
+    )
+
+
 def test_utf16_transcript_is_refused_with_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "transcript.txt"
     path.write_text("唱词", encoding="utf-16")
