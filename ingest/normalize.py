@@ -109,6 +109,7 @@ def _image(
         # One name per format across the record: the one identify gave the original.
         technical={**technical.to_record(), "format": fmt.name},
         notes=list(made.notes),
+        warnings=list(made.warnings),
     )
 
 

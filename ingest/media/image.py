@@ -134,6 +134,7 @@ class ImageResult:
     technical: ImageTechnical
     notes: tuple[str, ...] = ()  # what normalisation did, for the provenance event
     phash: str | None = None  # 64-bit perceptual hash of the thumbnail, 16 hex digits
+    warnings: tuple[str, ...] = ()  # what the copies lack, for the report
 
 
 def make_image_derivatives(
@@ -150,6 +151,7 @@ def make_image_derivatives(
     try:
         with _open(src, max_pixels, data) as im:
             technical = _technical(im)
+            warnings = _preview_only(im)
             icc = im.info.get("icc_profile") or None
             if im.format in _DCT_SCALED and im.mode == "RGB" and (icc is None or _is_srgb(icc)):
                 pending = _pending_orientation(im)  # a JPEG decoder never turns the picture
@@ -173,7 +175,27 @@ def make_image_derivatives(
     if technical.orientation not in (None, 1):
         notes.append(f"EXIF orientation {technical.orientation} applied")
     access_copy, thumbnail, small = made
-    return ImageResult(access_copy, thumbnail, technical, tuple(notes), phash(small))
+    return ImageResult(access_copy, thumbnail, technical, tuple(notes), phash(small), warnings)
+
+
+_REDUCED_RESOLUTION = 0x1  # TIFF NewSubfileType (tag 254): a reduced-size copy of another image
+_DNG_VERSION = 50706
+
+
+def _preview_only(im: Image.Image) -> tuple[str, ...]:
+    """A TIFF whose first image is a reduced-size preview of one it holds elsewhere: how DNG
+    and most camera raw files (NEF, ARW, PEF…) begin. Pillow reads that preview; the raw
+    picture is not decoded, and the archivist is told that the copies are only the preview."""
+    tags = getattr(im, "tag_v2", None)
+    if im.format != "TIFF" or tags is None or not tags.get(254, 0) & _REDUCED_RESOLUTION:
+        return ()
+    kind = "a DNG camera raw file" if _DNG_VERSION in tags else "a camera raw file or a TIFF"
+    width, height = im.size
+    return (
+        f"{kind}: its first image is a preview of {width}×{height} pixels and its full "
+        "picture is not decoded, so the access copies show that preview (the original is kept "
+        "whole); to show the full picture, export a TIFF or JPEG from the raw and ingest it too",
+    )
 
 
 def save_pictures(picture: Image.Image, out_dir: Path) -> tuple[Derivative, Derivative]:

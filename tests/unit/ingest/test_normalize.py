@@ -129,6 +129,16 @@ def test_a_set_cancel_event_stops_ffmpeg_calls(samples: Samples, tmp_path: Path)
 
 
 PILLOW_IMAGES = Path(__file__).parents[2] / "fixtures" / "pillow"
+EXIFTOOL_IMAGES = Path(__file__).parents[2] / "fixtures" / "exiftool"
+
+
+def test_a_dng_is_kept_with_its_preview_as_the_copies_and_a_warning(tmp_path: Path) -> None:
+    normalized = run(EXIFTOOL_IMAGES / "DNG.dng", "raw/DNG.dng", tmp_path / "out")
+
+    assert normalized.media_type == "image"
+    assert normalized.technical["camera"] == "Canon EOS 350D DIGITAL"
+    assert [w.split(":")[0] for w in normalized.warnings] == ["a DNG camera raw file"]
+    assert "a preview of 8×8 pixels and its full picture is not decoded" in normalized.warnings[0]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageCms, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageCms, ImageOps, ImageStat, TiffImagePlugin
 
 from ingest.errors import ImageError
 from ingest.media import image as image_stage
@@ -505,6 +505,43 @@ def test_an_8_bit_jpeg_pillow_cannot_open_is_said_to_be_damaged(tmp_path: Path) 
 
     with pytest.raises(ImageError, match=r"^broken\.jpg: the image cannot be decoded \(unknown"):
         derive(source, tmp_path)
+
+
+def _tiff_with_a_preview_first(path: Path, *, dng: bool) -> Path:
+    """How a DNG (and a NEF, ARW, PEF…) begins: a first image marked as a reduced-size copy."""
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[254] = 1  # NewSubfileType: reduced resolution
+    if dng:
+        tags[50706] = b"\x01\x04\x00\x00"  # DNGVersion 1.4.0.0
+        tags.tagtype[50706] = 1
+    quadrants((256, 171)).save(path, "TIFF", tiffinfo=tags)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("dng", "kind"), [(True, "a DNG camera raw file"), (False, "a camera raw file or a TIFF")]
+)
+def test_a_raw_files_preview_is_used_and_the_copies_say_so(
+    tmp_path: Path, dng: bool, kind: str
+) -> None:
+    """ExifTool's t/images/DNG.dng was stored as an 8×8 picture without a word: its first
+    image is the preview, and its raw picture lies in a sub-image Pillow does not decode."""
+    source = _tiff_with_a_preview_first(tmp_path / "raw.dng", dng=dng)
+
+    made = derive(source, tmp_path)
+
+    assert (made.access.width, made.access.height) == (256, 171)
+    assert made.warnings == (
+        f"{kind}: its first image is a preview of 256×171 pixels and its full picture is not "
+        "decoded, so the access copies show that preview (the original is kept whole); to "
+        "show the full picture, export a TIFF or JPEG from the raw and ingest it too",
+    )
+
+
+def test_a_plain_tiff_photo_carries_no_preview_warning(tmp_path: Path) -> None:
+    source = tmp_path / "scan.tif"
+    quadrants((256, 171)).save(source, "TIFF")
+    assert derive(source, tmp_path).warnings == ()
 
 
 def test_large_sideways_camera_jpeg_is_turned(tmp_path: Path) -> None:
