@@ -176,6 +176,28 @@ def sniff(head: bytes) -> Format | None:
     return None
 
 
+_CAMERA_RAW_PREFIXES = (
+    (b"FUJIFILMCCD-RAW", "Fujifilm RAF"),
+    (b"IIU\x00", "Panasonic RW2"),
+    (b"IIRO", "Olympus ORF"),
+    (b"IIRS", "Olympus ORF"),
+    (b"MMOR", "Olympus ORF"),
+)
+
+
+def _camera_raw(head: bytes) -> str | None:
+    """Camera raw formats that no TIFF or video reader here opens: by their own signatures, and
+    Canon's CR3 by its ISO-BMFF brand (without it, an MP4 with no stream ffmpeg can decode).
+    A raw that begins as a TIFF (DNG, NEF, ARW…) is read as one, for its preview
+    (`ingest.media.image`)."""
+    for prefix, name in _CAMERA_RAW_PREFIXES:
+        if head.startswith(prefix):
+            return name
+    if head[4:12] == b"ftypcrx ":
+        return "Canon CR3"
+    return None
+
+
 def is_tar(head: bytes) -> bool:
     """A TAR archive's first header: POSIX's "ustar" magic, or a member name and a header
     checksum that holds, as `tarfile` checks it: what a V7 or early GNU tar writes (no magic)."""
@@ -257,6 +279,12 @@ def identify(path: Path, name: str | None = None) -> Format:
         head = handle.read(HEAD_BYTES)
     if not head:
         raise IdentifyError(shown, "the file is empty (0 bytes); it may have failed to copy")
+    if raw := _camera_raw(head):
+        raise IdentifyError(
+            shown,
+            f"it is a {raw} camera raw file, which this repository does not decode; export a "
+            "TIFF or JPEG from it and ingest that (and keep the raw file)",
+        )
     fmt = sniff(head)
     if fmt is TIFF:
         try:

@@ -211,6 +211,29 @@ def test_archives_that_reach_a_worker_are_refused_clearly(name: str, reason: str
     assert reason in caught.value.problem
 
 
+@pytest.mark.parametrize(
+    ("name", "head", "kind"),
+    [
+        # the first bytes of ExifTool's t/images/CanonRaw.cr3, FujiFilm.raf and Panasonic.rw2
+        ("IMG_0001.CR3", b"\x00\x00\x00\x18ftypcrx \x00\x00\x00\x01crx isom", "Canon CR3"),
+        ("DSCF0001.RAF", b"FUJIFILMCCD-RAW 0201FF383501", "Fujifilm RAF"),
+        ("P1000001.RW2", b"IIU\x00\x18\x00\x00\x00\x88\xe7t\xd8", "Panasonic RW2"),
+        ("P0000001.ORF", b"IIRO\x08\x00\x00\x00", "Olympus ORF"),
+    ],
+)
+def test_camera_raw_files_no_reader_opens_are_named_with_what_to_do(
+    tmp_path: Path, name: str, head: bytes, kind: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(head + bytes(600))
+    with pytest.raises(IdentifyError) as caught:
+        identify(path)
+    assert str(caught.value) == (
+        f"{name}: it is a {kind} camera raw file, which this repository does not decode; "
+        "export a TIFF or JPEG from it and ingest that (and keep the raw file)"
+    )
+
+
 def test_a_tar_without_the_ustar_magic_is_a_tar() -> None:
     """Pillow's hopper.tar (a V7 header: no magic, a checksum that holds), not "unknown"."""
     pillow = Path(__file__).parents[2] / "fixtures" / "pillow"
