@@ -1,6 +1,7 @@
 """OAI-PMH 2.0 against a real uvicorn server: whole-repository harvests with two clients others
 wrote (`sickle`, `oaipmh-scythe`), then lxml checks of each verb's required elements and of every
-error code, as the protocol's text states them (no XSD ships with any registry here)."""
+error code, as the protocol's text states them. Every response `request` reads is also valid
+against the OAI's own schemas (`tests/fixtures/oai-schemas`), oai_dc records included."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import time
 import urllib.parse
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -71,7 +73,52 @@ def request(server: LiveServer, query: str | list[tuple[str, str]]) -> etree._El
     assert headers["content-type"].startswith("text/xml")
     root = etree.fromstring(body)
     check_envelope(root, server)
+    check_schema(root)
     return root
+
+
+SCHEMAS = Path(__file__).parents[1] / "fixtures" / "oai-schemas"
+
+
+@cache
+def oai_schema(*, strict: bool) -> etree.XMLSchema:
+    """OAI-PMH.xsd with oai_dc.xsd and oai-identifier.xsd beside it. Not `strict`: what a
+    record's <metadata> holds is left unchecked (EDM's schemas are not here)."""
+
+    class Local(etree.Resolver):
+        def resolve(self, url: str, pubid: str, context: object) -> object:
+            if strict or not url.endswith("/OAI-PMH.xsd"):
+                return None
+            text = (SCHEMAS / "OAI-PMH.xsd").read_text("utf-8")
+            return self.resolve_string(text.replace('"strict"', '"lax"'), context)
+
+    parser = etree.XMLParser()
+    parser.resolvers.add(Local())
+    driver = "".join(
+        f'<xs:import namespace="{namespace}" schemaLocation="{name}"/>'
+        for namespace, name in (
+            ("http://www.openarchives.org/OAI/2.0/", "OAI-PMH.xsd"),
+            ("http://www.openarchives.org/OAI/2.0/oai_dc/", "oai_dc.xsd"),
+            ("http://www.openarchives.org/OAI/2.0/oai-identifier", "oai-identifier.xsd"),
+        )
+    )
+    schema = etree.XML(
+        f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{driver}</xs:schema>',
+        parser,
+        base_url=f"{SCHEMAS}/driver.xsd",
+    )
+    return etree.XMLSchema(schema)
+
+
+def check_schema(root: etree._Element) -> None:
+    """Valid against the OAI's schemas: strictly when every record is oai_dc, else (EDM) with
+    <metadata> holding one RDF element."""
+    payloads = [child for m in root.iter(f"{{{NS['o']}}}metadata") for child in m]
+    strict = all(etree.QName(p).namespace == NS["oai_dc"] for p in payloads)
+    if not strict:
+        assert {p.tag for p in payloads} == {f"{{{RDF_NS}}}RDF"}
+    schema = oai_schema(strict=strict)
+    assert schema.validate(root), [str(error) for error in schema.error_log][:3]
 
 
 def check_envelope(root: etree._Element, server: LiveServer) -> None:
