@@ -186,8 +186,12 @@ def _preview_only(im: Image.Image) -> tuple[str, ...]:
     """A TIFF whose first image is a reduced-size preview of one it holds elsewhere: how DNG
     and most camera raw files (NEF, ARW, PEF…) begin. Pillow reads that preview; the raw
     picture is not decoded, and the archivist is told that the copies are only the preview."""
-    tags = getattr(im, "tag_v2", None)
-    if im.format != "TIFF" or tags is None or not tags.get(254, 0) & _REDUCED_RESOLUTION:
+    tags = getattr(im, "tag_v2", None) if im.format == "TIFF" else None
+    if tags is None:
+        return ()
+    kind_of = tags.get(254)
+    # a damaged file may give the tag another type (bytes, text): then it says nothing
+    if not isinstance(kind_of, int) or not kind_of & _REDUCED_RESOLUTION:
         return ()
     kind = "a DNG camera raw file" if _DNG_VERSION in tags else "a camera raw file or a TIFF"
     width, height = im.size

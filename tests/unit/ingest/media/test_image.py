@@ -538,6 +538,24 @@ def test_a_raw_files_preview_is_used_and_the_copies_say_so(
     )
 
 
+@pytest.mark.parametrize(("value", "tag_type"), [(b"\x01", 1), ("1", 2)])
+def test_a_subfile_type_tag_of_the_wrong_type_is_ignored(
+    tmp_path: Path, value: bytes | str, tag_type: int
+) -> None:
+    """NewSubfileType written as bytes or text (a damaged or hostile TIFF) raised a TypeError
+    out of the image stage; it now says nothing, and the picture is made as any TIFF's."""
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[254] = value
+    tags.tagtype[254] = tag_type
+    source = tmp_path / "odd.tif"
+    quadrants((256, 171)).save(source, "TIFF", tiffinfo=tags)
+
+    made = derive(source, tmp_path)
+
+    assert made.warnings == ()
+    assert (made.access.width, made.access.height) == (256, 171)
+
+
 def test_a_plain_tiff_photo_carries_no_preview_warning(tmp_path: Path) -> None:
     source = tmp_path / "scan.tif"
     quadrants((256, 171)).save(source, "TIFF")
